@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The local runtime's Apache Kafka: a single-node KRaft broker (broker + controller in one JVM)
+# whose jars Maven resolves from Maven Central (infra/kafka/pom.xml).
+#
+#   infra/kafka/kafka.sh install|start|wait|stop|wipe|status|create-topics|consume [TOPIC]
+#
+# Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_STATE_DIR
+# (.local/kafka), KAFKA_HEAP_OPTS (-Xms256m -Xmx768m), KAFKA_TOPIC_PARTITIONS (3),
+# KAFKA_START_TIMEOUT (90 s). Several brokers can run side by side with distinct ports and state dirs.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$ROOT/infra/kafka/pom.xml")
+KAFKA_PORT=${KAFKA_PORT:-9092}
+KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}
+STATE_DIR=${KAFKA_STATE_DIR:-$LOCAL_DIR/kafka}
+LIB_DIR=${KAFKA_LIB_DIR:-$LOCAL_DIR/kafka-lib/$KAFKA_VERSION}
+DATA_DIR=$STATE_DIR/data
+PID_FILE=$STATE_DIR/kafka.pid
+LOG_FILE=$STATE_DIR/kafka.log
+CONFIG=$STATE_DIR/server.properties
+BOOTSTRAP=127.0.0.1:$KAFKA_PORT
+PARTITIONS=${KAFKA_TOPIC_PARTITIONS:-3}
+START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
+
+kafka_java() { java -Xms64m -Xmx256m -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2-tools.yaml" -cp "$LIB_DIR/*" "$@"; }
+
+install() {
+  require java openjdk-17-jre-headless
+  if [[ -f "$LIB_DIR/.complete" ]]; then return 0; fi
+  require mvn maven
+  log "kafka: resolving Apache Kafka $KAFKA_VERSION jars from Maven Central into ${LIB_DIR#"$ROOT"/}"
+  mkdir -p "$LIB_DIR"
+  mvn -q -B -f "$ROOT/infra/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB_DIR" >&2 \
+    || die "kafka: Maven could not resolve Apache Kafka $KAFKA_VERSION (see the output above)"
+  touch "$LIB_DIR/.complete"
+}
+
+write_config() {
+  mkdir -p "$DATA_DIR"
+  sed -e "s|@PORT@|$KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+      -e "s|@DATA_DIR@|$DATA_DIR|g" -e "s|@PARTITIONS@|$PARTITIONS|g" \
+      "$ROOT/infra/kafka/server.properties.template" > "$CONFIG"
+}
+
+format_storage() {
+  if [[ -f "$DATA_DIR/meta.properties" ]]; then return 0; fi
+  log "kafka: formatting new KRaft storage in ${DATA_DIR#"$ROOT"/}"
+  kafka_java kafka.tools.StorageTool format --cluster-id "$(kafka_java kafka.tools.StorageTool random-uuid)" \
+    --config "$CONFIG" >/dev/null
+}
+
+wait_ready() {
+  local deadline=$((SECONDS + START_TIMEOUT))
+  until port_open "$KAFKA_PORT" && grep -q 'Kafka Server started' "$LOG_FILE" 2>/dev/null; do
+    if ! pid_alive "$PID_FILE"; then
+      tail -n 30 "$LOG_FILE" >&2 2>/dev/null || true
+      die "kafka: the broker exited during start-up (log: $LOG_FILE)"
+    fi
+    ((SECONDS < deadline)) || die "kafka: not ready on $BOOTSTRAP after ${START_TIMEOUT}s (log: $LOG_FILE)"
+    sleep 0.3
+  done
+}
+
+create_topics() {
+  for topic in events events.dlq; do
+    kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
+      --topic "$topic" --partitions "$PARTITIONS" --replication-factor 1 >/dev/null
+  done
+  log "kafka: topics events and events.dlq present on $BOOTSTRAP"
+}
+
+start() {
+  install
+  if pid_alive "$PID_FILE"; then
+    wait_ready
+    log "kafka: already running on $BOOTSTRAP (pid $(cat "$PID_FILE"))"
+    return 0
+  fi
+  if port_open "$KAFKA_PORT"; then die "kafka: port $KAFKA_PORT is taken by another process; set KAFKA_PORT to a free port"; fi
+  write_config
+  format_storage
+  log "kafka: starting Apache Kafka $KAFKA_VERSION (KRaft) on $BOOTSTRAP"
+  : > "$LOG_FILE"
+  # setsid: the broker must outlive the shell (and the make or test run) that started it.
+  setsid java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m} -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2.yaml" -Dkafka.logs.dir="$STATE_DIR" \
+    -cp "$LIB_DIR/*" kafka.Kafka "$CONFIG" >> "$LOG_FILE" 2>&1 < /dev/null &
+  echo $! > "$PID_FILE"
+  wait_ready
+  create_topics
+  log "kafka: ready on $BOOTSTRAP"
+}
+
+status() {
+  if pid_alive "$PID_FILE"; then echo "kafka: running on $BOOTSTRAP (pid $(cat "$PID_FILE"))"; else echo "kafka: stopped"; return 3; fi
+}
+
+case "${1:-}" in
+  install) install ;;
+  start) start ;;
+  wait) wait_ready ;;
+  stop) stop_pid "$PID_FILE" kafka 30 ;;
+  wipe) stop_pid "$PID_FILE" kafka 30; rm -rf "$DATA_DIR" "$LOG_FILE" "$CONFIG"; log "kafka: wiped ${STATE_DIR#"$ROOT"/}" ;;
+  status) status ;;
+  create-topics) install; create_topics ;;
+  consume)
+    install
+    kafka_java org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$BOOTSTRAP" \
+      --topic "${2:-events}" --from-beginning --property print.key=true ${KAFKA_CONSUME_ARGS:-} ;;
+  *) die "usage: $0 install|start|wait|stop|wipe|status|create-topics|consume [TOPIC]" ;;
+esac

@@ -1,0 +1,26 @@
+# Shared helpers for the local runtime's scripts (sourced, not run).
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL_DIR="${LOCAL_DIR:-$ROOT/.local}"
+
+die() { echo "$*" >&2; exit 1; }
+log() { echo "$*" >&2; }
+
+require() { # require COMMAND DEBIAN_PACKAGE
+  command -v "$1" >/dev/null 2>&1 || die "missing prerequisite: '$1' not found; install it (Debian: apt-get install -y $2)"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# stop_pid PIDFILE NAME [SECONDS]: SIGTERM, then SIGKILL after the grace period.
+stop_pid() {
+  local pidfile=$1 name=$2 grace=${3:-20} pid
+  if ! pid_alive "$pidfile"; then rm -f "$pidfile"; log "$name: not running"; return 0; fi
+  pid=$(cat "$pidfile")
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then log "$name: still running after ${grace}s, killing"; kill -KILL "$pid" 2>/dev/null || true; fi
+  rm -f "$pidfile"
+  log "$name: stopped"
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The local runtime's Redis: uses a Redis already answering on REDIS_PORT, otherwise starts
+# Debian's redis-server there with append-only persistence under .local/redis.
+#
+#   infra/redis/redis.sh start|wait|stop|wipe|status|ping
+#
+# Environment: REDIS_PORT (6379), REDIS_STATE_DIR (.local/redis).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+REDIS_PORT=${REDIS_PORT:-6379}
+STATE_DIR=${REDIS_STATE_DIR:-$LOCAL_DIR/redis}
+PID_FILE=$STATE_DIR/redis.pid
+LOG_FILE=$STATE_DIR/redis.log
+
+# Speaks RESP over bash's /dev/tcp, so no redis-cli is needed to tell whether Redis answers.
+ping() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT" || exit 1
+    printf 'PING\r\n' >&3
+    IFS= read -r -t 2 reply <&3 || exit 1
+    [[ "$reply" == "+PONG"* ]]
+  ) 2>/dev/null
+}
+
+wait_ready() {
+  for _ in $(seq 1 100); do ping && return 0; sleep 0.1; done
+  die "redis: no answer on 127.0.0.1:$REDIS_PORT after 10s (log: $LOG_FILE)"
+}
+
+start() {
+  if ping; then
+    if pid_alive "$PID_FILE"; then log "redis: already running on 127.0.0.1:$REDIS_PORT (pid $(cat "$PID_FILE"))"
+    else log "redis: using the Redis already answering on 127.0.0.1:$REDIS_PORT"; fi
+    return 0
+  fi
+  require redis-server redis-server
+  port_open "$REDIS_PORT" && die "redis: port $REDIS_PORT is taken by something that is not Redis; set REDIS_PORT"
+  mkdir -p "$STATE_DIR"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --pidfile "$PID_FILE" \
+    --dir "$STATE_DIR" --logfile "$LOG_FILE" --appendonly yes --save '' >/dev/null
+  wait_ready
+  log "redis: started redis-server on 127.0.0.1:$REDIS_PORT (append-only, data in ${STATE_DIR#"$ROOT"/})"
+}
+
+stop() {
+  if [[ -f "$PID_FILE" ]]; then stop_pid "$PID_FILE" redis 10
+  elif ping; then log "redis: the Redis on 127.0.0.1:$REDIS_PORT was not started by this project; leaving it running"
+  else log "redis: not running"; fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  wait) wait_ready ;;
+  stop) stop ;;
+  wipe) stop; rm -rf "$STATE_DIR"; log "redis: wiped ${STATE_DIR#"$ROOT"/} (a Redis not started here is never flushed)" ;;
+  status)
+    if ping; then echo "redis: answering on 127.0.0.1:$REDIS_PORT"; else echo "redis: stopped"; exit 3; fi ;;
+  ping) ping ;;
+  *) die "usage: $0 start|wait|stop|wipe|status|ping" ;;
+esac

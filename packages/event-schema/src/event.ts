@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { MAX_TIMESTAMP_MS, USER_ID_MAX_LENGTH } from './limits.js';
+
+const WHITESPACE_OR_CONTROL = /[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+export const userIdSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(USER_ID_MAX_LENGTH, `must be at most ${USER_ID_MAX_LENGTH} characters`)
+  .refine((s) => !WHITESPACE_OR_CONTROL.test(s), 'must not contain whitespace or control characters');
+
+export const timestampSchema = z
+  .int('must be an integer of epoch milliseconds')
+  .min(0, 'must not be before 1970')
+  .max(MAX_TIMESTAMP_MS, 'is beyond the largest date');
+
+/** An event as stored in Kafka and Redis: the reserved fields checked, every other field kept. */
+export const eventSchema = z.looseObject({
+  event_id: z.uuid('must be a UUID'),
+  user_id: userIdSchema,
+  timestamp: timestampSchema,
+});
+
+export type Event = z.infer<typeof eventSchema>;
+
+export const RESERVED_FIELDS = ['event_id', 'user_id', 'timestamp'] as const;

@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { EVENT_LOG_KEY, eventKey, redisKeys } from './names.js';
+
+describe('Redis key names', () => {
+  it('are the seed names without a prefix', () => {
+    expect(eventKey('u1')).toBe('event:u1');
+    expect(EVENT_LOG_KEY).toBe('event_log');
+    expect(redisKeys().eventKey('u1')).toBe('event:u1');
+    expect(redisKeys().eventLog).toBe('event_log');
+  });
+
+  it('are all namespaced by a prefix', () => {
+    const keys = redisKeys('t1:');
+    expect([keys.eventKey('u1'), keys.eventLog, keys.storedChannel]).toEqual(['t1:event:u1', 't1:event_log', 't1:events:stored']);
+  });
+});

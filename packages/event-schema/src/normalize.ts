@@ -1,0 +1,94 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { type Event, eventSchema, RESERVED_FIELDS, timestampSchema, userIdSchema } from './event.js';
+import { checkJsonShape, isPlainObject } from './json-shape.js';
+import { DEFAULT_MAX_EVENT_BYTES } from './limits.js';
+import { type Rejection, type Result, reject } from './rejection.js';
+
+/** An event together with the one JSON text that represents it everywhere downstream. */
+export interface EventRecord {
+  event: Event;
+  json: string;
+}
+
+export interface NormalizeOptions {
+  now?: () => number;
+  newEventId?: () => string;
+  newUserId?: () => string;
+  maxBytes?: number;
+}
+
+// Date-times must carry a zone: a zoneless one would be read in the server's local time.
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+
+export function generateUserId(): string {
+  return `anon-${randomBytes(6).toString('hex')}`;
+}
+
+export function firstIssue(error: z.ZodError, prefix?: string): Rejection {
+  const issue = error.issues[0];
+  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
+  const message = issue?.message ?? 'invalid';
+  return { code: 'invalid_field', message: path ? `${path} ${message}` : message, ...(path ? { path } : {}) };
+}
+
+function normalizeUserId(raw: unknown, newUserId: () => string): Result<string> {
+  if (raw === undefined || raw === null) return { ok: true, value: newUserId() };
+  if (typeof raw === 'number') {
+    if (!Number.isSafeInteger(raw)) return reject('invalid_field', 'user_id must be a string or a safe integer', 'user_id');
+    return { ok: true, value: String(raw) };
+  }
+  const parsed = userIdSchema.safeParse(raw);
+  if (!parsed.success) {
+    const message = typeof raw === 'string' ? parsed.error.issues[0]?.message : 'must be a string or an integer';
+    return reject('invalid_field', `user_id ${message}`, 'user_id');
+  }
+  return { ok: true, value: parsed.data };
+}
+
+function normalizeTimestamp(raw: unknown, now: () => number): Result<number> {
+  if (raw === undefined || raw === null) return { ok: true, value: now() };
+  if (typeof raw === 'string') {
+    const ms = ISO_8601.test(raw) ? Date.parse(raw) : Number.NaN;
+    if (Number.isNaN(ms)) {
+      return reject('invalid_field', 'timestamp must be epoch milliseconds or an ISO-8601 date-time with a zone', 'timestamp');
+    }
+    raw = ms;
+  }
+  const parsed = timestampSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, rejection: firstIssue(parsed.error, 'timestamp') };
+  return { ok: true, value: parsed.data };
+}
+
+/**
+ * What event-generator applies to a client's event: fills or checks the reserved fields,
+ * keeps every other field as sent (after them, in the client's order) and produces the
+ * event's JSON text once.
+ */
+export function normalizeEvent(input: unknown, options: NormalizeOptions = {}): Result<EventRecord> {
+  const { now = Date.now, newEventId = randomUUID, newUserId = generateUserId, maxBytes = DEFAULT_MAX_EVENT_BYTES } = options;
+  if (!isPlainObject(input)) return reject('not_object', 'an event must be a JSON object');
+  const shape = checkJsonShape(input);
+  if (!shape.ok) return shape;
+
+  const eventId =
+    input.event_id === undefined ? { success: true as const, data: newEventId() } : eventSchema.shape.event_id.safeParse(input.event_id);
+  if (!eventId.success) return { ok: false, rejection: firstIssue(eventId.error, 'event_id') };
+  const userId = normalizeUserId(input.user_id, newUserId);
+  if (!userId.ok) return userId;
+  const timestamp = normalizeTimestamp(input.timestamp, now);
+  if (!timestamp.ok) return timestamp;
+
+  const clientFields = Object.entries(input).filter(([key]) => !(RESERVED_FIELDS as readonly string[]).includes(key));
+  // fromEntries defines own properties, so no client key can reach a prototype.
+  const event = Object.fromEntries([
+    ['event_id', eventId.data],
+    ['user_id', userId.value],
+    ['timestamp', timestamp.value],
+    ...clientFields,
+  ]) as Event;
+  const json = JSON.stringify(event);
+  const bytes = Buffer.byteLength(json);
+  if (bytes > maxBytes) return reject('too_large', `event is ${bytes} bytes of JSON, over the limit of ${maxBytes}`);
+  return { ok: true, value: { event, json } };
+}

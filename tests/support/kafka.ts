@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { type Admin, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { inject } from 'vitest';
+
+export function uniqueName(label: string): string {
+  return `test-${label}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+export function testKafka(clientId = uniqueName('client')): Kafka {
+  return new Kafka({ clientId, brokers: inject('kafkaBrokers').split(','), logLevel: logLevel.NOTHING });
+}
+
+export interface TestTopics {
+  events: string;
+  dlq: string;
+  group: string;
+  /** Deletes the topics; the group is dropped with them. */
+  remove(): Promise<void>;
+}
+
+/** A fresh `events`/`events.dlq` pair and consumer group name, private to one test file. */
+export async function createTestTopics(label: string, partitions = 3): Promise<TestTopics> {
+  const base = uniqueName(label);
+  const names = { events: `${base}.events`, dlq: `${base}.events.dlq`, group: `${base}.group` };
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: names.events, numPartitions: partitions, replicationFactor: 1 },
+        { topic: names.dlq, numPartitions: 1, replicationFactor: 1 },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  return {
+    ...names,
+    remove: async () => {
+      await withAdmin((a) => a.deleteTopics({ topics: [names.events, names.dlq] }).catch(() => {}));
+    },
+  };
+}
+
+export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface ReadMessage extends KafkaMessage {
+  partition: number;
+}
+
+/** Reads a topic from the beginning until `count` messages arrived (or the timeout passed). */
+export async function readTopic(topic: string, count: number, timeoutMs = 30_000): Promise<ReadMessage[]> {
+  const consumer = testKafka().consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 200 });
+  const messages: ReadMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`read ${messages.length} of ${count} messages from ${topic} in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          messages.push({ ...message, partition });
+          if (messages.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
+
+/** Sum of the end offsets of a topic's partitions: how many records it holds. */
+export async function countRecords(topic: string): Promise<number> {
+  const offsets = await withAdmin((admin) => admin.fetchTopicOffsets(topic));
+  return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+}
