@@ -77,7 +77,12 @@ start() {
     log "kafka: already running on $BOOTSTRAP (pid $(cat "$PID_FILE"))"
     return 0
   fi
-  if port_open "$KAFKA_PORT"; then die "kafka: port $KAFKA_PORT is taken by another process; set KAFKA_PORT to a free port"; fi
+  if port_open "$KAFKA_PORT"; then
+    # Like Redis: a broker this project did not start (another clone's, a developer's) is used as is.
+    create_topics 2>/dev/null || die "kafka: port $KAFKA_PORT is taken by something that is not a Kafka broker; set KAFKA_PORT"
+    log "kafka: using the Kafka already answering on $BOOTSTRAP"
+    return 0
+  fi
   write_config
   format_storage
   log "kafka: starting Apache Kafka $KAFKA_VERSION (KRaft) on $BOOTSTRAP"
