@@ -1,0 +1,44 @@
+import { type EventRecord, normalizeEvent, parseJsonBytes } from '@eventstreamapp/event-schema';
+import { HttpError } from './errors.js';
+
+export interface PublishBody {
+  records: EventRecord[];
+  /** The client sent an array: the answer is an array too, in the same order. */
+  bulk: boolean;
+}
+
+export interface PublishLimits {
+  maxBodyBytes: number;
+  maxEventBytes: number;
+  maxBulkEvents: number;
+}
+
+/**
+ * Raw request bytes to normalized events. All or nothing: one invalid element of a bulk
+ * body refuses the whole body, naming its index.
+ */
+export function parsePublishBody(body: Buffer, limits: PublishLimits): PublishBody {
+  const json = parseJsonBytes(body, limits.maxBodyBytes);
+  if (!json.ok) {
+    const { code, message } = json.rejection;
+    if (code === 'too_large') throw new HttpError('payload_too_large', message);
+    if (code === 'empty') throw new HttpError('malformed_json', 'the body is empty; send one event object or an array of them');
+    throw new HttpError('malformed_json', message);
+  }
+  const value = json.value.value;
+  const bulk = Array.isArray(value);
+  const items = bulk ? (value as unknown[]) : [value];
+  if (bulk && items.length === 0) throw new HttpError('invalid_event', 'the array is empty; send at least one event');
+  if (items.length > limits.maxBulkEvents) {
+    throw new HttpError('too_many_events', `${items.length} events in one request; at most ${limits.maxBulkEvents} are accepted`);
+  }
+  const records = items.map((item, index) => {
+    const result = normalizeEvent(item, { maxBytes: limits.maxEventBytes });
+    if (result.ok) return result.value;
+    const { code, message, path } = result.rejection;
+    const where = bulk ? `event ${index}: ` : '';
+    const details = { reason: code, ...(path === undefined ? {} : { field: path }), ...(bulk ? { index } : {}) };
+    throw new HttpError(code === 'too_large' ? 'payload_too_large' : 'invalid_event', `${where}${message}`, details);
+  });
+  return { records, bulk };
+}

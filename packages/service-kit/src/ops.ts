@@ -1,0 +1,92 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+export interface ReadinessCheck {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+export interface OpsOptions {
+  registry: Registry;
+  /** Each dependency the service needs, checked on every /readyz. */
+  readiness: () => Promise<ReadinessCheck[]> | ReadinessCheck[];
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * Answers /healthz (the process is alive), /readyz (its connections work; 503 otherwise) and
+ * /metrics (Prometheus text). Returns false for any other path, so express apps and the
+ * small ops servers share it.
+ */
+export function createOpsHandler({ registry, readiness }: OpsOptions) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    if (path === '/healthz') {
+      sendJson(res, 200, { status: 'ok' });
+      return true;
+    }
+    if (path === '/readyz') {
+      const checks = await Promise.resolve(readiness()).catch((err: Error) => [{ name: 'readiness', ok: false, detail: err.message }]);
+      const ready = checks.every((c) => c.ok);
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+      return true;
+    }
+    if (path === '/metrics') {
+      const body = await registry.metrics();
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(body);
+      return true;
+    }
+    return false;
+  };
+}
+
+export interface StartedServer {
+  server: Server;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens and resolves with the bound port (port 0 picks a free one, for tests). */
+export async function listen(server: Server, port: number, host: string): Promise<StartedServer> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port: bound,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+/** The small HTTP port of a service without a public one. */
+export async function startOpsServer(options: OpsOptions & { port: number; host: string }): Promise<StartedServer> {
+  const handle = createOpsHandler(options);
+  const server = createServer((req, res) => {
+    handle(req, res).then(
+      (handled) => {
+        if (!handled) sendJson(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${req.url}` } });
+      },
+      () => sendJson(res, 500, { error: { code: 'internal', message: 'ops endpoint failed' } }),
+    );
+  });
+  return listen(server, options.port, options.host);
+}
