@@ -1,0 +1,20 @@
+import { DLQ_HEADERS } from '@eventstreamapp/event-schema';
+import type { Message } from 'kafkajs';
+import type { Refused } from './plan-batch.js';
+
+/** The original record, unchanged, with headers saying why it was refused and where it came from. */
+export function toDeadLetter(refused: Refused, topic: string, partition: number): Message {
+  const { message, rejection } = refused;
+  return {
+    key: message.key,
+    value: message.value,
+    headers: {
+      ...message.headers,
+      [DLQ_HEADERS.reason]: rejection.code,
+      [DLQ_HEADERS.message]: rejection.message,
+      [DLQ_HEADERS.topic]: topic,
+      [DLQ_HEADERS.partition]: String(partition),
+      [DLQ_HEADERS.offset]: refused.offset,
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { normalizeEvent } from '@eventstreamapp/event-schema';
+import type { KafkaMessage } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { planBatch } from './plan-batch.js';
+
+function message(offset: number, value: string | null): KafkaMessage {
+  return {
+    offset: String(offset),
+    key: null,
+    value: value === null ? null : Buffer.from(value),
+    timestamp: '0',
+    attributes: 0,
+    headers: {},
+  } as KafkaMessage;
+}
+
+function json(userId: string, seq: number): string {
+  const result = normalizeEvent({ user_id: userId, seq });
+  if (!result.ok) throw new Error(result.rejection.message);
+  return result.value.json;
+}
+
+describe('planBatch', () => {
+  it("keeps only each user's last event in partition order for the SET, and every event for the log", () => {
+    const values = [json('a', 1), json('b', 1), json('a', 2), json('a', 3), json('b', 2)];
+    const plan = planBatch(
+      values.map((v, i) => message(i, v)),
+      65_536,
+    );
+    expect(plan.accepted.map((a) => a.record.json)).toEqual(values);
+    expect(Object.fromEntries(plan.latestByUser)).toEqual({ a: values[3], b: values[4] });
+  });
+
+  it('sets refused records aside with their reason and offset', () => {
+    const plan = planBatch([message(0, 'nope'), message(1, json('a', 1)), message(2, null), message(3, '{"user_id":"x"}')], 65_536);
+    expect(plan.accepted.map((a) => a.offset)).toEqual(['1']);
+    expect(plan.refused.map((r) => [r.offset, r.rejection.code])).toEqual([
+      ['0', 'not_json'],
+      ['2', 'empty'],
+      ['3', 'invalid_field'],
+    ]);
+  });
+});

@@ -1,0 +1,133 @@
+import { DLQ_HEADERS, redisKeys } from '@eventstreamapp/event-schema';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeEvents, produce } from '../../tests/support/events.js';
+import { createTestTopics, readTopic, type TestTopics, withAdmin } from '../../tests/support/kafka.js';
+import { type TestRedis, testRedis } from '../../tests/support/redis.js';
+import { expectLogHolds, startConsumer, waitFor, waitForLogSize } from './helpers.js';
+
+describe('event-consumer storing into Redis', () => {
+  let topics: TestTopics;
+  let store: TestRedis;
+  let env: Record<string, string>;
+  let running: Awaited<ReturnType<typeof startConsumer>>[] = [];
+
+  beforeEach(async () => {
+    topics = await createTestTopics('consumer');
+    store = testRedis('consumer');
+    env = { KAFKA_TOPIC: topics.events, KAFKA_DLQ_TOPIC: topics.dlq, KAFKA_GROUP_ID: topics.group, REDIS_KEY_PREFIX: store.prefix };
+    running = [];
+  });
+
+  afterEach(async () => {
+    for (const consumer of running) await consumer.stop();
+    await topics.remove();
+    await store.close();
+  });
+
+  async function start(extra: Record<string, string> = {}) {
+    const consumer = await startConsumer({ ...env, ...extra });
+    running.push(consumer);
+    return consumer;
+  }
+
+  it("stores every event once with its timestamp as score, and each user's key holds their newest", async () => {
+    const events = makeEvents(1_000, 13);
+    await produce(topics.events, events);
+    await start();
+    const keys = redisKeys(store.prefix);
+    await waitForLogSize(store.redis, keys.eventLog, events.length);
+    expect(
+      await expectLogHolds(
+        store.redis,
+        keys.eventLog,
+        events.map((e) => e.json),
+      ),
+    ).toEqual({ missing: 0, extra: 0 });
+    for (let user = 0; user < 13; user++) {
+      const newest = events.filter((e) => e.event.user_id === `u${user}`).at(-1)!;
+      expect(await store.redis.get(keys.eventKey(`u${user}`))).toBe(newest.json);
+    }
+    expect(await store.redis.zrevrange(keys.eventLog, 0, 0)).toEqual([events.at(-1)!.json]);
+  });
+
+  it('still holds N members after the same records are consumed again from the earliest offset', async () => {
+    const events = makeEvents(300, 5);
+    await produce(topics.events, events);
+    const keys = redisKeys(store.prefix);
+    const first = await start();
+    await waitForLogSize(store.redis, keys.eventLog, events.length);
+    await waitFor(async () => (await first.metrics.stored.get()).values[0]?.value === events.length, 10_000, 'all stored');
+    await first.stop();
+    running = [];
+
+    await withAdmin((admin) => admin.resetOffsets({ groupId: topics.group, topic: topics.events, earliest: true }));
+    const second = await start();
+    await waitFor(async () => (await second.metrics.stored.get()).values[0]?.value === events.length, 30_000, 'replay stored');
+    expect(await store.redis.zcard(keys.eventLog)).toBe(events.length);
+    expect(
+      await expectLogHolds(
+        store.redis,
+        keys.eventLog,
+        events.map((e) => e.json),
+      ),
+    ).toEqual({ missing: 0, extra: 0 });
+  });
+
+  it('sends poison records to the dead-letter topic with their reason and stores every valid one', async () => {
+    const events = makeEvents(40, 4);
+    const poison = [
+      { key: 'p1', value: 'not json at all', reason: 'not_json' },
+      { key: 'p2', value: '{"user_id":"p2","timestamp":1}', reason: 'invalid_field' },
+      { key: 'p3', value: null, reason: 'empty' },
+      { key: 'p4', value: JSON.stringify({ ...events[0]!.event, big: 'x'.repeat(70_000) }), reason: 'too_large' },
+      { key: 'p5', value: Buffer.from([0x7b, 0xff, 0x7d]), reason: 'invalid_utf8' },
+      { key: 'p6', value: '[1,2,3]', reason: 'not_object' },
+    ];
+    const mixed = [...events.slice(0, 20), ...poison, ...events.slice(20)];
+    await produce(topics.events, mixed, 7);
+    await start();
+    const keys = redisKeys(store.prefix);
+    await waitForLogSize(store.redis, keys.eventLog, events.length);
+    expect(
+      await expectLogHolds(
+        store.redis,
+        keys.eventLog,
+        events.map((e) => e.json),
+      ),
+    ).toEqual({ missing: 0, extra: 0 });
+
+    const dead = await readTopic(topics.dlq, poison.length);
+    const reasons = Object.fromEntries(dead.map((m) => [m.key?.toString(), m.headers?.[DLQ_HEADERS.reason]?.toString()]));
+    expect(reasons).toEqual(Object.fromEntries(poison.map((p) => [p.key, p.reason])));
+    for (const message of dead) {
+      expect(message.headers?.[DLQ_HEADERS.topic]?.toString()).toBe(topics.events);
+      expect(message.headers?.[DLQ_HEADERS.offset]?.toString()).toMatch(/^\d+$/);
+      expect(message.headers?.[DLQ_HEADERS.partition]?.toString()).toMatch(/^[0-2]$/);
+    }
+    const original = dead.find((m) => m.key?.toString() === 'p1');
+    expect(original?.value?.toString()).toBe('not json at all');
+  });
+
+  it('keeps only the newest EVENT_LOG_MAX_LEN members when capped', async () => {
+    const events = makeEvents(500, 3);
+    await produce(topics.events, events);
+    const consumer = await start({ EVENT_LOG_MAX_LEN: '100' });
+    await waitFor(async () => (await consumer.metrics.stored.get()).values[0]?.value === events.length, 30_000, 'all consumed');
+    const keys = redisKeys(store.prefix);
+    expect(await store.redis.zcard(keys.eventLog)).toBe(100);
+    // Each trim keeps the newest 100 of all seen so far, so whatever the partitions' order the
+    // newest 100 overall survive.
+    expect(await store.redis.zrange(keys.eventLog, 0, -1)).toEqual(events.slice(-100).map((e) => e.json));
+  });
+
+  it('reports ready, stored counts and lag per partition', async () => {
+    await produce(topics.events, makeEvents(30, 3));
+    const consumer = await start();
+    await waitFor(async () => (await fetch(`${consumer.opsUrl}/readyz`)).status === 200, 20_000, 'ready');
+    await waitFor(async () => (await consumer.metrics.stored.get()).values[0]?.value === 30, 20_000, 'stored');
+    const metrics = await (await fetch(`${consumer.opsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/events_stored_total\{service="event-consumer"\} 30/);
+    expect(metrics).toMatch(/consumer_lag\{topic="[^"]+",partition="\d",service="event-consumer"\} 0/);
+    expect(metrics).toMatch(/redis_write_seconds_count/);
+  });
+});

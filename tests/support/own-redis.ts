@@ -1,0 +1,72 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface OwnRedis {
+  url: string;
+  port: number;
+  start(): Promise<void>;
+  /** SIGKILL when `hard`, else SHUTDOWN; the append-only file keeps what was acknowledged. */
+  stop(hard?: boolean): Promise<void>;
+  remove(): Promise<void>;
+}
+
+/** A redis-server owned by one test (append-only persistence), which it may stop and restart. */
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'eventstreamapp-redis-'));
+  let child: ChildProcess | undefined;
+  const own: OwnRedis = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async start() {
+      child = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''],
+        {
+          stdio: 'ignore',
+        },
+      );
+      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      for (let i = 0; i < 100; i++) {
+        try {
+          await probe.connect();
+          await probe.ping();
+          probe.disconnect();
+          return;
+        } catch {
+          probe.disconnect();
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      throw new Error(`redis-server on port ${port} did not start (is redis-server installed?)`);
+    },
+    async stop(hard = false) {
+      if (!child || child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill(hard ? 'SIGKILL' : 'SIGTERM');
+      await exited;
+    },
+    async remove() {
+      await own.stop(true);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await own.start();
+  return own;
+}
