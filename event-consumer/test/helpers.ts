@@ -1,9 +1,12 @@
 import { createKafka, createLogger } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
+import { waitFor } from '../../tests/support/wait.js';
 import { loadConfig } from '../src/config.js';
 import { createEventConsumer } from '../src/event-consumer.js';
 import { createRedis } from '../src/redis-client.js';
+
+export { waitFor };
 
 /** A real event-consumer in this process, on its own topic, group and key prefix. */
 export async function startConsumer(env: Record<string, string>) {
@@ -22,16 +25,6 @@ export async function startConsumer(env: Record<string, string>) {
   return consumer;
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 export async function waitForLogSize(redis: Redis, key: string, size: number, timeoutMs = 60_000): Promise<void> {
   let last = 0;
   await waitFor(
@@ -46,16 +39,22 @@ export async function waitForLogSize(redis: Redis, key: string, size: number, ti
   });
 }
 
-/** Asserts the log holds exactly the given events, each once, scored by its timestamp. */
-export async function expectLogHolds(redis: Redis, key: string, jsons: string[]): Promise<{ missing: number; extra: number }> {
+/**
+ * Waits until the log has as many members as `events`, then asserts it holds exactly those
+ * events, each once, scored by its timestamp.
+ */
+export async function expectStoredExactly(redis: Redis, key: string, events: { json: string }[], timeoutMs = 60_000): Promise<void> {
+  await waitForLogSize(redis, key, events.length, timeoutMs);
   const members = await redis.zrange(key, 0, -1, 'WITHSCORES');
   const stored = new Map<string, number>();
   for (let i = 0; i < members.length; i += 2) stored.set(members[i]!, Number(members[i + 1]));
-  let missing = 0;
-  for (const json of jsons) {
-    const score = stored.get(json);
-    if (score === undefined) missing++;
-    else if (score !== (JSON.parse(json) as { timestamp: number }).timestamp) throw new Error(`wrong score for ${json}`);
-  }
-  return { missing, extra: stored.size - (jsons.length - missing) };
+  const missing = events.filter((e) => !stored.has(e.json));
+  const wrongScore = events.filter(
+    (e) => stored.has(e.json) && stored.get(e.json) !== (JSON.parse(e.json) as { timestamp: number }).timestamp,
+  );
+  expect({ members: stored.size, missing: missing.length, wrongScore: wrongScore.length }).toEqual({
+    members: events.length,
+    missing: 0,
+    wrongScore: 0,
+  });
 }

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeEvents, produce } from '../../tests/support/events.js';
 import { createTestTopics, readTopic, type TestTopics, withAdmin } from '../../tests/support/kafka.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
-import { expectLogHolds, startConsumer, waitFor, waitForLogSize } from './helpers.js';
+import { expectStoredExactly, startConsumer, waitFor, waitForLogSize } from './helpers.js';
 
 describe('event-consumer storing into Redis', () => {
   let topics: TestTopics;
@@ -35,14 +35,7 @@ describe('event-consumer storing into Redis', () => {
     await produce(topics.events, events);
     await start();
     const keys = redisKeys(store.prefix);
-    await waitForLogSize(store.redis, keys.eventLog, events.length);
-    expect(
-      await expectLogHolds(
-        store.redis,
-        keys.eventLog,
-        events.map((e) => e.json),
-      ),
-    ).toEqual({ missing: 0, extra: 0 });
+    await expectStoredExactly(store.redis, keys.eventLog, events);
     for (let user = 0; user < 13; user++) {
       const newest = events.filter((e) => e.event.user_id === `u${user}`).at(-1)!;
       expect(await store.redis.get(keys.eventKey(`u${user}`))).toBe(newest.json);
@@ -63,14 +56,7 @@ describe('event-consumer storing into Redis', () => {
     await withAdmin((admin) => admin.resetOffsets({ groupId: topics.group, topic: topics.events, earliest: true }));
     const second = await start();
     await waitFor(async () => (await second.metrics.stored.get()).values[0]?.value === events.length, 30_000, 'replay stored');
-    expect(await store.redis.zcard(keys.eventLog)).toBe(events.length);
-    expect(
-      await expectLogHolds(
-        store.redis,
-        keys.eventLog,
-        events.map((e) => e.json),
-      ),
-    ).toEqual({ missing: 0, extra: 0 });
+    await expectStoredExactly(store.redis, keys.eventLog, events);
   });
 
   it('sends poison records to the dead-letter topic with their reason and stores every valid one', async () => {
@@ -87,14 +73,7 @@ describe('event-consumer storing into Redis', () => {
     await produce(topics.events, mixed, 7);
     await start();
     const keys = redisKeys(store.prefix);
-    await waitForLogSize(store.redis, keys.eventLog, events.length);
-    expect(
-      await expectLogHolds(
-        store.redis,
-        keys.eventLog,
-        events.map((e) => e.json),
-      ),
-    ).toEqual({ missing: 0, extra: 0 });
+    await expectStoredExactly(store.redis, keys.eventLog, events);
 
     const dead = await readTopic(topics.dlq, poison.length);
     const reasons = Object.fromEntries(dead.map((m) => [m.key?.toString(), m.headers?.[DLQ_HEADERS.reason]?.toString()]));

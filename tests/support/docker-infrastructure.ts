@@ -1,20 +1,9 @@
-import { createServer } from 'node:net';
 import { GenericContainer, Wait } from 'testcontainers';
 import type { Infrastructure } from './infrastructure.js';
+import { freePort } from './wait.js';
 
 const KAFKA_IMAGE = 'apache/kafka:4.4.0';
 const REDIS_IMAGE = 'redis:7.4-alpine';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** The same Kafka version as the local runtime, advertised on a fixed free host port. */
 export async function startDockerInfrastructure(): Promise<Infrastructure> {
