@@ -101,7 +101,7 @@ export function createApp({ config, logger, publisher, metrics, readiness }: App
     if (error.code === 'kafka_unavailable') res.set('retry-after', String(config.RETRY_AFTER_SECONDS));
     if (error.code === 'method_not_allowed') res.set('allow', 'POST');
     if (res.headersSent) return;
-    res.status(error.status).json({ error: { code: error.code, message: error.message, ...error.details } });
+    res.status(error.status).json(error.toJSON());
   };
   app.use(errorHandler);
   return app;

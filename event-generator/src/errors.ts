@@ -1,3 +1,5 @@
+import { HttpError as BaseHttpError } from '@eventstreamapp/service-kit';
+
 export const ERROR_CODES = {
   malformed_json: 400,
   invalid_event: 400,
@@ -13,17 +15,8 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** Every error a client sees: a stable code, its HTTP status, a message for people. */
-export class HttpError extends Error {
-  override name = 'HttpError';
-  readonly status: number;
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: Record<string, unknown>,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.status = ERROR_CODES[code];
+export class HttpError extends BaseHttpError<ErrorCode> {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(code, ERROR_CODES[code], message, details, options);
   }
 }

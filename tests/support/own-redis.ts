@@ -32,6 +32,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
         },
       );
       const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      probe.on('error', () => {});
       for (let i = 0; i < 100; i++) {
         try {
           await probe.connect();

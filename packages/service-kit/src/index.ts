@@ -1,4 +1,5 @@
 export { ConfigError, commonEnv, envBool, envBrokers, envInt, envLogLevel, envPort, envRedisUrl, parseEnv } from './config.js';
+export { HttpError } from './http-error.js';
 export { createKafka, createProducer, type KafkaOptions, watchProducer } from './kafka.js';
 export { createLogger, type Logger } from './logger.js';
 export { createRegistry } from './metrics.js';
