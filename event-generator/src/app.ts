@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createOpsHandler, type Logger, type ReadinessCheck } from '@eventstreamapp/service-kit';
+import { httpObservability, type Logger, type ReadinessCheck } from '@eventstreamapp/service-kit';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { BatchingPublisher } from './batching-publisher.js';
 import type { Config } from './config.js';
@@ -47,26 +47,8 @@ export function createApp({ config, logger, publisher, metrics, readiness }: App
   app.disable('x-powered-by');
   app.set('etag', false);
   const log = logger.child({ component: 'http' });
-  const ops = createOpsHandler({ registry: metrics.registry, readiness });
 
-  app.use((req, res, next) => {
-    const started = performance.now();
-    res.on('finish', () => {
-      const route = req.route?.path ?? (res.statusCode === 404 ? 'unmatched' : req.path);
-      metrics.requests.inc({ method: req.method, route, status: res.statusCode });
-      // Successes at debug: a log line per event would cost more than publishing it.
-      const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug';
-      log[level](
-        { method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(performance.now() - started) },
-        'request',
-      );
-    });
-    next();
-  });
-
-  app.use((req, res, next) => {
-    ops(req, res).then((handled) => handled || next(), next);
-  });
+  app.use(...httpObservability({ logger, registry: metrics.registry, readiness }));
 
   app.post(
     '/publish',

@@ -1,4 +1,4 @@
-import { HttpError as BaseHttpError } from '@eventstreamapp/service-kit';
+import { httpErrorClass } from '@eventstreamapp/service-kit';
 
 export const ERROR_CODES = {
   malformed_json: 400,
@@ -15,8 +15,5 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-export class HttpError extends BaseHttpError<ErrorCode> {
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
-    super(code, ERROR_CODES[code], message, details, options);
-  }
-}
+export const HttpError = httpErrorClass(ERROR_CODES);
+export type HttpError = InstanceType<typeof HttpError>;

@@ -3,7 +3,6 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 
 export interface GeneratorMetrics {
   registry: Registry;
-  requests: Counter<'method' | 'route' | 'status'>;
   published: Counter;
   errors: Counter<'code'>;
   publishLatency: Histogram;
@@ -14,12 +13,6 @@ export function createMetrics(): GeneratorMetrics {
   const registry = createRegistry('event-generator');
   return {
     registry,
-    requests: new Counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests by route and status',
-      labelNames: ['method', 'route', 'status'],
-      registers: [registry],
-    }),
     published: new Counter({ name: 'events_published_total', help: 'Events acknowledged by Kafka', registers: [registry] }),
     errors: new Counter({
       name: 'publish_errors_total',

@@ -1,4 +1,4 @@
-import { createOpsHandler, type Logger, type ReadinessCheck } from '@eventstreamapp/service-kit';
+import { httpObservability, type Logger, type ReadinessCheck } from '@eventstreamapp/service-kit';
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import { LIVE_JS, STYLE_CSS } from './assets.js';
 import type { Config } from './config.js';
@@ -47,33 +47,17 @@ export function createApp({ config, logger, store, live, metrics, readiness }: A
   app.set('etag', false);
   app.set('query parser', 'simple');
   const log = logger.child({ component: 'http' });
-  const ops = createOpsHandler({ registry: metrics.registry, readiness });
 
-  app.use((req, res, next) => {
-    const end = metrics.duration.startTimer();
-    const started = performance.now();
+  app.use((_req, res, next) => {
     res.set({
       'content-security-policy': CONTENT_SECURITY_POLICY,
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'x-frame-options': 'DENY',
     });
-    res.on('finish', () => {
-      const route = req.route?.path ?? 'unmatched';
-      end({ route });
-      metrics.requests.inc({ method: req.method, route, status: res.statusCode });
-      const level = res.statusCode >= 500 ? 'warn' : 'debug';
-      log[level](
-        { method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(performance.now() - started) },
-        'request',
-      );
-    });
     next();
   });
-
-  app.use((req, res, next) => {
-    ops(req, res).then((handled) => handled || next(), next);
-  });
+  app.use(...httpObservability({ logger, registry: metrics.registry, readiness }));
 
   app.get('/', (_req, res) => res.redirect(302, '/events'));
 

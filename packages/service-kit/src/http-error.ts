@@ -15,3 +15,12 @@ export class HttpError<Code extends string = string> extends Error {
     return { error: { code: this.code, message: this.message, ...this.details } };
   }
 }
+
+/** An HttpError class bound to one service's code → status table. */
+export function httpErrorClass<Codes extends Record<string, number>>(codes: Codes) {
+  return class ServiceHttpError extends HttpError<keyof Codes & string> {
+    constructor(code: keyof Codes & string, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+      super(code, codes[code]!, message, details, options);
+    }
+  };
+}

@@ -1,5 +1,6 @@
 export { ConfigError, commonEnv, envBool, envBrokers, envInt, envLogLevel, envPort, envRedisUrl, parseEnv } from './config.js';
-export { HttpError } from './http-error.js';
+export { HttpError, httpErrorClass } from './http-error.js';
+export { httpObservability } from './http-observability.js';
 export { createKafka, createProducer, type KafkaOptions, watchProducer } from './kafka.js';
 export { createLogger, type Logger } from './logger.js';
 export { createRegistry } from './metrics.js';
