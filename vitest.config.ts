@@ -15,7 +15,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', ...SERVICES.map((s) => `${s}/src/**/*.test.ts`)],
+          include: ['packages/*/src/**/*.test.ts', ...SERVICES.map((s) => `${s}/src/**/*.test.ts`), 'tests/static/**/*.test.ts'],
         },
       },
       {
@@ -23,6 +23,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: [...SERVICES.map((s) => `${s}/test/**/*.test.ts`), 'tests/**/*.test.ts'],
+          exclude: ['tests/static/**'],
           globalSetup: ['./tests/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -15,7 +15,7 @@ pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 # stop_pid PIDFILE NAME [SECONDS]: SIGTERM, then SIGKILL after the grace period.
 stop_pid() {
-  local pidfile=$1 name=$2 grace=${3:-20} pid
+  local pidfile=$1 name=$2 grace=${3:-20} pid i
   if ! pid_alive "$pidfile"; then rm -f "$pidfile"; log "$name: not running"; return 0; fi
   pid=$(cat "$pidfile")
   kill -TERM "$pid" 2>/dev/null || true

@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/paths.js';
+import { freePort, waitFor } from '../support/wait.js';
+
+const exec = promisify(execFile);
+
+/**
+ * The system driven only through its public surface, as a user would: make, HTTP, Redis,
+ * Kafka's console consumer. A whole second stack (own Kafka, Redis and ports, own state
+ * folder) so it neither disturbs nor depends on the other tests' infrastructure.
+ */
+describe('make up RUNTIME=local, then the seed’s commands', () => {
+  const localDir = mkdtempSync(join(tmpdir(), 'eventstreamapp-flow-'));
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    LOCAL_DIR: localDir,
+    KAFKA_LIB_DIR: join(REPO_ROOT, '.local/kafka-lib/4.4.0'),
+  };
+  let redis: Redis;
+  let publishUrl: string;
+  let viewerUrl: string;
+
+  const make = async (...args: string[]) => {
+    const { stdout, stderr } = await exec('make', ['--no-print-directory', ...args, 'RUNTIME=local'], {
+      cwd: REPO_ROOT,
+      env,
+      timeout: 240_000,
+    });
+    return `${stdout}${stderr}`;
+  };
+  const sourceCount = async (source: string) =>
+    (await redis.zrange('event_log', 0, -1)).filter((m) => (JSON.parse(m) as { source?: string }).source === source).length;
+
+  beforeAll(async () => {
+    for (const name of [
+      'KAFKA_PORT',
+      'KAFKA_CONTROLLER_PORT',
+      'REDIS_PORT',
+      'GENERATOR_PORT',
+      'VIEWER_PORT',
+      'AUTOGEN_OPS_PORT',
+      'CONSUMER_OPS_PORT',
+    ]) {
+      env[name] = String(await freePort());
+    }
+    publishUrl = `http://127.0.0.1:${env.GENERATOR_PORT}/publish`;
+    viewerUrl = `http://127.0.0.1:${env.VIEWER_PORT}/events`;
+    await make('up');
+    redis = new Redis(Number(env.REDIS_PORT), '127.0.0.1', { maxRetriesPerRequest: 2 });
+    redis.on('error', () => {});
+  }, 300_000);
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await make('down').catch(() => undefined);
+    rmSync(localDir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('stores a published event in Redis and shows it in HTML and JSON', async () => {
+    const res = await fetch(publishUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: 'flow-user', action: 'signup' }),
+    });
+    expect(res.status).toBe(202);
+    const text = await res.text();
+    const event = JSON.parse(text) as { event_id: string };
+    await waitFor(async () => (await redis.get('event:flow-user')) === text, 20_000, 'GET event:flow-user');
+    expect(await redis.zrange('event_log', 0, -1)).toContain(text);
+
+    const html = await (await fetch(viewerUrl)).text();
+    expect(html).toContain(event.event_id);
+    const json = (await (await fetch(viewerUrl, { headers: { accept: 'application/json' } })).json()) as { event_id: string }[];
+    expect(json.map((e) => e.event_id)).toContain(event.event_id);
+    const user = await fetch(`${viewerUrl}/flow-user`, { headers: { accept: 'application/json' } });
+    expect(await user.text()).toBe(text);
+  });
+
+  it('stops and starts the automatic generator, and make status says so', async () => {
+    expect((await make('status')).trim()).toBe('automatic-generator: running');
+    await waitFor(async () => (await sourceCount('automatic-generator')) > 0, 15_000, 'an automatic event');
+
+    await make('stop-generator');
+    expect((await make('status')).trim()).toBe('automatic-generator: stopped');
+    const afterStop = await sourceCount('automatic-generator');
+    await new Promise((r) => setTimeout(r, 4_500));
+    expect(await sourceCount('automatic-generator')).toBe(afterStop);
+
+    await make('start-generator');
+    expect((await make('status')).trim()).toBe('automatic-generator: running');
+    await waitFor(async () => (await sourceCount('automatic-generator')) >= afterStop + 2, 10_000, 'two events ~2 s apart');
+  });
+
+  it('shows the events with make kafka-consume', async () => {
+    // The console consumer exits after 4 s without a new record, so the generator must be quiet.
+    await make('stop-generator');
+    const output = await make('kafka-consume', 'KAFKA_CONSUME_ARGS=--timeout-ms 4000');
+    expect(output).toMatch(/flow-user\t\{"event_id":"[0-9a-f-]{36}","user_id":"flow-user"/);
+    expect(output).toContain('"source":"automatic-generator"');
+  });
+
+  it('leaves nothing running after make down', async () => {
+    await make('start-generator');
+    const pids = ['event-generator', 'event-viewer', 'event-consumer', 'automatic-generator'].map((s) =>
+      readFileSync(join(localDir, 'run', `${s}.pid`), 'utf8').trim(),
+    );
+    pids.push(readFileSync(join(localDir, 'kafka', 'kafka.pid'), 'utf8').trim());
+    await make('down');
+    for (const pid of pids) {
+      expect(() => process.kill(Number(pid), 0), `process ${pid} still alive`).toThrow();
+    }
+    expect(existsSync(join(localDir, 'redis', 'redis.pid'))).toBe(false);
+    await expect(fetch(publishUrl, { method: 'POST' })).rejects.toThrow();
+  });
+});

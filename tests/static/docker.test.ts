@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadConfig as automaticGeneratorConfig } from '../../automatic-generator/src/config.js';
+import { loadConfig as consumerConfig } from '../../event-consumer/src/config.js';
+import { loadConfig as generatorConfig } from '../../event-generator/src/config.js';
+import { loadConfig as viewerConfig } from '../../event-viewer/src/config.js';
+import { REPO_ROOT } from '../support/paths.js';
+
+// No Docker engine runs on the machines this is developed on: these checks are what can be
+// proven without one. They pin the Docker path to what the local runtime and tests run.
+
+const SERVICES = {
+  'event-generator': generatorConfig({}).PORT,
+  'event-viewer': viewerConfig({}).PORT,
+  'automatic-generator': automaticGeneratorConfig({}).OPS_PORT,
+  'event-consumer': consumerConfig({}).OPS_PORT,
+} as const;
+
+const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
+const compose = parse(read('docker-compose.yml')) as {
+  name: string;
+  services: Record<string, Record<string, unknown> & { build?: { context: string; dockerfile: string }; ports?: string[]; image?: string }>;
+  volumes: Record<string, unknown>;
+};
+const kafkaVersion = /<kafka.version>([^<]+)<\/kafka.version>/.exec(read('infra/kafka/pom.xml'))?.[1];
+
+describe('the Dockerfiles', () => {
+  const rendered = mkdtempSync(join(tmpdir(), 'dockerfiles-'));
+  afterAll(() => rmSync(rendered, { recursive: true, force: true }));
+
+  it('are exactly what scripts/render-dockerfiles.sh writes from the one template', () => {
+    execFileSync('bash', [join(REPO_ROOT, 'scripts/render-dockerfiles.sh'), rendered]);
+    for (const service of Object.keys(SERVICES)) {
+      expect(read(`${service}/Dockerfile`), `${service}/Dockerfile is stale: run scripts/render-dockerfiles.sh`).toBe(
+        readFileSync(join(rendered, service, 'Dockerfile'), 'utf8'),
+      );
+    }
+  });
+
+  it.each(Object.entries(SERVICES))(
+    '%s builds like `npm run build`, runs `node dist/main.js` as non-root and checks /healthz on its port',
+    (service, port) => {
+      const dockerfile = read(`${service}/Dockerfile`);
+      const rootBuild = (JSON.parse(read('package.json')) as { scripts: { build: string } }).scripts.build;
+      expect(dockerfile).toContain(`RUN npx ${rootBuild} ${service}`);
+      expect(dockerfile).toContain('CMD ["node", "dist/main.js"]');
+      expect(dockerfile).toContain(`WORKDIR /app/${service}`);
+      expect(dockerfile).toMatch(/^USER node$/m);
+      expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
+      expect(dockerfile).toContain(`|| ${port})`);
+      expect(dockerfile).toContain(`EXPOSE ${port}`);
+      expect(dockerfile.match(/^FROM node:24-/gm)).toHaveLength(3);
+      for (const [, source] of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm))
+        expect(existsSync(join(REPO_ROOT, source!)), source).toBe(true);
+    },
+  );
+
+  it('start the same command as the local runtime and the tests', () => {
+    expect(read('scripts/local-runtime.sh')).toContain('setsid node dist/main.js');
+    expect(read('tests/support/service-process.ts')).toContain("['dist/main.js']");
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it('names the project and services as the seed does', () => {
+    expect(compose.name).toBe('eventstreamapp');
+    expect(Object.keys(compose.services).sort()).toEqual(
+      ['automatic-generator', 'event-consumer', 'event-generator', 'event-viewer', 'kafka', 'kafka-init', 'redis'].sort(),
+    );
+  });
+
+  it('publishes only 8080 and 5000, and pins no container name, so consumers can scale', () => {
+    const published = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((p) => `${name}=${p}`));
+    expect(published.sort()).toEqual(['event-generator=8080:8080', 'event-viewer=5000:5000']);
+    for (const service of Object.values(compose.services)) expect(service).not.toHaveProperty('container_name');
+  });
+
+  it('builds each service from the repository root with its own Dockerfile', () => {
+    for (const service of Object.keys(SERVICES)) {
+      expect(compose.services[service]?.build).toEqual({ context: '.', dockerfile: `${service}/Dockerfile` });
+      expect(existsSync(join(REPO_ROOT, `${service}/Dockerfile`))).toBe(true);
+    }
+  });
+
+  it('runs the same Apache Kafka version as the local runtime, and Redis with append-only persistence on a volume', () => {
+    expect(kafkaVersion).toMatch(/^4\./);
+    expect(compose.services.kafka?.image).toBe(`apache/kafka:${kafkaVersion}`);
+    expect(compose.services['kafka-init']?.image).toBe(`apache/kafka:${kafkaVersion}`);
+    expect(read('tests/support/docker-infrastructure.ts')).toContain(`apache/kafka:${kafkaVersion}`);
+    expect((compose.services.redis?.command as string[]).join(' ')).toContain('--appendonly yes');
+    expect(compose.services.redis?.volumes).toEqual(['redis-data:/data']);
+  });
+
+  it('starts services only after what they need is healthy or done', () => {
+    const dependsOn = (name: string) => compose.services[name]?.depends_on as Record<string, { condition: string }>;
+    expect(dependsOn('kafka-init')).toEqual({ kafka: { condition: 'service_healthy' } });
+    for (const name of ['event-generator', 'automatic-generator', 'event-consumer'])
+      expect(dependsOn(name)['kafka-init']).toEqual({ condition: 'service_completed_successfully' });
+    expect(dependsOn('event-consumer').redis).toEqual({ condition: 'service_healthy' });
+    expect(dependsOn('event-viewer').redis).toEqual({ condition: 'service_healthy' });
+    for (const name of ['kafka', 'redis']) expect(compose.services[name]).toHaveProperty('healthcheck');
+  });
+
+  it('is a valid Compose file for docker-compose (the `name` key aside, which only Compose v2 reads)', () => {
+    const withoutName = read('docker-compose.yml').replace(/^name: .*$/m, '');
+    let output: string;
+    try {
+      output = execFileSync('docker-compose', ['-f', '-', '--project-directory', REPO_ROOT, 'config', '--services'], {
+        input: withoutName,
+        encoding: 'utf8',
+      });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { stderr?: string };
+      throw new Error(
+        e.code === 'ENOENT'
+          ? 'docker-compose is not installed (Debian: apt-get install -y docker-compose); .ci/run installs it'
+          : String(e.stderr ?? e),
+      );
+    }
+    expect(output.trim().split('\n').sort()).toEqual(Object.keys(compose.services).sort());
+  });
+});
