@@ -91,7 +91,7 @@ describe('docker-compose.yml', () => {
     expect(compose.services.kafka?.image).toBe(`apache/kafka:${kafkaVersion}`);
     expect(compose.services['kafka-init']?.image).toBe(`apache/kafka:${kafkaVersion}`);
     expect(read('tests/support/docker-infrastructure.ts')).toContain(`apache/kafka:${kafkaVersion}`);
-    expect((compose.services.redis?.command as string[]).join(' ')).toContain('--appendonly yes');
+    expect(((compose.services.redis?.command ?? []) as string[]).join(' ')).toContain('--appendonly yes');
     expect(compose.services.redis?.volumes).toEqual(['redis-data:/data']);
   });
 
