@@ -46,7 +46,7 @@ test: install ## build, lint, then every test against a real Kafka and Redis (en
 
 bench: install ## measure the pipeline against ceilings measured in the same run (SCENARIO=publish|ingest|e2e|view|steady|all)
 	@$(WITH_NODE) npm run build
-	@$(WITH_NODE) node bench/run.ts --scenario $(SCENARIO) $(BENCH_ARGS)
+	@$(WITH_NODE) npx tsx bench/run.ts --scenario $(SCENARIO) $(BENCH_ARGS)
 
 ifeq ($(RUNTIME),docker)
 up: ## start everything and wait until every service is ready

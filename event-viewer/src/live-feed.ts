@@ -45,6 +45,8 @@ export function createLiveFeed({ subscriber, channel, store, maxClients, logger 
   }
 
   function onNotice(): void {
+    // Nobody is watching: nothing to read. A new client starts from "now" (see add).
+    if (clients.size === 0) return;
     if (reading) {
       readAgain = true;
       return;
@@ -76,6 +78,7 @@ export function createLiveFeed({ subscriber, channel, store, maxClients, logger 
     /** Returns false when full, so the caller can answer 503. */
     add(res: Response): boolean {
       if (clients.size >= maxClients) return false;
+      if (clients.size === 0) newestSeen = Math.max(newestSeen, Date.now() - LATE_WINDOW_MS);
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
