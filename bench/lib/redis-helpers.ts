@@ -23,13 +23,5 @@ export async function writeLikeTheConsumer(redis: Redis, keys: RedisKeys, record
   }
 }
 
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (found.length > 0) await redis.del(...found);
-    cursor = next;
-  } while (cursor !== '0');
-}
-
+export { deleteKeysWithPrefix as deletePrefix } from '../../tests/support/redis-keys.js';
 export { redisKeys };

@@ -5,6 +5,11 @@ import { hammer } from '../lib/load.js';
 import type { Scenario } from '../lib/report.js';
 import { createTopic, deleteTopics, freePort, kafka, runId, startService } from '../lib/stack.js';
 
+/** The same POST load for the ceiling and for event-generator. */
+function postLoad(url: string, body: string, connections: number, durationSeconds: number) {
+  return hammer({ url, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections, durationSeconds });
+}
+
 /** A bare node:http server answering 202 with a body of the same size: the HTTP ceiling. */
 async function bareHttpCeiling(body: string, connections: number, durationSeconds: number) {
   const port = await freePort();
@@ -13,14 +18,7 @@ async function bareHttpCeiling(body: string, connections: number, durationSecond
   const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
   await once(child.stdout!, 'data');
   try {
-    return await hammer({
-      url: `http://127.0.0.1:${port}/publish`,
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json' },
-      connections,
-      durationSeconds,
-    });
+    return await postLoad(`http://127.0.0.1:${port}/publish`, body, connections, durationSeconds);
   } finally {
     child.kill();
   }
@@ -58,14 +56,7 @@ export const publishScenario: Scenario = async ({ connections, durationSeconds }
     const generator = await startService('event-generator', { KAFKA_TOPIC: topic });
     let publish: Awaited<ReturnType<typeof hammer>>;
     try {
-      publish = await hammer({
-        url: `${generator.url}/publish`,
-        method: 'POST',
-        body,
-        headers: { 'content-type': 'application/json' },
-        connections,
-        durationSeconds,
-      });
+      publish = await postLoad(`${generator.url}/publish`, body, connections, durationSeconds);
     } finally {
       await generator.stop();
     }

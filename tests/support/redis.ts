@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { uniqueName } from './kafka.js';
+import { deleteKeysWithPrefix } from './redis-keys.js';
 
 export interface TestRedis {
   redis: Redis;
@@ -17,14 +18,7 @@ export function testRedis(label: string, url = inject('redisUrl')): TestRedis {
     redis,
     prefix,
     close: async () => {
-      if (redis.status === 'ready') {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          if (keys.length > 0) await redis.del(...keys);
-          cursor = next;
-        } while (cursor !== '0');
-      }
+      if (redis.status === 'ready') await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
     },
   };
