@@ -1,5 +1,4 @@
-import { createServer } from 'node:http';
-import { createProducer, type Logger, listen, type StartedServer, watchProducer } from '@eventstreamapp/service-kit';
+import { createHttpServer, createProducer, type Logger, listen, type StartedServer, watchProducer } from '@eventstreamapp/service-kit';
 import type { Kafka } from 'kafkajs';
 import { createApp } from './app.js';
 import { BatchingPublisher } from './batching-publisher.js';
@@ -36,7 +35,7 @@ export function createEventGenerator({ config, logger, kafka }: EventGeneratorDe
     metrics,
     readiness: () => [{ name: 'kafka', ok: connection.connected, ...(connection.connected ? {} : { detail: 'producer not connected' }) }],
   });
-  const server = createServer(app);
+  const server = createHttpServer(app);
   let started: StartedServer | undefined;
   let connecting: Promise<void> | undefined;
   let stopped = false;

@@ -1,6 +1,5 @@
-import { createServer } from 'node:http';
 import { redisKeys } from '@eventstreamapp/event-schema';
-import { type Logger, listen, type StartedServer } from '@eventstreamapp/service-kit';
+import { createHttpServer, type Logger, listen, type StartedServer } from '@eventstreamapp/service-kit';
 import { Redis } from 'ioredis';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
@@ -45,7 +44,7 @@ export function createEventViewer({ config, logger }: EventViewerDeps) {
       { name: 'redis-subscriber', ok: subscriber.status === 'ready', detail: subscriber.status },
     ],
   });
-  const server = createServer(app);
+  const server = createHttpServer(app);
   let started: StartedServer | undefined;
 
   return {

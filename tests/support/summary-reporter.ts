@@ -10,15 +10,18 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const module of testModules) {
+      // A file whose setup failed leaves its tests "skipped": they count as failures, so missing
+      // infrastructure can never pass as skipped tests.
+      const moduleFailed = module.state() === 'failed';
       let tests = 0;
       for (const test of module.children.allTests()) {
         tests++;
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        else if (state === 'failed' || moduleFailed) failed++;
         else skipped++;
       }
-      if (tests === 0 && module.state() === 'failed') failed++;
+      if (tests === 0 && moduleFailed) failed++;
     }
     failed += unhandledErrors.length;
     const tail = skipped > 0 ? `, ${skipped} skipped` : '';

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
@@ -52,7 +52,16 @@ export interface StartedServer {
   server: Server;
   port: number;
   url: string;
-  close(): Promise<void>;
+  /** Stops accepting, lets requests in flight finish for up to `graceMs`, then cuts what is left. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * An HTTP server with bounded waits: a client that trickles its headers or body (slowloris)
+ * is cut off instead of holding a connection for Node's default five minutes.
+ */
+export function createHttpServer(handler: RequestListener): Server {
+  return createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, handler);
 }
 
 /** Listens and resolves with the bound port (port 0 picks a free one, for tests). */
@@ -65,13 +74,25 @@ export async function listen(server: Server, port: number, host: string): Promis
     });
   });
   const bound = (server.address() as AddressInfo).port;
+  let closing = false;
+  // Once stopping, answers tell keep-alive clients to go, so their connections drain.
+  server.on('request', (_req, res: ServerResponse) => {
+    if (closing && !res.headersSent) res.setHeader('connection', 'close');
+  });
   return {
     server,
     port: bound,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
-    close: () =>
+    close: (graceMs = 3_000) =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        closing = true;
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearInterval(sweep);
+          clearTimeout(force);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };
@@ -80,7 +101,7 @@ export async function listen(server: Server, port: number, host: string): Promis
 /** The small HTTP port of a service without a public one. */
 export async function startOpsServer(options: OpsOptions & { port: number; host: string }): Promise<StartedServer> {
   const handle = createOpsHandler(options);
-  const server = createServer((req, res) => {
+  const server = createHttpServer((req, res) => {
     handle(req, res).then(
       (handled) => {
         if (!handled) sendJson(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${req.url}` } });

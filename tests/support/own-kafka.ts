@@ -1,0 +1,46 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from './paths.js';
+import { freePort } from './wait.js';
+
+const run = promisify(execFile);
+
+export interface OwnKafka {
+  brokers: string;
+  start(): Promise<void>;
+  /** A controlled shutdown, like `docker stop`; its data and topics stay for the restart. */
+  stop(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+/** A single-node KRaft broker owned by one test (own ports and data), through infra/kafka/kafka.sh. */
+export async function startOwnKafka(): Promise<OwnKafka> {
+  const dir = mkdtempSync(join(tmpdir(), 'eventstreamapp-kafka-'));
+  const env = {
+    ...process.env,
+    KAFKA_PORT: String(await freePort()),
+    KAFKA_CONTROLLER_PORT: String(await freePort()),
+    KAFKA_STATE_DIR: dir,
+    KAFKA_LIB_DIR: join(REPO_ROOT, '.local/kafka-lib/4.4.0'),
+    KAFKA_HEAP_OPTS: '-Xms128m -Xmx512m',
+  };
+  const script = (command: string) => run('bash', ['infra/kafka/kafka.sh', command], { cwd: REPO_ROOT, env, timeout: 180_000 });
+  const own: OwnKafka = {
+    brokers: `127.0.0.1:${env.KAFKA_PORT}`,
+    start: async () => {
+      await script('start');
+    },
+    stop: async () => {
+      await script('stop');
+    },
+    remove: async () => {
+      await script('stop').catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await own.start();
+  return own;
+}
