@@ -27,11 +27,18 @@ export const ingestScenario: Scenario = async ({ quick }) => {
 
   const prefix = `${id}:`;
   const log = redisKeys(prefix).eventLog;
+  // BENCH_CONSUMER_<VARIABLE>=value tunes the consumer under test (what was tried: bench/README.md).
+  const tuning = Object.fromEntries(
+    Object.entries(process.env)
+      .filter(([k]) => k.startsWith('BENCH_CONSUMER_'))
+      .map(([k, v]) => [k.slice('BENCH_CONSUMER_'.length), v ?? '']),
+  );
   const consumer = await startService('event-consumer', {
     KAFKA_TOPIC: topic,
     KAFKA_DLQ_TOPIC: dlq,
     KAFKA_GROUP_ID: id,
     REDIS_KEY_PREFIX: prefix,
+    ...tuning,
   });
   const started = performance.now();
   let stored = 0;
@@ -48,7 +55,7 @@ export const ingestScenario: Scenario = async ({ quick }) => {
   await deleteTopics([topic, dlq]);
   const rate = stored / seconds;
   return {
-    parameters: { events: count, partitions: 3, eventBytes: Buffer.byteLength(records[0]!.json), writeChunkEvents: 2_000 },
+    parameters: { events: count, partitions: 3, eventBytes: Buffer.byteLength(records[0]!.json), consumer: tuning },
     errors: count - stored,
     rows: [
       {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { loadConfig as generatorDefaults } from '../../event-generator/src/config.js';
 import { clientEvent, storedEvent } from '../lib/events.js';
 import { hammer } from '../lib/load.js';
 import type { Scenario } from '../lib/report.js';
@@ -61,7 +62,14 @@ export const publishScenario: Scenario = async ({ connections, durationSeconds }
       await generator.stop();
     }
     return {
-      parameters: { connections, durationSeconds, bodyBytes: Buffer.byteLength(body), lingerMs: 5, acks: 'all' },
+      parameters: {
+        connections,
+        durationSeconds,
+        bodyBytes: Buffer.byteLength(body),
+        lingerMs: generatorDefaults({}).PUBLISH_LINGER_MS,
+        maxInFlight: generatorDefaults({}).PUBLISH_MAX_IN_FLIGHT,
+        acks: 'all',
+      },
       errors: publish.errors + publish.non2xx,
       rows: [
         {

@@ -28,7 +28,10 @@ describe('planBatch', () => {
       65_536,
     );
     expect(plan.accepted.map((a) => a.record.json)).toEqual(values);
-    expect(Object.fromEntries(plan.latestByUser)).toEqual({ a: values[3], b: values[4] });
+    expect(Object.fromEntries([...plan.latestByUser].map(([user, bytes]) => [user, bytes.toString()]))).toEqual({
+      a: values[3],
+      b: values[4],
+    });
   });
 
   it('sets refused records aside with their reason and offset', () => {

@@ -14,10 +14,10 @@ export class RedisWriteError extends Error {
 export async function writeEvents(redis: Redis, keys: RedisKeys, plan: BatchPlan, maxLogLength: number): Promise<void> {
   if (plan.accepted.length === 0) return;
   const tx = redis.multi();
-  const scoresAndMembers: (string | number)[] = [];
-  for (const { record } of plan.accepted) scoresAndMembers.push(record.event.timestamp, record.json);
+  const scoresAndMembers: (Buffer | number)[] = [];
+  for (const { record, bytes } of plan.accepted) scoresAndMembers.push(record.event.timestamp, bytes);
   tx.zadd(keys.eventLog, ...scoresAndMembers);
-  for (const [userId, json] of plan.latestByUser) tx.set(keys.eventKey(userId), json);
+  for (const [userId, bytes] of plan.latestByUser) tx.set(keys.eventKey(userId), bytes);
   if (maxLogLength > 0) tx.zremrangebyrank(keys.eventLog, 0, -(maxLogLength + 1));
   const replies = await tx.exec();
   if (!replies) throw new RedisWriteError('the Redis transaction was aborted');

@@ -5,8 +5,14 @@ export interface BatchingPublisherOptions {
   producer: Producer;
   topic: string;
   acks: number;
-  /** How long the first queued event waits for others before its batch is sent. */
+  /** How long the first queued event waits for others before its batch is sent (0: no wait). */
   lingerMs: number;
+  /**
+   * Most producer requests in flight at once. While that many are waiting for Kafka, new
+   * events queue and leave together in the next request: under load batches grow by
+   * themselves, and an idle service adds no delay at all (group commit).
+   */
+  maxInFlight: number;
   /** A batch is sent at once when it holds this many events. */
   maxBatchEvents: number;
   /** No publish waits longer than this for Kafka's acknowledgement. */
@@ -23,9 +29,9 @@ interface Pending {
 }
 
 /**
- * Coalesces concurrent publishes into one producer request, as librdkafka's linger.ms does:
- * what arrives within the linger window (or until the batch is full) goes to Kafka in one
- * `send`, and each caller is settled from that send's result.
+ * Coalesces concurrent publishes into one producer request: what arrives while earlier
+ * requests are in flight (or within the optional linger window, as librdkafka's linger.ms)
+ * goes to Kafka in one `send`, and each caller is settled from that send's result.
  */
 export class BatchingPublisher {
   private queue: Pending[] = [];
@@ -44,9 +50,16 @@ export class BatchingPublisher {
     }
     return new Promise<void>((resolve, reject) => {
       const timeout = setTimeout(() => {
+        // Not sent yet: withdraw it, so this 503 means "not published". (One already in a
+        // producer request may still be stored: the caller retries with its own event_id.)
+        const index = this.queue.indexOf(entry);
+        if (index >= 0) {
+          this.queue.splice(index, 1);
+          this.queuedEvents -= messages.length;
+        }
         reject(new HttpError('kafka_unavailable', `Kafka did not acknowledge within ${this.options.timeoutMs} ms`));
       }, this.options.timeoutMs);
-      this.queue.push({
+      const entry: Pending = {
         messages,
         resolve: () => {
           clearTimeout(timeout);
@@ -56,11 +69,19 @@ export class BatchingPublisher {
           clearTimeout(timeout);
           reject(err);
         },
-      });
+      };
+      this.queue.push(entry);
       this.queuedEvents += messages.length;
-      if (this.queuedEvents >= this.options.maxBatchEvents) this.sendQueued();
-      else this.timer ??= setTimeout(() => this.sendQueued(), this.options.lingerMs);
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.queue.length === 0) return;
+    const full = this.queuedEvents >= this.options.maxBatchEvents;
+    if (this.inFlight.size >= this.options.maxInFlight && !full) return;
+    if (full || this.options.lingerMs === 0) this.sendQueued();
+    else this.timer ??= setTimeout(() => this.sendQueued(), this.options.lingerMs);
   }
 
   /** Sends whatever is queued and waits until every send in flight has settled. */
@@ -94,7 +115,10 @@ export class BatchingPublisher {
           for (const p of batch) p.reject(error);
         },
       )
-      .finally(() => this.inFlight.delete(sending));
+      .finally(() => {
+        this.inFlight.delete(sending);
+        this.schedule();
+      });
     this.inFlight.add(sending);
   }
 }

@@ -9,7 +9,8 @@ const schema = z.object({
   MAX_EVENT_BYTES: envInt(256, 16 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
   MAX_BODY_BYTES: envInt(1024, 256 * 1024 * 1024).default(1024 * 1024),
   MAX_BULK_EVENTS: envInt(1, 100_000).default(1_000),
-  PUBLISH_LINGER_MS: envInt(0, 1_000).default(5),
+  PUBLISH_LINGER_MS: envInt(0, 1_000).default(1),
+  PUBLISH_MAX_IN_FLIGHT: envInt(1, 64).default(2),
   PUBLISH_MAX_BATCH_EVENTS: envInt(1, 100_000).default(1_000),
   PUBLISH_TIMEOUT_MS: envInt(100, 120_000).default(5_000),
   PUBLISH_ACKS: z

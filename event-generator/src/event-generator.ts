@@ -21,6 +21,7 @@ export function createEventGenerator({ config, logger, kafka }: EventGeneratorDe
     topic: config.KAFKA_TOPIC,
     acks: config.PUBLISH_ACKS,
     lingerMs: config.PUBLISH_LINGER_MS,
+    maxInFlight: config.PUBLISH_MAX_IN_FLIGHT,
     maxBatchEvents: config.PUBLISH_MAX_BATCH_EVENTS,
     timeoutMs: config.PUBLISH_TIMEOUT_MS,
     onBatch: (events, seconds, error) => {

@@ -11,7 +11,10 @@ describe('concurrent publishes', () => {
 
   beforeAll(async () => {
     topics = await createTestTopics('linger');
-    app = await startGenerator({ KAFKA_TOPIC: topics.events, PUBLISH_LINGER_MS: '10' });
+    // A 5 ms linger, as a bursty deployment would set it: 100 new connections arrive spread over
+    // tens of milliseconds, and the point is to show they share producer requests. (The default,
+    // 1 ms with 2 requests in flight, is tuned for throughput under steady load: bench/README.md.)
+    app = await startGenerator({ KAFKA_TOPIC: topics.events, PUBLISH_LINGER_MS: '5' });
     await waitFor(async () => (await request(app.url).get('/readyz')).status === 200, 20_000, 'readiness');
   });
   afterAll(async () => {

@@ -6,6 +6,8 @@ import type { EventRecord } from './normalize.js';
 import { firstIssue } from './normalize.js';
 import { type Result, reject } from './rejection.js';
 
+const RESERVED = Object.entries(eventSchema.shape);
+
 /**
  * Turns a Kafka record's value into a typed event or an explained rejection. The returned
  * `json` is the record's own text, so storing it keeps the exact bytes that were published.
@@ -17,7 +19,11 @@ export function parseEventRecord(value: Uint8Array | null | undefined, maxBytes 
   if (!isPlainObject(json)) return reject('not_object', 'an event must be a JSON object');
   const shape = checkJsonShape(json);
   if (!shape.ok) return shape;
-  const event = eventSchema.safeParse(json);
-  if (!event.success) return { ok: false, rejection: firstIssue(event.error) };
-  return { ok: true, value: { event: event.data as Event, json: text } };
+  // Field by field rather than eventSchema.safeParse(json): the same rules, without copying
+  // every client field of every event in the consumer's hot path.
+  for (const [field, schema] of RESERVED) {
+    const result = schema.safeParse(json[field]);
+    if (!result.success) return { ok: false, rejection: firstIssue(result.error, field) };
+  }
+  return { ok: true, value: { event: json as Event, json: text } };
 }
