@@ -20,8 +20,16 @@ export const steadyScenario: Scenario = async ({ quick }) => {
   ];
   const [generator, , viewer] = processes as [RunningProcess, RunningProcess, RunningProcess];
   const samples = new Map<string, number[]>(processes.map((p) => [p.name, []]));
+  const heaps = new Map<string, number[]>(processes.map((p) => [p.name, []]));
   const sampler = setInterval(() => {
-    for (const p of processes) samples.get(p.name)!.push(p.rssBytes());
+    for (const p of processes) {
+      samples.get(p.name)!.push(p.rssBytes());
+      // Heap in use, from the service's own /metrics: RSS alone cannot tell a leak from V8 growing its heap.
+      void fetch(`${p.url}/metrics`)
+        .then((r) => r.text())
+        .then((text) => heaps.get(p.name)!.push(Number(/nodejs_heap_size_used_bytes\{[^}]*\} (\S+)/.exec(text)?.[1] ?? Number.NaN)))
+        .catch(() => undefined);
+    }
   }, 1_000);
   let errors = 0;
   await atFixedRate(rate, durationSeconds, async (i) => {
@@ -56,6 +64,16 @@ export const steadyScenario: Scenario = async ({ quick }) => {
       value: (last - first) / MiB,
       unit: 'MiB',
       note: `${(first / MiB).toFixed(0)} → ${(last / MiB).toFixed(0)} MiB, max ${(Math.max(...values) / MiB).toFixed(0)} MiB`,
+    });
+    const heap = heaps.get(name)!.slice(Math.floor(values.length / 4));
+    const half = Math.floor(heap.length / 2);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+    rows.push({
+      scenario: 'steady',
+      measure: `${name} heap used, 2nd half − 1st half`,
+      value: (mean(heap.slice(half)) - mean(heap.slice(0, half))) / MiB,
+      unit: 'MiB',
+      note: `mean ${(mean(heap.slice(0, half)) / MiB).toFixed(0)} → ${(mean(heap.slice(half)) / MiB).toFixed(0)} MiB, max ${(Math.max(...heap) / MiB).toFixed(0)} MiB`,
     });
   }
   rows.push({ scenario: 'steady', measure: 'errors', value: errors, unit: 'count' });

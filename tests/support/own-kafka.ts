@@ -13,6 +13,8 @@ export interface OwnKafka {
   start(): Promise<void>;
   /** A controlled shutdown, like `docker stop`; its data and topics stay for the restart. */
   stop(): Promise<void>;
+  /** Stops it and deletes its data, as `kafka.sh wipe` does. */
+  wipe(): Promise<void>;
   remove(): Promise<void>;
 }
 
@@ -35,6 +37,9 @@ export async function startOwnKafka(): Promise<OwnKafka> {
     },
     stop: async () => {
       await script('stop');
+    },
+    wipe: async () => {
+      await script('wipe');
     },
     remove: async () => {
       await script('stop').catch(() => undefined);
