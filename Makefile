@@ -50,7 +50,9 @@ bench: install ## measure the pipeline against ceilings measured in the same run
 
 ifeq ($(RUNTIME),docker)
 up: ## start everything and wait until every service is ready
-	$(COMPOSE) up -d --wait
+	$(COMPOSE) up -d
+	@# Waits on the four services' healthchecks (not on kafka-init, which exits when its topics exist).
+	$(COMPOSE) up -d --wait event-generator automatic-generator event-consumer event-viewer
 down: ## stop and remove everything (data volumes kept)
 	$(COMPOSE) down
 ps: ## list the services and their state
