@@ -42,7 +42,7 @@ lint: install ## lint and format check (Biome)
 test: install ## build, lint, then every test against a real Kafka and Redis (ends with "N passed, N failed")
 	@$(WITH_NODE) npm run build
 	@$(WITH_NODE) npm run lint
-	@$(WITH_NODE) npm test
+	@$(WITH_NODE) NODE_OPTIONS=--disable-warning=TimeoutNegativeWarning npm test
 
 bench: install ## measure the pipeline against ceilings measured in the same run (SCENARIO=publish|ingest|e2e|view|steady|all)
 	@$(WITH_NODE) npm run build
