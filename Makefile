@@ -112,4 +112,4 @@ infra-wipe: ## (local) stop them and delete their data
 	@infra/redis/redis.sh wipe
 
 docker-check: ## check the Docker files without an engine (compose file, contexts, commands)
-	@$(WITH_NODE) npx vitest run --project unit tests/docker
+	@$(WITH_NODE) npx vitest run --project unit tests/static

@@ -53,6 +53,8 @@ export const LIVE_JS = `'use strict';
     while (tbody.rows.length > limit) tbody.deleteRow(tbody.rows.length - 1);
     const empty = document.getElementById('empty');
     if (empty) empty.remove();
+    const shown = document.getElementById('shown');
+    if (shown) shown.textContent = String(tbody.rows.length);
   }
 
   const source = new EventSource('/live');

@@ -55,7 +55,7 @@ export function renderEventsPage({ title, events, chart, nextHref, live, limit, 
 <body data-live="${live ? 'on' : 'off'}" data-limit="${limit}">
 <header>
 <h1><a href="/events">EventStreamApp</a> · ${title}</h1>
-<p id="status">${events.length} shown${live ? html` · live: <span id="live-state">connecting…</span>` : ''}</p>
+<p id="status"><span id="shown">${events.length}</span> shown${live ? html` · live: <span id="live-state">connecting…</span>` : ''}</p>
 </header>
 ${chart ? html`<section class="chart"><h2>Events per second</h2>${chart}</section>` : ''}
 <table id="events">

@@ -108,6 +108,7 @@ describe('the event page in a real browser, fed by the whole pipeline', () => {
     expect(await xssRow.locator('td').nth(2).textContent()).toBe('<script>alert("action")</script>');
     expect(await xssRow.locator('code').textContent()).toContain('<img src=x onerror=');
     expect(await xssRow.locator('img, script, svg').count()).toBe(0);
+    expect(await page.locator('#shown').textContent()).toBe(String(await page.locator('#events tbody tr').count()));
 
     // The same payloads rendered by the server (not the live script) after a reload.
     await page.reload();
