@@ -18,6 +18,7 @@ const schema = z.object({
   KAFKA_MAX_BYTES_PER_PARTITION: envInt(64 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
   KAFKA_SESSION_TIMEOUT_MS: envInt(6_000, 300_000).default(30_000),
   RETRY_MAX_BACKOFF_MS: envInt(100, 60_000).default(5_000),
+  REDIS_COMMAND_TIMEOUT_MS: envInt(100, 600_000).default(5_000),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -44,6 +44,8 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
   let ops: StartedServer | undefined;
   let joined = false;
   let stopping = false;
+  /** The last write attempt failed: Redis may be connected yet unusable (frozen, full, read-only). */
+  const failing = { redis: false, dlq: false };
   let onFatal: (err: Error) => void = () => {};
 
   redis.on('error', (err: Error) => logger.debug({ err }, 'Redis connection error'));
@@ -69,14 +71,16 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
   });
 
   /** Retries an action with backoff until it succeeds, or until this batch no longer belongs to us. */
-  async function untilDone(target: string, action: () => Promise<void>, ctx: BatchContext): Promise<boolean> {
+  async function untilDone(target: keyof typeof failing, action: () => Promise<void>, ctx: BatchContext): Promise<boolean> {
     for (let delay = 100, attempt = 1; ; delay = Math.min(delay * 2, config.RETRY_MAX_BACKOFF_MS), attempt++) {
       if (!ctx.isRunning() || ctx.isStale()) return false;
       try {
         await action();
+        failing[target] = false;
         if (attempt > 1) logger.info({ target, attempts: attempt }, 'write succeeded after retrying');
         return true;
       } catch (err) {
+        failing[target] = true;
         metrics.retries.inc({ target });
         logger.warn({ err, target, attempt, retryInMs: delay }, 'write failed; offsets not committed, retrying the same records');
         await pauseWhileRunning(delay, ctx);
@@ -154,7 +158,8 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
         host: config.OPS_HOST,
         readiness: () => [
           { name: 'kafka', ok: joined, ...(joined ? {} : { detail: 'not a member of the consumer group' }) },
-          { name: 'redis', ok: redis.status === 'ready', detail: redis.status },
+          { name: 'redis', ok: redis.status === 'ready' && !failing.redis, detail: failing.redis ? 'writes failing' : redis.status },
+          { name: 'dead-letter topic', ok: !failing.dlq, ...(failing.dlq ? { detail: 'writes failing' } : {}) },
         ],
       });
       redis.connect().catch((err: Error) => logger.warn({ err }, 'Redis not reachable yet; batches wait for it'));

@@ -116,6 +116,27 @@ describe('event-consumer processes under faults', () => {
       await redis.remove();
     });
 
+    it('keeps every event when Redis freezes with its connections open past the session timeout', async () => {
+      const keys = redisKeys('');
+      const p = consumer({ REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '1000', KAFKA_SESSION_TIMEOUT_MS: '6000' });
+      const ops = (await p.waitForLog((l) => l.msg === 'event-consumer started')).ops as string;
+      const before = makeEvents(300, 10);
+      await produce(topics.events, before);
+      await expectStoredExactly(client, keys.eventLog, before);
+
+      redis.freeze();
+      const during = makeEvents(300, 10, Date.now() + 10_000);
+      await produce(topics.events, during);
+      // Writes time out instead of hanging: the consumer says it is not ready and keeps heartbeating.
+      await waitFor(async () => (await fetch(`${ops}/readyz`)).status === 503, 15_000, 'not ready while Redis is frozen');
+      await new Promise((r) => setTimeout(r, 8_000));
+      expect(p.child.exitCode).toBeNull();
+      redis.thaw();
+
+      await expectStoredExactly(client, keys.eventLog, [...before, ...during], 60_000);
+      await waitFor(async () => (await fetch(`${ops}/readyz`)).status === 200, 15_000, 'ready again');
+    });
+
     it('keeps every event when Redis stops mid-stream and comes back, with /readyz failing meanwhile', async () => {
       const keys = redisKeys('');
       const p = consumer({ REDIS_URL: redis.url });

@@ -19,6 +19,8 @@ function connect(url: string, name: string, failFast: boolean): Redis {
     // Reads fail at once while Redis is away (503), instead of piling up in a queue.
     enableOfflineQueue: !failFast,
     maxRetriesPerRequest: failFast ? 1 : null,
+    // A frozen Redis must give a 503, not a request that hangs.
+    ...(failFast ? { commandTimeout: 2_000 } : {}),
     connectTimeout: 3_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });

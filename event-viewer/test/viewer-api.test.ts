@@ -194,3 +194,26 @@ describe('event-viewer while Redis is unreachable', () => {
     }
   });
 });
+
+describe('event-viewer while Redis is frozen with its connections open', () => {
+  it('answers 503 instead of hanging, and serves again once Redis thaws', async () => {
+    const own = await startOwnRedis();
+    const app = await startViewer({ REDIS_URL: own.url });
+    try {
+      own.freeze();
+      const res = await fetch(`${app.url}/events`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('redis_unavailable');
+      own.thaw();
+      await waitFor(
+        async () => (await request(app.url).get('/events').set('accept', 'application/json')).status === 200,
+        15_000,
+        'recovery',
+      );
+    } finally {
+      own.thaw();
+      await app.stop();
+      await own.remove();
+    }
+  });
+});

@@ -12,6 +12,9 @@ export interface OwnRedis {
   start(): Promise<void>;
   /** SIGKILL when `hard`, else SHUTDOWN; the append-only file keeps what was acknowledged. */
   stop(hard?: boolean): Promise<void>;
+  /** SIGSTOP: the process freezes with its connections open, as a hung host would. */
+  freeze(): void;
+  thaw(): void;
   remove(): Promise<void>;
 }
 
@@ -52,7 +55,14 @@ export async function startOwnRedis(): Promise<OwnRedis> {
       child.kill(hard ? 'SIGKILL' : 'SIGTERM');
       await exited;
     },
+    freeze() {
+      child?.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
+    },
     async remove() {
+      own.thaw();
       await own.stop(true);
       rmSync(dir, { recursive: true, force: true });
     },
