@@ -58,11 +58,12 @@ export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGen
 
   async function sendPending(): Promise<void> {
     if (pending.length === 0) return;
+    // The batch leaves the queue while it is sent, so nothing enqueued meanwhile can be mistaken for it.
     const batch = pending;
+    pending = [];
     try {
       if (!connection.connected) await producer.connect();
       await producer.send({ topic: config.KAFKA_TOPIC, acks: -1, messages: batch.map((r) => ({ key: r.event.user_id, value: r.json })) });
-      pending = pending.slice(batch.length);
       published.inc(batch.length);
       if (failuresInARow > 0) logger.info({ afterFailures: failuresInARow }, 'Kafka reachable again');
       failuresInARow = 0;
@@ -72,6 +73,10 @@ export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGen
       failuresInARow++;
       const backoff = Math.min(config.INTERVAL_MS * 2 ** failuresInARow, MAX_BACKOFF_MS);
       nextAttemptAt = Date.now() + backoff;
+      // Back to the front of the queue, ahead of anything made meanwhile (and within its bound).
+      const madeMeanwhile = pending;
+      pending = batch;
+      enqueue(madeMeanwhile);
       logger.warn({ err, pending: pending.length, retryInMs: backoff }, 'publish failed; will retry');
     }
     pendingGauge.set(pending.length);

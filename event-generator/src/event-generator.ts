@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createHttpServer, createProducer, type Logger, listen, type StartedServer, watchProducer } from '@eventstreamapp/service-kit';
 import type { Kafka } from 'kafkajs';
 import { createApp } from './app.js';
@@ -39,17 +40,18 @@ export function createEventGenerator({ config, logger, kafka }: EventGeneratorDe
   const server = createHttpServer(app);
   let started: StartedServer | undefined;
   let connecting: Promise<void> | undefined;
-  let stopped = false;
+  const stopping = new AbortController();
 
-  // Keep trying in the background: the HTTP port answers (503) while Kafka is away.
+  // Keep trying in the background: the HTTP port answers (503) while Kafka is away. The wait
+  // between attempts ends at once on stop, so a dead broker never holds up a shutdown.
   async function connectUntilStopped(): Promise<void> {
-    for (let delay = 500; !stopped && !connection.connected; delay = Math.min(delay * 2, 10_000)) {
+    for (let delay = 500; !stopping.signal.aborted && !connection.connected; delay = Math.min(delay * 2, 10_000)) {
       try {
         await producer.connect();
         logger.info({ brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC }, 'producer connected');
       } catch (err) {
         logger.warn({ err, retryInMs: delay }, 'Kafka not reachable yet');
-        await new Promise((r) => setTimeout(r, delay).unref());
+        await sleep(delay, undefined, { signal: stopping.signal }).catch(() => undefined);
       }
     }
   }
@@ -65,7 +67,7 @@ export function createEventGenerator({ config, logger, kafka }: EventGeneratorDe
       logger.info({ url: started.url }, 'event-generator listening');
     },
     async stop(): Promise<void> {
-      stopped = true;
+      stopping.abort();
       // Stop taking requests, let those in flight get Kafka's answer, then leave.
       const closing = started?.close();
       await publisher.flush();

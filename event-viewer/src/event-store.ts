@@ -22,6 +22,13 @@ async function guarded<T>(action: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A WITHSCORES reply (member, score, member, score, …) as stored events. */
+function fromWithScores(flat: string[]): StoredEvent[] {
+  const events: StoredEvent[] = [];
+  for (let i = 0; i < flat.length; i += 2) events.push({ json: flat[i]!, timestamp: Number(flat[i + 1]) });
+  return events;
+}
+
 /** The viewer's only reads: pages of `event_log`, one user's key, and per-bucket counts. */
 export function createEventStore(redis: Redis, keys: RedisKeys) {
   return {
@@ -29,20 +36,14 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
     page(query: PageQuery): Promise<StoredEvent[]> {
       return guarded(async () => {
         const max = query.before === undefined ? '+inf' : `(${query.before}`;
-        const flat = await redis.zrevrangebyscore(keys.eventLog, max, '-inf', 'WITHSCORES', 'LIMIT', query.skip, query.limit);
-        const events: StoredEvent[] = [];
-        for (let i = 0; i < flat.length; i += 2) events.push({ json: flat[i]!, timestamp: Number(flat[i + 1]) });
-        return events;
+        return fromWithScores(await redis.zrevrangebyscore(keys.eventLog, max, '-inf', 'WITHSCORES', 'LIMIT', query.skip, query.limit));
       });
     },
 
     /** Oldest first: what arrived with a timestamp after `since`, for the live feed. */
     since(since: number, max: number): Promise<StoredEvent[]> {
       return guarded(async () => {
-        const flat = await redis.zrangebyscore(keys.eventLog, `(${since}`, '+inf', 'WITHSCORES', 'LIMIT', 0, max);
-        const events: StoredEvent[] = [];
-        for (let i = 0; i < flat.length; i += 2) events.push({ json: flat[i]!, timestamp: Number(flat[i + 1]) });
-        return events;
+        return fromWithScores(await redis.zrangebyscore(keys.eventLog, `(${since}`, '+inf', 'WITHSCORES', 'LIMIT', 0, max));
       });
     },
 

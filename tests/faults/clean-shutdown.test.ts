@@ -60,6 +60,17 @@ describe('SIGTERM under load', () => {
     expect(acknowledged.filter((json) => !inKafka.has(json))).toEqual([]);
   });
 
+  it('event-generator: exits 0 within 5 s while waiting to reconnect to a dead broker', async () => {
+    const generator = spawn('event-generator', { KAFKA_BROKERS: '127.0.0.1:1' });
+    // The wait between connection attempts has grown past the shutdown deadline.
+    await generator.waitForLog((l) => l.msg === 'Kafka not reachable yet' && (l.retryInMs as number) >= 8_000, 30_000);
+    const { code, ms } = await generator.stop('SIGTERM');
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(5_000);
+    // Its stop sequence ran to the end, rather than the process merely running out of work.
+    expect(generator.logs.map((l) => l.msg)).toContain('stopped');
+  });
+
   it('event-consumer: exits 0 within 5 s mid-stream, and a restart stores everything exactly once', async () => {
     const events = makeEvents(6_000, 40);
     await produce(topics.events, events);

@@ -47,7 +47,9 @@ export function httpObservability({ logger, registry, readiness }: OpsOptions & 
     next();
   };
   const serveOps = (req: IncomingMessage, res: ServerResponse, next: Next) => {
-    ops(req, res).then((handled) => handled || next(), next);
+    const answering = ops(req, res);
+    if (answering) answering.catch(next);
+    else next();
   };
   return [observe, serveOps];
 }

@@ -21,30 +21,34 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 /**
  * Answers /healthz (the process is alive), /readyz (its connections work; 503 otherwise) and
- * /metrics (Prometheus text). Returns false for any other path, so express apps and the
- * small ops servers share it.
+ * /metrics (Prometheus text), resolving once answered. Returns undefined, synchronously, for any
+ * other request, so the express apps' hot path pays no promise for it; the small ops servers
+ * share it.
  */
 export function createOpsHandler({ registry, readiness }: OpsOptions) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+  return (req: IncomingMessage, res: ServerResponse): Promise<void> | undefined => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (path === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
-      return true;
+      return Promise.resolve();
     }
     if (path === '/readyz') {
-      const checks = await Promise.resolve(readiness()).catch((err: Error) => [{ name: 'readiness', ok: false, detail: err.message }]);
-      const ready = checks.every((c) => c.ok);
-      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
-      return true;
+      return Promise.resolve()
+        .then(readiness)
+        .catch((err: Error) => [{ name: 'readiness', ok: false, detail: err.message }])
+        .then((checks) => {
+          const ready = checks.every((c) => c.ok);
+          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+        });
     }
     if (path === '/metrics') {
-      const body = await registry.metrics();
-      res.writeHead(200, { 'content-type': registry.contentType });
-      res.end(body);
-      return true;
+      return registry.metrics().then((body) => {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(body);
+      });
     }
-    return false;
+    return undefined;
   };
 }
 
@@ -102,12 +106,9 @@ export async function listen(server: Server, port: number, host: string): Promis
 export async function startOpsServer(options: OpsOptions & { port: number; host: string }): Promise<StartedServer> {
   const handle = createOpsHandler(options);
   const server = createHttpServer((req, res) => {
-    handle(req, res).then(
-      (handled) => {
-        if (!handled) sendJson(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${req.url}` } });
-      },
-      () => sendJson(res, 500, { error: { code: 'internal', message: 'ops endpoint failed' } }),
-    );
+    const answering = handle(req, res);
+    if (!answering) sendJson(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${req.url}` } });
+    else answering.catch(() => sendJson(res, 500, { error: { code: 'internal', message: 'ops endpoint failed' } }));
   });
   return listen(server, options.port, options.host);
 }
