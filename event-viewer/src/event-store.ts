@@ -40,10 +40,13 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
       });
     },
 
-    /** Oldest first: what arrived with a timestamp after `since`, for the live feed. */
+    /**
+     * For the live feed: the newest `max` events with a timestamp after `since`, oldest first.
+     * Newest, so that under a flood the feed shows the latest rather than stalling on the oldest.
+     */
     since(since: number, max: number): Promise<StoredEvent[]> {
       return guarded(async () => {
-        return fromWithScores(await redis.zrangebyscore(keys.eventLog, `(${since}`, '+inf', 'WITHSCORES', 'LIMIT', 0, max));
+        return fromWithScores(await redis.zrevrangebyscore(keys.eventLog, '+inf', `(${since}`, 'WITHSCORES', 'LIMIT', 0, max)).reverse();
       });
     },
 

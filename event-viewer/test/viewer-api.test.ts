@@ -217,3 +217,43 @@ describe('event-viewer while Redis is frozen with its connections open', () => {
     }
   });
 });
+
+describe('the live feed under a flood', () => {
+  it('pushes the newest event even when more than a push holds arrived in the window', async () => {
+    const redis = testRedis('viewer-flood');
+    const keys = redisKeys(redis.prefix);
+    const app = await startViewer({ REDIS_KEY_PREFIX: redis.prefix });
+    const controller = new AbortController();
+    try {
+      const live = await fetch(`${app.url}/live`, { signal: controller.signal });
+      const reader = live.body!.getReader();
+      let received = '';
+      const reading = (async () => {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          received += Buffer.from(value).toString();
+        }
+      })().catch(() => undefined);
+
+      await store(redis, makeEvents(1_500, 50, Date.now() - 2_000));
+      const newest = makeEvents(1, 1, Date.now() + 1_000)[0]!;
+      await store(redis, [newest]);
+      await waitFor(
+        async () => {
+          await redis.redis.publish(keys.storedChannel, '{}');
+          await new Promise((r) => setTimeout(r, 200));
+          return received.includes(newest.event.event_id);
+        },
+        10_000,
+        'the newest event on the live feed',
+      );
+      controller.abort();
+      await reading;
+    } finally {
+      controller.abort();
+      await app.stop();
+      await redis.close();
+    }
+  });
+});
