@@ -1,25 +1,27 @@
 import type { EventRecord } from '@eventstreamapp/event-schema';
 import { type RedisKeys, redisKeys } from '@eventstreamapp/event-schema';
 import { Redis } from 'ioredis';
+import type { BatchPlan } from '../../event-consumer/src/plan-batch.js';
+import { writeEvents } from '../../event-consumer/src/write-events.js';
 import { REDIS_URL } from './stack.js';
 
 export function benchRedis(): Redis {
   return new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
 }
 
-/** The consumer's writes (one ZADD, one SET per user, per chunk) without Kafka: the Redis ceiling. */
+/**
+ * The consumer's own Redis write (`writeEvents`: one transaction per chunk, one ZADD, one SET
+ * per user) fed directly, without Kafka: the Redis ceiling, measured on the same code.
+ */
 export async function writeLikeTheConsumer(redis: Redis, keys: RedisKeys, records: EventRecord[], chunk = 2_000): Promise<void> {
   for (let i = 0; i < records.length; i += chunk) {
-    const part = records.slice(i, i + chunk);
-    const latest = new Map<string, string>();
-    const args: (string | number)[] = [];
-    for (const r of part) {
-      args.push(r.event.timestamp, r.json);
-      latest.set(r.event.user_id, r.json);
+    const plan: BatchPlan = { accepted: [], refused: [], latestByUser: new Map() };
+    for (const record of records.slice(i, i + chunk)) {
+      const bytes = Buffer.from(record.json);
+      plan.accepted.push({ offset: String(i), record, bytes });
+      plan.latestByUser.set(record.event.user_id, bytes);
     }
-    const tx = redis.multi().zadd(keys.eventLog, ...args);
-    for (const [user, json] of latest) tx.set(keys.eventKey(user), json);
-    await tx.exec();
+    await writeEvents(redis, keys, plan, 0);
   }
 }
 
