@@ -1,22 +1,27 @@
 # EventStreamApp — see README.md.
-#   RUNTIME=docker  docker compose (project `eventstreamapp`)
+#   RUNTIME=docker  Docker Compose, v2 (`docker compose`) or v1 (`docker-compose`), project `eventstreamapp`
 #   RUNTIME=local   Kafka, Redis and the four services as native processes (scripts/local-runtime.sh)
-# Default: docker when a Docker engine answers, else local.
+# Default: docker when a Docker engine answers and a Compose is installed, else local (saying why).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-RUNTIME ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo local)
-COMPOSE ?= docker compose
+DETECTED := $(shell scripts/compose.sh runtime 2>/dev/null || echo "local: scripts/compose.sh failed")
+RUNTIME ?= $(firstword $(subst :, ,$(DETECTED)))
+# Why the default is local, said once by the targets that start or inspect the stack.
+ifeq ($(origin RUNTIME),file)
+WHY_LOCAL := $(if $(filter local:%,$(DETECTED)),$(DETECTED),)
+endif
 SCENARIO ?= all
 # Targets that need Node put Node 24 first on PATH (scripts/ensure-node.sh fetches it from the
 # npm registry into .tools/ when the machine's node is older).
 WITH_NODE = PATH="$$(scripts/ensure-node.sh):$$PATH"
-LOCAL = $(WITH_NODE) scripts/local-runtime.sh
+LOCAL = $(if $(WHY_LOCAL),echo "RUNTIME=$(WHY_LOCAL)" >&2;) $(WITH_NODE) scripts/local-runtime.sh
+COMPOSE = scripts/compose.sh
 
 ifeq ($(filter $(RUNTIME),docker local),)
 $(error RUNTIME must be docker or local, not '$(RUNTIME)')
 endif
 
-.PHONY: help install build lint test bench up down ps logs start-generator stop-generator restart-generator \
+.PHONY: help prerequisites docker-engine images install build lint test bench up down ps logs start-generator stop-generator restart-generator \
         logs-generator status redis-cli kafka-consume infra-up infra-down infra-wipe docker-check
 
 help: ## list the targets (RUNTIME=docker|local, now: $(RUNTIME))
@@ -28,9 +33,18 @@ node_modules/.package-lock.json: package-lock.json
 
 install: node_modules/.package-lock.json ## install the workspace's dependencies (npm ci)
 
+prerequisites: ## install the Debian packages the tests need (as root; otherwise name them)
+	@scripts/prerequisites.sh install
+
+docker-engine: ## start dockerd when it is installed and not running (root)
+	@scripts/prerequisites.sh docker-engine
+
+images: ## the Docker runtime's base images: official when pullable, else stand-ins built here (scripts/docker-images.sh)
+	@scripts/docker-images.sh ensure
+
 build: ## build: docker images, or (local) type-check and compile every workspace to dist/
 ifeq ($(RUNTIME),docker)
-	$(COMPOSE) build
+	@eval "$$(scripts/docker-images.sh ensure)" && $(COMPOSE) build
 else
 	@$(MAKE) --no-print-directory install
 	@$(WITH_NODE) npm run build
@@ -39,7 +53,8 @@ endif
 lint: install ## lint and format check (Biome)
 	@$(WITH_NODE) npm run lint
 
-test: install ## build, lint, then every test against a real Kafka and Redis (ends with "N passed, N failed")
+test: prerequisites install ## install what is missing, build, lint, then every test against a real Kafka and Redis (ends with "N passed, N failed")
+	@scripts/prerequisites.sh docker-engine || echo "test: the Docker runtime's tests will fail (see the line above)" >&2
 	@$(WITH_NODE) npm run build
 	@$(WITH_NODE) npm run lint
 	@$(WITH_NODE) NODE_OPTIONS=--disable-warning=TimeoutNegativeWarning npm test
@@ -49,10 +64,8 @@ bench: install ## measure the pipeline against ceilings measured in the same run
 	@$(WITH_NODE) npx tsx bench/run.ts --scenario $(SCENARIO) $(BENCH_ARGS)
 
 ifeq ($(RUNTIME),docker)
-up: ## start everything and wait until every service is ready
-	$(COMPOSE) up -d
-	@# Waits on the four services' healthchecks (not on kafka-init, which exits when its topics exist).
-	$(COMPOSE) up -d --wait event-generator automatic-generator event-consumer event-viewer
+up: ## start everything and wait until every service is healthy
+	@$(COMPOSE) up
 down: ## stop and remove everything (data volumes kept)
 	$(COMPOSE) down
 ps: ## list the services and their state
@@ -68,11 +81,11 @@ restart-generator: ## restart the automatic generator
 logs-generator: ## the automatic generator's logs
 	$(COMPOSE) logs --tail=100 automatic-generator
 status: ## print "automatic-generator: running" or "automatic-generator: stopped"
-	@if [ -n "$$($(COMPOSE) ps --status running --quiet automatic-generator 2>/dev/null)" ]; then echo "automatic-generator: running"; else echo "automatic-generator: stopped"; fi
-redis-cli: ## a redis-cli on the pipeline's Redis
-	$(COMPOSE) exec redis redis-cli
+	@$(COMPOSE) status automatic-generator
+redis-cli: ## a redis-cli on the pipeline's Redis (REDIS_CLI_ARGS="GET event:alice")
+	@$(COMPOSE) exec redis redis-cli $(REDIS_CLI_ARGS)
 kafka-consume: ## print the topic `events` from the beginning (KAFKA_CONSUME_ARGS="--max-messages 10")
-	$(COMPOSE) exec kafka kafka-console-consumer.sh --bootstrap-server kafka:9092 --topic events --from-beginning --property print.key=true $(KAFKA_CONSUME_ARGS)
+	@$(COMPOSE) exec kafka kafka-console-consumer.sh --bootstrap-server kafka:9092 --topic events --from-beginning --property print.key=true $(KAFKA_CONSUME_ARGS)
 else
 up: build
 	@$(LOCAL) up
@@ -94,7 +107,7 @@ logs-generator:
 status:
 	@$(LOCAL) status automatic-generator
 redis-cli:
-	redis-cli -p $${REDIS_PORT:-6379}
+	@redis-cli -p $${REDIS_PORT:-6379} $(REDIS_CLI_ARGS)
 kafka-consume:
 	@KAFKA_CONSUME_ARGS="$(KAFKA_CONSUME_ARGS)" infra/kafka/kafka.sh consume events
 endif

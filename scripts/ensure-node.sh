@@ -23,5 +23,7 @@ if ! command -v npm >/dev/null; then
 fi
 echo "ensure-node: machine node is $(node --version 2>/dev/null || echo absent); installing node@$REQUIRED_MAJOR into .tools/node" >&2
 mkdir -p "$LOCAL_DIR"
+# The `node` package installs its binary in a preinstall script: approve exactly that (npm 11's allowScripts).
+echo '{"private": true, "allowScripts": {"node": true}}' > "$LOCAL_DIR/package.json"
 npm install --prefix "$LOCAL_DIR" --no-save --no-package-lock --no-audit --no-fund "node@$REQUIRED_MAJOR" >&2
 echo "$LOCAL_BIN"

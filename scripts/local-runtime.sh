@@ -37,8 +37,8 @@ service_env() {
   case $1 in
     event-generator) echo "${common[@]}" PORT="$GENERATOR_PORT" HOST=127.0.0.1 ;;
     event-viewer) echo "${common[@]}" PORT="$VIEWER_PORT" HOST=127.0.0.1 ;;
-    automatic-generator) echo "${common[@]}" OPS_PORT="$AUTOGEN_OPS_PORT" OPS_HOST=127.0.0.1 ;;
-    event-consumer) echo "${common[@]}" OPS_PORT="$CONSUMER_OPS_PORT" OPS_HOST=127.0.0.1 ;;
+    automatic-generator) echo "${common[@]}" PORT="$AUTOGEN_OPS_PORT" HOST=127.0.0.1 ;;
+    event-consumer) echo "${common[@]}" PORT="$CONSUMER_OPS_PORT" HOST=127.0.0.1 ;;
   esac
 }
 

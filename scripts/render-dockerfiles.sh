@@ -4,11 +4,11 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT=${1:-$ROOT}
-render() { # SERVICE PORT_VAR PORT
-  sed -e "s/@SERVICE@/$1/g" -e "s/@PORT_VAR@/$2/g" -e "s/@PORT@/$3/g" "$ROOT/docker/Dockerfile.template"
+render() { # SERVICE PORT
+  sed -e "s/@SERVICE@/$1/g" -e "s/@PORT@/$2/g" "$ROOT/docker/Dockerfile.template"
 }
 mkdir -p "$OUT"/{event-generator,event-viewer,automatic-generator,event-consumer}
-render event-generator PORT 8080 > "$OUT/event-generator/Dockerfile"
-render event-viewer PORT 5000 > "$OUT/event-viewer/Dockerfile"
-render automatic-generator OPS_PORT 8082 > "$OUT/automatic-generator/Dockerfile"
-render event-consumer OPS_PORT 8083 > "$OUT/event-consumer/Dockerfile"
+render event-generator 8080 > "$OUT/event-generator/Dockerfile"
+render event-viewer 5000 > "$OUT/event-viewer/Dockerfile"
+render automatic-generator 8082 > "$OUT/automatic-generator/Dockerfile"
+render event-consumer 8083 > "$OUT/event-consumer/Dockerfile"

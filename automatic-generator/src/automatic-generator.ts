@@ -99,8 +99,8 @@ export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGen
     async start(): Promise<void> {
       ops = await startOpsServer({
         registry,
-        port: config.OPS_PORT,
-        host: config.OPS_HOST,
+        port: config.PORT,
+        host: config.HOST,
         readiness: () => [{ name: 'kafka', ok: connection.connected && failuresInARow === 0 }],
       });
       logger.info(

@@ -1,10 +1,10 @@
-import { commonEnv, envInt, envPort, parseEnv } from '@eventstreamapp/service-kit';
+import { commonEnv, envInt, httpEnv, kafkaEnv, parseEnv } from '@eventstreamapp/service-kit';
 import { z } from 'zod';
 
 const schema = z.object({
   ...commonEnv,
-  OPS_PORT: envPort.default(8082),
-  OPS_HOST: z.string().min(1).default('0.0.0.0'),
+  ...kafkaEnv,
+  ...httpEnv(8082),
   INTERVAL_MS: envInt(10, 3_600_000).default(2_000),
   EVENTS_PER_TICK: envInt(1, 100_000).default(1),
   USER_POOL_SIZE: envInt(1, 1_000_000).default(10),
@@ -12,7 +12,7 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: commonEnv.SHUTDOWN_TIMEOUT_MS.default(2_000),
 });
 
-export type Config = z.infer<typeof schema>;
+export type Config = Readonly<z.infer<typeof schema>>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parseEnv(schema, env);

@@ -16,8 +16,8 @@ describe('automatic-generator as a process', () => {
     const service = spawnService('automatic-generator', {
       KAFKA_TOPIC: topics.events,
       INTERVAL_MS: '100',
-      OPS_PORT: '0',
-      OPS_HOST: '127.0.0.1',
+      PORT: '0',
+      HOST: '127.0.0.1',
     });
     try {
       await service.waitForLog((l) => l.msg === 'event published');
@@ -44,8 +44,8 @@ describe('automatic-generator as a process', () => {
     const service = spawnService('automatic-generator', {
       KAFKA_BROKERS: '127.0.0.1:1',
       INTERVAL_MS: '100',
-      OPS_PORT: '0',
-      OPS_HOST: '127.0.0.1',
+      PORT: '0',
+      HOST: '127.0.0.1',
     });
     try {
       await service.waitForLog((l) => l.msg === 'publish failed; will retry');
@@ -60,7 +60,7 @@ describe('automatic-generator as a process', () => {
   });
 
   it('refuses a bad configuration value, naming the variable, before connecting', async () => {
-    const service = spawnService('automatic-generator', { INTERVAL_MS: 'soon', OPS_PORT: '0' });
+    const service = spawnService('automatic-generator', { INTERVAL_MS: 'soon', PORT: '0' });
     const { code } = await service.exited;
     expect(code).toBe(78);
     expect([...service.otherOutput, ...service.logs.map((l) => JSON.stringify(l))].join('\n')).toMatch(/INTERVAL_MS/);

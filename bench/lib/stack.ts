@@ -70,10 +70,7 @@ export async function startService(
   label = service,
 ): Promise<RunningProcess> {
   const port = await freePort();
-  const portEnv =
-    service === 'event-generator' || service === 'event-viewer'
-      ? { PORT: String(port), HOST: '127.0.0.1' }
-      : { OPS_PORT: String(port), OPS_HOST: '127.0.0.1' };
+  const portEnv = { PORT: String(port), HOST: '127.0.0.1' };
   mkdirSync(LOG_DIR, { recursive: true });
   const log = createWriteStream(`${LOG_DIR}/${label}.log`);
   const child = spawn(process.execPath, ['dist/main.js'], {

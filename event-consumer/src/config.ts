@@ -1,15 +1,15 @@
-import { DEFAULT_MAX_EVENT_BYTES } from '@eventstreamapp/event-schema';
-import { commonEnv, envInt, envPort, envRedisUrl, parseEnv } from '@eventstreamapp/service-kit';
+import { CONSUMER_GROUP, DEFAULT_MAX_EVENT_BYTES, DLQ_TOPIC } from '@eventstreamapp/event-schema';
+import { commonEnv, envInt, envRedisUrl, envTopic, httpEnv, kafkaEnv, parseEnv } from '@eventstreamapp/service-kit';
 import { z } from 'zod';
 
 const schema = z.object({
   ...commonEnv,
-  KAFKA_DLQ_TOPIC: commonEnv.KAFKA_TOPIC.default('events.dlq'),
-  KAFKA_GROUP_ID: z.string().min(1).default('event-consumer'),
+  ...kafkaEnv,
+  ...httpEnv(8083),
+  KAFKA_DLQ_TOPIC: envTopic.default(DLQ_TOPIC),
+  KAFKA_GROUP_ID: z.string().min(1).default(CONSUMER_GROUP),
   REDIS_URL: envRedisUrl.default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default(''),
-  OPS_PORT: envPort.default(8083),
-  OPS_HOST: z.string().min(1).default('0.0.0.0'),
   EVENT_LOG_MAX_LEN: envInt(0, 1_000_000_000).default(0),
   MAX_EVENT_BYTES: envInt(256, 16 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
   /** Events per Redis transaction: a large fetched batch is written in chunks of this size. */
@@ -21,7 +21,7 @@ const schema = z.object({
   REDIS_COMMAND_TIMEOUT_MS: envInt(100, 600_000).default(5_000),
 });
 
-export type Config = z.infer<typeof schema>;
+export type Config = Readonly<z.infer<typeof schema>>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parseEnv(schema, env);

@@ -154,8 +154,8 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
     async start(): Promise<void> {
       ops = await startOpsServer({
         registry: metrics.registry,
-        port: config.OPS_PORT,
-        host: config.OPS_HOST,
+        port: config.PORT,
+        host: config.HOST,
         readiness: () => [
           { name: 'kafka', ok: joined, ...(joined ? {} : { detail: 'not a member of the consumer group' }) },
           { name: 'redis', ok: redis.status === 'ready' && !failing.redis, detail: failing.redis ? 'writes failing' : redis.status },

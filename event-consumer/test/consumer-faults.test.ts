@@ -26,8 +26,8 @@ describe('event-consumer processes under faults', () => {
       KAFKA_TOPIC: topics.events,
       KAFKA_DLQ_TOPIC: topics.dlq,
       KAFKA_GROUP_ID: topics.group,
-      OPS_PORT: '0',
-      OPS_HOST: '127.0.0.1',
+      PORT: '0',
+      HOST: '127.0.0.1',
       ...env,
     });
     processes.push(p);

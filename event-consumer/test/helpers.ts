@@ -13,8 +13,8 @@ export async function startConsumer(env: Record<string, string>) {
   const config = loadConfig({
     KAFKA_BROKERS: inject('kafkaBrokers'),
     REDIS_URL: inject('redisUrl'),
-    OPS_PORT: '0',
-    OPS_HOST: '127.0.0.1',
+    PORT: '0',
+    HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     ...env,
   });

@@ -1,11 +1,11 @@
 import { DEFAULT_MAX_EVENT_BYTES } from '@eventstreamapp/event-schema';
-import { commonEnv, envInt, envPort, parseEnv } from '@eventstreamapp/service-kit';
+import { commonEnv, envInt, httpEnv, kafkaEnv, parseEnv } from '@eventstreamapp/service-kit';
 import { z } from 'zod';
 
 const schema = z.object({
   ...commonEnv,
-  PORT: envPort.default(8080),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  ...kafkaEnv,
+  ...httpEnv(8080),
   MAX_EVENT_BYTES: envInt(256, 16 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
   MAX_BODY_BYTES: envInt(1024, 256 * 1024 * 1024).default(1024 * 1024),
   MAX_BULK_EVENTS: envInt(1, 100_000).default(1_000),
@@ -21,7 +21,7 @@ const schema = z.object({
   RETRY_AFTER_SECONDS: envInt(1, 3_600).default(2),
 });
 
-export type Config = z.infer<typeof schema>;
+export type Config = Readonly<z.infer<typeof schema>>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parseEnv(schema, env);

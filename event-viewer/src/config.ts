@@ -1,11 +1,9 @@
-import { commonEnv, envInt, envPort, envRedisUrl, parseEnv } from '@eventstreamapp/service-kit';
+import { commonEnv, envInt, envRedisUrl, httpEnv, parseEnv } from '@eventstreamapp/service-kit';
 import { z } from 'zod';
 
 const schema = z.object({
-  LOG_LEVEL: commonEnv.LOG_LEVEL,
-  SHUTDOWN_TIMEOUT_MS: commonEnv.SHUTDOWN_TIMEOUT_MS,
-  PORT: envPort.default(5000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  ...commonEnv,
+  ...httpEnv(5000),
   REDIS_URL: envRedisUrl.default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default(''),
   DEFAULT_LIMIT: envInt(1, 1_000).default(50),
@@ -16,7 +14,7 @@ const schema = z.object({
   CHART_MINUTES: envInt(1, 60).default(5),
 });
 
-export type Config = z.infer<typeof schema>;
+export type Config = Readonly<z.infer<typeof schema>>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parseEnv(schema, env);

@@ -2,7 +2,7 @@
 # The local runtime's Apache Kafka: a single-node KRaft broker (broker + controller in one JVM)
 # whose jars Maven resolves from Maven Central (infra/kafka/pom.xml).
 #
-#   infra/kafka/kafka.sh install|start|wait|stop|wipe|status|create-topics|consume [TOPIC]
+#   infra/kafka/kafka.sh install|lib-dir|start|wait|stop|wipe|status|create-topics|consume [TOPIC]
 #
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_STATE_DIR
 # (.local/kafka), KAFKA_HEAP_OPTS (-Xms256m -Xmx768m), KAFKA_TOPIC_PARTITIONS (3),
@@ -103,6 +103,7 @@ status() {
 
 case "${1:-}" in
   install) install ;;
+  lib-dir) install; echo "$LIB_DIR" ;;
   start) start ;;
   wait) wait_ready ;;
   stop) stop_pid "$PID_FILE" kafka 30 ;;
@@ -113,5 +114,5 @@ case "${1:-}" in
     install
     kafka_java org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$BOOTSTRAP" \
       --topic "${2:-events}" --from-beginning --property print.key=true ${KAFKA_CONSUME_ARGS:-} ;;
-  *) die "usage: $0 install|start|wait|stop|wipe|status|create-topics|consume [TOPIC]" ;;
+  *) die "usage: $0 install|lib-dir|start|wait|stop|wipe|status|create-topics|consume [TOPIC]" ;;
 esac

@@ -44,8 +44,8 @@ describe('the event page in a real browser, fed by the whole pipeline', () => {
       KAFKA_GROUP_ID: topics.group,
       REDIS_URL: inject('redisUrl'),
       REDIS_KEY_PREFIX: redis.prefix,
-      OPS_PORT: '0',
-      OPS_HOST: '127.0.0.1',
+      PORT: '0',
+      HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
     });
     const logger = createLogger('event-consumer', 'silent');

@@ -28,7 +28,7 @@ describe('acknowledged means stored, through faults, under load', () => {
   });
 
   function spawn(name: ServiceName, env: Record<string, string>): ServiceProcess {
-    const p = spawnService(name, { OPS_PORT: '0', OPS_HOST: '127.0.0.1', PORT: '0', HOST: '127.0.0.1', ...env });
+    const p = spawnService(name, { PORT: '0', HOST: '127.0.0.1', ...env });
     processes.push(p);
     return p;
   }

@@ -35,8 +35,6 @@ describe('SIGTERM under load', () => {
       REDIS_KEY_PREFIX: store.prefix,
       PORT: '0',
       HOST: '127.0.0.1',
-      OPS_PORT: '0',
-      OPS_HOST: '127.0.0.1',
       ...env,
     });
     processes.push(p);

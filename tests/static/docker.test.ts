@@ -10,22 +10,31 @@ import { loadConfig as generatorConfig } from '../../event-generator/src/config.
 import { loadConfig as viewerConfig } from '../../event-viewer/src/config.js';
 import { REPO_ROOT } from '../support/paths.js';
 
-// No Docker engine runs on the machines this is developed on: these checks are what can be
-// proven without one. They pin the Docker path to what the local runtime and tests run.
+// What can be proven without a Docker engine (tests/docker runs the real thing): the Docker path
+// is pinned to what the local runtime and the tests run.
 
 const SERVICES = {
   'event-generator': generatorConfig({}).PORT,
   'event-viewer': viewerConfig({}).PORT,
-  'automatic-generator': automaticGeneratorConfig({}).OPS_PORT,
-  'event-consumer': consumerConfig({}).OPS_PORT,
+  'automatic-generator': automaticGeneratorConfig({}).PORT,
+  'event-consumer': consumerConfig({}).PORT,
 } as const;
 
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 const compose = parse(read('docker-compose.yml')) as {
-  name: string;
-  services: Record<string, Record<string, unknown> & { build?: { context: string; dockerfile: string }; ports?: string[]; image?: string }>;
+  name?: string;
+  services: Record<
+    string,
+    Record<string, unknown> & {
+      build?: { context: string; dockerfile: string; args?: Record<string, string> };
+      ports?: string[];
+      image?: string;
+    }
+  >;
   volumes: Record<string, unknown>;
 };
+/** How the compose file writes a variable with its default: ${NAME:-default}. */
+const variable = (name: string, fallback: string) => `\${${name}:-${fallback}}`;
 const kafkaVersion = /<kafka.version>([^<]+)<\/kafka.version>/.exec(read('infra/kafka/pom.xml'))?.[1];
 
 describe('the Dockerfiles', () => {
@@ -51,9 +60,12 @@ describe('the Dockerfiles', () => {
       expect(dockerfile).toContain(`WORKDIR /app/${service}`);
       expect(dockerfile).toMatch(/^USER node$/m);
       expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
-      expect(dockerfile).toContain(`|| ${port})`);
+      expect(dockerfile).toContain(`(process.env.PORT || ${port})`);
       expect(dockerfile).toContain(`EXPOSE ${port}`);
-      expect(dockerfile.match(/^FROM node:24-/gm)).toHaveLength(3);
+      // The base image is a parameter defaulting to the official one, never a shadowed tag.
+      expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
+      expect(dockerfile.match(/^FROM \$\{NODE_IMAGE\}/gm)).toHaveLength(3);
+      expect(dockerfile).not.toMatch(/^# syntax=/m);
       for (const [, source] of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm))
         expect(existsSync(join(REPO_ROOT, source!)), source).toBe(true);
     },
@@ -66,8 +78,9 @@ describe('the Dockerfiles', () => {
 });
 
 describe('docker-compose.yml', () => {
-  it('names the project and services as the seed does', () => {
-    expect(compose.name).toBe('eventstreamapp');
+  it('names the project in .env (read by Compose v2 and v1) and the services as the seed does', () => {
+    expect(compose.name).toBeUndefined();
+    expect(read('.env')).toMatch(/^COMPOSE_PROJECT_NAME=eventstreamapp$/m);
     expect(Object.keys(compose.services).sort()).toEqual(
       ['automatic-generator', 'event-consumer', 'event-generator', 'event-viewer', 'kafka', 'kafka-init', 'redis'].sort(),
     );
@@ -75,22 +88,31 @@ describe('docker-compose.yml', () => {
 
   it('publishes only 8080 and 5000, and pins no container name, so consumers can scale', () => {
     const published = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((p) => `${name}=${p}`));
-    expect(published.sort()).toEqual(['event-generator=8080:8080', 'event-viewer=5000:5000']);
+    expect(published.sort()).toEqual([
+      `event-generator=${variable('GENERATOR_PORT', '8080')}:8080`,
+      `event-viewer=${variable('VIEWER_PORT', '5000')}:5000`,
+    ]);
     for (const service of Object.values(compose.services)) expect(service).not.toHaveProperty('container_name');
   });
 
   it('builds each service from the repository root with its own Dockerfile', () => {
     for (const service of Object.keys(SERVICES)) {
-      expect(compose.services[service]?.build).toEqual({ context: '.', dockerfile: `${service}/Dockerfile` });
+      expect(compose.services[service]?.build).toEqual({
+        context: '.',
+        dockerfile: `${service}/Dockerfile`,
+        args: { NODE_IMAGE: variable('NODE_IMAGE', 'node:24-bookworm-slim') },
+      });
       expect(existsSync(join(REPO_ROOT, `${service}/Dockerfile`))).toBe(true);
     }
   });
 
   it('runs the same Apache Kafka version as the local runtime, and Redis with append-only persistence on a volume', () => {
     expect(kafkaVersion).toMatch(/^4\./);
-    expect(compose.services.kafka?.image).toBe(`apache/kafka:${kafkaVersion}`);
-    expect(compose.services['kafka-init']?.image).toBe(`apache/kafka:${kafkaVersion}`);
+    expect(compose.services.kafka?.image).toBe(variable('KAFKA_IMAGE', `apache/kafka:${kafkaVersion}`));
+    expect(compose.services['kafka-init']?.image).toBe(variable('KAFKA_IMAGE', `apache/kafka:${kafkaVersion}`));
+    expect(compose.services.redis?.image).toBe(variable('REDIS_IMAGE', 'redis:7.4-alpine'));
     expect(read('tests/support/docker-infrastructure.ts')).toContain(`apache/kafka:${kafkaVersion}`);
+    expect(read('scripts/docker-images.sh')).toContain('[KAFKA_IMAGE]=apache/kafka:$KAFKA_VERSION');
     expect(((compose.services.redis?.command ?? []) as string[]).join(' ')).toContain('--appendonly yes');
     expect(compose.services.redis?.volumes).toEqual(['redis-data:/data']);
   });
@@ -105,19 +127,15 @@ describe('docker-compose.yml', () => {
     for (const name of ['kafka', 'redis']) expect(compose.services[name]).toHaveProperty('healthcheck');
   });
 
-  it('is a valid Compose file for docker-compose (the `name` key aside, which only Compose v2 reads)', () => {
-    const withoutName = read('docker-compose.yml').replace(/^name: .*$/m, '');
+  it('is a valid Compose file for docker-compose (v1), as it is', () => {
     let output: string;
     try {
-      output = execFileSync('docker-compose', ['-f', '-', '--project-directory', REPO_ROOT, 'config', '--services'], {
-        input: withoutName,
-        encoding: 'utf8',
-      });
+      output = execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '--services'], { cwd: REPO_ROOT, encoding: 'utf8' });
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { stderr?: string };
       throw new Error(
         e.code === 'ENOENT'
-          ? 'docker-compose is not installed (Debian: apt-get install -y docker-compose); .ci/run installs it'
+          ? 'docker-compose is not installed (Debian: apt-get install -y docker-compose); make test installs it'
           : String(e.stderr ?? e),
       );
     }

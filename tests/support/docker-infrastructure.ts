@@ -1,14 +1,41 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { GenericContainer, Wait } from 'testcontainers';
 import type { Infrastructure } from './infrastructure.js';
 import { freePort } from './wait.js';
 
-const KAFKA_IMAGE = 'apache/kafka:4.4.0';
-const REDIS_IMAGE = 'redis:7.4-alpine';
+const run = promisify(execFile);
+
+/** The images docker-compose.yml defaults to, or the ones KAFKA_IMAGE and REDIS_IMAGE name. */
+function testImages(env: NodeJS.ProcessEnv) {
+  return { kafka: env.KAFKA_IMAGE ?? 'apache/kafka:4.4.0', redis: env.REDIS_IMAGE ?? 'redis:7.4-alpine' };
+}
+
+async function presentOrPulled(image: string): Promise<boolean> {
+  try {
+    await run('docker', ['image', 'inspect', image], { timeout: 20_000 });
+    return true;
+  } catch {}
+  try {
+    await run('docker', ['pull', '-q', image], { timeout: 120_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The test images that are neither present nor pullable (a machine without a registry). */
+export async function missingTestImages(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const images = Object.values(testImages(env));
+  const found = await Promise.all(images.map(presentOrPulled));
+  return images.filter((_, i) => !found[i]);
+}
 
 /** The same Kafka version as the local runtime, advertised on a fixed free host port. */
-export async function startDockerInfrastructure(): Promise<Infrastructure> {
+export async function startDockerInfrastructure(env: NodeJS.ProcessEnv): Promise<Infrastructure> {
+  const images = testImages(env);
   const kafkaPort = await freePort();
-  const kafka = await new GenericContainer(KAFKA_IMAGE)
+  const kafka = await new GenericContainer(images.kafka)
     .withExposedPorts({ container: 9092, host: kafkaPort })
     .withEnvironment({
       KAFKA_NODE_ID: '1',
@@ -28,7 +55,7 @@ export async function startDockerInfrastructure(): Promise<Infrastructure> {
     })
     .withWaitStrategy(Wait.forLogMessage('Kafka Server started'))
     .start();
-  const redis = await new GenericContainer(REDIS_IMAGE)
+  const redis = await new GenericContainer(images.redis)
     .withExposedPorts(6379)
     .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
     .start();

@@ -29,10 +29,16 @@ export async function resolveInfrastructure(env = process.env): Promise<Infrastr
     return verified({ kafkaBrokers: env.KAFKA_BROKERS, redisUrl: env.REDIS_URL, source: 'environment', stop: async () => {} });
   }
   if (mode !== 'local' && (await dockerAnswers())) {
-    const { startDockerInfrastructure } = await import('./docker-infrastructure.js');
-    return verified(await startDockerInfrastructure());
+    const { missingTestImages, startDockerInfrastructure } = await import('./docker-infrastructure.js');
+    const missing = await missingTestImages(env);
+    if (missing.length === 0) return verified(await startDockerInfrastructure(env));
+    if (mode === 'docker') throw new InfrastructureError(`TEST_INFRA=docker, but ${missing.join(' and ')} cannot be pulled`);
+    process.stdout.write(
+      `integration tests: Docker answers, but ${missing.join(' and ')} cannot be pulled; using the local runtime (set KAFKA_IMAGE/REDIS_IMAGE to use other images)\n`,
+    );
+  } else if (mode === 'docker') {
+    throw new InfrastructureError('TEST_INFRA=docker, but no Docker engine answers');
   }
-  if (mode === 'docker') throw new InfrastructureError('TEST_INFRA=docker, but no Docker engine answers');
   return verified(await startLocalInfrastructure());
 }
 

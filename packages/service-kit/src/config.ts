@@ -1,27 +1,48 @@
+import { EVENTS_TOPIC } from '@eventstreamapp/event-schema';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Old names still read for one release, each with a line saying what replaces it. */
+export const DEPRECATED_VARIABLES: Readonly<Record<string, string>> = Object.freeze({ OPS_PORT: 'PORT', OPS_HOST: 'HOST' });
+
+/** Lines naming each deprecated variable set in `env` and what to use instead. */
+export function deprecationNotices(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(DEPRECATED_VARIABLES)
+    .filter(([old]) => env[old] !== undefined && env[old] !== '')
+    .map(([old, current]) =>
+      env[current] ? `${old} is deprecated and ignored: ${current} is set` : `${old} is deprecated: it is read as ${current}; rename it`,
+    );
+}
+
+function withAliases(env: NodeJS.ProcessEnv): Record<string, string> {
+  const present: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && value !== '') present[name] = value;
+  for (const [old, current] of Object.entries(DEPRECATED_VARIABLES)) {
+    if (present[old] !== undefined && present[current] === undefined) present[current] = present[old];
+  }
+  return present;
+}
+
 /**
- * Parses environment variables with one zod schema (defaults live there) and names every
- * bad variable in one message, so a service stops before it connects to anything.
+ * Parses environment variables with one zod schema (defaults and rules between settings live
+ * there) and names every bad variable in one message, so a service stops before it connects to
+ * anything. The result is frozen: configuration is read once and never changes.
  */
-export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+export function parseEnv<S extends z.ZodType<object>>(schema: S, env: NodeJS.ProcessEnv): Readonly<z.infer<S>> {
+  const present = withAliases(env);
   const result = schema.safeParse(present);
-  if (result.success) return result.data;
+  if (result.success) return Object.freeze(result.data);
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join('.');
-    return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+    return name ? `${name}=${JSON.stringify(present[name] ?? '')}: ${issue.message}` : issue.message;
   });
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
 }
 
 export const envInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-
-export const envBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const envPort = envInt(0, 65535);
 
@@ -39,14 +60,22 @@ export const envRedisUrl = z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redi
 
 export const envLogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
+export const envTopic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a valid Kafka topic name');
+
+/** The one HTTP port of every service: its public API, or only /healthz, /readyz and /metrics. */
+export function httpEnv(defaultPort: number) {
+  return { PORT: envPort.default(defaultPort), HOST: z.string().min(1).default('0.0.0.0') };
+}
+
 /** Variables every service reads. */
 export const commonEnv = {
   LOG_LEVEL: envLogLevel.default('info'),
+  SHUTDOWN_TIMEOUT_MS: envInt(100, 60_000).default(5_000),
+};
+
+/** Variables of the services that talk to Kafka. */
+export const kafkaEnv = {
   KAFKA_BROKERS: envBrokers.default(['127.0.0.1:9092']),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
-  KAFKA_TOPIC: z
-    .string()
-    .regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a valid Kafka topic name')
-    .default('events'),
-  SHUTDOWN_TIMEOUT_MS: envInt(100, 60_000).default(5_000),
+  KAFKA_TOPIC: envTopic.default(EVENTS_TOPIC),
 };

@@ -1,4 +1,18 @@
-export { ConfigError, commonEnv, envBool, envBrokers, envInt, envLogLevel, envPort, envRedisUrl, parseEnv } from './config.js';
+export {
+  ConfigError,
+  commonEnv,
+  DEPRECATED_VARIABLES,
+  deprecationNotices,
+  envBrokers,
+  envInt,
+  envLogLevel,
+  envPort,
+  envRedisUrl,
+  envTopic,
+  httpEnv,
+  kafkaEnv,
+  parseEnv,
+} from './config.js';
 export { HttpError, httpErrorClass } from './http-error.js';
 export { httpObservability } from './http-observability.js';
 export { createKafka, createProducer, type KafkaOptions, watchProducer } from './kafka.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ConfigError } from './config.js';
+import { ConfigError, deprecationNotices } from './config.js';
 
 export interface Service {
   start(): Promise<void>;
@@ -58,13 +58,23 @@ export async function runService(
   }
 }
 
-/** Loads configuration in main.ts: a bad value prints one line naming it and exits 78 (EX_CONFIG). */
-export function loadConfigOrExit<T>(service: string, load: () => T): T {
+function writeLogLine(level: number, service: string, event: string, msg: string): void {
+  process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), service, event, msg })}\n`);
+}
+
+/**
+ * Loads configuration in main.ts, before the logger exists: a bad value prints one line naming it
+ * and exits 78 (EX_CONFIG, which supervisors treat as "do not restart"); a deprecated variable
+ * prints a warning line.
+ */
+export function loadConfigOrExit<T>(service: string, load: () => T, env: NodeJS.ProcessEnv = process.env): T {
   try {
-    return load();
+    const config = load();
+    for (const notice of deprecationNotices(env)) writeLogLine(40, service, 'config.deprecated', notice);
+    return config;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${JSON.stringify({ level: 60, time: new Date().toISOString(), service, msg: err.message })}\n`);
+    writeLogLine(60, service, 'config.invalid', err.message);
     process.exit(78);
   }
 }

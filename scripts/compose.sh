@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The Docker runtime's commands, the same with Compose v2 (`docker compose`) and v1 (`docker-compose`).
+#
+#   scripts/compose.sh runtime            prints `docker`, or `local: <why not docker>` (the Makefile's default RUNTIME)
+#   scripts/compose.sh up [ARGS]          base images ensured, images built, `up -d ARGS`, then waits for the services' healthchecks
+#   scripts/compose.sh wait [SERVICE…]    waits until each service's containers are healthy (v1 has no `up --wait`)
+#   scripts/compose.sh status SERVICE     `SERVICE: running` or `SERVICE: stopped`
+#   scripts/compose.sh exec SERVICE CMD…  `exec` without a TTY when there is none (scripts, tests)
+#   scripts/compose.sh ARGS…              any other compose command, with the base images in the environment
+#
+# COMPOSE overrides the detected command; COMPOSE_FILES (space-separated) the files; WAIT_TIMEOUT (240 s) the wait.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../infra/lib.sh"
+cd "$ROOT"
+
+SERVICES=(event-generator automatic-generator event-consumer event-viewer)
+WAIT_TIMEOUT=${WAIT_TIMEOUT:-240}
+
+compose_command() {
+  if [[ -n "${COMPOSE:-}" ]]; then echo "$COMPOSE"
+  elif docker compose version >/dev/null 2>&1; then echo "docker compose"
+  elif command -v docker-compose >/dev/null 2>&1; then echo "docker-compose"
+  else return 1; fi
+}
+
+runtime() {
+  if ! command -v docker >/dev/null 2>&1; then echo "local: docker is not installed"; return; fi
+  if ! docker info >/dev/null 2>&1; then echo "local: no Docker engine answers (make docker-engine starts one)"; return; fi
+  if ! compose_command >/dev/null; then echo "local: Docker answers but neither 'docker compose' nor 'docker-compose' is installed"; return; fi
+  echo docker
+}
+
+compose() {
+  local cmd files=() file
+  cmd=$(compose_command) || die "compose: neither 'docker compose' nor 'docker-compose' found (Debian: apt-get install -y docker-compose)"
+  for file in ${COMPOSE_FILES:-docker-compose.yml}; do files+=(-f "$file"); done
+  eval "$("$ROOT/scripts/docker-images.sh" env)"
+  # shellcheck disable=SC2086
+  $cmd "${files[@]}" "$@"
+}
+
+containers_of() { compose ps -q "$1" 2>/dev/null; }
+
+health_of() { docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$1" 2>/dev/null || echo missing; }
+
+wait_healthy() {
+  local services=("$@") deadline=$((SECONDS + WAIT_TIMEOUT)) service id pending
+  ((${#services[@]})) || services=("${SERVICES[@]}")
+  while :; do
+    pending=()
+    for service in "${services[@]}"; do
+      local ids
+      ids=$(containers_of "$service")
+      [[ -n "$ids" ]] || { pending+=("$service (no container)"); continue; }
+      for id in $ids; do
+        local state
+        state=$(health_of "$id")
+        [[ "$state" == healthy ]] || pending+=("$service ($state)")
+      done
+    done
+    ((${#pending[@]} == 0)) && { log "compose: ${services[*]} healthy"; return 0; }
+    if ((SECONDS >= deadline)); then
+      log "compose: not healthy after ${WAIT_TIMEOUT}s: ${pending[*]}; their last log lines:"
+      for service in "${services[@]}"; do compose logs --tail=15 "$service" >&2 || true; done
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+status() {
+  local id
+  for id in $(containers_of "$1"); do
+    if [[ "$(docker inspect -f '{{.State.Running}}' "$id" 2>/dev/null)" == true ]]; then echo "$1: running"; return; fi
+  done
+  echo "$1: stopped"
+}
+
+case "${1:-}" in
+  runtime) runtime ;;
+  up)
+    shift
+    args=()
+    for arg in "$@"; do [[ "$arg" == -d || "$arg" == --detach ]] || args+=("$arg"); done
+    eval "$("$ROOT/scripts/docker-images.sh" ensure)"
+    compose build --quiet
+    compose up -d "${args[@]}"
+    wait_healthy
+    log "up: generator http://127.0.0.1:${GENERATOR_PORT:-8080}/publish · viewer http://127.0.0.1:${VIEWER_PORT:-5000}/events"
+    ;;
+  wait) shift; wait_healthy "$@" ;;
+  status) status "${2:?usage: $0 status SERVICE}" ;;
+  exec)
+    shift
+    if [[ -t 0 && -t 1 ]]; then compose exec "$@"; else compose exec -T "$@"; fi
+    ;;
+  "") die "usage: $0 runtime|up|wait|status|exec|COMPOSE-ARGS…" ;;
+  *) compose "$@" ;;
+esac

@@ -1,0 +1,195 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ComposeStack, composeStack, ensureDockerEngine } from '../support/compose-stack.js';
+import { startPublishLoad } from '../support/publish-load.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * RUNTIME=docker for real: images built (with stand-in base images where the official ones cannot be
+ * pulled), the stack started by `make up`, and driven as the README says — make targets, the seed's
+ * `docker exec` commands, HTTP — with the same assertions as the local runtime's full-flow test.
+ */
+describe('make up RUNTIME=docker, then the seed’s commands', () => {
+  let stack: ComposeStack;
+
+  const publish = async (body: unknown): Promise<string> => {
+    const res = await fetch(`${stack.generatorUrl}/publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    expect(res.status, text).toBe(202);
+    return text;
+  };
+  const eventLog = () => stack.redisCli('ZRANGE', 'event_log', '0', '-1');
+  const countWhere = async (match: (event: { source?: string; user_id: string }) => boolean) =>
+    (await eventLog()).filter((m) => match(JSON.parse(m) as { source?: string; user_id: string })).length;
+  /** Every acknowledged JSON text is a member, and no event_id is in the log twice. */
+  const expectStoredOnce = async (acknowledged: string[], timeoutMs = 90_000) => {
+    let missing = acknowledged.length;
+    await waitFor(
+      async () => {
+        const members = new Set(await eventLog());
+        missing = acknowledged.filter((json) => !members.has(json)).length;
+        return missing === 0;
+      },
+      timeoutMs,
+      'every acknowledged event in event_log',
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: ${missing} of ${acknowledged.length} missing`);
+    });
+    const ids = (await eventLog()).map((m) => (JSON.parse(m) as { event_id: string }).event_id);
+    expect(ids.length - new Set(ids).size, 'event_ids stored more than once').toBe(0);
+  };
+  const consumerMetric = async (container: string, name: string) => {
+    const script = `fetch('http://127.0.0.1:'+(process.env.PORT||8083)+'/metrics').then(r=>r.text()).then(t=>process.stdout.write(t))`;
+    const text = await stack.docker('exec', container, 'node', '-e', script);
+    return Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  };
+  const consumerReady = async (container: string) => {
+    const script = `fetch('http://127.0.0.1:'+(process.env.PORT||8083)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+    return stack.docker('exec', container, 'node', '-e', script).then(
+      () => true,
+      () => false,
+    );
+  };
+
+  beforeAll(async () => {
+    await ensureDockerEngine();
+    stack = await composeStack();
+    await stack.make('up');
+  }, 1_200_000);
+
+  afterAll(async () => {
+    await stack?.remove();
+  }, 120_000);
+
+  it('stores a published event, readable with make redis-cli, docker exec, and the viewer in HTML and JSON', async () => {
+    const text = await publish({ user_id: 'docker-user', action: 'signup' });
+    const event = JSON.parse(text) as { event_id: string };
+    await waitFor(
+      async () => (await stack.make('redis-cli', 'REDIS_CLI_ARGS=GET event:docker-user')).trim() === text,
+      30_000,
+      'GET event:docker-user',
+    );
+    expect((await stack.make('redis-cli', 'REDIS_CLI_ARGS=ZREVRANGE event_log 0 9')).split('\n')).toContain(text);
+
+    // The seed's command, with the container name Compose gives (v2 eventstreamapp-redis-1, v1 eventstreamapp_redis_1).
+    const [redis] = await stack.containers('redis');
+    expect(redis).toMatch(new RegExp(`^${stack.project}[-_]redis[-_]1$`));
+    expect((await stack.docker('exec', redis!, 'redis-cli', 'ZREVRANGE', 'event_log', '0', '9')).split('\n')).toContain(text);
+
+    const html = await (await fetch(`${stack.viewerUrl}/events`)).text();
+    expect(html).toContain(event.event_id);
+    const json = (await (await fetch(`${stack.viewerUrl}/events`, { headers: { accept: 'application/json' } })).json()) as {
+      event_id: string;
+    }[];
+    expect(json.map((e) => e.event_id)).toContain(event.event_id);
+    expect(await (await fetch(`${stack.viewerUrl}/events/docker-user`, { headers: { accept: 'application/json' } })).text()).toBe(text);
+  });
+
+  it('stops, starts and restarts the automatic generator with make, and make status says so', { timeout: 180_000 }, async () => {
+    const automatic = () => countWhere((e) => e.source === 'automatic-generator');
+    expect((await stack.make('status')).trim()).toBe('automatic-generator: running');
+    await waitFor(async () => (await automatic()) > 0, 30_000, 'an automatic event');
+    expect(await stack.make('logs-generator')).toContain('"service":"automatic-generator"');
+
+    await stack.make('stop-generator');
+    expect((await stack.make('status')).trim()).toBe('automatic-generator: stopped');
+    const afterStop = await automatic();
+    // Stopped means no new events: the count holds for longer than the 2 s interval.
+    for (const deadline = Date.now() + 3_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+      expect(await automatic()).toBe(afterStop);
+    }
+
+    await stack.make('start-generator');
+    expect((await stack.make('status')).trim()).toBe('automatic-generator: running');
+    await waitFor(async () => (await automatic()) > afterStop, 15_000, 'automatic events again');
+
+    await stack.make('restart-generator');
+    expect((await stack.make('status')).trim()).toBe('automatic-generator: running');
+    const afterRestart = await automatic();
+    await waitFor(async () => (await automatic()) > afterRestart, 15_000, 'automatic events after a restart');
+  });
+
+  it('prints the topic from the beginning with make kafka-consume and with the seed’s console consumer', { timeout: 180_000 }, async () => {
+    // The console consumer ends after 5 s without a new record, so the generator must be quiet.
+    await stack.make('stop-generator');
+    const consumed = await stack.make('kafka-consume', 'KAFKA_CONSUME_ARGS=--timeout-ms 5000');
+    expect(consumed).toMatch(/docker-user\t\{"event_id":"[0-9a-f-]{36}","user_id":"docker-user"/);
+    const [kafka] = await stack.containers('kafka');
+    const seed = await stack.docker(
+      'exec',
+      kafka!,
+      'kafka-console-consumer.sh',
+      '--bootstrap-server',
+      'kafka:9092',
+      '--topic',
+      'events',
+      '--from-beginning',
+      '--max-messages',
+      '1',
+    );
+    expect(seed).toMatch(/^\{"event_id":"[0-9a-f-]{36}"/m);
+    await stack.make('start-generator');
+  });
+
+  it('shares the partitions among three consumers with --scale event-consumer=3, each storing, every event once', {
+    timeout: 240_000,
+  }, async () => {
+    await stack.compose('up', '-d', '--scale', 'event-consumer=3');
+    const consumers = await stack.containers('event-consumer');
+    expect(consumers).toHaveLength(3);
+    await stack.compose('wait', 'event-consumer');
+    for (const c of consumers) await waitFor(() => consumerReady(c), 60_000, `${c} in the group`);
+    const before = await Promise.all(consumers.map((c) => consumerMetric(c, 'events_stored_total')));
+
+    const acknowledged: string[] = [];
+    for (let batch = 0; batch < 30; batch++) {
+      const events = Array.from({ length: 100 }, (_, i) => ({ user_id: `scale-u${(batch * 100 + i) % 97}`, action: 'scale', i }));
+      acknowledged.push(...(JSON.parse(await publish(events)) as unknown[]).map((e) => JSON.stringify(e)));
+    }
+    await expectStoredOnce(acknowledged);
+    const after = await Promise.all(consumers.map((c) => consumerMetric(c, 'events_stored_total')));
+    for (const [i, c] of consumers.entries()) expect(after[i]! - before[i]!, `${c} stored some`).toBeGreaterThan(0);
+  });
+
+  it('restarts a consumer killed with SIGKILL under load, by its restart policy, and loses nothing acknowledged', {
+    timeout: 180_000,
+  }, async () => {
+    const [victim] = await stack.containers('event-consumer');
+    const load = startPublishLoad(`${stack.generatorUrl}/publish`, 100, 'docker-kill');
+    await waitFor(async () => load.acknowledged().length > 200, 20_000, 'load running');
+    // `docker kill` counts as a deliberate stop, which restart policies respect; a crash is the
+    // process dying inside its container, as here.
+    const init = (await stack.docker('inspect', '-f', '{{.State.Pid}}', victim!)).trim();
+    execFileSync('pkill', ['-KILL', '-P', init]);
+    await waitFor(
+      async () => Number((await stack.docker('inspect', '-f', '{{.RestartCount}}', victim!)).trim()) >= 1,
+      30_000,
+      'the restart policy restarting it',
+    );
+    await stack.compose('wait', 'event-consumer');
+    const outcomes = await load.stop();
+    expect(outcomes.filter((o) => o.status !== 202)).toEqual([]);
+    await expectStoredOnce(load.acknowledged());
+  });
+
+  it('keeps event_log across a restart of redis (append-only file on its volume)', async () => {
+    const before = await eventLog();
+    expect(before.length).toBeGreaterThan(3_000);
+    await stack.compose('restart', 'redis');
+    await stack.compose('wait', 'redis');
+    const after = new Set(await eventLog());
+    expect(before.filter((m) => !after.has(m))).toEqual([]);
+  });
+
+  it('leaves no container and frees its ports after make down', async () => {
+    await stack.make('down');
+    const left = await stack.docker('ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${stack.project}`);
+    expect(left.trim()).toBe('');
+    await expect(fetch(`${stack.generatorUrl}/healthz`)).rejects.toThrow();
+    await expect(fetch(`${stack.viewerUrl}/healthz`)).rejects.toThrow();
+  });
+});
