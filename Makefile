@@ -1,6 +1,6 @@
 # EventStreamApp — see README.md.
 #   RUNTIME=docker  Docker Compose, v2 (`docker compose`) or v1 (`docker-compose`), project `eventstreamapp`
-#   RUNTIME=local   Kafka, Redis and the four services as native processes (scripts/local-runtime.sh)
+#   RUNTIME=local   Kafka, Redis and the four services as native processes (scripts/launcher/cli.ts)
 # Default: docker when a Docker engine answers and a Compose is installed, else local (saying why).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -14,7 +14,7 @@ SCENARIO ?= all
 # Targets that need Node put Node 24 first on PATH (scripts/ensure-node.sh fetches it from the
 # npm registry into .tools/ when the machine's node is older).
 WITH_NODE = PATH="$$(scripts/ensure-node.sh):$$PATH"
-LOCAL = $(if $(WHY_LOCAL),echo "RUNTIME=$(WHY_LOCAL)" >&2;) $(WITH_NODE) scripts/local-runtime.sh
+LOCAL = $(if $(WHY_LOCAL),echo "RUNTIME=$(WHY_LOCAL)" >&2;) $(WITH_NODE) node scripts/launcher/cli.ts
 COMPOSE = scripts/compose.sh
 
 ifeq ($(filter $(RUNTIME),docker local),)
@@ -100,8 +100,7 @@ start-generator:
 stop-generator:
 	@$(LOCAL) stop automatic-generator
 restart-generator:
-	@$(LOCAL) stop automatic-generator
-	@$(LOCAL) start automatic-generator
+	@$(LOCAL) restart automatic-generator
 logs-generator:
 	@$(LOCAL) logs automatic-generator
 status:

@@ -11,7 +11,15 @@ require() { # require COMMAND DEBIAN_PACKAGE
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# A process that exists and is not a zombie: where nothing reaps orphans (PID 1 of some sandboxes
+# does not), a killed daemon stays a zombie that `kill -0` would report alive.
+process_alive() {
+  local state
+  state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [[ -n "$state" && "$state" != Z && "$state" != X ]]
+}
+
+pid_alive() { [[ -f "$1" ]] && process_alive "$(cat "$1")"; }
 
 # stop_pid PIDFILE NAME [SECONDS]: SIGTERM, then SIGKILL after the grace period.
 stop_pid() {
@@ -19,8 +27,8 @@ stop_pid() {
   if ! pid_alive "$pidfile"; then rm -f "$pidfile"; log "$name: not running"; return 0; fi
   pid=$(cat "$pidfile")
   kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < grace * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then log "$name: still running after ${grace}s, killing"; kill -KILL "$pid" 2>/dev/null || true; fi
+  for ((i = 0; i < grace * 10; i++)); do process_alive "$pid" || break; sleep 0.1; done
+  if process_alive "$pid"; then log "$name: still running after ${grace}s, killing"; kill -KILL "$pid" 2>/dev/null || true; fi
   rm -f "$pidfile"
   log "$name: stopped"
 }

@@ -1,68 +1,47 @@
 import { parseEventRecord } from '@eventstreamapp/event-schema';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countRecords, createTestTopics, readTopic, type TestTopics } from '../../tests/support/kafka.js';
-import { spawnService } from '../../tests/support/service-process.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { countRecords, createTestTopics, readTopic } from '../../tests/support/kafka.js';
+import { startServiceProcess } from '../../tests/support/service-process.js';
+import { metricValue, waitFor } from '../../tests/support/wait.js';
 
 describe('automatic-generator as a process', () => {
-  let topics: TestTopics;
-  beforeAll(async () => {
-    topics = await createTestTopics('autogen');
-  });
-  afterAll(async () => {
-    await topics?.remove();
-  });
-
-  it('publishes an event every interval and exits 0 within 2 s of SIGTERM', async () => {
-    const service = spawnService('automatic-generator', {
-      KAFKA_TOPIC: topics.events,
-      INTERVAL_MS: '100',
-      PORT: '0',
-      HOST: '127.0.0.1',
-    });
-    try {
-      await service.waitForLog((l) => l.msg === 'event published');
-      await new Promise((r) => setTimeout(r, 1_000));
-      const { code, ms } = await service.stop('SIGTERM');
-      expect(code).toBe(0);
-      expect(ms).toBeLessThan(2_000);
-    } finally {
-      await service.stop('SIGKILL');
-    }
-    const published = service.logs.filter((l) => l.msg === 'event published');
+  it('publishes valid events keyed by user every interval, counts them, and exits 0 within 2 s of SIGTERM', async () => {
+    const topics = await createTestTopics('autogen');
+    onTestFinished(() => topics.remove());
+    const service = startServiceProcess('automatic-generator', { KAFKA_TOPIC: topics.events, INTERVAL_MS: '100' });
+    onTestFinished(async () => void (await service.stop('SIGKILL')));
+    const url = await service.ready();
+    await waitFor(async () => (await metricValue(url, 'events_published_total')) >= 5, 20_000, 'five events published');
+    const counted = await metricValue(url, 'events_published_total');
+    const { code, ms } = await service.stop('SIGTERM');
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(2_000);
     const stored = await countRecords(topics.events);
-    expect(stored).toBeGreaterThanOrEqual(5);
-    expect(stored).toBe(published.length);
-    const records = await readTopic(topics.events, stored);
-    for (const record of records) {
+    expect(stored).toBeGreaterThanOrEqual(counted);
+    for (const record of await readTopic(topics.events, stored)) {
       const parsed = parseEventRecord(record.value);
       expect(parsed.ok && parsed.value.event.source).toBe('automatic-generator');
       expect(parsed.ok && record.key?.toString()).toBe(parsed.ok && parsed.value.event.user_id);
     }
   });
 
-  it('keeps running and retrying while Kafka is unreachable, and still exits 0 on SIGTERM', async () => {
-    const service = spawnService('automatic-generator', {
-      KAFKA_BROKERS: '127.0.0.1:1',
-      INTERVAL_MS: '100',
-      PORT: '0',
-      HOST: '127.0.0.1',
-    });
-    try {
-      await service.waitForLog((l) => l.msg === 'publish failed; will retry');
-      await service.waitForLog((l) => l.msg === 'publish failed; will retry' && (l.pending as number) > 1, 10_000);
-      expect(service.child.exitCode).toBeNull();
-      const { code, ms } = await service.stop('SIGTERM');
-      expect(code).toBe(0);
-      expect(ms).toBeLessThan(2_000);
-    } finally {
-      await service.stop('SIGKILL');
-    }
+  it('keeps running and keeping its events while Kafka is unreachable, and still exits 0 on SIGTERM', async () => {
+    const service = startServiceProcess('automatic-generator', { KAFKA_BROKERS: '127.0.0.1:1', INTERVAL_MS: '100' });
+    onTestFinished(async () => void (await service.stop('SIGKILL')));
+    const url = await service.url();
+    await waitFor(async () => (await metricValue(url, 'events_pending')) > 1, 20_000, 'events kept while Kafka is away');
+    expect(await metricValue(url, 'publish_failures_total')).toBeGreaterThan(0);
+    expect((await fetch(`${url}/readyz`)).status).toBe(503);
+    expect(service.child.exitCode).toBeNull();
+    const { code, ms } = await service.stop('SIGTERM');
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(2_000);
   });
 
   it('refuses a bad configuration value, naming the variable, before connecting', async () => {
-    const service = spawnService('automatic-generator', { INTERVAL_MS: 'soon', PORT: '0' });
+    const service = startServiceProcess('automatic-generator', { INTERVAL_MS: 'soon' });
     const { code } = await service.exited;
     expect(code).toBe(78);
-    expect([...service.otherOutput, ...service.logs.map((l) => JSON.stringify(l))].join('\n')).toMatch(/INTERVAL_MS/);
+    expect(service.logs.find((l) => l.event === 'config.invalid')?.msg).toMatch(/INTERVAL_MS="soon"/);
   });
 });

@@ -1,8 +1,9 @@
 import type { EventRecord } from '@eventstreamapp/event-schema';
 import { type RedisKeys, redisKeys } from '@eventstreamapp/event-schema';
 import { Redis } from 'ioredis';
-import type { BatchPlan } from '../../event-consumer/src/plan-batch.js';
-import { writeEvents } from '../../event-consumer/src/write-events.js';
+import { loadConfig } from '../../event-consumer/src/config.js';
+import type { Accepted } from '../../event-consumer/src/plan-batch.js';
+import { storeEvents } from '../../event-consumer/src/store-events.js';
 import { REDIS_URL } from './stack.js';
 
 export function benchRedis(): Redis {
@@ -10,18 +11,22 @@ export function benchRedis(): Redis {
 }
 
 /**
- * The consumer's own Redis write (`writeEvents`: one transaction per chunk, one ZADD, one SET
- * per user) fed directly, without Kafka: the Redis ceiling, measured on the same code.
+ * The consumer's own Redis write (`storeEvents`: the store script per chunk, with its default
+ * settings) fed directly, without Kafka: the Redis ceiling, measured on the same code.
  */
 export async function writeLikeTheConsumer(redis: Redis, keys: RedisKeys, records: EventRecord[], chunk = 2_000): Promise<void> {
+  const config = loadConfig({});
   for (let i = 0; i < records.length; i += chunk) {
-    const plan: BatchPlan = { accepted: [], refused: [], latestByUser: new Map() };
-    for (const record of records.slice(i, i + chunk)) {
-      const bytes = Buffer.from(record.json);
-      plan.accepted.push({ offset: String(i), record, bytes });
-      plan.latestByUser.set(record.event.user_id, bytes);
-    }
-    await writeEvents(redis, keys, plan, 0);
+    const accepted: Accepted[] = records
+      .slice(i, i + chunk)
+      .map((record) => ({ offset: String(i), record, bytes: Buffer.from(record.json) }));
+    await storeEvents(redis, keys, accepted, {
+      dedupWindowMs: config.DEDUP_WINDOW_MS,
+      maxLogLength: config.EVENT_LOG_MAX_LEN,
+      maxStreamLength: config.EVENT_STREAM_MAX_LEN,
+      waitReplicas: 0,
+      waitTimeoutMs: config.REDIS_WAIT_TIMEOUT_MS,
+    });
   }
 }
 

@@ -1,8 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { rssBytes } from '../../scripts/launcher/process-state.ts';
+import { waitUntilReady } from '../../scripts/launcher/readiness.ts';
+import { type ServiceProcess, spawnService } from '../../scripts/launcher/service-process.ts';
+import type { ServiceName } from '../../scripts/launcher/services.ts';
 import { freePort } from '../../tests/support/wait.js';
 import { REPO_ROOT } from './paths.js';
 
@@ -45,57 +47,31 @@ export async function deleteTopics(topics: string[]): Promise<void> {
 
 export interface RunningProcess {
   name: string;
-  child: ChildProcess;
+  process: ServiceProcess;
   url: string;
+  pid: number;
   rssBytes(): number;
   stop(): Promise<number | null>;
 }
 
-async function waitReady(url: string, child: ChildProcess, name: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see ${LOG_DIR}/${name}.log`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} not ready at ${url} after 60 s; see ${LOG_DIR}/${name}.log`);
-}
-
-/** A service as the local runtime runs it (`node dist/main.js`), on a free port, logs to a file. */
-export async function startService(
-  service: 'event-generator' | 'event-consumer' | 'event-viewer' | 'automatic-generator',
-  env: Record<string, string>,
-  label = service,
-): Promise<RunningProcess> {
+/** A service as the local runtime runs it, through the same launcher, on a free port, logs to a file. */
+export async function startService(service: ServiceName, env: Record<string, string>, label: string = service): Promise<RunningProcess> {
   const port = await freePort();
-  const portEnv = { PORT: String(port), HOST: '127.0.0.1' };
-  mkdirSync(LOG_DIR, { recursive: true });
-  const log = createWriteStream(`${LOG_DIR}/${label}.log`);
-  const child = spawn(process.execPath, ['dist/main.js'], {
-    cwd: `${REPO_ROOT}${service}`,
-    env: { PATH: process.env.PATH, KAFKA_BROKERS, REDIS_URL, LOG_LEVEL: 'warn', ...portEnv, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawnService(service, {
+    env: { PATH: process.env.PATH, KAFKA_BROKERS, REDIS_URL, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
+    logFile: `${LOG_DIR}/${label}.log`,
   });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
   const url = `http://127.0.0.1:${port}`;
-  await waitReady(url, child, label);
+  const outcome = await waitUntilReady(`${url}/readyz`, { timeoutMs: 60_000, alive: () => child.child.exitCode === null });
+  if (outcome !== 'ready') throw new Error(`${label} not ready at ${url} (${outcome}); see ${LOG_DIR}/${label}.log`);
   return {
     name: label,
-    child,
+    process: child,
     url,
-    rssBytes() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-    },
+    pid: child.child.pid!,
+    rssBytes: () => rssBytes(child.child.pid!),
     async stop() {
-      if (child.exitCode !== null) return child.exitCode;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const [code] = await exited;
-      return code as number | null;
+      return (await child.stop()).code;
     },
   };
 }

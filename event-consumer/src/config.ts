@@ -1,25 +1,48 @@
 import { CONSUMER_GROUP, DEFAULT_MAX_EVENT_BYTES, DLQ_TOPIC } from '@eventstreamapp/event-schema';
-import { commonEnv, envInt, envRedisUrl, envTopic, httpEnv, kafkaEnv, parseEnv } from '@eventstreamapp/service-kit';
+import { commonEnv, envInt, envTopic, httpEnv, kafkaEnv, parseEnv, redisEnv } from '@eventstreamapp/service-kit';
 import { z } from 'zod';
 
-const schema = z.object({
-  ...commonEnv,
-  ...kafkaEnv,
-  ...httpEnv(8083),
-  KAFKA_DLQ_TOPIC: envTopic.default(DLQ_TOPIC),
-  KAFKA_GROUP_ID: z.string().min(1).default(CONSUMER_GROUP),
-  REDIS_URL: envRedisUrl.default('redis://127.0.0.1:6379'),
-  REDIS_KEY_PREFIX: z.string().default(''),
-  EVENT_LOG_MAX_LEN: envInt(0, 1_000_000_000).default(0),
-  MAX_EVENT_BYTES: envInt(256, 16 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
-  /** Events per Redis transaction: a large fetched batch is written in chunks of this size. */
-  WRITE_CHUNK_EVENTS: envInt(1, 100_000).default(2_000),
-  PARTITIONS_CONSUMED_CONCURRENTLY: envInt(1, 64).default(3),
-  KAFKA_MAX_BYTES_PER_PARTITION: envInt(64 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
-  KAFKA_SESSION_TIMEOUT_MS: envInt(6_000, 300_000).default(30_000),
-  RETRY_MAX_BACKOFF_MS: envInt(100, 60_000).default(5_000),
-  REDIS_COMMAND_TIMEOUT_MS: envInt(100, 600_000).default(5_000),
-});
+const schema = z
+  .object({
+    ...commonEnv,
+    ...kafkaEnv,
+    ...httpEnv(8083),
+    ...redisEnv,
+    KAFKA_DLQ_TOPIC: envTopic.default(DLQ_TOPIC),
+    KAFKA_GROUP_ID: z.string().min(1).default(CONSUMER_GROUP),
+    EVENT_LOG_MAX_LEN: envInt(0, 1_000_000_000).default(0),
+    EVENT_STREAM_MAX_LEN: envInt(0, 10_000_000).default(10_000),
+    DEDUP_WINDOW_MS: envInt(1_000, 30 * 24 * 3_600_000).default(24 * 3_600_000),
+    MAX_EVENT_BYTES: envInt(256, 16 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
+    /** Events per Redis transaction: a large fetched batch is written in chunks of this size. */
+    WRITE_CHUNK_EVENTS: envInt(1, 100_000).default(2_000),
+    PARTITIONS_CONSUMED_CONCURRENTLY: envInt(1, 64).default(3),
+    KAFKA_MAX_BYTES_PER_PARTITION: envInt(64 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
+    KAFKA_SESSION_TIMEOUT_MS: envInt(6_000, 300_000).default(30_000),
+    RETRY_MAX_BACKOFF_MS: envInt(100, 60_000).default(5_000),
+    REDIS_COMMAND_TIMEOUT_MS: envInt(100, 600_000).default(5_000),
+    REDIS_WAIT_REPLICAS: envInt(0, 16).default(0),
+    REDIS_WAIT_TIMEOUT_MS: envInt(10, 60_000).default(1_000),
+  })
+  .superRefine((config, ctx) => {
+    // Between two heartbeats a failing write spends up to its command timeout and one backoff:
+    // longer than the session and the group would hand the partitions away while we still work on them.
+    const gap = config.REDIS_COMMAND_TIMEOUT_MS + config.RETRY_MAX_BACKOFF_MS;
+    if (gap >= config.KAFKA_SESSION_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KAFKA_SESSION_TIMEOUT_MS'],
+        message: `must exceed REDIS_COMMAND_TIMEOUT_MS + RETRY_MAX_BACKOFF_MS (${gap})`,
+      });
+    }
+    if (config.REDIS_WAIT_REPLICAS > 0 && config.REDIS_WAIT_TIMEOUT_MS >= config.REDIS_COMMAND_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_WAIT_TIMEOUT_MS'],
+        message: `must be below REDIS_COMMAND_TIMEOUT_MS (${config.REDIS_COMMAND_TIMEOUT_MS}), or the client gives up before WAIT answers`,
+      });
+    }
+  });
 
 export type Config = Readonly<z.infer<typeof schema>>;
 

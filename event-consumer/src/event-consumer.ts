@@ -1,12 +1,25 @@
 import { redisKeys } from '@eventstreamapp/event-schema';
-import { createProducer, type Logger, type StartedServer, startOpsServer } from '@eventstreamapp/service-kit';
+import {
+  closeInStages,
+  createProducer,
+  createThrottle,
+  describeError,
+  type Logger,
+  once,
+  redisFailure,
+  retryUntilStopped,
+  ServiceError,
+  type StartedServer,
+  startOpsServer,
+} from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
-import type { EachBatchPayload, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Config } from './config.js';
+import { type ConsumeBatchDeps, consumeBatch, type WriteTarget } from './consume-batch.js';
 import { toDeadLetter } from './dead-letter.js';
+import { readGroupLag } from './group-lag.js';
 import { createMetrics } from './metrics.js';
-import { planBatch } from './plan-batch.js';
-import { writeEvents } from './write-events.js';
+import { storeEvents } from './store-events.js';
 
 export interface EventConsumerDeps {
   config: Config;
@@ -15,23 +28,39 @@ export interface EventConsumerDeps {
   redis: Redis;
 }
 
-type BatchContext = Pick<EachBatchPayload, 'isRunning' | 'isStale' | 'heartbeat'>;
+/**
+ * Kafka requests retried for about 25 s, short waits: a broker restart (10–20 s here) is ridden out by
+ * the same group member, which then rejoins at once. A member that gave up would come back as a new
+ * one, and the group would wait for the old one's session to expire before handing out partitions.
+ */
+export const CONSUMER_KAFKA_RETRY = { retries: 15, maxRetryTimeMs: 2_000 } as const;
 
-/** Waits, but wakes early when the consumer stops, so a long backoff never delays SIGTERM. */
-async function pauseWhileRunning(ms: number, ctx: BatchContext): Promise<void> {
+/** Waits, but wakes early when the batch stops being ours, so a long backoff never delays SIGTERM. */
+async function pause(ms: number, stillOurs: () => boolean): Promise<void> {
   const until = Date.now() + ms;
-  while (Date.now() < until && ctx.isRunning() && !ctx.isStale()) {
-    await new Promise((r) => setTimeout(r, Math.min(100, until - Date.now())));
-  }
+  while (Date.now() < until && stillOurs()) await new Promise((r) => setTimeout(r, Math.min(100, until - Date.now())));
+}
+
+function errorCode(err: unknown): string {
+  return err instanceof ServiceError ? err.code : 'kafka_unavailable';
 }
 
 /**
- * Reads `events` in batches and stores them in Redis at least once: a chunk's offsets are
+ * Reads `events` in batches and stores them in Redis, each event_id once: a chunk's offsets are
  * committed only after Redis (and, for refused records, the dead-letter topic) acknowledged it.
  */
 export function createEventConsumer({ config, logger, kafka, redis }: EventConsumerDeps) {
-  const metrics = createMetrics();
   const keys = redisKeys(config.REDIS_KEY_PREFIX);
+  const admin = kafka.admin();
+  let adminConnected: Promise<void> | undefined;
+  const metrics = createMetrics(config.KAFKA_TOPIC, async () => {
+    adminConnected ??= admin.connect().catch((err: unknown) => {
+      adminConnected = undefined;
+      throw err;
+    });
+    await adminConnected;
+    return readGroupLag(admin, config.KAFKA_GROUP_ID, config.KAFKA_TOPIC);
+  });
   const consumer = kafka.consumer({
     groupId: config.KAFKA_GROUP_ID,
     sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
@@ -41,106 +70,133 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
     allowAutoTopicCreation: false,
   });
   const dlqProducer = createProducer(kafka);
+  const stopping = new AbortController();
+  const throttle = createThrottle(5_000);
   let ops: StartedServer | undefined;
+  let connecting: Promise<unknown> = Promise.resolve();
   let joined = false;
-  let stopping = false;
-  /** The last write attempt failed: Redis may be connected yet unusable (frozen, full, read-only). */
-  const failing = { redis: false, dlq: false };
+  /** Why the last write to each target failed, until one succeeds: Redis may be connected yet unusable. */
+  const failing: Partial<Record<WriteTarget, ServiceError>> = {};
   let onFatal: (err: Error) => void = () => {};
 
-  redis.on('error', (err: Error) => logger.debug({ err }, 'Redis connection error'));
   let redisWasReady = false;
+  redis.on('error', (err: Error) => {
+    const { pass, suppressed } = throttle('redis.error');
+    if (pass) logger.warn({ event: 'redis.error', reason: describeError(err), suppressed }, 'Redis connection error');
+  });
   redis.on('ready', () => {
     redisWasReady = true;
-    logger.info('Redis connection ready');
+    logger.info({ event: 'redis.ready' }, 'Redis connection ready');
   });
   redis.on('close', () => {
-    if (redisWasReady && !stopping) logger.warn('Redis connection lost; reconnecting');
+    if (redisWasReady && !stopping.signal.aborted) logger.warn({ event: 'redis.lost' }, 'Redis connection lost; reconnecting');
     redisWasReady = false;
   });
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     joined = true;
-    logger.info({ memberId: payload.memberId, assignment: payload.memberAssignment }, 'joined the consumer group');
+    logger.info(
+      { event: 'consumer.joined', memberId: payload.memberId, assignment: payload.memberAssignment },
+      'joined the consumer group',
+    );
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     joined = false;
-    logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
-    // kafkajs does not restart after some errors: an idle consumer must die so its supervisor restarts it.
+    logger.error({ event: 'consumer.crashed', reason: describeError(payload.error), restart: payload.restart }, 'consumer crashed');
+    // kafkajs does not restart after some errors: the process exits so its supervisor starts a fresh one.
     if (!payload.restart) onFatal(payload.error);
   });
 
-  /** Retries an action with backoff until it succeeds, or until this batch no longer belongs to us. */
-  async function untilDone(target: keyof typeof failing, action: () => Promise<void>, ctx: BatchContext): Promise<boolean> {
-    for (let delay = 100, attempt = 1; ; delay = Math.min(delay * 2, config.RETRY_MAX_BACKOFF_MS), attempt++) {
-      if (!ctx.isRunning() || ctx.isStale()) return false;
+  const deps: ConsumeBatchDeps = {
+    chunkEvents: config.WRITE_CHUNK_EVENTS,
+    maxEventBytes: config.MAX_EVENT_BYTES,
+    maxBackoffMs: config.RETRY_MAX_BACKOFF_MS,
+    pause,
+    async store(plan) {
+      const end = metrics.writeSeconds.startTimer();
+      const result = await storeEvents(redis, keys, plan.accepted, {
+        dedupWindowMs: config.DEDUP_WINDOW_MS,
+        maxLogLength: config.EVENT_LOG_MAX_LEN,
+        maxStreamLength: config.EVENT_STREAM_MAX_LEN,
+        waitReplicas: config.REDIS_WAIT_REPLICAS,
+        waitTimeoutMs: config.REDIS_WAIT_TIMEOUT_MS,
+      });
+      end();
+      return result;
+    },
+    async deadLetter(refused, topic, partition) {
       try {
-        await action();
-        failing[target] = false;
-        if (attempt > 1) logger.info({ target, attempts: attempt }, 'write succeeded after retrying');
-        return true;
+        await dlqProducer.send({
+          topic: config.KAFKA_DLQ_TOPIC,
+          acks: -1,
+          messages: refused.map((r) => toDeadLetter(r, topic, partition)),
+        });
       } catch (err) {
-        failing[target] = true;
-        metrics.retries.inc({ target });
-        logger.warn({ err, target, attempt, retryInMs: delay }, 'write failed; offsets not committed, retrying the same records');
-        await pauseWhileRunning(delay, ctx);
-        // Rebalance errors from heartbeat propagate: kafkajs rejoins and the records are redelivered.
-        await ctx.heartbeat();
+        throw new ServiceError('kafka_unavailable', `the dead-letter topic is unavailable: ${describeError(err)}`, {
+          retryable: true,
+          cause: err,
+        });
       }
-    }
-  }
-
-  async function eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, commitOffsetsIfNecessary } = payload;
-    for (let start = 0; start < batch.messages.length; start += config.WRITE_CHUNK_EVENTS) {
-      const messages = batch.messages.slice(start, start + config.WRITE_CHUNK_EVENTS);
-      const plan = planBatch(messages, config.MAX_EVENT_BYTES);
-      const stored = await untilDone(
-        'redis',
-        async () => {
-          const end = metrics.writeSeconds.startTimer();
-          await writeEvents(redis, keys, plan, config.EVENT_LOG_MAX_LEN);
-          end();
-        },
-        payload,
-      );
-      if (!stored) return;
-      if (plan.refused.length > 0) {
-        const deadLettered = await untilDone(
-          'dlq',
-          async () => {
-            await dlqProducer.send({
-              topic: config.KAFKA_DLQ_TOPIC,
-              acks: -1,
-              messages: plan.refused.map((r) => toDeadLetter(r, batch.topic, batch.partition)),
-            });
-          },
-          payload,
-        );
-        if (!deadLettered) return;
+    },
+    on: {
+      failed(target, err, attempt, retryInMs) {
+        const failure = err instanceof ServiceError ? err : target === 'redis' ? redisFailure(err) : undefined;
+        failing[target] = failure ?? new ServiceError('kafka_unavailable', describeError(err), { retryable: true, cause: err });
+        metrics.retries.inc({ target, code: errorCode(failing[target]) });
+        const { pass, suppressed } = throttle(`write.failed.${target}`);
+        if (pass) {
+          logger.warn(
+            {
+              event: 'write.failed',
+              target,
+              code: failing[target]!.code,
+              reason: failing[target]!.message,
+              attempt,
+              retryInMs,
+              suppressed,
+            },
+            'write failed; offsets not committed, retrying the same records',
+          );
+        }
+      },
+      recovered(target, attempts) {
+        delete failing[target];
+        logger.info({ event: 'write.recovered', target, attempts }, 'write succeeded after retrying');
+      },
+      chunkStored(plan, result, partition) {
+        delete failing.redis;
+        if (plan.refused.length > 0) delete failing.dlq;
+        metrics.stored.inc(result.stored);
+        metrics.duplicates.inc(result.duplicates);
+        metrics.batchSize.observe(plan.accepted.length + plan.refused.length);
         for (const refused of plan.refused) {
           metrics.deadLettered.inc({ reason: refused.rejection.code });
           logger.warn(
-            { partition: batch.partition, offset: refused.offset, reason: refused.rejection.code, detail: refused.rejection.message },
+            { event: 'dlq.record', partition, offset: refused.offset, reason: refused.rejection.code, detail: refused.rejection.message },
             'record sent to the dead-letter topic',
           );
         }
-      }
-      resolveOffset(messages[messages.length - 1]!.offset);
-      await commitOffsetsIfNecessary();
-      metrics.stored.inc(plan.accepted.length);
-      metrics.batchSize.observe(messages.length);
-      if (plan.accepted.length > 0) announce(plan.accepted.length, Math.max(...plan.accepted.map((a) => a.record.event.timestamp)));
-      await payload.heartbeat();
-    }
-    metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
-  }
+      },
+    },
+  };
 
-  function announce(count: number, newestTimestamp: number): void {
-    if (redis.status !== 'ready') return;
-    redis.publish(keys.storedChannel, JSON.stringify({ count, newest_timestamp: newestTimestamp })).catch((err: Error) => {
-      logger.debug({ err }, 'could not announce a stored batch');
+  async function connectAndRun(): Promise<void> {
+    await dlqProducer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topic: config.KAFKA_TOPIC, fromBeginning: true });
+    await consumer.run({
+      eachBatch: async (payload) => {
+        await consumeBatch(payload, deps);
+      },
+      eachBatchAutoResolve: false,
+      autoCommit: true,
+      autoCommitThreshold: 1,
+      partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
     });
+    logger.info(
+      { event: 'consumer.running', topic: config.KAFKA_TOPIC, group: config.KAFKA_GROUP_ID, keyPrefix: config.REDIS_KEY_PREFIX },
+      'consuming',
+    );
   }
 
   return {
@@ -158,33 +214,44 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
         host: config.HOST,
         readiness: () => [
           { name: 'kafka', ok: joined, ...(joined ? {} : { detail: 'not a member of the consumer group' }) },
-          { name: 'redis', ok: redis.status === 'ready' && !failing.redis, detail: failing.redis ? 'writes failing' : redis.status },
-          { name: 'dead-letter topic', ok: !failing.dlq, ...(failing.dlq ? { detail: 'writes failing' } : {}) },
+          {
+            name: 'redis',
+            ok: redis.status === 'ready' && !failing.redis,
+            detail: failing.redis ? `${failing.redis.code}: ${failing.redis.message}` : redis.status,
+          },
+          { name: 'dead-letter topic', ok: !failing.dlq, ...(failing.dlq ? { detail: failing.dlq.message } : {}) },
         ],
       });
-      redis.connect().catch((err: Error) => logger.warn({ err }, 'Redis not reachable yet; batches wait for it'));
-      await dlqProducer.connect();
-      await consumer.connect();
-      await consumer.subscribe({ topic: config.KAFKA_TOPIC, fromBeginning: true });
-      await consumer.run({
-        eachBatch,
-        eachBatchAutoResolve: false,
-        autoCommit: true,
-        autoCommitThreshold: 1,
-        partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
+      redis
+        .connect()
+        .catch((err: Error) => logger.warn({ event: 'redis.unreachable', reason: describeError(err) }, 'Redis not reachable yet'));
+      // Kafka may come up after us (a fresh stack, a broker restart): keep trying instead of exiting.
+      connecting = retryUntilStopped(connectAndRun, {
+        signal: stopping.signal,
+        maxDelayMs: 5_000,
+        onRetry: (err, retryInMs) =>
+          logger.warn({ event: 'kafka.unreachable', reason: describeError(err), retryInMs }, 'Kafka not reachable yet'),
       });
       logger.info(
-        { ops: ops.url, topic: config.KAFKA_TOPIC, group: config.KAFKA_GROUP_ID, keyPrefix: config.REDIS_KEY_PREFIX },
+        { event: 'service.listening', url: ops.url, topic: config.KAFKA_TOPIC, group: config.KAFKA_GROUP_ID },
         'event-consumer started',
       );
     },
-    async stop(): Promise<void> {
-      stopping = true;
-      // Leaves the group; a chunk not yet acknowledged by Redis stays uncommitted and is redelivered.
-      await consumer.disconnect();
-      await dlqProducer.disconnect();
-      await redis.quit().catch(() => redis.disconnect());
-      await ops?.close();
-    },
+    stop: once(async () => {
+      stopping.abort();
+      // Leaving the group first: a chunk not yet acknowledged by Redis stays uncommitted and is redelivered.
+      await closeInStages([
+        [
+          ['connect loop', () => connecting],
+          ['consumer', () => consumer.disconnect()],
+        ],
+        [
+          ['dead-letter producer', () => dlqProducer.disconnect()],
+          ['admin', () => admin.disconnect()],
+          ['redis', () => redis.quit().catch(() => redis.disconnect())],
+        ],
+        [['ops server', () => ops?.close()]],
+      ]);
+    }),
   };
 }

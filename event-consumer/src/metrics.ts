@@ -1,21 +1,43 @@
 import { createRegistry } from '@eventstreamapp/service-kit';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { PartitionLag } from './group-lag.js';
 
 export interface ConsumerMetrics {
   registry: Registry;
   stored: Counter;
+  duplicates: Counter;
   deadLettered: Counter<'reason'>;
-  retries: Counter<'target'>;
+  retries: Counter<'target' | 'code'>;
   batchSize: Histogram;
   writeSeconds: Histogram;
-  lag: Gauge<'topic' | 'partition'>;
 }
 
-export function createMetrics(): ConsumerMetrics {
+/** `readLag` runs on every scrape; when Kafka does not answer in time the last figures stay. */
+export function createMetrics(topic: string, readLag: () => Promise<PartitionLag[]>): ConsumerMetrics {
   const registry = createRegistry('event-consumer');
+  new Gauge({
+    name: 'consumer_lag',
+    help: "Records past the group's committed offset, per partition (high watermark minus committed offset)",
+    labelNames: ['topic', 'partition'],
+    registers: [registry],
+    async collect() {
+      const lag = await Promise.race([
+        readLag(),
+        new Promise<undefined>((resolve) => {
+          setTimeout(() => resolve(undefined), 2_000).unref();
+        }),
+      ]).catch(() => undefined);
+      for (const { partition, lag: records } of lag ?? []) this.set({ topic, partition: String(partition) }, records);
+    },
+  });
   return {
     registry,
-    stored: new Counter({ name: 'events_stored_total', help: 'Events written to Redis (replays included)', registers: [registry] }),
+    stored: new Counter({ name: 'events_stored_total', help: 'Events newly written to Redis', registers: [registry] }),
+    duplicates: new Counter({
+      name: 'events_duplicate_total',
+      help: 'Events not stored because their event_id was stored within the dedup window (retries, replays)',
+      registers: [registry],
+    }),
     deadLettered: new Counter({
       name: 'events_dead_lettered_total',
       help: 'Records sent to the dead-letter topic',
@@ -24,8 +46,8 @@ export function createMetrics(): ConsumerMetrics {
     }),
     retries: new Counter({
       name: 'write_retries_total',
-      help: 'Failed writes that will be retried',
-      labelNames: ['target'],
+      help: 'Failed writes that will be retried, by target and error code',
+      labelNames: ['target', 'code'],
       registers: [registry],
     }),
     batchSize: new Histogram({
@@ -36,14 +58,8 @@ export function createMetrics(): ConsumerMetrics {
     }),
     writeSeconds: new Histogram({
       name: 'redis_write_seconds',
-      help: 'Duration of one batch transaction in Redis',
+      help: 'Duration of one chunk written to Redis',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-      registers: [registry],
-    }),
-    lag: new Gauge({
-      name: 'consumer_lag',
-      help: 'Records behind the partition end, after the last batch',
-      labelNames: ['topic', 'partition'],
       registers: [registry],
     }),
   };

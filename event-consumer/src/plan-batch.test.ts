@@ -21,17 +21,15 @@ function json(userId: string, seq: number): string {
 }
 
 describe('planBatch', () => {
-  it("keeps only each user's last event in partition order for the SET, and every event for the log", () => {
-    const values = [json('a', 1), json('b', 1), json('a', 2), json('a', 3), json('b', 2)];
+  it('keeps every valid record in partition order, with its own bytes', () => {
+    const values = [json('a', 1), json('b', 1), json('a', 2)];
     const plan = planBatch(
       values.map((v, i) => message(i, v)),
       65_536,
     );
     expect(plan.accepted.map((a) => a.record.json)).toEqual(values);
-    expect(Object.fromEntries([...plan.latestByUser].map(([user, bytes]) => [user, bytes.toString()]))).toEqual({
-      a: values[3],
-      b: values[4],
-    });
+    expect(plan.accepted.map((a) => a.bytes.toString())).toEqual(values);
+    expect(plan.refused).toEqual([]);
   });
 
   it('sets refused records aside with their reason and offset', () => {

@@ -17,22 +17,15 @@ export interface Refused {
 export interface BatchPlan {
   accepted: Accepted[];
   refused: Refused[];
-  /** One SET per user: only that user's last event in partition order. */
-  latestByUser: Map<string, Buffer>;
 }
 
 /** Sorts a run of Kafka records into events to store and records for the dead-letter topic. */
 export function planBatch(messages: KafkaMessage[], maxEventBytes: number): BatchPlan {
-  const plan: BatchPlan = { accepted: [], refused: [], latestByUser: new Map() };
+  const plan: BatchPlan = { accepted: [], refused: [] };
   for (const message of messages) {
     const parsed = parseEventRecord(message.value, maxEventBytes);
-    if (parsed.ok) {
-      const bytes = message.value!;
-      plan.accepted.push({ offset: message.offset, record: parsed.value, bytes });
-      plan.latestByUser.set(parsed.value.event.user_id, bytes);
-    } else {
-      plan.refused.push({ offset: message.offset, message, rejection: parsed.rejection });
-    }
+    if (parsed.ok) plan.accepted.push({ offset: message.offset, record: parsed.value, bytes: message.value! });
+    else plan.refused.push({ offset: message.offset, message, rejection: parsed.rejection });
   }
   return plan;
 }

@@ -1,162 +1,221 @@
 import { redisKeys } from '@eventstreamapp/event-schema';
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { makeEvents, produce } from '../../tests/support/events.js';
 import { createTestTopics, type TestTopics } from '../../tests/support/kafka.js';
+import { startOwnKafka } from '../../tests/support/own-kafka.js';
 import { type OwnRedis, startOwnRedis } from '../../tests/support/own-redis.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
-import { type ServiceProcess, spawnService } from '../../tests/support/service-process.js';
+import { type ServiceProcess, startServiceProcess } from '../../tests/support/service-process.js';
+import { metricValue } from '../../tests/support/wait.js';
 import { expectStoredExactly, waitFor, waitForLogSize } from './helpers.js';
 
+/** Settings that let a restarted or frozen consumer show its behaviour within seconds. */
+const QUICK = { KAFKA_SESSION_TIMEOUT_MS: '6000', REDIS_COMMAND_TIMEOUT_MS: '1000', RETRY_MAX_BACKOFF_MS: '2000' };
+
+async function topicsForTest(): Promise<TestTopics> {
+  const topics = await createTestTopics('consumer-faults');
+  onTestFinished(() => topics.remove());
+  return topics;
+}
+
+function consumer(topics: TestTopics, env: Record<string, string>): ServiceProcess {
+  const p = startServiceProcess('event-consumer', {
+    KAFKA_TOPIC: topics.events,
+    KAFKA_DLQ_TOPIC: topics.dlq,
+    KAFKA_GROUP_ID: topics.group,
+    ...env,
+  });
+  onTestFinished(async () => void (await p.stop('SIGKILL')));
+  return p;
+}
+
+function sharedRedis(): TestRedis {
+  const store = testRedis('consumer-faults');
+  onTestFinished(() => store.close());
+  return store;
+}
+
+async function ownRedis(): Promise<{ own: OwnRedis; client: Redis }> {
+  const own = await startOwnRedis();
+  const client = new Redis(own.url, { maxRetriesPerRequest: 1, retryStrategy: () => 200 });
+  client.on('error', () => {});
+  onTestFinished(async () => {
+    client.disconnect();
+    await own.remove();
+  });
+  return { own, client };
+}
+
+/** A consumer on its own topics and on a Redis this test may stop, freeze or fill. */
+async function consumerOnOwnRedis() {
+  const topics = await topicsForTest();
+  const { own, client } = await ownRedis();
+  const p = consumer(topics, { ...QUICK, REDIS_URL: own.url });
+  return { topics, own, client, p, url: await p.url(), keys: redisKeys('') };
+}
+
+const readiness = async (url: string) =>
+  (await (await fetch(`${url}/readyz`)).json()) as { checks: { name: string; ok: boolean; detail?: string }[] };
+
 describe('event-consumer processes under faults', () => {
-  let topics: TestTopics;
-  let processes: ServiceProcess[];
-
-  beforeEach(async () => {
-    topics = await createTestTopics('consumer-faults');
-    processes = [];
-  });
-  afterEach(async () => {
-    for (const p of processes) await p.stop('SIGKILL');
-    await topics.remove();
-  });
-
-  function consumer(env: Record<string, string>): ServiceProcess {
-    const p = spawnService('event-consumer', {
-      KAFKA_TOPIC: topics.events,
-      KAFKA_DLQ_TOPIC: topics.dlq,
-      KAFKA_GROUP_ID: topics.group,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      ...env,
-    });
-    processes.push(p);
-    return p;
-  }
-
-  describe('with the shared Redis', () => {
-    let store: TestRedis;
-    beforeEach(() => {
-      store = testRedis('consumer-faults');
-    });
-    afterEach(async () => {
-      await store.close();
-    });
-
-    it('loses nothing and stores nothing twice when killed with SIGKILL mid-stream and restarted', async () => {
-      const events = makeEvents(4_000, 50);
-      await produce(topics.events, events);
-      const keys = redisKeys(store.prefix);
-      // Small chunks make the kill land mid-stream; a short session lets the restart rejoin quickly.
-      const env = {
-        REDIS_KEY_PREFIX: store.prefix,
-        WRITE_CHUNK_EVENTS: '20',
-        PARTITIONS_CONSUMED_CONCURRENTLY: '1',
-        KAFKA_SESSION_TIMEOUT_MS: '6000',
-      };
-      const first = consumer(env);
-      await waitFor(async () => (await store.redis.zcard(keys.eventLog)) > 200, 30_000, 'some events stored');
-      const { signal } = await first.stop('SIGKILL');
-      expect(signal).toBe('SIGKILL');
-      const storedAtKill = await store.redis.zcard(keys.eventLog);
-      expect(storedAtKill).toBeLessThan(events.length);
-
-      consumer(env);
-      await expectStoredExactly(store.redis, keys.eventLog, events);
-    });
-
-    it('splits the partitions between two processes, and the survivor takes over when one is killed', async () => {
-      const keys = redisKeys(store.prefix);
-      const env = { REDIS_KEY_PREFIX: store.prefix, KAFKA_SESSION_TIMEOUT_MS: '6000' };
-      const a = consumer(env);
-      await a.waitForLog((l) => l.msg === 'joined the consumer group');
-      const b = consumer(env);
-      // Both members hold partitions once the second join's rebalance is done.
-      const bJoin = await b.waitForLog((l) => l.msg === 'joined the consumer group');
-      const aRejoin = await a.waitForLog(
-        (l) => l.msg === 'joined the consumer group' && a.logs.filter((x) => x.msg === 'joined the consumer group').indexOf(l) > 0,
-      );
-      const partitionsOf = (line: typeof bJoin) => Object.values(line.assignment as Record<string, number[]>).flat();
-      expect(partitionsOf(aRejoin).length + partitionsOf(bJoin).length).toBe(3);
-      expect(partitionsOf(aRejoin).length).toBeGreaterThan(0);
-      expect(partitionsOf(bJoin).length).toBeGreaterThan(0);
-
-      const firstHalf = makeEvents(1_000, 30);
-      await produce(topics.events, firstHalf);
-      await waitForLogSize(store.redis, keys.eventLog, firstHalf.length);
-
-      await a.stop('SIGKILL');
-      const secondHalf = makeEvents(1_000, 30, Date.now() + 10_000);
-      await produce(topics.events, secondHalf);
-      await expectStoredExactly(store.redis, keys.eventLog, [...firstHalf, ...secondHalf], 60_000);
-      const takeover = b.logs.filter((l) => l.msg === 'joined the consumer group').at(-1)!;
-      expect(partitionsOf(takeover).sort()).toEqual([0, 1, 2]);
-    });
-
-    it('exits 0 within the shutdown timeout on SIGTERM while consuming', async () => {
-      await produce(topics.events, makeEvents(2_000, 10));
-      const p = consumer({ REDIS_KEY_PREFIX: store.prefix, WRITE_CHUNK_EVENTS: '10' });
-      await waitFor(async () => (await store.redis.zcard(redisKeys(store.prefix).eventLog)) > 50, 30_000, 'consuming');
-      const { code, ms } = await p.stop('SIGTERM');
-      expect(code).toBe(0);
-      expect(ms).toBeLessThan(5_000);
-    });
+  it('loses nothing and stores nothing twice when killed with SIGKILL mid-stream and restarted', async () => {
+    const topics = await topicsForTest();
+    const store = sharedRedis();
+    const events = makeEvents(4_000, 50);
+    await produce(topics.events, events);
+    const keys = redisKeys(store.prefix);
+    // Small chunks make the kill land mid-stream; a short session lets the restart rejoin quickly.
+    const env = { ...QUICK, REDIS_KEY_PREFIX: store.prefix, WRITE_CHUNK_EVENTS: '20', PARTITIONS_CONSUMED_CONCURRENTLY: '1' };
+    const first = consumer(topics, env);
+    await waitFor(async () => (await store.redis.zcard(keys.eventLog)) > 200, 30_000, 'some events stored');
+    const { signal } = await first.stop('SIGKILL');
+    expect(signal).toBe('SIGKILL');
+    expect(await store.redis.zcard(keys.eventLog)).toBeLessThan(events.length);
+    consumer(topics, env);
+    await expectStoredExactly(store.redis, keys.eventLog, events);
   });
 
-  describe('with a Redis the test owns', () => {
-    let redis: OwnRedis;
-    let client: Redis;
-    beforeEach(async () => {
-      redis = await startOwnRedis();
-      client = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => 200 });
-      client.on('error', () => {});
-    });
-    afterEach(async () => {
-      client.disconnect();
-      await redis.remove();
-    });
+  it('splits the partitions between two processes, and the survivor takes over when one is killed', async () => {
+    const topics = await topicsForTest();
+    const store = sharedRedis();
+    const keys = redisKeys(store.prefix);
+    const env = { ...QUICK, REDIS_KEY_PREFIX: store.prefix };
+    const a = consumer(topics, env);
+    await a.waitForEvent('consumer.joined');
+    const b = consumer(topics, env);
+    // Both members hold partitions once the second join's rebalance is done.
+    const bJoin = await b.waitForEvent('consumer.joined');
+    const aRejoin = await a.waitForLog(
+      (l) => l.event === 'consumer.joined' && a.logs.filter((x) => x.event === 'consumer.joined').indexOf(l) > 0,
+    );
+    const partitionsOf = (line: typeof bJoin) => Object.values(line.assignment as Record<string, number[]>).flat();
+    expect(partitionsOf(aRejoin).length + partitionsOf(bJoin).length).toBe(3);
+    expect(partitionsOf(aRejoin).length).toBeGreaterThan(0);
+    expect(partitionsOf(bJoin).length).toBeGreaterThan(0);
 
-    it('keeps every event when Redis freezes with its connections open past the session timeout', async () => {
-      const keys = redisKeys('');
-      const p = consumer({ REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '1000', KAFKA_SESSION_TIMEOUT_MS: '6000' });
-      const ops = (await p.waitForLog((l) => l.msg === 'event-consumer started')).ops as string;
-      const before = makeEvents(300, 10);
-      await produce(topics.events, before);
-      await expectStoredExactly(client, keys.eventLog, before);
+    const firstHalf = makeEvents(1_000, 30);
+    await produce(topics.events, firstHalf);
+    await waitForLogSize(store.redis, keys.eventLog, firstHalf.length);
 
-      redis.freeze();
-      const during = makeEvents(300, 10, Date.now() + 10_000);
-      await produce(topics.events, during);
-      // Writes time out instead of hanging: the consumer says it is not ready and keeps heartbeating.
-      await waitFor(async () => (await fetch(`${ops}/readyz`)).status === 503, 15_000, 'not ready while Redis is frozen');
-      await new Promise((r) => setTimeout(r, 8_000));
-      expect(p.child.exitCode).toBeNull();
-      redis.thaw();
+    await a.stop('SIGKILL');
+    const secondHalf = makeEvents(1_000, 30, Date.now() + 10_000);
+    await produce(topics.events, secondHalf);
+    await expectStoredExactly(store.redis, keys.eventLog, [...firstHalf, ...secondHalf], 60_000);
+    const takeover = b.logs.filter((l) => l.event === 'consumer.joined').at(-1)!;
+    expect(partitionsOf(takeover).sort()).toEqual([0, 1, 2]);
+  });
 
-      await expectStoredExactly(client, keys.eventLog, [...before, ...during], 60_000);
-      await waitFor(async () => (await fetch(`${ops}/readyz`)).status === 200, 15_000, 'ready again');
-    });
+  it('keeps every event when Redis freezes with its connections open past the session timeout', async () => {
+    const { topics, own, client, p, url, keys } = await consumerOnOwnRedis();
+    const before = makeEvents(300, 10);
+    await produce(topics.events, before);
+    await expectStoredExactly(client, keys.eventLog, before);
 
-    it('keeps every event when Redis stops mid-stream and comes back, with /readyz failing meanwhile', async () => {
-      const keys = redisKeys('');
-      const p = consumer({ REDIS_URL: redis.url });
-      const started = await p.waitForLog((l) => l.msg === 'event-consumer started');
-      const ops = started.ops as string;
-      const before = makeEvents(500, 10);
-      await produce(topics.events, before);
-      await waitForLogSize(client, keys.eventLog, before.length);
+    own.freeze();
+    const during = makeEvents(300, 10, Date.now() + 10_000);
+    await produce(topics.events, during);
+    // Writes time out instead of hanging: the consumer says it is not ready, keeps heartbeating and
+    // keeps retrying — for longer than the 6 s session, which is the fault under test.
+    const frozenAt = Date.now();
+    await waitFor(async () => (await fetch(`${url}/readyz`)).status === 503, 15_000, 'not ready while Redis is frozen');
+    let retries = 0;
+    await waitFor(
+      async () => {
+        retries = await metricValue(url, 'write_retries_total');
+        return Date.now() - frozenAt > 7_000 && retries >= 5;
+      },
+      30_000,
+      'retrying while frozen past the session timeout',
+    );
+    expect(p.child.exitCode).toBeNull();
+    expect(p.logs.filter((l) => l.event === 'consumer.joined')).toHaveLength(1);
+    own.thaw();
 
-      await redis.stop();
-      const during = makeEvents(500, 10, Date.now() + 10_000);
-      await produce(topics.events, during);
-      await p.waitForLog((l) => l.msg === 'write failed; offsets not committed, retrying the same records');
-      expect((await fetch(`${ops}/readyz`)).status).toBe(503);
-      await new Promise((r) => setTimeout(r, 2_000));
-      expect(p.child.exitCode).toBeNull();
+    await expectStoredExactly(client, keys.eventLog, [...before, ...during], 60_000);
+    await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 15_000, 'ready again');
+  });
 
-      await redis.start();
-      await expectStoredExactly(client, keys.eventLog, [...before, ...during], 60_000);
-      await waitFor(async () => (await fetch(`${ops}/readyz`)).status === 200, 10_000, 'ready again');
-    });
+  it('keeps every event when Redis stops mid-stream and comes back, saying meanwhile that it is unavailable', async () => {
+    const { topics, own, client, p, url, keys } = await consumerOnOwnRedis();
+    const before = makeEvents(500, 10);
+    await produce(topics.events, before);
+    await waitForLogSize(client, keys.eventLog, before.length);
+
+    await own.stop();
+    const during = makeEvents(500, 10, Date.now() + 10_000);
+    await produce(topics.events, during);
+    const failed = await p.waitForEvent('write.failed');
+    expect(failed).toMatchObject({ target: 'redis', code: 'redis_unavailable' });
+    const redisCheck = (await readiness(url)).checks.find((c) => c.name === 'redis');
+    expect(redisCheck?.ok).toBe(false);
+    await waitFor(async () => (await metricValue(url, 'write_retries_total')) >= 2, 20_000, 'retrying');
+    expect(p.child.exitCode).toBeNull();
+
+    await own.start();
+    await expectStoredExactly(client, keys.eventLog, [...before, ...during], 60_000);
+    await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 10_000, 'ready again');
+  });
+
+  it('names an out-of-memory Redis in one short line and in /readyz, reports the true lag meanwhile, and catches up', async () => {
+    const { topics, own, client, p, url, keys } = await consumerOnOwnRedis();
+    const before = makeEvents(50, 5);
+    await produce(topics.events, before);
+    await expectStoredExactly(client, keys.eventLog, before);
+
+    await client.config('SET', 'maxmemory', String(Number((await client.info('memory')).match(/used_memory:(\d+)/)![1]) - 1024));
+    await client.config('SET', 'maxmemory-policy', 'noeviction');
+    const during = makeEvents(400, 5, Date.now() + 10_000);
+    await produce(topics.events, during);
+    const failed = await p.waitForLog((l) => l.event === 'write.failed' && l.code === 'redis_refused');
+    expect(failed.reason).toMatch(/OOM/);
+    expect(JSON.stringify(failed).length).toBeLessThan(1_000);
+    await waitFor(
+      async () => (await readiness(url)).checks.find((c) => c.name === 'redis')?.detail?.includes('OOM') ?? false,
+      10_000,
+      '/readyz naming OOM',
+    );
+    await waitFor(async () => (await metricValue(url, 'consumer_lag')) === during.length, 20_000, 'the lag of the unstored records');
+
+    await client.config('SET', 'maxmemory', '0');
+    await expectStoredExactly(client, keys.eventLog, [...before, ...during], 60_000);
+    await waitFor(async () => (await metricValue(url, 'consumer_lag')) === 0, 20_000, 'no lag');
+  });
+
+  it('waits for Kafka when started before it, instead of exiting, and stores what is published once it is up', async () => {
+    const kafka = await startOwnKafka();
+    onTestFinished(() => kafka.remove());
+    await kafka.stop();
+    const store = sharedRedis();
+    const p = startServiceProcess('event-consumer', { ...QUICK, KAFKA_BROKERS: kafka.brokers, REDIS_KEY_PREFIX: store.prefix });
+    onTestFinished(async () => void (await p.stop('SIGKILL')));
+    await p.waitForEvent('kafka.unreachable', 60_000);
+    expect(p.child.exitCode).toBeNull();
+    await kafka.start();
+    await p.waitForEvent('consumer.joined', 60_000);
+    const events = makeEvents(100, 5);
+    await produce('events', events, 500, kafka.brokers);
+    await expectStoredExactly(store.redis, redisKeys(store.prefix).eventLog, events);
+  });
+
+  it('stores new events within 5 s of a restarted broker being ready again', async () => {
+    const kafka = await startOwnKafka();
+    onTestFinished(() => kafka.remove());
+    const store = sharedRedis();
+    const keys = redisKeys(store.prefix);
+    const p = startServiceProcess('event-consumer', { KAFKA_BROKERS: kafka.brokers, REDIS_KEY_PREFIX: store.prefix });
+    onTestFinished(async () => void (await p.stop('SIGKILL')));
+    await p.waitForEvent('consumer.joined');
+    const before = makeEvents(20, 2);
+    await produce('events', before, 500, kafka.brokers);
+    await waitForLogSize(store.redis, keys.eventLog, before.length);
+
+    await kafka.stop();
+    await kafka.start();
+    const after = makeEvents(20, 2, Date.now() + 10_000);
+    const ready = Date.now();
+    await produce('events', after, 500, kafka.brokers);
+    await waitForLogSize(store.redis, keys.eventLog, before.length + after.length, 30_000);
+    expect(Date.now() - ready).toBeLessThan(5_000);
   });
 });

@@ -1,10 +1,9 @@
-import { createKafka, createLogger } from '@eventstreamapp/service-kit';
+import { createKafka, createLogger, createRedisClient } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import { expect, inject } from 'vitest';
 import { waitFor } from '../../tests/support/wait.js';
 import { loadConfig } from '../src/config.js';
-import { createEventConsumer } from '../src/event-consumer.js';
-import { createRedis } from '../src/redis-client.js';
+import { CONSUMER_KAFKA_RETRY, createEventConsumer } from '../src/event-consumer.js';
 
 export { waitFor };
 
@@ -19,8 +18,13 @@ export async function startConsumer(env: Record<string, string>) {
     ...env,
   });
   const logger = createLogger('event-consumer', config.LOG_LEVEL);
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'test-consumer', logger });
-  const consumer = createEventConsumer({ config, logger, kafka, redis: createRedis(config.REDIS_URL, 'test-consumer') });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'test-consumer', logger, ...CONSUMER_KAFKA_RETRY });
+  const consumer = createEventConsumer({
+    config,
+    logger,
+    kafka,
+    redis: createRedisClient(config, { connectionName: 'test-consumer', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }),
+  });
   await consumer.start();
   return consumer;
 }

@@ -1,5 +1,5 @@
 import { DLQ_HEADERS, redisKeys } from '@eventstreamapp/event-schema';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { makeEvents, produce } from '../../tests/support/events.js';
 import { createTestTopics, readTopic, type TestTopics, withAdmin } from '../../tests/support/kafka.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
@@ -55,8 +55,10 @@ describe('event-consumer storing into Redis', () => {
 
     await withAdmin((admin) => admin.resetOffsets({ groupId: topics.group, topic: topics.events, earliest: true }));
     const second = await start();
-    await waitFor(async () => (await second.metrics.stored.get()).values[0]?.value === events.length, 30_000, 'replay stored');
+    await waitFor(async () => (await second.metrics.duplicates.get()).values[0]?.value === events.length, 30_000, 'replay seen');
+    expect((await second.metrics.stored.get()).values[0]?.value ?? 0).toBe(0);
     await expectStoredExactly(store.redis, keys.eventLog, events);
+    expect(await store.redis.xlen(keys.eventStream)).toBe(events.length);
   });
 
   it('sends poison records to the dead-letter topic with their reason and stores every valid one', async () => {
@@ -87,6 +89,43 @@ describe('event-consumer storing into Redis', () => {
     expect(original?.value?.toString()).toBe('not json at all');
   });
 
+  it('stores an event_id once within the window, whatever its JSON: new timestamp, other field order, other case', async () => {
+    const [original] = makeEvents(1, 1);
+    const { event_id: id, user_id: user, timestamp } = original!.event;
+    const retries = [
+      JSON.stringify({ ...original!.event, timestamp: timestamp + 5_000 }),
+      JSON.stringify({ seq: 99, timestamp, user_id: user, event_id: id }),
+      JSON.stringify({ ...original!.event, event_id: id.toUpperCase(), retried: true }),
+    ];
+    await produce(topics.events, [original!, ...retries.map((value) => ({ key: user, value }))]);
+    const consumer = await start();
+    await waitFor(async () => (await consumer.metrics.duplicates.get()).values[0]?.value === 3, 30_000, 'three duplicates seen');
+    const keys = redisKeys(store.prefix);
+    expect(await store.redis.zrange(keys.eventLog, 0, -1)).toEqual([original!.json]);
+    expect(await store.redis.get(keys.eventKey(user))).toBe(original!.json);
+    expect(await store.redis.xlen(keys.eventStream)).toBe(1);
+  });
+
+  it('appends every stored event to the live stream in storing order, capped, and announces each chunk', async () => {
+    const keys = redisKeys(store.prefix);
+    const notices: string[] = [];
+    const subscriber = store.redis.duplicate();
+    onTestFinished(() => subscriber.disconnect());
+    await subscriber.subscribe(keys.storedChannel);
+    subscriber.on('message', (_channel, message) => notices.push(message));
+    const events = makeEvents(300, 1);
+    await produce(topics.events, events);
+    await start({ EVENT_STREAM_MAX_LEN: '100' });
+    await waitForLogSize(store.redis, keys.eventLog, events.length);
+    const entries = (await store.redis.xrange(keys.eventStream, '-', '+')) as [string, string[]][];
+    // Approximate trimming keeps at least the cap, and the newest entries, in order.
+    expect(entries.length).toBeGreaterThanOrEqual(100);
+    expect(entries.length).toBeLessThan(300);
+    expect(entries.map(([, fields]) => fields[1])).toEqual(events.slice(-entries.length).map((e) => e.json));
+    await waitFor(async () => notices.length > 0, 10_000, 'a stored-chunk notice');
+    expect(JSON.parse(notices[0]!)).toMatchObject({ count: expect.any(Number), newest_timestamp: expect.any(Number) });
+  });
+
   it('keeps only the newest EVENT_LOG_MAX_LEN members when capped', async () => {
     const events = makeEvents(500, 3);
     await produce(topics.events, events);
@@ -107,6 +146,7 @@ describe('event-consumer storing into Redis', () => {
     const metrics = await (await fetch(`${consumer.opsUrl}/metrics`)).text();
     expect(metrics).toMatch(/events_stored_total\{service="event-consumer"\} 30/);
     expect(metrics).toMatch(/consumer_lag\{topic="[^"]+",partition="\d",service="event-consumer"\} 0/);
+    expect(metrics).toMatch(/events_duplicate_total\{service="event-consumer"\} 0/);
     expect(metrics).toMatch(/redis_write_seconds_count/);
   });
 });

@@ -1,27 +1,56 @@
 import { timingSafeEqual } from 'node:crypto';
-import { httpObservability, type Logger, type ReadinessCheck } from '@eventstreamapp/service-kit';
+import { parseIdempotencyKey } from '@eventstreamapp/event-schema';
+import { classifyRequestError, type HttpError, httpObservability, type Logger, type ReadinessCheck } from '@eventstreamapp/service-kit';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { BatchingPublisher } from './batching-publisher.js';
 import type { Config } from './config.js';
-import { HttpError } from './errors.js';
+import { type ErrorCode, httpError } from './errors.js';
 import type { GeneratorMetrics } from './metrics.js';
-import { parsePublishBody } from './parse-publish-body.js';
+import { type PublishLimits, parsePublishBody } from './parse-publish-body.js';
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
   publisher: Pick<BatchingPublisher, 'publish'>;
   metrics: GeneratorMetrics;
+  /** The limits in force: the configured ones, lowered when the topic accepts less (see event-generator.ts). */
+  limits: () => PublishLimits;
   readiness: () => ReadinessCheck[] | Promise<ReadinessCheck[]>;
 }
 
-const BODY_PARSER_ERRORS: Record<string, HttpError> = {
-  'entity.too.large': new HttpError('payload_too_large', 'the body exceeds the size limit'),
-  'encoding.unsupported': new HttpError('unsupported_media_type', 'unsupported content encoding'),
-  'charset.unsupported': new HttpError('unsupported_media_type', 'the body must be UTF-8 JSON'),
-  'request.aborted': new HttpError('malformed_json', 'the request was aborted before its body arrived'),
-  'request.size.invalid': new HttpError('malformed_json', 'the body is shorter or longer than its Content-Length'),
+/** Codes for what body-parser raises, by its `type`: a client's mistake, never a 500. */
+const BODY_PARSER_ERRORS: Record<string, [ErrorCode, string]> = {
+  'entity.too.large': ['payload_too_large', 'the body exceeds the size limit'],
+  'encoding.unsupported': [
+    'unsupported_media_type',
+    'unsupported Content-Encoding: send identity, gzip, deflate, br or zstd (one of them, not a list)',
+  ],
+  'charset.unsupported': ['unsupported_media_type', 'the body must be UTF-8 JSON'],
+  'request.aborted': ['malformed_json', 'the request was aborted before its body arrived'],
+  'request.size.invalid': ['malformed_json', 'the body is shorter or longer than its Content-Length'],
 };
+
+function toHttpError(err: unknown): HttpError | undefined {
+  const failure = classifyRequestError(err);
+  switch (failure.kind) {
+    case 'http':
+      return failure.error;
+    case 'service':
+      if (failure.error.code === 'record_too_large') return httpError('payload_too_large', failure.error.message, undefined, err);
+      return httpError('kafka_unavailable', failure.error.message, undefined, err);
+    case 'internal':
+      return undefined;
+  }
+  const known = BODY_PARSER_ERRORS[(err as { type?: string }).type ?? ''];
+  if (known) return httpError(known[0], known[1], undefined, err);
+  // zlib's errors (Z_…, ERR__… for brotli, ZSTD_…): the body is not what its Content-Encoding says.
+  if (/^(Z_|ERR__|ZSTD_)/.test((err as { code?: string }).code ?? '')) {
+    return httpError('undecodable_body', 'the body could not be decoded as its Content-Encoding says', undefined, err);
+  }
+  if (failure.status === 413) return httpError('payload_too_large', 'the body exceeds the size limit', undefined, err);
+  if (failure.status === 415) return httpError('unsupported_media_type', failure.error.message, undefined, err);
+  return httpError('bad_request', failure.error.message, undefined, err);
+}
 
 function requireApiKey(apiKey: string | undefined): RequestHandler {
   if (!apiKey) return (_req, _res, next) => next();
@@ -29,7 +58,7 @@ function requireApiKey(apiKey: string | undefined): RequestHandler {
   return (req, _res, next) => {
     const given = Buffer.from(req.get('authorization') ?? '');
     const ok = given.length === expected.length && timingSafeEqual(given, expected);
-    next(ok ? undefined : new HttpError('unauthorized', 'a valid "Authorization: Bearer <PUBLISH_API_KEY>" header is required'));
+    next(ok ? undefined : httpError('unauthorized', 'a valid "Authorization: Bearer <PUBLISH_API_KEY>" header is required'));
   };
 }
 
@@ -38,11 +67,20 @@ const requireJson: RequestHandler = (req, _res, next) => {
   next(
     type && req.is(['application/json', '+json'])
       ? undefined
-      : new HttpError('unsupported_media_type', `Content-Type must be application/json, got ${type ?? 'none'}`),
+      : httpError('unsupported_media_type', `Content-Type must be application/json, got ${type ?? 'none'}`),
   );
 };
 
-export function createApp({ config, logger, publisher, metrics, readiness }: AppDeps): Express {
+function idempotencyKeyOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const key = parseIdempotencyKey(header);
+  if (key === undefined) {
+    throw httpError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters (quoted or not)');
+  }
+  return key;
+}
+
+export function createApp({ config, logger, publisher, metrics, limits, readiness }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -54,15 +92,12 @@ export function createApp({ config, logger, publisher, metrics, readiness }: App
     '/publish',
     requireApiKey(config.PUBLISH_API_KEY),
     requireJson,
+    // body-parser decodes identity, gzip, deflate, br and zstd, and applies the limit to the decoded bytes.
     express.raw({ type: () => true, limit: config.MAX_BODY_BYTES }),
     async (req, res) => {
       const started = performance.now();
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const { records, bulk } = parsePublishBody(body, {
-        maxBodyBytes: config.MAX_BODY_BYTES,
-        maxEventBytes: config.MAX_EVENT_BYTES,
-        maxBulkEvents: config.MAX_BULK_EVENTS,
-      });
+      const { records, bulk } = parsePublishBody(body, limits(), idempotencyKeyOf(req.get('idempotency-key')));
       await publisher.publish(records.map((r) => ({ key: r.event.user_id, value: r.json })));
       metrics.published.inc(records.length);
       metrics.publishLatency.observe((performance.now() - started) / 1000);
@@ -72,17 +107,17 @@ export function createApp({ config, logger, publisher, metrics, readiness }: App
     },
   );
 
-  app.all('/publish', (_req, _res, next) => next(new HttpError('method_not_allowed', 'use POST /publish')));
-  app.use((req, _res, next) => next(new HttpError('not_found', `no route for ${req.method} ${req.path}`)));
+  app.all('/publish', (_req, _res, next) => next(httpError('method_not_allowed', 'use POST /publish')));
+  app.use((req, _res, next) => next(httpError('not_found', `no route for ${req.method} ${req.path}`)));
 
   const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
-    const known = err instanceof HttpError ? err : BODY_PARSER_ERRORS[(err as { type?: string }).type ?? ''];
-    const error = known ?? new HttpError('internal', 'internal error');
+    const known = toHttpError(err);
+    const error = known ?? httpError('internal', 'internal error');
     if (!known) log.error({ err }, 'unhandled error');
     metrics.errors.inc({ code: error.code });
+    if (res.headersSent) return;
     if (error.code === 'kafka_unavailable') res.set('retry-after', String(config.RETRY_AFTER_SECONDS));
     if (error.code === 'method_not_allowed') res.set('allow', 'POST');
-    if (res.headersSent) return;
     res.status(error.status).json(error.toJSON());
   };
   app.use(errorHandler);

@@ -1,10 +1,10 @@
-import type { Message, Producer } from 'kafkajs';
-import { HttpError } from './errors.js';
+import { ServiceError } from '@eventstreamapp/service-kit';
+import type { Message } from 'kafkajs';
+import { isRecordTooLarge, recordBytes } from './record-size.js';
 
 export interface BatchingPublisherOptions {
-  producer: Producer;
-  topic: string;
-  acks: number;
+  /** Sends one producer request and resolves once Kafka acknowledged all of it. */
+  send: (messages: Message[]) => Promise<void>;
   /** How long the first queued event waits for others before its batch is sent (0: no wait). */
   lingerMs: number;
   /**
@@ -15,52 +15,109 @@ export interface BatchingPublisherOptions {
   maxInFlight: number;
   /** A batch is sent at once when it holds this many events. */
   maxBatchEvents: number;
+  /** No producer request carries more bytes of records than this (the broker's message size limit). */
+  maxBatchBytes: number;
   /** No publish waits longer than this for Kafka's acknowledgement. */
   timeoutMs: number;
   /** After a failed send, publishes fail at once for this long instead of queueing behind a dead broker. */
   failFastMs?: number;
+  now?: () => number;
   onBatch?: (events: number, seconds: number, error?: Error) => void;
 }
 
 interface Pending {
   messages: Message[];
+  bytes: number;
   resolve: () => void;
   reject: (err: Error) => void;
 }
 
+const kafkaUnavailable = (message: string, cause?: unknown) => new ServiceError('kafka_unavailable', message, { retryable: true, cause });
+
 /**
- * Coalesces concurrent publishes into one producer request: what arrives while earlier
- * requests are in flight (or within the optional linger window, as librdkafka's linger.ms)
- * goes to Kafka in one `send`, and each caller is settled from that send's result.
+ * Coalesces concurrent publishes into producer requests: what arrives while earlier requests are
+ * in flight (or within the optional linger window, as librdkafka's linger.ms) goes to Kafka
+ * together, each request bounded in events and bytes, and each caller is settled from its own
+ * records' fate: a record the broker refuses as too large fails only the publish that carried it.
  */
 export class BatchingPublisher {
   private queue: Pending[] = [];
-  private queuedEvents = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private failingUntil = 0;
   private lastError: Error | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly now: () => number;
 
-  constructor(private readonly options: BatchingPublisherOptions) {}
+  private readonly options: BatchingPublisherOptions;
 
-  /** Resolves once Kafka acknowledged every message; rejects with a 503 HttpError otherwise. */
+  constructor(options: BatchingPublisherOptions) {
+    this.options = { ...options };
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Lowers (or raises) the byte bound of the next producer requests, e.g. to what the topic accepts. */
+  setMaxBatchBytes(bytes: number): void {
+    this.options.maxBatchBytes = bytes;
+  }
+
+  /** Resolves once Kafka acknowledged every message; rejects with a ServiceError otherwise. */
   publish(messages: Message[]): Promise<void> {
-    if (Date.now() < this.failingUntil) {
-      return Promise.reject(new HttpError('kafka_unavailable', `Kafka is unavailable: ${this.lastError?.message ?? 'send failed'}`));
+    if (this.closing) return Promise.reject(new ServiceError('closed', 'the publisher is closed', { retryable: false }));
+    if (this.now() < this.failingUntil) {
+      return Promise.reject(kafkaUnavailable(`Kafka is unavailable: ${this.lastError?.message ?? 'send failed'}`, this.lastError));
     }
+    // A body larger than one request travels in several, each settled on its own; the publish
+    // succeeds when all of them did.
+    const parts = this.split(messages);
+    if (parts.length > 1) return Promise.all(parts.map((part) => this.enqueue(part))).then(() => undefined);
+    return this.enqueue(parts[0]!);
+  }
+
+  /** Sends whatever is queued and waits until every send in flight has settled. */
+  async flush(): Promise<void> {
+    this.sendQueued();
+    while (this.inFlight.size > 0 || this.queue.length > 0) {
+      this.sendQueued();
+      await Promise.allSettled([...this.inFlight]);
+    }
+  }
+
+  /** Refuses new publishes and finishes the queued ones; the same promise on every call. */
+  close(): Promise<void> {
+    this.closing ??= this.flush();
+    return this.closing;
+  }
+
+  private split(messages: Message[]): { messages: Message[]; bytes: number }[] {
+    const parts: { messages: Message[]; bytes: number }[] = [];
+    let current: { messages: Message[]; bytes: number } = { messages: [], bytes: 0 };
+    for (const message of messages) {
+      const bytes = recordBytes(message);
+      const full = current.messages.length >= this.options.maxBatchEvents || current.bytes + bytes > this.options.maxBatchBytes;
+      if (current.messages.length > 0 && full) {
+        parts.push(current);
+        current = { messages: [], bytes: 0 };
+      }
+      current.messages.push(message);
+      current.bytes += bytes;
+    }
+    parts.push(current);
+    return parts;
+  }
+
+  private enqueue({ messages, bytes }: { messages: Message[]; bytes: number }): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const timeout = setTimeout(() => {
-        // Not sent yet: withdraw it, so this 503 means "not published". (One already in a
+        // Not sent yet: withdraw it, so this failure means "not published". (One already in a
         // producer request may still be stored: the caller retries with its own event_id.)
         const index = this.queue.indexOf(entry);
-        if (index >= 0) {
-          this.queue.splice(index, 1);
-          this.queuedEvents -= messages.length;
-        }
-        reject(new HttpError('kafka_unavailable', `Kafka did not acknowledge within ${this.options.timeoutMs} ms`));
+        if (index >= 0) this.queue.splice(index, 1);
+        reject(kafkaUnavailable(`Kafka did not acknowledge within ${this.options.timeoutMs} ms`));
       }, this.options.timeoutMs);
       const entry: Pending = {
         messages,
+        bytes,
         resolve: () => {
           clearTimeout(timeout);
           resolve();
@@ -71,54 +128,92 @@ export class BatchingPublisher {
         },
       };
       this.queue.push(entry);
-      this.queuedEvents += messages.length;
       this.schedule();
     });
   }
 
+  private queuedEvents(): number {
+    let events = 0;
+    for (const entry of this.queue) events += entry.messages.length;
+    return events;
+  }
+
   private schedule(): void {
     if (this.queue.length === 0) return;
-    const full = this.queuedEvents >= this.options.maxBatchEvents;
+    const full = this.queuedEvents() >= this.options.maxBatchEvents;
     if (this.inFlight.size >= this.options.maxInFlight && !full) return;
     if (full || this.options.lingerMs === 0) this.sendQueued();
     else this.timer ??= setTimeout(() => this.sendQueued(), this.options.lingerMs);
   }
 
-  /** Sends whatever is queued and waits until every send in flight has settled. */
-  async flush(): Promise<void> {
-    this.sendQueued();
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  /** Takes the longest run of queued publishes that fits one request. */
+  private takeBatch(): Pending[] {
+    let events = 0;
+    let bytes = 0;
+    let count = 0;
+    for (const entry of this.queue) {
+      const fits = events + entry.messages.length <= this.options.maxBatchEvents && bytes + entry.bytes <= this.options.maxBatchBytes;
+      if (count > 0 && !fits) break;
+      events += entry.messages.length;
+      bytes += entry.bytes;
+      count++;
+    }
+    return this.queue.splice(0, count);
   }
 
   private sendQueued(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.queue.length === 0) return;
-    const batch = this.queue;
-    const events = this.queuedEvents;
-    this.queue = [];
-    this.queuedEvents = 0;
-    const started = performance.now();
-    const { producer, topic, acks, timeoutMs } = this.options;
-    const sending = producer
-      .send({ topic, acks, timeout: timeoutMs, messages: batch.flatMap((p) => p.messages) })
-      .then(
-        () => {
-          this.options.onBatch?.(events, (performance.now() - started) / 1000);
-          for (const p of batch) p.resolve();
-        },
-        (err: Error) => {
-          this.lastError = err;
-          this.failingUntil = Date.now() + (this.options.failFastMs ?? 1_000);
-          this.options.onBatch?.(events, (performance.now() - started) / 1000, err);
-          const error = new HttpError('kafka_unavailable', `Kafka is unavailable: ${err.message}`, undefined, { cause: err });
-          for (const p of batch) p.reject(error);
-        },
-      )
-      .finally(() => {
+    while (this.queue.length > 0) {
+      const batch = this.takeBatch();
+      const sending = this.sendBatch(batch).finally(() => {
         this.inFlight.delete(sending);
         this.schedule();
       });
-    this.inFlight.add(sending);
+      this.inFlight.add(sending);
+      if (this.inFlight.size >= this.options.maxInFlight && this.queuedEvents() < this.options.maxBatchEvents) break;
+    }
+  }
+
+  private async sendBatch(batch: Pending[]): Promise<void> {
+    const started = performance.now();
+    const messages = batch.flatMap((p) => p.messages);
+    try {
+      await this.options.send(messages);
+      this.options.onBatch?.(messages.length, (performance.now() - started) / 1000);
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      const error = err as Error;
+      this.options.onBatch?.(messages.length, (performance.now() - started) / 1000, error);
+      if (isRecordTooLarge(error)) {
+        // The broker is up: no fail-fast. Each publish is tried alone, so that only the one
+        // holding the oversized record fails, and with a status its client can act on.
+        await Promise.all(batch.map((p) => (batch.length > 1 ? this.sendAlone(p) : this.rejectTooLarge(p, error))));
+        return;
+      }
+      this.lastError = error;
+      this.failingUntil = this.now() + (this.options.failFastMs ?? 1_000);
+      const failure = kafkaUnavailable(`Kafka is unavailable: ${error.message}`, error);
+      for (const p of batch) p.reject(failure);
+    }
+  }
+
+  private async sendAlone(p: Pending): Promise<void> {
+    try {
+      await this.options.send(p.messages);
+      p.resolve();
+    } catch (err) {
+      if (isRecordTooLarge(err as Error)) this.rejectTooLarge(p, err as Error);
+      else p.reject(kafkaUnavailable(`Kafka is unavailable: ${(err as Error).message}`, err));
+    }
+  }
+
+  private rejectTooLarge(p: Pending, cause: Error): void {
+    p.reject(
+      new ServiceError('record_too_large', `Kafka refuses a record of this request as too large: ${cause.message}`, {
+        retryable: false,
+        cause,
+      }),
+    );
   }
 }

@@ -1,25 +1,55 @@
-import { DEFAULT_MAX_EVENT_BYTES } from '@eventstreamapp/event-schema';
+import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_TIMESTAMP_WINDOW, parseIsoTimestamp } from '@eventstreamapp/event-schema';
 import { commonEnv, envInt, httpEnv, kafkaEnv, parseEnv } from '@eventstreamapp/service-kit';
 import { z } from 'zod';
+import { largestEventFor } from './record-size.js';
 
-const schema = z.object({
-  ...commonEnv,
-  ...kafkaEnv,
-  ...httpEnv(8080),
-  MAX_EVENT_BYTES: envInt(256, 16 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
-  MAX_BODY_BYTES: envInt(1024, 256 * 1024 * 1024).default(1024 * 1024),
-  MAX_BULK_EVENTS: envInt(1, 100_000).default(1_000),
-  PUBLISH_LINGER_MS: envInt(0, 1_000).default(1),
-  PUBLISH_MAX_IN_FLIGHT: envInt(1, 64).default(2),
-  PUBLISH_MAX_BATCH_EVENTS: envInt(1, 100_000).default(1_000),
-  PUBLISH_TIMEOUT_MS: envInt(100, 120_000).default(5_000),
-  PUBLISH_ACKS: z
-    .enum(['-1', '1', '0', 'all'])
-    .default('-1')
-    .transform((v) => (v === 'all' ? -1 : Number(v))),
-  PUBLISH_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-  RETRY_AFTER_SECONDS: envInt(1, 3_600).default(2),
+/** Kafka's default max.message.bytes (broker message.max.bytes): the largest record batch it accepts. */
+const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+const envTimestamp = z.string().transform((text, ctx) => {
+  if (/^\d{1,16}$/.test(text)) return Number(text);
+  const parsed = parseIsoTimestamp(text);
+  if (parsed.ok) return parsed.value;
+  ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO-8601 date or date-time with a zone' });
+  return z.NEVER;
 });
+
+const schema = z
+  .object({
+    ...commonEnv,
+    ...kafkaEnv,
+    ...httpEnv(8080),
+    MAX_EVENT_BYTES: envInt(256, 16 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
+    MAX_BODY_BYTES: envInt(1024, 256 * 1024 * 1024).default(1024 * 1024),
+    MAX_BULK_EVENTS: envInt(1, 100_000).default(1_000),
+    KAFKA_MAX_MESSAGE_BYTES: envInt(1024, 1024 * 1024 * 1024).default(KAFKA_DEFAULT_MAX_MESSAGE_BYTES),
+    TIMESTAMP_MIN: envTimestamp.default(DEFAULT_TIMESTAMP_WINDOW.minMs),
+    TIMESTAMP_MAX_FUTURE_MS: envInt(0, 365 * 24 * 3_600_000).default(DEFAULT_TIMESTAMP_WINDOW.maxFutureMs),
+    PUBLISH_LINGER_MS: envInt(0, 1_000).default(1),
+    PUBLISH_MAX_IN_FLIGHT: envInt(1, 64).default(2),
+    PUBLISH_MAX_BATCH_EVENTS: envInt(1, 100_000).default(1_000),
+    PUBLISH_TIMEOUT_MS: envInt(100, 120_000).default(5_000),
+    PUBLISH_ACKS: z
+      .enum(['-1', '1', '0', 'all'])
+      .default('-1')
+      .transform((v) => (v === 'all' ? -1 : Number(v))),
+    PUBLISH_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+    RETRY_AFTER_SECONDS: envInt(1, 3_600).default(2),
+  })
+  .superRefine((config, ctx) => {
+    // An event the broker must refuse would be acknowledged by nobody: refuse the setting instead.
+    const largest = largestEventFor(config.KAFKA_MAX_MESSAGE_BYTES);
+    if (config.MAX_EVENT_BYTES > largest) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAX_EVENT_BYTES'],
+        message: `must fit one Kafka record batch: at most ${largest} with KAFKA_MAX_MESSAGE_BYTES=${config.KAFKA_MAX_MESSAGE_BYTES}`,
+      });
+    }
+    if (config.MAX_EVENT_BYTES > config.MAX_BODY_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['MAX_EVENT_BYTES'], message: `must not exceed MAX_BODY_BYTES (${config.MAX_BODY_BYTES})` });
+    }
+  });
 
 export type Config = Readonly<z.infer<typeof schema>>;
 

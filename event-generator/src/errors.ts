@@ -1,8 +1,12 @@
-import { httpErrorClass } from '@eventstreamapp/service-kit';
+import { httpErrorFactory } from '@eventstreamapp/service-kit';
 
+/** Every code POST /publish answers with, and its status (README, "Errors"). */
 export const ERROR_CODES = {
   malformed_json: 400,
   invalid_event: 400,
+  invalid_idempotency_key: 400,
+  undecodable_body: 400,
+  bad_request: 400,
   unauthorized: 401,
   not_found: 404,
   method_not_allowed: 405,
@@ -15,5 +19,4 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-export const HttpError = httpErrorClass(ERROR_CODES);
-export type HttpError = InstanceType<typeof HttpError>;
+export const httpError = httpErrorFactory(ERROR_CODES);

@@ -1,10 +1,22 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { createHttpServer, createProducer, type Logger, listen, type StartedServer, watchProducer } from '@eventstreamapp/service-kit';
-import type { Kafka } from 'kafkajs';
+import {
+  closeInStages,
+  createHttpServer,
+  createProducer,
+  describeError,
+  type Logger,
+  listen,
+  once,
+  retryUntilStopped,
+  type StartedServer,
+  watchProducer,
+} from '@eventstreamapp/service-kit';
+import kafkajs, { type Kafka } from 'kafkajs';
 import { createApp } from './app.js';
 import { BatchingPublisher } from './batching-publisher.js';
 import type { Config } from './config.js';
 import { createMetrics } from './metrics.js';
+import type { PublishLimits } from './parse-publish-body.js';
+import { BATCH_OVERHEAD_BYTES, largestEventFor } from './record-size.js';
 
 export interface EventGeneratorDeps {
   config: Config;
@@ -12,22 +24,46 @@ export interface EventGeneratorDeps {
   kafka: Kafka;
 }
 
-/** POST /publish on an HTTP port, publishing through one linger-batching producer. */
+/** The topic's own max.message.bytes: the largest record batch the broker accepts for it. */
+async function readTopicMaxMessageBytes(kafka: Kafka, topic: string): Promise<number | undefined> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+    });
+    const value = resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue;
+    return value === undefined ? undefined : Number(value);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** POST /publish on an HTTP port, publishing through one batching producer. */
 export function createEventGenerator({ config, logger, kafka }: EventGeneratorDeps) {
   const metrics = createMetrics();
   const producer = createProducer(kafka);
   const connection = watchProducer(producer);
+  let maxMessageBytes = config.KAFKA_MAX_MESSAGE_BYTES;
+  let limits: PublishLimits = {
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    maxEventBytes: config.MAX_EVENT_BYTES,
+    maxBulkEvents: config.MAX_BULK_EVENTS,
+    timestampWindow: { minMs: config.TIMESTAMP_MIN, maxFutureMs: config.TIMESTAMP_MAX_FUTURE_MS },
+  };
   const publisher = new BatchingPublisher({
-    producer,
-    topic: config.KAFKA_TOPIC,
-    acks: config.PUBLISH_ACKS,
+    send: async (messages) => {
+      await producer.send({ topic: config.KAFKA_TOPIC, acks: config.PUBLISH_ACKS, timeout: config.PUBLISH_TIMEOUT_MS, messages });
+    },
     lingerMs: config.PUBLISH_LINGER_MS,
     maxInFlight: config.PUBLISH_MAX_IN_FLIGHT,
     maxBatchEvents: config.PUBLISH_MAX_BATCH_EVENTS,
+    maxBatchBytes: maxMessageBytes - BATCH_OVERHEAD_BYTES,
     timeoutMs: config.PUBLISH_TIMEOUT_MS,
     onBatch: (events, seconds, error) => {
       metrics.batchSize.observe(events);
-      if (error) logger.warn({ err: error, events, seconds }, 'publish batch failed');
+      if (error) logger.warn({ event: 'publish.batch_failed', reason: describeError(error), events, seconds }, 'publish batch failed');
     },
   });
   const app = createApp({
@@ -35,25 +71,24 @@ export function createEventGenerator({ config, logger, kafka }: EventGeneratorDe
     logger,
     publisher,
     metrics,
+    limits: () => limits,
     readiness: () => [{ name: 'kafka', ok: connection.connected, ...(connection.connected ? {} : { detail: 'producer not connected' }) }],
   });
   const server = createHttpServer(app);
   let started: StartedServer | undefined;
-  let connecting: Promise<void> | undefined;
   const stopping = new AbortController();
+  let connecting: Promise<unknown> = Promise.resolve();
 
-  // Keep trying in the background: the HTTP port answers (503) while Kafka is away. The wait
-  // between attempts ends at once on stop, so a dead broker never holds up a shutdown.
-  async function connectUntilStopped(): Promise<void> {
-    for (let delay = 500; !stopping.signal.aborted && !connection.connected; delay = Math.min(delay * 2, 10_000)) {
-      try {
-        await producer.connect();
-        logger.info({ brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC }, 'producer connected');
-      } catch (err) {
-        logger.warn({ err, retryInMs: delay }, 'Kafka not reachable yet');
-        await sleep(delay, undefined, { signal: stopping.signal }).catch(() => undefined);
-      }
-    }
+  /** A topic that accepts less than configured lowers the limits, so that no event is accepted that Kafka must refuse. */
+  function adoptTopicLimit(topicMax: number): void {
+    if (topicMax >= maxMessageBytes) return;
+    maxMessageBytes = topicMax;
+    publisher.setMaxBatchBytes(topicMax - BATCH_OVERHEAD_BYTES);
+    limits = { ...limits, maxEventBytes: Math.min(limits.maxEventBytes, largestEventFor(topicMax)) };
+    logger.warn(
+      { event: 'config.limit_lowered', topic: config.KAFKA_TOPIC, maxMessageBytes: topicMax, maxEventBytes: limits.maxEventBytes },
+      'the topic accepts smaller records than configured: events and batches are limited to what it takes',
+    );
   }
 
   return {
@@ -62,18 +97,34 @@ export function createEventGenerator({ config, logger, kafka }: EventGeneratorDe
       return started?.url;
     },
     async start(): Promise<void> {
-      connecting = connectUntilStopped();
+      // The HTTP port answers (503) while Kafka is away; connecting goes on in the background.
+      connecting = retryUntilStopped(
+        async () => {
+          if (!connection.connected) await producer.connect();
+          logger.info({ event: 'kafka.connected', brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC }, 'producer connected');
+          const topicMax = await readTopicMaxMessageBytes(kafka, config.KAFKA_TOPIC);
+          if (topicMax !== undefined) adoptTopicLimit(topicMax);
+        },
+        {
+          signal: stopping.signal,
+          onRetry: (err, retryInMs) =>
+            logger.warn({ event: 'kafka.unreachable', reason: describeError(err), retryInMs }, 'Kafka not reachable yet'),
+        },
+      );
       started = await listen(server, config.PORT, config.HOST);
-      logger.info({ url: started.url }, 'event-generator listening');
+      logger.info({ event: 'service.listening', url: started.url }, 'event-generator listening');
     },
-    async stop(): Promise<void> {
+    stop: once(async () => {
       stopping.abort();
-      // Stop taking requests, let those in flight get Kafka's answer, then leave.
-      const closing = started?.close();
-      await publisher.flush();
-      await closing;
-      await connecting;
-      await producer.disconnect();
-    },
+      // Stop taking requests while those in flight get Kafka's answer, then leave.
+      await closeInStages([
+        [
+          ['http server', () => started?.close()],
+          ['publisher', () => publisher.close()],
+          ['connect loop', () => connecting],
+        ],
+        [['producer', () => producer.disconnect()]],
+      ]);
+    }),
   };
 }

@@ -1,5 +1,11 @@
-import { type EventRecord, normalizeEvent, parseJsonBytes } from '@eventstreamapp/event-schema';
-import { HttpError } from './errors.js';
+import {
+  type EventRecord,
+  eventIdFromIdempotencyKey,
+  normalizeEvent,
+  parseJsonBytes,
+  type TimestampWindow,
+} from '@eventstreamapp/event-schema';
+import { httpError } from './errors.js';
 
 export interface PublishBody {
   records: EventRecord[];
@@ -11,34 +17,40 @@ export interface PublishLimits {
   maxBodyBytes: number;
   maxEventBytes: number;
   maxBulkEvents: number;
+  timestampWindow: TimestampWindow;
 }
 
 /**
- * Raw request bytes to normalized events. All or nothing: one invalid element of a bulk
- * body refuses the whole body, naming its index.
+ * Raw request bytes to normalized events. All or nothing: one invalid element of a bulk body
+ * refuses the whole body, naming its index. With an Idempotency-Key, an event without its own
+ * event_id gets one derived from the key and its position, so a retried request names the same events.
  */
-export function parsePublishBody(body: Buffer, limits: PublishLimits): PublishBody {
+export function parsePublishBody(body: Buffer, limits: PublishLimits, idempotencyKey?: string): PublishBody {
   const json = parseJsonBytes(body, limits.maxBodyBytes);
   if (!json.ok) {
     const { code, message } = json.rejection;
-    if (code === 'too_large') throw new HttpError('payload_too_large', message);
-    if (code === 'empty') throw new HttpError('malformed_json', 'the body is empty; send one event object or an array of them');
-    throw new HttpError('malformed_json', message);
+    if (code === 'too_large') throw httpError('payload_too_large', message);
+    if (code === 'empty') throw httpError('malformed_json', 'the body is empty; send one event object or an array of them');
+    throw httpError('malformed_json', message);
   }
   const value = json.value.value;
   const bulk = Array.isArray(value);
   const items = bulk ? (value as unknown[]) : [value];
-  if (bulk && items.length === 0) throw new HttpError('invalid_event', 'the array is empty; send at least one event');
+  if (bulk && items.length === 0) throw httpError('invalid_event', 'the array is empty; send at least one event');
   if (items.length > limits.maxBulkEvents) {
-    throw new HttpError('too_many_events', `${items.length} events in one request; at most ${limits.maxBulkEvents} are accepted`);
+    throw httpError('too_many_events', `${items.length} events in one request; at most ${limits.maxBulkEvents} are accepted`);
   }
   const records = items.map((item, index) => {
-    const result = normalizeEvent(item, { maxBytes: limits.maxEventBytes });
+    const result = normalizeEvent(item, {
+      maxBytes: limits.maxEventBytes,
+      timestampWindow: limits.timestampWindow,
+      ...(idempotencyKey === undefined ? {} : { newEventId: () => eventIdFromIdempotencyKey(idempotencyKey, index) }),
+    });
     if (result.ok) return result.value;
     const { code, message, path } = result.rejection;
     const where = bulk ? `event ${index}: ` : '';
     const details = { reason: code, ...(path === undefined ? {} : { field: path }), ...(bulk ? { index } : {}) };
-    throw new HttpError(code === 'too_large' ? 'payload_too_large' : 'invalid_event', `${where}${message}`, details);
+    throw httpError(code === 'too_large' ? 'payload_too_large' : 'invalid_event', `${where}${message}`, details);
   });
   return { records, bulk };
 }

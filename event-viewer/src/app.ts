@@ -1,22 +1,15 @@
-import { httpObservability, type Logger, type ReadinessCheck } from '@eventstreamapp/service-kit';
-import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
-import { LIVE_JS, STYLE_CSS } from './assets.js';
-import type { Config } from './config.js';
-import { HttpError } from './errors.js';
-import type { EventStore } from './event-store.js';
+import { classifyRequestError, type HttpError, httpObservability, type Logger, type ReadinessCheck } from '@eventstreamapp/service-kit';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { STYLE_CSS } from './assets.js';
+import { httpError } from './errors.js';
 import type { ViewerMetrics } from './metrics.js';
-import { nextPageQuery, pageQueryString, parsePageQuery } from './page-query.js';
-import { renderChart, renderErrorPage, renderEventsPage } from './render-page.js';
-
-export interface LiveClients {
-  add(res: Response): boolean;
-}
+import { renderErrorPage } from './render-page.js';
+import type { createRoutes } from './routes.js';
 
 export interface AppDeps {
-  config: Config;
   logger: Logger;
-  store: EventStore;
-  live: LiveClients;
+  routes: ReturnType<typeof createRoutes>;
+  liveScript: string;
   metrics: ViewerMetrics;
   readiness: () => ReadinessCheck[] | Promise<ReadinessCheck[]>;
 }
@@ -28,113 +21,67 @@ const CONTENT_SECURITY_POLICY = [
   "img-src 'self' data:",
   "connect-src 'self'",
   "base-uri 'none'",
-  "form-action 'none'",
+  "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
 
-const CHART_BUCKET_MS = 5_000;
-
-/** HTML unless the client prefers JSON (Accept, with q-weights); undefined when it takes neither. */
-function negotiate(req: Request): 'html' | 'json' {
-  const type = req.accepts(['html', 'json']);
-  if (!type) throw new HttpError('not_acceptable', 'this resource is available as text/html or application/json');
-  return type as 'html' | 'json';
+function toHttpError(err: unknown): HttpError {
+  const failure = classifyRequestError(err);
+  switch (failure.kind) {
+    case 'http':
+      return failure.error;
+    case 'service':
+      return httpError('redis_unavailable', failure.error.message, undefined, err);
+    case 'client':
+      // express' router marks a path it cannot decode (malformed percent-encoding) with 400.
+      return httpError('bad_request', failure.error.message, undefined, err);
+    case 'internal':
+      return httpError('internal', 'internal error', undefined, err);
+  }
 }
 
-export function createApp({ config, logger, store, live, metrics, readiness }: AppDeps): Express {
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.set({
+    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+  });
+  next();
+};
+
+/** The viewer's HTTP surface: routes.ts holds what each route does; this composes them. */
+export function createApp({ logger, routes, liveScript, metrics, readiness }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
   const log = logger.child({ component: 'http' });
 
-  app.use((_req, res, next) => {
-    res.set({
-      'content-security-policy': CONTENT_SECURITY_POLICY,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'x-frame-options': 'DENY',
-    });
-    next();
-  });
+  app.use(securityHeaders);
   app.use(...httpObservability({ logger, registry: metrics.registry, readiness }));
 
   app.get('/', (_req, res) => res.redirect(302, '/events'));
-
   app.get('/assets/live.js', (_req, res) => {
-    res.type('text/javascript').set('cache-control', 'public, max-age=300').send(LIVE_JS);
+    res.type('text/javascript').set('cache-control', 'public, max-age=300').send(liveScript);
   });
   app.get('/assets/style.css', (_req, res) => {
     res.type('text/css').set('cache-control', 'public, max-age=300').send(STYLE_CSS);
   });
+  app.get('/events', routes.events);
+  app.get('/events/:userId', routes.user);
+  app.get('/live', routes.live);
+  app.get('/rate', routes.rate);
 
-  app.get('/events', async (req, res) => {
-    res.vary('Accept');
-    const format = negotiate(req);
-    const query = parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT);
-    const events = await store.page(query);
-    const next = nextPageQuery(
-      query,
-      events.map((e) => e.timestamp),
-    );
-    const nextHref = next && `/events?${pageQueryString(next)}`;
-    if (nextHref) res.set('link', `<${nextHref}>; rel="next"`);
-    if (format === 'json') {
-      // Members are stored JSON texts: the array is assembled, never re-serialized.
-      res.type('application/json').send(`[${events.map((e) => e.json).join(',')}]`);
-      return;
-    }
-    const newest = query.before === undefined && query.skip === 0;
-    const chart = newest
-      ? renderChart(await store.rate(Date.now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS), CHART_BUCKET_MS)
-      : undefined;
-    res.type('html').send(
-      renderEventsPage({
-        title: newest ? 'Latest events' : 'Older events',
-        events,
-        live: newest,
-        limit: query.limit,
-        emptyText: 'No events yet. POST one to :8080/publish, or start the automatic generator.',
-        ...(chart ? { chart } : {}),
-        ...(nextHref ? { nextHref } : {}),
-      }),
-    );
-  });
-
-  app.get('/events/:userId', async (req, res) => {
-    res.vary('Accept');
-    const format = negotiate(req);
-    const userId = req.params.userId;
-    const json = await store.latestOf(userId);
-    if (json === null) throw new HttpError('not_found', `no event stored for user ${JSON.stringify(userId)}`);
-    if (format === 'json') {
-      res.type('application/json').send(json);
-      return;
-    }
-    const { timestamp } = JSON.parse(json) as { timestamp: number };
-    res
-      .type('html')
-      .send(renderEventsPage({ title: `Latest event of ${userId}`, events: [{ json, timestamp }], live: false, limit: 1, emptyText: '' }));
-  });
-
-  app.get('/live', (_req, res) => {
-    if (!live.add(res)) throw new HttpError('too_many_live_clients', 'too many live connections; retry later');
-  });
-
-  app.get('/rate', async (_req, res) => {
-    const buckets = await store.rate(Date.now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS);
-    res.json({ bucket_ms: CHART_BUCKET_MS, buckets });
-  });
-
-  app.use((req, _res, next) => next(new HttpError('not_found', `no route for ${req.method} ${req.path}`)));
+  app.use((req, _res, next) => next(httpError('not_found', `no route for ${req.method} ${req.path}`)));
 
   const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-    const error = err instanceof HttpError ? err : new HttpError('internal', 'internal error');
-    if (!(err instanceof HttpError)) log.error({ err }, 'unhandled error');
-    else if (error.status >= 500) log.warn({ err: err.cause ?? err }, error.message);
+    const error = toHttpError(err);
+    if (error.code === 'internal') log.error({ err }, 'unhandled error');
+    else if (error.status >= 500) log.warn({ event: 'http.unavailable', code: error.code, reason: error.message }, error.message);
     if (res.headersSent) return;
-    if (error.code === 'redis_unavailable' || error.code === 'too_many_live_clients') res.set('retry-after', '2');
-    const wantsHtml = error.code !== 'not_acceptable' && req.accepts(['json', 'html']) === 'html' && req.get('accept') !== undefined;
+    if (error.status === 503) res.set('retry-after', '2');
+    const wantsHtml = error.code !== 'not_acceptable' && req.get('accept') !== undefined && req.accepts(['json', 'html']) === 'html';
     if (wantsHtml) res.status(error.status).type('html').send(renderErrorPage(error.status, error.message));
     else res.status(error.status).json(error.toJSON());
   };

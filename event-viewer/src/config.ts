@@ -1,18 +1,30 @@
-import { commonEnv, envInt, envRedisUrl, httpEnv, parseEnv } from '@eventstreamapp/service-kit';
+import { commonEnv, envInt, httpEnv, parseEnv, redisEnv } from '@eventstreamapp/service-kit';
 import { z } from 'zod';
 
-const schema = z.object({
-  ...commonEnv,
-  ...httpEnv(5000),
-  REDIS_URL: envRedisUrl.default('redis://127.0.0.1:6379'),
-  REDIS_KEY_PREFIX: z.string().default(''),
-  DEFAULT_LIMIT: envInt(1, 1_000).default(50),
-  MAX_LIMIT: envInt(1, 100_000).default(1_000),
-  /** Most simultaneous live (server-sent events) connections; more get 503. */
-  LIVE_MAX_CLIENTS: envInt(0, 100_000).default(500),
-  /** Width of the events-per-second chart. */
-  CHART_MINUTES: envInt(1, 60).default(5),
-});
+const schema = z
+  .object({
+    ...commonEnv,
+    ...httpEnv(5000),
+    ...redisEnv,
+    REDIS_COMMAND_TIMEOUT_MS: envInt(100, 60_000).default(2_000),
+    DEFAULT_LIMIT: envInt(1, 100_000).default(50),
+    MAX_LIMIT: envInt(1, 100_000).default(1_000),
+    /** Most events of `event_log` one filtered page reads before it answers with what matched. */
+    FILTER_SCAN_MAX: envInt(100, 1_000_000).default(10_000),
+    /** Most simultaneous live (server-sent events) connections; more get 503. */
+    LIVE_MAX_CLIENTS: envInt(0, 100_000).default(500),
+    LIVE_MAX_CLIENTS_PER_ADDRESS: envInt(1, 100_000).default(20),
+    /** A live client holding more unsent bytes than this is dropped (it reconnects and resumes). */
+    LIVE_MAX_BUFFERED_BYTES: envInt(16 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
+    /** Width of the events-per-second chart. */
+    CHART_MINUTES: envInt(1, 60).default(5),
+  })
+  .superRefine((config, ctx) => {
+    // A default above the maximum would put a limit in every rel="next" link that the route refuses.
+    if (config.DEFAULT_LIMIT > config.MAX_LIMIT) {
+      ctx.addIssue({ code: 'custom', path: ['DEFAULT_LIMIT'], message: `must not exceed MAX_LIMIT (${config.MAX_LIMIT})` });
+    }
+  });
 
 export type Config = Readonly<z.infer<typeof schema>>;
 

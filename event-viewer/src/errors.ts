@@ -1,6 +1,8 @@
-import { httpErrorClass } from '@eventstreamapp/service-kit';
+import { httpErrorFactory } from '@eventstreamapp/service-kit';
 
+/** Every code the viewer answers with, and its status (README, "Errors"). */
 export const ERROR_CODES = {
+  bad_request: 400,
   invalid_query: 400,
   not_found: 404,
   not_acceptable: 406,
@@ -11,5 +13,4 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-export const HttpError = httpErrorClass(ERROR_CODES);
-export type HttpError = InstanceType<typeof HttpError>;
+export const httpError = httpErrorFactory(ERROR_CODES);

@@ -1,7 +1,8 @@
 import type { RedisKeys } from '@eventstreamapp/event-schema';
+import { redisFailure } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
-import { HttpError } from './errors.js';
-import type { PageQuery } from './page-query.js';
+import type { StreamEntry } from './live-feed.js';
+import { type EventFilter, isFiltered, type PageQuery } from './page-query.js';
 
 export interface StoredEvent {
   /** The event's JSON exactly as stored. */
@@ -9,16 +10,28 @@ export interface StoredEvent {
   timestamp: number;
 }
 
+export interface Page {
+  events: StoredEvent[];
+  /** Timestamps of every member read, matching or not, newest first: where the next page starts. */
+  scanned: number[];
+  /** The scan reached the end of the log. */
+  exhausted: boolean;
+  /** The live stream's last id when the page was read: the live feed continues from there. */
+  streamId?: string;
+}
+
 export interface RateBucket {
   start: number;
   count: number;
 }
 
+const SCAN_CHUNK = 500;
+
 async function guarded<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (err) {
-    throw new HttpError('redis_unavailable', 'the event store (Redis) is unavailable; retry shortly', undefined, { cause: err });
+    throw redisFailure(err);
   }
 }
 
@@ -29,29 +42,115 @@ function fromWithScores(flat: string[]): StoredEvent[] {
   return events;
 }
 
-/** The viewer's only reads: pages of `event_log`, one user's key, and per-bucket counts. */
-export function createEventStore(redis: Redis, keys: RedisKeys) {
-  return {
-    /** Newest first; with `before`, only events strictly older than it. */
-    page(query: PageQuery): Promise<StoredEvent[]> {
-      return guarded(async () => {
-        const max = query.before === undefined ? '+inf' : `(${query.before}`;
-        return fromWithScores(await redis.zrevrangebyscore(keys.eventLog, max, '-inf', 'WITHSCORES', 'LIMIT', query.skip, query.limit));
-      });
-    },
+/** An XRANGE/XREAD reply's entries, each holding its event in the field `e`. */
+export function fromStreamReply(entries: [string, string[]][]): StreamEntry[] {
+  return entries.map(([id, fields]) => ({ id, json: fields[fields.indexOf('e') + 1] ?? '' }));
+}
 
+export function matchesFilter(json: string, filter: EventFilter): boolean {
+  if (!isFiltered(filter)) return true;
+  let event: { user_id?: unknown; action?: unknown };
+  try {
+    event = JSON.parse(json) as typeof event;
+  } catch {
+    return false;
+  }
+  return (
+    (filter.userId === undefined || event.user_id === filter.userId) && (filter.action === undefined || event.action === filter.action)
+  );
+}
+
+/** The viewer's reads: pages of `event_log` (filtered or not), one user's key, the live stream, per-bucket counts. */
+export function createEventStore(redis: Redis, keys: RedisKeys) {
+  const streamHead = (): Promise<string> =>
+    guarded(async () => ((await redis.xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)) as [string, string[]][])[0]?.[0] ?? '0-0');
+  const range = (query: PageQuery, offset: number, count: number) =>
+    redis.zrevrangebyscore(
+      keys.eventLog,
+      query.before === undefined ? '+inf' : `(${query.before}`,
+      '-inf',
+      'WITHSCORES',
+      'LIMIT',
+      offset,
+      count,
+    );
+
+  return {
     /**
-     * For the live feed: the newest `max` events with a timestamp after `since`, oldest first.
-     * Newest, so that under a flood the feed shows the latest rather than stalling on the oldest.
+     * Newest first; with `before`, only events strictly older than it. Unfiltered: one round trip,
+     * atomic with the stream's head when asked for it. Filtered: reads up to `scanMax` members in
+     * chunks until `limit` match.
      */
-    since(since: number, max: number): Promise<StoredEvent[]> {
+    page(query: PageQuery, options: { scanMax: number; withStreamId: boolean }): Promise<Page> {
       return guarded(async () => {
-        return fromWithScores(await redis.zrevrangebyscore(keys.eventLog, '+inf', `(${since}`, 'WITHSCORES', 'LIMIT', 0, max)).reverse();
+        if (!isFiltered(query)) {
+          if (!options.withStreamId) {
+            const events = fromWithScores(await range(query, query.skip, query.limit));
+            return { events, scanned: events.map((e) => e.timestamp), exhausted: events.length < query.limit };
+          }
+          const replies = await redis
+            .multi()
+            .zrevrangebyscore(
+              keys.eventLog,
+              query.before === undefined ? '+inf' : `(${query.before}`,
+              '-inf',
+              'WITHSCORES',
+              'LIMIT',
+              query.skip,
+              query.limit,
+            )
+            .xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)
+            .exec();
+          const failed = replies?.find(([err]) => err);
+          if (!replies || failed) throw failed?.[0] ?? new Error('transaction discarded');
+          const events = fromWithScores(replies[0]![1] as string[]);
+          const head = (replies[1]![1] as [string, string[]][])[0]?.[0] ?? '0-0';
+          return { events, scanned: events.map((e) => e.timestamp), exhausted: events.length < query.limit, streamId: head };
+        }
+        const streamId = options.withStreamId ? await streamHead() : undefined;
+        const events: StoredEvent[] = [];
+        const scanned: number[] = [];
+        let exhausted = false;
+        for (let offset = query.skip; events.length < query.limit && scanned.length < options.scanMax; ) {
+          const count = Math.min(SCAN_CHUNK, options.scanMax - scanned.length);
+          const rows = fromWithScores(await range(query, offset, count));
+          for (const row of rows) {
+            scanned.push(row.timestamp);
+            if (matchesFilter(row.json, query)) events.push(row);
+            if (events.length === query.limit) break;
+          }
+          offset += rows.length;
+          if (rows.length < count && events.length < query.limit) {
+            exhausted = true;
+            break;
+          }
+        }
+        return { events, scanned, exhausted, ...(streamId === undefined ? {} : { streamId }) };
       });
     },
 
     latestOf(userId: string): Promise<string | null> {
       return guarded(() => redis.get(keys.eventKey(userId)));
+    },
+
+    /** The id of the stream's newest entry ('0-0' when empty). */
+    streamHead,
+
+    /** The stream's oldest kept entry, when its cap has trimmed any (XINFO STREAM); undefined otherwise. */
+    streamOldestKeptAfterTrim(): Promise<string | undefined> {
+      return guarded(async () => {
+        if ((await redis.exists(keys.eventStream)) === 0) return undefined;
+        const info = (await redis.xinfo('STREAM', keys.eventStream)) as unknown[];
+        const field = (name: string) => info[info.indexOf(name) + 1];
+        return Number(field('entries-added')) > Number(field('length')) ? String(field('recorded-first-entry-id')) : undefined;
+      });
+    },
+
+    /** Up to `count` entries after `afterId`, oldest first. */
+    streamAfter(afterId: string, count: number): Promise<StreamEntry[]> {
+      return guarded(async () =>
+        fromStreamReply((await redis.xrange(keys.eventStream, `(${afterId}`, '+', 'COUNT', count)) as [string, string[]][]),
+      );
     },
 
     /** Events per bucket over a window ending now, counted in one pipelined round trip. */

@@ -1,53 +1,76 @@
 import { redisKeys } from '@eventstreamapp/event-schema';
-import { createHttpServer, type Logger, listen, type StartedServer } from '@eventstreamapp/service-kit';
-import { Redis } from 'ioredis';
+import {
+  closeInStages,
+  createHttpServer,
+  createRedisClient,
+  createThrottle,
+  describeError,
+  type Logger,
+  listen,
+  once,
+  type StartedServer,
+} from '@eventstreamapp/service-kit';
 import { createApp } from './app.js';
+import { loadLiveScript } from './assets.js';
 import type { Config } from './config.js';
-import { createEventStore } from './event-store.js';
+import { createEventStore, matchesFilter } from './event-store.js';
 import { createLiveFeed } from './live-feed.js';
 import { createMetrics } from './metrics.js';
+import { renderStoredJson } from './render-page.js';
+import { createRoutes } from './routes.js';
+import { createStreamReader } from './stream-reader.js';
 
 export interface EventViewerDeps {
   config: Config;
   logger: Logger;
 }
 
-function connect(url: string, name: string, failFast: boolean): Redis {
-  return new Redis(url, {
-    connectionName: name,
-    lazyConnect: true,
-    // Reads fail at once while Redis is away (503), instead of piling up in a queue.
-    enableOfflineQueue: !failFast,
-    maxRetriesPerRequest: failFast ? 1 : null,
-    // A frozen Redis must give a 503, not a request that hangs.
-    ...(failFast ? { commandTimeout: 2_000 } : {}),
-    connectTimeout: 3_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
-}
+const KEEPALIVE_MS = 15_000;
 
-/** GET /events as HTML or JSON, read from Redis only, with a live feed for the page. */
+/** GET /events as HTML or JSON, read from Redis only, with a live feed that follows the stored-event stream. */
 export function createEventViewer({ config, logger }: EventViewerDeps) {
   const keys = redisKeys(config.REDIS_KEY_PREFIX);
-  const redis = connect(config.REDIS_URL, 'event-viewer', true);
-  const subscriber = connect(config.REDIS_URL, 'event-viewer-live', false);
-  for (const client of [redis, subscriber]) client.on('error', (err: Error) => logger.debug({ err }, 'Redis connection error'));
+  // Reads fail at once while Redis is away or frozen (503), instead of piling up or hanging.
+  const redis = createRedisClient(config, { connectionName: 'event-viewer', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+  // The live reader blocks in XREAD: a connection of its own, without a command timeout.
+  const reader = createRedisClient(config, { connectionName: 'event-viewer-live' });
+  const throttle = createThrottle(5_000);
+  const warn = (event: string, err: unknown, message: string) => {
+    const { pass, suppressed } = throttle(event);
+    if (pass) logger.warn({ event, reason: describeError(err), suppressed }, message);
+  };
+  for (const client of [redis, reader]) client.on('error', (err: Error) => warn('redis.error', err, 'Redis connection error'));
   const store = createEventStore(redis, keys);
-  const live = createLiveFeed({ subscriber, channel: keys.storedChannel, store, maxClients: config.LIVE_MAX_CLIENTS, logger });
+  const live = createLiveFeed({
+    source: { after: store.streamAfter, oldestKeptAfterTrim: store.streamOldestKeptAfterTrim },
+    renderEntry: (entry) => renderStoredJson(entry.json),
+    matches: matchesFilter,
+    maxClients: config.LIVE_MAX_CLIENTS,
+    maxClientsPerAddress: config.LIVE_MAX_CLIENTS_PER_ADDRESS,
+    maxBufferedBytes: config.LIVE_MAX_BUFFERED_BYTES,
+    onError: (err) => warn('live.catch_up_failed', err, 'a live client could not catch up; it will reconnect'),
+  });
+  const streamReader = createStreamReader({
+    redis: reader,
+    key: keys.eventStream,
+    onStart: (head) => live.setHead(head),
+    onEntries: (entries) => live.publish(entries),
+    onError: (err) => warn('live.read_failed', err, 'could not read the live stream; retrying'),
+  });
   const metrics = createMetrics(() => live.clients);
   const app = createApp({
-    config,
     logger,
-    store,
-    live,
+    routes: createRoutes({ config, store, live }),
+    liveScript: loadLiveScript(),
     metrics,
     readiness: () => [
       { name: 'redis', ok: redis.status === 'ready', detail: redis.status },
-      { name: 'redis-subscriber', ok: subscriber.status === 'ready', detail: subscriber.status },
+      { name: 'redis-live', ok: reader.status === 'ready', detail: reader.status },
     ],
   });
   const server = createHttpServer(app);
   let started: StartedServer | undefined;
+  let keepalive: NodeJS.Timeout | undefined;
 
   return {
     get url() {
@@ -55,16 +78,23 @@ export function createEventViewer({ config, logger }: EventViewerDeps) {
     },
     async start(): Promise<void> {
       started = await listen(server, config.PORT, config.HOST);
-      redis.connect().catch((err: Error) => logger.warn({ err }, 'Redis not reachable yet; answering 503 until it is'));
-      subscriber.connect().catch((err: Error) => logger.warn({ err }, 'Redis not reachable yet; live updates start when it is'));
-      // Queued by the subscriber connection until it is up; ioredis resubscribes after reconnects.
-      live.start().catch((err: Error) => logger.error({ err }, 'could not subscribe to stored-event notices'));
-      logger.info({ url: started.url, keyPrefix: config.REDIS_KEY_PREFIX }, 'event-viewer listening');
+      redis.connect().catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; answering 503 until it is'));
+      reader.connect().catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; live rows start when it is'));
+      streamReader.start();
+      keepalive = setInterval(() => live.keepalive(), KEEPALIVE_MS);
+      keepalive.unref();
+      logger.info({ event: 'service.listening', url: started.url, keyPrefix: config.REDIS_KEY_PREFIX }, 'event-viewer listening');
     },
-    async stop(): Promise<void> {
-      await live.stop();
-      await started?.close();
-      await redis.quit().catch(() => redis.disconnect());
-    },
+    stop: once(async () => {
+      clearInterval(keepalive);
+      live.stop();
+      await closeInStages([
+        [
+          ['http server', () => started?.close()],
+          ['stream reader', () => streamReader.stop()],
+        ],
+        [['redis', () => redis.quit().catch(() => redis.disconnect())]],
+      ]);
+    }),
   };
 }

@@ -1,101 +1,192 @@
-import type { Logger } from '@eventstreamapp/service-kit';
-import type { Response } from 'express';
-import type { Redis } from 'ioredis';
-import type { EventStore } from './event-store.js';
+import type { EventFilter } from './page-query.js';
+import { compareStreamIds } from './stream-id.js';
 
-/** Partitions are stored independently, so an event may land a little after a newer one. */
-const LATE_WINDOW_MS = 10_000;
-const MAX_EVENTS_PER_PUSH = 1_000;
-const KEEPALIVE_MS = 15_000;
+export interface StreamEntry {
+  id: string;
+  json: string;
+}
+
+/** Reads of the live stream a client that fell behind catches up with. */
+export interface StreamSource {
+  /** Up to `count` entries after `afterId`, oldest first. */
+  after(afterId: string, count: number): Promise<StreamEntry[]>;
+  /**
+   * The oldest entry still kept, when the cap has trimmed any: trimming removes the oldest, so a
+   * client whose cursor is older than it may have missed entries.
+   */
+  oldestKeptAfterTrim(): Promise<string | undefined>;
+}
+
+/** One server-sent-events connection, as the feed sees it. */
+export interface LiveSink {
+  /** Starts the response (status and headers), once the connection is accepted. */
+  open(): void;
+  write(chunk: string): void;
+  /** Bytes written but not yet taken by the client's socket. */
+  readonly bufferedBytes: number;
+  /** Drops the connection (the browser reconnects with Last-Event-ID). */
+  destroy(): void;
+  end(): void;
+  onClose(listener: () => void): void;
+}
 
 export interface LiveFeedOptions {
-  subscriber: Redis;
-  channel: string;
-  store: EventStore;
+  source: StreamSource;
+  /** One entry as the page's row: the same renderer the server page uses. */
+  renderEntry: (entry: StreamEntry) => string | undefined;
+  matches: (json: string, filter: EventFilter) => boolean;
   maxClients: number;
-  logger: Logger;
+  maxClientsPerAddress: number;
+  /** A client holding more unsent bytes than this is too slow: it is dropped, and resumes on reconnect. */
+  maxBufferedBytes: number;
+  onError?: (err: unknown) => void;
+  catchUpBatch?: number;
+}
+
+export type AddResult = 'added' | 'full' | 'address-full';
+
+interface Client {
+  sink: LiveSink;
+  address: string;
+  filter: EventFilter;
+  /** The id of the last entry this client was given or skipped; null: from the next entries on. */
+  cursor: string | null;
+  catchingUp: boolean;
+  closed: boolean;
+}
+
+/** Lines of an SSE `data` field: every line prefixed, so a multi-line payload survives intact. */
+function sseMessage(event: string, data: string, id?: string): string {
+  const lines = data.split('\n').map((line) => `data: ${line}`);
+  return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\n${lines.join('\n')}\n\n`;
 }
 
 /**
- * Server-sent events for the HTML page. The consumer announces each committed batch on a
- * Redis channel; on a notice the feed reads what is new once, for every client at once.
+ * Server-sent events fed from the live stream. Every client has its own cursor, the id of the last
+ * stream entry it has had: a client that is in step gets each new batch as it is read; one that is
+ * behind (it reconnected with Last-Event-ID, or its page was read a moment earlier) first reads what
+ * it missed, in order, then joins. Event timestamps play no part: ids are the order of storing.
  */
-export function createLiveFeed({ subscriber, channel, store, maxClients, logger }: LiveFeedOptions) {
-  const clients = new Set<Response>();
-  const sent = new Map<string, number>();
-  let newestSeen = Date.now() - LATE_WINDOW_MS;
-  let reading: Promise<void> | undefined;
-  let readAgain = false;
-  let keepalive: NodeJS.Timeout | undefined;
+export function createLiveFeed(options: LiveFeedOptions) {
+  const clients = new Set<Client>();
+  const perAddress = new Map<string, number>();
+  /** The newest entry id read so far; null until the reader knows it. */
+  let head: string | null = null;
+  const batch = options.catchUpBatch ?? 500;
 
-  function broadcast(text: string): void {
-    for (const res of clients) res.write(text);
+  function remove(client: Client): void {
+    if (client.closed) return;
+    client.closed = true;
+    clients.delete(client);
+    const left = (perAddress.get(client.address) ?? 1) - 1;
+    if (left > 0) perAddress.set(client.address, left);
+    else perAddress.delete(client.address);
   }
 
-  async function readNew(): Promise<void> {
-    const since = newestSeen - LATE_WINDOW_MS;
-    const events = await store.since(since, MAX_EVENTS_PER_PUSH);
-    const fresh = events.filter((e) => !sent.has(e.json));
-    for (const e of fresh) {
-      sent.set(e.json, e.timestamp);
-      newestSeen = Math.max(newestSeen, e.timestamp);
+  /** Sends the entries after the client's cursor that match its filter, and advances the cursor. */
+  function deliver(client: Client, entries: StreamEntry[], rendered: (entry: StreamEntry) => string | undefined): void {
+    const fresh = client.cursor === null ? entries : entries.filter((e) => compareStreamIds(e.id, client.cursor!) > 0);
+    if (fresh.length === 0) return;
+    client.cursor = fresh.at(-1)!.id;
+    const rows = fresh.filter((e) => options.matches(e.json, client.filter)).map(rendered);
+    const html = rows.filter((r) => r !== undefined).join('');
+    if (html === '') return;
+    client.sink.write(sseMessage('rows', html, client.cursor));
+    if (client.sink.bufferedBytes > options.maxBufferedBytes) {
+      remove(client);
+      client.sink.destroy();
     }
-    for (const [json, timestamp] of sent) if (timestamp <= newestSeen - 2 * LATE_WINDOW_MS) sent.delete(json);
-    if (fresh.length > 0 && clients.size > 0) broadcast(`event: events\ndata: [${fresh.map((e) => e.json).join(',')}]\n\n`);
   }
 
-  function onNotice(): void {
-    // Nobody is watching: nothing to read. A new client starts from "now" (see add).
-    if (clients.size === 0) return;
-    if (reading) {
-      readAgain = true;
-      return;
+  async function catchUp(client: Client): Promise<void> {
+    if (client.catchingUp || client.cursor === null) return;
+    client.catchingUp = true;
+    try {
+      while (!client.closed && head !== null && compareStreamIds(client.cursor!, head) < 0) {
+        const entries = await options.source.after(client.cursor!, batch);
+        if (entries.length === 0) break;
+        deliver(client, entries, options.renderEntry);
+      }
+    } catch (err) {
+      options.onError?.(err);
+      // The browser reconnects with its last id and catches up then.
+      remove(client);
+      client.sink.destroy();
+    } finally {
+      client.catchingUp = false;
     }
-    reading = readNew()
-      .catch((err: Error) => logger.warn({ err }, 'live feed could not read new events'))
-      .finally(() => {
-        reading = undefined;
-        if (readAgain) {
-          readAgain = false;
-          onNotice();
-        }
-      });
   }
-
-  subscriber.on('message', (from: string) => {
-    if (from === channel) onNotice();
-  });
 
   return {
-    get clients() {
+    get clients(): number {
       return clients.size;
     },
-    async start(): Promise<void> {
-      await subscriber.subscribe(channel);
-      keepalive = setInterval(() => broadcast(': keepalive\n\n'), KEEPALIVE_MS);
-      keepalive.unref();
+
+    get head(): string | null {
+      return head;
     },
-    /** Returns false when full, so the caller can answer 503. */
-    add(res: Response): boolean {
-      if (clients.size >= maxClients) return false;
-      if (clients.size === 0) newestSeen = Math.max(newestSeen, Date.now() - LATE_WINDOW_MS);
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      res.write('retry: 2000\n\n');
-      clients.add(res);
-      res.on('close', () => clients.delete(res));
-      return true;
+
+    /** The reader's position before it reads anything new (the stream's newest id at start). */
+    setHead(id: string): void {
+      if (head === null || compareStreamIds(id, head) > 0) head = id;
     },
-    async stop(): Promise<void> {
-      clearInterval(keepalive);
-      for (const res of clients) res.end();
-      clients.clear();
-      await reading;
-      await subscriber.quit().catch(() => subscriber.disconnect());
+
+    /**
+     * A new connection. `since`: the id to continue after (Last-Event-ID, or the stream id its page
+     * was read at); without one it starts with the next entries.
+     */
+    add(sink: LiveSink, { address, since, filter }: { address: string; since?: string; filter: EventFilter }): AddResult {
+      if (clients.size >= options.maxClients) return 'full';
+      if ((perAddress.get(address) ?? 0) >= options.maxClientsPerAddress) return 'address-full';
+      const client: Client = { sink, address, filter, cursor: since ?? head, catchingUp: false, closed: false };
+      clients.add(client);
+      perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+      sink.onClose(() => remove(client));
+      sink.open();
+      sink.write('retry: 2000\n\n');
+      if (since !== undefined) {
+        void options.source
+          .oldestKeptAfterTrim()
+          .then((oldest) => {
+            if (oldest !== undefined && compareStreamIds(since, oldest) < 0 && !client.closed) {
+              sink.write(sseMessage('gap', 'some events were trimmed from the live stream before they could be sent; reload to see them'));
+            }
+          })
+          .catch(options.onError)
+          .finally(() => void catchUp(client));
+      }
+      return 'added';
+    },
+
+    /** New entries read from the stream, oldest first. */
+    publish(entries: StreamEntry[]): void {
+      if (entries.length === 0) return;
+      const previous = head;
+      head = entries.at(-1)!.id;
+      const cache = new Map<string, string | undefined>();
+      const rendered = (entry: StreamEntry) => {
+        if (!cache.has(entry.id)) cache.set(entry.id, options.renderEntry(entry));
+        return cache.get(entry.id);
+      };
+      for (const client of clients) {
+        if (client.catchingUp) continue;
+        const inStep = client.cursor === null || previous === null || compareStreamIds(client.cursor, previous) >= 0;
+        if (inStep) deliver(client, entries, rendered);
+        else void catchUp(client);
+      }
+    },
+
+    keepalive(): void {
+      for (const client of clients) client.sink.write(': keepalive\n\n');
+    },
+
+    stop(): void {
+      for (const client of [...clients]) {
+        remove(client);
+        client.sink.end();
+      }
     },
   };
 }
+
+export type LiveFeed = ReturnType<typeof createLiveFeed>;

@@ -1,7 +1,12 @@
-import { MAX_TIMESTAMP_MS } from '@eventstreamapp/event-schema';
-import { HttpError } from './errors.js';
+import { MAX_TIMESTAMP_MS, parseIsoTimestamp, userIdSchema } from '@eventstreamapp/event-schema';
+import { httpError } from './errors.js';
 
-export interface PageQuery {
+export interface EventFilter {
+  userId?: string;
+  action?: string;
+}
+
+export interface PageQuery extends EventFilter {
   limit: number;
   /** Only events strictly older than this timestamp (epoch ms). */
   before?: number;
@@ -9,38 +14,89 @@ export interface PageQuery {
   skip: number;
 }
 
+const MAX_SKIP = 1_000_000;
+const MAX_ACTION_LENGTH = 200;
+
 function integerParam(name: string, raw: unknown, min: number, max: number): number | undefined {
-  if (raw === undefined) return undefined;
+  if (raw === undefined || raw === '') return undefined;
   if (typeof raw !== 'string' || !/^\d{1,16}$/.test(raw))
-    throw new HttpError('invalid_query', `${name} must be a whole number`, { parameter: name });
+    throw httpError('invalid_query', `${name} must be a whole number`, { parameter: name });
   const value = Number(raw);
-  if (value < min || value > max) throw new HttpError('invalid_query', `${name} must be between ${min} and ${max}`, { parameter: name });
+  if (value < min || value > max) throw httpError('invalid_query', `${name} must be between ${min} and ${max}`, { parameter: name });
   return value;
+}
+
+/**
+ * `before` as epoch milliseconds, or as an ISO-8601 date-time — with a zone, or without one, which
+ * is read as UTC like every time the page shows (a browser's datetime-local field sends it so).
+ */
+function beforeParam(raw: unknown): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/.test(raw)) raw = `${raw}Z`;
+  if (typeof raw === 'string' && /^\d{4}-/.test(raw)) {
+    const parsed = parseIsoTimestamp(raw);
+    if (!parsed.ok) throw httpError('invalid_query', `before: ${parsed.rejection.message}`, { parameter: 'before' });
+    return integerParam('before', String(parsed.value), 0, MAX_TIMESTAMP_MS + 1);
+  }
+  return integerParam('before', raw, 0, MAX_TIMESTAMP_MS + 1);
+}
+
+function filterParam(name: string, raw: unknown, check: (value: string) => string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string') throw httpError('invalid_query', `${name} must be given once`, { parameter: name });
+  const problem = check(raw);
+  if (problem) throw httpError('invalid_query', `${name} ${problem}`, { parameter: name });
+  return raw;
+}
+
+export function parseFilter(query: Record<string, unknown>): EventFilter {
+  const userId = filterParam('user_id', query.user_id, (v) => {
+    const parsed = userIdSchema.safeParse(v);
+    return parsed.success ? undefined : parsed.error.issues[0]?.message;
+  });
+  const action = filterParam('action', query.action, (v) =>
+    v.length > MAX_ACTION_LENGTH || !v.isWellFormed() ? `must be at most ${MAX_ACTION_LENGTH} characters of text` : undefined,
+  );
+  return { ...(userId === undefined ? {} : { userId }), ...(action === undefined ? {} : { action }) };
 }
 
 export function parsePageQuery(query: Record<string, unknown>, defaultLimit: number, maxLimit: number): PageQuery {
   const limit = integerParam('limit', query.limit, 1, maxLimit) ?? defaultLimit;
-  const before = integerParam('before', query.before, 0, MAX_TIMESTAMP_MS + 1);
-  const skip = integerParam('skip', query.skip, 0, 1_000_000) ?? 0;
-  return { limit, skip, ...(before === undefined ? {} : { before }) };
+  const before = beforeParam(query.before);
+  const skip = integerParam('skip', query.skip, 0, MAX_SKIP) ?? 0;
+  return { limit, skip, ...(before === undefined ? {} : { before }), ...parseFilter(query) };
+}
+
+export function isFiltered(filter: EventFilter): boolean {
+  return filter.userId !== undefined || filter.action !== undefined;
 }
 
 /**
- * The query of the page after one that ended with `lastTimestamp`. Events sharing that
- * timestamp may straddle the boundary, so the next page starts at it again and skips those
- * already shown — no event is lost or shown twice however many share a millisecond.
+ * The query of the page after one whose scan of `event_log` ended at the given timestamps (every
+ * member read, matching or not; newest first). Events sharing the last timestamp may straddle the
+ * boundary, so the next page starts at it again and skips those already read — no event is lost or
+ * shown twice however many share a millisecond. `exhausted`: the scan reached the log's end.
  */
-export function nextPageQuery(current: PageQuery, timestamps: number[]): PageQuery | undefined {
-  if (timestamps.length < current.limit) return undefined;
-  const last = timestamps.at(-1)!;
-  const shownAtLast = timestamps.filter((t) => t === last).length;
+export function nextPageQuery(current: PageQuery, scanned: number[], exhausted: boolean): PageQuery | undefined {
+  if (exhausted || scanned.length === 0) return undefined;
+  const last = scanned.at(-1)!;
+  const readAtLast = scanned.filter((t) => t === last).length;
   const skippedAtLast = current.before === last + 1 ? current.skip : 0;
-  return { limit: current.limit, before: last + 1, skip: shownAtLast + skippedAtLast };
+  const { userId, action } = current;
+  return {
+    limit: current.limit,
+    before: last + 1,
+    skip: readAtLast + skippedAtLast,
+    ...(userId === undefined ? {} : { userId }),
+    ...(action === undefined ? {} : { action }),
+  };
 }
 
 export function pageQueryString(query: PageQuery): string {
   const params = new URLSearchParams({ limit: String(query.limit) });
   if (query.before !== undefined) params.set('before', String(query.before));
   if (query.skip > 0) params.set('skip', String(query.skip));
+  if (query.userId !== undefined) params.set('user_id', query.userId);
+  if (query.action !== undefined) params.set('action', query.action);
   return params.toString();
 }

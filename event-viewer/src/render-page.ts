@@ -1,22 +1,45 @@
-import type { RateBucket, StoredEvent } from './event-store.js';
+import type { Page, RateBucket, StoredEvent } from './event-store.js';
 import { type Html, html } from './html.js';
+import type { EventFilter } from './page-query.js';
 
 const RESERVED_SHOWN = new Set(['event_id', 'user_id', 'timestamp', 'action']);
+const SUMMARY_CHARS = 160;
 
-function row({ json, timestamp }: StoredEvent): Html {
+function text(value: unknown): string {
+  return value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * One event as a table row — the only row renderer: the server page uses it, and the live feed sends
+ * its output to the page as it is. Every value is escaped by `html`; the whole event is one keyboard-
+ * reachable <details> away, pretty-printed.
+ */
+export function renderRow({ json, timestamp }: StoredEvent): Html {
   const event = JSON.parse(json) as Record<string, unknown>;
-  const rest = Object.fromEntries(Object.entries(event).filter(([key]) => !RESERVED_SHOWN.has(key)));
+  const rest = JSON.stringify(Object.fromEntries(Object.entries(event).filter(([key]) => !RESERVED_SHOWN.has(key))));
   const time = new Date(timestamp).toISOString();
   const user = String(event.user_id);
-  return html`<tr data-event-id="${event.event_id}">
+  const id = String(event.event_id);
+  return html`<tr id="e-${id}" data-event-id="${id}">
 <td><time datetime="${time}">${time.replace('T', ' ').replace('Z', '')}</time></td>
 <td><a href="/events/${encodeURIComponent(user)}">${user}</a></td>
-<td>${event.action === undefined ? '' : typeof event.action === 'string' ? event.action : JSON.stringify(event.action)}</td>
-<td><code>${JSON.stringify(rest)}</code><div class="id">${event.event_id}</div></td>
+<td>${text(event.action)}</td>
+<td><details><summary><code>${rest.length > SUMMARY_CHARS ? `${rest.slice(0, SUMMARY_CHARS)}…` : rest}</code></summary><pre>${JSON.stringify(event, null, 2)}</pre></details><div class="id">${id}</div></td>
 </tr>`;
 }
 
-/** The events-per-second chart as inline SVG, so it shows without JavaScript. */
+/** A stored event from its JSON text alone (the live stream carries no score): undefined when unreadable. */
+export function renderStoredJson(json: string): string | undefined {
+  try {
+    const { timestamp } = JSON.parse(json) as { timestamp?: unknown };
+    if (typeof timestamp !== 'number') return undefined;
+    return renderRow({ json, timestamp }).text;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The events-per-second chart as inline SVG with its heading: on the page, and what /rate sends a page refreshing it. */
 export function renderChart(buckets: RateBucket[], bucketMs: number): Html {
   const max = Math.max(1, ...buckets.map((b) => b.count));
   const width = 600;
@@ -27,43 +50,82 @@ export function renderChart(buckets: RateBucket[], bucketMs: number): Html {
     const h = Math.round((b.count / max) * (height - 2));
     return html`<rect x="${(i * barWidth).toFixed(1)}" y="${height - h}" width="${Math.max(barWidth - 1, 1).toFixed(1)}" height="${h}"><title>${new Date(b.start).toISOString()}: ${((b.count * 1000) / bucketMs).toFixed(1)}/s</title></rect>`;
   });
-  return html`<svg id="rate-chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="events per second" data-bucket-ms="${bucketMs}">${bars}</svg>
+  return html`<h2>Events per second</h2><svg id="rate-chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="events per second" data-bucket-ms="${bucketMs}">${bars}</svg>
 <p class="chart-scale">peak <span id="rate-peak">${peak.toFixed(1)}</span> events/s · each bar ${bucketMs / 1000} s</p>`;
 }
 
 export interface PageOptions {
   title: string;
-  events: StoredEvent[];
+  page: Page;
+  filter: EventFilter;
+  limit: number;
   chart?: Html;
   nextHref?: string;
-  /** Only the newest page takes live rows. */
+  /** The newest page takes live rows, from this stream id on. */
   live: boolean;
-  limit: number;
+  /** Where the filter and time forms send the reader (the page's own path). */
+  formAction: string;
+  /** A user's latest event (GET event:<user_id>), shown above their list. */
+  latest?: StoredEvent;
   emptyText: string;
 }
 
-export function renderEventsPage({ title, events, chart, nextHref, live, limit, emptyText }: PageOptions): string {
-  return html`<!doctype html>
-<html lang="en">
-<head>
+function head(title: string): Html {
+  return html`<head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · EventStreamApp</title>
 <link rel="stylesheet" href="/assets/style.css">
-<script src="/assets/live.js" defer></script>
-</head>
-<body data-live="${live ? 'on' : 'off'}" data-limit="${limit}">
+<script type="module" src="/assets/live.js"></script>
+</head>`;
+}
+
+function forms(options: PageOptions): Html {
+  const userField =
+    options.formAction === '/events'
+      ? html`<label>user_id <input name="user_id" value="${options.filter.userId ?? ''}" autocomplete="off"></label>`
+      : '';
+  return html`<form id="filters" method="get" action="${options.formAction}" role="search">
+${userField}
+<label>action <input name="action" value="${options.filter.action ?? ''}" autocomplete="off"></label>
+<input type="hidden" name="limit" value="${options.limit}">
+<button type="submit">Filter</button>
+<a href="${options.formAction}">Clear</a>
+</form>
+<form id="jump" method="get" action="${options.formAction}">
+${options.filter.userId !== undefined && options.formAction === '/events' ? html`<input type="hidden" name="user_id" value="${options.filter.userId}">` : ''}
+${options.filter.action !== undefined ? html`<input type="hidden" name="action" value="${options.filter.action}">` : ''}
+<input type="hidden" name="limit" value="${options.limit}">
+<label>events before <input type="datetime-local" name="before" step="1" required> UTC</label>
+<button type="submit">Go</button>
+</form>`;
+}
+
+export function renderEventsPage(options: PageOptions): string {
+  const { title, page, chart, nextHref, live, limit, latest, emptyText } = options;
+  const liveControls = live
+    ? html` · live: <span id="live-state">connecting…</span> <button type="button" id="pause" aria-pressed="false">Pause</button> <span id="paused-count" hidden></span>`
+    : '';
+  return html`<!doctype html>
+<html lang="en">
+${head(title)}
+<body data-live="${live ? 'on' : 'off'}" data-limit="${limit}" data-stream-id="${page.streamId ?? ''}">
 <header>
 <h1><a href="/events">EventStreamApp</a> · ${title}</h1>
-<p id="status"><span id="shown">${events.length}</span> shown${live ? html` · live: <span id="live-state">connecting…</span>` : ''}</p>
+${forms(options)}
+<p id="status"><span id="shown">${page.events.length}</span> shown${liveControls}</p>
+<p id="gap" class="error" hidden></p>
 </header>
-${chart ? html`<section class="chart"><h2>Events per second</h2>${chart}</section>` : ''}
-<table id="events">
-<thead><tr><th>Time (UTC)</th><th>User</th><th>Action</th><th>Event</th></tr></thead>
-<tbody>${events.map(row)}</tbody>
+<main>
+${chart ? html`<section class="chart">${chart}</section>` : ''}
+${latest ? html`<section class="latest"><h2>Latest event (event:${String((JSON.parse(latest.json) as { user_id: unknown }).user_id)})</h2><table class="events"><tbody>${renderRow(latest)}</tbody></table></section>` : ''}
+<table id="events" class="events">
+<thead><tr><th scope="col">Time (UTC)</th><th scope="col">User</th><th scope="col">Action</th><th scope="col">Event</th></tr></thead>
+<tbody>${page.events.map(renderRow)}</tbody>
 </table>
-${events.length === 0 ? html`<p id="empty">${emptyText}</p>` : ''}
+${page.events.length === 0 ? html`<p id="empty">${emptyText}</p>` : ''}
 ${nextHref ? html`<nav><a rel="next" href="${nextHref}">Older events →</a></nav>` : ''}
+</main>
 </body>
 </html>
 `.text;
@@ -71,7 +133,7 @@ ${nextHref ? html`<nav><a rel="next" href="${nextHref}">Older events →</a></na
 
 export function renderErrorPage(status: number, message: string): string {
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${status} · EventStreamApp</title><link rel="stylesheet" href="/assets/style.css"></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${status} · EventStreamApp</title><link rel="stylesheet" href="/assets/style.css"></head>
 <body><h1>${status}</h1><p class="error">${message}</p><p><a href="/events">All events</a></p></body></html>
 `.text;
 }

@@ -1,18 +1,58 @@
 import { type EventRecord, redisKeys } from '@eventstreamapp/event-schema';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { makeEvents } from '../../tests/support/events.js';
 import { startOwnRedis } from '../../tests/support/own-redis.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
 import { waitFor } from '../../tests/support/wait.js';
 import { startViewer } from './helpers.js';
 
+/** Writes events as the consumer does: log, user key and live stream. */
 async function store(redis: TestRedis, events: EventRecord[]): Promise<void> {
   const keys = redisKeys(redis.prefix);
   const tx = redis.redis.multi();
-  for (const { event, json } of events) tx.zadd(keys.eventLog, event.timestamp, json).set(keys.eventKey(event.user_id), json);
+  for (const { event, json } of events) {
+    tx.zadd(keys.eventLog, event.timestamp, json).set(keys.eventKey(event.user_id), json).xadd(keys.eventStream, '*', 'e', json);
+  }
   await tx.exec();
 }
+
+/** Reads server-sent events from a live connection until `until` holds for what arrived. */
+async function readLive(
+  url: string,
+  headers: Record<string, string>,
+  until: (messages: { id?: string; event: string; data: string }[]) => boolean,
+) {
+  const controller = new AbortController();
+  const res = await fetch(url, { headers, signal: controller.signal });
+  const reader = res.body!.getReader();
+  const messages: { id?: string; event: string; data: string }[] = [];
+  let buffer = '';
+  const deadline = Date.now() + 15_000;
+  try {
+    while (!until(messages)) {
+      if (Date.now() > deadline) throw new Error(`live feed: ${JSON.stringify(messages).slice(0, 500)}`);
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += Buffer.from(value).toString();
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const lines = block.split('\n');
+        const field = (name: string) => lines.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
+        if (field('event').length > 0) messages.push({ id: field('id')[0], event: field('event')[0]!, data: field('data').join('\n') });
+        end = buffer.indexOf('\n\n');
+      }
+    }
+  } finally {
+    controller.abort();
+  }
+  return messages;
+}
+
+const rowIds = (messages: { event: string; data: string }[]) =>
+  messages.filter((m) => m.event === 'rows').flatMap((m) => [...m.data.matchAll(/data-event-id="([^"]+)"/g)].map((x) => x[1]!));
 
 describe('event-viewer over a real Redis', () => {
   let redis: TestRedis;
@@ -108,6 +148,45 @@ describe('event-viewer over a real Redis', () => {
     expect(new Set(small).size).toBe(small.length);
     expect(small).toEqual(expect.arrayContaining(ties.map((t) => t.event.event_id)));
     expect(small).toHaveLength(5 + 51);
+  });
+
+  it('filters by user_id and action in JSON and HTML, paging through every match once, even past the scan budget', async () => {
+    const small = await startViewer({ REDIS_KEY_PREFIX: redis.prefix, FILTER_SCAN_MAX: '100' });
+    onTestFinished(() => small.stop());
+    const expected = [...events, ...ties]
+      .filter((e) => e.event.user_id === 'u2')
+      .sort((a, b) => b.event.timestamp - a.event.timestamp)
+      .map((e) => e.event.event_id);
+    const seen: string[] = [];
+    let pages = 0;
+    for (let next: string | undefined = '/events?user_id=u2&limit=20'; next; pages++) {
+      const res = await request(small.url).get(next).set('accept', 'application/json');
+      expect(res.status).toBe(200);
+      expect(res.body.every((e: { user_id: string }) => e.user_id === 'u2')).toBe(true);
+      seen.push(...res.body.map((e: { event_id: string }) => e.event_id));
+      next = /<([^>]+)>; rel="next"/.exec(res.headers.link ?? '')?.[1];
+      if (next) expect(next).toContain('user_id=u2');
+    }
+    expect(seen).toEqual(expected);
+    expect(pages).toBeGreaterThan(1);
+
+    const none = await request(app.url).get('/events?action=nothing-like-it').set('accept', 'application/json');
+    expect(none.body).toEqual([]);
+    const html = await request(app.url).get('/events?user_id=u1');
+    expect(html.text).toContain('Filtered events');
+    expect(html.text).toContain('value="u1"');
+    expect(html.text).toContain(events.filter((e) => e.event.user_id === 'u1').at(-1)!.event.event_id);
+    expect(html.text).not.toContain(events.filter((e) => e.event.user_id === 'u2').at(-1)!.event.event_id);
+  });
+
+  it('reads `before` as a time of day, for "events before 10:30"', async () => {
+    const iso = new Date(1_700_000_000_050).toISOString().slice(0, 23);
+    const res = await request(app.url)
+      .get(`/events?before=${encodeURIComponent(iso)}&limit=1000`)
+      .set('accept', 'application/json');
+    expect(res.status).toBe(200);
+    expect(res.body.every((e: { timestamp: number }) => e.timestamp < 1_700_000_000_050)).toBe(true);
+    expect(res.body).toHaveLength(50);
   });
 
   it("answers a user's latest event, and 404 for a user without one", async () => {
@@ -218,42 +297,42 @@ describe('event-viewer while Redis is frozen with its connections open', () => {
   });
 });
 
-describe('the live feed under a flood', () => {
-  it('pushes the newest event even when more than a push holds arrived in the window', async () => {
-    const redis = testRedis('viewer-flood');
-    const keys = redisKeys(redis.prefix);
+describe('the live feed over a real Redis stream', () => {
+  it('resumes after Last-Event-ID with exactly what was missed, in order, and is not held back by a far-future timestamp', async () => {
+    const redis = testRedis('viewer-live');
     const app = await startViewer({ REDIS_KEY_PREFIX: redis.prefix });
-    const controller = new AbortController();
-    try {
-      const live = await fetch(`${app.url}/live`, { signal: controller.signal });
-      const reader = live.body!.getReader();
-      let received = '';
-      const reading = (async () => {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          received += Buffer.from(value).toString();
-        }
-      })().catch(() => undefined);
-
-      await store(redis, makeEvents(1_500, 50, Date.now() - 2_000));
-      const newest = makeEvents(1, 1, Date.now() + 1_000)[0]!;
-      await store(redis, [newest]);
-      await waitFor(
-        async () => {
-          await redis.redis.publish(keys.storedChannel, '{}');
-          await new Promise((r) => setTimeout(r, 200));
-          return received.includes(newest.event.event_id);
-        },
-        10_000,
-        'the newest event on the live feed',
-      );
-      controller.abort();
-      await reading;
-    } finally {
-      controller.abort();
+    onTestFinished(async () => {
       await app.stop();
       await redis.close();
-    }
+    });
+    const first = makeEvents(3, 1);
+    const farFuture = makeEvents(1, 1, Date.now() + 60_000)[0]!;
+    const future = { ...farFuture, event: { ...farFuture.event, timestamp: 253_402_300_799_000 } };
+    future.json = JSON.stringify(future.event);
+    await store(redis, first);
+    await store(redis, [future]);
+    const seen = await readLive(`${app.url}/live?since=0-0`, {}, (m) => rowIds(m).length >= 4);
+    expect(rowIds(seen)).toEqual([...first, future].map((e) => e.event.event_id));
+    const lastId = seen.at(-1)!.id!;
+
+    // Disconnected now; more events arrive, among them after the far-future one.
+    const missed = makeEvents(5, 2);
+    await store(redis, missed);
+    const resumed = await readLive(`${app.url}/live`, { 'last-event-id': seen[1]?.id ?? lastId }, (m) => rowIds(m).length >= missed.length);
+    expect(rowIds(resumed).slice(-missed.length)).toEqual(missed.map((e) => e.event.event_id));
+    expect(new Set(rowIds(resumed)).size).toBe(rowIds(resumed).length);
+  });
+
+  it('pushes only the rows a filtered live connection asked for', async () => {
+    const redis = testRedis('viewer-live-filter');
+    const app = await startViewer({ REDIS_KEY_PREFIX: redis.prefix });
+    onTestFinished(async () => {
+      await app.stop();
+      await redis.close();
+    });
+    const events = makeEvents(10, 5);
+    await store(redis, events);
+    const seen = await readLive(`${app.url}/live?since=0-0&user_id=u3`, {}, (m) => rowIds(m).length >= 2);
+    expect(rowIds(seen)).toEqual(events.filter((e) => e.event.user_id === 'u3').map((e) => e.event.event_id));
   });
 });

@@ -50,9 +50,11 @@ format_storage() {
     --config "$CONFIG" >/dev/null
 }
 
+# Ready means: this start's broker process is alive, its port answers, and this start's log (the
+# file is emptied at each start) says it started — never a line left by an earlier, killed broker.
 wait_ready() {
   local deadline=$((SECONDS + START_TIMEOUT))
-  until port_open "$KAFKA_PORT" && grep -q 'Kafka Server started' "$LOG_FILE" 2>/dev/null; do
+  until pid_alive "$PID_FILE" && port_open "$KAFKA_PORT" && grep -q 'Kafka Server started' "$LOG_FILE" 2>/dev/null; do
     if ! pid_alive "$PID_FILE"; then
       tail -n 30 "$LOG_FILE" >&2 2>/dev/null || true
       die "kafka: the broker exited during start-up (log: $LOG_FILE)"

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../scripts/launcher/process-state.ts';
 import { REPO_ROOT } from '../support/paths.js';
-import { freePort, waitFor } from '../support/wait.js';
+import { expectSteady, freePort, waitFor } from '../support/wait.js';
 
 const exec = promisify(execFile);
 
@@ -21,6 +22,9 @@ describe('make up RUNTIME=local, then the seed’s commands', () => {
     ...(process.env as Record<string, string>),
     LOCAL_DIR: localDir,
     KAFKA_LIB_DIR: join(REPO_ROOT, '.local/kafka-lib/4.4.0'),
+    // A consumer restarted after a crash waits for the old member's session to expire: keep it short here.
+    KAFKA_SESSION_TIMEOUT_MS: '10000',
+    RETRY_MAX_BACKOFF_MS: '2000',
   };
   let redis: Redis;
   let publishUrl: string;
@@ -36,6 +40,8 @@ describe('make up RUNTIME=local, then the seed’s commands', () => {
   };
   const sourceCount = async (source: string) =>
     (await redis.zrange('event_log', 0, -1)).filter((m) => (JSON.parse(m) as { source?: string }).source === source).length;
+  const state = (service: string) =>
+    JSON.parse(readFileSync(join(localDir, 'run', `${service}.json`), 'utf8')) as { childPid: number; restarts: number };
 
   beforeAll(async () => {
     for (const name of [
@@ -44,8 +50,8 @@ describe('make up RUNTIME=local, then the seed’s commands', () => {
       'REDIS_PORT',
       'GENERATOR_PORT',
       'VIEWER_PORT',
-      'AUTOGEN_OPS_PORT',
-      'CONSUMER_OPS_PORT',
+      'AUTOGEN_PORT',
+      'CONSUMER_PORT',
     ]) {
       env[name] = String(await freePort());
     }
@@ -73,6 +79,7 @@ describe('make up RUNTIME=local, then the seed’s commands', () => {
     const event = JSON.parse(text) as { event_id: string };
     await waitFor(async () => (await redis.get('event:flow-user')) === text, 20_000, 'GET event:flow-user');
     expect(await redis.zrange('event_log', 0, -1)).toContain(text);
+    expect((await make('redis-cli', 'REDIS_CLI_ARGS=GET event:flow-user')).trim()).toBe(text);
 
     const html = await (await fetch(viewerUrl)).text();
     expect(html).toContain(event.event_id);
@@ -88,13 +95,27 @@ describe('make up RUNTIME=local, then the seed’s commands', () => {
 
     await make('stop-generator');
     expect((await make('status')).trim()).toBe('automatic-generator: stopped');
+    // Stopped means no new events: the count holds for longer than the 2 s interval.
+    await expectSteady(() => sourceCount('automatic-generator'), 3_000, 'the automatic events');
     const afterStop = await sourceCount('automatic-generator');
-    await new Promise((r) => setTimeout(r, 4_500));
-    expect(await sourceCount('automatic-generator')).toBe(afterStop);
 
     await make('start-generator');
     expect((await make('status')).trim()).toBe('automatic-generator: running');
     await waitFor(async () => (await sourceCount('automatic-generator')) >= afterStop + 2, 10_000, 'two events ~2 s apart');
+  });
+
+  it('restarts a service that dies, with a backoff, and make ps counts the restarts', async () => {
+    const before = state('event-consumer');
+    process.kill(before.childPid, 'SIGKILL');
+    await waitFor(async () => state('event-consumer').restarts === 1 && isAlive(state('event-consumer').childPid), 20_000, 'a restart');
+    await waitFor(async () => (await make('ps')).includes('1 restart), ready'), 60_000, 'make ps showing the restart and readiness');
+    const res = await fetch(publishUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"user_id":"after-crash"}',
+    });
+    const text = await res.text();
+    await waitFor(async () => (await redis.get('event:after-crash')) === text, 20_000, 'stored by the restarted consumer');
   });
 
   it('shows the events with make kafka-consume', async () => {
@@ -107,14 +128,11 @@ describe('make up RUNTIME=local, then the seed’s commands', () => {
 
   it('leaves nothing running after make down', async () => {
     await make('start-generator');
-    const pids = ['event-generator', 'event-viewer', 'event-consumer', 'automatic-generator'].map((s) =>
-      readFileSync(join(localDir, 'run', `${s}.pid`), 'utf8').trim(),
-    );
-    pids.push(readFileSync(join(localDir, 'kafka', 'kafka.pid'), 'utf8').trim());
+    const services = ['event-generator', 'event-viewer', 'event-consumer', 'automatic-generator'];
+    const pids = services.flatMap((s) => [Number(readFileSync(join(localDir, 'run', `${s}.pid`), 'utf8')), state(s).childPid]);
+    pids.push(Number(readFileSync(join(localDir, 'kafka', 'kafka.pid'), 'utf8')));
     await make('down');
-    for (const pid of pids) {
-      expect(() => process.kill(Number(pid), 0), `process ${pid} still alive`).toThrow();
-    }
+    for (const pid of pids) expect(isAlive(pid), `process ${pid} still alive`).toBe(false);
     expect(existsSync(join(localDir, 'redis', 'redis.pid'))).toBe(false);
     await expect(fetch(publishUrl, { method: 'POST' })).rejects.toThrow();
   });

@@ -1,6 +1,8 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../scripts/launcher/process-state.ts';
 import { type OwnKafka, startOwnKafka } from '../support/own-kafka.js';
+import { waitFor } from '../support/wait.js';
 
 /** infra/kafka/kafka.sh: data survives stop/start, wipe starts clean, start twice is harmless. */
 describe('the local runtime’s Kafka', () => {
@@ -56,6 +58,16 @@ describe('the local runtime’s Kafka', () => {
 
     await broker.wipe();
     await broker.start();
+    expect(await topics()).toEqual(['events', 'events.dlq']);
+  });
+
+  it('starts a new broker right after the last one was killed, judging readiness by this start only', async () => {
+    const killed = broker.pid();
+    process.kill(killed, 'SIGKILL');
+    // Dead (a zombie nobody reaps, on machines whose PID 1 does not), not yet cleaned up after.
+    await waitFor(async () => !isAlive(killed), 10_000, 'the broker gone');
+    await broker.start();
+    expect(broker.pid()).not.toBe(killed);
     expect(await topics()).toEqual(['events', 'events.dlq']);
   });
 });

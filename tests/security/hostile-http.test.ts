@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTopics, type TestTopics } from '../support/kafka.js';
 import { type TestRedis, testRedis } from '../support/redis.js';
-import { type ServiceProcess, spawnService } from '../support/service-process.js';
+import { type ServiceProcess, startServiceProcess } from '../support/service-process.js';
 import { waitFor } from '../support/wait.js';
 
 const rssMiB = (p: ServiceProcess) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.child.pid}/status`, 'utf8'))?.[1]) / 1024;
@@ -34,6 +34,25 @@ function rawRequest(url: string, body: Buffer, headers: Record<string, string>, 
   });
 }
 
+/** JSON that would set the fields the server fills in, were it merged into a prototype. */
+const POLLUTION =
+  '{"user_id": "polluted", "event_id": "00000000-0000-4000-8000-000000000000", "timestamp": 1, "source": "polluted", "polluted": true}';
+
+/**
+ * Publishes an empty event and returns the properties that came from anywhere but the server's own
+ * code: with a clean prototype, user_id is generated (anon-…), event_id is fresh, and nothing else appears.
+ */
+async function serverPrototypeLeak(publishUrl: string): Promise<string[]> {
+  const res = await fetch(publishUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const event = (await res.json()) as Record<string, unknown>;
+  const leaks: string[] = [];
+  if (res.status !== 202) leaks.push(`status ${res.status}`);
+  if (!/^anon-[0-9a-f]{12}$/.test(String(event.user_id))) leaks.push(`user_id ${String(event.user_id)}`);
+  if (event.event_id === '00000000-0000-4000-8000-000000000000') leaks.push('event_id');
+  for (const key of Object.keys(event)) if (!['event_id', 'user_id', 'timestamp'].includes(key)) leaks.push(key);
+  return leaks;
+}
+
 /** Promise 3 of the README's Guarantees: hostile HTTP never gets a 5xx, never crashes a service. */
 describe('hostile HTTP against real service processes', () => {
   let topics: TestTopics;
@@ -46,14 +65,10 @@ describe('hostile HTTP against real service processes', () => {
   beforeAll(async () => {
     topics = await createTestTopics('hostile');
     redis = testRedis('hostile');
-    generator = spawnService('event-generator', { KAFKA_TOPIC: topics.events, PORT: '0', HOST: '127.0.0.1' });
-    viewer = spawnService('event-viewer', { REDIS_KEY_PREFIX: redis.prefix, PORT: '0', HOST: '127.0.0.1' });
-    const g = await generator.waitForLog((l) => l.msg === 'event-generator listening');
-    const v = await viewer.waitForLog((l) => l.msg === 'event-viewer listening');
-    publishUrl = `${g.url as string}/publish`;
-    viewerUrl = v.url as string;
-    await waitFor(async () => (await fetch(`${g.url as string}/readyz`)).ok, 20_000, 'generator ready');
-    await waitFor(async () => (await fetch(`${viewerUrl}/readyz`)).ok, 20_000, 'viewer ready');
+    generator = startServiceProcess('event-generator', { KAFKA_TOPIC: topics.events });
+    viewer = startServiceProcess('event-viewer', { REDIS_KEY_PREFIX: redis.prefix });
+    publishUrl = `${await generator.ready()}/publish`;
+    viewerUrl = await viewer.ready();
   });
 
   afterAll(async () => {
@@ -78,7 +93,7 @@ describe('hostile HTTP against real service processes', () => {
     );
   });
 
-  it('answers random objects with adversarial keys and values with 202 or 400', async () => {
+  it('answers random objects with adversarial keys and values with 202 or 400, and its own prototype stays clean', async () => {
     const key = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'user_id', 'timestamp', 'event_id', ''), fc.string());
     const value = fc.oneof(
       fc.string(),
@@ -86,18 +101,42 @@ describe('hostile HTTP against real service processes', () => {
       fc.double(),
       fc.constant(null),
       fc.boolean(),
-      fc.constantFrom('1e400', '<script>', '\u0000', '\ud800'),
+      fc.constantFrom('1e400', '<script>', '\u0000', '\ud800', POLLUTION),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(key, value), { maxLength: 8 }), async (entries) => {
-        const body = `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v === '1e400' ? '1e400' : JSON.stringify(v)}`).join(',')}}`;
+        const body = `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v === '1e400' || v === POLLUTION ? v : JSON.stringify(v)}`).join(',')}}`;
         const res = await fetch(publishUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
         await res.arrayBuffer();
         return res.status === 202 || res.status === 400;
       }),
       { numRuns: 150 },
     );
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // Every classic route to the prototype, aimed at the fields the server fills in itself.
+    for (const body of [
+      `{"__proto__": ${POLLUTION}}`,
+      `{"constructor": {"prototype": ${POLLUTION}}}`,
+      `[{"a": 1}, {"__proto__": ${POLLUTION}}]`,
+      `{"payload": {"__proto__": ${POLLUTION}}}`,
+    ]) {
+      const res = await fetch(publishUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      await res.arrayBuffer();
+    }
+    // Observed on the server: a polluted Object.prototype would show in the fields it fills in.
+    expect(await serverPrototypeLeak(publishUrl)).toEqual([]);
+  });
+
+  it('would see a polluted server: the same probe against a generator started with a polluted prototype', async () => {
+    const polluted = startServiceProcess('event-generator', {
+      KAFKA_TOPIC: topics.events,
+      // Non-enumerable, so that the libraries' own start-up survives it; a lookup still finds it.
+      NODE_OPTIONS: "--import=data:text/javascript,Object.defineProperty(Object.prototype,'user_id',{value:'polluted',configurable:true})",
+    });
+    try {
+      expect(await serverPrototypeLeak(`${await polluted.ready()}/publish`)).not.toEqual([]);
+    } finally {
+      await polluted.stop();
+    }
   });
 
   it('answers random bytes under random content types with a 4xx or 202, never a 5xx', async () => {
@@ -144,6 +183,36 @@ describe('hostile HTTP against real service processes', () => {
     // The trickling body (about a second) did not hold up a request that arrived after it.
     expect(slowDone).toBe(false);
     expect(await slow).toBe(202);
+  });
+
+  it('answers malformed percent-encoding on every route of both services with a 4xx', async () => {
+    const generatorUrl = publishUrl.replace('/publish', '');
+    for (const base of [viewerUrl, generatorUrl]) {
+      for (const path of ['/events/%E0%A4%A', '/events/%', '/events/%zz?limit=%', '/live?since=%', '/publish/%', '/%', '/assets/%c0']) {
+        for (const accept of ['application/json', 'text/html']) {
+          const res = await fetch(`${base}${path}`, { headers: { accept } });
+          await res.arrayBuffer();
+          expect(res.status, `${base}${path}`).toBeGreaterThanOrEqual(400);
+          expect(res.status, `${base}${path}`).toBeLessThan(500);
+        }
+      }
+    }
+    expect(viewer.logs.filter((l) => l.level >= 50)).toEqual([]);
+    expect(generator.logs.filter((l) => l.level >= 50)).toEqual([]);
+  });
+
+  it('answers random bytes under any Content-Encoding with 202 or a 4xx, never a 5xx', async () => {
+    const encoding = fc.constantFrom('gzip', 'deflate', 'br', 'zstd', 'identity', 'compress', 'gzip, br', 'x-bogus', 'GZIP');
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 500 }), encoding, async (bytes, contentEncoding) => {
+        const status = await rawRequest(publishUrl, Buffer.from(bytes), {
+          'content-type': 'application/json',
+          'content-encoding': contentEncoding,
+        });
+        return status === 202 || (status >= 400 && status < 500);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('answers random viewer paths and query parameters without a 5xx', async () => {

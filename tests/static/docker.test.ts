@@ -8,6 +8,7 @@ import { loadConfig as automaticGeneratorConfig } from '../../automatic-generato
 import { loadConfig as consumerConfig } from '../../event-consumer/src/config.js';
 import { loadConfig as generatorConfig } from '../../event-generator/src/config.js';
 import { loadConfig as viewerConfig } from '../../event-viewer/src/config.js';
+import { serviceCommand } from '../../scripts/launcher/services.ts';
 import { REPO_ROOT } from '../support/paths.js';
 
 // What can be proven without a Docker engine (tests/docker runs the real thing): the Docker path
@@ -71,9 +72,10 @@ describe('the Dockerfiles', () => {
     },
   );
 
-  it('start the same command as the local runtime and the tests', () => {
-    expect(read('scripts/local-runtime.sh')).toContain('setsid node dist/main.js');
-    expect(read('tests/support/service-process.ts')).toContain("['dist/main.js']");
+  it('start the same command as the one launcher the local runtime, the tests and the bench use', () => {
+    expect(serviceCommand('event-consumer')).toMatchObject({ command: process.execPath, args: ['dist/main.js'] });
+    expect(read('scripts/launcher/supervisor.ts')).toContain('serviceCommand(service)');
+    expect(read('scripts/launcher/service-process.ts')).toContain('serviceCommand(name)');
   });
 });
 

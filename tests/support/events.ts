@@ -1,5 +1,5 @@
 import { type EventRecord, normalizeEvent } from '@eventstreamapp/event-schema';
-import { testKafka } from './kafka.js';
+import { testKafka, uniqueName } from './kafka.js';
 
 /** Schema-valid events for `users` users, with strictly increasing timestamps. */
 export function makeEvents(count: number, users: number, base = Date.now() - count): EventRecord[] {
@@ -16,8 +16,8 @@ export interface RawRecord {
 }
 
 /** Publishes records straight into a topic (as any producer could), in one request per chunk. */
-export async function produce(topic: string, records: (EventRecord | RawRecord)[], chunk = 500): Promise<void> {
-  const producer = testKafka().producer();
+export async function produce(topic: string, records: (EventRecord | RawRecord)[], chunk = 500, brokers?: string): Promise<void> {
+  const producer = testKafka(uniqueName('producer'), brokers).producer();
   await producer.connect();
   try {
     for (let i = 0; i < records.length; i += chunk) {

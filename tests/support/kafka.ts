@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { EVENTS_TOPIC_PARTITIONS } from '@eventstreamapp/event-schema';
 import { type Admin, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { inject } from 'vitest';
 
@@ -6,8 +7,9 @@ export function uniqueName(label: string): string {
   return `test-${label}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
-export function testKafka(clientId = uniqueName('client')): Kafka {
-  return new Kafka({ clientId, brokers: inject('kafkaBrokers').split(','), logLevel: logLevel.NOTHING });
+/** A kafkajs client on this run's Kafka, or on `brokers` (a broker a test owns). */
+export function testKafka(clientId = uniqueName('client'), brokers = inject('kafkaBrokers')): Kafka {
+  return new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
 }
 
 export interface TestTopics {
@@ -19,7 +21,7 @@ export interface TestTopics {
 }
 
 /** A fresh `events`/`events.dlq` pair and consumer group name, private to one test file. */
-export async function createTestTopics(label: string, partitions = 3): Promise<TestTopics> {
+export async function createTestTopics(label: string, partitions = EVENTS_TOPIC_PARTITIONS): Promise<TestTopics> {
   const base = uniqueName(label);
   const names = { events: `${base}.events`, dlq: `${base}.events.dlq`, group: `${base}.group` };
   const admin = testKafka().admin();
@@ -43,8 +45,8 @@ export async function createTestTopics(label: string, partitions = 3): Promise<T
   };
 }
 
-export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = testKafka().admin();
+export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>, brokers?: string): Promise<T> {
+  const admin = testKafka(uniqueName('admin'), brokers).admin();
   await admin.connect();
   try {
     return await fn(admin);
@@ -58,8 +60,8 @@ export interface ReadMessage extends KafkaMessage {
 }
 
 /** Reads a topic from the beginning until `count` messages arrived (or the timeout passed). */
-export async function readTopic(topic: string, count: number, timeoutMs = 30_000): Promise<ReadMessage[]> {
-  const consumer = testKafka().consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 200 });
+export async function readTopic(topic: string, count: number, timeoutMs = 30_000, brokers?: string): Promise<ReadMessage[]> {
+  const consumer = testKafka(uniqueName('reader'), brokers).consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 200 });
   const messages: ReadMessage[] = [];
   await consumer.connect();
   try {
@@ -86,7 +88,7 @@ export async function readTopic(topic: string, count: number, timeoutMs = 30_000
 }
 
 /** Sum of the end offsets of a topic's partitions: how many records it holds. */
-export async function countRecords(topic: string): Promise<number> {
-  const offsets = await withAdmin((admin) => admin.fetchTopicOffsets(topic));
+export async function countRecords(topic: string, brokers?: string): Promise<number> {
+  const offsets = await withAdmin((admin) => admin.fetchTopicOffsets(topic), brokers);
   return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
 }

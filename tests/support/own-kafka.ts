@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +16,8 @@ export interface OwnKafka {
   /** Stops it and deletes its data, as `kafka.sh wipe` does. */
   wipe(): Promise<void>;
   remove(): Promise<void>;
+  /** The broker's process id (from its pid file). */
+  pid(): number;
 }
 
 /** A single-node KRaft broker owned by one test (own ports and data), through infra/kafka/kafka.sh. */
@@ -41,6 +43,7 @@ export async function startOwnKafka(): Promise<OwnKafka> {
     wipe: async () => {
       await script('wipe');
     },
+    pid: () => Number(readFileSync(join(dir, 'kafka.pid'), 'utf8').trim()),
     remove: async () => {
       await script('stop').catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });

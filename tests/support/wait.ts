@@ -30,3 +30,26 @@ function canListen(port: number): Promise<boolean> {
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
+
+/** One sample of a Prometheus metric from a service's /metrics (the sum over its label sets). */
+export async function metricValue(baseUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  let sum = 0;
+  let found = false;
+  for (const [, value] of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'gm'))) {
+    sum += Number(value);
+    found = true;
+  }
+  if (!found) throw new Error(`no metric ${name} at ${baseUrl}/metrics`);
+  return sum;
+}
+
+/** Asserts that `probe` keeps returning the same value for `ms` (polled): for "nothing more happens". */
+export async function expectSteady<T>(probe: () => Promise<T>, ms: number, what: string): Promise<void> {
+  const first = await probe();
+  for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = await probe();
+    if (now !== first) throw new Error(`${what} changed from ${String(first)} to ${String(now)}`);
+  }
+}

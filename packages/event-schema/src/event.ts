@@ -7,7 +7,9 @@ export const userIdSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(USER_ID_MAX_LENGTH, `must be at most ${USER_ID_MAX_LENGTH} characters`)
-  .refine((s) => !WHITESPACE_OR_CONTROL.test(s), 'must not contain whitespace or control characters');
+  .refine((s) => !WHITESPACE_OR_CONTROL.test(s), 'must not contain whitespace or control characters')
+  // A lone surrogate becomes U+FFFD in UTF-8, so two different ids would name one Redis key.
+  .refine((s) => s.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)');
 
 export const timestampSchema = z
   .int('must be an integer of epoch milliseconds')

@@ -11,6 +11,12 @@ describe('Redis key names', () => {
 
   it('are all namespaced by a prefix', () => {
     const keys = redisKeys('t1:');
-    expect([keys.eventKey('u1'), keys.eventLog, keys.storedChannel]).toEqual(['t1:event:u1', 't1:event_log', 't1:events:stored']);
+    expect([keys.eventKey('u1'), keys.eventLog, keys.eventStream, keys.eventIds, keys.storedChannel]).toEqual([
+      't1:event:u1',
+      't1:event_log',
+      't1:event_stream',
+      't1:event_ids',
+      't1:events:stored',
+    ]);
   });
 });

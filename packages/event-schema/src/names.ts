@@ -5,6 +5,10 @@ export const CONSUMER_GROUP = 'event-consumer';
 
 export const EVENT_LOG_KEY = 'event_log';
 export const EVENT_KEY_PREFIX = 'event:';
+/** A capped Redis Stream of stored events, in the order they were stored: the viewer's live feed. */
+export const EVENT_STREAM_KEY = 'event_stream';
+/** Sorted set of recently stored event_ids (lowercase), scored by when they were stored: the dedup window. */
+export const EVENT_IDS_KEY = 'event_ids';
 /** Redis pub/sub channel on which the consumer announces each committed batch. */
 export const STORED_CHANNEL = 'events:stored';
 
@@ -24,6 +28,8 @@ export function eventKey(userId: string): string {
 export interface RedisKeys {
   eventKey(userId: string): string;
   eventLog: string;
+  eventStream: string;
+  eventIds: string;
   storedChannel: string;
 }
 
@@ -35,6 +41,8 @@ export function redisKeys(prefix = ''): RedisKeys {
   return {
     eventKey: (userId) => `${prefix}${eventKey(userId)}`,
     eventLog: `${prefix}${EVENT_LOG_KEY}`,
+    eventStream: `${prefix}${EVENT_STREAM_KEY}`,
+    eventIds: `${prefix}${EVENT_IDS_KEY}`,
     storedChannel: `${prefix}${STORED_CHANNEL}`,
   };
 }

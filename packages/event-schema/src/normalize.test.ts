@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { eventSchema } from './event.js';
 import { normalizeEvent } from './normalize.js';
+import { parseIsoTimestamp } from './timestamp.js';
 
-const FIXED = { now: () => 1_700_000_000_000, newEventId: () => '0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69', newUserId: () => 'anon-1' };
+const NOW = Date.UTC(2025, 0, 1);
+const FIXED = { now: () => NOW, newEventId: () => '0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69', newUserId: () => 'anon-1' };
 
 function accepted(input: unknown, options = FIXED) {
   const result = normalizeEvent(input, options);
@@ -20,7 +22,7 @@ describe('normalizeEvent', () => {
   it('fills event_id, user_id and timestamp when absent and keeps client fields in order', () => {
     const { event, json } = accepted({ action: 'click', payload: { page: '/a' } });
     expect(json).toBe(
-      '{"event_id":"0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69","user_id":"anon-1","timestamp":1700000000000,"action":"click","payload":{"page":"/a"}}',
+      '{"event_id":"0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69","user_id":"anon-1","timestamp":1735689600000,"action":"click","payload":{"page":"/a"}}',
     );
     expect(eventSchema.parse(JSON.parse(json))).toEqual(event);
   });
@@ -79,12 +81,59 @@ describe('normalizeEvent', () => {
     ['a zoneless date-time', '2024-02-03T04:05:06'],
     ['words', 'yesterday'],
     ['an impossible date', '2024-13-45T00:00:00Z'],
+    ['the 30th of February', '2024-02-30T10:00:00Z'],
+    ['the 29th of February of a common year', '2023-02-29'],
+    ['the 31st of April', '2024-04-31T00:00:00+02:00'],
+    ['hour 24', '2024-05-01T24:00:00Z'],
+    ['minute 60', '2024-05-01T10:60:00Z'],
+    ['a leap second', '2016-12-31T23:59:60Z'],
+    ['an offset of 24 hours', '2024-05-01T10:00:00+24:00'],
     ['a fraction', 1.5],
     ['a negative', -1],
     ['a huge number', 1e300],
     ['a boolean', true],
   ])('refuses a timestamp that is %s', (_name, timestamp) => {
     expect(rejected({ timestamp })).toMatchObject({ code: 'invalid_field', path: 'timestamp' });
+  });
+
+  it('accepts the 29th of February of a leap year and reads fractions to the millisecond', () => {
+    expect(accepted({ timestamp: '2024-02-29T12:00:00.123456Z' }).event.timestamp).toBe(Date.UTC(2024, 1, 29, 12, 0, 0, 123));
+    expect(accepted({ timestamp: '2000-02-29' }).event.timestamp).toBe(Date.UTC(2000, 1, 29));
+  });
+
+  it('reads years before 100 as themselves, not as 19xx', () => {
+    const parsed = parseIsoTimestamp('0099-06-01T00:00:00Z');
+    expect(parsed.ok && new Date(parsed.value).getUTCFullYear()).toBe(99);
+  });
+
+  it('refuses a timestamp more than five minutes ahead of the clock or before 2000, naming the bounds', () => {
+    expect(accepted({ timestamp: NOW + 5 * 60_000 }).event.timestamp).toBe(NOW + 5 * 60_000);
+    const future = rejected({ timestamp: NOW + 5 * 60_000 + 1 });
+    expect(future).toMatchObject({ code: 'invalid_field', path: 'timestamp' });
+    expect(future.message).toContain('2000-01-01T00:00:00.000Z');
+    expect(future.message).toContain('2025-01-01T00:05:00.000Z');
+    expect(rejected({ timestamp: '9999-12-31T00:00:00Z' })).toMatchObject({ path: 'timestamp' });
+    expect(rejected({ timestamp: Date.UTC(1999, 11, 31, 23, 59, 59, 999) })).toMatchObject({ path: 'timestamp' });
+    expect(rejected({ timestamp: 1_700_000_000 })).toMatchObject({ path: 'timestamp' });
+  });
+
+  it('takes its window from the options, or none at all', () => {
+    const narrow = { ...FIXED, timestampWindow: { minMs: NOW - 1_000, maxFutureMs: 0 } };
+    expect(rejected({ timestamp: NOW + 1 }, narrow)).toMatchObject({ path: 'timestamp' });
+    expect(rejected({ timestamp: NOW - 1_001 }, narrow)).toMatchObject({ path: 'timestamp' });
+    expect(accepted({ timestamp: '9999-12-31T00:00:00Z' }, { ...FIXED, timestampWindow: null }).event.timestamp).toBe(
+      Date.UTC(9999, 11, 31),
+    );
+  });
+
+  it('refuses a user_id with a lone surrogate, which UTF-8 would turn into another id', () => {
+    expect(rejected({ user_id: 'a\ud800' })).toMatchObject({ code: 'invalid_field', path: 'user_id' });
+    expect(rejected({ user_id: '\udfffb' })).toMatchObject({ code: 'invalid_field', path: 'user_id' });
+    expect(accepted({ user_id: 'emoji-\ud83d\ude00' }).event.user_id).toBe('emoji-😀');
+  });
+
+  it('stores a client event_id in lowercase, so differently cased retries are one event', () => {
+    expect(accepted({ event_id: 'F47AC10B-58CC-4372-A567-0E02B2C3D479' }).event.event_id).toBe('f47ac10b-58cc-4372-a567-0e02b2c3d479');
   });
 
   it.each([[null], [[]], ['text'], [42], [true]])('refuses the non-object %j', (input) => {

@@ -4,6 +4,7 @@ import { type Event, eventSchema, RESERVED_FIELDS, timestampSchema, userIdSchema
 import { checkJsonShape, isPlainObject } from './json-shape.js';
 import { DEFAULT_MAX_EVENT_BYTES } from './limits.js';
 import { type Rejection, type Result, reject } from './rejection.js';
+import { checkTimestampWindow, DEFAULT_TIMESTAMP_WINDOW, parseIsoTimestamp, type TimestampWindow } from './timestamp.js';
 
 /** An event together with the one JSON text that represents it everywhere downstream. */
 export interface EventRecord {
@@ -16,10 +17,9 @@ export interface NormalizeOptions {
   newEventId?: () => string;
   newUserId?: () => string;
   maxBytes?: number;
+  /** Client timestamps outside it are refused; null accepts any (records already published). */
+  timestampWindow?: TimestampWindow | null;
 }
-
-// Date-times must carry a zone: a zoneless one would be read in the server's local time.
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
 
 export function generateUserId(): string {
   return `anon-${randomBytes(6).toString('hex')}`;
@@ -46,18 +46,16 @@ function normalizeUserId(raw: unknown, newUserId: () => string): Result<string> 
   return { ok: true, value: parsed.data };
 }
 
-function normalizeTimestamp(raw: unknown, now: () => number): Result<number> {
+function normalizeTimestamp(raw: unknown, now: () => number, window: TimestampWindow | null): Result<number> {
   if (raw === undefined || raw === null) return { ok: true, value: now() };
   if (typeof raw === 'string') {
-    const ms = ISO_8601.test(raw) ? Date.parse(raw) : Number.NaN;
-    if (Number.isNaN(ms)) {
-      return reject('invalid_field', 'timestamp must be epoch milliseconds or an ISO-8601 date-time with a zone', 'timestamp');
-    }
-    raw = ms;
+    const ms = parseIsoTimestamp(raw);
+    if (!ms.ok) return ms;
+    raw = ms.value;
   }
   const parsed = timestampSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, rejection: firstIssue(parsed.error, 'timestamp') };
-  return { ok: true, value: parsed.data };
+  return window ? checkTimestampWindow(parsed.data, now(), window) : { ok: true, value: parsed.data };
 }
 
 /**
@@ -66,7 +64,13 @@ function normalizeTimestamp(raw: unknown, now: () => number): Result<number> {
  * event's JSON text once.
  */
 export function normalizeEvent(input: unknown, options: NormalizeOptions = {}): Result<EventRecord> {
-  const { now = Date.now, newEventId = randomUUID, newUserId = generateUserId, maxBytes = DEFAULT_MAX_EVENT_BYTES } = options;
+  const {
+    now = Date.now,
+    newEventId = randomUUID,
+    newUserId = generateUserId,
+    maxBytes = DEFAULT_MAX_EVENT_BYTES,
+    timestampWindow = DEFAULT_TIMESTAMP_WINDOW,
+  } = options;
   if (!isPlainObject(input)) return reject('not_object', 'an event must be a JSON object');
   const shape = checkJsonShape(input);
   if (!shape.ok) return shape;
@@ -76,13 +80,14 @@ export function normalizeEvent(input: unknown, options: NormalizeOptions = {}): 
   if (!eventId.success) return { ok: false, rejection: firstIssue(eventId.error, 'event_id') };
   const userId = normalizeUserId(input.user_id, newUserId);
   if (!userId.ok) return userId;
-  const timestamp = normalizeTimestamp(input.timestamp, now);
+  const timestamp = normalizeTimestamp(input.timestamp, now, timestampWindow);
   if (!timestamp.ok) return timestamp;
 
   const clientFields = Object.entries(input).filter(([key]) => !(RESERVED_FIELDS as readonly string[]).includes(key));
   // fromEntries defines own properties, so no client key can reach a prototype.
   const event = Object.fromEntries([
-    ['event_id', eventId.data],
+    // UUIDs compare case-insensitively; one spelling keeps every copy of an event byte-identical.
+    ['event_id', eventId.data.toLowerCase()],
     ['user_id', userId.value],
     ['timestamp', timestamp.value],
     ...clientFields,

@@ -7,15 +7,15 @@ export {
   envInt,
   envLogLevel,
   envPort,
-  envRedisUrl,
   envTopic,
   httpEnv,
   kafkaEnv,
   parseEnv,
 } from './config.js';
-export { HttpError, httpErrorClass } from './http-error.js';
+export { classifyRequestError, clientErrorStatus, HttpError, httpErrorFactory, type RequestFailure } from './http-error.js';
 export { httpObservability } from './http-observability.js';
 export { createKafka, createProducer, type KafkaOptions, watchProducer } from './kafka.js';
+export { type Closer, closeInStages, once } from './lifecycle.js';
 export { createLogger, type Logger } from './logger.js';
 export { createRegistry } from './metrics.js';
 export {
@@ -27,4 +27,8 @@ export {
   type StartedServer,
   startOpsServer,
 } from './ops.js';
+export { createRedisClient, describeRedisAddress, type RedisAddress, type RedisClientOptions, redisEnv, redisFailure } from './redis.js';
+export { backoffDelay, type RetryOptions, retryUntilStopped } from './retry.js';
 export { loadConfigOrExit, runService, type Service } from './run.js';
+export { describeError, SERVICE_ERROR_CODES, ServiceError, type ServiceErrorCode } from './service-error.js';
+export { createThrottle } from './throttle.js';

@@ -1,5 +1,6 @@
 import { Kafka, type LogEntry, logLevel, Partitioners, type Producer, type ProducerConfig } from 'kafkajs';
 import type { Logger } from 'pino';
+import { createThrottle } from './throttle.js';
 
 const PINO_LEVEL = {
   [logLevel.ERROR]: 'error',
@@ -15,23 +16,31 @@ export interface KafkaOptions {
   logger: Logger;
   /** Retries of one request; the services put their own deadline above this. */
   retries?: number;
+  /** Longest wait between two retries. */
+  maxRetryTimeMs?: number;
 }
 
-/** A kafkajs client whose own logs go through pino (kafkajs' INFO chatter as debug). */
-export function createKafka({ brokers, clientId, logger, retries = 5 }: KafkaOptions): Kafka {
+/**
+ * A kafkajs client whose own logs go through pino: its INFO chatter as debug, and each repeated
+ * message (a connection refused on every retry) at most once per 5 s, without the stack trace.
+ */
+export function createKafka({ brokers, clientId, logger, retries = 5, maxRetryTimeMs = 5_000 }: KafkaOptions): Kafka {
   const log = logger.child({ component: 'kafkajs' });
+  const throttle = createThrottle(5_000);
   return new Kafka({
     clientId,
     brokers,
     connectionTimeout: 3_000,
     requestTimeout: 10_000,
-    retry: { retries, initialRetryTime: 200, maxRetryTime: 5_000 },
+    retry: { retries, initialRetryTime: 200, maxRetryTime: maxRetryTimeMs },
     logLevel: logLevel.WARN,
     logCreator:
       () =>
-      ({ level, namespace, log: { message, ...extra } }: LogEntry) => {
+      ({ level, namespace, log: { message, stack: _stack, timestamp: _timestamp, logger: _logger, ...extra } }: LogEntry) => {
         const pinoLevel = level === logLevel.INFO ? 'debug' : PINO_LEVEL[level];
-        if (pinoLevel !== 'silent') log[pinoLevel]({ namespace, ...extra }, message);
+        if (pinoLevel === 'silent' || !log.isLevelEnabled(pinoLevel)) return;
+        const { pass, suppressed } = level <= logLevel.WARN ? throttle(`${namespace}:${message}`) : { pass: true, suppressed: 0 };
+        if (pass) log[pinoLevel]({ event: 'kafkajs.log', namespace, ...extra, ...(suppressed ? { suppressed } : {}) }, message);
       },
   });
 }

@@ -20,24 +20,24 @@ export async function runService(
   // TimeoutNegativeWarning on every start under Node 24 (a 1 ms timer it computes as negative).
   process.removeAllListeners('warning');
   process.on('warning', (warning) => {
-    if (warning.name !== 'TimeoutNegativeWarning') logger.warn({ err: warning }, 'node warning');
+    if (warning.name !== 'TimeoutNegativeWarning') logger.warn({ event: 'node.warning', err: warning }, 'node warning');
   });
   let stopping = false;
   const stop = async (reason: string, exitCode: number) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ reason }, 'stopping');
+    logger.info({ event: 'service.stopping', reason }, 'stopping');
     const deadline = setTimeout(() => {
-      logger.error({ timeoutMs: shutdownTimeoutMs }, 'shutdown timed out; exiting anyway');
+      logger.error({ event: 'service.stop_timeout', timeoutMs: shutdownTimeoutMs }, 'shutdown timed out; exiting anyway');
       process.exit(exitCode || 1);
     }, shutdownTimeoutMs);
     deadline.unref();
     try {
       await service.stop();
-      logger.info('stopped');
+      logger.info({ event: 'service.stopped' }, 'stopped');
       process.exitCode = exitCode;
     } catch (err) {
-      logger.error({ err }, 'stop failed');
+      logger.error({ event: 'service.stop_failed', err }, 'stop failed');
       process.exitCode = 1;
     }
     clearTimeout(deadline);
@@ -47,13 +47,13 @@ export async function runService(
   process.once('SIGTERM', () => void stop('SIGTERM', 0));
   process.once('SIGINT', () => void stop('SIGINT', 0));
   service.onFatal?.((err) => {
-    logger.fatal({ err }, 'service failed');
+    logger.fatal({ event: 'service.failed', err }, 'service failed');
     void stop(`fatal: ${err.message}`, 1);
   });
   try {
     await service.start();
   } catch (err) {
-    logger.fatal({ err }, 'start failed');
+    logger.fatal({ event: 'service.start_failed', err }, 'start failed');
     await stop('start failed', 1);
   }
 }

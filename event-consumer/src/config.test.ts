@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('event-consumer configuration', () => {
+  it('takes its topic, dead-letter topic and group names from the event-schema package', () => {
+    expect(loadConfig({})).toMatchObject({
+      KAFKA_TOPIC: 'events',
+      KAFKA_DLQ_TOPIC: 'events.dlq',
+      KAFKA_GROUP_ID: 'event-consumer',
+      PORT: 8083,
+    });
+  });
+
+  it('refuses a session shorter than a failing write’s command timeout plus backoff (the group would move the partitions)', () => {
+    expect(() => loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '8000', REDIS_COMMAND_TIMEOUT_MS: '5000', RETRY_MAX_BACKOFF_MS: '5000' })).toThrow(
+      /KAFKA_SESSION_TIMEOUT_MS="8000": must exceed REDIS_COMMAND_TIMEOUT_MS \+ RETRY_MAX_BACKOFF_MS \(10000\)/,
+    );
+    expect(
+      loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '8000', REDIS_COMMAND_TIMEOUT_MS: '2000', RETRY_MAX_BACKOFF_MS: '2000' })
+        .KAFKA_SESSION_TIMEOUT_MS,
+    ).toBe(8000);
+  });
+
+  it('refuses a replica wait as long as the command timeout when replicas are required', () => {
+    expect(() => loadConfig({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '5000' })).toThrow(/REDIS_WAIT_TIMEOUT_MS/);
+    expect(loadConfig({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '1000' }).REDIS_WAIT_REPLICAS).toBe(1);
+  });
+
+  it('reads Sentinels as a list', () => {
+    expect(loadConfig({ REDIS_SENTINELS: '127.0.0.1:26379, 127.0.0.1:26380' }).REDIS_SENTINELS).toEqual([
+      '127.0.0.1:26379',
+      '127.0.0.1:26380',
+    ]);
+    expect(() => loadConfig({ REDIS_SENTINELS: 'nope' })).toThrow(/REDIS_SENTINELS/);
+  });
+});

@@ -1,0 +1,88 @@
+import type { EachBatchPayload } from 'kafkajs';
+import type { BatchPlan, Refused } from './plan-batch.js';
+import { planBatch } from './plan-batch.js';
+import type { StoreResult } from './store-events.js';
+
+/** What consuming a batch needs from kafkajs' eachBatch payload. */
+export type BatchContext = Pick<
+  EachBatchPayload,
+  'batch' | 'resolveOffset' | 'commitOffsetsIfNecessary' | 'heartbeat' | 'isRunning' | 'isStale'
+>;
+
+export type WriteTarget = 'redis' | 'dlq';
+
+export interface ConsumeBatchDeps {
+  chunkEvents: number;
+  maxEventBytes: number;
+  maxBackoffMs: number;
+  store(plan: BatchPlan): Promise<StoreResult>;
+  deadLetter(refused: Refused[], topic: string, partition: number): Promise<void>;
+  /** Waits, waking early when `stillOurs` turns false. */
+  pause(ms: number, stillOurs: () => boolean): Promise<void>;
+  on: {
+    failed(target: WriteTarget, err: unknown, attempt: number, retryInMs: number): void;
+    recovered(target: WriteTarget, attempts: number): void;
+    chunkStored(plan: BatchPlan, result: StoreResult, partition: number): void;
+  };
+}
+
+export type Attempt = 'succeeded' | 'no-longer-ours';
+
+/**
+ * Runs `write` until it succeeds, waiting longer after each failure, as long as the batch is still
+ * this member's: once kafkajs stops or reassigns it, another member (or a restart) reads the same
+ * records from the last committed offset, so giving up loses nothing.
+ */
+export async function writeWhileOurs(
+  target: WriteTarget,
+  write: () => Promise<unknown>,
+  ctx: Pick<BatchContext, 'isRunning' | 'isStale' | 'heartbeat'>,
+  deps: Pick<ConsumeBatchDeps, 'maxBackoffMs' | 'pause' | 'on'>,
+): Promise<Attempt> {
+  const stillOurs = () => ctx.isRunning() && !ctx.isStale();
+  for (let attempt = 1, delay = 100; ; attempt++, delay = Math.min(delay * 2, deps.maxBackoffMs)) {
+    if (!stillOurs()) return 'no-longer-ours';
+    try {
+      await write();
+      if (attempt > 1) deps.on.recovered(target, attempt);
+      return 'succeeded';
+    } catch (err) {
+      deps.on.failed(target, err, attempt, delay);
+      await deps.pause(delay, stillOurs);
+      // A rebalance error from the heartbeat propagates: kafkajs rejoins and redelivers the records.
+      await ctx.heartbeat();
+    }
+  }
+}
+
+/**
+ * Stores a fetched batch chunk by chunk. A chunk's offsets are committed only after Redis (and, for
+ * refused records, the dead-letter topic) acknowledged it; a chunk that cannot be written stays
+ * uncommitted and is redelivered. Resolves 'no-longer-ours' when it stopped early for that reason.
+ */
+export async function consumeBatch(ctx: BatchContext, deps: ConsumeBatchDeps): Promise<Attempt> {
+  const { batch } = ctx;
+  for (let start = 0; start < batch.messages.length; start += deps.chunkEvents) {
+    const messages = batch.messages.slice(start, start + deps.chunkEvents);
+    const plan = planBatch(messages, deps.maxEventBytes);
+    let result: StoreResult = { stored: 0, duplicates: 0 };
+    const stored = await writeWhileOurs(
+      'redis',
+      async () => {
+        result = await deps.store(plan);
+      },
+      ctx,
+      deps,
+    );
+    if (stored === 'no-longer-ours') return stored;
+    if (plan.refused.length > 0) {
+      const deadLettered = await writeWhileOurs('dlq', () => deps.deadLetter(plan.refused, batch.topic, batch.partition), ctx, deps);
+      if (deadLettered === 'no-longer-ours') return deadLettered;
+    }
+    ctx.resolveOffset(messages[messages.length - 1]!.offset);
+    await ctx.commitOffsetsIfNecessary();
+    deps.on.chunkStored(plan, result, batch.partition);
+    await ctx.heartbeat();
+  }
+  return 'succeeded';
+}

@@ -1,0 +1,36 @@
+import type { Message } from 'kafkajs';
+
+/**
+ * Bytes a record adds to a Kafka record batch beyond its key and value: attributes, timestamp and
+ * offset deltas and lengths as varints, at most 21 bytes (headers are not used).
+ */
+export const RECORD_OVERHEAD_BYTES = 32;
+
+/** A record batch's own header; a producer request holds one batch per partition. */
+export const BATCH_OVERHEAD_BYTES = 61;
+
+/** The longest key the schema allows: 128 characters of up to 4 bytes each. */
+export const MAX_KEY_BYTES = 512;
+
+export function recordBytes(message: Message): number {
+  const key = message.key === null || message.key === undefined ? 0 : Buffer.byteLength(message.key);
+  const value = message.value === null ? 0 : Buffer.byteLength(message.value);
+  return key + value + RECORD_OVERHEAD_BYTES;
+}
+
+/** The largest event that fits one record batch the broker accepts (its max.message.bytes). */
+export function largestEventFor(maxMessageBytes: number): number {
+  return maxMessageBytes - BATCH_OVERHEAD_BYTES - RECORD_OVERHEAD_BYTES - MAX_KEY_BYTES;
+}
+
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+/** The broker refused a record or batch for its size (kafkajs wraps the protocol error in causes). */
+export function isRecordTooLarge(err: unknown): boolean {
+  for (let e = err as { type?: string; cause?: unknown; errors?: unknown[] } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (e.type && TOO_LARGE.has(e.type)) return true;
+    if (e.errors?.some(isRecordTooLarge)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}

@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { createLiveFeed, type LiveSink, type StreamEntry } from './live-feed.js';
+import { compareStreamIds } from './stream-id.js';
+
+/** The stream as Redis would answer, from an array. */
+function fakeStream(entries: StreamEntry[], oldestKeptAfterTrim?: string) {
+  return {
+    entries,
+    after: async (afterId: string, count: number) => entries.filter((e) => compareStreamIds(e.id, afterId) > 0).slice(0, count),
+    oldestKeptAfterTrim: async () => oldestKeptAfterTrim,
+  };
+}
+
+function fakeSink() {
+  const messages: { id?: string; event: string; data: string }[] = [];
+  const state = { opened: false, destroyed: false, ended: false, buffered: 0, close: () => {} };
+  const sink: LiveSink = {
+    open: () => {
+      state.opened = true;
+    },
+    write: (chunk) => {
+      if (!chunk.startsWith('event:') && !chunk.startsWith('id:')) return;
+      const lines = chunk.trimEnd().split('\n');
+      const field = (name: string) => lines.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
+      messages.push({ id: field('id')[0], event: field('event')[0]!, data: field('data').join('\n') });
+    },
+    get bufferedBytes() {
+      return state.buffered;
+    },
+    destroy: () => {
+      state.destroyed = true;
+    },
+    end: () => {
+      state.ended = true;
+    },
+    onClose: (listener) => {
+      state.close = listener;
+    },
+  };
+  /** The user ids of every row sent, in order. */
+  const rows = () => messages.filter((m) => m.event === 'rows').flatMap((m) => m.data.split('|').filter(Boolean));
+  return { sink, messages, state, rows };
+}
+
+const entry = (n: number, user = `u${n}`): StreamEntry => ({ id: `1000-${n}`, json: JSON.stringify({ user_id: user, n }) });
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+function feed(stream: ReturnType<typeof fakeStream>, overrides: Partial<Parameters<typeof createLiveFeed>[0]> = {}) {
+  return createLiveFeed({
+    source: stream,
+    renderEntry: (e) => `${(JSON.parse(e.json) as { user_id: string }).user_id}|`,
+    matches: (json, filter) => filter.userId === undefined || (JSON.parse(json) as { user_id: string }).user_id === filter.userId,
+    maxClients: 10,
+    maxClientsPerAddress: 3,
+    maxBufferedBytes: 1_000,
+    catchUpBatch: 2,
+    ...overrides,
+  });
+}
+
+describe('the live feed', () => {
+  it('sends each new entry once to a client in step, with the stream id as the SSE id', () => {
+    const stream = fakeStream([]);
+    const live = feed(stream);
+    live.setHead('0-0');
+    const client = fakeSink();
+    expect(live.add(client.sink, { address: 'a', filter: {} })).toBe('added');
+    live.publish([entry(1), entry(2)]);
+    live.publish([entry(3)]);
+    expect(client.rows()).toEqual(['u1', 'u2', 'u3']);
+    expect(client.messages.map((m) => m.id)).toEqual(['1000-2', '1000-3']);
+  });
+
+  it('gives a reconnecting client exactly what it missed after its Last-Event-ID, in order, then the new entries', async () => {
+    const stream = fakeStream([1, 2, 3, 4, 5].map((n) => entry(n)));
+    const live = feed(stream);
+    live.setHead('1000-5');
+    const client = fakeSink();
+    live.add(client.sink, { address: 'a', filter: {}, since: '1000-2' });
+    await settle();
+    await settle();
+    stream.entries.push(entry(6));
+    live.publish([entry(6)]);
+    await settle();
+    expect(client.rows()).toEqual(['u3', 'u4', 'u5', 'u6']);
+  });
+
+  it('takes entries published while it catches up once, in order', async () => {
+    const stream = fakeStream([1, 2, 3].map((n) => entry(n)));
+    const live = feed(stream);
+    live.setHead('1000-3');
+    const client = fakeSink();
+    live.add(client.sink, { address: 'a', filter: {}, since: '1000-0' });
+    stream.entries.push(entry(4), entry(5));
+    live.publish([entry(4), entry(5)]);
+    for (let i = 0; i < 10; i++) await settle();
+    expect(client.rows()).toEqual(['u1', 'u2', 'u3', 'u4', 'u5']);
+  });
+
+  it('skips nothing and repeats nothing for a client whose page was read ahead of the reader', () => {
+    const live = feed(fakeStream([]));
+    live.setHead('1000-1');
+    const client = fakeSink();
+    // The page was read after entry 2 was stored, before the reader published it.
+    live.add(client.sink, { address: 'a', filter: {}, since: '1000-2' });
+    live.publish([entry(2), entry(3)]);
+    expect(client.rows()).toEqual(['u3']);
+  });
+
+  it('sends a client only the rows its filter matches, and still moves its cursor', () => {
+    const live = feed(fakeStream([]));
+    live.setHead('0-0');
+    const client = fakeSink();
+    live.add(client.sink, { address: 'a', filter: { userId: 'bob' } });
+    live.publish([entry(1, 'alice'), entry(2, 'bob'), entry(3, 'alice')]);
+    live.publish([entry(4, 'alice')]);
+    expect(client.rows()).toEqual(['bob']);
+    expect(client.messages.map((m) => m.id)).toEqual(['1000-3']);
+  });
+
+  it('tells a client that reconnects from before a trimmed entry that it missed events, and only then', async () => {
+    const quiet = fakeSink();
+    const untrimmed = feed(fakeStream([entry(1)]));
+    untrimmed.setHead('1000-1');
+    untrimmed.add(quiet.sink, { address: 'a', filter: {}, since: '0-0' });
+    for (let i = 0; i < 5; i++) await settle();
+    expect(quiet.messages.map((m) => m.event)).toEqual(['rows']);
+
+    const stream = fakeStream([entry(5), entry(6)], '1000-5');
+    const live = feed(stream);
+    live.setHead('1000-6');
+    const client = fakeSink();
+    live.add(client.sink, { address: 'a', filter: {}, since: '1000-1' });
+    for (let i = 0; i < 5; i++) await settle();
+    expect(client.messages.map((m) => m.event)).toEqual(['gap', 'rows']);
+    expect(client.rows()).toEqual(['u5', 'u6']);
+  });
+
+  it('drops a client that does not read (its unsent bytes pass the bound) and keeps serving the others', () => {
+    const live = feed(fakeStream([]));
+    live.setHead('0-0');
+    const slow = fakeSink();
+    const fast = fakeSink();
+    live.add(slow.sink, { address: 'a', filter: {} });
+    live.add(fast.sink, { address: 'b', filter: {} });
+    slow.state.buffered = 5_000;
+    live.publish([entry(1)]);
+    expect(slow.state.destroyed).toBe(true);
+    expect(live.clients).toBe(1);
+    live.publish([entry(2)]);
+    expect(fast.rows()).toEqual(['u1', 'u2']);
+    expect(slow.rows()).toEqual(['u1']);
+  });
+
+  it('refuses clients beyond the total and the per-address limits, and frees a slot on close', () => {
+    const live = feed(fakeStream([]), { maxClients: 4, maxClientsPerAddress: 2 });
+    const sinks = Array.from({ length: 5 }, fakeSink);
+    expect(live.add(sinks[0]!.sink, { address: 'x', filter: {} })).toBe('added');
+    expect(live.add(sinks[1]!.sink, { address: 'x', filter: {} })).toBe('added');
+    expect(live.add(sinks[2]!.sink, { address: 'x', filter: {} })).toBe('address-full');
+    expect(sinks[2]!.state.opened).toBe(false);
+    sinks[0]!.state.close();
+    expect(live.add(sinks[2]!.sink, { address: 'x', filter: {} })).toBe('added');
+    expect(live.add(sinks[3]!.sink, { address: 'y', filter: {} })).toBe('added');
+    expect(live.add(sinks[4]!.sink, { address: 'z', filter: {} })).toBe('added');
+    expect(live.add(fakeSink().sink, { address: 'w', filter: {} })).toBe('full');
+  });
+
+  it('ignores event timestamps: an event from the year 9999 does not hold back the ones after it', () => {
+    const live = feed(fakeStream([]));
+    live.setHead('0-0');
+    const client = fakeSink();
+    live.add(client.sink, { address: 'a', filter: {} });
+    const future: StreamEntry = { id: '1000-1', json: JSON.stringify({ user_id: 'future', timestamp: 253402300799000 }) };
+    live.publish([future]);
+    live.publish([entry(2), entry(3)]);
+    expect(client.rows()).toEqual(['future', 'u2', 'u3']);
+  });
+});

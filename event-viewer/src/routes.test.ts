@@ -1,0 +1,118 @@
+import { createLogger, ServiceError } from '@eventstreamapp/service-kit';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { createApp } from './app.js';
+import type { EventStore, Page, StoredEvent } from './event-store.js';
+import type { LiveFeed } from './live-feed.js';
+import { createMetrics } from './metrics.js';
+import type { PageQuery } from './page-query.js';
+import { createRoutes } from './routes.js';
+
+const event = (n: number, user = 'alice', action = 'login'): StoredEvent => {
+  const json = JSON.stringify({
+    event_id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    user_id: user,
+    timestamp: 1_000 + n,
+    action,
+  });
+  return { json, timestamp: 1_000 + n };
+};
+
+/** The store's reads, from memory, recording the queries the routes make. */
+function fakeStore(events: StoredEvent[], failing = false) {
+  const queries: PageQuery[] = [];
+  const store = {
+    async page(query: PageQuery): Promise<Page> {
+      if (failing) throw new ServiceError('redis_unavailable', 'Redis is unavailable: Connection is closed.', { retryable: true });
+      queries.push(query);
+      const matching = events.filter((e) => {
+        const parsed = JSON.parse(e.json) as { user_id: string; action: string };
+        return (
+          (query.userId === undefined || parsed.user_id === query.userId) && (query.action === undefined || parsed.action === query.action)
+        );
+      });
+      const page = matching.slice(query.skip, query.skip + query.limit);
+      return { events: page, scanned: page.map((e) => e.timestamp), exhausted: page.length < query.limit, streamId: '5-0' };
+    },
+    async latestOf(userId: string) {
+      return events.filter((e) => (JSON.parse(e.json) as { user_id: string }).user_id === userId).at(0)?.json ?? null;
+    },
+    async rate() {
+      return [{ start: 0, count: 3 }];
+    },
+  };
+  return { store: store as unknown as EventStore, queries };
+}
+
+function app(store: EventStore, live: Pick<LiveFeed, 'add'> = { add: () => 'added' }) {
+  const config = { DEFAULT_LIMIT: 2, MAX_LIMIT: 10, CHART_MINUTES: 1, FILTER_SCAN_MAX: 100 };
+  return createApp({
+    logger: createLogger('event-viewer', 'silent'),
+    routes: createRoutes({ config, store, live, now: () => 10_000 }),
+    liveScript: '/* live */',
+    metrics: createMetrics(() => 0),
+    readiness: () => [],
+  });
+}
+
+describe('the viewer’s routes', () => {
+  it('pass user_id and action to the store and keep them in the rel="next" link', async () => {
+    const { store, queries } = fakeStore([event(3, 'bob', 'a b'), event(2, 'bob', 'a b'), event(1, 'bob', 'a b')]);
+    const res = await request(app(store)).get('/events?user_id=bob&action=a%20b').set('accept', 'application/json');
+    expect(res.status).toBe(200);
+    expect(queries[0]).toMatchObject({ userId: 'bob', action: 'a b', limit: 2 });
+    expect(res.headers.link).toBe('</events?limit=2&before=1003&skip=1&user_id=bob&action=a+b>; rel="next"');
+  });
+
+  it('answers a malformed percent-encoding in a path with 400, as JSON or as an HTML page for a browser', async () => {
+    const { store } = fakeStore([]);
+    const json = await request(app(store)).get('/events/%E0%A4%A').set('accept', 'application/json');
+    expect(json.status).toBe(400);
+    expect(json.body.error.code).toBe('bad_request');
+    const html = await request(app(store)).get('/events/%').set('accept', 'text/html');
+    expect(html.status).toBe(400);
+    expect(html.headers['content-type']).toMatch(/text\/html/);
+  });
+
+  it('answers a user’s latest event as JSON, and a page of their recent events with it as HTML', async () => {
+    const { store, queries } = fakeStore([event(2), event(1), event(3, 'bob')]);
+    const json = await request(app(store)).get('/events/alice').set('accept', 'application/json');
+    expect(JSON.parse(json.text)).toMatchObject({ user_id: 'alice', timestamp: 1_002 });
+    const html = await request(app(store)).get('/events/alice');
+    expect(html.text).toContain('Events of alice');
+    expect(queries.at(-1)).toMatchObject({ userId: 'alice' });
+    expect(html.text).toContain('data-stream-id="5-0"');
+    expect((await request(app(store)).get('/events/nobody').set('accept', 'application/json')).status).toBe(404);
+  });
+
+  it('refuses a live connection beyond the limits with 503 and Retry-After, and a bad Last-Event-ID with 400', async () => {
+    const { store } = fakeStore([]);
+    const full = await request(app(store, { add: () => 'address-full' }))
+      .get('/live')
+      .set('accept', 'application/json');
+    expect(full.status).toBe(503);
+    expect(full.headers['retry-after']).toBe('2');
+    expect(full.body.error).toMatchObject({ code: 'too_many_live_clients', message: expect.stringContaining('your address') });
+    const bad = await request(app(store)).get('/live').set('last-event-id', 'yesterday').set('accept', 'application/json');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.parameter).toBe('since');
+  });
+
+  it('serves the chart as HTML to the page refreshing it and as JSON to the rest', async () => {
+    const { store } = fakeStore([]);
+    expect((await request(app(store)).get('/rate').set('accept', 'text/html')).text).toMatch(
+      /^<h2>Events per second<\/h2><svg id="rate-chart"/,
+    );
+    expect((await request(app(store)).get('/rate').set('accept', 'application/json')).body).toEqual({
+      bucket_ms: 5_000,
+      buckets: [{ start: 0, count: 3 }],
+    });
+  });
+
+  it('answers 503 redis_unavailable while the store fails', async () => {
+    const { store } = fakeStore([], true);
+    const res = await request(app(store)).get('/events').set('accept', 'application/json');
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('redis_unavailable');
+  });
+});

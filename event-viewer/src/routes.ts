@@ -1,0 +1,143 @@
+import type { Request, Response } from 'express';
+import type { Config } from './config.js';
+import { httpError } from './errors.js';
+import type { EventStore } from './event-store.js';
+import type { LiveFeed, LiveSink } from './live-feed.js';
+import { isFiltered, nextPageQuery, type PageQuery, pageQueryString, parseFilter, parsePageQuery } from './page-query.js';
+import { renderChart, renderEventsPage } from './render-page.js';
+import { isStreamId } from './stream-id.js';
+
+export interface RouteDeps {
+  config: Pick<Config, 'DEFAULT_LIMIT' | 'MAX_LIMIT' | 'CHART_MINUTES' | 'FILTER_SCAN_MAX'>;
+  store: EventStore;
+  live: Pick<LiveFeed, 'add'>;
+  now?: () => number;
+}
+
+const CHART_BUCKET_MS = 5_000;
+
+/** HTML unless the client prefers JSON (Accept, with q-weights); 406 when it takes neither. */
+export function negotiate(req: Request): 'html' | 'json' {
+  const type = req.accepts(['html', 'json']);
+  if (!type) throw httpError('not_acceptable', 'this resource is available as text/html or application/json');
+  return type as 'html' | 'json';
+}
+
+function nextLink(path: string, query: PageQuery, scanned: number[], exhausted: boolean): string | undefined {
+  const next = nextPageQuery(query, scanned, exhausted);
+  return next && `${path}?${pageQueryString(next)}`;
+}
+
+/** The handlers of the viewer's routes: plain functions of their dependencies, composed by app.ts. */
+export function createRoutes({ config, store, live, now = Date.now }: RouteDeps) {
+  const chart = async () => renderChart(await store.rate(now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS), CHART_BUCKET_MS);
+
+  return {
+    /** GET /events: newest first, filtered by user_id and action, paged with Link: rel="next". */
+    async events(req: Request, res: Response): Promise<void> {
+      res.vary('Accept');
+      const format = negotiate(req);
+      const query = parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT);
+      const newest = query.before === undefined && query.skip === 0;
+      const page = await store.page(query, { scanMax: config.FILTER_SCAN_MAX, withStreamId: format === 'html' && newest });
+      const nextHref = nextLink('/events', query, page.scanned, page.exhausted);
+      if (nextHref) res.set('link', `<${nextHref}>; rel="next"`);
+      if (format === 'json') {
+        // Members are stored JSON texts: the array is assembled, never re-serialized.
+        res.type('application/json').send(`[${page.events.map((e) => e.json).join(',')}]`);
+        return;
+      }
+      const filtered = isFiltered(query);
+      res.type('html').send(
+        renderEventsPage({
+          title: !newest ? 'Older events' : filtered ? 'Filtered events' : 'Latest events',
+          page,
+          filter: query,
+          limit: query.limit,
+          live: newest,
+          formAction: '/events',
+          emptyText: filtered
+            ? `No matching event among the ${page.scanned.length} read.`
+            : 'No events yet. POST one to :8080/publish, or start the automatic generator.',
+          ...(newest && !filtered ? { chart: await chart() } : {}),
+          ...(nextHref ? { nextHref } : {}),
+        }),
+      );
+    },
+
+    /** GET /events/<user_id>: JSON, the user's latest event (event:<user_id>); HTML, that and their recent events. */
+    async user(req: Request, res: Response): Promise<void> {
+      res.vary('Accept');
+      const format = negotiate(req);
+      const userId = req.params.userId as string;
+      if (format === 'json') {
+        const json = await store.latestOf(userId);
+        if (json === null) throw httpError('not_found', `no event stored for user ${JSON.stringify(userId)}`);
+        res.type('application/json').send(json);
+        return;
+      }
+      const query = { ...parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT), userId };
+      const newest = query.before === undefined && query.skip === 0;
+      const [json, page] = await Promise.all([
+        store.latestOf(userId),
+        store.page(query, { scanMax: config.FILTER_SCAN_MAX, withStreamId: newest }),
+      ]);
+      if (json === null && page.events.length === 0) throw httpError('not_found', `no event stored for user ${JSON.stringify(userId)}`);
+      const path = `/events/${encodeURIComponent(userId)}`;
+      const nextHref = nextLink(path, query, page.scanned, page.exhausted)?.replace(/&?user_id=[^&]*/, '');
+      res.type('html').send(
+        renderEventsPage({
+          title: `Events of ${userId}`,
+          page,
+          filter: query,
+          limit: query.limit,
+          live: newest,
+          formAction: path,
+          emptyText: `No event of ${userId} among the ${page.scanned.length} most recent read.`,
+          ...(json === null ? {} : { latest: { json, timestamp: (JSON.parse(json) as { timestamp: number }).timestamp } }),
+          ...(nextHref ? { nextHref } : {}),
+        }),
+      );
+    },
+
+    /** GET /live: server-sent events from the live stream, after Last-Event-ID or ?since=. */
+    live(req: Request, res: Response): void {
+      const lastEventId = req.get('last-event-id');
+      const since = lastEventId ?? (typeof req.query.since === 'string' && req.query.since !== '' ? req.query.since : undefined);
+      if (since !== undefined && !isStreamId(since)) {
+        throw httpError('invalid_query', 'since (or Last-Event-ID) must be a stream id such as 1764288000000-0', { parameter: 'since' });
+      }
+      const filter = parseFilter(req.query);
+      const sink: LiveSink = {
+        open: () =>
+          void res.writeHead(200, {
+            'content-type': 'text/event-stream; charset=utf-8',
+            'cache-control': 'no-store',
+            connection: 'keep-alive',
+            'x-accel-buffering': 'no',
+          }),
+        write: (chunk) => void res.write(chunk),
+        get bufferedBytes() {
+          return res.writableLength;
+        },
+        destroy: () => res.destroy(),
+        end: () => res.end(),
+        onClose: (listener) => void res.on('close', listener),
+      };
+      const added = live.add(sink, { address: req.socket.remoteAddress ?? 'unknown', filter, ...(since === undefined ? {} : { since }) });
+      if (added === 'full') throw httpError('too_many_live_clients', 'too many live connections; retry later');
+      if (added === 'address-full') throw httpError('too_many_live_clients', 'too many live connections from your address; retry later');
+    },
+
+    /** GET /rate: events per 5-second bucket — JSON, or the chart's HTML for the page redrawing it. */
+    async rate(req: Request, res: Response): Promise<void> {
+      res.vary('Accept');
+      if (negotiate(req) === 'html') {
+        res.type('html').send((await chart()).text);
+        return;
+      }
+      const buckets = await store.rate(now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS);
+      res.json({ bucket_ms: CHART_BUCKET_MS, buckets });
+    },
+  };
+}

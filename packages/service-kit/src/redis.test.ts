@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { describeRedisAddress, redisFailure } from './redis.js';
+import { ServiceError } from './service-error.js';
+
+function reply(message: string): Error {
+  const err = new Error(message);
+  err.name = 'ReplyError';
+  return err;
+}
+
+describe('redisFailure', () => {
+  it('tells a refused command (OOM) from a lost connection, in a short message', () => {
+    const refused = redisFailure(reply("OOM command not allowed when used memory > 'maxmemory'."));
+    expect(refused).toMatchObject({ code: 'redis_refused', retryable: true });
+    expect(refused.message).toContain('OOM command not allowed');
+    const lost = redisFailure(new Error('Connection is closed.'));
+    expect(lost).toMatchObject({ code: 'redis_unavailable', message: 'Redis is unavailable: Connection is closed.' });
+  });
+
+  it('names the command that failed inside an aborted transaction (EXECABORT), not the abort', () => {
+    const exec = Object.assign(reply('EXECABORT Transaction discarded because of previous errors.'), {
+      previousErrors: [reply('OOM command not allowed when used memory > maxmemory')],
+    });
+    expect(redisFailure(exec).message).toBe('Redis refused the write: OOM command not allowed when used memory > maxmemory');
+  });
+
+  it('never carries the dumped command arguments into its message', () => {
+    const err = Object.assign(reply(`WRONGTYPE Operation against a key holding the wrong kind of value\n${'x'.repeat(50_000)}`), {
+      command: { name: 'evalsha', args: ['x'.repeat(50_000)] },
+    });
+    const failure = redisFailure(err);
+    expect(failure.message.length).toBeLessThan(250);
+    expect(failure.cause).toBe(err);
+  });
+
+  it('passes a ServiceError through', () => {
+    const err = new ServiceError('redis_not_replicated', 'no replica', { retryable: true });
+    expect(redisFailure(err)).toBe(err);
+  });
+});
+
+describe('describeRedisAddress', () => {
+  it('hides a password and names Sentinels', () => {
+    expect(describeRedisAddress({ REDIS_URL: 'redis://:secret@host:6379', REDIS_SENTINEL_NAME: 'x' })).toBe('redis://***@host:6379');
+    expect(describeRedisAddress({ REDIS_URL: 'redis://h:1', REDIS_SENTINELS: ['a:1', 'b:2'], REDIS_SENTINEL_NAME: 'm' })).toBe(
+      'sentinel m via a:1,b:2',
+    );
+  });
+});

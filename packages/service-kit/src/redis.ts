@@ -1,0 +1,98 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { z } from 'zod';
+import { ServiceError } from './service-error.js';
+
+const hostPort = /^[^\s:,]+:\d{1,5}$/;
+
+/** Where a service finds Redis: one URL, or the primary that Sentinels name (replicated topology). */
+export const redisEnv = {
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  REDIS_SENTINELS: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
+    .refine((list) => list.length > 0 && list.every((p) => hostPort.test(p)), 'must be host:port[,host:port…]')
+    .optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).default('eventstreamapp'),
+  REDIS_KEY_PREFIX: z.string().default(''),
+};
+
+export interface RedisAddress {
+  REDIS_URL: string;
+  REDIS_SENTINELS?: string[] | undefined;
+  REDIS_SENTINEL_NAME: string;
+}
+
+/** How the address reads in logs and /readyz (never a password). */
+export function describeRedisAddress(address: RedisAddress): string {
+  if (address.REDIS_SENTINELS) return `sentinel ${address.REDIS_SENTINEL_NAME} via ${address.REDIS_SENTINELS.join(',')}`;
+  return address.REDIS_URL.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+export interface RedisClientOptions {
+  connectionName: string;
+  /**
+   * Commands fail at once while disconnected instead of queueing without limit, and a Redis that
+   * hangs with its connections open fails them after this long: callers retry or answer 503.
+   * Undefined: commands wait (a subscriber's blocking reads, which must survive reconnects).
+   */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * A Redis client for the address. Behind Sentinel it follows failovers: it asks the Sentinels for
+ * the primary on every (re)connect, and reconnects when a write meets READONLY — the node it holds
+ * was demoted to a replica.
+ */
+export function createRedisClient(address: RedisAddress, options: RedisClientOptions): Redis {
+  const failFast = options.commandTimeoutMs !== undefined;
+  const common: RedisOptions = {
+    connectionName: options.connectionName,
+    lazyConnect: true,
+    enableOfflineQueue: !failFast,
+    maxRetriesPerRequest: failFast ? 1 : null,
+    ...(failFast ? { commandTimeout: options.commandTimeoutMs } : {}),
+    connectTimeout: 3_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+  };
+  if (!address.REDIS_SENTINELS) return new Redis(address.REDIS_URL, common);
+  const url = new URL(address.REDIS_URL);
+  return new Redis({
+    ...common,
+    sentinels: address.REDIS_SENTINELS.map((p) => {
+      const [host, port] = p.split(':');
+      return { host: host!, port: Number(port) };
+    }),
+    name: address.REDIS_SENTINEL_NAME,
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    failoverDetector: true,
+  });
+}
+
+/** The error replies that mean "Redis is up and refuses this": OOM, WRONGTYPE, READONLY, BUSY, … */
+function isReply(err: unknown): boolean {
+  return (err as { name?: string })?.name === 'ReplyError';
+}
+
+/**
+ * A Redis failure as a ServiceError with a short message: a refused command (the reply's first
+ * words, e.g. "OOM command not allowed…") told apart from a connection that is gone or silent.
+ * The raw ioredis error carries the command's arguments — whole events — and is kept only as cause.
+ */
+export function redisFailure(err: unknown): ServiceError {
+  if (err instanceof ServiceError) return err;
+  const previous = (err as { previousErrors?: unknown[] })?.previousErrors?.[0];
+  const root = previous ?? err;
+  const message = (root instanceof Error ? root.message : String(root)).split('\n')[0]!.slice(0, 200);
+  if (isReply(root)) return new ServiceError('redis_refused', `Redis refused the write: ${message}`, { retryable: true, cause: err });
+  return new ServiceError('redis_unavailable', `Redis is unavailable: ${message}`, { retryable: true, cause: err });
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay, retryUntilStopped } from './retry.js';
+
+describe('backoffDelay', () => {
+  it('doubles from the first delay and stops at the cap', () => {
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, 500, 5_000))).toEqual([500, 1_000, 2_000, 4_000, 5_000, 5_000]);
+  });
+});
+
+describe('retryUntilStopped', () => {
+  it('retries until the action succeeds, reporting each wait', async () => {
+    let calls = 0;
+    const waits: number[] = [];
+    const done = await retryUntilStopped(
+      async () => {
+        if (++calls < 3) throw new Error('not yet');
+      },
+      { signal: new AbortController().signal, initialDelayMs: 1, onRetry: (_err, ms) => waits.push(ms) },
+    );
+    expect(done).toBe(true);
+    expect(calls).toBe(3);
+    expect(waits).toEqual([1, 2]);
+  });
+
+  it('gives up at once when stopped, even in the middle of a long wait', async () => {
+    const stop = new AbortController();
+    const started = Date.now();
+    const running = retryUntilStopped(
+      async () => {
+        throw new Error('down');
+      },
+      { signal: stop.signal, initialDelayMs: 60_000 },
+    );
+    setTimeout(() => stop.abort(), 20);
+    expect(await running).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
