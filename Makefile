@@ -59,7 +59,7 @@ test: prerequisites install ## install what is missing, build, lint, then every 
 	@$(WITH_NODE) npm run lint
 	@$(WITH_NODE) NODE_OPTIONS=--disable-warning=TimeoutNegativeWarning npm test
 
-bench: install ## measure the pipeline against ceilings measured in the same run (SCENARIO=publish|ingest|e2e|view|steady|all)
+bench: install ## measure the pipeline against ceilings measured in the same run (SCENARIO=publish|ingest|e2e|view|screen|steady|all)
 	@$(WITH_NODE) npm run build
 	@$(WITH_NODE) npx tsx bench/run.ts --scenario $(SCENARIO) $(BENCH_ARGS)
 

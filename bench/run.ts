@@ -7,6 +7,7 @@ import { ensureInfrastructure, KAFKA_BROKERS, REDIS_URL } from './lib/stack.js';
 import { endToEndScenario } from './scenarios/end-to-end.js';
 import { ingestScenario } from './scenarios/ingest.js';
 import { publishScenario } from './scenarios/publish.js';
+import { screenScenario } from './scenarios/screen.js';
 import { steadyScenario } from './scenarios/steady.js';
 import { viewScenario } from './scenarios/view.js';
 
@@ -15,6 +16,7 @@ const SCENARIOS: Record<string, Scenario> = {
   ingest: ingestScenario,
   e2e: endToEndScenario,
   view: viewScenario,
+  screen: screenScenario,
   steady: steadyScenario,
 };
 

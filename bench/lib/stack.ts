@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { rssBytes } from '../../scripts/launcher/process-state.ts';
 import { waitUntilReady } from '../../scripts/launcher/readiness.ts';
 import { type ServiceProcess, spawnService } from '../../scripts/launcher/service-process.ts';
 import type { ServiceName } from '../../scripts/launcher/services.ts';
+import { deleteKeysWithPrefix } from '../../tests/support/redis-keys.js';
 import { freePort } from '../../tests/support/wait.js';
+import { type MeasuredProcess, pidListeningOn } from './cpu.js';
 import { REPO_ROOT } from './paths.js';
 
 export { freePort };
@@ -21,6 +24,15 @@ export async function ensureInfrastructure(): Promise<void> {
   if (process.env.KAFKA_BROKERS && process.env.REDIS_URL) return;
   await run('bash', ['infra/kafka/kafka.sh', 'start'], { cwd: REPO_ROOT, timeout: 300_000 });
   await run('bash', ['infra/redis/redis.sh', 'start'], { cwd: REPO_ROOT, timeout: 60_000 });
+}
+
+/** The broker and Redis of the run, as processes whose CPU time can be read (undefined pid when not visible). */
+export function brokerProcess(): MeasuredProcess {
+  return { name: 'broker', pid: pidListeningOn(Number(KAFKA_BROKERS.split(',')[0]!.split(':')[1])) };
+}
+
+export function redisProcess(): MeasuredProcess {
+  return { name: 'redis', pid: pidListeningOn(Number(new URL(REDIS_URL).port || 6379)) };
 }
 
 export function kafka(clientId: string): Kafka {
@@ -72,6 +84,45 @@ export async function startService(service: ServiceName, env: Record<string, str
     rssBytes: () => rssBytes(child.child.pid!),
     async stop() {
       return (await child.stop()).code;
+    },
+  };
+}
+
+export interface Pipeline {
+  id: string;
+  prefix: string;
+  generator: RunningProcess;
+  consumer: RunningProcess;
+  /** Stops both services and deletes the run's topics and keys. */
+  stop(): Promise<void>;
+}
+
+/** A generator and a consumer on a topic, group and key prefix of their own: the publish-to-store path. */
+export async function startPipeline(label: string, consumerEnv: Record<string, string> = {}): Promise<Pipeline> {
+  const id = runId(label);
+  await createTopic(id);
+  await createTopic(`${id}.dlq`, 1);
+  const prefix = `${id}:`;
+  const consumer = await startService('event-consumer', {
+    KAFKA_TOPIC: id,
+    KAFKA_DLQ_TOPIC: `${id}.dlq`,
+    KAFKA_GROUP_ID: id,
+    REDIS_KEY_PREFIX: prefix,
+    ...consumerEnv,
+  });
+  const generator = await startService('event-generator', { KAFKA_TOPIC: id });
+  return {
+    id,
+    prefix,
+    generator,
+    consumer,
+    async stop() {
+      await generator.stop();
+      await consumer.stop();
+      const redis = new Redis(REDIS_URL);
+      await deleteKeysWithPrefix(redis, prefix);
+      redis.disconnect();
+      await deleteTopics([id, `${id}.dlq`]);
     },
   };
 }

@@ -1,7 +1,8 @@
+import { cpuRows, startCpuMeter } from '../lib/cpu.js';
 import { storedEvent } from '../lib/events.js';
 import { benchRedis, deletePrefix, redisKeys, writeLikeTheConsumer } from '../lib/redis-helpers.js';
 import type { Scenario } from '../lib/report.js';
-import { createTopic, deleteTopics, kafka, runId, startService } from '../lib/stack.js';
+import { brokerProcess, createTopic, deleteTopics, kafka, redisProcess, runId, startService } from '../lib/stack.js';
 
 export const ingestScenario: Scenario = async ({ quick }) => {
   const count = quick ? 20_000 : 200_000;
@@ -21,9 +22,11 @@ export const ingestScenario: Scenario = async ({ quick }) => {
 
   const redis = benchRedis();
   const ceilingPrefix = `${id}:ceiling:`;
+  const ceilingMeter = startCpuMeter([redisProcess()]);
   const ceilingStarted = performance.now();
   await writeLikeTheConsumer(redis, redisKeys(ceilingPrefix), records);
   const ceiling = count / ((performance.now() - ceilingStarted) / 1000);
+  const ceilingCpu = ceilingMeter.stop();
 
   const prefix = `${id}:`;
   const log = redisKeys(prefix).eventLog;
@@ -40,6 +43,7 @@ export const ingestScenario: Scenario = async ({ quick }) => {
     REDIS_KEY_PREFIX: prefix,
     ...tuning,
   });
+  const meter = startCpuMeter([{ name: 'event-consumer', pid: consumer.pid }, brokerProcess(), redisProcess()]);
   const started = performance.now();
   let stored = 0;
   const deadline = started + 300_000;
@@ -48,6 +52,7 @@ export const ingestScenario: Scenario = async ({ quick }) => {
     stored = await redis.zcard(log);
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = meter.stop();
   await consumer.stop();
   await deletePrefix(redis, prefix);
   await deletePrefix(redis, ceilingPrefix);
@@ -65,9 +70,11 @@ export const ingestScenario: Scenario = async ({ quick }) => {
         unit: 'events/s',
         note: `${seconds.toFixed(1)} s from ready`,
       },
-      { scenario: 'ingest', measure: "ceiling: consumer's writeEvents, no Kafka", value: ceiling, unit: 'events/s' },
+      { scenario: 'ingest', measure: "ceiling: consumer's storeEvents, no Kafka", value: ceiling, unit: 'events/s' },
       { scenario: 'ingest', measure: 'ingest ÷ Redis ceiling', value: rate / ceiling, unit: 'ratio' },
       { scenario: 'ingest', measure: 'events missing at the end', value: count - stored, unit: 'count' },
+      ...cpuRows('ingest', 'consumer', cpu, stored),
+      ...cpuRows('ingest', 'ceiling storeEvents', { 'storeEvents (in harness)': ceilingCpu.harness!, redis: ceilingCpu.redis ?? 0 }, count),
     ],
   };
 };

@@ -1,36 +1,36 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { loadConfig as generatorDefaults } from '../../event-generator/src/config.js';
+import { startCeilingServer } from '../lib/ceilings.js';
+import { cpuRows, startCpuMeter } from '../lib/cpu.js';
 import { clientEvent, storedEvent } from '../lib/events.js';
 import { hammer } from '../lib/load.js';
-import type { Scenario } from '../lib/report.js';
-import { createTopic, deleteTopics, freePort, kafka, runId, startService } from '../lib/stack.js';
+import type { Row, Scenario } from '../lib/report.js';
+import { brokerProcess, createTopic, deleteTopics, kafka, runId, startService } from '../lib/stack.js';
 
-/** The same POST load for the ceiling and for event-generator. */
+/** The same POST load for the ceilings and for event-generator. */
 function postLoad(url: string, body: string, connections: number, durationSeconds: number) {
   return hammer({ url, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections, durationSeconds });
 }
 
-/** A bare node:http server answering 202 with a body of the same size: the HTTP ceiling. */
-async function bareHttpCeiling(body: string, connections: number, durationSeconds: number) {
-  const port = await freePort();
+/** A server answering 202 with a body of the same size, without Kafka: what the framework alone costs. */
+async function httpCeiling(kind: 'node:http' | 'express', body: string, connections: number, durationSeconds: number) {
   const reply = JSON.stringify({ ...JSON.parse(body), event_id: '00000000-0000-4000-8000-000000000000', timestamp: 0 });
-  const source = `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => { s.writeHead(202, { 'content-type': 'application/json' }); s.end(${JSON.stringify(reply)}); }); }).listen(${port}, '127.0.0.1', () => console.log('ready'));`;
-  const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await once(child.stdout!, 'data');
+  const server = await startCeilingServer(kind, { status: 202, contentType: 'application/json', body: reply });
   try {
-    return await postLoad(`http://127.0.0.1:${port}/publish`, body, connections, durationSeconds);
+    const meter = startCpuMeter([{ name: kind, pid: server.pid }]);
+    const result = await postLoad(`${server.url}/publish`, body, connections, durationSeconds);
+    return { result, cpu: meter.stop() };
   } finally {
-    child.kill();
+    server.stop();
   }
 }
 
 /** kafkajs in-process, large batches, same acks: what Kafka itself takes from one Node process. */
-async function kafkaCeiling(topic: string, durationSeconds: number): Promise<number> {
+async function kafkaCeiling(topic: string, durationSeconds: number) {
   const producer = kafka('bench-ceiling').producer();
   await producer.connect();
   const batch = Array.from({ length: 1_000 }, (_, i) => storedEvent(i)).map((r) => ({ key: r.event.user_id, value: r.json }));
   let sent = 0;
+  const meter = startCpuMeter([brokerProcess()]);
   const started = performance.now();
   const deadline = started + durationSeconds * 1000;
   const worker = async () => {
@@ -41,8 +41,10 @@ async function kafkaCeiling(topic: string, durationSeconds: number): Promise<num
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = meter.stop();
   await producer.disconnect();
-  return sent / seconds;
+  // The producer is this harness: its CPU is the Kafka client's.
+  return { eventsPerSecond: sent / seconds, events: sent, cpu: { 'kafkajs (in harness)': cpu.harness!, broker: cpu.broker ?? 0 } };
 }
 
 export const publishScenario: Scenario = async ({ connections, durationSeconds }) => {
@@ -52,15 +54,67 @@ export const publishScenario: Scenario = async ({ connections, durationSeconds }
   await createTopic(ceilingTopic);
   const body = JSON.stringify(clientEvent(1));
   try {
-    const http = await bareHttpCeiling(body, connections, durationSeconds);
-    const kafkaEventsPerSecond = await kafkaCeiling(ceilingTopic, durationSeconds);
+    const bare = await httpCeiling('node:http', body, connections, durationSeconds);
+    const express = await httpCeiling('express', body, connections, durationSeconds);
+    const kafkaJs = await kafkaCeiling(ceilingTopic, durationSeconds);
     const generator = await startService('event-generator', { KAFKA_TOPIC: topic });
     let publish: Awaited<ReturnType<typeof hammer>>;
+    let cpu: Record<string, number>;
     try {
+      const meter = startCpuMeter([{ name: 'event-generator', pid: generator.pid }, brokerProcess()]);
       publish = await postLoad(`${generator.url}/publish`, body, connections, durationSeconds);
+      cpu = meter.stop();
     } finally {
       await generator.stop();
     }
+    const rows: Row[] = [
+      {
+        scenario: 'publish',
+        measure: 'POST /publish throughput',
+        value: publish.requestsPerSecond,
+        unit: 'req/s',
+        note: `${publish.requests} requests`,
+      },
+      { scenario: 'publish', measure: 'POST /publish latency p50', value: publish.p50Ms, unit: 'ms' },
+      { scenario: 'publish', measure: 'POST /publish latency p99', value: publish.p99Ms, unit: 'ms' },
+      { scenario: 'publish', measure: 'errors (connection + non-2xx)', value: publish.errors + publish.non2xx, unit: 'count' },
+      {
+        scenario: 'publish',
+        measure: 'ceiling: bare node:http 202',
+        value: bare.result.requestsPerSecond,
+        unit: 'req/s',
+        note: `p99 ${bare.result.p99Ms} ms`,
+      },
+      {
+        scenario: 'publish',
+        measure: 'ceiling: express 5 handler 202',
+        value: express.result.requestsPerSecond,
+        unit: 'req/s',
+        note: `p99 ${express.result.p99Ms} ms`,
+      },
+      { scenario: 'publish', measure: 'ceiling: kafkajs in-process, 1000/batch', value: kafkaJs.eventsPerSecond, unit: 'events/s' },
+      {
+        scenario: 'publish',
+        measure: 'publish ÷ node:http ceiling',
+        value: publish.requestsPerSecond / bare.result.requestsPerSecond,
+        unit: 'ratio',
+      },
+      {
+        scenario: 'publish',
+        measure: 'publish ÷ express ceiling',
+        value: publish.requestsPerSecond / express.result.requestsPerSecond,
+        unit: 'ratio',
+      },
+      {
+        scenario: 'publish',
+        measure: 'publish ÷ Kafka ceiling',
+        value: publish.requestsPerSecond / kafkaJs.eventsPerSecond,
+        unit: 'ratio',
+      },
+      ...cpuRows('publish', 'POST /publish', cpu, publish.requests),
+      ...cpuRows('publish', 'ceiling express', express.cpu, express.result.requests),
+      ...cpuRows('publish', 'ceiling kafkajs', kafkaJs.cpu, kafkaJs.events),
+    ];
     return {
       parameters: {
         connections,
@@ -71,33 +125,7 @@ export const publishScenario: Scenario = async ({ connections, durationSeconds }
         acks: 'all',
       },
       errors: publish.errors + publish.non2xx,
-      rows: [
-        {
-          scenario: 'publish',
-          measure: 'POST /publish throughput',
-          value: publish.requestsPerSecond,
-          unit: 'req/s',
-          note: `${publish.requests} requests`,
-        },
-        { scenario: 'publish', measure: 'POST /publish latency p50', value: publish.p50Ms, unit: 'ms' },
-        { scenario: 'publish', measure: 'POST /publish latency p99', value: publish.p99Ms, unit: 'ms' },
-        { scenario: 'publish', measure: 'errors (connection + non-2xx)', value: publish.errors + publish.non2xx, unit: 'count' },
-        {
-          scenario: 'publish',
-          measure: 'ceiling: bare node:http 202',
-          value: http.requestsPerSecond,
-          unit: 'req/s',
-          note: `p99 ${http.p99Ms} ms`,
-        },
-        { scenario: 'publish', measure: 'ceiling: kafkajs in-process, 1000/batch', value: kafkaEventsPerSecond, unit: 'events/s' },
-        {
-          scenario: 'publish',
-          measure: 'publish ÷ HTTP ceiling',
-          value: publish.requestsPerSecond / http.requestsPerSecond,
-          unit: 'ratio',
-        },
-        { scenario: 'publish', measure: 'publish ÷ Kafka ceiling', value: publish.requestsPerSecond / kafkaEventsPerSecond, unit: 'ratio' },
-      ],
+      rows,
     };
   } finally {
     await deleteTopics([topic, ceilingTopic]);

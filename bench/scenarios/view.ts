@@ -1,9 +1,20 @@
+import { startCeilingServer } from '../lib/ceilings.js';
+import { cpuRows, startCpuMeter } from '../lib/cpu.js';
 import { storedEvent } from '../lib/events.js';
 import { hammer } from '../lib/load.js';
 import { benchRedis, deletePrefix, redisKeys, writeLikeTheConsumer } from '../lib/redis-helpers.js';
-import type { Scenario } from '../lib/report.js';
-import { runId, startService } from '../lib/stack.js';
+import type { Row, Scenario } from '../lib/report.js';
+import { redisProcess, runId, startService } from '../lib/stack.js';
 
+const FORMATS = [
+  { name: 'JSON', accept: 'application/json', contentType: 'application/json; charset=utf-8' },
+  { name: 'HTML', accept: 'text/html', contentType: 'text/html; charset=utf-8' },
+] as const;
+
+/**
+ * GET /events?limit=50 over 10,000 stored events, JSON and HTML, against an express 5 handler
+ * answering the same bytes from memory in the same run: the viewer's goal is 0.7 of that.
+ */
 export const viewScenario: Scenario = async ({ connections, durationSeconds }) => {
   const prefix = `${runId('view')}:`;
   const redis = benchRedis();
@@ -13,28 +24,56 @@ export const viewScenario: Scenario = async ({ connections, durationSeconds }) =
     Array.from({ length: 10_000 }, (_, i) => storedEvent(i)),
   );
   const viewer = await startService('event-viewer', { REDIS_KEY_PREFIX: prefix });
+  const rows: Row[] = [];
+  let errors = 0;
   try {
-    const result = await hammer({
-      url: `${viewer.url}/events?limit=50`,
-      headers: { accept: 'application/json' },
-      connections,
-      durationSeconds,
-    });
-    return {
-      parameters: { connections, durationSeconds, storedEvents: 10_000, limit: 50 },
-      errors: result.errors + result.non2xx,
-      rows: [
+    for (const format of FORMATS) {
+      const url = `${viewer.url}/events?limit=50`;
+      const sample = await (await fetch(url, { headers: { accept: format.accept } })).text();
+      const ceiling = await startCeilingServer('express', { status: 200, contentType: format.contentType, body: sample });
+      let same: Awaited<ReturnType<typeof hammer>>;
+      try {
+        same = await hammer({ url: `${ceiling.url}/events?limit=50`, headers: { accept: format.accept }, connections, durationSeconds });
+      } finally {
+        ceiling.stop();
+      }
+      const meter = startCpuMeter([{ name: 'event-viewer', pid: viewer.pid }, redisProcess()]);
+      const result = await hammer({ url, headers: { accept: format.accept }, connections, durationSeconds });
+      const cpu = meter.stop();
+      errors += result.errors + result.non2xx;
+      rows.push(
         {
           scenario: 'view',
-          measure: 'GET /events JSON, limit 50',
+          measure: `GET /events ${format.name}, limit 50`,
           value: result.requestsPerSecond,
           unit: 'req/s',
-          note: `${result.requests} requests`,
+          note: `${result.requests} requests, ${sample.length} bytes`,
         },
-        { scenario: 'view', measure: 'GET /events latency p99', value: result.p99Ms, unit: 'ms' },
-        { scenario: 'view', measure: 'errors (connection + non-2xx)', value: result.errors + result.non2xx, unit: 'count' },
-      ],
-    };
+        {
+          scenario: 'view',
+          measure: `GET /events ${format.name} latency p99`,
+          value: result.p99Ms,
+          unit: 'ms',
+          note: `p50 ${result.p50Ms} ms`,
+        },
+        {
+          scenario: 'view',
+          measure: `ceiling: express answering the same ${format.name} bytes`,
+          value: same.requestsPerSecond,
+          unit: 'req/s',
+          note: `p99 ${same.p99Ms} ms`,
+        },
+        {
+          scenario: 'view',
+          measure: `viewer ÷ express ceiling, ${format.name}`,
+          value: result.requestsPerSecond / same.requestsPerSecond,
+          unit: 'ratio',
+        },
+        { scenario: 'view', measure: `errors ${format.name} (connection + non-2xx)`, value: result.errors + result.non2xx, unit: 'count' },
+        ...cpuRows('view', `GET /events ${format.name} (per 1k requests)`, cpu, result.requests),
+      );
+    }
+    return { parameters: { connections, durationSeconds, storedEvents: 10_000, limit: 50 }, errors, rows };
   } finally {
     await viewer.stop();
     await deletePrefix(redis, prefix);

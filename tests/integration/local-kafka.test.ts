@@ -61,7 +61,7 @@ describe('the local runtime’s Kafka', () => {
     expect(await topics()).toEqual(['events', 'events.dlq']);
   });
 
-  it('starts a new broker right after the last one was killed, judging readiness by this start only', async () => {
+  it('starts a new broker right after the last one was killed, judging readiness by this start only', { timeout: 180_000 }, async () => {
     const killed = broker.pid();
     process.kill(killed, 'SIGKILL');
     // Dead (a zombie nobody reaps, on machines whose PID 1 does not), not yet cleaned up after.
