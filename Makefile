@@ -10,6 +10,17 @@ RUNTIME ?= $(firstword $(subst :, ,$(DETECTED)))
 ifeq ($(origin RUNTIME),file)
 WHY_LOCAL := $(if $(filter local:%,$(DETECTED)),$(DETECTED),)
 endif
+# TOPOLOGY=replicated: three KRaft nodes, a Redis primary, its replica and three Sentinels (README, "Scaling out").
+TOPOLOGY ?= single
+export TOPOLOGY
+ifeq ($(TOPOLOGY),replicated)
+export COMPOSE_FILES := docker-compose.yml docker-compose.replicated.yml
+KAFKA_INFRA = infra/kafka/cluster.sh
+REDIS_INFRA = infra/redis/replicated.sh
+else
+KAFKA_INFRA = infra/kafka/kafka.sh
+REDIS_INFRA = infra/redis/redis.sh
+endif
 SCENARIO ?= all
 # Targets that need Node put Node 24 first on PATH (scripts/ensure-node.sh fetches it from the
 # npm registry into .tools/ when the machine's node is older).
@@ -20,12 +31,15 @@ COMPOSE = scripts/compose.sh
 ifeq ($(filter $(RUNTIME),docker local),)
 $(error RUNTIME must be docker or local, not '$(RUNTIME)')
 endif
+ifeq ($(filter $(TOPOLOGY),single replicated),)
+$(error TOPOLOGY must be single or replicated, not '$(TOPOLOGY)')
+endif
 
 .PHONY: help prerequisites docker-engine images install build lint test bench up down ps logs start-generator stop-generator restart-generator \
         logs-generator status redis-cli kafka-consume infra-up infra-down infra-wipe docker-check
 
-help: ## list the targets (RUNTIME=docker|local, now: $(RUNTIME))
-	@echo "RUNTIME=$(RUNTIME)"
+help: ## list the targets (RUNTIME=docker|local, now: $(RUNTIME); TOPOLOGY=single|replicated)
+	@echo "RUNTIME=$(RUNTIME) TOPOLOGY=$(TOPOLOGY)"
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 node_modules/.package-lock.json: package-lock.json
@@ -105,23 +119,30 @@ logs-generator:
 	@$(LOCAL) logs automatic-generator
 status:
 	@$(LOCAL) status automatic-generator
+ifeq ($(TOPOLOGY),replicated)
+redis-cli:
+	@redis-cli -p $$(infra/redis/replicated.sh primary-port) $(REDIS_CLI_ARGS)
+kafka-consume:
+	@KAFKA_PORT=$$(infra/kafka/cluster.sh node-port 1) KAFKA_CONSUME_ARGS="$(KAFKA_CONSUME_ARGS)" infra/kafka/kafka.sh consume events
+else
 redis-cli:
 	@redis-cli -p $${REDIS_PORT:-6379} $(REDIS_CLI_ARGS)
 kafka-consume:
 	@KAFKA_CONSUME_ARGS="$(KAFKA_CONSUME_ARGS)" infra/kafka/kafka.sh consume events
 endif
+endif
 
-infra-up: ## (local) start only Kafka and Redis
-	@infra/kafka/kafka.sh start
-	@infra/redis/redis.sh start
+infra-up: ## (local) start only Kafka and Redis (of the TOPOLOGY)
+	@$(KAFKA_INFRA) start
+	@$(REDIS_INFRA) start
 
 infra-down: ## (local) stop Kafka (data kept) and a Redis this project started
-	@infra/kafka/kafka.sh stop
-	@infra/redis/redis.sh stop
+	@$(KAFKA_INFRA) stop
+	@$(REDIS_INFRA) stop
 
 infra-wipe: ## (local) stop them and delete their data
-	@infra/kafka/kafka.sh wipe
-	@infra/redis/redis.sh wipe
+	@$(KAFKA_INFRA) wipe
+	@$(REDIS_INFRA) wipe
 
 docker-check: ## check the Docker files without an engine (compose file, contexts, commands)
 	@$(WITH_NODE) npx vitest run --project unit tests/static

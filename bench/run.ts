@@ -7,6 +7,7 @@ import { ensureInfrastructure, KAFKA_BROKERS, REDIS_URL } from './lib/stack.js';
 import { endToEndScenario } from './scenarios/end-to-end.js';
 import { ingestScenario } from './scenarios/ingest.js';
 import { publishScenario } from './scenarios/publish.js';
+import { replicatedScenario } from './scenarios/replicated.js';
 import { screenScenario } from './scenarios/screen.js';
 import { steadyScenario } from './scenarios/steady.js';
 import { viewScenario } from './scenarios/view.js';
@@ -18,7 +19,18 @@ const SCENARIOS: Record<string, Scenario> = {
   view: viewScenario,
   screen: screenScenario,
   steady: steadyScenario,
+  replicated: replicatedScenario,
 };
+/** `all` runs these; the replicated topology is measured with TOPOLOGY=replicated or by name. */
+const DEFAULT_SCENARIOS = [
+  'publish',
+  'ingest',
+  'e2e',
+  'view',
+  'screen',
+  'steady',
+  ...(process.env.TOPOLOGY === 'replicated' ? ['replicated'] : []),
+];
 
 const { values } = parseArgs({
   options: {
@@ -27,7 +39,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
   },
 });
-const names = values.scenario === 'all' ? Object.keys(SCENARIOS) : (values.scenario ?? '').split(',');
+const names = values.scenario === 'all' ? DEFAULT_SCENARIOS : (values.scenario ?? '').split(',');
 for (const name of names) {
   if (!SCENARIOS[name]) {
     process.stderr.write(`unknown scenario '${name}'; one of: ${Object.keys(SCENARIOS).join(', ')}, all\n`);

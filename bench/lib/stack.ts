@@ -35,8 +35,8 @@ export function redisProcess(): MeasuredProcess {
   return { name: 'redis', pid: pidListeningOn(Number(new URL(REDIS_URL).port || 6379)) };
 }
 
-export function kafka(clientId: string): Kafka {
-  return new Kafka({ clientId, brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+export function kafka(clientId: string, brokers = KAFKA_BROKERS): Kafka {
+  return new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
 }
 
 export function runId(label: string): string {

@@ -182,7 +182,9 @@ describe('event-consumer processes under faults', () => {
     await waitFor(async () => (await metricValue(url, 'consumer_lag')) === 0, 20_000, 'no lag');
   });
 
-  it('waits for Kafka when started before it, instead of exiting, and stores what is published once it is up', async () => {
+  it('waits for Kafka when started before it, instead of exiting, and stores what is published once it is up', {
+    timeout: 240_000,
+  }, async () => {
     const kafka = await startOwnKafka();
     onTestFinished(() => kafka.remove());
     await kafka.stop();
@@ -198,7 +200,7 @@ describe('event-consumer processes under faults', () => {
     await expectStoredExactly(store.redis, redisKeys(store.prefix).eventLog, events);
   });
 
-  it('stores new events within 5 s of a restarted broker being ready again', async () => {
+  it('stores new events within 5 s of a restarted broker being ready again', { timeout: 240_000 }, async () => {
     const kafka = await startOwnKafka();
     onTestFinished(() => kafka.remove());
     const store = sharedRedis();

@@ -131,3 +131,33 @@ describe('BatchingPublisher', () => {
     await pending;
   });
 });
+
+describe('BatchingPublisher retrying a batch', () => {
+  it('sends the whole batch again after a retriable failure, and acknowledges it then', async () => {
+    const sends: string[][] = [];
+    let failures = 1;
+    const p = publisher(
+      async (messages) => {
+        sends.push(messages.map((m) => String(m.value).slice(0, 1)));
+        if (failures-- > 0)
+          throw Object.assign(new Error('wrapped'), { cause: Object.assign(new Error('NOT_LEADER'), { retriable: true }) });
+      },
+      { lingerMs: 5 },
+    );
+    await Promise.all([p.publish([msg('a')]), p.publish([msg('b'), msg('c')])]);
+    expect(sends).toEqual([
+      ['a', 'b', 'c'],
+      ['a', 'b', 'c'],
+    ]);
+  });
+
+  it('does not send again after a failure Kafka marks as final', async () => {
+    let sends = 0;
+    const p = publisher(async () => {
+      sends++;
+      throw Object.assign(new Error('INVALID_TOPIC'), { retriable: false });
+    });
+    await expect(p.publish([msg('a')])).rejects.toMatchObject({ code: 'kafka_unavailable' });
+    expect(sends).toBe(1);
+  });
+});

@@ -2,6 +2,15 @@ import { ServiceError } from '@eventstreamapp/service-kit';
 import type { Message } from 'kafkajs';
 import { isRecordTooLarge, recordBytes } from './record-size.js';
 
+/** Whether Kafka said trying again may help: kafkajs marks its errors, wrapping the original in causes. */
+function isRetriable(err: unknown): boolean {
+  for (let e = err as { retriable?: boolean; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (e.retriable === true) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
 export interface BatchingPublisherOptions {
   /** Sends one producer request and resolves once Kafka acknowledged all of it. */
   send: (messages: Message[]) => Promise<void>;
@@ -21,6 +30,11 @@ export interface BatchingPublisherOptions {
   timeoutMs: number;
   /** After a failed send, publishes fail at once for this long instead of queueing behind a dead broker. */
   failFastMs?: number;
+  /**
+   * Sends of one batch before it counts as failed: a retriable failure (a leader moving, too few
+   * replicas for a moment) sends the whole batch again, after 100 ms, then 200 ms…
+   */
+  attempts?: number;
   now?: () => number;
   onBatch?: (events: number, seconds: number, error?: Error) => void;
 }
@@ -178,23 +192,35 @@ export class BatchingPublisher {
   private async sendBatch(batch: Pending[]): Promise<void> {
     const started = performance.now();
     const messages = batch.flatMap((p) => p.messages);
-    try {
-      await this.options.send(messages);
-      this.options.onBatch?.(messages.length, (performance.now() - started) / 1000);
-      for (const p of batch) p.resolve();
-    } catch (err) {
-      const error = err as Error;
-      this.options.onBatch?.(messages.length, (performance.now() - started) / 1000, error);
-      if (isRecordTooLarge(error)) {
-        // The broker is up: no fail-fast. Each publish is tried alone, so that only the one
-        // holding the oversized record fails, and with a status its client can act on.
-        await Promise.all(batch.map((p) => (batch.length > 1 ? this.sendAlone(p) : this.rejectTooLarge(p, error))));
+    const attempts = this.options.attempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // The whole batch every time: a producer request that half succeeded is sent again in full,
+        // never in part (kafkajs' own retries can skip partitions whose leader moved: they are off).
+        await this.options.send(messages);
+        this.options.onBatch?.(messages.length, (performance.now() - started) / 1000);
+        for (const p of batch) p.resolve();
+        return;
+      } catch (err) {
+        const error = err as Error;
+        if (isRecordTooLarge(error)) {
+          this.options.onBatch?.(messages.length, (performance.now() - started) / 1000, error);
+          // The broker is up: no fail-fast. Each publish is tried alone, so that only the one
+          // holding the oversized record fails, and with a status its client can act on.
+          await Promise.all(batch.map((p) => (batch.length > 1 ? this.sendAlone(p) : this.rejectTooLarge(p, error))));
+          return;
+        }
+        if (attempt < attempts && isRetriable(error) && !this.closing) {
+          await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
+          continue;
+        }
+        this.options.onBatch?.(messages.length, (performance.now() - started) / 1000, error);
+        this.lastError = error;
+        this.failingUntil = this.now() + (this.options.failFastMs ?? 1_000);
+        const failure = kafkaUnavailable(`Kafka is unavailable: ${error.message}`, error);
+        for (const p of batch) p.reject(failure);
         return;
       }
-      this.lastError = error;
-      this.failingUntil = this.now() + (this.options.failFastMs ?? 1_000);
-      const failure = kafkaUnavailable(`Kafka is unavailable: ${error.message}`, error);
-      for (const p of batch) p.reject(failure);
     }
   }
 

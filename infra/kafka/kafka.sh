@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The local runtime's Apache Kafka: a single-node KRaft broker (broker + controller in one JVM)
-# whose jars Maven resolves from Maven Central (infra/kafka/pom.xml).
+# The local runtime's Apache Kafka: one KRaft node (broker + controller in one JVM) whose jars Maven
+# resolves from Maven Central (infra/kafka/pom.xml) — a single-node cluster by default, or one node of
+# the three that infra/kafka/cluster.sh runs for the replicated topology.
 #
-#   infra/kafka/kafka.sh install|lib-dir|start|wait|stop|wipe|status|create-topics|consume [TOPIC]
+#   infra/kafka/kafka.sh install|lib-dir|start|launch|wait|stop|kill|wipe|status|create-topics|consume [TOPIC]
 #
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_STATE_DIR
 # (.local/kafka), KAFKA_HEAP_OPTS (-Xms256m -Xmx768m), KAFKA_TOPIC_PARTITIONS (3),
-# KAFKA_START_TIMEOUT (90 s). Several brokers can run side by side with distinct ports and state dirs.
+# KAFKA_START_TIMEOUT (90 s); for a node of a cluster KAFKA_NODE_ID (1), KAFKA_VOTERS (this node
+# alone), KAFKA_CLUSTER_ID (random), KAFKA_REPLICATION_FACTOR (1), KAFKA_MIN_ISR (1).
+# Several brokers can run side by side with distinct ports and state dirs.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
@@ -22,6 +25,10 @@ CONFIG=$STATE_DIR/server.properties
 BOOTSTRAP=127.0.0.1:$KAFKA_PORT
 PARTITIONS=${KAFKA_TOPIC_PARTITIONS:-3}
 START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
+NODE_ID=${KAFKA_NODE_ID:-1}
+VOTERS=${KAFKA_VOTERS:-$NODE_ID@127.0.0.1:$KAFKA_CONTROLLER_PORT}
+REPLICATION=${KAFKA_REPLICATION_FACTOR:-1}
+MIN_ISR=${KAFKA_MIN_ISR:-1}
 
 kafka_java() { java -Xms64m -Xmx256m -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2-tools.yaml" -cp "$LIB_DIR/*" "$@"; }
 
@@ -39,14 +46,15 @@ install() {
 write_config() {
   mkdir -p "$DATA_DIR"
   sed -e "s|@PORT@|$KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
-      -e "s|@DATA_DIR@|$DATA_DIR|g" -e "s|@PARTITIONS@|$PARTITIONS|g" \
+      -e "s|@DATA_DIR@|$DATA_DIR|g" -e "s|@PARTITIONS@|$PARTITIONS|g" -e "s|@NODE_ID@|$NODE_ID|g" \
+      -e "s|@VOTERS@|$VOTERS|g" -e "s|@REPLICATION@|$REPLICATION|g" -e "s|@MIN_ISR@|$MIN_ISR|g" \
       "$ROOT/infra/kafka/server.properties.template" > "$CONFIG"
 }
 
 format_storage() {
   if [[ -f "$DATA_DIR/meta.properties" ]]; then return 0; fi
   log "kafka: formatting new KRaft storage in ${DATA_DIR#"$ROOT"/}"
-  kafka_java kafka.tools.StorageTool format --cluster-id "$(kafka_java kafka.tools.StorageTool random-uuid)" \
+  kafka_java kafka.tools.StorageTool format --cluster-id "${KAFKA_CLUSTER_ID:-$(kafka_java kafka.tools.StorageTool random-uuid)}" \
     --config "$CONFIG" >/dev/null
 }
 
@@ -67,9 +75,33 @@ wait_ready() {
 create_topics() {
   for topic in events events.dlq; do
     kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
-      --topic "$topic" --partitions "$PARTITIONS" --replication-factor 1 >/dev/null
+      --topic "$topic" --partitions "$PARTITIONS" --replication-factor "$REPLICATION" \
+      --config "min.insync.replicas=$MIN_ISR" >/dev/null
   done
   log "kafka: topics events and events.dlq present on $BOOTSTRAP"
+}
+
+# Starts the JVM and returns at once: the nodes of a cluster must all be up before any is ready.
+launch() {
+  install
+  if pid_alive "$PID_FILE"; then return 0; fi
+  wait_port_released
+  write_config
+  format_storage
+  log "kafka: starting Apache Kafka $KAFKA_VERSION (KRaft node $NODE_ID) on $BOOTSTRAP"
+  : > "$LOG_FILE"
+  # setsid: the broker must outlive the shell (and the make or test run) that started it.
+  setsid java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m} -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2.yaml" -Dkafka.logs.dir="$STATE_DIR" \
+    -cp "$LIB_DIR/*" kafka.Kafka "$CONFIG" >> "$LOG_FILE" 2>&1 < /dev/null &
+  echo $! > "$PID_FILE"
+}
+
+# Our broker died (a pid file, no process): a killed JVM can hold its port for a moment after its
+# pid is gone, and that must not pass for a broker someone else runs there.
+wait_port_released() {
+  [[ -f "$PID_FILE" ]] || return 0
+  for _ in $(seq 1 300); do port_open "$KAFKA_PORT" || return 0; sleep 0.1; done
 }
 
 start() {
@@ -79,21 +111,14 @@ start() {
     log "kafka: already running on $BOOTSTRAP (pid $(cat "$PID_FILE"))"
     return 0
   fi
+  wait_port_released
   if port_open "$KAFKA_PORT"; then
     # Like Redis: a broker this project did not start (another clone's, a developer's) is used as is.
     create_topics 2>/dev/null || die "kafka: port $KAFKA_PORT is taken by something that is not a Kafka broker; set KAFKA_PORT"
     log "kafka: using the Kafka already answering on $BOOTSTRAP"
     return 0
   fi
-  write_config
-  format_storage
-  log "kafka: starting Apache Kafka $KAFKA_VERSION (KRaft) on $BOOTSTRAP"
-  : > "$LOG_FILE"
-  # setsid: the broker must outlive the shell (and the make or test run) that started it.
-  setsid java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m} -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2.yaml" -Dkafka.logs.dir="$STATE_DIR" \
-    -cp "$LIB_DIR/*" kafka.Kafka "$CONFIG" >> "$LOG_FILE" 2>&1 < /dev/null &
-  echo $! > "$PID_FILE"
+  launch
   wait_ready
   create_topics
   log "kafka: ready on $BOOTSTRAP"
@@ -107,8 +132,10 @@ case "${1:-}" in
   install) install ;;
   lib-dir) install; echo "$LIB_DIR" ;;
   start) start ;;
+  launch) launch ;;
   wait) wait_ready ;;
   stop) stop_pid "$PID_FILE" kafka 30 ;;
+  kill) if pid_alive "$PID_FILE"; then kill -KILL "$(cat "$PID_FILE")"; log "kafka: node $NODE_ID killed"; fi ;;
   wipe) stop_pid "$PID_FILE" kafka 30; rm -rf "$DATA_DIR" "$LOG_FILE" "$CONFIG"; log "kafka: wiped ${STATE_DIR#"$ROOT"/}" ;;
   status) status ;;
   create-topics) install; create_topics ;;
@@ -116,5 +143,5 @@ case "${1:-}" in
     install
     kafka_java org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$BOOTSTRAP" \
       --topic "${2:-events}" --from-beginning --property print.key=true ${KAFKA_CONSUME_ARGS:-} ;;
-  *) die "usage: $0 install|lib-dir|start|wait|stop|wipe|status|create-topics|consume [TOPIC]" ;;
+  *) die "usage: $0 install|lib-dir|start|launch|wait|stop|kill|wipe|status|create-topics|consume [TOPIC]" ;;
 esac

@@ -6,15 +6,19 @@ import { waitUntilReady } from './readiness.ts';
 import { DEFAULT_PORTS, PORT_VARIABLES, REPO_ROOT, SERVICES, type ServiceName } from './services.ts';
 import type { SupervisorState } from './supervisor.ts';
 
+export type Topology = 'single' | 'replicated';
+
 /** The local runtime's layout and ports, from the environment `make` passes (README, "Runtimes"). */
 export function localRuntime(env: NodeJS.ProcessEnv = process.env) {
   const localDir = env.LOCAL_DIR ?? join(REPO_ROOT, '.local');
+  const topology: Topology = env.TOPOLOGY === 'replicated' ? 'replicated' : 'single';
   const port = (service: ServiceName) => {
     const name = PORT_VARIABLES[service].find((v) => env[v]);
     return Number(name ? env[name] : DEFAULT_PORTS[service]);
   };
   return {
     localDir,
+    topology,
     runDir: join(localDir, 'run'),
     logDir: join(localDir, 'logs'),
     kafkaPort: Number(env.KAFKA_PORT ?? 9092),
@@ -59,13 +63,33 @@ export function readState(rt: Runtime, service: ServiceName): SupervisorState | 
   }
 }
 
+function scriptOutput(script: string, ...args: string[]): string {
+  const result = spawnSync('bash', [join(REPO_ROOT, script), ...args], { env: process.env, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${script} ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/**
+ * Where the services find Kafka and Redis: the single broker and Redis, or (replicated) the three
+ * brokers and the Sentinels — and then the consumer waits for a replica to acknowledge each chunk.
+ */
+function infraEnv(rt: Runtime, service: ServiceName): NodeJS.ProcessEnv {
+  if (rt.topology === 'single') {
+    return { KAFKA_BROKERS: `127.0.0.1:${rt.kafkaPort}`, REDIS_URL: `redis://127.0.0.1:${rt.redisPort}` };
+  }
+  return {
+    KAFKA_BROKERS: scriptOutput('infra/kafka/cluster.sh', 'bootstrap'),
+    REDIS_SENTINELS: scriptOutput('infra/redis/replicated.sh', 'sentinels'),
+    ...(service === 'event-consumer' && process.env.REDIS_WAIT_REPLICAS === undefined ? { REDIS_WAIT_REPLICAS: '1' } : {}),
+  };
+}
+
 /** What each service is given in the local runtime: the local Kafka and Redis, and its port on 127.0.0.1 only. */
 function serviceEnv(rt: Runtime, service: ServiceName): NodeJS.ProcessEnv {
   return {
+    ...infraEnv(rt, service),
     ...process.env,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? `127.0.0.1:${rt.kafkaPort}`,
-    REDIS_URL: process.env.REDIS_URL ?? `redis://127.0.0.1:${rt.redisPort}`,
     PORT: String(rt.port(service)),
     HOST: '127.0.0.1',
   };
@@ -141,9 +165,11 @@ export async function statusLine(rt: Runtime, service: ServiceName): Promise<str
   return `${state?.state ?? 'running'} (pid ${state?.childPid ?? '-'}, supervisor ${pid}${restarts}), ${ready ? 'ready' : 'not ready'}`;
 }
 
-function infra(command: 'start' | 'stop' | 'status'): number {
+function infra(rt: Runtime, command: 'start' | 'stop' | 'status'): number {
   let failed = 0;
-  for (const script of ['infra/kafka/kafka.sh', 'infra/redis/redis.sh']) {
+  const scripts =
+    rt.topology === 'single' ? ['infra/kafka/kafka.sh', 'infra/redis/redis.sh'] : ['infra/kafka/cluster.sh', 'infra/redis/replicated.sh'];
+  for (const script of scripts) {
     const result = spawnSync('bash', [join(REPO_ROOT, script), command], { stdio: 'inherit', env: process.env });
     if (result.status !== 0) failed = result.status ?? 1;
     if (failed && command === 'start') return failed;
@@ -161,19 +187,19 @@ export async function runLocalRuntime(args: string[]): Promise<number> {
   };
   switch (command) {
     case 'up': {
-      if (infra('start') !== 0) return 1;
+      if (infra(rt, 'start') !== 0) return 1;
       for (const s of SERVICES) await startService(rt, s);
       say(`up: generator ${rt.url('event-generator')}/publish · viewer ${rt.url('event-viewer')}/events`);
       return 0;
     }
     case 'down': {
       for (const s of [...SERVICES].reverse()) await stopService(rt, s);
-      infra('stop');
+      infra(rt, 'stop');
       return 0;
     }
     case 'ps': {
       for (const s of SERVICES) process.stdout.write(`${s.padEnd(20)} ${await statusLine(rt, s)}\n`);
-      infra('status');
+      infra(rt, 'status');
       return 0;
     }
     case 'logs': {

@@ -98,7 +98,9 @@ describe('acknowledged means stored, through faults, under load', () => {
     expect(consumer.child.exitCode).toBeNull();
   });
 
-  it('when the Kafka broker stops and restarts: 503 fast meanwhile, the automatic generator retries, nothing acknowledged is lost', async () => {
+  it('when the Kafka broker stops and restarts: 503 fast meanwhile, the automatic generator retries, nothing acknowledged is lost', {
+    timeout: 240_000,
+  }, async () => {
     const kafka = await startOwnKafka();
     const store = testRedis('fault-kafka');
     onTestFinished(async () => {

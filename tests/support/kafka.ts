@@ -20,27 +20,34 @@ export interface TestTopics {
   remove(): Promise<void>;
 }
 
-/** A fresh `events`/`events.dlq` pair and consumer group name, private to one test file. */
-export async function createTestTopics(label: string, partitions = EVENTS_TOPIC_PARTITIONS): Promise<TestTopics> {
+/**
+ * A fresh `events`/`events.dlq` pair and consumer group name, private to one test file, on this run's
+ * Kafka or on `brokers` (replicated: `replicationFactor` 3 and `minInsyncReplicas` 2).
+ */
+export async function createTestTopics(
+  label: string,
+  partitions = EVENTS_TOPIC_PARTITIONS,
+  options: { brokers?: string; replicationFactor?: number; minInsyncReplicas?: number } = {},
+): Promise<TestTopics> {
+  const { brokers, replicationFactor = 1, minInsyncReplicas } = options;
   const base = uniqueName(label);
   const names = { events: `${base}.events`, dlq: `${base}.events.dlq`, group: `${base}.group` };
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic: names.events, numPartitions: partitions, replicationFactor: 1 },
-        { topic: names.dlq, numPartitions: 1, replicationFactor: 1 },
-      ],
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  const configEntries = minInsyncReplicas === undefined ? [] : [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }];
+  await withAdmin(
+    (admin) =>
+      admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: names.events, numPartitions: partitions, replicationFactor, configEntries },
+          { topic: names.dlq, numPartitions: 1, replicationFactor, configEntries },
+        ],
+      }),
+    brokers,
+  );
   return {
     ...names,
     remove: async () => {
-      await withAdmin((a) => a.deleteTopics({ topics: [names.events, names.dlq] }).catch(() => {}));
+      await withAdmin((a) => a.deleteTopics({ topics: [names.events, names.dlq] }).catch(() => {}), brokers);
     },
   };
 }

@@ -45,9 +45,20 @@ export function createKafka({ brokers, clientId, logger, retries = 5, maxRetryTi
   });
 }
 
-/** The producer the services publish with: Java-compatible key partitioning (murmur2). */
+/**
+ * The producer the services publish with: Java-compatible key partitioning (murmur2), and no retries
+ * of its own. kafkajs 2.2.4 retries a send only to the brokers that failed; when a partition's leader
+ * moved to a broker that had already answered, that partition's records are never sent, yet the send
+ * resolves (kafkajs issue #1303) — acknowledged, and lost. So a failed send fails whole, and each
+ * caller sends the whole batch again (every one of them stores by event_id, so a repeat is harmless).
+ */
 export function createProducer(kafka: Kafka, options: ProducerConfig = {}): Producer {
-  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, ...options });
+  return kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+    retry: { retries: 0 },
+    ...options,
+  });
 }
 
 /** Tracks a producer's connection so /readyz can answer without a round trip. */

@@ -1,0 +1,164 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { redisKeys } from '@eventstreamapp/event-schema';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
+import { countRecords, createTestTopics, readTopic, type TestTopics, uniqueName } from '../support/kafka.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { type PublishLoad, startPublishLoad } from '../support/publish-load.js';
+import { type ReplicatedInfra, startReplicatedInfra } from '../support/replicated.js';
+import { type ServiceName, type ServiceProcess, startServiceProcess } from '../support/service-process.js';
+import { expectAcknowledgedStoredOnce } from '../support/stored-once.js';
+import { waitFor } from '../support/wait.js';
+
+const RATE = 250;
+
+/**
+ * The guarantees through failover, on the replicated topology: three KRaft nodes (replication factor 3,
+ * min.insync.replicas 2) and a Redis primary, its replica and three Sentinels. Every test runs a steady
+ * publish load and ends with every 202'd event stored exactly once in event_log.
+ */
+describe('the replicated topology, through failover, under load', { timeout: 300_000 }, () => {
+  let infra: ReplicatedInfra;
+
+  beforeAll(async () => {
+    infra = await startReplicatedInfra();
+  }, 300_000);
+  afterAll(async () => {
+    await infra?.remove();
+  }, 120_000);
+
+  /** A pipeline on topics of its own (replication 3), a key prefix of its own, finding Redis through the Sentinels. */
+  async function pipeline(label: string) {
+    const topics: TestTopics = await createTestTopics(label, 3, { brokers: infra.brokers, replicationFactor: 3, minInsyncReplicas: 2 });
+    const prefix = `${uniqueName(label)}:`;
+    const env = {
+      KAFKA_BROKERS: infra.brokers,
+      KAFKA_TOPIC: topics.events,
+      KAFKA_DLQ_TOPIC: topics.dlq,
+      KAFKA_GROUP_ID: topics.group,
+      REDIS_SENTINELS: infra.sentinels,
+      REDIS_SENTINEL_NAME: infra.sentinelName,
+      REDIS_KEY_PREFIX: prefix,
+      REDIS_WAIT_REPLICAS: '1',
+      PUBLISH_TIMEOUT_MS: '3000',
+    };
+    const services: ServiceProcess[] = [];
+    const start = (name: ServiceName) => {
+      const p = startServiceProcess(name, env);
+      services.push(p);
+      return p;
+    };
+    const consumer = start('event-consumer');
+    const generator = start('event-generator');
+    const viewer = start('event-viewer');
+    await consumer.waitForEvent('consumer.joined', 60_000);
+    const [publishUrl, viewerUrl] = await Promise.all([generator.ready(), viewer.ready()]);
+    const load: PublishLoad = startPublishLoad(`${publishUrl}/publish`, RATE, label);
+    onTestFailed(() => {
+      mkdirSync(`${REPO_ROOT}test-artifacts`, { recursive: true });
+      for (const p of services) {
+        writeFileSync(`${REPO_ROOT}test-artifacts/${label}-${p.name}.log`, p.logs.map((l) => JSON.stringify(l)).join('\n'));
+      }
+    });
+    onTestFinished(async () => {
+      await load.stop();
+      for (const p of services) await p.stop('SIGKILL');
+      await infra.restore();
+      await topics.remove();
+    });
+    const primary = async () => {
+      const redis = new Redis((await infra.redisPrimary()).port, '127.0.0.1', { maxRetriesPerRequest: 2 });
+      redis.on('error', () => {});
+      return redis;
+    };
+    /** Waits until `count` more publishes were acknowledged. */
+    const acknowledgedMore = (count: number, what: string) => {
+      const target = load.acknowledged().length + count;
+      return waitFor(async () => load.acknowledged().length >= target, 120_000, what);
+    };
+    /** Stops the load and checks that every acknowledged event is stored once, on whichever node is primary now. */
+    const expectAllStoredOnce = async () => {
+      const outcomes = await load.stop();
+      expect(
+        outcomes.filter((o) => o.status !== 202 && o.status !== 503),
+        'only 202 or 503, no hang',
+      ).toEqual([]);
+      const redis = await primary();
+      try {
+        await expectAcknowledgedStoredOnce(redis, redisKeys(prefix).eventLog, load.acknowledged(), 120_000);
+      } catch (err) {
+        // Where the missing events are: in Kafka (and where), or not even there.
+        const members = new Set(await redis.zrange(redisKeys(prefix).eventLog, 0, -1));
+        const missing = load.acknowledged().filter((json) => !members.has(json));
+        const records = await readTopic(topics.events, await countRecords(topics.events, infra.brokers), 60_000, infra.brokers);
+        const where = missing.map((json) => {
+          const r = records.find((m) => m.value?.toString() === json);
+          return r ? `p${r.partition}@${r.offset}` : 'not in Kafka';
+        });
+        const offsets = await infra.kafka().admin();
+        await offsets.connect();
+        const committed = await offsets.fetchOffsets({ groupId: topics.group, topics: [topics.events] });
+        const ends = await offsets.fetchTopicOffsets(topics.events);
+        await offsets.disconnect();
+        throw new Error(
+          `${(err as Error).message}; missing at ${where.join(', ')}; committed ${JSON.stringify(committed[0]?.partitions)}; ends ${JSON.stringify(ends)}`,
+        );
+      } finally {
+        redis.disconnect();
+      }
+      return outcomes;
+    };
+    return { topics, consumer, viewerUrl, load, acknowledgedMore, expectAllStoredOnce };
+  }
+
+  it('keeps publishing and storing when the broker leading most partitions is killed, and its replicas catch up', async () => {
+    const p = await pipeline('failover-broker');
+    await p.acknowledgedMore(RATE, 'load before the kill');
+    const leaders = await infra.leaders(p.topics.events);
+    const victim = [1, 2, 3].sort((a, b) => leaders.filter((l) => l === b).length - leaders.filter((l) => l === a).length)[0]!;
+    const killedAt = p.load.outcomes.length;
+    await infra.killBroker(victim);
+    await p.acknowledgedMore(RATE * 2, 'publishing again without the killed broker');
+    const failed = p.load.outcomes.slice(killedAt).filter((o) => o.status === 503).length;
+    // At most a few seconds of 503s, each answered promptly with Retry-After.
+    expect(failed).toBeLessThan(RATE * 5);
+    await infra.startBroker(victim);
+    await waitFor(async () => (await infra.underReplicated(p.topics.events)) === 0, 120_000, 'all replicas in sync again');
+    await p.acknowledgedMore(RATE, 'load after the restart');
+    await p.expectAllStoredOnce();
+  });
+
+  it('follows a Redis failover without a restart: Sentinel promotes the replica, nothing acknowledged is missing', async () => {
+    const p = await pipeline('failover-redis');
+    await p.acknowledgedMore(RATE, 'load before the kill');
+    const before = await infra.redisPrimary();
+    await infra.killRedis(before.node);
+    await waitFor(async () => (await infra.redisPrimary()).node !== before.node, 60_000, 'Sentinel promoting the replica');
+    await p.acknowledgedMore(RATE, 'load after the failover');
+    // The consumer waits for a replica to acknowledge each chunk: the old primary rejoins as one.
+    await infra.startRedis(before.node);
+    await waitFor(
+      async () => (await fetch(`${p.viewerUrl}/events`, { headers: { accept: 'application/json' } })).ok,
+      30_000,
+      'viewer on the new primary',
+    );
+    await p.acknowledgedMore(RATE, 'load with the replica back');
+    await p.expectAllStoredOnce();
+    expect(p.consumer.child.exitCode).toBeNull();
+  });
+
+  it('publishes with one broker stopped; with two, answers 503 promptly and recovers when one returns', async () => {
+    const p = await pipeline('failover-two');
+    await p.acknowledgedMore(RATE, 'load before');
+    await infra.stopBroker(3);
+    await p.acknowledgedMore(RATE * 2, 'publishing with two brokers (min.insync.replicas=2)');
+    await infra.stopBroker(2);
+    const twoDown = p.load.outcomes.length;
+    await waitFor(async () => p.load.outcomes.slice(twoDown).filter((o) => o.status === 503).length > RATE, 60_000, 'a second of 503s');
+    const refused = p.load.outcomes.slice(twoDown).filter((o) => o.status === 503);
+    expect(Math.max(...refused.map((o) => o.ms))).toBeLessThan(5_000);
+    await Promise.all([infra.startBroker(2), infra.startBroker(3)]);
+    await p.acknowledgedMore(RATE * 2, 'publishing again');
+    await p.expectAllStoredOnce();
+  });
+});

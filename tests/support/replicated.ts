@@ -1,0 +1,112 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { REPO_ROOT } from './paths.js';
+
+const run = promisify(execFile);
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** The first of `count` consecutive free ports below the ephemeral range. */
+async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 11_000);
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => portFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
+
+export interface ReplicatedInfra {
+  /** All three brokers, for KAFKA_BROKERS. */
+  brokers: string;
+  /** The three Sentinels, for REDIS_SENTINELS. */
+  sentinels: string;
+  sentinelName: string;
+  kafka(): Kafka;
+  /** Node ids leading each partition of a topic. */
+  leaders(topic: string): Promise<number[]>;
+  /** Partitions whose in-sync replicas are fewer than all of their replicas. */
+  underReplicated(topic: string): Promise<number>;
+  killBroker(node: number): Promise<void>;
+  stopBroker(node: number): Promise<void>;
+  startBroker(node: number): Promise<void>;
+  /** The Redis node (a or b) the Sentinels name primary now, and its port. */
+  redisPrimary(): Promise<{ node: 'a' | 'b'; port: number }>;
+  killRedis(node: 'a' | 'b'): Promise<void>;
+  startRedis(node: 'a' | 'b'): Promise<void>;
+  /** Every node running again (what a test stopped or killed), so the next test starts whole. */
+  restore(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+/**
+ * The replicated topology, owned by one test file: three KRaft nodes (infra/kafka/cluster.sh) and a
+ * Redis primary, replica and three Sentinels (infra/redis/replicated.sh), on free ports in a temporary folder.
+ */
+export async function startReplicatedInfra(): Promise<ReplicatedInfra> {
+  const dir = mkdtempSync(join(tmpdir(), 'eventstreamapp-replicated-'));
+  const kafkaBase = await freePortRange(6);
+  const redisBase = await freePortRange(2);
+  const sentinelBase = await freePortRange(3);
+  const env = {
+    ...process.env,
+    LOCAL_DIR: dir,
+    KAFKA_CLUSTER_PORT: String(kafkaBase),
+    KAFKA_LIB_DIR: join(REPO_ROOT, '.local/kafka-lib/4.4.0'),
+    REDIS_REPLICATED_PORT: String(redisBase),
+    REDIS_SENTINEL_PORT: String(sentinelBase),
+  };
+  const script = async (path: string, ...args: string[]) =>
+    (await run('bash', [path, ...args], { cwd: REPO_ROOT, env, timeout: 240_000 })).stdout.trim();
+  const cluster = (...args: string[]) => script('infra/kafka/cluster.sh', ...args);
+  const redis = (...args: string[]) => script('infra/redis/replicated.sh', ...args);
+  await Promise.all([cluster('start'), redis('start')]);
+  const brokers = await cluster('bootstrap');
+  const kafka = () =>
+    new Kafka({ clientId: 'replicated-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+  const metadata = async (topic: string) => {
+    const admin = kafka().admin();
+    await admin.connect();
+    try {
+      return (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions;
+    } finally {
+      await admin.disconnect();
+    }
+  };
+  return {
+    brokers,
+    sentinels: await redis('sentinels'),
+    sentinelName: 'eventstreamapp',
+    kafka,
+    leaders: async (topic) => (await metadata(topic)).map((p) => p.leader),
+    underReplicated: async (topic) => (await metadata(topic)).filter((p) => p.isr.length < p.replicas.length).length,
+    killBroker: async (node) => void (await cluster('kill-node', String(node))),
+    stopBroker: async (node) => void (await cluster('stop-node', String(node))),
+    startBroker: async (node) => void (await cluster('start-node', String(node))),
+    async redisPrimary() {
+      const port = Number(await redis('primary-port'));
+      return { node: port === redisBase ? 'a' : 'b', port };
+    },
+    killRedis: async (node) => void (await redis('kill-node', node)),
+    startRedis: async (node) => void (await redis('start-node', node)),
+    async restore() {
+      await Promise.all([1, 2, 3].map((n) => cluster('start-node', String(n))));
+      await Promise.all(['a', 'b'].map((n) => redis('start-node', n)));
+    },
+    async remove() {
+      await Promise.allSettled([cluster('wipe'), redis('wipe')]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
