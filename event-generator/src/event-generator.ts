@@ -72,10 +72,22 @@ export function createEventGenerator({ config, logger, kafka }: EventGeneratorDe
     publisher,
     metrics,
     limits: () => limits,
-    readiness: () => [{ name: 'kafka', ok: connection.connected, ...(connection.connected ? {} : { detail: 'producer not connected' }) }],
+    // Ready once connected and the topic's own limits are known, so no request is judged by stale ones.
+    readiness: () => [
+      {
+        name: 'kafka',
+        ok: connection.connected && topicChecked,
+        ...(connection.connected
+          ? topicChecked
+            ? {}
+            : { detail: 'reading the topic configuration' }
+          : { detail: 'producer not connected' }),
+      },
+    ],
   });
   const server = createHttpServer(app);
   let started: StartedServer | undefined;
+  let topicChecked = false;
   const stopping = new AbortController();
   let connecting: Promise<unknown> = Promise.resolve();
 
@@ -104,6 +116,7 @@ export function createEventGenerator({ config, logger, kafka }: EventGeneratorDe
           logger.info({ event: 'kafka.connected', brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC }, 'producer connected');
           const topicMax = await readTopicMaxMessageBytes(kafka, config.KAFKA_TOPIC);
           if (topicMax !== undefined) adoptTopicLimit(topicMax);
+          topicChecked = true;
         },
         {
           signal: stopping.signal,

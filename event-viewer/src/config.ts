@@ -16,6 +16,11 @@ const schema = z
     LIVE_MAX_CLIENTS_PER_ADDRESS: envInt(1, 100_000).default(20),
     /** A live client holding more unsent bytes than this is dropped (it reconnects and resumes). */
     LIVE_MAX_BUFFERED_BYTES: envInt(16 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
+    /**
+     * The newest unfiltered pages are answered from memory for at most this long, and forgotten as
+     * soon as the live stream brings new events (0: always read Redis).
+     */
+    PAGE_CACHE_MS: envInt(0, 10_000).default(250),
     /** Width of the events-per-second chart. */
     CHART_MINUTES: envInt(1, 60).default(5),
   })

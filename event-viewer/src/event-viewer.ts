@@ -15,9 +15,10 @@ import { loadLiveScript } from './assets.js';
 import type { Config } from './config.js';
 import { createEventStore, matchesFilter } from './event-store.js';
 import { createLiveFeed } from './live-feed.js';
+import { createNewestPageCache } from './memo.js';
 import { createMetrics } from './metrics.js';
 import { renderStoredJson } from './render-page.js';
-import { createRoutes } from './routes.js';
+import { type CachedPage, createRoutes } from './routes.js';
 import { createStreamReader } from './stream-reader.js';
 
 export interface EventViewerDeps {
@@ -50,17 +51,21 @@ export function createEventViewer({ config, logger }: EventViewerDeps) {
     maxBufferedBytes: config.LIVE_MAX_BUFFERED_BYTES,
     onError: (err) => warn('live.catch_up_failed', err, 'a live client could not catch up; it will reconnect'),
   });
+  const newestPages = createNewestPageCache<CachedPage>(config.PAGE_CACHE_MS);
   const streamReader = createStreamReader({
     redis: reader,
     key: keys.eventStream,
     onStart: (head) => live.setHead(head),
-    onEntries: (entries) => live.publish(entries),
+    onEntries: (entries) => {
+      newestPages.invalidate();
+      live.publish(entries);
+    },
     onError: (err) => warn('live.read_failed', err, 'could not read the live stream; retrying'),
   });
   const metrics = createMetrics(() => live.clients);
   const app = createApp({
     logger,
-    routes: createRoutes({ config, store, live }),
+    routes: createRoutes({ config, store, live, newestPages }),
     liveScript: loadLiveScript(),
     metrics,
     readiness: () => [

@@ -1,5 +1,6 @@
 import type { Page, RateBucket, StoredEvent } from './event-store.js';
-import { type Html, html } from './html.js';
+import { Html, html } from './html.js';
+import { createLru } from './memo.js';
 import type { EventFilter } from './page-query.js';
 
 const RESERVED_SHOWN = new Set(['event_id', 'user_id', 'timestamp', 'action']);
@@ -14,7 +15,19 @@ function text(value: unknown): string {
  * its output to the page as it is. Every value is escaped by `html`; the whole event is one keyboard-
  * reachable <details> away, pretty-printed.
  */
-export function renderRow({ json, timestamp }: StoredEvent): Html {
+export function renderRow(stored: StoredEvent): Html {
+  // A stored event never changes, so neither does its row: the newest rows are rendered once.
+  const key = `${stored.timestamp}|${stored.json}`;
+  const cached = rows.get(key);
+  if (cached !== undefined) return new Html(cached);
+  const row = renderRowOnce(stored);
+  rows.set(key, row.text);
+  return row;
+}
+
+const rows = createLru<string>(5_000);
+
+function renderRowOnce({ json, timestamp }: StoredEvent): Html {
   const event = JSON.parse(json) as Record<string, unknown>;
   const rest = JSON.stringify(Object.fromEntries(Object.entries(event).filter(([key]) => !RESERVED_SHOWN.has(key))));
   const time = new Date(timestamp).toISOString();

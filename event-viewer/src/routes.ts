@@ -7,10 +7,18 @@ import { isFiltered, nextPageQuery, type PageQuery, pageQueryString, parseFilter
 import { renderChart, renderEventsPage } from './render-page.js';
 import { isStreamId } from './stream-id.js';
 
+export interface CachedPage {
+  type: string;
+  body: string;
+  link?: string;
+}
+
 export interface RouteDeps {
   config: Pick<Config, 'DEFAULT_LIMIT' | 'MAX_LIMIT' | 'CHART_MINUTES' | 'FILTER_SCAN_MAX'>;
   store: EventStore;
   live: Pick<LiveFeed, 'add'>;
+  /** The newest unfiltered pages, forgotten when the live stream brings new events (memo.ts). */
+  newestPages?: { get(key: string): CachedPage | undefined; set(key: string, page: CachedPage, readAt: number): void };
   now?: () => number;
 }
 
@@ -29,7 +37,7 @@ function nextLink(path: string, query: PageQuery, scanned: number[], exhausted: 
 }
 
 /** The handlers of the viewer's routes: plain functions of their dependencies, composed by app.ts. */
-export function createRoutes({ config, store, live, now = Date.now }: RouteDeps) {
+export function createRoutes({ config, store, live, newestPages, now = Date.now }: RouteDeps) {
   const chart = async () => renderChart(await store.rate(now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS), CHART_BUCKET_MS);
 
   return {
@@ -39,16 +47,30 @@ export function createRoutes({ config, store, live, now = Date.now }: RouteDeps)
       const format = negotiate(req);
       const query = parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT);
       const newest = query.before === undefined && query.skip === 0;
-      const page = await store.page(query, { scanMax: config.FILTER_SCAN_MAX, withStreamId: format === 'html' && newest });
-      const nextHref = nextLink('/events', query, page.scanned, page.exhausted);
-      if (nextHref) res.set('link', `<${nextHref}>; rel="next"`);
-      if (format === 'json') {
-        // Members are stored JSON texts: the array is assembled, never re-serialized.
-        res.type('application/json').send(`[${page.events.map((e) => e.json).join(',')}]`);
+      const filtered = isFiltered(query);
+      const cacheKey = newest && !filtered ? `${format}|${query.limit}` : undefined;
+      const cached = cacheKey === undefined ? undefined : newestPages?.get(cacheKey);
+      if (cached) {
+        if (cached.link) res.set('link', cached.link);
+        res.type(cached.type).send(cached.body);
         return;
       }
-      const filtered = isFiltered(query);
-      res.type('html').send(
+      const readAt = now();
+      const page = await store.page(query, { scanMax: config.FILTER_SCAN_MAX, withStreamId: format === 'html' && newest });
+      const nextHref = nextLink('/events', query, page.scanned, page.exhausted);
+      const link = nextHref && `<${nextHref}>; rel="next"`;
+      const answer = (type: string, body: string) => {
+        if (link) res.set('link', link);
+        res.type(type).send(body);
+        if (cacheKey !== undefined) newestPages?.set(cacheKey, { type, body, ...(link ? { link } : {}) }, readAt);
+      };
+      if (format === 'json') {
+        // Members are stored JSON texts: the array is assembled, never re-serialized.
+        answer('application/json', `[${page.events.map((e) => e.json).join(',')}]`);
+        return;
+      }
+      answer(
+        'html',
         renderEventsPage({
           title: !newest ? 'Older events' : filtered ? 'Filtered events' : 'Latest events',
           page,

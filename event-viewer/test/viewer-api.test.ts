@@ -323,6 +323,23 @@ describe('the live feed over a real Redis stream', () => {
     expect(new Set(rowIds(resumed)).size).toBe(rowIds(resumed).length);
   });
 
+  it('shows a new event on the newest page at once, though that page is answered from memory', async () => {
+    const redis = testRedis('viewer-cache');
+    const app = await startViewer({ REDIS_KEY_PREFIX: redis.prefix, PAGE_CACHE_MS: '10000' });
+    onTestFinished(async () => {
+      await app.stop();
+      await redis.close();
+    });
+    const read = async () => (await request(app.url).get('/events?limit=5').set('accept', 'application/json')).text;
+    await store(redis, makeEvents(3, 1));
+    const first = await read();
+    expect(await read()).toBe(first);
+    const [fresh] = makeEvents(1, 1, Date.now() + 1_000);
+    await store(redis, [fresh!]);
+    // The live stream's new entry forgets the cached page, long before its 10 s bound.
+    await waitFor(async () => (await read()).includes(fresh!.event.event_id), 5_000, 'the new event on the newest page');
+  });
+
   it('pushes only the rows a filtered live connection asked for', async () => {
     const redis = testRedis('viewer-live-filter');
     const app = await startViewer({ REDIS_KEY_PREFIX: redis.prefix });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ComposeStack, composeStack, ensureDockerEngine } from '../support/compose-stack.js';
 import { startPublishLoad } from '../support/publish-load.js';
-import { waitFor } from '../support/wait.js';
+import { expectSteady, waitFor } from '../support/wait.js';
 
 /**
  * RUNTIME=docker for real: images built (with stand-in base images where the official ones cannot be
@@ -99,9 +99,7 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     expect((await stack.make('status')).trim()).toBe('automatic-generator: stopped');
     const afterStop = await automatic();
     // Stopped means no new events: the count holds for longer than the 2 s interval.
-    for (const deadline = Date.now() + 3_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
-      expect(await automatic()).toBe(afterStop);
-    }
+    await expectSteady(automatic, 3_000, 'the automatic events');
 
     await stack.make('start-generator');
     expect((await stack.make('status')).trim()).toBe('automatic-generator: running');
