@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { createTopicsWithLeaders } from '../../tests/support/kafka.js';
 import { type ReplicatedInfra, startReplicatedInfra } from '../../tests/support/replicated.js';
 import { clientEvent, storedEvent } from '../lib/events.js';
 import { hammer } from '../lib/load.js';
@@ -143,15 +144,15 @@ export const replicatedScenario: Scenario = async ({ quick, connections, duratio
     await createTopic(`${single}.dlq`, 1);
     const admin = infra.kafka().admin();
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [cluster, `${cluster}.dlq`].map((topic) => ({
+    await createTopicsWithLeaders(
+      admin,
+      [cluster, `${cluster}.dlq`].map((topic) => ({
         topic,
         numPartitions: 3,
         replicationFactor: 3,
         configEntries: [{ name: 'min.insync.replicas', value: '2' }],
       })),
-    });
+    );
     await admin.disconnect();
 
     const publishSingle = await publishThroughput(KAFKA_BROKERS, single, connections, durationSeconds);
