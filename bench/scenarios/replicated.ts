@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import { createTopicsWithLeaders } from '../../tests/support/kafka.js';
 import { type ReplicatedInfra, startReplicatedInfra } from '../../tests/support/replicated.js';
+import { createTopicsWithLeaders } from '../../tests/support/topics.js';
 import { clientEvent, storedEvent } from '../lib/events.js';
 import { hammer } from '../lib/load.js';
 import { deletePrefix } from '../lib/redis-helpers.js';

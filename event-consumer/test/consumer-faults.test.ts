@@ -158,7 +158,7 @@ describe('event-consumer processes under faults', () => {
   });
 
   it('names an out-of-memory Redis in one short line and in /readyz, reports the true lag meanwhile, and catches up', async () => {
-    const { topics, own, client, p, url, keys } = await consumerOnOwnRedis();
+    const { topics, client, p, url, keys } = await consumerOnOwnRedis();
     const before = makeEvents(50, 5);
     await produce(topics.events, before);
     await expectStoredExactly(client, keys.eventLog, before);

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTopics, type TestTopics } from '../support/kafka.js';
 import { type TestRedis, testRedis } from '../support/redis.js';
 import { type ServiceProcess, startServiceProcess } from '../support/service-process.js';
-import { waitFor } from '../support/wait.js';
 
 const rssMiB = (p: ServiceProcess) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.child.pid}/status`, 'utf8'))?.[1]) / 1024;
 
