@@ -63,9 +63,9 @@ export function createRedisClient(address: RedisAddress, options: RedisClientOpt
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
   };
-  if (!address.REDIS_SENTINELS) return new Redis(address.REDIS_URL, common);
+  if (!address.REDIS_SENTINELS) return reconnectUnlessClosed(new Redis(address.REDIS_URL, common));
   const url = new URL(address.REDIS_URL);
-  return new Redis({
+  const client = new Redis({
     ...common,
     sentinels: address.REDIS_SENTINELS.map((p) => {
       const [host, port] = p.split(':');
@@ -76,6 +76,36 @@ export function createRedisClient(address: RedisAddress, options: RedisClientOpt
     sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     failoverDetector: true,
   });
+  return reconnectUnlessClosed(client);
+}
+
+const RECONNECT_AFTER_END_MS = 500;
+
+/**
+ * ioredis gives a client up for good ("Connection is closed." ever after) when its connector is
+ * disconnected while it reconnects: a Sentinel's +switch-master notice arriving mid-reconnect does
+ * that (the failover tests saw a viewer stuck so; ioredis issue #1683 reports the same). Whatever the
+ * cause, a client ends here only when its owner closes it; otherwise it connects again.
+ */
+function reconnectUnlessClosed(client: Redis): Redis {
+  let closing = false;
+  const quit = client.quit.bind(client);
+  const disconnect = client.disconnect.bind(client);
+  client.quit = ((...args: Parameters<Redis['quit']>) => {
+    closing = true;
+    return quit(...args);
+  }) as Redis['quit'];
+  client.disconnect = (reconnect = false) => {
+    if (!reconnect) closing = true;
+    disconnect(reconnect);
+  };
+  client.on('end', () => {
+    if (closing) return;
+    setTimeout(() => {
+      if (!closing && client.status === 'end') client.connect().catch(() => {});
+    }, RECONNECT_AFTER_END_MS).unref();
+  });
+  return client;
 }
 
 /** The error replies that mean "Redis is up and refuses this": OOM, WRONGTYPE, READONLY, BUSY, … */
