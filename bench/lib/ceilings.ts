@@ -10,8 +10,8 @@ export interface CeilingServer {
 }
 
 /**
- * A tiny server in its own process, answering every request with the same status and bytes: what
- * the framework alone costs, measured beside the real service in the same run.
+ * A tiny server in its own process, answering every request with the same status and bytes (a Buffer,
+ * encoded once): what the framework alone costs, measured beside the real service in the same run.
  */
 export async function startCeilingServer(
   kind: 'node:http' | 'express',
@@ -21,10 +21,10 @@ export async function startCeilingServer(
   const reply = `res.writeHead(${answer.status}, { 'content-type': ${JSON.stringify(answer.contentType)} }); res.end(BODY);`;
   const source =
     kind === 'node:http'
-      ? `const BODY = ${JSON.stringify(answer.body)};
+      ? `const BODY = Buffer.from(${JSON.stringify(answer.body)});
          require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => { ${reply} }); })
            .listen(${port}, '127.0.0.1', () => console.log('ready'));`
-      : `const BODY = ${JSON.stringify(answer.body)};
+      : `const BODY = Buffer.from(${JSON.stringify(answer.body)});
          const express = require('express');
          const app = express();
          app.disable('x-powered-by');

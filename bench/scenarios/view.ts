@@ -32,8 +32,11 @@ export const viewScenario: Scenario = async ({ connections, durationSeconds }) =
       const sample = await (await fetch(url, { headers: { accept: format.accept } })).text();
       const ceiling = await startCeilingServer('express', { status: 200, contentType: format.contentType, body: sample });
       let same: Awaited<ReturnType<typeof hammer>>;
+      let ceilingCpu: Record<string, number>;
       try {
+        const ceilingMeter = startCpuMeter([{ name: 'express', pid: ceiling.pid }]);
         same = await hammer({ url: `${ceiling.url}/events?limit=50`, headers: { accept: format.accept }, connections, durationSeconds });
+        ceilingCpu = ceilingMeter.stop();
       } finally {
         ceiling.stop();
       }
@@ -71,6 +74,7 @@ export const viewScenario: Scenario = async ({ connections, durationSeconds }) =
         },
         { scenario: 'view', measure: `errors ${format.name} (connection + non-2xx)`, value: result.errors + result.non2xx, unit: 'count' },
         ...cpuRows('view', `GET /events ${format.name} (per 1k requests)`, cpu, result.requests),
+        ...cpuRows('view', `ceiling express ${format.name} (per 1k requests)`, ceilingCpu, same.requests),
       );
     }
     return { parameters: { connections, durationSeconds, storedEvents: 10_000, limit: 50 }, errors, rows };

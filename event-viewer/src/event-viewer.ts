@@ -18,7 +18,7 @@ import { createLiveFeed } from './live-feed.js';
 import { createNewestPageCache } from './memo.js';
 import { createMetrics } from './metrics.js';
 import { renderStoredJson } from './render-page.js';
-import { type CachedPage, createRoutes } from './routes.js';
+import { createRoutes, type RenderedPage } from './routes.js';
 import { createStreamReader } from './stream-reader.js';
 
 export interface EventViewerDeps {
@@ -51,7 +51,7 @@ export function createEventViewer({ config, logger }: EventViewerDeps) {
     maxBufferedBytes: config.LIVE_MAX_BUFFERED_BYTES,
     onError: (err) => warn('live.catch_up_failed', err, 'a live client could not catch up; it will reconnect'),
   });
-  const newestPages = createNewestPageCache<CachedPage>(config.PAGE_CACHE_MS);
+  const newestPages = createNewestPageCache<RenderedPage>(config.PAGE_CACHE_MS);
   const streamReader = createStreamReader({
     redis: reader,
     key: keys.eventStream,

@@ -14,23 +14,57 @@ describe('createLru', () => {
 });
 
 describe('createNewestPageCache', () => {
-  it('answers for at most its time to live, counted from when the page was read', () => {
+  const reader = (pages: string[]) => {
+    let reads = 0;
+    return {
+      read: async () => pages[reads++]!,
+      get reads() {
+        return reads;
+      },
+    };
+  };
+
+  it('answers for at most its time to live, counted from when the page was read', async () => {
     let now = 1_000;
     const cache = createNewestPageCache<string>(250, () => now);
-    cache.set('json|50', 'page', 1_000);
+    const source = reader(['first', 'second']);
+    expect(await cache.load('json|50', source.read)).toBe('first');
     now = 1_249;
-    expect(cache.get('json|50')).toBe('page');
+    expect(cache.load('json|50', source.read)).toBe('first');
     now = 1_250;
-    expect(cache.get('json|50')).toBeUndefined();
+    expect(await cache.load('json|50', source.read)).toBe('second');
+    expect(source.reads).toBe(2);
   });
 
-  it('forgets everything when the live stream brings new events, and caches nothing with a zero time to live', () => {
+  it('shares one read among the requests that miss together, and reads again after a failure', async () => {
     const cache = createNewestPageCache<string>(250, () => 0);
-    cache.set('a', 'page', 0);
+    let release!: (page: string) => void;
+    let reads = 0;
+    const slow = () => {
+      reads++;
+      return new Promise<string>((resolve) => {
+        release = resolve;
+      });
+    };
+    const waiting = [cache.load('a', slow), cache.load('a', slow), cache.load('a', slow)];
+    release('page');
+    expect(await Promise.all(waiting)).toEqual(['page', 'page', 'page']);
+    expect(reads).toBe(1);
+
+    const failing = createNewestPageCache<string>(250, () => 0);
+    await expect(failing.load('a', () => Promise.reject(new Error('redis down')))).rejects.toThrow('redis down');
+    expect(await failing.load('a', async () => 'recovered')).toBe('recovered');
+  });
+
+  it('forgets everything when the live stream brings new events, and caches nothing with a zero time to live', async () => {
+    const cache = createNewestPageCache<string>(250, () => 0);
+    const source = reader(['old', 'new']);
+    await cache.load('a', source.read);
     cache.invalidate();
-    expect(cache.get('a')).toBeUndefined();
+    expect(await cache.load('a', source.read)).toBe('new');
     const off = createNewestPageCache<string>(0, () => 0);
-    off.set('a', 'page', 0);
-    expect(off.get('a')).toBeUndefined();
+    const again = reader(['one', 'two']);
+    await off.load('a', again.read);
+    expect(await off.load('a', again.read)).toBe('two');
   });
 });

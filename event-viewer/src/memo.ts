@@ -23,18 +23,31 @@ export function createLru<V>(capacity: number) {
 /**
  * The newest pages, answered from memory for at most `ttlMs` and forgotten at once when the live
  * stream brings anything new: a new event is hidden for no longer than the reader takes to see it,
- * and never longer than `ttlMs` (0 turns the cache off).
+ * and never longer than `ttlMs`, counted from when the page was read (0 turns the cache off).
+ * Requests that miss together share one read: under load, a miss would otherwise be read and
+ * rendered once per waiting connection.
  */
 export function createNewestPageCache<V>(ttlMs: number, now: () => number = Date.now) {
-  const entries = new Map<string, { value: V; at: number }>();
+  const entries = new Map<string, { at: number; pending: Promise<V>; value?: V }>();
   return {
-    get(key: string): V | undefined {
+    /** The fresh page (at once when already read), else `read()`'s, shared with whoever asks meanwhile. */
+    load(key: string, read: () => Promise<V>): V | Promise<V> {
+      const t = now();
       const entry = entries.get(key);
-      if (!entry || now() - entry.at >= ttlMs) return undefined;
-      return entry.value;
-    },
-    set(key: string, value: V, readAt: number): void {
-      if (ttlMs > 0) entries.set(key, { value, at: readAt });
+      if (entry && t - entry.at < ttlMs) return entry.value ?? entry.pending;
+      const pending = read();
+      if (ttlMs <= 0) return pending;
+      const fresh: { at: number; pending: Promise<V>; value?: V } = { at: t, pending };
+      entries.set(key, fresh);
+      pending.then(
+        (value) => {
+          fresh.value = value;
+        },
+        () => {
+          if (entries.get(key) === fresh) entries.delete(key);
+        },
+      );
+      return pending;
     },
     invalidate(): void {
       entries.clear();

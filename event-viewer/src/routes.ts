@@ -3,13 +3,17 @@ import type { Config } from './config.js';
 import { httpError } from './errors.js';
 import type { EventStore } from './event-store.js';
 import type { LiveFeed, LiveSink } from './live-feed.js';
+import { createLru } from './memo.js';
 import { isFiltered, nextPageQuery, type PageQuery, pageQueryString, parseFilter, parsePageQuery } from './page-query.js';
 import { renderChart, renderEventsPage } from './render-page.js';
 import { isStreamId } from './stream-id.js';
 
-export interface CachedPage {
-  type: string;
-  body: string;
+/** An answer to GET /events, ready to send again: the newest pages are kept so (memo.ts). */
+export interface RenderedPage {
+  /** The whole Content-Type header: set as it is, with no lookup per answer. */
+  contentType: string;
+  /** Bytes, not a string: a kept page is encoded once, not on every answer. */
+  body: Buffer;
   link?: string;
 }
 
@@ -18,17 +22,25 @@ export interface RouteDeps {
   store: EventStore;
   live: Pick<LiveFeed, 'add'>;
   /** The newest unfiltered pages, forgotten when the live stream brings new events (memo.ts). */
-  newestPages?: { get(key: string): CachedPage | undefined; set(key: string, page: CachedPage, readAt: number): void };
+  newestPages?: { load(key: string, read: () => Promise<RenderedPage>): RenderedPage | Promise<RenderedPage> };
   now?: () => number;
 }
 
 const CHART_BUCKET_MS = 5_000;
 
+// Parsing an Accept header costs more than answering a cached page; clients send few distinct ones.
+const negotiated = createLru<'html' | 'json' | false>(256);
+
 /** HTML unless the client prefers JSON (Accept, with q-weights); 406 when it takes neither. */
 export function negotiate(req: Request): 'html' | 'json' {
-  const type = req.accepts(['html', 'json']);
+  const accept = req.headers.accept ?? '';
+  let type = negotiated.get(accept);
+  if (type === undefined) {
+    type = req.accepts(['html', 'json']) as 'html' | 'json' | false;
+    if (accept.length <= 512) negotiated.set(accept, type);
+  }
   if (!type) throw httpError('not_acceptable', 'this resource is available as text/html or application/json');
-  return type as 'html' | 'json';
+  return type;
 }
 
 function nextLink(path: string, query: PageQuery, scanned: number[], exhausted: boolean): string | undefined {
@@ -36,55 +48,57 @@ function nextLink(path: string, query: PageQuery, scanned: number[], exhausted: 
   return next && `${path}?${pageQueryString(next)}`;
 }
 
+function sendPage(res: Response, page: RenderedPage): void {
+  if (page.link) res.setHeader('link', page.link);
+  res.setHeader('content-type', page.contentType);
+  res.send(page.body);
+}
+
 /** The handlers of the viewer's routes: plain functions of their dependencies, composed by app.ts. */
 export function createRoutes({ config, store, live, newestPages, now = Date.now }: RouteDeps) {
   const chart = async () => renderChart(await store.rate(now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS), CHART_BUCKET_MS);
 
+  async function renderEvents(format: 'html' | 'json', query: PageQuery, newest: boolean, filtered: boolean): Promise<RenderedPage> {
+    const page = await store.page(query, { scanMax: config.FILTER_SCAN_MAX, withStreamId: format === 'html' && newest });
+    const nextHref = nextLink('/events', query, page.scanned, page.exhausted);
+    const link = nextHref ? { link: `<${nextHref}>; rel="next"` } : {};
+    if (format === 'json') {
+      // Members are stored JSON texts: the array is assembled, never re-serialized.
+      return {
+        contentType: 'application/json; charset=utf-8',
+        body: Buffer.from(`[${page.events.map((e) => e.json).join(',')}]`),
+        ...link,
+      };
+    }
+    const html = renderEventsPage({
+      title: !newest ? 'Older events' : filtered ? 'Filtered events' : 'Latest events',
+      page,
+      filter: query,
+      limit: query.limit,
+      live: newest,
+      formAction: '/events',
+      emptyText: filtered
+        ? `No matching event among the ${page.scanned.length} read.`
+        : 'No events yet. POST one to :8080/publish, or start the automatic generator.',
+      ...(newest && !filtered ? { chart: await chart() } : {}),
+      ...(nextHref ? { nextHref } : {}),
+    });
+    return { contentType: 'text/html; charset=utf-8', body: Buffer.from(html), ...link };
+  }
+
   return {
     /** GET /events: newest first, filtered by user_id and action, paged with Link: rel="next". */
-    async events(req: Request, res: Response): Promise<void> {
+    events(req: Request, res: Response): void | Promise<void> {
       res.vary('Accept');
       const format = negotiate(req);
       const query = parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT);
       const newest = query.before === undefined && query.skip === 0;
       const filtered = isFiltered(query);
-      const cacheKey = newest && !filtered ? `${format}|${query.limit}` : undefined;
-      const cached = cacheKey === undefined ? undefined : newestPages?.get(cacheKey);
-      if (cached) {
-        if (cached.link) res.set('link', cached.link);
-        res.type(cached.type).send(cached.body);
-        return;
-      }
-      const readAt = now();
-      const page = await store.page(query, { scanMax: config.FILTER_SCAN_MAX, withStreamId: format === 'html' && newest });
-      const nextHref = nextLink('/events', query, page.scanned, page.exhausted);
-      const link = nextHref && `<${nextHref}>; rel="next"`;
-      const answer = (type: string, body: string) => {
-        if (link) res.set('link', link);
-        res.type(type).send(body);
-        if (cacheKey !== undefined) newestPages?.set(cacheKey, { type, body, ...(link ? { link } : {}) }, readAt);
-      };
-      if (format === 'json') {
-        // Members are stored JSON texts: the array is assembled, never re-serialized.
-        answer('application/json', `[${page.events.map((e) => e.json).join(',')}]`);
-        return;
-      }
-      answer(
-        'html',
-        renderEventsPage({
-          title: !newest ? 'Older events' : filtered ? 'Filtered events' : 'Latest events',
-          page,
-          filter: query,
-          limit: query.limit,
-          live: newest,
-          formAction: '/events',
-          emptyText: filtered
-            ? `No matching event among the ${page.scanned.length} read.`
-            : 'No events yet. POST one to :8080/publish, or start the automatic generator.',
-          ...(newest && !filtered ? { chart: await chart() } : {}),
-          ...(nextHref ? { nextHref } : {}),
-        }),
-      );
+      const read = () => renderEvents(format, query, newest, filtered);
+      const page = newest && !filtered && newestPages ? newestPages.load(`${format}|${query.limit}`, read) : read();
+      // A kept page is answered in this turn: no promise on the hot path.
+      if (page instanceof Promise) return page.then((p) => sendPage(res, p));
+      sendPage(res, page);
     },
 
     /** GET /events/<user_id>: JSON, the user's latest event (event:<user_id>); HTML, that and their recent events. */
