@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createKafka, createLogger, createRedisClient } from '@eventstreamapp/service-kit';
 import type { Browser, Page } from 'playwright-core';
@@ -7,7 +8,7 @@ import { CONSUMER_KAFKA_RETRY, createEventConsumer } from '../../event-consumer/
 import { startGenerator } from '../../event-generator/test/helpers.js';
 import { startViewer } from '../../event-viewer/test/helpers.js';
 import { launchChromium } from '../support/browser.js';
-import { createTestTopics, type TestTopics } from '../support/kafka.js';
+import { createTestTopics, type TestTopics, testKafka } from '../support/kafka.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { type TestRedis, testRedis } from '../support/redis.js';
 import { freePort } from '../support/wait.js';
@@ -223,6 +224,23 @@ describe('the event page in a real browser, fed by the whole pipeline', () => {
     await page.locator('#events tbody tr').first().waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: `${ARTIFACTS}/viewer-events-phone.png`, fullPage: false });
+    await page.close();
+  });
+
+  // Last in the file: the year-9999 event then tops this test's newest page for good.
+  it('keeps showing live rows after an event from the year 9999 written straight into the topic', async () => {
+    const anchor = await publish({ user_id: 'browser-future', action: 'before the far future' });
+    const page = await openPage('/events', anchor.event_id);
+    await liveOn(page);
+    const future = { event_id: randomUUID(), user_id: 'browser-future', action: 'from the year 9999', timestamp: 253_402_300_799_000 };
+    const producer = testKafka().producer();
+    await producer.connect();
+    await producer.send({ topic: topics.events, messages: [{ key: future.user_id, value: JSON.stringify(future) }] });
+    await producer.disconnect();
+    await row(page, future.event_id).waitFor({ timeout: 15_000 });
+    const after = [];
+    for (let i = 0; i < 3; i++) after.push(await publish({ user_id: 'browser-future', action: `after the far future ${i}` }));
+    for (const e of after) await row(page, e.event_id).waitFor({ timeout: 15_000 });
     await page.close();
   });
 });
