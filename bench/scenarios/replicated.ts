@@ -140,13 +140,15 @@ export const replicatedScenario: Scenario = async ({ quick, connections, duratio
   const singleRedis = new Redis(REDIS_URL);
   let clusterRedis: Redis | undefined;
   try {
+    // Publishing and ingest on topics of their own: the ingest consumer must find only its own records.
     await createTopic(single);
+    await createTopic(`${single}.ingest`);
     await createTopic(`${single}.dlq`, 1);
     const admin = infra.kafka().admin();
     await admin.connect();
     await createTopicsWithLeaders(
       admin,
-      [cluster, `${cluster}.dlq`].map((topic) => ({
+      [cluster, `${cluster}.ingest`, `${cluster}.dlq`].map((topic) => ({
         topic,
         numPartitions: 3,
         replicationFactor: 3,
@@ -158,22 +160,22 @@ export const replicatedScenario: Scenario = async ({ quick, connections, duratio
     const publishSingle = await publishThroughput(KAFKA_BROKERS, single, connections, durationSeconds);
     const publishCluster = await publishThroughput(infra.brokers, cluster, connections, durationSeconds);
 
-    const singleProducer = await producerOn(KAFKA_BROKERS, single);
+    const singleProducer = await producerOn(KAFKA_BROKERS, `${single}.ingest`);
     const ingestSingle = await ingestRate(
       singleProducer.produce,
-      { KAFKA_TOPIC: single, KAFKA_DLQ_TOPIC: `${single}.dlq`, KAFKA_GROUP_ID: `${single}-ingest` },
+      { KAFKA_TOPIC: `${single}.ingest`, KAFKA_DLQ_TOPIC: `${single}.dlq`, KAFKA_GROUP_ID: `${single}-ingest` },
       count,
       singleRedis,
       `${single}:`,
     );
     await singleProducer.close();
-    const clusterProducer = await producerOn(infra.brokers, cluster);
+    const clusterProducer = await producerOn(infra.brokers, `${cluster}.ingest`);
     clusterRedis = await primary(infra);
     const ingestCluster = await ingestRate(
       clusterProducer.produce,
       {
         KAFKA_BROKERS: infra.brokers,
-        KAFKA_TOPIC: cluster,
+        KAFKA_TOPIC: `${cluster}.ingest`,
         KAFKA_DLQ_TOPIC: `${cluster}.dlq`,
         KAFKA_GROUP_ID: `${cluster}-ingest`,
         REDIS_SENTINELS: infra.sentinels,
@@ -256,7 +258,7 @@ export const replicatedScenario: Scenario = async ({ quick, connections, duratio
     clusterRedis?.disconnect();
     await deletePrefix(singleRedis, `${single}:`);
     singleRedis.disconnect();
-    await deleteTopics([single, `${single}.dlq`]);
+    await deleteTopics([single, `${single}.ingest`, `${single}.dlq`]);
     await infra.remove();
   }
 };
