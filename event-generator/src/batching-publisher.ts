@@ -1,15 +1,7 @@
 import { ServiceError } from '@eventstreamapp/service-kit';
 import type { Message } from 'kafkajs';
-import { isRecordTooLarge, recordBytes } from './record-size.js';
-
-/** Whether Kafka said trying again may help: kafkajs marks its errors, wrapping the original in causes. */
-function isRetriable(err: unknown): boolean {
-  for (let e = err as { retriable?: boolean; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
-    if (e.retriable === true) return true;
-    e = e.cause as typeof e;
-  }
-  return false;
-}
+import { isRecordTooLarge, isRetriable } from './kafka-errors.js';
+import { recordBytes } from './record-size.js';
 
 export interface BatchingPublisherOptions {
   /** Sends one producer request and resolves once Kafka acknowledged all of it. */

@@ -22,15 +22,3 @@ export function recordBytes(message: Message): number {
 export function largestEventFor(maxMessageBytes: number): number {
   return maxMessageBytes - BATCH_OVERHEAD_BYTES - RECORD_OVERHEAD_BYTES - MAX_KEY_BYTES;
 }
-
-const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
-
-/** The broker refused a record or batch for its size (kafkajs wraps the protocol error in causes). */
-export function isRecordTooLarge(err: unknown): boolean {
-  for (let e = err as { type?: string; cause?: unknown; errors?: unknown[] } | undefined, depth = 0; e && depth < 5; depth++) {
-    if (e.type && TOO_LARGE.has(e.type)) return true;
-    if (e.errors?.some(isRecordTooLarge)) return true;
-    e = e.cause as typeof e;
-  }
-  return false;
-}

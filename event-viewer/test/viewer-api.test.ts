@@ -298,13 +298,19 @@ describe('event-viewer while Redis is frozen with its connections open', () => {
 });
 
 describe('the live feed over a real Redis stream', () => {
-  it('resumes after Last-Event-ID with exactly what was missed, in order, and is not held back by a far-future timestamp', async () => {
-    const redis = testRedis('viewer-live');
-    const app = await startViewer({ REDIS_KEY_PREFIX: redis.prefix });
+  /** A viewer on a key prefix of its own, stopped with the test. */
+  async function ownViewer(label: string, env: Record<string, string> = {}) {
+    const redis = testRedis(label);
+    const app = await startViewer({ REDIS_KEY_PREFIX: redis.prefix, ...env });
     onTestFinished(async () => {
       await app.stop();
       await redis.close();
     });
+    return { redis, app };
+  }
+
+  it('resumes after Last-Event-ID with exactly what was missed, in order, and is not held back by a far-future timestamp', async () => {
+    const { redis, app } = await ownViewer('viewer-live');
     const first = makeEvents(3, 1);
     const farFuture = makeEvents(1, 1, Date.now() + 60_000)[0]!;
     const future = { ...farFuture, event: { ...farFuture.event, timestamp: 253_402_300_799_000 } };
@@ -324,12 +330,7 @@ describe('the live feed over a real Redis stream', () => {
   });
 
   it('shows a new event on the newest page at once, though that page is answered from memory', async () => {
-    const redis = testRedis('viewer-cache');
-    const app = await startViewer({ REDIS_KEY_PREFIX: redis.prefix, PAGE_CACHE_MS: '10000' });
-    onTestFinished(async () => {
-      await app.stop();
-      await redis.close();
-    });
+    const { redis, app } = await ownViewer('viewer-cache', { PAGE_CACHE_MS: '10000' });
     const read = async () => (await request(app.url).get('/events?limit=5').set('accept', 'application/json')).text;
     await store(redis, makeEvents(3, 1));
     const first = await read();
@@ -341,12 +342,7 @@ describe('the live feed over a real Redis stream', () => {
   });
 
   it('pushes only the rows a filtered live connection asked for', async () => {
-    const redis = testRedis('viewer-live-filter');
-    const app = await startViewer({ REDIS_KEY_PREFIX: redis.prefix });
-    onTestFinished(async () => {
-      await app.stop();
-      await redis.close();
-    });
+    const { redis, app } = await ownViewer('viewer-live-filter');
     const events = makeEvents(10, 5);
     await store(redis, events);
     const seen = await readLive(`${app.url}/live?since=0-0&user_id=u3`, {}, (m) => rowIds(m).length >= 2);
