@@ -7,6 +7,7 @@ import { waitUntilReady } from '../../scripts/launcher/readiness.ts';
 import { type ServiceProcess, spawnService } from '../../scripts/launcher/service-process.ts';
 import type { ServiceName } from '../../scripts/launcher/services.ts';
 import { deleteKeysWithPrefix } from '../../tests/support/redis-keys.js';
+import { createTopicsWithLeaders } from '../../tests/support/topics.js';
 import { freePort } from '../../tests/support/wait.js';
 import { type MeasuredProcess, pidListeningOn } from './cpu.js';
 import { REPO_ROOT } from './paths.js';
@@ -46,7 +47,7 @@ export function runId(label: string): string {
 export async function createTopic(topic: string, partitions = 3): Promise<void> {
   const admin = kafka('bench-admin').admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  await createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]);
   await admin.disconnect();
 }
 

@@ -62,18 +62,12 @@ export function matchesFilter(json: string, filter: EventFilter): boolean {
 
 /** The viewer's reads: pages of `event_log` (filtered or not), one user's key, the live stream, per-bucket counts. */
 export function createEventStore(redis: Redis, keys: RedisKeys) {
-  const streamHead = (): Promise<string> =>
-    guarded(async () => ((await redis.xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)) as [string, string[]][])[0]?.[0] ?? '0-0');
-  const range = (query: PageQuery, offset: number, count: number) =>
-    redis.zrevrangebyscore(
-      keys.eventLog,
-      query.before === undefined ? '+inf' : `(${query.before}`,
-      '-inf',
-      'WITHSCORES',
-      'LIMIT',
-      offset,
-      count,
-    );
+  const headOf = (reply: unknown) => (reply as [string, string[]][])[0]?.[0] ?? '0-0';
+  const streamHead = (): Promise<string> => guarded(async () => headOf(await redis.xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)));
+  // One ZREVRANGEBYSCORE for a page, alone or inside a transaction.
+  const rangeArgs = (query: PageQuery, offset: number, count: number) =>
+    [keys.eventLog, query.before === undefined ? '+inf' : `(${query.before}`, '-inf', 'WITHSCORES', 'LIMIT', offset, count] as const;
+  const range = (query: PageQuery, offset: number, count: number) => redis.zrevrangebyscore(...rangeArgs(query, offset, count));
 
   return {
     /**
@@ -90,22 +84,18 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
           }
           const replies = await redis
             .multi()
-            .zrevrangebyscore(
-              keys.eventLog,
-              query.before === undefined ? '+inf' : `(${query.before}`,
-              '-inf',
-              'WITHSCORES',
-              'LIMIT',
-              query.skip,
-              query.limit,
-            )
+            .zrevrangebyscore(...rangeArgs(query, query.skip, query.limit))
             .xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)
             .exec();
           const failed = replies?.find(([err]) => err);
           if (!replies || failed) throw failed?.[0] ?? new Error('transaction discarded');
           const events = fromWithScores(replies[0]![1] as string[]);
-          const head = (replies[1]![1] as [string, string[]][])[0]?.[0] ?? '0-0';
-          return { events, scanned: events.map((e) => e.timestamp), exhausted: events.length < query.limit, streamId: head };
+          return {
+            events,
+            scanned: events.map((e) => e.timestamp),
+            exhausted: events.length < query.limit,
+            streamId: headOf(replies[1]![1]),
+          };
         }
         const streamId = options.withStreamId ? await streamHead() : undefined;
         const events: StoredEvent[] = [];
