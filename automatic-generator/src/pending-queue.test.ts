@@ -6,16 +6,16 @@ describe('PendingQueue', () => {
     const queue = new PendingQueue<number>(3);
     expect(queue.add([1, 2])).toBe(0);
     expect(queue.add([3, 4, 5])).toBe(2);
-    expect(queue.takeAll()).toEqual([3, 4, 5]);
+    expect(queue.take()).toEqual([3, 4, 5]);
     expect(queue.size).toBe(0);
   });
 
   it('puts a failed batch back ahead of what was made meanwhile, still within capacity', () => {
     const queue = new PendingQueue<number>(4);
     queue.add([1, 2, 3]);
-    const batch = queue.takeAll();
+    const batch = queue.take();
     queue.add([4, 5]);
     expect(queue.putBack(batch)).toBe(1);
-    expect(queue.takeAll()).toEqual([2, 3, 4, 5]);
+    expect(queue.take()).toEqual([2, 3, 4, 5]);
   });
 });

@@ -18,11 +18,14 @@ export class PendingQueue<T> {
     return this.trim();
   }
 
-  /** Removes and returns everything queued, for one send. */
-  takeAll(): T[] {
-    const taken = this.items;
-    this.items = [];
-    return taken;
+  /** Removes and returns the oldest `max` items (all by default), for one send. */
+  take(max = Number.POSITIVE_INFINITY): T[] {
+    if (max >= this.items.length) {
+      const taken = this.items;
+      this.items = [];
+      return taken;
+    }
+    return this.items.splice(0, max);
   }
 
   /** Puts a batch whose send failed back in front of anything queued since; returns how many were dropped. */

@@ -52,6 +52,29 @@ describe('TickSender', () => {
     expect(sender.healthy).toBe(true);
   });
 
+  it('sends a backlog in batches of a bounded size, oldest first, all of it', async () => {
+    const sent: EventRecord[][] = [];
+    let up = false;
+    const sender = new TickSender({
+      intervalMs: 100,
+      maxPending: 100,
+      maxBatchEvents: 10,
+      now: () => 0,
+      send: async (batch) => {
+        if (!up) throw new Error('broker away');
+        sent.push(batch);
+      },
+    });
+    const backlog = events(25);
+    await sender.tick(backlog);
+    expect(sender.pending).toBe(25);
+    up = true;
+    await sender.drain();
+    expect(sent.map((b) => b.length)).toEqual([10, 10, 5]);
+    expect(sent.flat()).toEqual(backlog);
+    expect(sender.pending).toBe(0);
+  });
+
   it('drops the oldest events beyond its bound while Kafka is away', async () => {
     const { sender, advance } = harness(100);
     for (let i = 0; i < 4; i++) {

@@ -2,12 +2,19 @@ import type { EventRecord } from '@eventstreamapp/event-schema';
 import { PendingQueue } from './pending-queue.js';
 
 const MAX_BACKOFF_MS = 30_000;
+/** The generator's events are a few hundred bytes: 1,000 stay far below a broker's 1 MB message limit. */
+const DEFAULT_MAX_BATCH_EVENTS = 1_000;
 
 export interface TickSenderOptions {
   /** Sends one batch; resolves once Kafka acknowledged it. */
   send: (batch: EventRecord[]) => Promise<void>;
   intervalMs: number;
   maxPending: number;
+  /**
+   * Most events per send: a backlog built up during an outage leaves in several producer requests,
+   * each small enough for the broker's message size limit, instead of one it would refuse for ever.
+   */
+  maxBatchEvents?: number;
   now?: () => number;
   on?: {
     sent?(events: number, afterFailures: number): void;
@@ -56,20 +63,22 @@ export class TickSender {
   }
 
   private async sendPending(): Promise<void> {
-    if (this.queue.size === 0) return;
-    // The batch leaves the queue while it is sent, so nothing queued meanwhile is mistaken for it.
-    const batch = this.queue.takeAll();
-    try {
-      await this.options.send(batch);
-      this.options.on?.sent?.(batch.length, this.failuresInARow);
-      this.failuresInARow = 0;
-      this.nextAttemptAt = 0;
-    } catch (err) {
-      this.failuresInARow++;
-      const backoff = Math.min(this.options.intervalMs * 2 ** this.failuresInARow, MAX_BACKOFF_MS);
-      this.nextAttemptAt = this.now() + backoff;
-      this.drop(this.queue.putBack(batch));
-      this.options.on?.failed?.(err, this.queue.size, backoff);
+    while (this.queue.size > 0) {
+      // A batch leaves the queue while it is sent, so nothing queued meanwhile is mistaken for it.
+      const batch = this.queue.take(this.options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS);
+      try {
+        await this.options.send(batch);
+        this.options.on?.sent?.(batch.length, this.failuresInARow);
+        this.failuresInARow = 0;
+        this.nextAttemptAt = 0;
+      } catch (err) {
+        this.failuresInARow++;
+        const backoff = Math.min(this.options.intervalMs * 2 ** this.failuresInARow, MAX_BACKOFF_MS);
+        this.nextAttemptAt = this.now() + backoff;
+        this.drop(this.queue.putBack(batch));
+        this.options.on?.failed?.(err, this.queue.size, backoff);
+        return;
+      }
     }
   }
 
