@@ -23,6 +23,8 @@ export async function writeLikeTheConsumer(redis: Redis, keys: RedisKeys, record
     await storeEvents(redis, keys, accepted, {
       dedupWindowMs: config.DEDUP_WINDOW_MS,
       maxLogLength: config.EVENT_LOG_MAX_LEN,
+      retentionMs: config.EVENT_RETENTION,
+      userKeyTtlMs: config.USER_KEY_TTL,
       maxStreamLength: config.EVENT_STREAM_MAX_LEN,
       waitReplicas: 0,
       waitTimeoutMs: config.REDIS_WAIT_TIMEOUT_MS,

@@ -1,5 +1,5 @@
 import { CONSUMER_GROUP, DEFAULT_MAX_EVENT_BYTES, DLQ_TOPIC } from '@eventstreamapp/event-schema';
-import { commonEnv, envInt, envTopic, httpEnv, kafkaEnv, parseEnv, redisEnv } from '@eventstreamapp/service-kit';
+import { commonEnv, envDuration, envInt, envTopic, httpEnv, kafkaEnv, parseEnv, redisEnv } from '@eventstreamapp/service-kit';
 import { z } from 'zod';
 
 const schema = z
@@ -11,6 +11,10 @@ const schema = z
     KAFKA_DLQ_TOPIC: envTopic.default(DLQ_TOPIC),
     KAFKA_GROUP_ID: z.string().min(1).default(CONSUMER_GROUP),
     EVENT_LOG_MAX_LEN: envInt(0, 1_000_000_000).default(0),
+    /** `event_log` keeps events younger than this, by their timestamp (Kafka's default retention); 0 keeps all. */
+    EVENT_RETENTION: envDuration(3_650 * 86_400_000).prefault('7d'),
+    /** A user's key `event:<user_id>` expires this long after their last stored event; 0 never (the seed's). */
+    USER_KEY_TTL: envDuration(3_650 * 86_400_000).prefault('0'),
     EVENT_STREAM_MAX_LEN: envInt(0, 10_000_000).default(10_000),
     DEDUP_WINDOW_MS: envInt(1_000, 30 * 24 * 3_600_000).default(24 * 3_600_000),
     MAX_EVENT_BYTES: envInt(256, 16 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),

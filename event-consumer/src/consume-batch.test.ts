@@ -40,7 +40,7 @@ function fakeDeps(overrides: Partial<ConsumeBatchDeps> = {}) {
     maxBackoffMs: 400,
     store: async (plan) => {
       stored.push(plan);
-      return { stored: plan.accepted.length, duplicates: 0 };
+      return { stored: plan.accepted.length, duplicates: 0, expired: 0 };
     },
     deadLetter: async () => {},
     pause: async (ms) => void pauses.push(ms),
@@ -69,7 +69,7 @@ describe('consumeBatch', () => {
     const { deps, pauses, events } = fakeDeps({
       store: async (plan) => {
         if (failures-- > 0) throw new Error('Redis away');
-        return { stored: plan.accepted.length, duplicates: 0 };
+        return { stored: plan.accepted.length, duplicates: 0, expired: 0 };
       },
     });
     expect(await consumeBatch(ctx, deps)).toBe('succeeded');

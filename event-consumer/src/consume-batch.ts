@@ -65,7 +65,7 @@ export async function consumeBatch(ctx: BatchContext, deps: ConsumeBatchDeps): P
   for (let start = 0; start < batch.messages.length; start += deps.chunkEvents) {
     const messages = batch.messages.slice(start, start + deps.chunkEvents);
     const plan = planBatch(messages, deps.maxEventBytes);
-    let result: StoreResult = { stored: 0, duplicates: 0 };
+    let result: StoreResult = { stored: 0, duplicates: 0, expired: 0 };
     const stored = await writeWhileOurs(
       'redis',
       async () => {

@@ -117,6 +117,8 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
       const result = await storeEvents(redis, keys, plan.accepted, {
         dedupWindowMs: config.DEDUP_WINDOW_MS,
         maxLogLength: config.EVENT_LOG_MAX_LEN,
+        retentionMs: config.EVENT_RETENTION,
+        userKeyTtlMs: config.USER_KEY_TTL,
         maxStreamLength: config.EVENT_STREAM_MAX_LEN,
         waitReplicas: config.REDIS_WAIT_REPLICAS,
         waitTimeoutMs: config.REDIS_WAIT_TIMEOUT_MS,
@@ -168,6 +170,7 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
         if (plan.refused.length > 0) delete failing.dlq;
         metrics.stored.inc(result.stored);
         metrics.duplicates.inc(result.duplicates);
+        metrics.expired.inc(result.expired);
         metrics.batchSize.observe(plan.accepted.length + plan.refused.length);
         for (const refused of plan.refused) {
           metrics.deadLettered.inc({ reason: refused.rejection.code });

@@ -6,6 +6,7 @@ export interface ConsumerMetrics {
   registry: Registry;
   stored: Counter;
   duplicates: Counter;
+  expired: Counter;
   deadLettered: Counter<'reason'>;
   retries: Counter<'target' | 'code'>;
   batchSize: Histogram;
@@ -36,6 +37,11 @@ export function createMetrics(topic: string, readLag: () => Promise<PartitionLag
     duplicates: new Counter({
       name: 'events_duplicate_total',
       help: 'Events not stored because their event_id was stored within the dedup window (retries, replays)',
+      registers: [registry],
+    }),
+    expired: new Counter({
+      name: 'events_older_than_retention_total',
+      help: "New events older than EVENT_RETENTION: written to their user's key, not to event_log",
       registers: [registry],
     }),
     deadLettered: new Counter({

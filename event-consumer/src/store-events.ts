@@ -3,15 +3,24 @@ import type { RedisKeys } from '@eventstreamapp/event-schema';
 import { redisFailure, ServiceError } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import type { Accepted } from './plan-batch.js';
-import { STORE_EVENTS_LUA } from './store-script.js';
+import { STORE_EVENTS_LUA, TRIM_LUA } from './store-script.js';
 
-const STORE_EVENTS_SHA = createHash('sha1').update(STORE_EVENTS_LUA).digest('hex');
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+const STORE_EVENTS_SHA = sha1(STORE_EVENTS_LUA);
+const TRIM_SHA = sha1(TRIM_LUA);
+
+/** The smallest number of expired `event_log` members one chunk's trim may delete (TRIM_LUA). */
+export const MIN_TRIM_BUDGET = 1_000;
 
 export interface StoreOptions {
   /** An event_id seen within this window is a duplicate and is not stored again. */
   dedupWindowMs: number;
   /** Newest members of `event_log` kept; 0 keeps all. */
   maxLogLength: number;
+  /** Events older than this (by their timestamp) leave `event_log`, and arrive in it no more; 0 keeps all. */
+  retentionMs: number;
+  /** Each user's key expires this long after their last stored event; 0 never. */
+  userKeyTtlMs: number;
   /** Approximate length of the live stream; 0 writes none. */
   maxStreamLength: number;
   /** Replicas that must acknowledge the chunk before it counts as stored (Redis WAIT); 0 waits for none. */
@@ -23,25 +32,35 @@ export interface StoreOptions {
 export interface StoreResult {
   stored: number;
   duplicates: number;
+  /** New events older than the retention: in their user's key, not in `event_log`. */
+  expired: number;
+}
+
+/** An event_id (a UUID in any case) as the 16 bytes the dedup index holds. */
+export function eventIdBytes(id: string): Buffer {
+  return Buffer.from(id.replaceAll('-', ''), 'hex');
 }
 
 /**
- * Stores a chunk in one round trip: the store script (dedup, log, user keys, stream, trim, notice —
- * atomically) and, when replicas are required, WAIT in the same pipeline. Throws a ServiceError:
+ * Stores a chunk in one round trip: the trim script (retention and caps, allowed when Redis is full),
+ * the store script (dedup, log, user keys, stream, notice — atomically) and, when replicas are required, WAIT in the same pipeline. Throws a ServiceError:
  * `redis_refused`, `redis_unavailable`, or `redis_not_replicated` when too few replicas acknowledged
  * (the primary has the chunk, a failover could lose it: the caller stores it again, which the dedup
  * index makes harmless).
  */
 export async function storeEvents(redis: Redis, keys: RedisKeys, accepted: Accepted[], options: StoreOptions): Promise<StoreResult> {
-  if (accepted.length === 0) return { stored: 0, duplicates: 0 };
+  if (accepted.length === 0) return { stored: 0, duplicates: 0, expired: 0 };
+  const now = (options.now ?? Date.now)();
   const userKeys: string[] = [];
   const userIndex = new Map<string, number>();
   const args: (string | number | Buffer)[] = [
-    (options.now ?? Date.now)(),
+    now,
     options.dedupWindowMs,
     options.maxLogLength,
     options.maxStreamLength,
     keys.storedChannel,
+    options.retentionMs,
+    options.userKeyTtlMs,
   ];
   for (const { record, bytes } of accepted) {
     const { event_id: id, user_id: user, timestamp } = record.event;
@@ -50,13 +69,21 @@ export async function storeEvents(redis: Redis, keys: RedisKeys, accepted: Accep
       index = userKeys.push(keys.eventKey(user)) + 3;
       userIndex.set(user, index);
     }
-    args.push(id.toLowerCase(), timestamp, index, bytes);
+    args.push(eventIdBytes(id), timestamp, index, bytes);
   }
-  const scriptKeys = [keys.eventLog, keys.eventIds, keys.eventStream, ...userKeys];
-  const replies = await runScript(redis, scriptKeys, args, options);
-  const [stored, duplicates] = replies[0] as [number, number];
+  const trimArgs = [now, options.dedupWindowMs, options.retentionMs, options.maxLogLength, Math.max(MIN_TRIM_BUDGET, 2 * accepted.length)];
+  const replies = await runScripts(
+    redis,
+    { keys: [keys.eventLog, keys.eventIds], args: trimArgs },
+    {
+      keys: [keys.eventLog, keys.eventIds, keys.eventStream, ...userKeys],
+      args,
+    },
+    options,
+  );
+  const [stored, duplicates, expired] = replies[1] as [number, number, number];
   if (options.waitReplicas > 0) {
-    const acknowledged = replies[1] as number;
+    const acknowledged = replies[2] as number;
     if (acknowledged < options.waitReplicas) {
       throw new ServiceError(
         'redis_not_replicated',
@@ -65,14 +92,25 @@ export async function storeEvents(redis: Redis, keys: RedisKeys, accepted: Accep
       );
     }
   }
-  return { stored, duplicates };
+  return { stored, duplicates, expired };
 }
 
-async function runScript(redis: Redis, keys: string[], args: (string | number | Buffer)[], options: StoreOptions): Promise<unknown[]> {
+interface ScriptCall {
+  keys: string[];
+  args: (string | number | Buffer)[];
+}
+
+/** The trim script, then the store script, then WAIT when replicas are required: one round trip. */
+async function runScripts(redis: Redis, trim: ScriptCall, store: ScriptCall, options: StoreOptions): Promise<unknown[]> {
   const attempt = async (withSource: boolean) => {
     const pipeline = redis.pipeline();
-    if (withSource) pipeline.eval(STORE_EVENTS_LUA, keys.length, ...keys, ...args);
-    else pipeline.evalsha(STORE_EVENTS_SHA, keys.length, ...keys, ...args);
+    if (withSource) {
+      pipeline.eval(TRIM_LUA, trim.keys.length, ...trim.keys, ...trim.args);
+      pipeline.eval(STORE_EVENTS_LUA, store.keys.length, ...store.keys, ...store.args);
+    } else {
+      pipeline.evalsha(TRIM_SHA, trim.keys.length, ...trim.keys, ...trim.args);
+      pipeline.evalsha(STORE_EVENTS_SHA, store.keys.length, ...store.keys, ...store.args);
+    }
     if (options.waitReplicas > 0) pipeline.wait(options.waitReplicas, options.waitTimeoutMs);
     const replies = await pipeline.exec();
     if (!replies) throw new ServiceError('redis_unavailable', 'the Redis pipeline was discarded', { retryable: true });
@@ -80,8 +118,8 @@ async function runScript(redis: Redis, keys: string[], args: (string | number | 
   };
   try {
     let replies = await attempt(false);
-    // A Redis that restarted or failed over has not seen the script yet: send its source once.
-    if ((replies[0]?.[0] as Error | null)?.message?.startsWith('NOSCRIPT')) replies = await attempt(true);
+    // A Redis that restarted or failed over has not seen the scripts yet: send their source once.
+    if (replies.some(([err]) => (err as Error | null)?.message?.startsWith('NOSCRIPT'))) replies = await attempt(true);
     const failed = replies.find(([err]) => err);
     if (failed) throw failed[0];
     return replies.map(([, value]) => value);

@@ -7,7 +7,7 @@ export const EVENT_LOG_KEY = 'event_log';
 export const EVENT_KEY_PREFIX = 'event:';
 /** A capped Redis Stream of stored events, in the order they were stored: the viewer's live feed. */
 export const EVENT_STREAM_KEY = 'event_stream';
-/** Sorted set of recently stored event_ids (lowercase), scored by when they were stored: the dedup window. */
+/** The dedup index: a small hash naming time buckets of ids (`<this>:<bucket>:<shard>`, event-consumer store-script.ts). */
 export const EVENT_IDS_KEY = 'event_ids';
 /** Redis pub/sub channel on which the consumer announces each committed batch. */
 export const STORED_CHANNEL = 'events:stored';

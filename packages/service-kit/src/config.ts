@@ -46,6 +46,39 @@ export const envInt = (min: number, max: number) => z.coerce.number().int().min(
 
 export const envPort = envInt(0, 65535);
 
+const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `7d`, `36h`, `90m`, `30s`, `250ms`, or whole milliseconds; `0` turns the bound off. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d{1,12})(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * DURATION_UNITS_MS[(match[2] ?? 'ms') as keyof typeof DURATION_UNITS_MS];
+}
+
+/** A duration in milliseconds, written as `parseDuration` reads it, within [0, max]. */
+export const envDuration = (maxMs: number) =>
+  z.union([z.string(), z.number()]).transform((raw, ctx) => {
+    const ms = parseDuration(String(raw));
+    if (ms === undefined || ms > maxMs) {
+      ctx.addIssue({ code: 'custom', message: `must be a duration such as 7d, 36h, 90m, 30s or 0, at most ${formatDuration(maxMs)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** The largest whole unit that states `ms` exactly: 604800000 → "7d". */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
 export const envBrokers = z
   .string()
   .transform((s) =>

@@ -4,12 +4,15 @@ export {
   DEPRECATED_VARIABLES,
   deprecationNotices,
   envBrokers,
+  envDuration,
   envInt,
   envLogLevel,
   envPort,
   envTopic,
+  formatDuration,
   httpEnv,
   kafkaEnv,
+  parseDuration,
   parseEnv,
 } from './config.js';
 export { classifyRequestError, clientErrorStatus, HttpError, httpErrorFactory, type RequestFailure } from './http-error.js';
