@@ -9,6 +9,24 @@ require() { # require COMMAND DEBIAN_PACKAGE
   command -v "$1" >/dev/null 2>&1 || die "missing prerequisite: '$1' not found; install it (Debian: apt-get install -y $2)"
 }
 
+# The memory budget of every Redis this project starts (README "Bounds"; tests/static/redis-limits.test.ts
+# checks that compose says the same): a full Redis refuses writes (the consumer holds, nothing is lost)
+# instead of evicting events or being killed, and no one client's unread replies can grow it past 64 MiB.
+REDIS_MAXMEMORY=${REDIS_MAXMEMORY:-1gb}
+REDIS_LIMIT_ARGS=(--maxmemory "$REDIS_MAXMEMORY" --maxmemory-policy noeviction --client-output-buffer-limit "normal 64mb 16mb 10")
+
+# Tells whether a Redis this project did not start has a memory budget: one without may grow until killed.
+redis_budget_note() { # redis_budget_note PORT NAME
+  local reply
+  reply=$( (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf 'CONFIG GET maxmemory\r\n' >&3
+    for _ in 1 2 3 4 5; do IFS= read -r -t 2 line <&3 || break; echo "$line"; done
+  ) 2>/dev/null | tr -d '\r' | sed -n 5p)
+  [[ "$reply" == 0 ]] && log "$2: note: the Redis on 127.0.0.1:$1 has no maxmemory (this project starts its own with $REDIS_MAXMEMORY, policy noeviction)"
+  return 0
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # A process that exists and is not a zombie: where nothing reaps orphans (PID 1 of some sandboxes

@@ -167,13 +167,13 @@ describe('event-consumer processes under faults', () => {
     await client.config('SET', 'maxmemory-policy', 'noeviction');
     const during = makeEvents(400, 5, Date.now() + 10_000);
     await produce(topics.events, during);
-    const failed = await p.waitForLog((l) => l.event === 'write.failed' && l.code === 'redis_refused');
+    const failed = await p.waitForLog((l) => l.event === 'write.failed' && l.code === 'redis_full');
     expect(failed.reason).toMatch(/OOM/);
     expect(JSON.stringify(failed).length).toBeLessThan(1_000);
     await waitFor(
-      async () => (await readiness(url)).checks.find((c) => c.name === 'redis')?.detail?.includes('OOM') ?? false,
+      async () => (await readiness(url)).checks.find((c) => c.name === 'redis')?.detail?.startsWith('redis_full: Redis is full') ?? false,
       10_000,
-      '/readyz naming OOM',
+      '/readyz saying Redis is full',
     );
     await waitFor(async () => (await metricValue(url, 'consumer_lag')) === during.length, 20_000, 'the lag of the unstored records');
 

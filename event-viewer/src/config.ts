@@ -1,4 +1,4 @@
-import { commonEnv, envInt, httpEnv, parseEnv, redisEnv } from '@eventstreamapp/service-kit';
+import { commonEnv, envDuration, envInt, httpEnv, parseEnv, redisEnv } from '@eventstreamapp/service-kit';
 import { z } from 'zod';
 
 const schema = z
@@ -21,6 +21,8 @@ const schema = z
      * soon as the live stream brings new events (0: always read Redis).
      */
     PAGE_CACHE_MS: envInt(0, 10_000).default(250),
+    /** What the consumer keeps (its EVENT_RETENTION): the last page says that older events are not kept. */
+    EVENT_RETENTION: envDuration(3_650 * 86_400_000).prefault('7d'),
     /** Width of the events-per-second chart. */
     CHART_MINUTES: envInt(1, 60).default(5),
   })

@@ -81,6 +81,8 @@ export interface PageOptions {
   /** A user's latest event (GET event:<user_id>), shown above their list. */
   latest?: StoredEvent;
   emptyText: string;
+  /** Shown where the list ends because retention removed what came before. */
+  retentionNotice?: string;
 }
 
 function head(title: string): Html {
@@ -137,6 +139,7 @@ ${latest ? html`<section class="latest"><h2>Latest event (event:${String((JSON.p
 <tbody>${page.events.map(renderRow)}</tbody>
 </table>
 ${page.events.length === 0 ? html`<p id="empty">${emptyText}</p>` : ''}
+${options.retentionNotice ? html`<p id="retention">${options.retentionNotice}</p>` : ''}
 ${nextHref ? html`<nav><a rel="next" href="${nextHref}">Older events →</a></nav>` : ''}
 </main>
 </body>

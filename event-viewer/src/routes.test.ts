@@ -44,8 +44,8 @@ function fakeStore(events: StoredEvent[], failing = false) {
   return { store: store as unknown as EventStore, queries };
 }
 
-function app(store: EventStore, live: Pick<LiveFeed, 'add'> = { add: () => 'added' }) {
-  const config = { DEFAULT_LIMIT: 2, MAX_LIMIT: 10, CHART_MINUTES: 1, FILTER_SCAN_MAX: 100 };
+function app(store: EventStore, live: Pick<LiveFeed, 'add'> = { add: () => 'added' }, retentionMs = 0) {
+  const config = { DEFAULT_LIMIT: 2, MAX_LIMIT: 10, CHART_MINUTES: 1, FILTER_SCAN_MAX: 100, EVENT_RETENTION: retentionMs };
   return createApp({
     logger: createLogger('event-viewer', 'silent'),
     routes: createRoutes({ config, store, live, now: () => 10_000 }),
@@ -56,6 +56,28 @@ function app(store: EventStore, live: Pick<LiveFeed, 'add'> = { add: () => 'adde
 }
 
 describe('the viewer’s routes', () => {
+  it('say on the oldest kept page, and on an empty page past it, that older events are not kept', async () => {
+    const { store } = fakeStore([event(3), event(2), event(1)]);
+    const viewer = app(store, undefined, 7 * 86_400_000);
+    const first = await request(viewer).get('/events').set('accept', 'application/json');
+    expect(first.headers['x-event-retention']).toBe('7d');
+    expect(first.headers['x-retention-notice']).toBeUndefined();
+    const last = await request(viewer).get('/events?limit=5').set('accept', 'application/json');
+    expect(last.body).toHaveLength(3);
+    expect(last.headers['x-retention-notice']).toBe('events older than 7d are not kept (EVENT_RETENTION)');
+    const { store: empty } = fakeStore([]);
+    const past = await request(app(empty, undefined, 7 * 86_400_000))
+      .get('/events?before=5')
+      .set('accept', 'text/html');
+    expect(past.headers['x-retention-notice']).toMatch(/older than 7d/);
+    expect(past.text).toContain('<p id="retention">Events older than 7d are not kept (EVENT_RETENTION).</p>');
+    expect(past.text).toContain('No older events.');
+    // Without retention the end of the log is just its end.
+    const unbounded = await request(app(store)).get('/events?limit=5').set('accept', 'application/json');
+    expect(unbounded.headers['x-event-retention']).toBeUndefined();
+    expect(unbounded.headers['x-retention-notice']).toBeUndefined();
+  });
+
   it('pass user_id and action to the store and keep them in the rel="next" link', async () => {
     const { store, queries } = fakeStore([event(3, 'bob', 'a b'), event(2, 'bob', 'a b'), event(1, 'bob', 'a b')]);
     const res = await request(app(store)).get('/events?user_id=bob&action=a%20b').set('accept', 'application/json');

@@ -1,3 +1,4 @@
+import { formatDuration } from '@eventstreamapp/service-kit';
 import type { Request, Response } from 'express';
 import type { Config } from './config.js';
 import { httpError } from './errors.js';
@@ -15,10 +16,12 @@ export interface RenderedPage {
   /** Bytes, not a string: a kept page is encoded once, not on every answer. */
   body: Buffer;
   link?: string;
+  /** X-Retention-Notice: this is the oldest page the retention keeps. */
+  retentionNotice?: string;
 }
 
 export interface RouteDeps {
-  config: Pick<Config, 'DEFAULT_LIMIT' | 'MAX_LIMIT' | 'CHART_MINUTES' | 'FILTER_SCAN_MAX'>;
+  config: Pick<Config, 'DEFAULT_LIMIT' | 'MAX_LIMIT' | 'CHART_MINUTES' | 'FILTER_SCAN_MAX' | 'EVENT_RETENTION'>;
   store: EventStore;
   live: Pick<LiveFeed, 'add'>;
   /** The newest unfiltered pages, forgotten when the live stream brings new events (memo.ts). */
@@ -48,20 +51,27 @@ function nextLink(path: string, query: PageQuery, scanned: number[], exhausted: 
   return next && `${path}?${pageQueryString(next)}`;
 }
 
-function sendPage(res: Response, page: RenderedPage): void {
+function sendPage(res: Response, page: RenderedPage, retention: string | undefined): void {
   if (page.link) res.setHeader('link', page.link);
+  if (retention) res.setHeader('x-event-retention', retention);
+  if (page.retentionNotice) res.setHeader('x-retention-notice', page.retentionNotice);
   res.setHeader('content-type', page.contentType);
   res.send(page.body);
 }
 
 /** The handlers of the viewer's routes: plain functions of their dependencies, composed by app.ts. */
 export function createRoutes({ config, store, live, newestPages, now = Date.now }: RouteDeps) {
+  const retention = config.EVENT_RETENTION > 0 ? formatDuration(config.EVENT_RETENTION) : undefined;
+  // The end of a scan is where retention cut the log, not where history began: say so on that page.
+  const retentionNotice = (exhausted: boolean) =>
+    retention && exhausted ? `events older than ${retention} are not kept (EVENT_RETENTION)` : undefined;
   const chart = async () => renderChart(await store.rate(now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS), CHART_BUCKET_MS);
 
   async function renderEvents(format: 'html' | 'json', query: PageQuery, newest: boolean, filtered: boolean): Promise<RenderedPage> {
     const page = await store.page(query, { scanMax: config.FILTER_SCAN_MAX, withStreamId: format === 'html' && newest });
     const nextHref = nextLink('/events', query, page.scanned, page.exhausted);
-    const link = nextHref ? { link: `<${nextHref}>; rel="next"` } : {};
+    const notice = retentionNotice(page.exhausted);
+    const link = { ...(nextHref ? { link: `<${nextHref}>; rel="next"` } : {}), ...(notice ? { retentionNotice: notice } : {}) };
     if (format === 'json') {
       // Members are stored JSON texts: the array is assembled, never re-serialized.
       return {
@@ -79,7 +89,10 @@ export function createRoutes({ config, store, live, newestPages, now = Date.now 
       formAction: '/events',
       emptyText: filtered
         ? `No matching event among the ${page.scanned.length} read.`
-        : 'No events yet. POST one to :8080/publish, or start the automatic generator.',
+        : newest
+          ? 'No events yet. POST one to :8080/publish, or start the automatic generator.'
+          : 'No older events.',
+      ...(notice ? { retentionNotice: `Events older than ${retention} are not kept (EVENT_RETENTION).` } : {}),
       ...(newest && !filtered ? { chart: await chart() } : {}),
       ...(nextHref ? { nextHref } : {}),
     });
@@ -97,8 +110,8 @@ export function createRoutes({ config, store, live, newestPages, now = Date.now 
       const read = () => renderEvents(format, query, newest, filtered);
       const page = newest && !filtered && newestPages ? newestPages.load(`${format}|${query.limit}`, read) : read();
       // A kept page is answered in this turn: no promise on the hot path.
-      if (page instanceof Promise) return page.then((p) => sendPage(res, p));
-      sendPage(res, page);
+      if (page instanceof Promise) return page.then((p) => sendPage(res, p, retention));
+      sendPage(res, page, retention);
     },
 
     /** GET /events/<user_id>: JSON, the user's latest event (event:<user_id>); HTML, that and their recent events. */
@@ -121,6 +134,8 @@ export function createRoutes({ config, store, live, newestPages, now = Date.now 
       if (json === null && page.events.length === 0) throw httpError('not_found', `no event stored for user ${JSON.stringify(userId)}`);
       const path = `/events/${encodeURIComponent(userId)}`;
       const nextHref = nextLink(path, query, page.scanned, page.exhausted)?.replace(/&?user_id=[^&]*/, '');
+      const notice = retentionNotice(page.exhausted);
+      if (retention) res.setHeader('x-event-retention', retention);
       res.type('html').send(
         renderEventsPage({
           title: `Events of ${userId}`,
@@ -130,6 +145,7 @@ export function createRoutes({ config, store, live, newestPages, now = Date.now 
           live: newest,
           formAction: path,
           emptyText: `No event of ${userId} among the ${page.scanned.length} most recent read.`,
+          ...(notice ? { retentionNotice: `Events older than ${retention} are not kept (EVENT_RETENTION).` } : {}),
           ...(json === null ? {} : { latest: { json, timestamp: (JSON.parse(json) as { timestamp: number }).timestamp } }),
           ...(nextHref ? { nextHref } : {}),
         }),

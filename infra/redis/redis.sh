@@ -4,7 +4,7 @@
 #
 #   infra/redis/redis.sh start|wait|stop|wipe|status|ping
 #
-# Environment: REDIS_PORT (6379), REDIS_STATE_DIR (.local/redis).
+# Environment: REDIS_PORT (6379), REDIS_STATE_DIR (.local/redis), REDIS_MAXMEMORY (1gb).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
@@ -31,16 +31,16 @@ wait_ready() {
 start() {
   if ping; then
     if pid_alive "$PID_FILE"; then log "redis: already running on 127.0.0.1:$REDIS_PORT (pid $(cat "$PID_FILE"))"
-    else log "redis: using the Redis already answering on 127.0.0.1:$REDIS_PORT"; fi
+    else log "redis: using the Redis already answering on 127.0.0.1:$REDIS_PORT"; redis_budget_note "$REDIS_PORT" redis; fi
     return 0
   fi
   require redis-server redis-server
   port_open "$REDIS_PORT" && die "redis: port $REDIS_PORT is taken by something that is not Redis; set REDIS_PORT"
   mkdir -p "$STATE_DIR"
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --pidfile "$PID_FILE" \
-    --dir "$STATE_DIR" --logfile "$LOG_FILE" --appendonly yes --save '' >/dev/null
+    --dir "$STATE_DIR" --logfile "$LOG_FILE" --appendonly yes --save '' "${REDIS_LIMIT_ARGS[@]}" >/dev/null
   wait_ready
-  log "redis: started redis-server on 127.0.0.1:$REDIS_PORT (append-only, data in ${STATE_DIR#"$ROOT"/})"
+  log "redis: started redis-server on 127.0.0.1:$REDIS_PORT (append-only, maxmemory $REDIS_MAXMEMORY, data in ${STATE_DIR#"$ROOT"/})"
 }
 
 stop() {

@@ -43,7 +43,7 @@ start_node() { # start_node a|b
   # b starts as a's replica; a node restarted after a failover is told its role by the Sentinels.
   [[ $n == b && ! -f "$DIR/b/started-once" ]] && role=(--replicaof 127.0.0.1 "$PORT")
   redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --pidfile "$DIR/$n/redis.pid" --dir "$DIR/$n" \
-    --logfile "$DIR/$n/redis.log" --appendonly yes --save '' "${role[@]}" >/dev/null
+    --logfile "$DIR/$n/redis.log" --appendonly yes --save '' "${REDIS_LIMIT_ARGS[@]}" "${role[@]}" >/dev/null
   wait_answers "$port" "redis $n"
   touch "$DIR/$n/started-once"
 }

@@ -9,10 +9,13 @@ function reply(message: string): Error {
 }
 
 describe('redisFailure', () => {
-  it('tells a refused command (OOM) from a lost connection, in a short message', () => {
-    const refused = redisFailure(reply("OOM command not allowed when used memory > 'maxmemory'."));
-    expect(refused).toMatchObject({ code: 'redis_refused', retryable: true });
-    expect(refused.message).toContain('OOM command not allowed');
+  it('tells a full Redis (OOM) and a refused command from a lost connection, in a short message', () => {
+    const full = redisFailure(reply("OOM command not allowed when used memory > 'maxmemory'."));
+    expect(full).toMatchObject({ code: 'redis_full', retryable: true });
+    expect(full.message).toMatch(/^Redis is full .*OOM command not allowed/);
+    expect(redisFailure(reply('WRONGTYPE Operation against a key holding the wrong kind of value'))).toMatchObject({
+      code: 'redis_refused',
+    });
     const lost = redisFailure(new Error('Connection is closed.'));
     expect(lost).toMatchObject({ code: 'redis_unavailable', message: 'Redis is unavailable: Connection is closed.' });
   });
@@ -21,7 +24,9 @@ describe('redisFailure', () => {
     const exec = Object.assign(reply('EXECABORT Transaction discarded because of previous errors.'), {
       previousErrors: [reply('OOM command not allowed when used memory > maxmemory')],
     });
-    expect(redisFailure(exec).message).toBe('Redis refused the write: OOM command not allowed when used memory > maxmemory');
+    expect(redisFailure(exec).message).toBe(
+      'Redis is full (maxmemory reached, nothing evicted): OOM command not allowed when used memory > maxmemory',
+    );
   });
 
   it('never carries the dumped command arguments into its message', () => {

@@ -123,6 +123,12 @@ export function redisFailure(err: unknown): ServiceError {
   const previous = (err as { previousErrors?: unknown[] })?.previousErrors?.[0];
   const root = previous ?? err;
   const message = (root instanceof Error ? root.message : String(root)).split('\n')[0]!.slice(0, 200);
+  if (isReply(root) && message.startsWith('OOM')) {
+    return new ServiceError('redis_full', `Redis is full (maxmemory reached, nothing evicted): ${message}`, {
+      retryable: true,
+      cause: err,
+    });
+  }
   if (isReply(root)) return new ServiceError('redis_refused', `Redis refused the write: ${message}`, { retryable: true, cause: err });
   return new ServiceError('redis_unavailable', `Redis is unavailable: ${message}`, { retryable: true, cause: err });
 }

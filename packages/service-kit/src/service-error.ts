@@ -7,6 +7,8 @@ export const SERVICE_ERROR_CODES = [
   'redis_unavailable',
   /** Redis answered with an error (OOM, WRONGTYPE, READONLY, …): it is up, but refuses the command. */
   'redis_refused',
+  /** Redis is at its maxmemory (policy noeviction) and refuses writes until memory is freed. */
+  'redis_full',
   /** A replica did not acknowledge a write in time (WAIT): it may be lost in a failover. */
   'redis_not_replicated',
   /** The component was closed; a closed one never reopens. */
