@@ -8,7 +8,9 @@ import { endToEndScenario } from './scenarios/end-to-end.js';
 import { ingestScenario } from './scenarios/ingest.js';
 import { publishScenario } from './scenarios/publish.js';
 import { replicatedScenario } from './scenarios/replicated.js';
+import { retentionScenario } from './scenarios/retention.js';
 import { screenScenario } from './scenarios/screen.js';
+import { soakScenario } from './scenarios/soak.js';
 import { steadyScenario } from './scenarios/steady.js';
 import { viewScenario } from './scenarios/view.js';
 
@@ -20,8 +22,10 @@ const SCENARIOS: Record<string, Scenario> = {
   screen: screenScenario,
   steady: steadyScenario,
   replicated: replicatedScenario,
+  retention: retentionScenario,
+  soak: soakScenario,
 };
-/** `all` runs these; the replicated topology is measured with TOPOLOGY=replicated or by name. */
+/** `all` runs these; the replicated topology is measured with TOPOLOGY=replicated or by name, the soak (6 min) by name. */
 const DEFAULT_SCENARIOS = [
   'publish',
   'ingest',
@@ -29,6 +33,7 @@ const DEFAULT_SCENARIOS = [
   'view',
   'screen',
   'steady',
+  'retention',
   ...(process.env.TOPOLOGY === 'replicated' ? ['replicated'] : []),
 ];
 
