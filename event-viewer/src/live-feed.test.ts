@@ -136,20 +136,62 @@ describe('the live feed', () => {
     expect(client.rows()).toEqual(['u5', 'u6']);
   });
 
-  it('drops a client that does not read (its unsent bytes pass the bound) and keeps serving the others', () => {
+  it('drops a client that did not read what it was sent (its unsent bytes past the bound) and keeps serving the others', () => {
     const live = feed(fakeStream([]));
     live.setHead('0-0');
     const slow = fakeSink();
     const fast = fakeSink();
     live.add(slow.sink, { address: 'a', filter: {} });
     live.add(fast.sink, { address: 'b', filter: {} });
-    slow.state.buffered = 5_000;
     live.publish([entry(1)]);
+    slow.state.buffered = 5_000;
+    live.publish([entry(2)]);
     expect(slow.state.destroyed).toBe(true);
     expect(live.clients).toBe(1);
-    live.publish([entry(2)]);
-    expect(fast.rows()).toEqual(['u1', 'u2']);
+    live.publish([entry(3)]);
+    expect(fast.rows()).toEqual(['u1', 'u2', 'u3']);
     expect(slow.rows()).toEqual(['u1']);
+  });
+
+  it('sends a burst larger than the buffer bound in bounded messages, each with its own id, and drops no reader', () => {
+    const live = feed(fakeStream([]), { maxBufferedBytes: 1_000, maxMessageBytes: 300 });
+    live.setHead('0-0');
+    const reader = fakeSink();
+    live.add(reader.sink, { address: 'a', filter: {} });
+    const big = (n: number): StreamEntry => ({ id: `1000-${n}`, json: JSON.stringify({ user_id: `u${n}${'x'.repeat(100)}` }) });
+    // 30 rows of ~105 bytes: about 3 KB in one burst, three times the bound.
+    live.publish(Array.from({ length: 30 }, (_, i) => big(i + 1)));
+    expect(reader.state.destroyed).toBe(false);
+    const messages = reader.messages.filter((m) => m.event === 'rows');
+    expect(messages.length).toBeGreaterThanOrEqual(10);
+    for (const m of messages) expect(Buffer.byteLength(m.data)).toBeLessThanOrEqual(300);
+    // Each message's id is its own last row's: a reader cut off after any message resumes right after it.
+    for (const m of messages) {
+      const lastRow = m.data.split('|').filter(Boolean).at(-1)!;
+      expect(m.id).toBe(`1000-${/^u(\d+)/.exec(lastRow)![1]}`);
+    }
+    expect(reader.rows()).toHaveLength(30);
+  });
+
+  it('resumes a reconnecting reader past a burst bigger than its buffer: it takes one batch, then the next once it has read it', async () => {
+    const burst = Array.from({ length: 6 }, (_, i) => ({ id: `1000-${i + 1}`, json: JSON.stringify({ user_id: `u${i + 1}${'y'.repeat(400)}` }) }));
+    const live = feed(fakeStream(burst), { maxBufferedBytes: 1_000, catchUpBatch: 3, stallMs: 2_000 });
+    live.setHead('1000-6');
+    const reader = fakeSink();
+    const writeOriginal = reader.sink.write;
+    // The reader's socket takes nothing until the test lets it: each write stays buffered.
+    reader.sink.write = (chunk) => {
+      writeOriginal(chunk);
+      reader.state.buffered += chunk.length;
+    };
+    live.add(reader.sink, { address: 'a', filter: {}, since: '0-0' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(reader.rows()).toHaveLength(3);
+    expect(reader.state.destroyed).toBe(false);
+    reader.state.buffered = 0;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(reader.rows()).toHaveLength(6);
+    expect(reader.messages.filter((m) => m.event === 'rows').at(-1)!.id).toBe('1000-6');
   });
 
   it('refuses clients beyond the total and the per-address limits, and frees a slot on close', () => {

@@ -37,8 +37,16 @@ export interface LiveFeedOptions {
   matches: (json: string, filter: EventFilter) => boolean;
   maxClients: number;
   maxClientsPerAddress: number;
-  /** A client holding more unsent bytes than this is too slow: it is dropped, and resumes on reconnect. */
+  /**
+   * A client still holding more unsent bytes than this when new rows are due is too slow: it is
+   * dropped, and resumes on reconnect. Judged before a write, on what it failed to take, never on the
+   * message just written.
+   */
   maxBufferedBytes: number;
+  /** Rows go out in SSE messages of at most about this many bytes (a larger row alone), each with its own id. */
+  maxMessageBytes?: number;
+  /** How long a catching-up client may stay over `maxBufferedBytes` before it is dropped. */
+  stallMs?: number;
   onError?: (err: unknown) => void;
   catchUpBatch?: number;
 }
@@ -73,6 +81,8 @@ export function createLiveFeed(options: LiveFeedOptions) {
   /** The newest entry id read so far; null until the reader knows it. */
   let head: string | null = null;
   const batch = options.catchUpBatch ?? 500;
+  const maxMessageBytes = options.maxMessageBytes ?? 64 * 1024;
+  const stallMs = options.stallMs ?? 10_000;
 
   function remove(client: Client): void {
     if (client.closed) return;
@@ -83,19 +93,47 @@ export function createLiveFeed(options: LiveFeedOptions) {
     else perAddress.delete(client.address);
   }
 
-  /** Sends the entries after the client's cursor that match its filter, and advances the cursor. */
+  function drop(client: Client): void {
+    remove(client);
+    client.sink.destroy();
+  }
+
+  /**
+   * Sends the entries after the client's cursor that match its filter, in messages of at most
+   * `maxMessageBytes`, each carrying the id of its last entry — so a client cut off mid-burst resumes
+   * after the last message it took, never before the burst — and advances the cursor.
+   */
   function deliver(client: Client, entries: StreamEntry[], rendered: (entry: StreamEntry) => string | undefined): void {
     const fresh = client.cursor === null ? entries : entries.filter((e) => compareStreamIds(e.id, client.cursor!) > 0);
     if (fresh.length === 0) return;
-    client.cursor = fresh.at(-1)!.id;
-    const rows = fresh.filter((e) => options.matches(e.json, client.filter)).map(rendered);
-    const html = rows.filter((r) => r !== undefined).join('');
-    if (html === '') return;
-    client.sink.write(sseMessage('rows', html, client.cursor));
-    if (client.sink.bufferedBytes > options.maxBufferedBytes) {
-      remove(client);
-      client.sink.destroy();
+    let html = '';
+    let bytes = 0;
+    let lastId = '';
+    for (const entry of fresh) {
+      const row = options.matches(entry.json, client.filter) ? rendered(entry) : undefined;
+      if (row !== undefined) {
+        const rowBytes = Buffer.byteLength(row);
+        if (html !== '' && bytes + rowBytes > maxMessageBytes) {
+          client.sink.write(sseMessage('rows', html, lastId));
+          html = '';
+          bytes = 0;
+        }
+        html += row;
+        bytes += rowBytes;
+      }
+      lastId = entry.id;
     }
+    client.cursor = lastId;
+    if (html !== '') client.sink.write(sseMessage('rows', html, lastId));
+  }
+
+  /** Resolves true once the client has taken enough of what it was sent, false if it stalls past `stallMs`. */
+  async function drained(client: Client): Promise<boolean> {
+    for (const until = Date.now() + stallMs; client.sink.bufferedBytes > options.maxBufferedBytes; ) {
+      if (client.closed || Date.now() >= until) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return true;
   }
 
   async function catchUp(client: Client): Promise<void> {
@@ -103,6 +141,11 @@ export function createLiveFeed(options: LiveFeedOptions) {
     client.catchingUp = true;
     try {
       while (!client.closed && head !== null && compareStreamIds(client.cursor!, head) < 0) {
+        // Backpressure: the next batch is read only once this client has taken most of the last.
+        if (!(await drained(client))) {
+          if (!client.closed) drop(client);
+          return;
+        }
         const entries = await options.source.after(client.cursor!, batch);
         if (entries.length === 0) break;
         deliver(client, entries, options.renderEntry);
@@ -110,8 +153,7 @@ export function createLiveFeed(options: LiveFeedOptions) {
     } catch (err) {
       options.onError?.(err);
       // The browser reconnects with its last id and catches up then.
-      remove(client);
-      client.sink.destroy();
+      drop(client);
     } finally {
       client.catchingUp = false;
     }
@@ -170,6 +212,10 @@ export function createLiveFeed(options: LiveFeedOptions) {
       };
       for (const client of clients) {
         if (client.catchingUp) continue;
+        if (client.sink.bufferedBytes > options.maxBufferedBytes) {
+          drop(client);
+          continue;
+        }
         const inStep = client.cursor === null || previous === null || compareStreamIds(client.cursor, previous) >= 0;
         if (inStep) deliver(client, entries, rendered);
         else void catchUp(client);
