@@ -9,6 +9,11 @@ const schema = z
     REDIS_COMMAND_TIMEOUT_MS: envInt(100, 60_000).default(2_000),
     DEFAULT_LIMIT: envInt(1, 100_000).default(50),
     MAX_LIMIT: envInt(1, 100_000).default(1_000),
+    /**
+     * Most bytes one page holds — of event JSON for JSON, of HTML for HTML — whatever `limit` says: a
+     * page of large events stops there and its rel="next" link continues.
+     */
+    MAX_PAGE_BYTES: envInt(64 * 1024, 256 * 1024 * 1024).default(4 * 1024 * 1024),
     /** Most events of `event_log` one filtered page reads before it answers with what matched. */
     FILTER_SCAN_MAX: envInt(100, 1_000_000).default(10_000),
     /** Most simultaneous live (server-sent events) connections; more get 503. */

@@ -1,6 +1,6 @@
 import type { RedisKeys } from '@eventstreamapp/event-schema';
 import { redisFailure } from '@eventstreamapp/service-kit';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { StreamEntry } from './live-feed.js';
 import { type EventFilter, isFiltered, type PageQuery } from './page-query.js';
 
@@ -10,8 +10,47 @@ export interface StoredEvent {
   timestamp: number;
 }
 
+/** Reads a page of `event_log` bounded in bytes as well as in members (PAGE_RANGE_LUA). */
+export interface PageBudget {
+  /** Most members of `event_log` one filtered page reads before it answers with what matched. */
+  scanMax: number;
+  /** Most bytes of event JSON one page holds, and one Redis reply carries. */
+  maxBytes: number;
+}
+
+/**
+ * Members of `event_log` newest first from `max` (a score bound), after skipping `offset`, until
+ * `count` were taken or their JSON reaches `budget` bytes — always at least one — read in slices, so
+ * Redis never builds a reply larger than the budget (plus one event) whatever `count` and the events'
+ * sizes. Read-only: it runs on a replica, and while Redis is full.
+ * Returns {exhausted (the log ended), member, score, member, score, …}.
+ */
+const PAGE_RANGE_LUA = `#!lua flags=no-writes
+local offset, want, budget = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local out, got, bytes, exhausted = {0}, 0, 0, 0
+while got < want do
+  local slice = math.min(200, want - got)
+  local rows = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], '-inf', 'WITHSCORES', 'LIMIT', offset, slice)
+  for i = 1, #rows, 2 do
+    local size = #rows[i]
+    if got > 0 and bytes + size > budget then return out end
+    out[#out + 1] = rows[i]
+    out[#out + 1] = rows[i + 1]
+    bytes, got = bytes + size, got + 1
+  end
+  if #rows < 2 * slice then
+    out[1] = 1
+    return out
+  end
+  offset = offset + slice
+end
+return out
+`;
+
 export interface Page {
   events: StoredEvent[];
+  /** For each event, its index in `scanned`: where a page cut short by bytes ends its scan. */
+  positions: number[];
   /** Timestamps of every member read, matching or not, newest first: where the next page starts. */
   scanned: number[];
   /** The scan reached the end of the log. */
@@ -27,6 +66,19 @@ export interface RateBucket {
 
 const SCAN_CHUNK = 500;
 
+/** The first `count` events of a page, as if the page had ended there: its next page starts after them. */
+export function truncatePage(page: Page, count: number): Page {
+  if (count >= page.events.length) return page;
+  const scannedTo = count === 0 ? 0 : page.positions[count - 1]! + 1;
+  return {
+    ...page,
+    events: page.events.slice(0, count),
+    positions: page.positions.slice(0, count),
+    scanned: page.scanned.slice(0, scannedTo),
+    exhausted: false,
+  };
+}
+
 async function guarded<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action();
@@ -35,11 +87,11 @@ async function guarded<T>(action: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A WITHSCORES reply (member, score, member, score, …) as stored events. */
-function fromWithScores(flat: string[]): StoredEvent[] {
+/** PAGE_RANGE_LUA's reply: {exhausted, member, score, member, score, …}. */
+function fromRangeReply(reply: unknown[]): { events: StoredEvent[]; exhausted: boolean } {
   const events: StoredEvent[] = [];
-  for (let i = 0; i < flat.length; i += 2) events.push({ json: flat[i]!, timestamp: Number(flat[i + 1]) });
-  return events;
+  for (let i = 1; i < reply.length; i += 2) events.push({ json: String(reply[i]), timestamp: Number(reply[i + 1]) });
+  return { events, exhausted: reply[0] === 1 };
 }
 
 /** An XRANGE/XREAD reply's entries, each holding its event in the field `e`. */
@@ -62,60 +114,74 @@ export function matchesFilter(json: string, filter: EventFilter): boolean {
 
 /** The viewer's reads: pages of `event_log` (filtered or not), one user's key, the live stream, per-bucket counts. */
 export function createEventStore(redis: Redis, keys: RedisKeys) {
+  redis.defineCommand('eventPageRange', { numberOfKeys: 1, lua: PAGE_RANGE_LUA });
+  type WithPageRange = { eventPageRange(key: string, max: string, offset: number, count: number, budget: number): Promise<unknown[]> };
   const headOf = (reply: unknown) => (reply as [string, string[]][])[0]?.[0] ?? '0-0';
   const streamHead = (): Promise<string> => guarded(async () => headOf(await redis.xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)));
-  // One ZREVRANGEBYSCORE for a page, alone or inside a transaction.
-  const rangeArgs = (query: PageQuery, offset: number, count: number) =>
-    [keys.eventLog, query.before === undefined ? '+inf' : `(${query.before}`, '-inf', 'WITHSCORES', 'LIMIT', offset, count] as const;
-  const range = (query: PageQuery, offset: number, count: number) => redis.zrevrangebyscore(...rangeArgs(query, offset, count));
+  const maxScore = (query: PageQuery) => (query.before === undefined ? '+inf' : `(${query.before}`);
+  /** One byte-bounded range: its events and whether the log ended. */
+  const range = async (query: PageQuery, offset: number, count: number, budget: number) =>
+    fromRangeReply(await (redis as unknown as WithPageRange).eventPageRange(keys.eventLog, maxScore(query), offset, count, budget));
 
   return {
     /**
-     * Newest first; with `before`, only events strictly older than it. Unfiltered: one round trip,
-     * atomic with the stream's head when asked for it. Filtered: reads up to `scanMax` members in
-     * chunks until `limit` match.
+     * Newest first; with `before`, only events strictly older than it; at most `budget.maxBytes` of
+     * event JSON, whatever `limit` says. Unfiltered: one round trip, atomic with the stream's head
+     * when asked for it. Filtered: reads up to `scanMax` members in chunks until `limit` match.
      */
-    page(query: PageQuery, options: { scanMax: number; withStreamId: boolean }): Promise<Page> {
+    page(query: PageQuery, options: PageBudget & { withStreamId: boolean }): Promise<Page> {
       return guarded(async () => {
         if (!isFiltered(query)) {
           if (!options.withStreamId) {
-            const events = fromWithScores(await range(query, query.skip, query.limit));
-            return { events, scanned: events.map((e) => e.timestamp), exhausted: events.length < query.limit };
+            const { events, exhausted } = await range(query, query.skip, query.limit, options.maxBytes);
+            return { events, positions: events.map((_, i) => i), scanned: events.map((e) => e.timestamp), exhausted };
           }
-          const replies = await redis
-            .multi()
-            .zrevrangebyscore(...rangeArgs(query, query.skip, query.limit))
+          const tx = redis.multi() as ChainableCommander & {
+            eventPageRange(key: string, max: string, offset: number, count: number, budget: number): ChainableCommander;
+          };
+          const replies = await tx
+            .eventPageRange(keys.eventLog, maxScore(query), query.skip, query.limit, options.maxBytes)
             .xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)
             .exec();
           const failed = replies?.find(([err]) => err);
           if (!replies || failed) throw failed?.[0] ?? new Error('transaction discarded');
-          const events = fromWithScores(replies[0]![1] as string[]);
+          const { events, exhausted } = fromRangeReply(replies[0]![1] as unknown[]);
           return {
             events,
+            positions: events.map((_, i) => i),
             scanned: events.map((e) => e.timestamp),
-            exhausted: events.length < query.limit,
+            exhausted,
             streamId: headOf(replies[1]![1]),
           };
         }
         const streamId = options.withStreamId ? await streamHead() : undefined;
         const events: StoredEvent[] = [];
+        const positions: number[] = [];
         const scanned: number[] = [];
         let exhausted = false;
+        let bytes = 0;
         for (let offset = query.skip; events.length < query.limit && scanned.length < options.scanMax; ) {
           const count = Math.min(SCAN_CHUNK, options.scanMax - scanned.length);
-          const rows = fromWithScores(await range(query, offset, count));
-          for (const row of rows) {
+          const chunk = await range(query, offset, count, options.maxBytes);
+          let full = false;
+          for (const row of chunk.events) {
             scanned.push(row.timestamp);
-            if (matchesFilter(row.json, query)) events.push(row);
-            if (events.length === query.limit) break;
+            if (matchesFilter(row.json, query)) {
+              events.push(row);
+              positions.push(scanned.length - 1);
+              bytes += row.json.length;
+            }
+            full = events.length === query.limit || bytes >= options.maxBytes;
+            if (full) break;
           }
-          offset += rows.length;
-          if (rows.length < count && events.length < query.limit) {
+          offset += chunk.events.length;
+          if (full) break;
+          if (chunk.exhausted) {
             exhausted = true;
             break;
           }
         }
-        return { events, scanned, exhausted, ...(streamId === undefined ? {} : { streamId }) };
+        return { events, positions, scanned, exhausted, ...(streamId === undefined ? {} : { streamId }) };
       });
     },
 

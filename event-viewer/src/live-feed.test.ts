@@ -174,7 +174,10 @@ describe('the live feed', () => {
   });
 
   it('resumes a reconnecting reader past a burst bigger than its buffer: it takes one batch, then the next once it has read it', async () => {
-    const burst = Array.from({ length: 6 }, (_, i) => ({ id: `1000-${i + 1}`, json: JSON.stringify({ user_id: `u${i + 1}${'y'.repeat(400)}` }) }));
+    const burst = Array.from({ length: 6 }, (_, i) => ({
+      id: `1000-${i + 1}`,
+      json: JSON.stringify({ user_id: `u${i + 1}${'y'.repeat(400)}` }),
+    }));
     const live = feed(fakeStream(burst), { maxBufferedBytes: 1_000, catchUpBatch: 3, stallMs: 2_000 });
     live.setHead('1000-6');
     const reader = fakeSink();

@@ -5,6 +5,17 @@ import type { EventFilter } from './page-query.js';
 
 const RESERVED_SHOWN = new Set(['event_id', 'user_id', 'timestamp', 'action']);
 const SUMMARY_CHARS = 160;
+/**
+ * Characters of an event's pretty form shown in its row. A valid 64 KiB event of nested arrays
+ * pretty-prints to megabytes; past this the row says how much more there is (the JSON API has it all).
+ */
+export const PRETTY_CHARS = 8 * 1024;
+/** Rendered rows kept, in characters: the newest pages' rows are rendered once. */
+const ROW_CACHE_CHARS = 16 * 1024 * 1024;
+
+function formatSize(chars: number): string {
+  return chars >= 1024 * 1024 ? `${(chars / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(chars / 1024)} KB`;
+}
 
 function text(value: unknown): string {
   return value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
@@ -25,7 +36,7 @@ export function renderRow(stored: StoredEvent): Html {
   return row;
 }
 
-const rows = createLru<string>(5_000);
+const rows = createLru<string>(ROW_CACHE_CHARS, (row) => row.length);
 
 function renderRowOnce({ json, timestamp }: StoredEvent): Html {
   const event = JSON.parse(json) as Record<string, unknown>;
@@ -33,11 +44,16 @@ function renderRowOnce({ json, timestamp }: StoredEvent): Html {
   const time = new Date(timestamp).toISOString();
   const user = String(event.user_id);
   const id = String(event.event_id);
+  const pretty = JSON.stringify(event, null, 2);
+  const shown =
+    pretty.length <= PRETTY_CHARS
+      ? html`<pre>${pretty}</pre>`
+      : html`<pre>${pretty.slice(0, PRETTY_CHARS)}</pre><p class="cut">… ${formatSize(pretty.length - PRETTY_CHARS)} more not shown: the JSON API (Accept: application/json) has the whole event.</p>`;
   return html`<tr id="e-${id}" data-event-id="${id}">
 <td><time datetime="${time}">${time.replace('T', ' ').replace('Z', '')}</time></td>
 <td><a href="/events/${encodeURIComponent(user)}">${user}</a></td>
 <td>${text(event.action)}</td>
-<td><details><summary><code>${rest.length > SUMMARY_CHARS ? `${rest.slice(0, SUMMARY_CHARS)}…` : rest}</code></summary><pre>${JSON.stringify(event, null, 2)}</pre></details><div class="id">${id}</div></td>
+<td><details><summary><code>${rest.length > SUMMARY_CHARS ? `${rest.slice(0, SUMMARY_CHARS)}…` : rest}</code></summary>${shown}</details><div class="id">${id}</div></td>
 </tr>`;
 }
 

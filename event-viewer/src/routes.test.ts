@@ -32,7 +32,13 @@ function fakeStore(events: StoredEvent[], failing = false) {
         );
       });
       const page = matching.slice(query.skip, query.skip + query.limit);
-      return { events: page, scanned: page.map((e) => e.timestamp), exhausted: page.length < query.limit, streamId: '5-0' };
+      return {
+        events: page,
+        positions: page.map((_, i) => i),
+        scanned: page.map((e) => e.timestamp),
+        exhausted: page.length < query.limit,
+        streamId: '5-0',
+      };
     },
     async latestOf(userId: string) {
       return events.filter((e) => (JSON.parse(e.json) as { user_id: string }).user_id === userId).at(0)?.json ?? null;
@@ -45,7 +51,14 @@ function fakeStore(events: StoredEvent[], failing = false) {
 }
 
 function app(store: EventStore, live: Pick<LiveFeed, 'add'> = { add: () => 'added' }, retentionMs = 0) {
-  const config = { DEFAULT_LIMIT: 2, MAX_LIMIT: 10, CHART_MINUTES: 1, FILTER_SCAN_MAX: 100, EVENT_RETENTION: retentionMs };
+  const config = {
+    DEFAULT_LIMIT: 2,
+    MAX_LIMIT: 10,
+    CHART_MINUTES: 1,
+    FILTER_SCAN_MAX: 100,
+    MAX_PAGE_BYTES: 4 * 1024 * 1024,
+    EVENT_RETENTION: retentionMs,
+  };
   return createApp({
     logger: createLogger('event-viewer', 'silent'),
     routes: createRoutes({ config, store, live, now: () => 10_000 }),

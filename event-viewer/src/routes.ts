@@ -2,11 +2,11 @@ import { formatDuration } from '@eventstreamapp/service-kit';
 import type { Request, Response } from 'express';
 import type { Config } from './config.js';
 import { httpError } from './errors.js';
-import type { EventStore } from './event-store.js';
+import { type EventStore, type Page, truncatePage } from './event-store.js';
 import type { LiveFeed, LiveSink } from './live-feed.js';
 import { createLru } from './memo.js';
 import { isFiltered, nextPageQuery, type PageQuery, pageQueryString, parseFilter, parsePageQuery } from './page-query.js';
-import { renderChart, renderEventsPage } from './render-page.js';
+import { renderChart, renderEventsPage, renderRow } from './render-page.js';
 import { isStreamId } from './stream-id.js';
 
 /** An answer to GET /events, ready to send again: the newest pages are kept so (memo.ts). */
@@ -21,7 +21,7 @@ export interface RenderedPage {
 }
 
 export interface RouteDeps {
-  config: Pick<Config, 'DEFAULT_LIMIT' | 'MAX_LIMIT' | 'CHART_MINUTES' | 'FILTER_SCAN_MAX' | 'EVENT_RETENTION'>;
+  config: Pick<Config, 'DEFAULT_LIMIT' | 'MAX_LIMIT' | 'CHART_MINUTES' | 'FILTER_SCAN_MAX' | 'MAX_PAGE_BYTES' | 'EVENT_RETENTION'>;
   store: EventStore;
   live: Pick<LiveFeed, 'add'>;
   /** The newest unfiltered pages, forgotten when the live stream brings new events (memo.ts). */
@@ -51,6 +51,20 @@ function nextLink(path: string, query: PageQuery, scanned: number[], exhausted: 
   return next && `${path}?${pageQueryString(next)}`;
 }
 
+/** Room left for the page around its rows (head, forms, chart). */
+const PAGE_CHROME_BYTES = 32 * 1024;
+
+/** The leading rows of a page whose HTML fits `maxBytes`: always one; the next page starts after the last. */
+function fitRows(page: Page, maxBytes: number): Page {
+  let bytes = PAGE_CHROME_BYTES;
+  for (const [i, event] of page.events.entries()) {
+    // Rows are memoised: the page renders the same ones again at no cost.
+    bytes += renderRow(event).text.length;
+    if (i > 0 && bytes > maxBytes) return truncatePage(page, i);
+  }
+  return page;
+}
+
 function sendPage(res: Response, page: RenderedPage, retention: string | undefined): void {
   if (page.link) res.setHeader('link', page.link);
   if (retention) res.setHeader('x-event-retention', retention);
@@ -61,6 +75,7 @@ function sendPage(res: Response, page: RenderedPage, retention: string | undefin
 
 /** The handlers of the viewer's routes: plain functions of their dependencies, composed by app.ts. */
 export function createRoutes({ config, store, live, newestPages, now = Date.now }: RouteDeps) {
+  const budget = { scanMax: config.FILTER_SCAN_MAX, maxBytes: config.MAX_PAGE_BYTES };
   const retention = config.EVENT_RETENTION > 0 ? formatDuration(config.EVENT_RETENTION) : undefined;
   // The end of a scan is where retention cut the log, not where history began: say so on that page.
   const retentionNotice = (exhausted: boolean) =>
@@ -68,7 +83,8 @@ export function createRoutes({ config, store, live, newestPages, now = Date.now 
   const chart = async () => renderChart(await store.rate(now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS), CHART_BUCKET_MS);
 
   async function renderEvents(format: 'html' | 'json', query: PageQuery, newest: boolean, filtered: boolean): Promise<RenderedPage> {
-    const page = await store.page(query, { scanMax: config.FILTER_SCAN_MAX, withStreamId: format === 'html' && newest });
+    const read = await store.page(query, { ...budget, withStreamId: format === 'html' && newest });
+    const page = format === 'html' ? fitRows(read, config.MAX_PAGE_BYTES) : read;
     const nextHref = nextLink('/events', query, page.scanned, page.exhausted);
     const notice = retentionNotice(page.exhausted);
     const link = { ...(nextHref ? { link: `<${nextHref}>; rel="next"` } : {}), ...(notice ? { retentionNotice: notice } : {}) };
@@ -127,10 +143,8 @@ export function createRoutes({ config, store, live, newestPages, now = Date.now 
       }
       const query = { ...parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT), userId };
       const newest = query.before === undefined && query.skip === 0;
-      const [json, page] = await Promise.all([
-        store.latestOf(userId),
-        store.page(query, { scanMax: config.FILTER_SCAN_MAX, withStreamId: newest }),
-      ]);
+      const [json, read] = await Promise.all([store.latestOf(userId), store.page(query, { ...budget, withStreamId: newest })]);
+      const page = fitRows(read, config.MAX_PAGE_BYTES);
       if (json === null && page.events.length === 0) throw httpError('not_found', `no event stored for user ${JSON.stringify(userId)}`);
       const path = `/events/${encodeURIComponent(userId)}`;
       const nextHref = nextLink(path, query, page.scanned, page.exhausted)?.replace(/&?user_id=[^&]*/, '');
