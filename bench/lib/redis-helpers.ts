@@ -3,7 +3,7 @@ import { type RedisKeys, redisKeys } from '@eventstreamapp/event-schema';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../event-consumer/src/config.js';
 import type { Accepted } from '../../event-consumer/src/plan-batch.js';
-import { storeEvents } from '../../event-consumer/src/store-events.js';
+import { type StoreOptions, storeEvents } from '../../event-consumer/src/store-events.js';
 import { REDIS_URL } from './stack.js';
 
 export function benchRedis(): Redis {
@@ -14,21 +14,28 @@ export function benchRedis(): Redis {
  * The consumer's own Redis write (`storeEvents`: the store script per chunk, with its default
  * settings) fed directly, without Kafka: the Redis ceiling, measured on the same code.
  */
-export async function writeLikeTheConsumer(redis: Redis, keys: RedisKeys, records: EventRecord[], chunk = 2_000): Promise<void> {
+/** The consumer's store settings at their defaults, as it passes them to `storeEvents`. */
+export function defaultStoreOptions(now?: () => number): StoreOptions {
   const config = loadConfig({});
+  return {
+    dedupWindowMs: config.DEDUP_WINDOW_MS,
+    maxLogLength: config.EVENT_LOG_MAX_LEN,
+    retentionMs: config.EVENT_RETENTION,
+    userKeyTtlMs: config.USER_KEY_TTL,
+    maxStreamLength: config.EVENT_STREAM_MAX_LEN,
+    waitReplicas: 0,
+    waitTimeoutMs: config.REDIS_WAIT_TIMEOUT_MS,
+    ...(now ? { now } : {}),
+  };
+}
+
+export async function writeLikeTheConsumer(redis: Redis, keys: RedisKeys, records: EventRecord[], chunk = 2_000): Promise<void> {
+  const options = defaultStoreOptions();
   for (let i = 0; i < records.length; i += chunk) {
     const accepted: Accepted[] = records
       .slice(i, i + chunk)
       .map((record) => ({ offset: String(i), record, bytes: Buffer.from(record.json) }));
-    await storeEvents(redis, keys, accepted, {
-      dedupWindowMs: config.DEDUP_WINDOW_MS,
-      maxLogLength: config.EVENT_LOG_MAX_LEN,
-      retentionMs: config.EVENT_RETENTION,
-      userKeyTtlMs: config.USER_KEY_TTL,
-      maxStreamLength: config.EVENT_STREAM_MAX_LEN,
-      waitReplicas: 0,
-      waitTimeoutMs: config.REDIS_WAIT_TIMEOUT_MS,
-    });
+    await storeEvents(redis, keys, accepted, options);
   }
 }
 

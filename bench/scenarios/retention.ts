@@ -4,7 +4,7 @@ import { loadConfig } from '../../event-consumer/src/config.js';
 import type { Accepted } from '../../event-consumer/src/plan-batch.js';
 import { storeEvents } from '../../event-consumer/src/store-events.js';
 import { clientEvent } from '../lib/events.js';
-import { benchRedis, deletePrefix, redisKeys } from '../lib/redis-helpers.js';
+import { benchRedis, defaultStoreOptions, deletePrefix, redisKeys } from '../lib/redis-helpers.js';
 import type { Row, Scenario } from '../lib/report.js';
 import { runId } from '../lib/stack.js';
 
@@ -57,16 +57,12 @@ export const retentionScenario: Scenario = async ({ quick }) => {
           if (!result.ok) throw new Error(result.rejection.message);
           accepted.push({ offset: String(j), record: result.value, bytes: Buffer.from(result.value.json) });
         }
-        await storeEvents(redis, keys, accepted, {
-          dedupWindowMs: window,
-          maxLogLength: config.EVENT_LOG_MAX_LEN,
-          retentionMs: config.EVENT_RETENTION,
-          userKeyTtlMs: config.USER_KEY_TTL,
-          maxStreamLength: config.EVENT_STREAM_MAX_LEN,
-          waitReplicas: 0,
-          waitTimeoutMs: config.REDIS_WAIT_TIMEOUT_MS,
-          now: () => now,
-        });
+        await storeEvents(
+          redis,
+          keys,
+          accepted,
+          defaultStoreOptions(() => now),
+        );
       }
     }
     const stored = 2 * count;
