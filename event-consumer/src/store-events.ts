@@ -43,8 +43,9 @@ export function eventIdBytes(id: string): Buffer {
 
 /**
  * Stores a chunk in one round trip: the trim script (retention and caps, allowed when Redis is full),
- * the store script (dedup, log, user keys, stream, notice — atomically) and, when replicas are required, WAIT in the same pipeline. Throws a ServiceError:
- * `redis_refused`, `redis_unavailable`, or `redis_not_replicated` when too few replicas acknowledged
+ * the store script (dedup, log, user keys, stream, notice — atomically) and, when replicas are
+ * required, WAIT, in one pipeline. Throws a ServiceError:
+ * `redis_full`, `redis_refused`, `redis_unavailable`, or `redis_not_replicated` when too few replicas acknowledged
  * (the primary has the chunk, a failover could lose it: the caller stores it again, which the dedup
  * index makes harmless).
  */

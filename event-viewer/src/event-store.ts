@@ -27,7 +27,7 @@ export interface PageBudget {
  */
 const PAGE_RANGE_LUA = `#!lua flags=no-writes
 local offset, want, budget = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local out, got, bytes, exhausted = {0}, 0, 0, 0
+local out, got, bytes = {0}, 0, 0
 while got < want do
   local slice = math.min(200, want - got)
   local rows = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], '-inf', 'WITHSCORES', 'LIMIT', offset, slice)
@@ -115,13 +115,16 @@ export function matchesFilter(json: string, filter: EventFilter): boolean {
 /** The viewer's reads: pages of `event_log` (filtered or not), one user's key, the live stream, per-bucket counts. */
 export function createEventStore(redis: Redis, keys: RedisKeys) {
   redis.defineCommand('eventPageRange', { numberOfKeys: 1, lua: PAGE_RANGE_LUA });
-  type WithPageRange = { eventPageRange(key: string, max: string, offset: number, count: number, budget: number): Promise<unknown[]> };
+  // ioredis types commands defined at run time as nothing: this is PAGE_RANGE_LUA's call, alone or in a transaction.
+  type PageRange<R> = { eventPageRange(key: string, max: string, offset: number, count: number, budget: number): R };
   const headOf = (reply: unknown) => (reply as [string, string[]][])[0]?.[0] ?? '0-0';
   const streamHead = (): Promise<string> => guarded(async () => headOf(await redis.xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)));
   const maxScore = (query: PageQuery) => (query.before === undefined ? '+inf' : `(${query.before}`);
   /** One byte-bounded range: its events and whether the log ended. */
   const range = async (query: PageQuery, offset: number, count: number, budget: number) =>
-    fromRangeReply(await (redis as unknown as WithPageRange).eventPageRange(keys.eventLog, maxScore(query), offset, count, budget));
+    fromRangeReply(
+      await (redis as unknown as PageRange<Promise<unknown[]>>).eventPageRange(keys.eventLog, maxScore(query), offset, count, budget),
+    );
 
   return {
     /**
@@ -136,9 +139,7 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
             const { events, exhausted } = await range(query, query.skip, query.limit, options.maxBytes);
             return { events, positions: events.map((_, i) => i), scanned: events.map((e) => e.timestamp), exhausted };
           }
-          const tx = redis.multi() as ChainableCommander & {
-            eventPageRange(key: string, max: string, offset: number, count: number, budget: number): ChainableCommander;
-          };
+          const tx = redis.multi() as ChainableCommander & PageRange<ChainableCommander>;
           const replies = await tx
             .eventPageRange(keys.eventLog, maxScore(query), query.skip, query.limit, options.maxBytes)
             .xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)
