@@ -43,7 +43,7 @@ export const soakScenario: Scenario = async ({ quick }) => {
         acknowledged.push({ id: e.event_id, timestamp: e.timestamp });
     });
     clearInterval(sampler);
-    const newest = Math.max(...acknowledged.map((e) => e.timestamp));
+    const newest = acknowledged.reduce((max, e) => Math.max(max, e.timestamp), 0);
     // Drained when the newest acknowledged event is stored; the last chunk's trim ran at about that time.
     for (let i = 0; i < 600 && (await redis.zcount(keys.eventLog, newest, newest)) === 0; i++) await new Promise((r) => setTimeout(r, 100));
     const lastStoredAt = Date.now();

@@ -12,6 +12,8 @@ export interface AppDeps {
   liveScript: string;
   metrics: ViewerMetrics;
   readiness: () => ReadinessCheck[] | Promise<ReadinessCheck[]>;
+  /** Express' `trust proxy`: which hops' X-Forwarded-For names the client (TRUST_PROXY). */
+  trustProxy?: string | number | false;
 }
 
 const CONTENT_SECURITY_POLICY = [
@@ -51,11 +53,12 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
 };
 
 /** The viewer's HTTP surface: routes.ts holds what each route does; this composes them. */
-export function createApp({ logger, routes, liveScript, metrics, readiness }: AppDeps): Express {
+export function createApp({ logger, routes, liveScript, metrics, readiness, trustProxy = false }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.set('trust proxy', trustProxy);
   const log = logger.child({ component: 'http' });
 
   app.use(securityHeaders);

@@ -1,5 +1,23 @@
 import { commonEnv, envDuration, envInt, httpEnv, parseEnv, redisEnv } from '@eventstreamapp/service-kit';
+import express from 'express';
 import { z } from 'zod';
+
+/**
+ * TRUST_PROXY as express reads it: unset (no proxy: the peer is the client), a number of proxy hops,
+ * or addresses, subnets and names (`loopback`, `uniquelocal`) of proxies whose X-Forwarded-For is believed.
+ */
+const envTrustProxy = z.string().transform((raw, ctx) => {
+  const value: string | number = /^\d{1,2}$/.test(raw) ? Number(raw) : raw;
+  try {
+    if (raw === 'true') throw new Error('trusting every hop lets any client choose its address');
+    // express compiles the setting when it is set: a bad address fails here, before anything starts.
+    express().set('trust proxy', value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `must be a hop count or proxy addresses/subnets: ${(err as Error).message}` });
+    return z.NEVER;
+  }
+  return value;
+});
 
 const schema = z
   .object({
@@ -19,6 +37,8 @@ const schema = z
     /** Most simultaneous live (server-sent events) connections; more get 503. */
     LIVE_MAX_CLIENTS: envInt(0, 100_000).default(500),
     LIVE_MAX_CLIENTS_PER_ADDRESS: envInt(1, 100_000).default(20),
+    /** Proxies whose X-Forwarded-For names the client, for the per-address live cap; unset trusts none. */
+    TRUST_PROXY: envTrustProxy.optional(),
     /** A live client holding more unsent bytes than this is dropped (it reconnects and resumes). */
     LIVE_MAX_BUFFERED_BYTES: envInt(16 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
     /**

@@ -43,7 +43,7 @@ export function createEventViewer({ config, logger }: EventViewerDeps) {
   for (const client of [redis, reader]) client.on('error', (err: Error) => warn('redis.error', err, 'Redis connection error'));
   const store = createEventStore(redis, keys);
   const live = createLiveFeed({
-    source: { after: store.streamAfter, oldestKeptAfterTrim: store.streamOldestKeptAfterTrim },
+    source: { after: store.streamAfter, oldestKeptAfterTrim: store.streamOldestKeptAfterTrim, newest: store.streamHead },
     renderEntry: (entry) => renderStoredJson(entry.json),
     matches: matchesFilter,
     maxClients: config.LIVE_MAX_CLIENTS,
@@ -68,6 +68,7 @@ export function createEventViewer({ config, logger }: EventViewerDeps) {
     routes: createRoutes({ config, store, live, newestPages }),
     liveScript: loadLiveScript(),
     metrics,
+    trustProxy: config.TRUST_PROXY ?? false,
     readiness: () => [
       { name: 'redis', ok: redis.status === 'ready', detail: redis.status },
       { name: 'redis-live', ok: reader.status === 'ready', detail: reader.status },

@@ -8,6 +8,7 @@ function fakeStream(entries: StreamEntry[], oldestKeptAfterTrim?: string) {
     entries,
     after: async (afterId: string, count: number) => entries.filter((e) => compareStreamIds(e.id, afterId) > 0).slice(0, count),
     oldestKeptAfterTrim: async () => oldestKeptAfterTrim,
+    newest: async () => entries.at(-1)?.id ?? '0-0',
   };
 }
 
@@ -195,6 +196,21 @@ describe('the live feed', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(reader.rows()).toHaveLength(6);
     expect(reader.messages.filter((m) => m.event === 'rows').at(-1)!.id).toBe('1000-6');
+  });
+
+  it('continues a client whose Last-Event-ID is ahead of the stream from its newest entry, and tells it so', async () => {
+    const stream = fakeStream([entry(5)]);
+    const live = feed(stream);
+    live.setHead('1000-5');
+    const client = fakeSink();
+    live.add(client.sink, { address: 'a', filter: {}, since: '99999999999999-0' });
+    await settle();
+    expect(client.messages).toEqual([
+      { id: '1000-5', event: 'gap', data: expect.stringMatching(/^Last-Event-ID 99999999999999-0 is ahead of the stream/) },
+    ]);
+    stream.entries.push(entry(6));
+    live.publish([entry(6)]);
+    expect(client.rows()).toEqual(['u6']);
   });
 
   it('refuses clients beyond the total and the per-address limits, and frees a slot on close', () => {

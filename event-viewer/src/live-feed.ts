@@ -15,6 +15,8 @@ export interface StreamSource {
    * client whose cursor is older than it may have missed entries.
    */
   oldestKeptAfterTrim(): Promise<string | undefined>;
+  /** The id of the stream's newest entry ('0-0' when empty). */
+  newest(): Promise<string>;
 }
 
 /** One server-sent-events connection, as the feed sees it. */
@@ -187,10 +189,18 @@ export function createLiveFeed(options: LiveFeedOptions) {
       sink.open();
       sink.write('retry: 2000\n\n');
       if (since !== undefined) {
-        void options.source
-          .oldestKeptAfterTrim()
-          .then((oldest) => {
-            if (oldest !== undefined && compareStreamIds(since, oldest) < 0 && !client.closed) {
+        void Promise.all([options.source.oldestKeptAfterTrim(), options.source.newest()])
+          .then(([oldest, newest]) => {
+            if (client.closed) return;
+            // An id past the stream's newest in Redis (a Redis that was wiped, a hand-made id) would wait
+            // for ever for entries after it: the client continues from the newest entry, and is told so.
+            // (Against Redis, not the reader's head: a page read a moment ago may be ahead of the reader.)
+            if (compareStreamIds(since, newest) > 0) {
+              client.cursor = newest;
+              sink.write(
+                sseMessage('gap', `Last-Event-ID ${since} is ahead of the stream (was it reset?); showing new events from now on`, newest),
+              );
+            } else if (oldest !== undefined && compareStreamIds(since, oldest) < 0) {
               sink.write(sseMessage('gap', 'some events were trimmed from the live stream before they could be sent; reload to see them'));
             }
           })

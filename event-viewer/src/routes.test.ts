@@ -50,7 +50,7 @@ function fakeStore(events: StoredEvent[], failing = false) {
   return { store: store as unknown as EventStore, queries };
 }
 
-function app(store: EventStore, live: Pick<LiveFeed, 'add'> = { add: () => 'added' }, retentionMs = 0) {
+function app(store: EventStore, live: Pick<LiveFeed, 'add'> = { add: () => 'added' }, retentionMs = 0, trustProxy: string | false = false) {
   const config = {
     DEFAULT_LIMIT: 2,
     MAX_LIMIT: 10,
@@ -63,6 +63,7 @@ function app(store: EventStore, live: Pick<LiveFeed, 'add'> = { add: () => 'adde
     logger: createLogger('event-viewer', 'silent'),
     routes: createRoutes({ config, store, live, now: () => 10_000 }),
     liveScript: '/* live */',
+    trustProxy,
     metrics: createMetrics(() => 0),
     readiness: () => [],
   });
@@ -118,6 +119,22 @@ describe('the viewer’s routes', () => {
     expect(queries.at(-1)).toMatchObject({ userId: 'alice' });
     expect(html.text).toContain('data-stream-id="5-0"');
     expect((await request(app(store)).get('/events/nobody').set('accept', 'application/json')).status).toBe(404);
+  });
+
+  it('counts live clients per address from X-Forwarded-For only behind a trusted proxy (TRUST_PROXY)', async () => {
+    const { store } = fakeStore([]);
+    const addresses: string[] = [];
+    const live = {
+      add: (_sink: unknown, { address }: { address: string }) => {
+        addresses.push(address);
+        return 'full' as const;
+      },
+    };
+    await request(app(store, live)).get('/live').set('x-forwarded-for', '203.0.113.7');
+    await request(app(store, live, 0, 'loopback'))
+      .get('/live')
+      .set('x-forwarded-for', '203.0.113.7');
+    expect(addresses).toEqual([expect.stringMatching(/127\.0\.0\.1$/), '203.0.113.7']);
   });
 
   it('refuses a live connection beyond the limits with 503 and Retry-After, and a bad Last-Event-ID with 400', async () => {

@@ -190,7 +190,11 @@ export function createRoutes({ config, store, live, newestPages, now = Date.now 
         end: () => res.end(),
         onClose: (listener) => void res.on('close', listener),
       };
-      const added = live.add(sink, { address: req.socket.remoteAddress ?? 'unknown', filter, ...(since === undefined ? {} : { since }) });
+      const added = live.add(sink, {
+        address: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        filter,
+        ...(since === undefined ? {} : { since }),
+      });
       if (added === 'full') throw httpError('too_many_live_clients', 'too many live connections; retry later');
       if (added === 'address-full') throw httpError('too_many_live_clients', 'too many live connections from your address; retry later');
     },

@@ -99,9 +99,13 @@ describe('the replicated topology, through failover, under load', { timeout: 300
         await offsets.connect();
         const committed = await offsets.fetchOffsets({ groupId: topics.group, topics: [topics.events] });
         const ends = await offsets.fetchTopicOffsets(topics.events);
+        // A group whose offsets partition has no leader has no coordinator: say which one, and its replicas.
+        const groupOffsets = (await offsets.fetchTopicMetadata({ topics: ['__consumer_offsets'] })).topics[0]?.partitions
+          .filter((p) => p.leader < 0 || p.isr.length < p.replicas.length)
+          .map((p) => `${p.partitionId}: leader ${p.leader} isr [${p.isr}] of [${p.replicas}]`);
         await offsets.disconnect();
         throw new Error(
-          `${(err as Error).message}; missing at ${where.join(', ')}; committed ${JSON.stringify(committed[0]?.partitions)}; ends ${JSON.stringify(ends)}`,
+          `${(err as Error).message}; missing at ${where.join(', ')}; committed ${JSON.stringify(committed[0]?.partitions)}; ends ${JSON.stringify(ends)}; __consumer_offsets partitions not fully in sync: ${groupOffsets?.join(', ') || 'none'}`,
         );
       } finally {
         redis.disconnect();

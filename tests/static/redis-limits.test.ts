@@ -25,7 +25,8 @@ describe('the Redis memory budget', () => {
       .split('\n')
       .filter((line) => /^\s*redis-server /.test(line) && !line.includes('--sentinel'));
     expect(starts.length).toBeGreaterThan(0);
-    for (const line of starts) expect(line).toContain('"${REDIS_LIMIT_ARGS[@]}"');
+    // The bash array expansion, written out: "${REDIS_LIMIT_ARGS[@]}".
+    for (const line of starts) expect(line).toContain(['"$', '{REDIS_LIMIT_ARGS[@]}"'].join(''));
   });
 
   it.each(['docker-compose.yml', 'docker-compose.replicated.yml'])('is given to every Redis server in %s', (file) => {

@@ -59,3 +59,15 @@ describe('durations', () => {
     expect(() => parseEnv(retention, { RETENTION: 'soon' })).toThrow(/RETENTION="soon"/);
   });
 });
+
+describe('addresses', () => {
+  it('refuses a HOST that cannot be bound and broker ports past 65535, naming the variable', () => {
+    expect(() => parseEnv(schema, { HOST: '999.1.1.1' })).toThrow(/HOST="999.1.1.1": must be a host name or an IP address/);
+    expect(() => parseEnv(schema, { HOST: 'two words' })).toThrow(/HOST=/);
+    for (const host of ['127.0.0.1', '::', '::1', 'kafka', 'event-viewer.internal', '0.0.0.0'])
+      expect(parseEnv(schema, { HOST: host }).HOST).toBe(host);
+    expect(() => parseEnv(schema, { KAFKA_BROKERS: '127.0.0.1:99999' })).toThrow(/KAFKA_BROKERS=.*ports 1–65535/);
+    expect(() => parseEnv(schema, { KAFKA_BROKERS: '300.0.0.1:9092' })).toThrow(/KAFKA_BROKERS=/);
+    expect(parseEnv(schema, { KAFKA_BROKERS: 'kafka:9092, kafka-2:9092' }).KAFKA_BROKERS).toEqual(['kafka:9092', 'kafka-2:9092']);
+  });
+});

@@ -46,6 +46,18 @@ export const envInt = (min: number, max: number) => z.coerce.number().int().min(
 
 export const envPort = envInt(0, 65535);
 
+/**
+ * A host name or an IP address. A name made only of digits and dots must be a real IPv4 address:
+ * `999.1.1.1` would otherwise pass as a name and fail only when the server binds to it.
+ */
+export function isHost(text: string): boolean {
+  if (/^[\d.]+$/.test(text)) return z.ipv4().safeParse(text).success;
+  if (text.includes(':')) return z.ipv6().safeParse(text.replace(/^\[|\]$/g, '')).success;
+  return /^(?=.{1,253}$)[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,62})(\.[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,62}))*\.?$/.test(text);
+}
+
+export const envHost = z.string().refine(isHost, 'must be a host name or an IP address');
+
 const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** `7d`, `36h`, `90m`, `30s`, `250ms`, or whole milliseconds; `0` turns the bound off. */
@@ -87,7 +99,15 @@ export const envBrokers = z
       .map((b) => b.trim())
       .filter(Boolean),
   )
-  .refine((list) => list.length > 0 && list.every((b) => /^[^\s:]+:\d{1,5}$/.test(b)), 'must be host:port[,host:port…]');
+  .refine(
+    (list) =>
+      list.length > 0 &&
+      list.every((b) => {
+        const match = /^([^\s:]+):(\d{1,5})$/.exec(b);
+        return match !== null && isHost(match[1]!) && Number(match[2]) >= 1 && Number(match[2]) <= 65535;
+      }),
+    'must be host:port[,host:port…] with ports 1–65535',
+  );
 
 export const envLogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -95,7 +115,7 @@ export const envTopic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a v
 
 /** The one HTTP port of every service: its public API, or only /healthz, /readyz and /metrics. */
 export function httpEnv(defaultPort: number) {
-  return { PORT: envPort.default(defaultPort), HOST: z.string().min(1).default('0.0.0.0') };
+  return { PORT: envPort.default(defaultPort), HOST: envHost.default('0.0.0.0') };
 }
 
 /** Variables every service reads. */
