@@ -193,6 +193,15 @@ describe('event-consumer processes under faults', () => {
     onTestFinished(async () => void (await p.stop('SIGKILL')));
     await p.waitForEvent('kafka.unreachable', 60_000);
     expect(p.child.exitCode).toBeNull();
+    // Its ops endpoints answer meanwhile: /readyz within a second, saying why it is not ready, and
+    // /metrics with the last lag it knew rather than waiting on the broker.
+    const url = await p.url();
+    const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) });
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { checks: { name: string; ok: boolean }[] }).checks).toContainEqual(
+      expect.objectContaining({ name: 'kafka', ok: false }),
+    );
+    expect((await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })).status).toBe(200);
     await kafka.start();
     await p.waitForEvent('consumer.joined', 60_000);
     const events = makeEvents(100, 5);

@@ -8,7 +8,9 @@ import {
   type Logger,
   listen,
   once,
+  type Probe,
   type StartedServer,
+  startProbe,
 } from '@eventstreamapp/service-kit';
 import { createApp } from './app.js';
 import { loadLiveScript } from './assets.js';
@@ -27,6 +29,8 @@ export interface EventViewerDeps {
 }
 
 const KEEPALIVE_MS = 15_000;
+/** How often /readyz learns whether Redis answers a command (each probe waits at most REDIS_COMMAND_TIMEOUT_MS). */
+const READINESS_PROBE_MS = 1_000;
 
 /** GET /events as HTML or JSON, read from Redis only, with a live feed that follows the stored-event stream. */
 export function createEventViewer({ config, logger }: EventViewerDeps) {
@@ -63,6 +67,8 @@ export function createEventViewer({ config, logger }: EventViewerDeps) {
     onError: (err) => warn('live.read_failed', err, 'could not read the live stream; retrying'),
   });
   const metrics = createMetrics(() => live.clients);
+  // A frozen Redis keeps its connection 'ready': only a command shows that it no longer answers.
+  let redisProbe: Probe | undefined;
   const app = createApp({
     logger,
     routes: createRoutes({ config, store, live, newestPages }),
@@ -70,7 +76,7 @@ export function createEventViewer({ config, logger }: EventViewerDeps) {
     metrics,
     trustProxy: config.TRUST_PROXY ?? false,
     readiness: () => [
-      { name: 'redis', ok: redis.status === 'ready', detail: redis.status },
+      redis.status === 'ready' && redisProbe ? redisProbe.check : { name: 'redis', ok: false, detail: redis.status },
       { name: 'redis-live', ok: reader.status === 'ready', detail: reader.status },
     ],
   });
@@ -87,12 +93,14 @@ export function createEventViewer({ config, logger }: EventViewerDeps) {
       redis.connect().catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; answering 503 until it is'));
       reader.connect().catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; live rows start when it is'));
       streamReader.start();
+      redisProbe = startProbe('redis', () => redis.ping(), READINESS_PROBE_MS);
       keepalive = setInterval(() => live.keepalive(), KEEPALIVE_MS);
       keepalive.unref();
       logger.info({ event: 'service.listening', url: started.url, keyPrefix: config.REDIS_KEY_PREFIX }, 'event-viewer listening');
     },
     stop: once(async () => {
       clearInterval(keepalive);
+      redisProbe?.stop();
       live.stop();
       await closeInStages([
         [

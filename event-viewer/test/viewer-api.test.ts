@@ -283,7 +283,18 @@ describe('event-viewer while Redis is frozen with its connections open', () => {
       const res = await fetch(`${app.url}/events`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
       expect(res.status).toBe(503);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('redis_unavailable');
+      // /readyz tells the truth meanwhile: not ready, answered at once, although the connection looks open.
+      await waitFor(
+        async () => {
+          const ready = await fetch(`${app.url}/readyz`, { signal: AbortSignal.timeout(1_000) });
+          const body = (await ready.json()) as { checks: { name: string; ok: boolean; detail?: string }[] };
+          return ready.status === 503 && body.checks.some((c) => c.name === 'redis' && !c.ok && /timed out/i.test(c.detail ?? ''));
+        },
+        10_000,
+        '/readyz saying Redis does not answer',
+      );
       own.thaw();
+      await waitFor(async () => (await fetch(`${app.url}/readyz`)).status === 200, 10_000, 'ready again');
       await waitFor(
         async () => (await request(app.url).get('/events').set('accept', 'application/json')).status === 200,
         15_000,

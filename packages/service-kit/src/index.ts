@@ -30,6 +30,7 @@ export {
   type StartedServer,
   startOpsServer,
 } from './ops.js';
+export { type Probe, startProbe } from './probe.js';
 export { createRedisClient, describeRedisAddress, type RedisAddress, type RedisClientOptions, redisEnv, redisFailure } from './redis.js';
 export { backoffDelay, type RetryOptions, retryUntilStopped } from './retry.js';
 export { loadConfigOrExit, runService, type Service } from './run.js';
