@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Docker runtime's commands, the same with Compose v2 (`docker compose`) and v1 (`docker-compose`).
 #
-#   scripts/compose.sh runtime            prints `docker`, or `local: <why not docker>` (the Makefile's default RUNTIME)
+#   scripts/compose.sh runtime            prints `docker`, or `local: <why not docker>` (the Makefile's default RUNTIME; local while the local runtime is up)
 #   scripts/compose.sh up [ARGS]          base images ensured, images built, `up -d ARGS`, then waits for the services' healthchecks
 #   scripts/compose.sh wait [SERVICE…]    waits until each service's containers are healthy (v1 has no `up --wait`)
 #   scripts/compose.sh status SERVICE     `SERVICE: running` or `SERVICE: stopped`
@@ -23,7 +23,16 @@ compose_command() {
   else return 1; fi
 }
 
+# The local runtime is up when any of its supervisors is alive (pid files in $LOCAL_DIR/run).
+local_runtime_up() {
+  local pidfile
+  for pidfile in "$LOCAL_DIR"/run/*.pid; do pid_alive "$pidfile" && return 0; done
+  return 1
+}
+
 runtime() {
+  # Whatever is actually up: `make ps` after `make up RUNTIME=local` looks at the local runtime even when Docker answers.
+  if local_runtime_up; then echo "local: the local runtime is up (make down RUNTIME=local stops it)"; return; fi
   if ! command -v docker >/dev/null 2>&1; then echo "local: docker is not installed"; return; fi
   if ! docker info >/dev/null 2>&1; then echo "local: no Docker engine answers (make docker-engine starts one)"; return; fi
   if ! compose_command >/dev/null; then echo "local: Docker answers but neither 'docker compose' nor 'docker-compose' is installed"; return; fi

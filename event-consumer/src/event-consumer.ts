@@ -13,7 +13,7 @@ import {
   startOpsServer,
 } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import type { Config } from './config.js';
 import { type ConsumeBatchDeps, consumeBatch, type WriteTarget } from './consume-batch.js';
 import { toDeadLetter } from './dead-letter.js';
@@ -34,6 +34,9 @@ export interface EventConsumerDeps {
  * one, and the group would wait for the old one's session to expire before handing out partitions.
  */
 export const CONSUMER_KAFKA_RETRY = { retries: 15, maxRetryTimeMs: 2_000 } as const;
+
+/** Crashes in a row, without a join between them, after which the group member is replaced (about 15 s). */
+const MEMBER_RENEWAL_CRASHES = 3;
 
 /** Waits, but wakes early when the batch stops being ours, so a long backoff never delays SIGTERM. */
 async function pause(ms: number, stillOurs: () => boolean): Promise<void> {
@@ -61,14 +64,16 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
     await adminConnected;
     return readGroupLag(admin, config.KAFKA_GROUP_ID, config.KAFKA_TOPIC);
   });
-  const consumer = kafka.consumer({
-    groupId: config.KAFKA_GROUP_ID,
-    sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
-    heartbeatInterval: 3_000,
-    maxBytesPerPartition: config.KAFKA_MAX_BYTES_PER_PARTITION,
-    maxWaitTimeInMs: 1_000,
-    allowAutoTopicCreation: false,
-  });
+  const newMember = () =>
+    kafka.consumer({
+      groupId: config.KAFKA_GROUP_ID,
+      sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: config.KAFKA_MAX_BYTES_PER_PARTITION,
+      maxWaitTimeInMs: 1_000,
+      allowAutoTopicCreation: false,
+    });
+  let consumer = newMember();
   const dlqProducer = createProducer(kafka);
   const stopping = new AbortController();
   const throttle = createThrottle(5_000);
@@ -93,19 +98,48 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
     redisWasReady = false;
   });
 
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    joined = true;
-    logger.info(
-      { event: 'consumer.joined', memberId: payload.memberId, assignment: payload.memberAssignment },
-      'joined the consumer group',
-    );
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    joined = false;
-    logger.error({ event: 'consumer.crashed', reason: describeError(payload.error), restart: payload.restart }, 'consumer crashed');
-    // kafkajs does not restart after some errors: the process exits so its supervisor starts a fresh one.
-    if (!payload.restart) onFatal(payload.error);
-  });
+  /** Crashes since the member last joined its group. */
+  let crashesSinceJoin = 0;
+  let renewing: Promise<void> | undefined;
+
+  function watch(member: Consumer): void {
+    member.on(member.events.GROUP_JOIN, ({ payload }) => {
+      joined = true;
+      crashesSinceJoin = 0;
+      logger.info(
+        { event: 'consumer.joined', memberId: payload.memberId, assignment: payload.memberAssignment },
+        'joined the consumer group',
+      );
+    });
+    member.on(member.events.CRASH, ({ payload }) => {
+      joined = false;
+      crashesSinceJoin++;
+      logger.error({ event: 'consumer.crashed', reason: describeError(payload.error), restart: payload.restart }, 'consumer crashed');
+      // kafkajs does not restart after some errors: the process exits so its supervisor starts a fresh one.
+      if (!payload.restart) onFatal(payload.error);
+      // kafkajs restarts a crashed member on the same client, whose cached brokers and coordinator can stay
+      // wrong after a broker dies: it crashed for minutes with "group coordinator is not available" after
+      // every broker was back (kafkajs #1630; tests/replicated). A member that keeps crashing is replaced
+      // by one on a fresh client, as a restarted process would be, without losing the process.
+      else if (crashesSinceJoin >= MEMBER_RENEWAL_CRASHES && !renewing && !stopping.signal.aborted) {
+        renewing = renewMember().finally(() => {
+          renewing = undefined;
+        });
+      }
+    });
+  }
+
+  async function renewMember(): Promise<void> {
+    logger.warn({ event: 'consumer.renewed', crashes: crashesSinceJoin }, 'replacing a group member that keeps crashing');
+    const old = consumer;
+    crashesSinceJoin = 0;
+    await Promise.race([old.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
+    if (stopping.signal.aborted) return;
+    consumer = newMember();
+    watch(consumer);
+    connecting = keepConnecting();
+  }
+  watch(consumer);
 
   const deps: ConsumeBatchDeps = {
     chunkEvents: config.WRITE_CHUNK_EVENTS,
@@ -183,6 +217,15 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
     },
   };
 
+  // Kafka may come up after us (a fresh stack, a broker restart): keep trying instead of exiting.
+  const keepConnecting = () =>
+    retryUntilStopped(connectAndRun, {
+      signal: stopping.signal,
+      maxDelayMs: 5_000,
+      onRetry: (err, retryInMs) =>
+        logger.warn({ event: 'kafka.unreachable', reason: describeError(err), retryInMs }, 'Kafka not reachable yet'),
+    });
+
   async function connectAndRun(): Promise<void> {
     await dlqProducer.connect();
     await consumer.connect();
@@ -228,13 +271,7 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
       redis
         .connect()
         .catch((err: Error) => logger.warn({ event: 'redis.unreachable', reason: describeError(err) }, 'Redis not reachable yet'));
-      // Kafka may come up after us (a fresh stack, a broker restart): keep trying instead of exiting.
-      connecting = retryUntilStopped(connectAndRun, {
-        signal: stopping.signal,
-        maxDelayMs: 5_000,
-        onRetry: (err, retryInMs) =>
-          logger.warn({ event: 'kafka.unreachable', reason: describeError(err), retryInMs }, 'Kafka not reachable yet'),
-      });
+      connecting = keepConnecting();
       logger.info(
         { event: 'service.listening', url: ops.url, topic: config.KAFKA_TOPIC, group: config.KAFKA_GROUP_ID },
         'event-consumer started',
@@ -246,6 +283,7 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
       await closeInStages([
         [
           ['connect loop', () => connecting],
+          ['member renewal', () => renewing],
           ['consumer', () => consumer.disconnect()],
         ],
         [

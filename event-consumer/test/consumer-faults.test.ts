@@ -209,6 +209,30 @@ describe('event-consumer processes under faults', () => {
     await expectStoredExactly(store.redis, redisKeys(store.prefix).eventLog, events);
   });
 
+  it('replaces a group member that keeps crashing while Kafka is away, and stores everything once it is back', {
+    timeout: 240_000,
+  }, async () => {
+    const kafka = await startOwnKafka();
+    onTestFinished(() => kafka.remove());
+    const store = sharedRedis();
+    const keys = redisKeys(store.prefix);
+    const p = startServiceProcess('event-consumer', { KAFKA_BROKERS: kafka.brokers, REDIS_KEY_PREFIX: store.prefix });
+    onTestFinished(async () => void (await p.stop('SIGKILL')));
+    await p.waitForEvent('consumer.joined');
+    const before = makeEvents(20, 2);
+    await produce('events', before, 500, kafka.brokers);
+    await waitForLogSize(store.redis, keys.eventLog, before.length);
+
+    await kafka.stop();
+    // Past its retries kafkajs crashes and restarts the member on the same client, again and again.
+    await p.waitForEvent('consumer.renewed', 150_000);
+    expect(p.child.exitCode).toBeNull();
+    await kafka.start();
+    const after = makeEvents(20, 2, Date.now() + 10_000);
+    await produce('events', after, 500, kafka.brokers);
+    await expectStoredExactly(store.redis, keys.eventLog, [...before, ...after], 90_000);
+  });
+
   it('stores new events within 5 s of a restarted broker being ready again', { timeout: 240_000 }, async () => {
     const kafka = await startOwnKafka();
     onTestFinished(() => kafka.remove());

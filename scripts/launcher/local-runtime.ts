@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive } from './process-state.ts';
+import { groupMembers, isAlive, portHolder } from './process-state.ts';
 import { waitUntilReady } from './readiness.ts';
 import { DEFAULT_PORTS, PORT_VARIABLES, REPO_ROOT, SERVICES, type ServiceName } from './services.ts';
 import type { SupervisorState } from './supervisor.ts';
@@ -113,6 +113,13 @@ export async function startService(rt: Runtime, service: ServiceName): Promise<v
     say(`${service}: already running (pid ${running})`);
     return;
   }
+  await stopOrphans(rt, service);
+  const holder = portHolder(rt.port(service));
+  if (holder) {
+    throw new Error(
+      `${service}: port ${rt.port(service)} is held by pid ${holder.pid} (${holder.command.slice(0, 120)}); stop it, or give ${service} another port (${PORT_VARIABLES[service][0]})`,
+    );
+  }
   rmSync(stateFile(rt, service), { force: true });
   const out = openSync(logFile(rt, service), 'a');
   const supervisor = spawn(
@@ -133,10 +140,38 @@ export async function startService(rt: Runtime, service: ServiceName): Promise<v
   say(`${service}: running (pid ${supervisor.pid}), log ${logFile(rt, service)}`);
 }
 
+/** The pid the pid file records, alive or not: the process group the supervisor led. */
+function recordedPid(rt: Runtime, service: ServiceName): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidFile(rt, service), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A supervisor that died (SIGKILL, the OOM killer) leaves its service in its process group, which
+ * the service leaves within its shutdown timeout (its IPC channel closed). Whatever is still in that
+ * group is stopped: SIGTERM, then SIGKILL after the grace period.
+ */
+async function stopOrphans(rt: Runtime, service: ServiceName, graceMs = 15_000): Promise<void> {
+  const pgid = recordedPid(rt, service);
+  if (!pgid || isAlive(pgid)) return;
+  const left = groupMembers(pgid);
+  if (left.length === 0) return;
+  say(`${service}: its supervisor (pid ${pgid}) is gone but pid ${left.join(', ')} of its process group is not; stopping it`);
+  process.kill(-pgid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (groupMembers(pgid).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (groupMembers(pgid).length > 0) process.kill(-pgid, 'SIGKILL');
+}
+
 /** SIGTERM to the supervisor, which stops the service first; SIGKILL to both after the grace period. */
 export async function stopService(rt: Runtime, service: ServiceName, graceMs = 15_000): Promise<void> {
   const pid = supervisorPid(rt, service);
   if (!pid) {
+    await stopOrphans(rt, service, graceMs);
     rmSync(pidFile(rt, service), { force: true });
     say(`${service}: not running`);
     return;

@@ -68,7 +68,8 @@ export function supervise(options: SupervisorOptions): void {
     const { command, args, cwd } = serviceCommand(service);
     const out = openSync(logFile, 'a');
     const startedAt = Date.now();
-    child = spawn(command, args, { cwd, env: process.env, stdio: ['ignore', out, out] });
+    // The IPC channel is the service's lifeline: it closes when this supervisor dies, and the service stops.
+    child = spawn(command, args, { cwd, env: process.env, stdio: ['ignore', out, out, 'ipc'] });
     closeSync(out);
     state.childPid = child.pid ?? null;
     state.state = 'running';

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -91,6 +93,9 @@ describe('make up RUNTIME=local, then the seed’s commands', () => {
 
   it('stops and starts the automatic generator, and make status says so', async () => {
     expect((await make('status')).trim()).toBe('automatic-generator: running');
+    // Without RUNTIME, make follows the runtime that is up, even where a Docker engine answers.
+    const { stdout } = await exec('scripts/compose.sh', ['runtime'], { cwd: REPO_ROOT, env });
+    expect(stdout).toMatch(/^local: the local runtime is up/);
     await waitFor(async () => (await sourceCount('automatic-generator')) > 0, 15_000, 'an automatic event');
 
     await make('stop-generator');
@@ -126,11 +131,32 @@ describe('make up RUNTIME=local, then the seed’s commands', () => {
     expect(output).toContain('"source":"automatic-generator"');
   });
 
+  it('stops a service whose supervisor was killed, and make up names whatever holds a service port', async () => {
+    const supervisor = Number(readFileSync(join(localDir, 'run', 'event-viewer.pid'), 'utf8'));
+    const viewer = state('event-viewer').childPid;
+    process.kill(supervisor, 'SIGKILL');
+    // Its IPC channel to the supervisor closed: the viewer stops by itself instead of running on unseen.
+    await waitFor(async () => !isAlive(viewer), 15_000, 'the orphaned viewer to stop');
+    const squatter = createServer().listen(Number(env.VIEWER_PORT), '127.0.0.1');
+    await once(squatter, 'listening');
+    const refused = await make('up').then(
+      () => 'make up succeeded',
+      (err: { stdout?: string; stderr?: string }) => `${err.stdout}${err.stderr}`,
+    );
+    squatter.close();
+    await once(squatter, 'close');
+    expect(refused).toContain(`event-viewer: port ${env.VIEWER_PORT} is held by pid ${process.pid} `);
+    await make('up');
+    expect((await fetch(viewerUrl)).status).toBe(200);
+  });
+
   it('leaves nothing running after make down', async () => {
     await make('start-generator');
     const services = ['event-generator', 'event-viewer', 'event-consumer', 'automatic-generator'];
     const pids = services.flatMap((s) => [Number(readFileSync(join(localDir, 'run', `${s}.pid`), 'utf8')), state(s).childPid]);
     pids.push(Number(readFileSync(join(localDir, 'kafka', 'kafka.pid'), 'utf8')));
+    // A supervisor killed just before: make down still stops its service, by its process group.
+    process.kill(Number(readFileSync(join(localDir, 'run', 'event-consumer.pid'), 'utf8')), 'SIGKILL');
     await make('down');
     for (const pid of pids) expect(isAlive(pid), `process ${pid} still alive`).toBe(false);
     expect(existsSync(join(localDir, 'redis', 'redis.pid'))).toBe(false);

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { redisKeys } from '@eventstreamapp/event-schema';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
@@ -11,6 +12,16 @@ import { expectAcknowledgedStoredOnce } from '../support/stored-once.js';
 import { waitFor } from '../support/wait.js';
 
 const RATE = 250;
+/**
+ * How long publishing may fail after a broker is killed, from the cluster's own settings: the controller
+ * fences a silent broker after broker.session.timeout.ms (until then acks=all waits on it), then clients
+ * refresh metadata and the generator fails fast for 1 s after a failed send; 3 s more for a loaded 2-core
+ * machine (CI saw 7.2 s once).
+ */
+const BROKER_SESSION_MS = Number(
+  /^broker\.session\.timeout\.ms=(\d+)$/m.exec(readFileSync(join(REPO_ROOT, 'infra/kafka/server.properties.template'), 'utf8'))![1],
+);
+const FAILOVER_503_MS = BROKER_SESSION_MS + 1_000 + 3_000;
 
 /**
  * The guarantees through failover, on the replicated topology: three KRaft nodes (replication factor 3,
@@ -124,8 +135,8 @@ describe('the replicated topology, through failover, under load', { timeout: 300
     await infra.killBroker(victim);
     await p.acknowledgedMore(RATE * 2, 'publishing again without the killed broker');
     const failed = p.load.outcomes.slice(killedAt).filter((o) => o.status === 503).length;
-    // At most a few seconds of 503s, each answered promptly with Retry-After.
-    expect(failed).toBeLessThan(RATE * 5);
+    // At most the failover's few seconds of 503s (FAILOVER_503_MS), each answered promptly with Retry-After.
+    expect(failed).toBeLessThan((RATE * FAILOVER_503_MS) / 1_000);
     await infra.startBroker(victim);
     await waitFor(async () => (await infra.underReplicated(p.topics.events)) === 0, 120_000, 'all replicas in sync again');
     await p.acknowledgedMore(RATE, 'load after the restart');

@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { startProbe } from './probe.js';
 import { waitFor } from '../../../tests/support/wait.js';
+import { startProbe } from './probe.js';
 
 describe('startProbe', () => {
   it('reports the last outcome at once, turning not ready when the dependency stops answering and ready when it answers again', async () => {
     let answering = true;
-    const probe = startProbe('redis', async () => {
-      if (!answering) throw new Error('Command timed out');
-    }, 10);
+    const probe = startProbe(
+      'redis',
+      async () => {
+        if (!answering) throw new Error('Command timed out');
+      },
+      10,
+    );
     try {
       await waitFor(async () => probe.check.ok, 1_000, 'first probe');
       answering = false;
@@ -22,10 +26,14 @@ describe('startProbe', () => {
 
   it('never runs two probes at once when one hangs', async () => {
     let calls = 0;
-    const probe = startProbe('hung', () => {
-      calls++;
-      return new Promise(() => {});
-    }, 5);
+    const probe = startProbe(
+      'hung',
+      () => {
+        calls++;
+        return new Promise(() => {});
+      },
+      5,
+    );
     await new Promise((r) => setTimeout(r, 100));
     probe.stop();
     expect(calls).toBe(1);

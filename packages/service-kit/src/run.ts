@@ -46,6 +46,12 @@ export async function runService(
   };
   process.once('SIGTERM', () => void stop('SIGTERM', 0));
   process.once('SIGINT', () => void stop('SIGINT', 0));
+  // Started with an IPC channel (the local runtime's supervisor): when the supervisor dies, even by
+  // SIGKILL, the channel closes and the service stops instead of running on as an orphan nobody tracks.
+  if (process.channel) {
+    process.channel.unref();
+    process.once('disconnect', () => void stop('supervisor gone', 0));
+  }
   service.onFatal?.((err) => {
     logger.fatal({ event: 'service.failed', err }, 'service failed');
     void stop(`fatal: ${err.message}`, 1);
