@@ -22,9 +22,13 @@ const schema = z
     WRITE_CHUNK_EVENTS: envInt(1, 100_000).default(2_000),
     PARTITIONS_CONSUMED_CONCURRENTLY: envInt(1, 64).default(3),
     KAFKA_MAX_BYTES_PER_PARTITION: envInt(64 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
-    KAFKA_SESSION_TIMEOUT_MS: envInt(6_000, 300_000).default(30_000),
-    RETRY_MAX_BACKOFF_MS: envInt(100, 60_000).default(5_000),
-    REDIS_COMMAND_TIMEOUT_MS: envInt(100, 600_000).default(5_000),
+    /**
+     * How long a silent member keeps its partitions: a crashed consumer's partitions are read again
+     * within about this plus a heartbeat (Kafka's smallest allowed session by default, 6 s).
+     */
+    KAFKA_SESSION_TIMEOUT_MS: envInt(6_000, 300_000).default(6_000),
+    RETRY_MAX_BACKOFF_MS: envInt(100, 60_000).default(2_000),
+    REDIS_COMMAND_TIMEOUT_MS: envInt(100, 600_000).default(2_000),
     REDIS_WAIT_REPLICAS: envInt(0, 16).default(0),
     REDIS_WAIT_TIMEOUT_MS: envInt(10, 60_000).default(1_000),
   })

@@ -68,7 +68,8 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
     kafka.consumer({
       groupId: config.KAFKA_GROUP_ID,
       sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
-      heartbeatInterval: 3_000,
+      // A third of the session, as Kafka advises: two heartbeats may be lost before the member is.
+      heartbeatInterval: Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 3),
       maxBytesPerPartition: config.KAFKA_MAX_BYTES_PER_PARTITION,
       maxWaitTimeInMs: 1_000,
       allowAutoTopicCreation: false,

@@ -8,6 +8,7 @@ import { type OwnRedis, startOwnRedis } from '../../tests/support/own-redis.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
 import { type ServiceProcess, startServiceProcess } from '../../tests/support/service-process.js';
 import { metricValue } from '../../tests/support/wait.js';
+import { loadConfig as loadConsumerConfig } from '../src/config.js';
 import { expectStoredExactly, waitFor, waitForLogSize } from './helpers.js';
 
 /** Settings that let a restarted or frozen consumer show its behaviour within seconds. */
@@ -80,7 +81,8 @@ describe('event-consumer processes under faults', () => {
     const topics = await topicsForTest();
     const store = sharedRedis();
     const keys = redisKeys(store.prefix);
-    const env = { ...QUICK, REDIS_KEY_PREFIX: store.prefix };
+    // The defaults: the takeover below is bounded by their session timeout.
+    const env = { REDIS_KEY_PREFIX: store.prefix };
     const a = consumer(topics, env);
     await a.waitForEvent('consumer.joined');
     const b = consumer(topics, env);
@@ -98,12 +100,20 @@ describe('event-consumer processes under faults', () => {
     await produce(topics.events, firstHalf);
     await waitForLogSize(store.redis, keys.eventLog, firstHalf.length);
 
+    const joinsBefore = b.logs.filter((l) => l.event === 'consumer.joined').length;
+    const killedAt = Date.now();
     await a.stop('SIGKILL');
     const secondHalf = makeEvents(1_000, 30, Date.now() + 10_000);
     await produce(topics.events, secondHalf);
-    await expectStoredExactly(store.redis, keys.eventLog, [...firstHalf, ...secondHalf], 60_000);
-    const takeover = b.logs.filter((l) => l.event === 'consumer.joined').at(-1)!;
+    // Every partition is read again within the session timeout plus a heartbeat and a rejoin.
+    const { KAFKA_SESSION_TIMEOUT_MS: session } = loadConsumerConfig({});
+    const takeover = await b.waitForLog(
+      (l) => l.event === 'consumer.joined' && b.logs.filter((x) => x.event === 'consumer.joined').indexOf(l) >= joinsBefore,
+      30_000,
+    );
     expect(partitionsOf(takeover).sort()).toEqual([0, 1, 2]);
+    expect(Date.parse(takeover.time as string) - killedAt).toBeLessThan(session + session / 3 + 2_000);
+    await expectStoredExactly(store.redis, keys.eventLog, [...firstHalf, ...secondHalf], 60_000);
   });
 
   it('keeps every event when Redis freezes with its connections open past the session timeout', async () => {
