@@ -5,6 +5,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import type { BatchingPublisher } from './batching-publisher.js';
 import type { Config } from './config.js';
 import { type ErrorCode, httpError } from './errors.js';
+import type { IdClaims } from './id-claims.js';
 import type { GeneratorMetrics } from './metrics.js';
 import { type PublishLimits, parsePublishBody } from './parse-publish-body.js';
 
@@ -12,6 +13,7 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   publisher: Pick<BatchingPublisher, 'publish'>;
+  idClaims: Pick<IdClaims, 'claim'>;
   metrics: GeneratorMetrics;
   /** The limits in force: the configured ones, lowered when the topic accepts less (see event-generator.ts). */
   limits: () => PublishLimits;
@@ -37,6 +39,7 @@ function toHttpError(err: unknown): HttpError | undefined {
       return failure.error;
     case 'service':
       if (failure.error.code === 'record_too_large') return httpError('payload_too_large', failure.error.message, undefined, err);
+      if (failure.error.code.startsWith('redis_')) return httpError('redis_unavailable', failure.error.message, undefined, err);
       return httpError('kafka_unavailable', failure.error.message, undefined, err);
     case 'internal':
       return undefined;
@@ -80,7 +83,7 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
   return key;
 }
 
-export function createApp({ config, logger, publisher, metrics, limits, readiness }: AppDeps): Express {
+export function createApp({ config, logger, publisher, idClaims, metrics, limits, readiness }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -97,7 +100,23 @@ export function createApp({ config, logger, publisher, metrics, limits, readines
     async (req, res) => {
       const started = performance.now();
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const { records, bulk } = parsePublishBody(body, limits(), idempotencyKeyOf(req.get('idempotency-key')));
+      const idempotencyKey = idempotencyKeyOf(req.get('idempotency-key'));
+      const { records, bulk, claims } = parsePublishBody(body, limits(), idempotencyKey);
+      const claimed = await idClaims.claim(claims);
+      if (claimed.kind === 'conflict') {
+        const { id, index } = claims[claimed.index]!;
+        throw idempotencyKey === undefined
+          ? httpError(
+              'event_id_reused',
+              `${bulk ? `event ${index}: ` : ''}event_id ${id} was used with another body within the dedup window`,
+              {
+                ...(bulk ? { index } : {}),
+              },
+            )
+          : httpError('idempotency_key_reused', 'this Idempotency-Key was used with another body within the dedup window');
+      }
+      // The same body again: sent to Kafka again (the first send may have failed), stored once by the consumer.
+      if (claimed.replayed > 0) res.setHeader('idempotent-replayed', claimed.replayed === records.length ? 'true' : 'partial');
       await publisher.publish(records.map((r) => ({ key: r.event.user_id, value: r.json })));
       metrics.published.inc(records.length);
       metrics.publishLatency.observe((performance.now() - started) / 1000);

@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_TIMESTAMP_WINDOW, parseIsoTimestamp } from '@eventstreamapp/event-schema';
-import { commonEnv, envInt, httpEnv, kafkaEnv, parseEnv } from '@eventstreamapp/service-kit';
+import { commonEnv, envInt, httpEnv, kafkaEnv, parseEnv, redisEnv } from '@eventstreamapp/service-kit';
 import { z } from 'zod';
 import { largestEventFor } from './record-size.js';
 
@@ -19,6 +19,10 @@ const schema = z
     ...commonEnv,
     ...kafkaEnv,
     ...httpEnv(8080),
+    ...redisEnv,
+    /** Client-chosen event_ids are claimed for this long: at least the consumer's DEDUP_WINDOW_MS (the same variable). */
+    DEDUP_WINDOW_MS: envInt(1_000, 30 * 24 * 3_600_000).default(24 * 3_600_000),
+    REDIS_COMMAND_TIMEOUT_MS: envInt(100, 60_000).default(2_000),
     MAX_EVENT_BYTES: envInt(256, 16 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
     MAX_BODY_BYTES: envInt(1024, 256 * 1024 * 1024).default(1024 * 1024),
     MAX_BULK_EVENTS: envInt(1, 100_000).default(1_000),

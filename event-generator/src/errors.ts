@@ -12,9 +12,12 @@ export const ERROR_CODES = {
   method_not_allowed: 405,
   payload_too_large: 413,
   too_many_events: 413,
+  idempotency_key_reused: 422,
+  event_id_reused: 422,
   unsupported_media_type: 415,
   internal: 500,
   kafka_unavailable: 503,
+  redis_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,6 +2,7 @@ import {
   closeInStages,
   createHttpServer,
   createProducer,
+  createThrottle,
   describeError,
   type Logger,
   listen,
@@ -10,10 +11,12 @@ import {
   type StartedServer,
   watchProducer,
 } from '@eventstreamapp/service-kit';
+import type { Redis } from 'ioredis';
 import kafkajs, { type Kafka } from 'kafkajs';
 import { createApp } from './app.js';
 import { BatchingPublisher } from './batching-publisher.js';
 import type { Config } from './config.js';
+import { createIdClaims } from './id-claims.js';
 import { createMetrics } from './metrics.js';
 import type { PublishLimits } from './parse-publish-body.js';
 import { BATCH_OVERHEAD_BYTES, largestEventFor } from './record-size.js';
@@ -22,6 +25,8 @@ export interface EventGeneratorDeps {
   config: Config;
   logger: Logger;
   kafka: Kafka;
+  /** Where client-chosen event_ids are claimed (id-claims.ts), shared by every generator instance. */
+  redis: Redis;
 }
 
 /** The topic's own max.message.bytes: the largest record batch the broker accepts for it. */
@@ -41,7 +46,7 @@ async function readTopicMaxMessageBytes(kafka: Kafka, topic: string): Promise<nu
 }
 
 /** POST /publish on an HTTP port, publishing through one batching producer. */
-export function createEventGenerator({ config, logger, kafka }: EventGeneratorDeps) {
+export function createEventGenerator({ config, logger, kafka, redis }: EventGeneratorDeps) {
   const metrics = createMetrics();
   const producer = createProducer(kafka);
   const connection = watchProducer(producer);
@@ -66,10 +71,21 @@ export function createEventGenerator({ config, logger, kafka }: EventGeneratorDe
       if (error) logger.warn({ event: 'publish.batch_failed', reason: describeError(error), events, seconds }, 'publish batch failed');
     },
   });
+  const throttle = createThrottle(5_000);
+  const idClaims = createIdClaims(redis, config.REDIS_KEY_PREFIX, config.DEDUP_WINDOW_MS);
+  redis.on('error', (err: Error) => {
+    const { pass, suppressed } = throttle('redis.error');
+    if (pass)
+      logger.warn(
+        { event: 'redis.error', reason: describeError(err), suppressed },
+        'Redis connection error (client-chosen event_ids answer 503 meanwhile)',
+      );
+  });
   const app = createApp({
     config,
     logger,
     publisher,
+    idClaims,
     metrics,
     limits: () => limits,
     // Ready once connected and the topic's own limits are known, so no request is judged by stale ones.
@@ -124,6 +140,9 @@ export function createEventGenerator({ config, logger, kafka }: EventGeneratorDe
             logger.warn({ event: 'kafka.unreachable', reason: describeError(err), retryInMs }, 'Kafka not reachable yet'),
         },
       );
+      redis
+        .connect()
+        .catch((err: Error) => logger.warn({ event: 'redis.unreachable', reason: describeError(err) }, 'Redis not reachable yet'));
       started = await listen(server, config.PORT, config.HOST);
       logger.info({ event: 'service.listening', url: started.url }, 'event-generator listening');
     },
@@ -136,7 +155,10 @@ export function createEventGenerator({ config, logger, kafka }: EventGeneratorDe
           ['publisher', () => publisher.close()],
           ['connect loop', () => connecting],
         ],
-        [['producer', () => producer.disconnect()]],
+        [
+          ['producer', () => producer.disconnect()],
+          ['redis', () => redis.quit().catch(() => redis.disconnect())],
+        ],
       ]);
     }),
   };

@@ -6,11 +6,14 @@ import {
   type TimestampWindow,
 } from '@eventstreamapp/event-schema';
 import { httpError } from './errors.js';
+import { fingerprintOf } from './id-claims.js';
 
 export interface PublishBody {
   records: EventRecord[];
   /** The client sent an array: the answer is an array too, in the same order. */
   bulk: boolean;
+  /** Events whose event_id the client chose (its own, or from the Idempotency-Key), with what it sent. */
+  claims: { id: string; fingerprint: Buffer; index: number }[];
 }
 
 export interface PublishLimits {
@@ -52,5 +55,10 @@ export function parsePublishBody(body: Buffer, limits: PublishLimits, idempotenc
     const details = { reason: code, ...(path === undefined ? {} : { field: path }), ...(bulk ? { index } : {}) };
     throw httpError(code === 'too_large' ? 'payload_too_large' : 'invalid_event', `${where}${message}`, details);
   });
-  return { records, bulk };
+  const claims = records.flatMap((record, index) => {
+    const item = items[index];
+    const ownId = typeof item === 'object' && item !== null && 'event_id' in item;
+    return ownId || idempotencyKey !== undefined ? [{ id: record.event.event_id, fingerprint: fingerprintOf(item), index }] : [];
+  });
+  return { records, bulk, claims };
 }

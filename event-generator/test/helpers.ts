@@ -1,16 +1,45 @@
-import { createKafka, createLogger } from '@eventstreamapp/service-kit';
+import { createKafka, createLogger, createRedisClient } from '@eventstreamapp/service-kit';
+import { Redis } from 'ioredis';
 import { inject } from 'vitest';
+import { uniqueName } from '../../tests/support/kafka.js';
+import { deleteKeysWithPrefix } from '../../tests/support/redis-keys.js';
 import { loadConfig } from '../src/config.js';
 import { createEventGenerator } from '../src/event-generator.js';
 
-/** A real event-generator on a free port, publishing to the given topic. */
+/**
+ * A real event-generator on a free port, publishing to the given topic, claiming client-chosen
+ * event_ids under a key prefix of its own (or the one given, to share it between two generators).
+ */
 export async function startGenerator(env: Record<string, string>) {
-  const config = loadConfig({ KAFKA_BROKERS: inject('kafkaBrokers'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
+  const prefix = env.REDIS_KEY_PREFIX ?? `${uniqueName('generator')}:`;
+  const config = loadConfig({
+    KAFKA_BROKERS: inject('kafkaBrokers'),
+    REDIS_URL: inject('redisUrl'),
+    REDIS_KEY_PREFIX: prefix,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
   const logger = createLogger('event-generator', config.LOG_LEVEL);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'test-generator', logger, retries: 1 });
-  const generator = createEventGenerator({ config, logger, kafka });
+  const redis = createRedisClient(config, { connectionName: 'test-generator', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+  const generator = createEventGenerator({ config, logger, kafka, redis });
   await generator.start();
-  return { generator, kafka, url: generator.url!, stop: () => generator.stop() };
+  return {
+    generator,
+    kafka,
+    url: generator.url!,
+    prefix,
+    async stop() {
+      await generator.stop();
+      if (env.REDIS_KEY_PREFIX === undefined) {
+        const cleaner = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
+        await deleteKeysWithPrefix(cleaner, prefix).catch(() => undefined);
+        cleaner.disconnect();
+      }
+    },
+  };
 }
 
 export { waitFor } from '../../tests/support/wait.js';

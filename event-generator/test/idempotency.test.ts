@@ -1,0 +1,93 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { countRecords, createTestTopics, readTopic, type TestTopics, uniqueName } from '../../tests/support/kafka.js';
+import { startGenerator, waitFor } from './helpers.js';
+
+async function topicsForTest(label: string): Promise<TestTopics> {
+  const topics = await createTestTopics(label);
+  onTestFinished(() => topics.remove());
+  return topics;
+}
+
+async function generator(env: Record<string, string>) {
+  const app = await startGenerator(env);
+  onTestFinished(() => app.stop());
+  await waitFor(async () => (await fetch(`${app.url}/readyz`)).ok, 20_000, 'readiness');
+  return app;
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}/publish`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, replayed: res.headers.get('idempotent-replayed'), body: JSON.parse(text) as never };
+}
+
+/** The values of every record in the topic, as text. */
+async function topicValues(topic: string): Promise<string[]> {
+  return (await readTopic(topic, await countRecords(topic))).map((m) => m.value!.toString());
+}
+
+describe('POST /publish never answers 202 for an event that will not be stored', () => {
+  it('refuses an Idempotency-Key reused with another body, across generator instances, and nothing of it reaches Kafka', async () => {
+    const topics = await topicsForTest('idem-key');
+    const shared = { KAFKA_TOPIC: topics.events, REDIS_KEY_PREFIX: `${uniqueName('idem')}:` };
+    const [a, b] = [await generator(shared), await generator(shared)];
+    const key = { 'idempotency-key': 'K' };
+    const first = await post(a.url, { user_id: 'idem-b' }, key);
+    expect(first.status).toBe(202);
+    expect(first.replayed).toBeNull();
+
+    const other = await post(b.url, { user_id: 'idem-c', action: 'different-user' }, key);
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({ error: { code: 'idempotency_key_reused' } });
+
+    // The same body again, on either instance, is a replay: the same event_id, said so.
+    const again = await post(b.url, { user_id: 'idem-b' }, key);
+    expect(again.status).toBe(202);
+    expect(again.replayed).toBe('true');
+    expect((again.body as { event_id: string }).event_id).toBe((first.body as { event_id: string }).event_id);
+    const values = await topicValues(topics.events);
+    expect(values.some((v) => v.includes('idem-c'))).toBe(false);
+  });
+
+  it('treats every element of a bulk request under one key alike: one changed element refuses the whole retry', async () => {
+    const topics = await topicsForTest('idem-bulk');
+    const app = await generator({ KAFKA_TOPIC: topics.events });
+    const key = { 'idempotency-key': 'bulk-1' };
+    expect((await post(app.url, [{ user_id: 'bulk-a' }, { user_id: 'bulk-b' }], key)).status).toBe(202);
+    const changed = await post(app.url, [{ user_id: 'bulk-a' }, { user_id: 'bulk-z' }], key);
+    expect(changed.status).toBe(422);
+    expect(changed.body).toMatchObject({ error: { code: 'idempotency_key_reused' } });
+    const same = await post(app.url, [{ user_id: 'bulk-a' }, { user_id: 'bulk-b' }], key);
+    expect([same.status, same.replayed]).toEqual([202, 'true']);
+    expect((await topicValues(topics.events)).some((v) => v.includes('bulk-z'))).toBe(false);
+  });
+
+  it('refuses a client event_id reused with another body, naming the element; the same body is a replay', async () => {
+    const topics = await topicsForTest('idem-id');
+    const app = await generator({ KAFKA_TOPIC: topics.events });
+    const id = '0b4f6a4e-1c7d-4c2a-9a57-5d2e8f1b9c3d';
+    expect((await post(app.url, { event_id: id, user_id: 'id-owner', action: 'first' })).status).toBe(202);
+    const reused = await post(app.url, [{ user_id: 'fresh' }, { event_id: id.toUpperCase(), user_id: 'id-owner', action: 'second' }]);
+    expect(reused.status).toBe(422);
+    expect(reused.body).toMatchObject({ error: { code: 'event_id_reused', message: expect.stringMatching(/^event 1: event_id/) } });
+    const replay = await post(app.url, { event_id: id, user_id: 'id-owner', action: 'first' });
+    expect([replay.status, replay.replayed]).toEqual([202, 'true']);
+    const values = await topicValues(topics.events);
+    expect(values.some((v) => v.includes('"second"') || v.includes('fresh'))).toBe(false);
+  });
+
+  it('answers 503 for client-chosen ids while Redis is away, and publishes server-made ids as before', async () => {
+    const topics = await topicsForTest('idem-noredis');
+    const app = await startGenerator({ KAFKA_TOPIC: topics.events, REDIS_URL: 'redis://127.0.0.1:1', REDIS_KEY_PREFIX: 'unused:' });
+    onTestFinished(() => app.stop());
+    await waitFor(async () => (await fetch(`${app.url}/readyz`)).ok, 20_000, 'readiness');
+    const claimed = await post(app.url, { user_id: 'needs-redis' }, { 'idempotency-key': 'k-1' });
+    expect(claimed.status).toBe(503);
+    expect(claimed.body).toMatchObject({ error: { code: 'redis_unavailable' } });
+    expect((await post(app.url, { user_id: 'no-claim' })).status).toBe(202);
+  });
+});
