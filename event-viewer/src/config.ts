@@ -32,6 +32,11 @@ const schema = z
      * page of large events stops there and its rel="next" link continues.
      */
     MAX_PAGE_BYTES: envInt(64 * 1024, 256 * 1024 * 1024).default(4 * 1024 * 1024),
+    /**
+     * Page reads from Redis at once: with MAX_PAGE_BYTES, what bounds the bytes of replies the viewer
+     * holds. Up to 32 times as many wait their turn; more get 503 too_many_reads.
+     */
+    PAGE_READS_IN_FLIGHT: envInt(1, 1_000).default(8),
     /** Most events of `event_log` one filtered page reads before it answers with what matched. */
     FILTER_SCAN_MAX: envInt(100, 1_000_000).default(10_000),
     /** Most simultaneous live (server-sent events) connections; more get 503. */

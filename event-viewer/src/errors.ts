@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   internal: 500,
   redis_unavailable: 503,
   too_many_live_clients: 503,
+  too_many_reads: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -6,6 +6,7 @@ import { type EventStore, type Page, truncatePage } from './event-store.js';
 import type { LiveFeed, LiveSink } from './live-feed.js';
 import { createLru } from './memo.js';
 import { isFiltered, nextPageQuery, type PageQuery, pageQueryString, parseFilter, parsePageQuery } from './page-query.js';
+import { createReadLimiter } from './read-limiter.js';
 import { renderChart, renderEventsPage, renderRow } from './render-page.js';
 import { isStreamId } from './stream-id.js';
 
@@ -21,7 +22,10 @@ export interface RenderedPage {
 }
 
 export interface RouteDeps {
-  config: Pick<Config, 'DEFAULT_LIMIT' | 'MAX_LIMIT' | 'CHART_MINUTES' | 'FILTER_SCAN_MAX' | 'MAX_PAGE_BYTES' | 'EVENT_RETENTION'>;
+  config: Pick<
+    Config,
+    'DEFAULT_LIMIT' | 'MAX_LIMIT' | 'CHART_MINUTES' | 'FILTER_SCAN_MAX' | 'MAX_PAGE_BYTES' | 'PAGE_READS_IN_FLIGHT' | 'EVENT_RETENTION'
+  >;
   store: EventStore;
   live: Pick<LiveFeed, 'add'>;
   /** The newest unfiltered pages, forgotten when the live stream brings new events (memo.ts). */
@@ -76,6 +80,13 @@ function sendPage(res: Response, page: RenderedPage, retention: string | undefin
 /** The handlers of the viewer's routes: plain functions of their dependencies, composed by app.ts. */
 export function createRoutes({ config, store, live, newestPages, now = Date.now }: RouteDeps) {
   const budget = { scanMax: config.FILTER_SCAN_MAX, maxBytes: config.MAX_PAGE_BYTES };
+  const reads = createReadLimiter(config.PAGE_READS_IN_FLIGHT, 32 * config.PAGE_READS_IN_FLIGHT);
+  /** One page of `event_log`, read when a slot is free (read-limiter.ts). */
+  const readPage = async (query: PageQuery, withStreamId: boolean) => {
+    const page = await reads.run(() => store.page(query, { ...budget, withStreamId }));
+    if (page === 'busy') throw httpError('too_many_reads', 'too many page reads waiting; retry later');
+    return page;
+  };
   const retention = config.EVENT_RETENTION > 0 ? formatDuration(config.EVENT_RETENTION) : undefined;
   // The end of a scan is where retention cut the log, not where history began: say so on that page.
   const retentionNotice = (exhausted: boolean) =>
@@ -83,7 +94,7 @@ export function createRoutes({ config, store, live, newestPages, now = Date.now 
   const chart = async () => renderChart(await store.rate(now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS), CHART_BUCKET_MS);
 
   async function renderEvents(format: 'html' | 'json', query: PageQuery, newest: boolean, filtered: boolean): Promise<RenderedPage> {
-    const read = await store.page(query, { ...budget, withStreamId: format === 'html' && newest });
+    const read = await readPage(query, format === 'html' && newest);
     const page = format === 'html' ? fitRows(read, config.MAX_PAGE_BYTES) : read;
     const nextHref = nextLink('/events', query, page.scanned, page.exhausted);
     const notice = retentionNotice(page.exhausted);
@@ -143,7 +154,7 @@ export function createRoutes({ config, store, live, newestPages, now = Date.now 
       }
       const query = { ...parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT), userId };
       const newest = query.before === undefined && query.skip === 0;
-      const [json, read] = await Promise.all([store.latestOf(userId), store.page(query, { ...budget, withStreamId: newest })]);
+      const [json, read] = await Promise.all([store.latestOf(userId), readPage(query, newest)]);
       const page = fitRows(read, config.MAX_PAGE_BYTES);
       if (json === null && page.events.length === 0) throw httpError('not_found', `no event stored for user ${JSON.stringify(userId)}`);
       const path = `/events/${encodeURIComponent(userId)}`;
