@@ -340,6 +340,25 @@ describe('the live feed over a real Redis stream', () => {
     expect(new Set(rowIds(resumed)).size).toBe(rowIds(resumed).length);
   });
 
+  it('keeps a reader through a burst of large events bigger than its buffer bound, in bounded messages, and a resume advances', async () => {
+    // 500 events of about 3 KB: about 1.5 MB of rows at once, past the 1 MiB buffer bound.
+    const { redis, app } = await ownViewer('viewer-burst');
+    const burst = makeEvents(500, 5).map((e) => {
+      const event = { ...e.event, note: 'n'.repeat(3_000) };
+      return { ...e, event, json: JSON.stringify(event) } as typeof e;
+    });
+    const reading = readLive(`${app.url}/live?since=0-0`, {}, (m) => rowIds(m).length >= burst.length);
+    await store(redis, burst);
+    const seen = await reading;
+    expect(rowIds(seen)).toEqual(burst.map((e) => e.event.event_id));
+    const rows = seen.filter((m) => m.event === 'rows');
+    expect(rows.length).toBeGreaterThan(10);
+    for (const m of rows) expect(Buffer.byteLength(m.data)).toBeLessThanOrEqual(64 * 1024 + 16 * 1024);
+    // A reader cut off after the first message resumes after it, not from before the burst.
+    const resumed = await readLive(`${app.url}/live`, { 'last-event-id': rows[0]!.id! }, (m) => rowIds(m).length >= 1);
+    expect(rowIds(resumed)[0]).toBe(rowIds([rows[1]!])[0]);
+  });
+
   it('shows a new event on the newest page at once, though that page is answered from memory', async () => {
     const { redis, app } = await ownViewer('viewer-cache', { PAGE_CACHE_MS: '10000' });
     const read = async () => (await request(app.url).get('/events?limit=5').set('accept', 'application/json')).text;
