@@ -35,8 +35,8 @@ export interface EventConsumerDeps {
  */
 export const CONSUMER_KAFKA_RETRY = { retries: 15, maxRetryTimeMs: 2_000 } as const;
 
-/** Crashes in a row, without a join between them, after which the group member is replaced (about 15 s). */
-const MEMBER_RENEWAL_CRASHES = 3;
+/** Crashes in a row, without a join between them, after which the group member is replaced. */
+const MEMBER_RENEWAL_CRASHES = 2;
 
 /** Waits, but wakes early when the batch stops being ours, so a long backoff never delays SIGTERM. */
 async function pause(ms: number, stillOurs: () => boolean): Promise<void> {
