@@ -14,6 +14,8 @@ function harness(failures: number) {
     intervalMs: 100,
     maxPending: 5,
     now: () => clock,
+    // No jitter: the waits below are the policy's own.
+    random: () => 1,
     send: async (batch) => {
       if (toFail-- > 0) throw new Error('broker away');
       sent.push(batch);

@@ -1,4 +1,5 @@
 import type { EventRecord } from '@eventstreamapp/event-schema';
+import { backoffDelay } from '@eventstreamapp/service-kit';
 import { PendingQueue } from './pending-queue.js';
 
 const MAX_BACKOFF_MS = 30_000;
@@ -16,6 +17,8 @@ export interface TickSenderOptions {
    */
   maxBatchEvents?: number;
   now?: () => number;
+  /** The backoff's jitter source (tests pin it). */
+  random?: () => number;
   on?: {
     sent?(events: number, afterFailures: number): void;
     failed?(err: unknown, pending: number, retryInMs: number): void;
@@ -25,8 +28,8 @@ export interface TickSenderOptions {
 
 /**
  * What happens on each tick of the automatic generator: the new events join a bounded queue, and
- * the queue is sent — unless an earlier failure set a backoff that has not passed yet (doubling
- * with each failure in a row, from the interval up to 30 s). Nothing made is lost while Kafka is
+ * the queue is sent — unless an earlier failure set a backoff that has not passed yet (the
+ * project's one policy: doubling with each failure in a row from twice the interval, up to 30 s, jittered). Nothing made is lost while Kafka is
  * away unless the queue overflows.
  */
 export class TickSender {
@@ -73,7 +76,11 @@ export class TickSender {
         this.nextAttemptAt = 0;
       } catch (err) {
         this.failuresInARow++;
-        const backoff = Math.min(this.options.intervalMs * 2 ** this.failuresInARow, MAX_BACKOFF_MS);
+        const backoff = backoffDelay(
+          this.failuresInARow,
+          { initialDelayMs: 2 * this.options.intervalMs, maxDelayMs: MAX_BACKOFF_MS },
+          this.options.random,
+        );
         this.nextAttemptAt = this.now() + backoff;
         this.drop(this.queue.putBack(batch));
         this.options.on?.failed?.(err, this.queue.size, backoff);

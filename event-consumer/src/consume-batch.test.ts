@@ -1,4 +1,5 @@
 import { normalizeEvent } from '@eventstreamapp/event-schema';
+import { ServiceError } from '@eventstreamapp/service-kit';
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { type BatchContext, type ConsumeBatchDeps, consumeBatch } from './consume-batch.js';
@@ -38,6 +39,8 @@ function fakeDeps(overrides: Partial<ConsumeBatchDeps> = {}) {
     chunkEvents: 2,
     maxEventBytes: 65_536,
     maxBackoffMs: 400,
+    // No jitter: the waits asserted below are the policy's own.
+    random: () => 1,
     store: async (plan) => {
       stored.push(plan);
       return { stored: plan.accepted.length, duplicates: 0, expired: 0 };
@@ -61,6 +64,20 @@ describe('consumeBatch', () => {
     expect(await consumeBatch(ctx, deps)).toBe('succeeded');
     expect(stored.map((p) => p.accepted.map((a) => a.offset))).toEqual([['0', '1'], ['2']]);
     expect(log).toEqual(['resolve 1', 'commit', 'heartbeat', 'resolve 2', 'commit', 'heartbeat']);
+  });
+
+  it('waits the longest at once after a refusal that repeating cannot cure, and still commits nothing until it succeeds', async () => {
+    let failures = 2;
+    const { ctx, log } = fakeContext([valid(0)]);
+    const { deps, pauses } = fakeDeps({
+      store: async (plan) => {
+        if (failures-- > 0) throw new ServiceError('redis_refused', 'WRONGTYPE', { retryable: false });
+        return { stored: plan.accepted.length, duplicates: 0, expired: 0 };
+      },
+    });
+    expect(await consumeBatch(ctx, deps)).toBe('succeeded');
+    expect(pauses).toEqual([400, 400]);
+    expect(log).toEqual(['heartbeat', 'heartbeat', 'resolve 0', 'commit', 'heartbeat']);
   });
 
   it('retries a failing write with growing waits and a heartbeat between, and commits nothing until it succeeds', async () => {

@@ -1,3 +1,4 @@
+import { backoffDelay, ServiceError } from '@eventstreamapp/service-kit';
 import type { EachBatchPayload } from 'kafkajs';
 import type { BatchPlan, Refused } from './plan-batch.js';
 import { planBatch } from './plan-batch.js';
@@ -15,6 +16,8 @@ export interface ConsumeBatchDeps {
   chunkEvents: number;
   maxEventBytes: number;
   maxBackoffMs: number;
+  /** The backoff's jitter source (tests pin it). */
+  random?: () => number;
   store(plan: BatchPlan): Promise<StoreResult>;
   deadLetter(refused: Refused[], topic: string, partition: number): Promise<void>;
   /** Waits, waking early when `stillOurs` turns false. */
@@ -37,16 +40,22 @@ export async function writeWhileOurs(
   target: WriteTarget,
   write: () => Promise<unknown>,
   ctx: Pick<BatchContext, 'isRunning' | 'isStale' | 'heartbeat'>,
-  deps: Pick<ConsumeBatchDeps, 'maxBackoffMs' | 'pause' | 'on'>,
+  deps: Pick<ConsumeBatchDeps, 'maxBackoffMs' | 'random' | 'pause' | 'on'>,
 ): Promise<Attempt> {
   const stillOurs = () => ctx.isRunning() && !ctx.isStale();
-  for (let attempt = 1, delay = 100; ; attempt++, delay = Math.min(delay * 2, deps.maxBackoffMs)) {
+  for (let attempt = 1; ; attempt++) {
     if (!stillOurs()) return 'no-longer-ours';
     try {
       await write();
       if (attempt > 1) deps.on.recovered(target, attempt);
       return 'succeeded';
     } catch (err) {
+      // A refusal that repeating cannot cure (WRONGTYPE: someone else's key under our name) waits the
+      // longest at once: the records stay uncommitted, nothing is lost, and an operator can fix it.
+      const retryable = !(err instanceof ServiceError) || err.retryable;
+      const delay = retryable
+        ? backoffDelay(attempt, { initialDelayMs: 100, maxDelayMs: deps.maxBackoffMs }, deps.random)
+        : deps.maxBackoffMs;
       deps.on.failed(target, err, attempt, delay);
       await deps.pause(delay, stillOurs);
       // A rebalance error from the heartbeat propagates: kafkajs rejoins and redelivers the records.

@@ -1,7 +1,10 @@
-import { ServiceError } from '@eventstreamapp/service-kit';
+import { type Backoff, backoffDelay, ServiceError } from '@eventstreamapp/service-kit';
 import type { Message } from 'kafkajs';
 import { isRecordTooLarge, isRetriable } from './kafka-errors.js';
 import { recordBytes } from './record-size.js';
+
+/** Sending a whole batch again after a retriable failure: 100 ms, then 200 ms, … within its attempts. */
+const RESEND: Backoff = { initialDelayMs: 100, maxDelayMs: 1_000 };
 
 export interface BatchingPublisherOptions {
   /** Sends one producer request and resolves once Kafka acknowledged all of it. */
@@ -203,7 +206,7 @@ export class BatchingPublisher {
           return;
         }
         if (attempt < attempts && isRetriable(error) && !this.closing) {
-          await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
+          await new Promise((r) => setTimeout(r, backoffDelay(attempt, RESEND)));
           continue;
         }
         this.options.onBatch?.(messages.length, (performance.now() - started) / 1000, error);

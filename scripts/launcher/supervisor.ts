@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { backoffDelay } from '../../packages/service-kit/src/retry.ts';
 import { type ServiceName, serviceCommand } from './services.ts';
 
 /** What `make ps` reads: the supervisor's view of its service. */
@@ -26,9 +27,9 @@ export interface SupervisorOptions {
   stopGraceMs?: number;
 }
 
-/** The wait before the next restart: 1 s, doubling with each failure in a row, up to the cap. */
+/** The wait before the next restart: 1 s, doubling with each failure in a row, up to the cap (the one backoff policy). */
 export function restartDelay(failuresInARow: number, maxBackoffMs: number): number {
-  return Math.min(1_000 * 2 ** Math.max(failuresInARow - 1, 0), maxBackoffMs);
+  return backoffDelay(failuresInARow, { initialDelayMs: 1_000, maxDelayMs: maxBackoffMs });
 }
 
 /**

@@ -32,7 +32,7 @@ export {
 } from './ops.js';
 export { type Probe, startProbe } from './probe.js';
 export { createRedisClient, describeRedisAddress, type RedisAddress, type RedisClientOptions, redisEnv, redisFailure } from './redis.js';
-export { backoffDelay, type RetryOptions, retryUntilStopped } from './retry.js';
+export { type Backoff, backoffDelay, type RetryOptions, retryUntilStopped } from './retry.js';
 export { loadConfigOrExit, runService, type Service } from './run.js';
 export { describeError, SERVICE_ERROR_CODES, ServiceError, type ServiceErrorCode } from './service-error.js';
 export { createThrottle } from './throttle.js';

@@ -15,6 +15,7 @@ describe('redisFailure', () => {
     expect(full.message).toMatch(/^Redis is full .*OOM command not allowed/);
     expect(redisFailure(reply('WRONGTYPE Operation against a key holding the wrong kind of value'))).toMatchObject({
       code: 'redis_refused',
+      retryable: false,
     });
     const lost = redisFailure(new Error('Connection is closed.'));
     expect(lost).toMatchObject({ code: 'redis_unavailable', message: 'Redis is unavailable: Connection is closed.' });

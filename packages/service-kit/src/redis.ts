@@ -1,6 +1,10 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
+import { type Backoff, backoffDelay } from './retry.js';
 import { ServiceError } from './service-error.js';
+
+/** Reconnecting to Redis or its Sentinels: soon after a blip, every 2 s at most while it is away. */
+const RECONNECT: Backoff = { initialDelayMs: 200, maxDelayMs: 2_000 };
 
 const hostPort = /^[^\s:,]+:\d{1,5}$/;
 
@@ -60,7 +64,7 @@ export function createRedisClient(address: RedisAddress, options: RedisClientOpt
     maxRetriesPerRequest: failFast ? 1 : null,
     ...(failFast ? { commandTimeout: options.commandTimeoutMs } : {}),
     connectTimeout: 3_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    retryStrategy: (attempt) => backoffDelay(attempt, RECONNECT),
     reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
   };
   if (!address.REDIS_SENTINELS) return reconnectUnlessClosed(new Redis(address.REDIS_URL, common));
@@ -73,7 +77,7 @@ export function createRedisClient(address: RedisAddress, options: RedisClientOpt
     }),
     name: address.REDIS_SENTINEL_NAME,
     ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-    sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    sentinelRetryStrategy: (attempt) => backoffDelay(attempt, RECONNECT),
     failoverDetector: true,
   });
   return reconnectUnlessClosed(client);
@@ -129,6 +133,7 @@ export function redisFailure(err: unknown): ServiceError {
       cause: err,
     });
   }
-  if (isReply(root)) return new ServiceError('redis_refused', `Redis refused the write: ${message}`, { retryable: true, cause: err });
+  // WRONGTYPE, NOPERM, a script error: the same command will be refused again until someone acts.
+  if (isReply(root)) return new ServiceError('redis_refused', `Redis refused the write: ${message}`, { retryable: false, cause: err });
   return new ServiceError('redis_unavailable', `Redis is unavailable: ${message}`, { retryable: true, cause: err });
 }

@@ -3,7 +3,19 @@ import { backoffDelay, retryUntilStopped } from './retry.js';
 
 describe('backoffDelay', () => {
   it('doubles from the first delay and stops at the cap', () => {
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, 500, 5_000))).toEqual([500, 1_000, 2_000, 4_000, 5_000, 5_000]);
+    const policy = { initialDelayMs: 500, maxDelayMs: 5_000, jitter: 0 };
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, policy))).toEqual([500, 1_000, 2_000, 4_000, 5_000, 5_000]);
+  });
+
+  it('takes up to the jitter fraction off each wait at random, never past the cap', () => {
+    const policy = { initialDelayMs: 1_000, maxDelayMs: 4_000 };
+    expect(backoffDelay(3, policy, () => 1)).toBe(4_000);
+    expect(backoffDelay(3, policy, () => 0)).toBe(3_200);
+    expect(backoffDelay(9, policy, () => 0.5)).toBe(3_600);
+    const waits = Array.from({ length: 200 }, () => backoffDelay(1, policy));
+    expect(Math.min(...waits)).toBeGreaterThanOrEqual(800);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(1_000);
+    expect(new Set(waits).size).toBeGreaterThan(10);
   });
 });
 

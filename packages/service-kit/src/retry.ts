@@ -7,9 +7,25 @@ export interface RetryOptions {
   onRetry?: (err: unknown, retryInMs: number, attempt: number) => void;
 }
 
-/** The wait before attempt `attempt + 1`: doubling from the first delay, capped. */
-export function backoffDelay(attempt: number, initialDelayMs: number, maxDelayMs: number): number {
-  return Math.min(initialDelayMs * 2 ** Math.max(attempt - 1, 0), maxDelayMs);
+/** The one backoff policy of the project: every retry loop (services, launcher, Redis reconnects) uses it. */
+export interface Backoff {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /**
+   * Up to this fraction of each wait is taken off at random (default 0.2), so clients that failed
+   * together (every consumer when Redis restarts) do not all come back at the same instant.
+   */
+  jitter?: number;
+}
+
+/** The wait after failed attempt `attempt` (from 1): doubling from the first delay, capped, jittered below the cap. */
+export function backoffDelay(
+  attempt: number,
+  { initialDelayMs, maxDelayMs, jitter = 0.2 }: Backoff,
+  random: () => number = Math.random,
+): number {
+  const base = Math.min(initialDelayMs * 2 ** Math.max(attempt - 1, 0), maxDelayMs);
+  return Math.round(base * (1 - jitter * (1 - random())));
 }
 
 /**
@@ -25,7 +41,7 @@ export async function retryUntilStopped(action: () => Promise<void>, options: Re
       return true;
     } catch (err) {
       if (signal.aborted) return false;
-      const delay = backoffDelay(attempt, initialDelayMs, maxDelayMs);
+      const delay = backoffDelay(attempt, { initialDelayMs, maxDelayMs });
       onRetry?.(err, delay, attempt);
       await sleep(delay, undefined, { signal }).catch(() => undefined);
     }
