@@ -1,7 +1,7 @@
 import { createRedisClient } from '@eventstreamapp/service-kit';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { waitFor } from '../support/wait.js';
+import { expectSteady, waitFor } from '../support/wait.js';
 
 // What a Sentinel's +switch-master notice does to a client that is reconnecting at that moment:
 // ioredis' failover detector disconnects the connector while a connect is under way.
@@ -23,8 +23,8 @@ describe('a service Redis client whose connect is interrupted', () => {
     clients.push(plain);
     interruptConnect(plain);
     await waitFor(async () => plain.status === 'end', 5_000, 'the plain client ending');
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(plain.status).toBe('end');
+    // Ten of its 100 ms retry intervals: it would have reconnected by then if it were going to.
+    await expectSteady(async () => plain.status, 1_000, "the plain client's status");
   });
 
   it('connects again and answers, unless its owner closed it', async () => {
@@ -43,7 +43,8 @@ describe('a service Redis client whose connect is interrupted', () => {
     expect(await client.ping()).toBe('PONG');
 
     await client.quit();
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect(client.status).toBe('end');
+    await waitFor(async () => client.status === 'end', 5_000, 'the closed client ending');
+    // Longer than its first reconnect waits: closed by its owner, it stays closed.
+    await expectSteady(async () => client.status, 1_500, "the closed client's status");
   });
 });

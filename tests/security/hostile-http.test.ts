@@ -11,9 +11,11 @@ const rssMiB = (p: ServiceProcess) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(
 /** Sends raw bytes with the given headers, optionally trickling them, and resolves with the status. */
 function rawRequest(url: string, body: Buffer, headers: Record<string, string>, trickleMs = 0): Promise<number> {
   return new Promise((resolve, reject) => {
+    // The status counts as soon as it arrives: a server refusing a large body may close the
+    // connection while the rest is still being sent, and that reset comes after its answer.
     const req = httpRequest(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+      resolve(res.statusCode ?? 0);
       res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
     });
     req.on('error', reject);
     if (trickleMs === 0) {
@@ -164,10 +166,17 @@ describe('hostile HTTP against real service processes', () => {
     const deepSmall = `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
     expect(await rawRequest(publishUrl, Buffer.from(deepSmall), { 'content-type': 'application/json' })).toBe(400);
     const huge = Buffer.alloc(10 * 1024 * 1024, 0x20);
+    const outcomes: (number | string)[] = [];
     for (let i = 0; i < 10; i++) {
-      const status = await rawRequest(publishUrl, huge, { 'content-type': 'application/json' }).catch(() => 413);
-      expect(status).toBe(413);
+      // A reset before any answer is possible (the server stops reading), never another status.
+      outcomes.push(
+        await rawRequest(publishUrl, huge, { 'content-type': 'application/json' }).catch(
+          (err: NodeJS.ErrnoException) => err.code ?? 'error',
+        ),
+      );
     }
+    expect(outcomes.filter((o) => o !== 413 && o !== 'ECONNRESET' && o !== 'EPIPE')).toEqual([]);
+    expect(outcomes).toContain(413);
     expect(rssMiB(generator) - before).toBeLessThan(150);
     expect(generator.child.exitCode).toBeNull();
   });

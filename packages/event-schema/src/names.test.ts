@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_LOG_KEY, eventKey, redisKeys } from './names.js';
+import { eventKey, redisKeys } from './names.js';
 
 describe('Redis key names', () => {
   it('are the seed names without a prefix', () => {
     expect(eventKey('u1')).toBe('event:u1');
-    expect(EVENT_LOG_KEY).toBe('event_log');
     expect(redisKeys().eventKey('u1')).toBe('event:u1');
     expect(redisKeys().eventLog).toBe('event_log');
   });
