@@ -35,7 +35,7 @@ ifeq ($(filter $(TOPOLOGY),single replicated),)
 $(error TOPOLOGY must be single or replicated, not '$(TOPOLOGY)')
 endif
 
-.PHONY: help prerequisites docker-engine images install build lint test bench up down ps logs start-generator stop-generator restart-generator \
+.PHONY: help prerequisites docker-engine images install build lint test test-quick bench up down ps logs start-generator stop-generator restart-generator \
         logs-generator status redis-cli kafka-consume infra-up infra-down infra-wipe docker-check
 
 help: ## list the targets (RUNTIME=docker|local, now: $(RUNTIME); TOPOLOGY=single|replicated)
@@ -72,6 +72,9 @@ test: prerequisites install ## install what is missing, build, lint, then every 
 	@$(WITH_NODE) npm run build
 	@$(WITH_NODE) npm run lint
 	@$(WITH_NODE) NODE_OPTIONS=--disable-warning=TimeoutNegativeWarning npm test
+
+test-quick: install ## the edit loop: unit and static tests only, no Kafka or Redis (under a minute)
+	@$(WITH_NODE) npm run test:unit
 
 bench: install ## measure the pipeline against ceilings measured in the same run (SCENARIO=publish|ingest|e2e|view|screen|steady|all)
 	@$(WITH_NODE) npm run build
