@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { EVENTS_TOPIC_PARTITIONS } from '@eventstreamapp/event-schema';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { rssBytes } from '../../scripts/launcher/process-state.ts';
@@ -44,7 +45,7 @@ export function runId(label: string): string {
   return `bench-${label}-${Date.now().toString(36)}`;
 }
 
-export async function createTopic(topic: string, partitions = 3): Promise<void> {
+export async function createTopic(topic: string, partitions = EVENTS_TOPIC_PARTITIONS): Promise<void> {
   const admin = kafka('bench-admin').admin();
   await admin.connect();
   await createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]);

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { backoffDelay } from '../../packages/service-kit/src/retry.ts';
+import { CONFIG_ERROR_EXIT } from '../../packages/service-kit/src/exit-codes.ts';
 import { type ServiceName, serviceCommand } from './services.ts';
 
 /** What `make ps` reads: the supervisor's view of its service. */
@@ -14,8 +15,7 @@ export interface SupervisorState {
   startedAt: string;
 }
 
-/** Exit code 78 (EX_CONFIG): the configuration is wrong, and restarting cannot fix it. */
-export const CONFIG_ERROR_EXIT = 78;
+export { CONFIG_ERROR_EXIT };
 
 export interface SupervisorOptions {
   service: ServiceName;
@@ -82,7 +82,7 @@ export function supervise(options: SupervisorOptions): void {
       if (code === CONFIG_ERROR_EXIT) {
         state.state = 'config-error';
         save();
-        note(50, 'launcher.config_error', `${service} refused its configuration (exit 78); not restarting it`);
+        note(50, 'launcher.config_error', `${service} refused its configuration (exit ${CONFIG_ERROR_EXIT}); not restarting it`);
         process.exit(CONFIG_ERROR_EXIT);
       }
       failuresInARow = Date.now() - startedAt >= stableAfterMs ? 1 : failuresInARow + 1;

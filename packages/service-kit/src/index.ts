@@ -15,6 +15,7 @@ export {
   parseDuration,
   parseEnv,
 } from './config.js';
+export { CONFIG_ERROR_EXIT } from './exit-codes.js';
 export { classifyRequestError, clientErrorStatus, HttpError, httpErrorFactory, type RequestFailure } from './http-error.js';
 export { httpObservability } from './http-observability.js';
 export { createKafka, createProducer, type KafkaOptions, watchProducer } from './kafka.js';

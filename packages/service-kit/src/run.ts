@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ConfigError, deprecationNotices } from './config.js';
+import { CONFIG_ERROR_EXIT } from './exit-codes.js';
 
 export interface Service {
   start(): Promise<void>;
@@ -81,6 +82,6 @@ export function loadConfigOrExit<T>(service: string, load: () => T, env: NodeJS.
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     writeLogLine(60, service, 'config.invalid', err.message);
-    process.exit(78);
+    process.exit(CONFIG_ERROR_EXIT);
   }
 }
