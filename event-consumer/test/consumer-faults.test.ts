@@ -56,6 +56,21 @@ async function consumerOnOwnRedis() {
   return { topics, own, client, p, url: await p.url(), keys: redisKeys('') };
 }
 
+/** A consumer on a broker of its own (which the test may stop), that has stored a first 20 events. */
+async function consumerOnOwnKafka() {
+  const kafka = await startOwnKafka();
+  onTestFinished(() => kafka.remove());
+  const store = sharedRedis();
+  const keys = redisKeys(store.prefix);
+  const p = startServiceProcess('event-consumer', { KAFKA_BROKERS: kafka.brokers, REDIS_KEY_PREFIX: store.prefix });
+  onTestFinished(async () => void (await p.stop('SIGKILL')));
+  await p.waitForEvent('consumer.joined');
+  const before = makeEvents(20, 2);
+  await produce('events', before, 500, kafka.brokers);
+  await waitForLogSize(store.redis, keys.eventLog, before.length);
+  return { kafka, store, keys, p, before };
+}
+
 const readiness = async (url: string) =>
   (await (await fetch(`${url}/readyz`)).json()) as { checks: { name: string; ok: boolean; detail?: string }[] };
 
@@ -222,16 +237,7 @@ describe('event-consumer processes under faults', () => {
   it('replaces a group member that keeps crashing while Kafka is away, and stores everything once it is back', {
     timeout: 240_000,
   }, async () => {
-    const kafka = await startOwnKafka();
-    onTestFinished(() => kafka.remove());
-    const store = sharedRedis();
-    const keys = redisKeys(store.prefix);
-    const p = startServiceProcess('event-consumer', { KAFKA_BROKERS: kafka.brokers, REDIS_KEY_PREFIX: store.prefix });
-    onTestFinished(async () => void (await p.stop('SIGKILL')));
-    await p.waitForEvent('consumer.joined');
-    const before = makeEvents(20, 2);
-    await produce('events', before, 500, kafka.brokers);
-    await waitForLogSize(store.redis, keys.eventLog, before.length);
+    const { kafka, store, keys, p, before } = await consumerOnOwnKafka();
 
     await kafka.stop();
     // Past its retries kafkajs crashes and restarts the member on the same client, again and again.
@@ -244,16 +250,7 @@ describe('event-consumer processes under faults', () => {
   });
 
   it('stores new events within 5 s of a restarted broker being ready again', { timeout: 240_000 }, async () => {
-    const kafka = await startOwnKafka();
-    onTestFinished(() => kafka.remove());
-    const store = sharedRedis();
-    const keys = redisKeys(store.prefix);
-    const p = startServiceProcess('event-consumer', { KAFKA_BROKERS: kafka.brokers, REDIS_KEY_PREFIX: store.prefix });
-    onTestFinished(async () => void (await p.stop('SIGKILL')));
-    await p.waitForEvent('consumer.joined');
-    const before = makeEvents(20, 2);
-    await produce('events', before, 500, kafka.brokers);
-    await waitForLogSize(store.redis, keys.eventLog, before.length);
+    const { kafka, store, keys, before } = await consumerOnOwnKafka();
 
     await kafka.stop();
     await kafka.start();

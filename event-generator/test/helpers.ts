@@ -1,7 +1,7 @@
 import { createKafka, createLogger, createRedisClient } from '@eventstreamapp/service-kit';
 import { Redis } from 'ioredis';
-import { inject } from 'vitest';
-import { uniqueName } from '../../tests/support/kafka.js';
+import { inject, onTestFinished } from 'vitest';
+import { createTestTopics, type TestTopics, uniqueName } from '../../tests/support/kafka.js';
 import { deleteKeysWithPrefix } from '../../tests/support/redis-keys.js';
 import { loadConfig } from '../src/config.js';
 import { createEventGenerator } from '../src/event-generator.js';
@@ -42,4 +42,21 @@ export async function startGenerator(env: Record<string, string>) {
   };
 }
 
-export { waitFor } from '../../tests/support/wait.js';
+import { waitFor } from '../../tests/support/wait.js';
+
+export { waitFor };
+
+/** Topics of the test's own, removed when it finishes. */
+export async function topicsForTest(label: string): Promise<TestTopics> {
+  const topics = await createTestTopics(label);
+  onTestFinished(() => topics.remove());
+  return topics;
+}
+
+/** A generator stopped when the test finishes, once it is ready. */
+export async function generatorForTest(env: Record<string, string>) {
+  const app = await startGenerator(env);
+  onTestFinished(() => app.stop());
+  await waitFor(async () => (await fetch(`${app.url}/readyz`)).ok, 20_000, 'readiness');
+  return app;
+}

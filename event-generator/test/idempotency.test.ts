@@ -1,19 +1,8 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { countRecords, createTestTopics, readTopic, type TestTopics, uniqueName } from '../../tests/support/kafka.js';
-import { startGenerator, waitFor } from './helpers.js';
+import { countRecords, readTopic, uniqueName } from '../../tests/support/kafka.js';
+import { generatorForTest, startGenerator, topicsForTest, waitFor } from './helpers.js';
 
-async function topicsForTest(label: string): Promise<TestTopics> {
-  const topics = await createTestTopics(label);
-  onTestFinished(() => topics.remove());
-  return topics;
-}
-
-async function generator(env: Record<string, string>) {
-  const app = await startGenerator(env);
-  onTestFinished(() => app.stop());
-  await waitFor(async () => (await fetch(`${app.url}/readyz`)).ok, 20_000, 'readiness');
-  return app;
-}
+const generator = generatorForTest;
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${url}/publish`, {

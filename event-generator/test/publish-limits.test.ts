@@ -1,20 +1,9 @@
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { countRecords, createTestTopics, type TestTopics, withAdmin } from '../../tests/support/kafka.js';
-import { startGenerator, waitFor } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { countRecords, withAdmin } from '../../tests/support/kafka.js';
+import { generatorForTest, topicsForTest } from './helpers.js';
 
-async function topicsForTest(label: string): Promise<TestTopics> {
-  const topics = await createTestTopics(label);
-  onTestFinished(() => topics.remove());
-  return topics;
-}
-
-async function generator(env: Record<string, string>) {
-  const app = await startGenerator(env);
-  onTestFinished(() => app.stop());
-  await waitFor(async () => (await fetch(`${app.url}/readyz`)).ok, 20_000, 'readiness');
-  return app;
-}
+const generator = generatorForTest;
 
 async function post(url: string, body: Buffer | string, headers: Record<string, string> = {}) {
   const res = await fetch(`${url}/publish`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });

@@ -4,22 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig as automaticGeneratorConfig } from '../../automatic-generator/src/config.js';
-import { loadConfig as consumerConfig } from '../../event-consumer/src/config.js';
-import { loadConfig as generatorConfig } from '../../event-generator/src/config.js';
-import { loadConfig as viewerConfig } from '../../event-viewer/src/config.js';
 import { serviceCommand } from '../../scripts/launcher/services.ts';
 import { REPO_ROOT } from '../support/paths.js';
+import { CONFIG_PORTS } from '../support/service-ports.js';
 
 // What can be proven without a Docker engine (tests/docker runs the real thing): the Docker path
 // is pinned to what the local runtime and the tests run.
 
-const SERVICES = {
-  'event-generator': generatorConfig({}).PORT,
-  'event-viewer': viewerConfig({}).PORT,
-  'automatic-generator': automaticGeneratorConfig({}).PORT,
-  'event-consumer': consumerConfig({}).PORT,
-} as const;
+const SERVICES = CONFIG_PORTS;
 
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 const compose = parse(read('docker-compose.yml')) as {

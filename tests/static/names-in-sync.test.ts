@@ -3,13 +3,12 @@ import { join } from 'node:path';
 import { DLQ_TOPIC, EVENTS_TOPIC, EVENTS_TOPIC_PARTITIONS } from '@eventstreamapp/event-schema';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig as automaticGeneratorConfig } from '../../automatic-generator/src/config.js';
 import { loadConfig as consumerConfig } from '../../event-consumer/src/config.js';
-import { loadConfig as generatorConfig } from '../../event-generator/src/config.js';
 import { loadConfig as viewerConfig } from '../../event-viewer/src/config.js';
 import { CONFIG_ERROR_EXIT } from '../../packages/service-kit/src/exit-codes.ts';
 import { DEFAULT_PORTS, SERVICES } from '../../scripts/launcher/services.ts';
 import { REPO_ROOT } from '../support/paths.js';
+import { CONFIG_PORTS } from '../support/service-ports.js';
 
 // Names and numbers that TypeScript, the compose files and the bash scripts each spell out: the
 // TypeScript constants are the source, and this test fails the moment another copy drifts.
@@ -18,12 +17,6 @@ const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 type Compose = { services: Record<string, { command?: unknown; ports?: string[]; environment?: Record<string, string> }> };
 const compose = parse(read('docker-compose.yml')) as Compose;
 const replicated = parse(read('docker-compose.replicated.yml')) as Compose;
-const CONFIG_PORTS = {
-  'event-generator': generatorConfig({}).PORT,
-  'event-viewer': viewerConfig({}).PORT,
-  'automatic-generator': automaticGeneratorConfig({}).PORT,
-  'event-consumer': consumerConfig({}).PORT,
-} as const;
 
 describe('one source for every name and number', () => {
   it('topics: the same names and partition count in kafka.sh and both compose files', () => {
