@@ -35,7 +35,7 @@ ifeq ($(filter $(TOPOLOGY),single replicated),)
 $(error TOPOLOGY must be single or replicated, not '$(TOPOLOGY)')
 endif
 
-.PHONY: help prerequisites docker-engine images install build lint test test-quick bench up down ps logs start-generator stop-generator restart-generator \
+.PHONY: help prerequisites docker-engine images install build lint test test-quick viewer-user bench up down ps logs start-generator stop-generator restart-generator \
         logs-generator status redis-cli kafka-consume infra-up infra-down infra-wipe docker-check
 
 help: ## list the targets (RUNTIME=docker|local, now: $(RUNTIME); TOPOLOGY=single|replicated)
@@ -72,6 +72,10 @@ test: prerequisites install ## install what is missing, build, lint, then every 
 	@$(WITH_NODE) npm run build
 	@$(WITH_NODE) npm run lint
 	@$(WITH_NODE) NODE_OPTIONS=--disable-warning=TimeoutNegativeWarning npm test
+
+viewer-user: install ## add a viewer user (NAME=name; password from VIEWER_PASSWORD or asked) to VIEWER_USERS_FILE (.local/viewer-users)
+	@$(WITH_NODE) npm run build >/dev/null
+	@$(WITH_NODE) node scripts/viewer-user.ts "$(NAME)" "$${VIEWER_USERS_FILE:-.local/viewer-users}"
 
 test-quick: install ## the edit loop: unit and static tests only, no Kafka or Redis (under a minute)
 	@$(WITH_NODE) npm run test:unit

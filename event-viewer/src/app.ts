@@ -1,5 +1,6 @@
 import { classifyRequestError, type HttpError, httpObservability, type Logger, type ReadinessCheck } from '@eventstreamapp/service-kit';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { Access } from './access.js';
 import { STYLE_CSS } from './assets.js';
 import { httpError } from './errors.js';
 import type { ViewerMetrics } from './metrics.js';
@@ -12,6 +13,8 @@ export interface AppDeps {
   liveScript: string;
   metrics: ViewerMetrics;
   readiness: () => ReadinessCheck[] | Promise<ReadinessCheck[]>;
+  /** Who may read (access.ts); without it, or with no credential configured, anyone may, like the seed. */
+  access?: Access;
   /** Express' `trust proxy`: which hops' X-Forwarded-For names the client (TRUST_PROXY). */
   trustProxy?: string | number | false;
 }
@@ -42,6 +45,24 @@ function toHttpError(err: unknown): HttpError {
   }
 }
 
+/** Probes stay open: an orchestrator checks liveness and readiness without credentials. */
+const OPEN_PATHS = new Set(['/healthz', '/readyz']);
+
+function requireAccess(access: Access): RequestHandler {
+  return (req, res, next) => {
+    if (OPEN_PATHS.has(req.path)) return next();
+    access.check(req.get('authorization'), req.ip ?? req.socket.remoteAddress ?? 'unknown').then((decision) => {
+      if (decision.ok) return next();
+      if (decision.reason === 'too_many_failures') {
+        res.set('retry-after', String(decision.retryAfterSeconds ?? 60));
+        return next(httpError('too_many_attempts', 'too many failed sign-ins from your address; retry later'));
+      }
+      res.set('www-authenticate', access.challenge);
+      next(httpError('unauthorized', decision.reason === 'missing' ? 'credentials are required' : 'those credentials are not valid'));
+    }, next);
+  };
+}
+
 const securityHeaders: RequestHandler = (_req, res, next) => {
   res.set({
     'content-security-policy': CONTENT_SECURITY_POLICY,
@@ -53,7 +74,7 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
 };
 
 /** The viewer's HTTP surface: routes.ts holds what each route does; this composes them. */
-export function createApp({ logger, routes, liveScript, metrics, readiness, trustProxy = false }: AppDeps): Express {
+export function createApp({ logger, routes, liveScript, metrics, readiness, access, trustProxy = false }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -62,7 +83,10 @@ export function createApp({ logger, routes, liveScript, metrics, readiness, trus
   const log = logger.child({ component: 'http' });
 
   app.use(securityHeaders);
-  app.use(...httpObservability({ logger, registry: metrics.registry, readiness }));
+  const [observe, serveOps] = httpObservability({ logger, registry: metrics.registry, readiness });
+  app.use(observe!);
+  if (access?.enabled) app.use(requireAccess(access));
+  app.use(serveOps!);
 
   app.get('/', (_req, res) => res.redirect(302, '/events'));
   app.get('/assets/live.js', (_req, res) => {

@@ -1,6 +1,7 @@
 import { commonEnv, envDuration, envInt, httpEnv, parseEnv, redisEnv } from '@eventstreamapp/service-kit';
 import express from 'express';
 import { z } from 'zod';
+import { readUsersFile } from './access.js';
 
 /**
  * TRUST_PROXY as express reads it: unset (no proxy: the peer is the client), a number of proxy hops,
@@ -42,6 +43,22 @@ const schema = z
     /** Most simultaneous live (server-sent events) connections; more get 503. */
     LIVE_MAX_CLIENTS: envInt(0, 100_000).default(500),
     LIVE_MAX_CLIENTS_PER_ADDRESS: envInt(1, 100_000).default(20),
+    /** A bearer token for API clients (`Authorization: Bearer …`); with VIEWER_USERS_FILE, either is accepted. */
+    VIEWER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Users and their scrypt-hashed passwords for HTTP Basic (make viewer-user writes the lines). */
+    VIEWER_USERS_FILE: z
+      .string()
+      .transform((path, ctx) => {
+        try {
+          return readUsersFile(path);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+    /** Failed sign-ins one address may make per minute; more are answered 429 before any check. */
+    AUTH_MAX_FAILURES_PER_MINUTE: envInt(1, 10_000).default(10),
     /** Proxies whose X-Forwarded-For names the client, for the per-address live cap; unset trusts none. */
     TRUST_PROXY: envTrustProxy.optional(),
     /** A live client holding more unsent bytes than this is dropped (it reconnects and resumes). */

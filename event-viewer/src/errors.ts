@@ -4,8 +4,10 @@ import { httpErrorFactory } from '@eventstreamapp/service-kit';
 export const ERROR_CODES = {
   bad_request: 400,
   invalid_query: 400,
+  unauthorized: 401,
   not_found: 404,
   not_acceptable: 406,
+  too_many_attempts: 429,
   internal: 500,
   redis_unavailable: 503,
   too_many_live_clients: 503,

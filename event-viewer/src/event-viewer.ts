@@ -12,6 +12,7 @@ import {
   type StartedServer,
   startProbe,
 } from '@eventstreamapp/service-kit';
+import { createAccess } from './access.js';
 import { createApp } from './app.js';
 import { loadLiveScript } from './assets.js';
 import type { Config } from './config.js';
@@ -75,6 +76,11 @@ export function createEventViewer({ config, logger }: EventViewerDeps) {
     liveScript: loadLiveScript(),
     metrics,
     trustProxy: config.TRUST_PROXY ?? false,
+    access: createAccess({
+      ...(config.VIEWER_TOKEN === undefined ? {} : { token: config.VIEWER_TOKEN }),
+      ...(config.VIEWER_USERS_FILE === undefined ? {} : { users: config.VIEWER_USERS_FILE }),
+      maxFailuresPerMinute: config.AUTH_MAX_FAILURES_PER_MINUTE,
+    }),
     readiness: () => [
       redis.status === 'ready' && redisProbe ? redisProbe.check : { name: 'redis', ok: false, detail: redis.status },
       { name: 'redis-live', ok: reader.status === 'ready', detail: reader.status },

@@ -1,6 +1,7 @@
 import { createLogger, ServiceError } from '@eventstreamapp/service-kit';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { type Access, createAccess } from './access.js';
 import { createApp } from './app.js';
 import type { EventStore, Page, StoredEvent } from './event-store.js';
 import type { LiveFeed } from './live-feed.js';
@@ -50,7 +51,13 @@ function fakeStore(events: StoredEvent[], failing = false) {
   return { store: store as unknown as EventStore, queries };
 }
 
-function app(store: EventStore, live: Pick<LiveFeed, 'add'> = { add: () => 'added' }, retentionMs = 0, trustProxy: string | false = false) {
+function app(
+  store: EventStore,
+  live: Pick<LiveFeed, 'add'> = { add: () => 'added' },
+  retentionMs = 0,
+  trustProxy: string | false = false,
+  access?: Access,
+) {
   const config = {
     DEFAULT_LIMIT: 2,
     MAX_LIMIT: 10,
@@ -64,12 +71,38 @@ function app(store: EventStore, live: Pick<LiveFeed, 'add'> = { add: () => 'adde
     routes: createRoutes({ config, store, live, now: () => 10_000 }),
     liveScript: '/* live */',
     trustProxy,
+    ...(access ? { access } : {}),
     metrics: createMetrics(() => 0),
     readiness: () => [],
   });
 }
 
 describe('the viewer’s routes', () => {
+  it('behind a token: 401 with WWW-Authenticate for pages, the live feed and /metrics, 200 with it, probes open, 429 past the failures', async () => {
+    const { store } = fakeStore([event(1)]);
+    const viewer = app(store, undefined, 0, false, createAccess({ token: 's'.repeat(20), maxFailuresPerMinute: 2 }));
+    for (const path of ['/events', '/events/alice', '/live', '/rate', '/metrics', '/assets/live.js']) {
+      const res = await request(viewer).get(path).set('accept', 'application/json');
+      expect(res.status, path).toBe(401);
+      expect(res.headers['www-authenticate'], path).toBe('Bearer realm="EventStreamApp"');
+      expect(res.body.error.code).toBe('unauthorized');
+    }
+    const ok = await request(viewer)
+      .get('/events')
+      .set('accept', 'application/json')
+      .set('authorization', `Bearer ${'s'.repeat(20)}`);
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('alice');
+    for (const probe of ['/healthz', '/readyz']) expect((await request(viewer).get(probe)).status, probe).toBe(200);
+    for (let i = 0; i < 2; i++) await request(viewer).get('/events').set('authorization', 'Bearer guess');
+    const limited = await request(viewer)
+      .get('/events')
+      .set('accept', 'application/json')
+      .set('authorization', `Bearer ${'s'.repeat(20)}`);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
   it('say on the oldest kept page, and on an empty page past it, that older events are not kept', async () => {
     const { store } = fakeStore([event(3), event(2), event(1)]);
     const viewer = app(store, undefined, 7 * 86_400_000);

@@ -1,0 +1,81 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type EventRecord, redisKeys } from '@eventstreamapp/event-schema';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPasswordLine } from '../../event-viewer/src/access.js';
+import { startViewer } from '../../event-viewer/test/helpers.js';
+import { launchChromium } from '../support/browser.js';
+import { makeEvents } from '../support/events.js';
+import { type TestRedis, testRedis } from '../support/redis.js';
+
+/** Writes events as the consumer does: log, user key and live stream. */
+async function store(redis: TestRedis, events: EventRecord[]): Promise<void> {
+  const keys = redisKeys(redis.prefix);
+  const tx = redis.redis.multi();
+  for (const { event, json } of events) {
+    tx.zadd(keys.eventLog, event.timestamp, json).set(keys.eventKey(event.user_id), json).xadd(keys.eventStream, '*', 'e', json);
+  }
+  await tx.exec();
+}
+
+describe('the viewer behind HTTP Basic, in a real browser', () => {
+  let redis: TestRedis;
+  let viewer: Awaited<ReturnType<typeof startViewer>>;
+  let browser: Browser;
+  const credentials = { username: 'operator', password: 'a long passphrase' };
+
+  beforeAll(async () => {
+    redis = testRedis('browser-auth');
+    const users = join(mkdtempSync(join(tmpdir(), 'viewer-users-')), 'users');
+    writeFileSync(users, `${await hashPasswordLine(credentials.username, credentials.password)}\n`);
+    viewer = await startViewer({ REDIS_KEY_PREFIX: redis.prefix, VIEWER_USERS_FILE: users });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await viewer?.stop();
+    await redis?.close();
+  });
+
+  it('shows nothing without credentials', async () => {
+    const [secret] = makeEvents(1, 1).map((e) => ({ ...e, event: { ...e.event, user_id: 'secret-user' } }));
+    secret!.json = JSON.stringify(secret!.event);
+    await store(redis, [secret!]);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // Headless Chromium has no sign-in dialog to show: the navigation fails on the challenge.
+    await expect(page.goto(`${viewer.url}/events`)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+    for (const path of ['/events', '/events?user_id=secret-user', '/events/secret-user', '/live', '/rate', '/metrics']) {
+      const response = await context.request.get(`${viewer.url}${path}`, { headers: { accept: 'text/html' } });
+      expect(response.status(), path).toBe(401);
+      expect(response.headers()['www-authenticate'], path).toMatch(/^Basic realm="EventStreamApp"/);
+      expect(await response.text(), path).not.toContain('secret-user');
+    }
+    await context.close();
+  });
+
+  it('works once signed in: the page, its live rows and its filters', async () => {
+    const context = await browser.newContext({ httpCredentials: credentials });
+    const page = await context.newPage();
+    const first = makeEvents(2, 2);
+    await store(redis, first);
+    const response = await page.goto(`${viewer.url}/events`);
+    expect(response?.status()).toBe(200);
+    await page.locator(`#events tr[data-event-id="${first[0]!.event.event_id}"]`).waitFor();
+    await expect.poll(() => page.locator('#live-state').textContent(), { timeout: 10_000 }).toBe('on');
+
+    // The page's EventSource goes to the same origin, and the browser sends it the same credentials.
+    const [live] = makeEvents(1, 1, Date.now() + 1_000).map((e) => ({ ...e, event: { ...e.event, user_id: 'live-user' } }));
+    live!.json = JSON.stringify(live!.event);
+    await store(redis, [live!]);
+    await page.locator(`#events tr[data-event-id="${live!.event.event_id}"]`).waitFor({ timeout: 10_000 });
+
+    await page.locator('#filters input[name="user_id"]').fill('live-user');
+    await page.locator('#filters button[type="submit"]').click();
+    await page.waitForURL(/user_id=live-user/);
+    expect(await page.locator('#events tbody tr').count()).toBe(1);
+    await context.close();
+  });
+});
