@@ -29,11 +29,14 @@ export interface EventConsumerDeps {
 }
 
 /**
- * Kafka requests retried for about 25 s, short waits: a broker restart (10–20 s here) is ridden out by
- * the same group member, which then rejoins at once. A member that gave up would come back as a new
- * one, and the group would wait for the old one's session to expire before handing out partitions.
+ * Kafka requests retried KAFKA_RETRIES times with waits of at most 2 s (15: about 25 s): a broker
+ * restart (10–20 s here) is ridden out by the same group member, which then rejoins at once. A member
+ * that gave up would come back as a new one, and the group would wait for the old one's session to
+ * expire before handing out partitions.
  */
-export const CONSUMER_KAFKA_RETRY = { retries: 15, maxRetryTimeMs: 2_000 } as const;
+export function consumerKafkaRetry(config: Pick<Config, 'KAFKA_RETRIES'>) {
+  return { retries: config.KAFKA_RETRIES, maxRetryTimeMs: 2_000 } as const;
+}
 
 /** Crashes in a row, without a join between them, after which the group member is replaced. */
 const MEMBER_RENEWAL_CRASHES = 2;

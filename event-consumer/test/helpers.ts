@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { expect, inject } from 'vitest';
 import { waitFor } from '../../tests/support/wait.js';
 import { loadConfig } from '../src/config.js';
-import { CONSUMER_KAFKA_RETRY, createEventConsumer } from '../src/event-consumer.js';
+import { consumerKafkaRetry, createEventConsumer } from '../src/event-consumer.js';
 
 export { waitFor };
 
@@ -18,7 +18,7 @@ export async function startConsumer(env: Record<string, string>) {
     ...env,
   });
   const logger = createLogger('event-consumer', config.LOG_LEVEL);
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'test-consumer', logger, ...CONSUMER_KAFKA_RETRY });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'test-consumer', logger, ...consumerKafkaRetry(config) });
   const consumer = createEventConsumer({
     config,
     logger,

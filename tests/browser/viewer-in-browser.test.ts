@@ -4,7 +4,7 @@ import { createKafka, createLogger, createRedisClient } from '@eventstreamapp/se
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig as loadConsumerConfig } from '../../event-consumer/src/config.js';
-import { CONSUMER_KAFKA_RETRY, createEventConsumer } from '../../event-consumer/src/event-consumer.js';
+import { consumerKafkaRetry, createEventConsumer } from '../../event-consumer/src/event-consumer.js';
 import { startGenerator } from '../../event-generator/test/helpers.js';
 import { startViewer } from '../../event-viewer/test/helpers.js';
 import { launchChromium } from '../support/browser.js';
@@ -89,7 +89,7 @@ describe('the event page in a real browser, fed by the whole pipeline', () => {
     consumer = createEventConsumer({
       config,
       logger,
-      kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'browser-test', logger, ...CONSUMER_KAFKA_RETRY }),
+      kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'browser-test', logger, ...consumerKafkaRetry(config) }),
       redis: createRedisClient(config, { connectionName: 'browser-test', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }),
     });
     await consumer.start();
