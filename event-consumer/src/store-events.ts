@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisKeys } from '@eventstreamapp/event-schema';
-import { redisFailure, ServiceError } from '@eventstreamapp/service-kit';
+import { eventIdBytes, redisFailure, ServiceError } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import type { Accepted } from './plan-batch.js';
 import { STORE_EVENTS_LUA, TRIM_LUA } from './store-script.js';
@@ -34,11 +34,6 @@ export interface StoreResult {
   duplicates: number;
   /** New events older than the retention: in their user's key, not in `event_log`. */
   expired: number;
-}
-
-/** An event_id (a UUID in any case) as the 16 bytes the dedup index holds. */
-export function eventIdBytes(id: string): Buffer {
-  return Buffer.from(id.replaceAll('-', ''), 'hex');
 }
 
 /**

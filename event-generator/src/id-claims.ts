@@ -1,26 +1,36 @@
 import { createHash } from 'node:crypto';
-import { redisFailure } from '@eventstreamapp/service-kit';
+import { eventIdBytes, ID_BUCKETS_LUA, redisFailure } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 
 /**
- * Claims every event_id of a request for its body, all or nothing, in one script: an id not
- * claimed yet is claimed (its key holds the body's fingerprint for the window); an id claimed with the
- * same fingerprint is a replay; with another, a conflict, and then nothing is claimed. Redis runs a
- * script alone, so two generators can never both claim one id for two bodies.
+ * Claims every event_id of a request for its body, all or nothing, in one script: an id not claimed
+ * yet is claimed (the id buckets of id-buckets-lua.ts, the body's fingerprint as its value, for the
+ * window); an id claimed with the same fingerprint is a replay; with another, a conflict, and then
+ * nothing is claimed. Redis runs a script alone, so two generators can never both claim one id for two
+ * bodies.
  *
- * KEYS: one claim key per id. ARGV: window ms, then one fingerprint per key.
+ * KEYS: the claims' bucket index. ARGV: now, window ms, then per id: its 16 bytes, its fingerprint.
  * Returns {0, replayed count} when claimed, or {1, index of the first conflict}.
  */
 const CLAIM_LUA = `#!lua
-local replayed = 0
-for i, key in ipairs(KEYS) do
-  local held = redis.call('GET', key)
+${ID_BUCKETS_LUA}
+local now, window, meta = tonumber(ARGV[1]), tonumber(ARGV[2]), KEYS[1]
+drop_old_buckets(meta, now, window)
+local current, shards = open_buckets(meta, now, window)
+local replayed, new, pending = 0, {}, {}
+for i = 3, #ARGV, 2 do
+  -- An id twice in one request is held by its first occurrence.
+  local held = pending[ARGV[i]] or find(meta, current, shards, ARGV[i])
   if held then
-    if held ~= ARGV[i + 1] then return {1, i - 1} end
+    if held ~= ARGV[i + 1] then return {1, (i - 3) / 2} end
     replayed = replayed + 1
+  else
+    pending[ARGV[i]] = ARGV[i + 1]
+    new[#new + 1] = i
   end
 end
-for i, key in ipairs(KEYS) do redis.call('SET', key, ARGV[i + 1], 'PX', ARGV[1], 'NX') end
+for _, i in ipairs(new) do add(meta, current, shards, ARGV[i], ARGV[i + 1]) end
+count(meta, current, #new)
 return {0, replayed}
 `;
 
@@ -37,15 +47,20 @@ export function fingerprintOf(item: unknown): Buffer {
  * answered 202 and then dropped by the consumer as a duplicate. Server-made ids cannot collide and
  * cost nothing here.
  */
-export function createIdClaims(redis: Redis, keyPrefix: string, windowMs: number) {
-  redis.defineCommand('claimEventIds', { lua: CLAIM_LUA });
-  const claim = redis as unknown as { claimEventIds(n: number, ...args: (string | number | Buffer)[]): Promise<[number, number]> };
+export function createIdClaims(redis: Redis, keyPrefix: string, windowMs: number, now: () => number = Date.now) {
+  redis.defineCommand('claimEventIds', { numberOfKeys: 1, lua: CLAIM_LUA });
+  const claim = redis as unknown as { claimEventIds(meta: string, ...args: (string | number | Buffer)[]): Promise<[number, number]> };
+  const meta = `${keyPrefix}event_claims`;
   return {
     async claim(claims: { id: string; fingerprint: Buffer }[]): Promise<ClaimOutcome> {
       if (claims.length === 0) return { kind: 'claimed', replayed: 0 };
-      const keys = claims.map((c) => `${keyPrefix}event_claims:${c.id.toLowerCase()}`);
       try {
-        const [conflict, value] = await claim.claimEventIds(keys.length, ...keys, windowMs, ...claims.map((c) => c.fingerprint));
+        const [conflict, value] = await claim.claimEventIds(
+          meta,
+          now(),
+          windowMs,
+          ...claims.flatMap((c) => [eventIdBytes(c.id), c.fingerprint]),
+        );
         return conflict === 1 ? { kind: 'conflict', index: value } : { kind: 'claimed', replayed: value };
       } catch (err) {
         throw redisFailure(err);

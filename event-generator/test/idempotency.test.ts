@@ -1,4 +1,5 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { Redis } from 'ioredis';
+import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { countRecords, readTopic, uniqueName } from '../../tests/support/kafka.js';
 import { generatorForTest, startGenerator, topicsForTest, waitFor } from './helpers.js';
 
@@ -67,6 +68,30 @@ describe('POST /publish never answers 202 for an event that will not be stored',
     expect([replay.status, replay.replayed]).toEqual([202, 'true']);
     const values = await topicValues(topics.events);
     expect(values.some((v) => v.includes('"second"') || v.includes('fresh'))).toBe(false);
+  });
+
+  it('refuses one event_id twice in a bulk body with two bodies, and keeps its claims compact', async () => {
+    const topics = await topicsForTest('idem-twice');
+    const app = await generator({ KAFKA_TOPIC: topics.events });
+    const id = '7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
+    const twice = await post(app.url, [
+      { event_id: id, user_id: 'twice', n: 1 },
+      { event_id: id, user_id: 'twice', n: 2 },
+    ]);
+    expect(twice.status).toBe(422);
+    expect(twice.body).toMatchObject({ error: { code: 'event_id_reused', index: 1 } });
+    // 2,000 ids claimed: they sit in the compact id buckets, not a key each.
+    for (let i = 0; i < 4; i++) {
+      const body = Array.from({ length: 500 }, (_, j) => ({ user_id: 'bulk', n: i * 500 + j }));
+      expect((await post(app.url, body, { 'idempotency-key': `compact-${i}` })).status).toBe(202);
+    }
+    const redis = new Redis(inject('redisUrl'));
+    onTestFinished(() => redis.disconnect());
+    const keys = await redis.keys(`${app.prefix}event_claims*`);
+    expect(keys.length).toBeLessThan(40);
+    let bytes = 0;
+    for (const key of keys) bytes += Number(await redis.memory('USAGE', key, 'SAMPLES', '0'));
+    expect(bytes / 2_000).toBeLessThan(120);
   });
 
   it('answers 503 for client-chosen ids while Redis is away, and publishes server-made ids as before', async () => {

@@ -18,6 +18,7 @@ export {
 export { CONFIG_ERROR_EXIT } from './exit-codes.js';
 export { classifyRequestError, clientErrorStatus, HttpError, httpErrorFactory, type RequestFailure } from './http-error.js';
 export { httpObservability } from './http-observability.js';
+export { eventIdBytes, ID_BUCKETS_LUA } from './id-buckets-lua.js';
 export { createKafka, createProducer, type KafkaOptions, watchProducer } from './kafka.js';
 export { type Closer, closeInStages, once } from './lifecycle.js';
 export { createLogger, type Logger } from './logger.js';
