@@ -8,6 +8,7 @@ import { type ErrorCode, httpError } from './errors.js';
 import type { IdClaims } from './id-claims.js';
 import type { GeneratorMetrics } from './metrics.js';
 import { type PublishLimits, parsePublishBody } from './parse-publish-body.js';
+import { createRateLimiter } from './rate-limit.js';
 
 export interface AppDeps {
   config: Config;
@@ -84,6 +85,8 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
 }
 
 export function createApp({ config, logger, publisher, idClaims, metrics, limits, readiness }: AppDeps): Express {
+  const burst = config.PUBLISH_RATE_BURST || config.PUBLISH_RATE_LIMIT;
+  const limiter = config.PUBLISH_RATE_LIMIT > 0 ? createRateLimiter(config.PUBLISH_RATE_LIMIT, burst) : undefined;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -102,6 +105,28 @@ export function createApp({ config, logger, publisher, idClaims, metrics, limits
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const idempotencyKey = idempotencyKeyOf(req.get('idempotency-key'));
       const { records, bulk, claims } = parsePublishBody(body, limits(), idempotencyKey);
+      if (limiter) {
+        // Counted in events, not requests: a bulk of 500 is 500.
+        const decision = limiter.take(req.ip ?? req.socket.remoteAddress ?? 'unknown', records.length);
+        res.set({
+          'ratelimit-limit': String(burst),
+          'ratelimit-remaining': String(decision.remaining),
+          'ratelimit-reset': String(decision.resetSeconds),
+        });
+        if (!decision.allowed) {
+          if (records.length > burst) {
+            throw httpError(
+              'too_many_events',
+              `${records.length} events in one request; at most ${burst} (PUBLISH_RATE_BURST) fit the rate limit`,
+            );
+          }
+          res.set('retry-after', String(decision.resetSeconds));
+          throw httpError(
+            'rate_limited',
+            `more than ${config.PUBLISH_RATE_LIMIT} events/s from your address; retry after ${decision.resetSeconds} s`,
+          );
+        }
+      }
       const claimed = await idClaims.claim(claims);
       if (claimed.kind === 'conflict') {
         const { id, index } = claims[claimed.index]!;

@@ -39,6 +39,10 @@ const schema = z
       .transform((v) => (v === 'all' ? -1 : Number(v))),
     PUBLISH_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
     RETRY_AFTER_SECONDS: envInt(1, 3_600).default(2),
+    /** Events per second one client address may publish (per generator instance); 0 = no limit. */
+    PUBLISH_RATE_LIMIT: envInt(0, 10_000_000).default(0),
+    /** Events one client may send at once before the rate applies; 0 = one second's worth. */
+    PUBLISH_RATE_BURST: envInt(0, 10_000_000).default(0),
   })
   .superRefine((config, ctx) => {
     // An event the broker must refuse would be acknowledged by nobody: refuse the setting instead.

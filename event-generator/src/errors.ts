@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   payload_too_large: 413,
   too_many_events: 413,
   idempotency_key_reused: 422,
+  rate_limited: 429,
   event_id_reused: 422,
   unsupported_media_type: 415,
   internal: 500,

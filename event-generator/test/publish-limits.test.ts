@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { countRecords, withAdmin } from '../../tests/support/kafka.js';
@@ -138,5 +139,43 @@ describe('POST /publish: hostile or mistaken input, answered 4xx', () => {
     const bad = await post(app.url, body, { 'idempotency-key': 'has spaces in it' });
     expect(bad.status).toBe(400);
     expect(bad.json().error).toMatchObject({ code: 'invalid_idempotency_key' });
+  });
+});
+
+describe('POST /publish under PUBLISH_RATE_LIMIT', () => {
+  /** A POST from a given loopback address, so two clients of one machine are two addresses. */
+  function postFrom(url: string, localAddress: string, body: string) {
+    return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>((resolve, reject) => {
+      const req = httpRequest(
+        `${url}/publish`,
+        { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+  const bulk = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ user_id: 'flood', n: i })));
+
+  it('counts events, answers 429 with Retry-After and RateLimit headers past the burst, and keeps other addresses apart', async () => {
+    const topics = await topicsForTest('limits-rate');
+    const app = await generator({ KAFKA_TOPIC: topics.events, PUBLISH_RATE_LIMIT: '10', PUBLISH_RATE_BURST: '100' });
+    const first = await postFrom(app.url, '127.0.0.1', bulk(100));
+    expect([first.status, first.headers['ratelimit-limit'], first.headers['ratelimit-remaining']]).toEqual([202, '100', '0']);
+    const over = await postFrom(app.url, '127.0.0.1', bulk(1));
+    expect(over.status).toBe(429);
+    expect(JSON.parse(over.text)).toMatchObject({ error: { code: 'rate_limited' } });
+    expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(over.headers['ratelimit-remaining']).toBe('0');
+    // Another client is not held back by the first one's flood.
+    expect((await postFrom(app.url, '127.0.0.2', bulk(50))).status).toBe(202);
+    // A bulk larger than the burst can never pass: 413, not a 429 to retry for ever.
+    const tooBig = await postFrom(app.url, '127.0.0.3', bulk(101));
+    expect([tooBig.status, JSON.parse(tooBig.text).error.code]).toEqual([413, 'too_many_events']);
+    expect(await countRecords(topics.events)).toBe(150);
   });
 });

@@ -1,5 +1,6 @@
+import { createLru } from '@eventstreamapp/service-kit';
 import { describe, expect, it } from 'vitest';
-import { createLru, createNewestPageCache } from './memo.js';
+import { createNewestPageCache } from './memo.js';
 
 describe('createLru', () => {
   it('keeps the most recently used entries within its capacity', () => {

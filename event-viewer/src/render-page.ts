@@ -1,6 +1,6 @@
+import { createLru } from '@eventstreamapp/service-kit';
 import type { Page, RateBucket, StoredEvent } from './event-store.js';
 import { Html, html } from './html.js';
-import { createLru } from './memo.js';
 import type { EventFilter } from './page-query.js';
 
 const RESERVED_SHOWN = new Set(['event_id', 'user_id', 'timestamp', 'action']);

@@ -1,10 +1,9 @@
-import { formatDuration } from '@eventstreamapp/service-kit';
+import { createLru, formatDuration } from '@eventstreamapp/service-kit';
 import type { Request, Response } from 'express';
 import type { Config } from './config.js';
 import { httpError } from './errors.js';
 import { type EventStore, type Page, truncatePage } from './event-store.js';
 import type { LiveFeed, LiveSink } from './live-feed.js';
-import { createLru } from './memo.js';
 import { isFiltered, nextPageQuery, type PageQuery, pageQueryString, parseFilter, parsePageQuery } from './page-query.js';
 import { createReadLimiter } from './read-limiter.js';
 import { renderChart, renderEventsPage, renderRow } from './render-page.js';

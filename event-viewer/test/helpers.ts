@@ -1,5 +1,7 @@
+import { type EventRecord, redisKeys } from '@eventstreamapp/event-schema';
 import { createLogger } from '@eventstreamapp/service-kit';
 import { inject } from 'vitest';
+import type { TestRedis } from '../../tests/support/redis.js';
 import { waitFor } from '../../tests/support/wait.js';
 import { loadConfig } from '../src/config.js';
 import { createEventViewer } from '../src/event-viewer.js';
@@ -11,4 +13,14 @@ export async function startViewer(env: Record<string, string>, waitUntilReady = 
   await viewer.start();
   if (waitUntilReady) await waitFor(async () => (await fetch(`${viewer.url}/readyz`)).status === 200, 10_000, 'viewer ready');
   return { viewer, url: viewer.url!, stop: () => viewer.stop() };
+}
+
+/** Writes events as the consumer does: log, user key and live stream. */
+export async function store(redis: TestRedis, events: EventRecord[]): Promise<void> {
+  const keys = redisKeys(redis.prefix);
+  const tx = redis.redis.multi();
+  for (const { event, json } of events) {
+    tx.zadd(keys.eventLog, event.timestamp, json).set(keys.eventKey(event.user_id), json).xadd(keys.eventStream, '*', 'e', json);
+  }
+  await tx.exec();
 }

@@ -1,21 +1,11 @@
-import { type EventRecord, redisKeys } from '@eventstreamapp/event-schema';
+import type { EventRecord } from '@eventstreamapp/event-schema';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { makeEvents } from '../../tests/support/events.js';
 import { startOwnRedis } from '../../tests/support/own-redis.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
 import { waitFor } from '../../tests/support/wait.js';
-import { startViewer } from './helpers.js';
-
-/** Writes events as the consumer does: log, user key and live stream. */
-async function store(redis: TestRedis, events: EventRecord[]): Promise<void> {
-  const keys = redisKeys(redis.prefix);
-  const tx = redis.redis.multi();
-  for (const { event, json } of events) {
-    tx.zadd(keys.eventLog, event.timestamp, json).set(keys.eventKey(event.user_id), json).xadd(keys.eventStream, '*', 'e', json);
-  }
-  await tx.exec();
-}
+import { startViewer, store } from './helpers.js';
 
 /** Reads server-sent events from a live connection until `until` holds for what arrived. */
 async function readLive(

@@ -1,24 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EventRecord, redisKeys } from '@eventstreamapp/event-schema';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPasswordLine } from '../../event-viewer/src/access.js';
-import { startViewer } from '../../event-viewer/test/helpers.js';
+import { startViewer, store } from '../../event-viewer/test/helpers.js';
 import { launchChromium } from '../support/browser.js';
 import { makeEvents } from '../support/events.js';
 import { type TestRedis, testRedis } from '../support/redis.js';
-
-/** Writes events as the consumer does: log, user key and live stream. */
-async function store(redis: TestRedis, events: EventRecord[]): Promise<void> {
-  const keys = redisKeys(redis.prefix);
-  const tx = redis.redis.multi();
-  for (const { event, json } of events) {
-    tx.zadd(keys.eventLog, event.timestamp, json).set(keys.eventKey(event.user_id), json).xadd(keys.eventStream, '*', 'e', json);
-  }
-  await tx.exec();
-}
 
 describe('the viewer behind HTTP Basic, in a real browser', () => {
   let redis: TestRedis;

@@ -22,6 +22,7 @@ export { eventIdBytes, ID_BUCKETS_LUA } from './id-buckets-lua.js';
 export { createKafka, createProducer, type KafkaOptions, watchProducer } from './kafka.js';
 export { type Closer, closeInStages, once } from './lifecycle.js';
 export { createLogger, type Logger } from './logger.js';
+export { createLru } from './lru.js';
 export { createRegistry } from './metrics.js';
 export {
   createHttpServer,
