@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { startCeilingServer } from '../lib/ceilings.js';
 import { cpuRows, startCpuMeter } from '../lib/cpu.js';
 import { storedEvent } from '../lib/events.js';
@@ -83,6 +84,9 @@ export const viewScenario: Scenario = async ({ connections, durationSeconds }) =
         ...cpuRows('view', `ceiling express ${format.name} (per 1k requests)`, ceilingCpu, same.requests),
       );
     }
+    const compression = await compressionRows(viewer, connections, durationSeconds);
+    errors += compression.errors;
+    rows.push(...compression.rows);
     return { parameters: { connections, durationSeconds, storedEvents: 10_000, limit: 50 }, errors, rows };
   } finally {
     await viewer.stop();
@@ -90,3 +94,60 @@ export const viewScenario: Scenario = async ({ connections, durationSeconds }) =
     redis.disconnect();
   }
 };
+
+/** Bytes on the wire of one answer, as sent (fetch would decompress it). */
+function wireBytes(url: string, headers: Record<string, string>): Promise<{ bytes: number; encoding: string }> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { headers }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      res.on('end', () => resolve({ bytes, encoding: res.headers['content-encoding'] ?? 'identity' }));
+    }).on('error', reject);
+  });
+}
+
+const ENCODINGS = [
+  { name: 'identity', header: undefined },
+  { name: 'gzip', header: 'gzip' },
+  { name: 'br', header: 'gzip, deflate, br, zstd' },
+] as const;
+
+/**
+ * Compression before (identity) and after (gzip, br): bytes and the viewer's CPU per request on the
+ * kept newest page (compressed once) and on a filtered page, which is read and compressed per request.
+ */
+async function compressionRows(viewer: { url: string; pid: number | undefined }, connections: number, durationSeconds: number) {
+  const rows: Row[] = [];
+  let errors = 0;
+  const pages = [
+    { name: 'newest HTML limit 50 (kept)', path: '/events?limit=50' },
+    { name: 'filtered HTML limit 200 (per request)', path: '/events?limit=200&action=add_to_cart' },
+  ];
+  for (const page of pages) {
+    for (const encoding of ENCODINGS) {
+      const headers: Record<string, string> = { accept: 'text/html', ...(encoding.header ? { 'accept-encoding': encoding.header } : {}) };
+      const url = `${viewer.url}${page.path}`;
+      const sent = await wireBytes(url, headers);
+      if (sent.encoding !== encoding.name) throw new Error(`view: asked for ${encoding.name}, the viewer sent ${sent.encoding}`);
+      const meter = startCpuMeter([{ name: 'event-viewer', pid: viewer.pid }]);
+      const result = await hammer({ url, headers, connections, durationSeconds: Math.min(durationSeconds, 10) });
+      const cpu = meter.stop();
+      errors += result.errors + result.non2xx;
+      rows.push(
+        {
+          scenario: 'view',
+          measure: `${page.name}, ${encoding.name}`,
+          value: result.requestsPerSecond,
+          unit: 'req/s',
+          note: `${sent.bytes} bytes a page, p99 ${result.p99Ms} ms`,
+        },
+        ...cpuRows('view', `${page.name}, ${encoding.name} (per 1k requests)`, cpu, result.requests).filter((row) =>
+          row.measure.endsWith('event-viewer'),
+        ),
+      );
+    }
+  }
+  return { rows, errors };
+}

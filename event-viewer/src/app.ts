@@ -2,6 +2,7 @@ import { classifyRequestError, type HttpError, httpObservability, type Logger, t
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Access } from './access.js';
 import { STYLE_CSS } from './assets.js';
+import { type Compressible, sendCompressible } from './compress.js';
 import { httpError } from './errors.js';
 import type { ViewerMetrics } from './metrics.js';
 import { renderErrorPage } from './render-page.js';
@@ -89,12 +90,16 @@ export function createApp({ logger, routes, liveScript, metrics, readiness, acce
   app.use(serveOps!);
 
   app.get('/', (_req, res) => res.redirect(302, '/events'));
-  app.get('/assets/live.js', (_req, res) => {
-    res.type('text/javascript').set('cache-control', 'public, max-age=300').send(liveScript);
-  });
-  app.get('/assets/style.css', (_req, res) => {
-    res.type('text/css').set('cache-control', 'public, max-age=300').send(STYLE_CSS);
-  });
+  // Compressed on first use and kept, like a page.
+  const asset = (contentType: string, text: string): express.RequestHandler => {
+    const item: Compressible = { contentType, body: Buffer.from(text) };
+    return (req, res) => {
+      res.set('cache-control', 'public, max-age=300');
+      return sendCompressible(req, res, item);
+    };
+  };
+  app.get('/assets/live.js', asset('text/javascript; charset=utf-8', liveScript));
+  app.get('/assets/style.css', asset('text/css; charset=utf-8', STYLE_CSS));
   app.get('/events', routes.events);
   app.get('/events/:userId', routes.user);
   app.get('/live', routes.live);

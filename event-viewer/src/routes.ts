@@ -1,5 +1,6 @@
 import { createLru, formatDuration } from '@eventstreamapp/service-kit';
 import type { Request, Response } from 'express';
+import { type Compressible, sendCompressible } from './compress.js';
 import type { Config } from './config.js';
 import { httpError } from './errors.js';
 import { type EventStore, type Page, truncatePage } from './event-store.js';
@@ -10,11 +11,7 @@ import { renderChart, renderEventsPage, renderRow } from './render-page.js';
 import { isStreamId } from './stream-id.js';
 
 /** An answer to GET /events, ready to send again: the newest pages are kept so (memo.ts). */
-export interface RenderedPage {
-  /** The whole Content-Type header: set as it is, with no lookup per answer. */
-  contentType: string;
-  /** Bytes, not a string: a kept page is encoded once, not on every answer. */
-  body: Buffer;
+export interface RenderedPage extends Compressible {
   link?: string;
   /** X-Retention-Notice: this is the oldest page the retention keeps. */
   retentionNotice?: string;
@@ -68,13 +65,14 @@ function fitRows(page: Page, maxBytes: number): Page {
   return page;
 }
 
-function sendPage(res: Response, page: RenderedPage, retention: string | undefined): void {
+function sendPage(req: Request, res: Response, page: RenderedPage, retention: string | undefined): void | Promise<void> {
   if (page.link) res.setHeader('link', page.link);
   if (retention) res.setHeader('x-event-retention', retention);
   if (page.retentionNotice) res.setHeader('x-retention-notice', page.retentionNotice);
-  res.setHeader('content-type', page.contentType);
-  res.send(page.body);
+  return sendCompressible(req, res, page);
 }
+
+const htmlBody = (text: string): Compressible => ({ contentType: 'text/html; charset=utf-8', body: Buffer.from(text) });
 
 /** The handlers of the viewer's routes: plain functions of their dependencies, composed by app.ts. */
 export function createRoutes({ config, store, live, newestPages, now = Date.now }: RouteDeps) {
@@ -136,8 +134,8 @@ export function createRoutes({ config, store, live, newestPages, now = Date.now 
       const read = () => renderEvents(format, query, newest, filtered);
       const page = newest && !filtered && newestPages ? newestPages.load(`${format}|${query.limit}`, read) : read();
       // A kept page is answered in this turn: no promise on the hot path.
-      if (page instanceof Promise) return page.then((p) => sendPage(res, p, retention));
-      sendPage(res, page, retention);
+      if (page instanceof Promise) return page.then((p) => sendPage(req, res, p, retention));
+      return sendPage(req, res, page, retention);
     },
 
     /** GET /events/<user_id>: JSON, the user's latest event (event:<user_id>); HTML, that and their recent events. */
@@ -148,8 +146,7 @@ export function createRoutes({ config, store, live, newestPages, now = Date.now 
       if (format === 'json') {
         const json = await store.latestOf(userId);
         if (json === null) throw httpError('not_found', `no event stored for user ${JSON.stringify(userId)}`);
-        res.type('application/json').send(json);
-        return;
+        return sendCompressible(req, res, { contentType: 'application/json; charset=utf-8', body: Buffer.from(json) });
       }
       const query = { ...parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT), userId };
       const newest = query.before === undefined && query.skip === 0;
@@ -160,19 +157,23 @@ export function createRoutes({ config, store, live, newestPages, now = Date.now 
       const nextHref = nextLink(path, query, page.scanned, page.exhausted)?.replace(/&?user_id=[^&]*/, '');
       const notice = retentionNotice(page.exhausted);
       if (retention) res.setHeader('x-event-retention', retention);
-      res.type('html').send(
-        renderEventsPage({
-          title: `Events of ${userId}`,
-          page,
-          filter: query,
-          limit: query.limit,
-          live: newest,
-          formAction: path,
-          emptyText: `No event of ${userId} among the ${page.scanned.length} most recent read.`,
-          ...(notice ? { retentionNotice: `Events older than ${retention} are not kept (EVENT_RETENTION).` } : {}),
-          ...(json === null ? {} : { latest: { json, timestamp: (JSON.parse(json) as { timestamp: number }).timestamp } }),
-          ...(nextHref ? { nextHref } : {}),
-        }),
+      return sendCompressible(
+        req,
+        res,
+        htmlBody(
+          renderEventsPage({
+            title: `Events of ${userId}`,
+            page,
+            filter: query,
+            limit: query.limit,
+            live: newest,
+            formAction: path,
+            emptyText: `No event of ${userId} among the ${page.scanned.length} most recent read.`,
+            ...(notice ? { retentionNotice: `Events older than ${retention} are not kept (EVENT_RETENTION).` } : {}),
+            ...(json === null ? {} : { latest: { json, timestamp: (JSON.parse(json) as { timestamp: number }).timestamp } }),
+            ...(nextHref ? { nextHref } : {}),
+          }),
+        ),
       );
     },
 
@@ -213,11 +214,13 @@ export function createRoutes({ config, store, live, newestPages, now = Date.now 
     async rate(req: Request, res: Response): Promise<void> {
       res.vary('Accept');
       if (negotiate(req) === 'html') {
-        res.type('html').send((await chart()).text);
-        return;
+        return sendCompressible(req, res, htmlBody((await chart()).text));
       }
       const buckets = await store.rate(now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS);
-      res.json({ bucket_ms: CHART_BUCKET_MS, buckets });
+      return sendCompressible(req, res, {
+        contentType: 'application/json; charset=utf-8',
+        body: Buffer.from(JSON.stringify({ bucket_ms: CHART_BUCKET_MS, buckets })),
+      });
     },
   };
 }

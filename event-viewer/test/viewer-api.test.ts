@@ -1,3 +1,5 @@
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { EventRecord } from '@eventstreamapp/event-schema';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -5,7 +7,26 @@ import { makeEvents } from '../../tests/support/events.js';
 import { startOwnRedis } from '../../tests/support/own-redis.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
 import { waitFor } from '../../tests/support/wait.js';
+import { MIN_COMPRESS_BYTES } from '../src/compress.js';
 import { startViewer, store } from './helpers.js';
+
+/** One GET with node:http, which, unlike fetch, hands back the body as sent (compressed); `abortAfterMs` for a stream. */
+function rawGet(url: string, headers: Record<string, string>, abortAfterMs?: number) {
+  return new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+    const req = httpGet(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      const done = () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) });
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', done);
+      if (abortAfterMs !== undefined)
+        setTimeout(() => {
+          done();
+          req.destroy();
+        }, abortAfterMs);
+    });
+    req.on('error', (err) => (abortAfterMs === undefined ? reject(err) : undefined));
+  });
+}
 
 /** Reads server-sent events from a live connection until `until` holds for what arrived. */
 async function readLive(
@@ -205,6 +226,59 @@ describe('event-viewer over a real Redis', () => {
     expect(root.status).toBe(302);
     expect(root.headers.location).toBe('/events');
     expect((await request(app.url).get('/assets/live.js')).headers['content-type']).toMatch(/javascript/);
+  });
+
+  describe('compression by Accept-Encoding', () => {
+    const decode = { br: brotliDecompressSync, gzip: gunzipSync } as const;
+
+    it.each([
+      ['br', 'br'],
+      ['gzip', 'gzip'],
+      ['gzip, deflate, br, zstd', 'br'],
+      ['gzip;q=1, br;q=0.5', 'gzip'],
+    ] as const)('Accept-Encoding %s: the page in %s, the same bytes once decoded, JSON and HTML', async (acceptEncoding, expected) => {
+      for (const accept of ['application/json', 'text/html']) {
+        const plain = await rawGet(`${app.url}/events?limit=100`, { accept });
+        expect(plain.headers['content-encoding']).toBeUndefined();
+        const packed = await rawGet(`${app.url}/events?limit=100`, { accept, 'accept-encoding': acceptEncoding });
+        expect(packed.status).toBe(200);
+        expect(packed.headers['content-encoding']).toBe(expected);
+        expect(packed.headers.vary).toMatch(/Accept-Encoding/);
+        expect(Number(packed.headers['content-length'])).toBe(packed.body.length);
+        expect(decode[expected](packed.body).toString()).toBe(plain.body.toString());
+        expect(packed.body.length).toBeLessThan(plain.body.length / 3);
+      }
+    });
+
+    it('sends identity when the client refuses both, and small answers as they are', async () => {
+      const refused = await rawGet(`${app.url}/events?limit=100`, { accept: 'application/json', 'accept-encoding': 'br;q=0, gzip;q=0' });
+      expect(refused.headers['content-encoding']).toBeUndefined();
+      expect(JSON.parse(refused.body.toString())).toHaveLength(100);
+      const small = await rawGet(`${app.url}/events/u2`, { accept: 'application/json', 'accept-encoding': 'br' });
+      expect(small.body.length).toBeLessThan(MIN_COMPRESS_BYTES);
+      expect(small.headers['content-encoding']).toBeUndefined();
+      expect(JSON.parse(small.body.toString())).toMatchObject({ user_id: 'u2' });
+    });
+
+    it('compresses the user page, the chart and the assets too', async () => {
+      for (const [path, accept] of [
+        ['/events/u2', 'text/html'],
+        ['/assets/live.js', '*/*'],
+      ] as const) {
+        const plain = await rawGet(`${app.url}${path}`, { accept });
+        const packed = await rawGet(`${app.url}${path}`, { accept, 'accept-encoding': 'gzip' });
+        expect(packed.headers['content-encoding'], path).toBe('gzip');
+        expect(gunzipSync(packed.body).toString()).toBe(plain.body.toString());
+      }
+    });
+
+    it('never compresses the live feed', async () => {
+      const live = await rawGet(`${app.url}/live`, { 'accept-encoding': 'br, gzip' }, 300);
+      expect(live.status).toBe(200);
+      expect(live.headers['content-type']).toMatch(/^text\/event-stream/);
+      expect(live.headers['content-encoding']).toBeUndefined();
+      expect(live.body.toString()).toMatch(/^(retry|:|event|id)/m);
+    });
   });
 });
 
