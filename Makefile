@@ -22,6 +22,13 @@ KAFKA_INFRA = infra/kafka/kafka.sh
 REDIS_INFRA = infra/redis/redis.sh
 endif
 SCENARIO ?= all
+# CREDENTIALS=on: every Redis and Kafka the project starts requires a password (Redis requirepass, Sentinel
+# auth, Kafka SASL/SCRAM-SHA-512) and the services get theirs; both runtimes, both topologies. The
+# passwords are made once into .local/credentials.env (infra/credentials.sh, README "Security").
+CREDENTIALS ?= off
+ifeq ($(CREDENTIALS),on)
+$(foreach assignment,$(shell infra/credentials.sh env),$(eval export $(assignment)))
+endif
 # Targets that need Node put Node 24 first on PATH (scripts/ensure-node.sh fetches it from the
 # npm registry into .tools/ when the machine's node is older).
 WITH_NODE = PATH="$$(scripts/ensure-node.sh):$$PATH"
@@ -30,6 +37,9 @@ COMPOSE = scripts/compose.sh
 
 ifeq ($(filter $(RUNTIME),docker local),)
 $(error RUNTIME must be docker or local, not '$(RUNTIME)')
+endif
+ifeq ($(filter $(CREDENTIALS),on off),)
+$(error CREDENTIALS must be on or off, not '$(CREDENTIALS)')
 endif
 ifeq ($(filter $(TOPOLOGY),single replicated),)
 $(error TOPOLOGY must be single or replicated, not '$(TOPOLOGY)')
@@ -104,9 +114,9 @@ logs-generator: ## the automatic generator's logs
 status: ## print "automatic-generator: running" or "automatic-generator: stopped"
 	@$(COMPOSE) status automatic-generator
 redis-cli: ## a redis-cli on the pipeline's Redis (REDIS_CLI_ARGS="GET event:alice")
-	@$(COMPOSE) exec redis redis-cli $(REDIS_CLI_ARGS)
+	@$(COMPOSE) exec $(if $(REDIS_PASSWORD),-e REDISCLI_AUTH=$(REDIS_PASSWORD)) redis redis-cli $(REDIS_CLI_ARGS)
 kafka-consume: ## print the topic `events` from the beginning (KAFKA_CONSUME_ARGS="--max-messages 10")
-	@$(COMPOSE) exec kafka kafka-console-consumer.sh --bootstrap-server kafka:9092 --topic events --from-beginning --property print.key=true $(KAFKA_CONSUME_ARGS)
+	@$(COMPOSE) exec kafka kafka-console-consumer.sh --bootstrap-server kafka:9092 --consumer.config /tmp/client.properties --topic events --from-beginning --property print.key=true $(KAFKA_CONSUME_ARGS)
 else
 up: build
 	@$(LOCAL) up
@@ -128,12 +138,12 @@ status:
 	@$(LOCAL) status automatic-generator
 ifeq ($(TOPOLOGY),replicated)
 redis-cli:
-	@redis-cli -p $$(infra/redis/replicated.sh primary-port) $(REDIS_CLI_ARGS)
+	@$(if $(REDIS_PASSWORD),REDISCLI_AUTH=$(REDIS_PASSWORD)) redis-cli -p $$(infra/redis/replicated.sh primary-port) $(REDIS_CLI_ARGS)
 kafka-consume:
 	@KAFKA_PORT=$$(infra/kafka/cluster.sh node-port 1) KAFKA_CONSUME_ARGS="$(KAFKA_CONSUME_ARGS)" infra/kafka/kafka.sh consume events
 else
 redis-cli:
-	@redis-cli -p $${REDIS_PORT:-6379} $(REDIS_CLI_ARGS)
+	@$(if $(REDIS_PASSWORD),REDISCLI_AUTH=$(REDIS_PASSWORD)) redis-cli -p $${REDIS_PORT:-6379} $(REDIS_CLI_ARGS)
 kafka-consume:
 	@KAFKA_CONSUME_ARGS="$(KAFKA_CONSUME_ARGS)" infra/kafka/kafka.sh consume events
 endif

@@ -15,14 +15,34 @@ require() { # require COMMAND DEBIAN_PACKAGE
 REDIS_MAXMEMORY=${REDIS_MAXMEMORY:-1gb}
 REDIS_LIMIT_ARGS=(--maxmemory "$REDIS_MAXMEMORY" --maxmemory-policy noeviction --client-output-buffer-limit "normal 64mb 16mb 10")
 
+# CREDENTIALS=on (infra/credentials.sh): every Redis and Sentinel this project starts requires REDIS_PASSWORD,
+# and a replica gives it to its primary.
+REDIS_AUTH_ARGS=()
+[[ -n "${REDIS_PASSWORD:-}" ]] && REDIS_AUTH_ARGS=(--requirepass "$REDIS_PASSWORD" --masterauth "$REDIS_PASSWORD")
+
+# redis_command PORT LINES WORD…: one command over bash's /dev/tcp (no redis-cli needed), after AUTH when
+# REDIS_PASSWORD is set; prints the reply's first LINES lines, fails when AUTH is refused or nothing answers.
+redis_command() {
+  local port=$1 lines=$2
+  shift 2
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
+    if [[ -n "${REDIS_PASSWORD:-}" ]]; then
+      printf 'AUTH %s\r\n' "$REDIS_PASSWORD" >&3
+      IFS= read -r -t 2 reply <&3 || exit 1
+      [[ "$reply" == "+OK"* ]] || exit 2
+    fi
+    printf '%s\r\n' "$*" >&3
+    for ((i = 0; i < lines; i++)); do IFS= read -r -t 2 line <&3 || break; echo "${line%$'\r'}"; done
+  ) 2>/dev/null
+}
+
+redis_answers() { [[ "$(redis_command "$1" 1 PING)" == "+PONG" ]]; }
+
 # Tells whether a Redis this project did not start has a memory budget: one without may grow until killed.
 redis_budget_note() { # redis_budget_note PORT NAME
   local reply
-  reply=$( (
-    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-    printf 'CONFIG GET maxmemory\r\n' >&3
-    for _ in 1 2 3 4 5; do IFS= read -r -t 2 line <&3 || break; echo "$line"; done
-  ) 2>/dev/null | tr -d '\r' | sed -n 5p)
+  reply=$(redis_command "$1" 5 CONFIG GET maxmemory | sed -n 5p)
   [[ "$reply" == 0 ]] && log "$2: note: the Redis on 127.0.0.1:$1 has no maxmemory (this project starts its own with $REDIS_MAXMEMORY, policy noeviction)"
   return 0
 }

@@ -8,7 +8,10 @@
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_STATE_DIR
 # (.local/kafka), KAFKA_HEAP_OPTS (-Xms256m -Xmx768m), KAFKA_TOPIC_PARTITIONS (3),
 # KAFKA_START_TIMEOUT (90 s); for a node of a cluster KAFKA_NODE_ID (1), KAFKA_VOTERS (this node
-# alone), KAFKA_CLUSTER_ID (random), KAFKA_REPLICATION_FACTOR (1), KAFKA_MIN_ISR (1).
+# alone), KAFKA_CLUSTER_ID (random), KAFKA_REPLICATION_FACTOR (1), KAFKA_MIN_ISR (1). With
+# KAFKA_SASL_PASSWORD and KAFKA_ADMIN_PASSWORD (CREDENTIALS=on, infra/credentials.sh) the client
+# listener takes SASL/SCRAM-SHA-512 only: users `admin` (broker to broker, these tools) and
+# KAFKA_SASL_USERNAME (the services) are written at storage format time.
 # Several brokers can run side by side with distinct ports and state dirs.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -30,6 +33,20 @@ VOTERS=${KAFKA_VOTERS:-$NODE_ID@127.0.0.1:$KAFKA_CONTROLLER_PORT}
 REPLICATION=${KAFKA_REPLICATION_FACTOR:-1}
 MIN_ISR=${KAFKA_MIN_ISR:-1}
 
+SASL=${KAFKA_SASL_PASSWORD:+on}
+CLIENT_CONFIG=$STATE_DIR/client.properties
+if [[ -n "$SASL" ]]; then
+  [[ -n "${KAFKA_ADMIN_PASSWORD:-}" ]] || die "kafka: KAFKA_SASL_PASSWORD is set but KAFKA_ADMIN_PASSWORD is not (infra/credentials.sh sets both)"
+  SASL_USER=${KAFKA_SASL_USERNAME:-eventstreamapp}
+  JAAS="org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$KAFKA_ADMIN_PASSWORD\";"
+fi
+# The tools' client settings: the admin's SCRAM login when credentials are on.
+tool_config() { # tool_config OPTION → OPTION FILE, or nothing
+  [[ -n "$SASL" ]] || return 0
+  (umask 077; printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=%s\n' "$JAAS" > "$CLIENT_CONFIG")
+  echo "$1" "$CLIENT_CONFIG"
+}
+
 kafka_java() { java -Xms64m -Xmx256m -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2-tools.yaml" -cp "$LIB_DIR/*" "$@"; }
 
 install() {
@@ -49,13 +66,36 @@ write_config() {
       -e "s|@DATA_DIR@|$DATA_DIR|g" -e "s|@PARTITIONS@|$PARTITIONS|g" -e "s|@NODE_ID@|$NODE_ID|g" \
       -e "s|@VOTERS@|$VOTERS|g" -e "s|@REPLICATION@|$REPLICATION|g" -e "s|@MIN_ISR@|$MIN_ISR|g" \
       "$ROOT/infra/kafka/server.properties.template" > "$CONFIG"
+  # Later keys win in a properties file: the client listener becomes SASL_PLAINTEXT, the controller's stays local.
+  [[ -n "$SASL" ]] && (umask 077; cat >> "$CONFIG" <<PROPERTIES
+listeners=SASL_PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=$JAAS
+PROPERTIES
+  )
+  return 0
 }
 
+# Which SCRAM users the storage was formatted with (a digest, not the passwords).
+scram_digest() { [[ -n "$SASL" ]] && printf '%s:%s:%s' "$SASL_USER" "$KAFKA_SASL_PASSWORD" "$KAFKA_ADMIN_PASSWORD" | sha256sum | cut -c1-16 || echo none; }
+
 format_storage() {
-  if [[ -f "$DATA_DIR/meta.properties" ]]; then return 0; fi
-  log "kafka: formatting new KRaft storage in ${DATA_DIR#"$ROOT"/}"
+  if [[ -f "$DATA_DIR/meta.properties" ]]; then
+    # SCRAM users are written at format time: storage formatted with other credentials would refuse these.
+    [[ -z "$SASL" || "$(cat "$STATE_DIR/scram-users" 2>/dev/null)" == "$(scram_digest)" ]] \
+      || die "kafka: ${DATA_DIR#"$ROOT"/} was formatted without these credentials (CREDENTIALS=on); make infra-wipe formats it anew (its events are lost)"
+    return 0
+  fi
+  log "kafka: formatting new KRaft storage in ${DATA_DIR#"$ROOT"/}${SASL:+ with SCRAM users admin and $SASL_USER}"
+  local scram=()
+  [[ -n "$SASL" ]] && scram=(--add-scram "SCRAM-SHA-512=[name=admin,password=$KAFKA_ADMIN_PASSWORD]" --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$KAFKA_SASL_PASSWORD]")
   kafka_java kafka.tools.StorageTool format --cluster-id "${KAFKA_CLUSTER_ID:-$(kafka_java kafka.tools.StorageTool random-uuid)}" \
-    --config "$CONFIG" >/dev/null
+    --config "$CONFIG" "${scram[@]}" >/dev/null
+  scram_digest > "$STATE_DIR/scram-users"
 }
 
 # Ready means: this start's broker process is alive, its port answers, and this start's log (the
@@ -74,7 +114,8 @@ wait_ready() {
 
 create_topics() {
   for topic in events events.dlq; do
-    kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
+    # shellcheck disable=SC2046 # tool_config prints an option and a file name, or nothing
+    kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" $(tool_config --command-config) --create --if-not-exists \
       --topic "$topic" --partitions "$PARTITIONS" --replication-factor "$REPLICATION" \
       --config "min.insync.replicas=$MIN_ISR" >/dev/null
   done
@@ -136,12 +177,13 @@ case "${1:-}" in
   wait) wait_ready ;;
   stop) stop_pid "$PID_FILE" kafka 30 ;;
   kill) if pid_alive "$PID_FILE"; then kill -KILL "$(cat "$PID_FILE")"; log "kafka: node $NODE_ID killed"; fi ;;
-  wipe) stop_pid "$PID_FILE" kafka 30; rm -rf "$DATA_DIR" "$LOG_FILE" "$CONFIG"; log "kafka: wiped ${STATE_DIR#"$ROOT"/}" ;;
+  wipe) stop_pid "$PID_FILE" kafka 30; rm -rf "$DATA_DIR" "$LOG_FILE" "$CONFIG" "$CLIENT_CONFIG" "$STATE_DIR/scram-users"; log "kafka: wiped ${STATE_DIR#"$ROOT"/}" ;;
   status) status ;;
   create-topics) install; create_topics ;;
   consume)
     install
-    kafka_java org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$BOOTSTRAP" \
+    # shellcheck disable=SC2046
+    kafka_java org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$BOOTSTRAP" $(tool_config --consumer.config) \
       --topic "${2:-events}" --from-beginning --property print.key=true ${KAFKA_CONSUME_ARGS:-} ;;
   *) die "usage: $0 install|lib-dir|start|launch|wait|stop|kill|wipe|status|create-topics|consume [TOPIC]" ;;
 esac

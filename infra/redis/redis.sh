@@ -13,15 +13,7 @@ STATE_DIR=${REDIS_STATE_DIR:-$LOCAL_DIR/redis}
 PID_FILE=$STATE_DIR/redis.pid
 LOG_FILE=$STATE_DIR/redis.log
 
-# Speaks RESP over bash's /dev/tcp, so no redis-cli is needed to tell whether Redis answers.
-ping() {
-  (
-    exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT" || exit 1
-    printf 'PING\r\n' >&3
-    IFS= read -r -t 2 reply <&3 || exit 1
-    [[ "$reply" == "+PONG"* ]]
-  ) 2>/dev/null
-}
+ping() { redis_answers "$REDIS_PORT"; }
 
 wait_ready() {
   for _ in $(seq 1 100); do ping && return 0; sleep 0.1; done
@@ -35,12 +27,15 @@ start() {
     return 0
   fi
   require redis-server redis-server
+  if [[ -n "${REDIS_PASSWORD:-}" ]] && [[ "$(REDIS_PASSWORD='' redis_command "$REDIS_PORT" 1 PING)" == [+-]* ]]; then
+    die "redis: the Redis on 127.0.0.1:$REDIS_PORT does not take REDIS_PASSWORD (CREDENTIALS=on); it was not started by this project with these credentials: stop it, or set REDIS_PORT"
+  fi
   port_open "$REDIS_PORT" && die "redis: port $REDIS_PORT is taken by something that is not Redis; set REDIS_PORT"
   mkdir -p "$STATE_DIR"
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --pidfile "$PID_FILE" \
-    --dir "$STATE_DIR" --logfile "$LOG_FILE" --appendonly yes --save '' "${REDIS_LIMIT_ARGS[@]}" >/dev/null
+    --dir "$STATE_DIR" --logfile "$LOG_FILE" --appendonly yes --save '' "${REDIS_LIMIT_ARGS[@]}" "${REDIS_AUTH_ARGS[@]}" >/dev/null
   wait_ready
-  log "redis: started redis-server on 127.0.0.1:$REDIS_PORT (append-only, maxmemory $REDIS_MAXMEMORY, data in ${STATE_DIR#"$ROOT"/})"
+  log "redis: started redis-server on 127.0.0.1:$REDIS_PORT (append-only, maxmemory $REDIS_MAXMEMORY, ${REDIS_PASSWORD:+requirepass, }data in ${STATE_DIR#"$ROOT"/})"
 }
 
 stop() {
@@ -55,7 +50,9 @@ case "${1:-}" in
   stop) stop ;;
   wipe) stop; rm -rf "$STATE_DIR"; log "redis: wiped ${STATE_DIR#"$ROOT"/} (a Redis not started here is never flushed)" ;;
   status)
-    if ping; then echo "redis: answering on 127.0.0.1:$REDIS_PORT"; else echo "redis: stopped"; exit 3; fi ;;
+    if ping; then echo "redis: answering on 127.0.0.1:$REDIS_PORT"
+    elif [[ "$(REDIS_PASSWORD='' redis_command "$REDIS_PORT" 1 PING)" == -NOAUTH* ]]; then echo "redis: answering on 127.0.0.1:$REDIS_PORT, with a password (CREDENTIALS=on)"
+    else echo "redis: stopped"; exit 3; fi ;;
   ping) ping ;;
   *) die "usage: $0 start|wait|stop|wipe|status|ping" ;;
 esac

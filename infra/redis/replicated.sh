@@ -19,14 +19,7 @@ DOWN_AFTER_MS=${REDIS_DOWN_AFTER_MS:-2000}
 
 node_port() { case $1 in a) echo "$PORT" ;; b) echo $((PORT + 1)) ;; *) die "redis node is a or b, not '$1'" ;; esac; }
 
-answers() { # answers PORT
-  (
-    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-    printf 'PING\r\n' >&3
-    IFS= read -r -t 2 reply <&3 || exit 1
-    [[ "$reply" == "+PONG"* ]]
-  ) 2>/dev/null
-}
+answers() { redis_answers "$1"; }
 
 wait_answers() { # wait_answers PORT NAME
   for _ in $(seq 1 100); do answers "$1" && return 0; sleep 0.1; done
@@ -43,7 +36,7 @@ start_node() { # start_node a|b
   # b starts as a's replica; a node restarted after a failover is told its role by the Sentinels.
   [[ $n == b && ! -f "$DIR/b/started-once" ]] && role=(--replicaof 127.0.0.1 "$PORT")
   redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --pidfile "$DIR/$n/redis.pid" --dir "$DIR/$n" \
-    --logfile "$DIR/$n/redis.log" --appendonly yes --save '' "${REDIS_LIMIT_ARGS[@]}" "${role[@]}" >/dev/null
+    --logfile "$DIR/$n/redis.log" --appendonly yes --save '' "${REDIS_LIMIT_ARGS[@]}" "${REDIS_AUTH_ARGS[@]}" "${role[@]}" >/dev/null
   wait_answers "$port" "redis $n"
   touch "$DIR/$n/started-once"
 }
@@ -64,6 +57,9 @@ sentinel failover-timeout $NAME 10000
 sentinel parallel-syncs $NAME 1
 CONF
   fi
+  # The password as CREDENTIALS says now (infra/credentials.sh): the Sentinel's own, and the one it gives the nodes.
+  sed -i -e '/^requirepass /d' -e "/^sentinel auth-pass $NAME /d" "$dir/sentinel.conf"
+  [[ -n "${REDIS_PASSWORD:-}" ]] && printf 'requirepass %s\nsentinel auth-pass %s %s\n' "$REDIS_PASSWORD" "$NAME" "$REDIS_PASSWORD" >> "$dir/sentinel.conf"
   redis-server "$dir/sentinel.conf" --sentinel --daemonize yes --pidfile "$dir/sentinel.pid" --logfile "$dir/sentinel.log" >/dev/null
   wait_answers "$port" "sentinel $i"
 }
@@ -76,8 +72,8 @@ sentinels() {
 
 # The primary's port as the Sentinels see it.
 primary_port() {
-  require redis-cli redis-tools
-  redis-cli -p "$SENTINEL_PORT" SENTINEL get-master-addr-by-name "$NAME" | sed -n 2p
+  # The reply: *2, $<len>, the host, $<len>, the port.
+  redis_command "$SENTINEL_PORT" 5 SENTINEL get-master-addr-by-name "$NAME" | sed -n 5p
 }
 
 start() {

@@ -2,11 +2,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { redisKeys } from '@eventstreamapp/event-schema';
 import { Redis } from 'ioredis';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
-import { countRecords, createTestTopics, readTopic, type TestTopics, uniqueName } from '../support/kafka.js';
+import { countRecords, createTestTopics, loginTo, readTopic, type TestTopics, uniqueName } from '../support/kafka.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { type PublishLoad, startPublishLoad } from '../support/publish-load.js';
-import { type ReplicatedInfra, startReplicatedInfra } from '../support/replicated.js';
+import { type ReplicatedInfra, startReplicatedInfra, testCredentials } from '../support/replicated.js';
 import { type ServiceName, type ServiceProcess, startServiceProcess } from '../support/service-process.js';
 import { expectAcknowledgedStoredOnce } from '../support/stored-once.js';
 import { waitFor } from '../support/wait.js';
@@ -31,8 +32,12 @@ const FAILOVER_503_MS = BROKER_SESSION_MS + 1_000 + 3_000;
 describe('the replicated topology, through failover, under load', { timeout: 300_000 }, () => {
   let infra: ReplicatedInfra;
 
+  // CREDENTIALS=on: Redis, its replica and the Sentinels require a password, Kafka SASL/SCRAM-SHA-512.
+  const credentials = testCredentials();
+
   beforeAll(async () => {
-    infra = await startReplicatedInfra();
+    infra = await startReplicatedInfra(credentials);
+    loginTo(infra.brokers, infra.sasl!);
   }, 300_000);
   afterAll(async () => {
     await infra?.remove();
@@ -52,6 +57,7 @@ describe('the replicated topology, through failover, under load', { timeout: 300
       REDIS_KEY_PREFIX: prefix,
       REDIS_WAIT_REPLICAS: '1',
       PUBLISH_TIMEOUT_MS: '3000',
+      ...infra.serviceEnv,
     };
     const services: ServiceProcess[] = [];
     const start = (name: ServiceName) => {
@@ -78,7 +84,10 @@ describe('the replicated topology, through failover, under load', { timeout: 300
       await topics.remove();
     });
     const primary = async () => {
-      const redis = new Redis((await infra.redisPrimary()).port, '127.0.0.1', { maxRetriesPerRequest: 2 });
+      const redis = new Redis((await infra.redisPrimary()).port, '127.0.0.1', {
+        maxRetriesPerRequest: 2,
+        password: credentials.REDIS_PASSWORD,
+      });
       redis.on('error', () => {});
       return redis;
     };
@@ -125,6 +134,58 @@ describe('the replicated topology, through failover, under load', { timeout: 300
     };
     return { topics, consumer, viewerUrl, load, acknowledgedMore, expectAllStoredOnce };
   }
+
+  it('refuses a client without the credentials: Redis, its Sentinels and every broker', async () => {
+    const { port } = await infra.redisPrimary();
+    const sentinelPort = Number(infra.sentinels.split(',')[0]!.split(':')[1]);
+    for (const [what, redisPort] of [
+      ['primary', port],
+      ['sentinel', sentinelPort],
+    ] as const) {
+      const anonymous = new Redis(redisPort, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      anonymous.on('error', () => {});
+      await expect(anonymous.ping(), what).rejects.toThrow(/NOAUTH/);
+      anonymous.disconnect();
+      const wrong = new Redis(redisPort, '127.0.0.1', {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        password: 'wrong',
+      });
+      const errors: string[] = [];
+      wrong.on('error', (err: Error) => errors.push(err.message));
+      await expect(wrong.connect(), what).rejects.toThrow();
+      expect(errors.join('; '), what).toMatch(/WRONGPASS|invalid password/);
+      wrong.disconnect();
+    }
+    const trying = async (sasl?: SASLOptions) => {
+      for (const broker of infra.brokers.split(',')) {
+        const kafka = new Kafka({
+          clientId: 'no-credentials',
+          brokers: [broker],
+          logLevel: logLevel.NOTHING,
+          retry: { retries: 0 },
+          ...(sasl ? { sasl } : {}),
+        });
+        const admin = kafka.admin();
+        await expect(
+          admin.connect().then(() => admin.listTopics()),
+          broker,
+        ).rejects.toThrow(sasl ? /authentication failed/i : /closed connection|Connection/i);
+        await admin.disconnect().catch(() => {});
+      }
+    };
+    await trying();
+    await trying({ mechanism: 'scram-sha-512', username: credentials.KAFKA_SASL_USERNAME, password: 'wrong' });
+    // ...while the services' own credentials open both.
+    const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, password: credentials.REDIS_PASSWORD });
+    expect(await redis.ping()).toBe('PONG');
+    redis.disconnect();
+    const admin = infra.kafka().admin();
+    await admin.connect();
+    expect(await admin.listTopics()).toContain('events');
+    await admin.disconnect();
+  });
 
   it('keeps publishing and storing when the broker leading most partitions is killed, and its replicas catch up', async () => {
     const p = await pipeline('failover-broker');

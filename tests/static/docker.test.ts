@@ -52,7 +52,8 @@ describe('the Dockerfiles', () => {
       expect(dockerfile).toContain('CMD ["node", "dist/main.js"]');
       expect(dockerfile).toContain(`WORKDIR /app/${service}`);
       expect(dockerfile).toMatch(/^USER node$/m);
-      expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
+      // Healthy means connected: /readyz, not /healthz (which is 200 without Kafka or Redis).
+      expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/readyz/m);
       expect(dockerfile).toContain(`(process.env.PORT || ${port})`);
       expect(dockerfile).toContain(`EXPOSE ${port}`);
       // The base image is a parameter defaulting to the official one, never a shadowed tag.
@@ -134,5 +135,61 @@ describe('docker-compose.yml', () => {
       );
     }
     expect(output.trim().split('\n').sort()).toEqual(Object.keys(compose.services).sort());
+  });
+});
+
+describe('the containers, hardened in both topologies', () => {
+  type Service = Record<string, unknown> & { ports?: string[] };
+  /** The files as Compose itself merges them (extends, anchors, overlays): `docker-compose config`. */
+  const merged = (...files: string[]) =>
+    (
+      parse(
+        execFileSync('docker-compose', [...files.flatMap((f) => ['-f', f]), 'config'], {
+          cwd: REPO_ROOT,
+          encoding: 'utf8',
+          env: { ...process.env, COMPOSE_PROJECT_NAME: 'static-check' },
+        }),
+        { merge: true },
+      ) as { services: Record<string, Service> }
+    ).services;
+  const single = merged('docker-compose.yml');
+  const replicated = merged('docker-compose.yml', 'docker-compose.replicated.yml');
+  const topologies = { single, replicated };
+  /** A memory limit in MiB: `512m`, `1g`, or bytes, as Compose v1 and v2 write them. */
+  const units = (limit: unknown) => {
+    const [, n, unit] = /^(\d+)([kmg])?$/i.exec(String(limit)) ?? [];
+    const factor = { k: 1 / 1024, m: 1, g: 1024 }[unit?.toLowerCase() as 'k' | 'm' | 'g'] ?? 1 / 2 ** 20;
+    return Number(n) * factor;
+  };
+
+  it.each(Object.keys(topologies))('%s: every container gains no privilege, rotates its logs and has a memory limit', (topology) => {
+    for (const [name, service] of Object.entries(topologies[topology as keyof typeof topologies])) {
+      expect(service.security_opt, name).toEqual(['no-new-privileges:true']);
+      expect(service.logging, name).toEqual({ driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } });
+      expect(service.cap_drop, name).toEqual(['ALL']);
+      expect(units(service.mem_limit), `${name} mem_limit`).toBeGreaterThanOrEqual(64);
+    }
+  });
+
+  it.each(Object.keys(topologies))(
+    '%s: the services and Redis run read-only with a small /tmp; only 8080 and 5000 are published',
+    (topology) => {
+      const services = topologies[topology as keyof typeof topologies];
+      const readOnly = Object.keys(services).filter((name) => !/^kafka/.test(name));
+      for (const name of readOnly) {
+        expect(services[name]?.read_only, name).toBe(true);
+        expect(services[name]?.tmpfs, name).toEqual(['/tmp:size=16m']);
+      }
+      for (const name of Object.keys(SERVICES)) expect(services[name]?.cap_add, name).toBeUndefined();
+      const published = Object.entries(services).filter(([, s]) => (s.ports ?? []).length > 0);
+      expect(published.map(([name]) => name).sort()).toEqual(['event-generator', 'event-viewer']);
+    },
+  );
+
+  it('gives each service a limit above the RSS the bench measured under load, and Redis more than its maxmemory', () => {
+    // bench/README, steady: generator 129 MiB, consumer 239 MiB, viewer 147 MiB at most.
+    const measured: Record<string, number> = { 'event-generator': 129, 'event-consumer': 239, 'event-viewer': 147 };
+    for (const [name, rss] of Object.entries(measured)) expect(units(single[name]?.mem_limit), name).toBeGreaterThan(1.5 * rss);
+    expect(units(single.redis?.mem_limit)).toBeGreaterThan(1024);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EVENTS_TOPIC_PARTITIONS } from '@eventstreamapp/event-schema';
-import { type Admin, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { type Admin, Kafka, type KafkaMessage, logLevel, type SASLOptions } from 'kafkajs';
 import { inject } from 'vitest';
 import { createTopicsWithLeaders } from './topics.js';
 
@@ -8,9 +8,17 @@ export function uniqueName(label: string): string {
   return `test-${label}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
+const saslByBrokers = new Map<string, SASLOptions>();
+
+/** Brokers a test owns that take SASL only (CREDENTIALS=on): every helper here logs in to them with `sasl`. */
+export function loginTo(brokers: string, sasl: SASLOptions): void {
+  saslByBrokers.set(brokers, sasl);
+}
+
 /** A kafkajs client on this run's Kafka, or on `brokers` (a broker a test owns). */
 export function testKafka(clientId = uniqueName('client'), brokers = inject('kafkaBrokers')): Kafka {
-  return new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const sasl = saslByBrokers.get(brokers);
+  return new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING, ...(sasl ? { sasl } : {}) });
 }
 
 export interface TestTopics {

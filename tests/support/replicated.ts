@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { REPO_ROOT } from './paths.js';
 
 const run = promisify(execFile);
@@ -27,12 +28,29 @@ async function freePortRange(count: number): Promise<number> {
   throw new Error(`no ${count} consecutive free ports found`);
 }
 
+/** CREDENTIALS=on for a test's engines: the variables infra/credentials.sh would give, made up for the run. */
+export interface EngineCredentials {
+  REDIS_PASSWORD: string;
+  KAFKA_SASL_USERNAME: string;
+  KAFKA_SASL_PASSWORD: string;
+  KAFKA_ADMIN_PASSWORD: string;
+}
+
+export function testCredentials(): EngineCredentials {
+  const secret = () => randomBytes(18).toString('hex');
+  return { REDIS_PASSWORD: secret(), KAFKA_SASL_USERNAME: 'eventstreamapp', KAFKA_SASL_PASSWORD: secret(), KAFKA_ADMIN_PASSWORD: secret() };
+}
+
 export interface ReplicatedInfra {
   /** All three brokers, for KAFKA_BROKERS. */
   brokers: string;
   /** The three Sentinels, for REDIS_SENTINELS. */
   sentinels: string;
   sentinelName: string;
+  /** What the services need in their environment to reach the engines (credentials, when on). */
+  serviceEnv: Record<string, string>;
+  /** The services' Kafka login, when credentials are on (tests/support/kafka.ts' loginTo). */
+  sasl?: SASLOptions;
   kafka(): Kafka;
   /** Node ids leading each partition of a topic. */
   leaders(topic: string): Promise<number[]>;
@@ -54,7 +72,7 @@ export interface ReplicatedInfra {
  * The replicated topology, owned by one test file: three KRaft nodes (infra/kafka/cluster.sh) and a
  * Redis primary, replica and three Sentinels (infra/redis/replicated.sh), on free ports in a temporary folder.
  */
-export async function startReplicatedInfra(): Promise<ReplicatedInfra> {
+export async function startReplicatedInfra(credentials?: EngineCredentials): Promise<ReplicatedInfra> {
   const dir = mkdtempSync(join(tmpdir(), 'eventstreamapp-replicated-'));
   const kafkaBase = await freePortRange(6);
   const redisBase = await freePortRange(2);
@@ -66,6 +84,7 @@ export async function startReplicatedInfra(): Promise<ReplicatedInfra> {
     KAFKA_LIB_DIR: join(REPO_ROOT, '.local/kafka-lib/4.4.0'),
     REDIS_REPLICATED_PORT: String(redisBase),
     REDIS_SENTINEL_PORT: String(sentinelBase),
+    ...credentials,
   };
   const script = async (path: string, ...args: string[]) =>
     (await run('bash', [path, ...args], { cwd: REPO_ROOT, env, timeout: 240_000 })).stdout.trim();
@@ -73,8 +92,17 @@ export async function startReplicatedInfra(): Promise<ReplicatedInfra> {
   const redis = (...args: string[]) => script('infra/redis/replicated.sh', ...args);
   await Promise.all([cluster('start'), redis('start')]);
   const brokers = await cluster('bootstrap');
+  const sasl =
+    credentials &&
+    ({ mechanism: 'scram-sha-512', username: credentials.KAFKA_SASL_USERNAME, password: credentials.KAFKA_SASL_PASSWORD } as const);
   const kafka = () =>
-    new Kafka({ clientId: 'replicated-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+    new Kafka({
+      clientId: 'replicated-test',
+      brokers: brokers.split(','),
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 10 },
+      ...(sasl ? { sasl } : {}),
+    });
   const metadata = async (topic: string) => {
     const admin = kafka().admin();
     await admin.connect();
@@ -88,6 +116,14 @@ export async function startReplicatedInfra(): Promise<ReplicatedInfra> {
     brokers,
     sentinels: await redis('sentinels'),
     sentinelName: 'eventstreamapp',
+    ...(sasl ? { sasl } : {}),
+    serviceEnv: credentials
+      ? {
+          REDIS_PASSWORD: credentials.REDIS_PASSWORD,
+          KAFKA_SASL_USERNAME: credentials.KAFKA_SASL_USERNAME,
+          KAFKA_SASL_PASSWORD: credentials.KAFKA_SASL_PASSWORD,
+        }
+      : {},
     kafka,
     leaders: async (topic) => (await metadata(topic)).map((p) => p.leader),
     underReplicated: async (topic) => (await metadata(topic)).filter((p) => p.isr.length < p.replicas.length).length,

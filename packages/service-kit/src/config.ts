@@ -124,9 +124,12 @@ export const commonEnv = {
   SHUTDOWN_TIMEOUT_MS: envInt(100, 60_000).default(5_000),
 };
 
-/** Variables of the services that talk to Kafka. */
+/** Variables of the services that talk to Kafka; SASL (README "Security") is on when KAFKA_SASL_PASSWORD is set. */
 export const kafkaEnv = {
   KAFKA_BROKERS: envBrokers.default(['127.0.0.1:9092']),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
   KAFKA_TOPIC: envTopic.default(EVENTS_TOPIC),
+  KAFKA_SASL_MECHANISM: z.enum(['scram-sha-512', 'scram-sha-256', 'plain']).default('scram-sha-512'),
+  KAFKA_SASL_USERNAME: z.string().min(1).default('eventstreamapp'),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
 };

@@ -16,11 +16,11 @@ export {
   parseEnv,
 } from './config.js';
 export { CONFIG_ERROR_EXIT } from './exit-codes.js';
-export { classifyRequestError, clientErrorStatus, HttpError, httpErrorFactory, type RequestFailure } from './http-error.js';
+export { classifyRequestError, HttpError, httpErrorFactory } from './http-error.js';
 export { httpObservability } from './http-observability.js';
 export { eventIdBytes, ID_BUCKETS_LUA } from './id-buckets-lua.js';
-export { createKafka, createProducer, type KafkaOptions, watchProducer } from './kafka.js';
-export { type Closer, closeInStages, once } from './lifecycle.js';
+export { createKafka, createProducer, kafkaSasl, watchProducer } from './kafka.js';
+export { closeInStages, once } from './lifecycle.js';
 export { createLogger, type Logger } from './logger.js';
 export { createLru } from './lru.js';
 export { createRegistry } from './metrics.js';
@@ -34,8 +34,8 @@ export {
   startOpsServer,
 } from './ops.js';
 export { type Probe, startProbe } from './probe.js';
-export { createRedisClient, describeRedisAddress, type RedisAddress, type RedisClientOptions, redisEnv, redisFailure } from './redis.js';
-export { type Backoff, backoffDelay, type RetryOptions, retryUntilStopped } from './retry.js';
+export { createRedisClient, redisEnv, redisFailure } from './redis.js';
+export { type Backoff, backoffDelay, retryUntilStopped } from './retry.js';
 export { loadConfigOrExit, runService, type Service } from './run.js';
-export { describeError, SERVICE_ERROR_CODES, ServiceError, type ServiceErrorCode } from './service-error.js';
+export { describeError, ServiceError } from './service-error.js';
 export { createThrottle } from './throttle.js';

@@ -1,4 +1,4 @@
-import { Kafka, type LogEntry, logLevel, Partitioners, type Producer, type ProducerConfig } from 'kafkajs';
+import { Kafka, type LogEntry, logLevel, Partitioners, type Producer, type ProducerConfig, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import { createThrottle } from './throttle.js';
 
@@ -18,18 +18,39 @@ export interface KafkaOptions {
   retries?: number;
   /** Longest wait between two retries. */
   maxRetryTimeMs?: number;
+  /** SASL on the client listener (kafkaSasl); none: plaintext without authentication, like the seed. */
+  sasl?: SASLOptions | undefined;
+}
+
+/** The SASL options a service's configuration asks for (kafkaEnv), or none when KAFKA_SASL_PASSWORD is unset. */
+export function kafkaSasl(config: {
+  KAFKA_SASL_MECHANISM: 'scram-sha-512' | 'scram-sha-256' | 'plain';
+  KAFKA_SASL_USERNAME: string;
+  KAFKA_SASL_PASSWORD?: string | undefined;
+}): SASLOptions | undefined {
+  if (config.KAFKA_SASL_PASSWORD === undefined) return undefined;
+  const credentials = { username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD };
+  switch (config.KAFKA_SASL_MECHANISM) {
+    case 'scram-sha-512':
+      return { mechanism: 'scram-sha-512', ...credentials };
+    case 'scram-sha-256':
+      return { mechanism: 'scram-sha-256', ...credentials };
+    case 'plain':
+      return { mechanism: 'plain', ...credentials };
+  }
 }
 
 /**
  * A kafkajs client whose own logs go through pino: its INFO chatter as debug, and each repeated
  * message (a connection refused on every retry) at most once per 5 s, without the stack trace.
  */
-export function createKafka({ brokers, clientId, logger, retries = 5, maxRetryTimeMs = 5_000 }: KafkaOptions): Kafka {
+export function createKafka({ brokers, clientId, logger, retries = 5, maxRetryTimeMs = 5_000, sasl }: KafkaOptions): Kafka {
   const log = logger.child({ component: 'kafkajs' });
   const throttle = createThrottle(5_000);
   return new Kafka({
     clientId,
     brokers,
+    ...(sasl ? { sasl } : {}),
     connectionTimeout: 3_000,
     requestTimeout: 10_000,
     retry: { retries, initialRetryTime: 200, maxRetryTime: maxRetryTimeMs },

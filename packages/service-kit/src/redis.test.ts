@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeRedisAddress, redisFailure } from './redis.js';
+import { redisFailure } from './redis.js';
 import { ServiceError } from './service-error.js';
 
 function reply(message: string): Error {
@@ -42,14 +42,5 @@ describe('redisFailure', () => {
   it('passes a ServiceError through', () => {
     const err = new ServiceError('redis_not_replicated', 'no replica', { retryable: true });
     expect(redisFailure(err)).toBe(err);
-  });
-});
-
-describe('describeRedisAddress', () => {
-  it('hides a password and names Sentinels', () => {
-    expect(describeRedisAddress({ REDIS_URL: 'redis://:secret@host:6379', REDIS_SENTINEL_NAME: 'x' })).toBe('redis://***@host:6379');
-    expect(describeRedisAddress({ REDIS_URL: 'redis://h:1', REDIS_SENTINELS: ['a:1', 'b:2'], REDIS_SENTINEL_NAME: 'm' })).toBe(
-      'sentinel m via a:1,b:2',
-    );
   });
 });

@@ -25,6 +25,8 @@ export const redisEnv = {
     .refine((list) => list.length > 0 && list.every((p) => hostPort.test(p)), 'must be host:port[,host:port…]')
     .optional(),
   REDIS_SENTINEL_NAME: z.string().min(1).default('eventstreamapp'),
+  /** Redis' requirepass, and the Sentinels' (README "Security"); a password in REDIS_URL works too. */
+  REDIS_PASSWORD: z.string().min(1).optional(),
   REDIS_KEY_PREFIX: z.string().default(''),
 };
 
@@ -32,12 +34,7 @@ export interface RedisAddress {
   REDIS_URL: string;
   REDIS_SENTINELS?: string[] | undefined;
   REDIS_SENTINEL_NAME: string;
-}
-
-/** How the address reads in logs and /readyz (never a password). */
-export function describeRedisAddress(address: RedisAddress): string {
-  if (address.REDIS_SENTINELS) return `sentinel ${address.REDIS_SENTINEL_NAME} via ${address.REDIS_SENTINELS.join(',')}`;
-  return address.REDIS_URL.replace(/\/\/[^@/]*@/, '//***@');
+  REDIS_PASSWORD?: string | undefined;
 }
 
 export interface RedisClientOptions {
@@ -66,9 +63,12 @@ export function createRedisClient(address: RedisAddress, options: RedisClientOpt
     connectTimeout: 3_000,
     retryStrategy: (attempt) => backoffDelay(attempt, RECONNECT),
     reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+    // Options win over the URL's: REDIS_PASSWORD over a password in REDIS_URL.
+    ...(address.REDIS_PASSWORD ? { password: address.REDIS_PASSWORD } : {}),
   };
   if (!address.REDIS_SENTINELS) return reconnectUnlessClosed(new Redis(address.REDIS_URL, common));
   const url = new URL(address.REDIS_URL);
+  const password = address.REDIS_PASSWORD ?? (url.password ? decodeURIComponent(url.password) : undefined);
   const client = new Redis({
     ...common,
     sentinels: address.REDIS_SENTINELS.map((p) => {
@@ -76,7 +76,8 @@ export function createRedisClient(address: RedisAddress, options: RedisClientOpt
       return { host: host!, port: Number(port) };
     }),
     name: address.REDIS_SENTINEL_NAME,
-    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    // One password for the primary, its replica and the Sentinels (infra/redis/replicated.sh).
+    ...(password ? { password, sentinelPassword: password } : {}),
     sentinelRetryStrategy: (attempt) => backoffDelay(attempt, RECONNECT),
     failoverDetector: true,
   });
