@@ -186,6 +186,15 @@ describe('the containers, hardened in both topologies', () => {
     },
   );
 
+  it('with credentials, every Redis node logs in to its primary, whichever one Sentinel promotes', () => {
+    // A primary that comes back after a failover is made a replica: without masterauth it never syncs again.
+    for (const name of ['redis', 'redis-replica']) {
+      const command = (replicated[name]?.command as string[]).join(' ');
+      expect(command, name).toContain('--requirepass ');
+      expect(command, name).toContain('--masterauth ');
+    }
+  });
+
   it('gives each service a limit above the RSS the bench measured under load, and Redis more than its maxmemory', () => {
     // bench/README, steady: generator 129 MiB, consumer 239 MiB, viewer 147 MiB at most.
     const measured: Record<string, number> = { 'event-generator': 129, 'event-consumer': 239, 'event-viewer': 147 };
