@@ -189,7 +189,7 @@ describe('the containers, hardened in both topologies', () => {
   it('with credentials, every Redis node logs in to its primary, whichever one Sentinel promotes', () => {
     // A primary that comes back after a failover is made a replica: without masterauth it never syncs again.
     for (const name of ['redis', 'redis-replica']) {
-      const command = (replicated[name]?.command as string[]).join(' ');
+      const command = ((replicated[name]?.command ?? []) as string[]).join(' ');
       expect(command, name).toContain('--requirepass ');
       expect(command, name).toContain('--masterauth ');
     }
