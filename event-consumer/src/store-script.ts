@@ -79,7 +79,7 @@ for i = 8, #ARGV, 4 do
     else
       redis.call('ZADD', KEYS[1], ts, ARGV[i + 3])
       if max_stream > 0 then
-        redis.call('XADD', KEYS[3], 'MAXLEN', '~', max_stream, '*', 'e', ARGV[i + 3])
+        redis.call('XADD', KEYS[3], 'MAXLEN', '~', max_stream, '*', 'e', ARGV[i + 3], 't', ARGV[i + 1])
       end
       if ts > newest then newest = ts end
       stored = stored + 1

@@ -125,6 +125,10 @@ describe('event-consumer storing into Redis', () => {
     expect(entries.length).toBeGreaterThanOrEqual(100);
     expect(entries.length).toBeLessThan(300);
     expect(entries.map(([, fields]) => fields[1])).toEqual(events.slice(-entries.length).map((e) => e.json));
+    // Each entry carries the timestamp next to the JSON (`t`): the viewer renders it without parsing for it.
+    expect(entries.map(([, fields]) => fields)).toEqual(
+      events.slice(-entries.length).map((e) => ['e', e.json, 't', String(e.event.timestamp)]),
+    );
     await waitFor(async () => notices.length > 0, 10_000, 'a stored-chunk notice');
     expect(JSON.parse(notices[0]!)).toMatchObject({ count: expect.any(Number), newest_timestamp: expect.any(Number) });
   });

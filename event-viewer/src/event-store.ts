@@ -1,14 +1,9 @@
 import type { RedisKeys } from '@eventstreamapp/event-schema';
 import { redisFailure } from '@eventstreamapp/service-kit';
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { StreamEntry } from './live-feed.js';
-import { type EventFilter, isFiltered, type PageQuery } from './page-query.js';
-
-export interface StoredEvent {
-  /** The event's JSON exactly as stored. */
-  json: string;
-  timestamp: number;
-}
+import { isFiltered, type PageQuery } from './page-query.js';
+import { matchesFilter, type StoredEvent } from './stored-event.js';
+import { fromStreamReply, headOf, type StreamEntry } from './stream.js';
 
 /** Reads a page of `event_log` bounded in bytes as well as in members (PAGE_RANGE_LUA). */
 export interface PageBudget {
@@ -94,30 +89,11 @@ function fromRangeReply(reply: unknown[]): { events: StoredEvent[]; exhausted: b
   return { events, exhausted: reply[0] === 1 };
 }
 
-/** An XRANGE/XREAD reply's entries, each holding its event in the field `e`. */
-export function fromStreamReply(entries: [string, string[]][]): StreamEntry[] {
-  return entries.map(([id, fields]) => ({ id, json: fields[fields.indexOf('e') + 1] ?? '' }));
-}
-
-export function matchesFilter(json: string, filter: EventFilter): boolean {
-  if (!isFiltered(filter)) return true;
-  let event: { user_id?: unknown; action?: unknown };
-  try {
-    event = JSON.parse(json) as typeof event;
-  } catch {
-    return false;
-  }
-  return (
-    (filter.userId === undefined || event.user_id === filter.userId) && (filter.action === undefined || event.action === filter.action)
-  );
-}
-
 /** The viewer's reads: pages of `event_log` (filtered or not), one user's key, the live stream, per-bucket counts. */
 export function createEventStore(redis: Redis, keys: RedisKeys) {
   redis.defineCommand('eventPageRange', { numberOfKeys: 1, lua: PAGE_RANGE_LUA });
   // ioredis types commands defined at run time as nothing: this is PAGE_RANGE_LUA's call, alone or in a transaction.
   type PageRange<R> = { eventPageRange(key: string, max: string, offset: number, count: number, budget: number): R };
-  const headOf = (reply: unknown) => (reply as [string, string[]][])[0]?.[0] ?? '0-0';
   const streamHead = (): Promise<string> => guarded(async () => headOf(await redis.xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)));
   const maxScore = (query: PageQuery) => (query.before === undefined ? '+inf' : `(${query.before}`);
   /** One byte-bounded range: its events and whether the log ended. */
@@ -167,7 +143,7 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
           let full = false;
           for (const row of chunk.events) {
             scanned.push(row.timestamp);
-            if (matchesFilter(row.json, query)) {
+            if (matchesFilter(row, query)) {
               events.push(row);
               positions.push(scanned.length - 1);
               bytes += row.json.length;

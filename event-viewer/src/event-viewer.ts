@@ -16,12 +16,13 @@ import { createAccess } from './access.js';
 import { createApp } from './app.js';
 import { loadLiveScript } from './assets.js';
 import type { Config } from './config.js';
-import { createEventStore, matchesFilter } from './event-store.js';
+import { createEventStore } from './event-store.js';
 import { createLiveFeed } from './live-feed.js';
 import { createNewestPageCache } from './memo.js';
 import { createMetrics } from './metrics.js';
-import { renderStoredJson } from './render-page.js';
+import { renderLiveRow } from './render-page.js';
 import { createRoutes, type RenderedPage } from './routes.js';
+import { matchesFilter } from './stored-event.js';
 import { createStreamReader } from './stream-reader.js';
 
 export interface EventViewerDeps {
@@ -49,7 +50,7 @@ export function createEventViewer({ config, logger }: EventViewerDeps) {
   const store = createEventStore(redis, keys);
   const live = createLiveFeed({
     source: { after: store.streamAfter, oldestKeptAfterTrim: store.streamOldestKeptAfterTrim, newest: store.streamHead },
-    renderEntry: (entry) => renderStoredJson(entry.json),
+    renderEntry: renderLiveRow,
     matches: matchesFilter,
     maxClients: config.LIVE_MAX_CLIENTS,
     maxClientsPerAddress: config.LIVE_MAX_CLIENTS_PER_ADDRESS,

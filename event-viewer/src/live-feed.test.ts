@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createLiveFeed, type LiveSink, type StreamEntry } from './live-feed.js';
+import { createLiveFeed, type LiveSink } from './live-feed.js';
+import type { StreamEntry } from './stream.js';
 import { compareStreamIds } from './stream-id.js';
 
 /** The stream as Redis would answer, from an array. */
@@ -43,14 +44,14 @@ function fakeSink() {
   return { sink, messages, state, rows };
 }
 
-const entry = (n: number, user = `u${n}`): StreamEntry => ({ id: `1000-${n}`, json: JSON.stringify({ user_id: user, n }) });
+const entry = (n: number, user = `u${n}`): StreamEntry => ({ id: `1000-${n}`, json: JSON.stringify({ user_id: user, n }), timestamp: n });
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
 function feed(stream: ReturnType<typeof fakeStream>, overrides: Partial<Parameters<typeof createLiveFeed>[0]> = {}) {
   return createLiveFeed({
     source: stream,
     renderEntry: (e) => `${(JSON.parse(e.json) as { user_id: string }).user_id}|`,
-    matches: (json, filter) => filter.userId === undefined || (JSON.parse(json) as { user_id: string }).user_id === filter.userId,
+    matches: (e, filter) => filter.userId === undefined || (JSON.parse(e.json) as { user_id: string }).user_id === filter.userId,
     maxClients: 10,
     maxClientsPerAddress: 3,
     maxBufferedBytes: 1_000,
@@ -159,7 +160,11 @@ describe('the live feed', () => {
     live.setHead('0-0');
     const reader = fakeSink();
     live.add(reader.sink, { address: 'a', filter: {} });
-    const big = (n: number): StreamEntry => ({ id: `1000-${n}`, json: JSON.stringify({ user_id: `u${n}${'x'.repeat(100)}` }) });
+    const big = (n: number): StreamEntry => ({
+      id: `1000-${n}`,
+      json: JSON.stringify({ user_id: `u${n}${'x'.repeat(100)}` }),
+      timestamp: n,
+    });
     // 30 rows of ~105 bytes: about 3 KB in one burst, three times the bound.
     live.publish(Array.from({ length: 30 }, (_, i) => big(i + 1)));
     expect(reader.state.destroyed).toBe(false);
@@ -178,6 +183,7 @@ describe('the live feed', () => {
     const burst = Array.from({ length: 6 }, (_, i) => ({
       id: `1000-${i + 1}`,
       json: JSON.stringify({ user_id: `u${i + 1}${'y'.repeat(400)}` }),
+      timestamp: i + 1,
     }));
     const live = feed(fakeStream(burst), { maxBufferedBytes: 1_000, catchUpBatch: 3, stallMs: 2_000 });
     live.setHead('1000-6');
@@ -232,7 +238,11 @@ describe('the live feed', () => {
     live.setHead('0-0');
     const client = fakeSink();
     live.add(client.sink, { address: 'a', filter: {} });
-    const future: StreamEntry = { id: '1000-1', json: JSON.stringify({ user_id: 'future', timestamp: 253402300799000 }) };
+    const future: StreamEntry = {
+      id: '1000-1',
+      json: JSON.stringify({ user_id: 'future', timestamp: 253402300799000 }),
+      timestamp: 253402300799000,
+    };
     live.publish([future]);
     live.publish([entry(2), entry(3)]);
     expect(client.rows()).toEqual(['future', 'u2', 'u3']);

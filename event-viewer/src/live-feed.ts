@@ -1,10 +1,6 @@
 import type { EventFilter } from './page-query.js';
+import type { StreamEntry } from './stream.js';
 import { compareStreamIds } from './stream-id.js';
-
-export interface StreamEntry {
-  id: string;
-  json: string;
-}
 
 /** Reads of the live stream a client that fell behind catches up with. */
 export interface StreamSource {
@@ -36,7 +32,8 @@ export interface LiveFeedOptions {
   source: StreamSource;
   /** One entry as the page's row: the same renderer the server page uses. */
   renderEntry: (entry: StreamEntry) => string | undefined;
-  matches: (json: string, filter: EventFilter) => boolean;
+  /** Whether a filtered client gets the entry (stored-event.ts' matchesFilter: the entry is parsed once for all of them). */
+  matches: (entry: StreamEntry, filter: EventFilter) => boolean;
   maxClients: number;
   maxClientsPerAddress: number;
   /**
@@ -112,7 +109,7 @@ export function createLiveFeed(options: LiveFeedOptions) {
     let bytes = 0;
     let lastId = '';
     for (const entry of fresh) {
-      const row = options.matches(entry.json, client.filter) ? rendered(entry) : undefined;
+      const row = options.matches(entry, client.filter) ? rendered(entry) : undefined;
       if (row !== undefined) {
         const rowBytes = Buffer.byteLength(row);
         if (html !== '' && bytes + rowBytes > maxMessageBytes) {

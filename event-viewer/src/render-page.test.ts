@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderRow, renderStoredJson } from './render-page.js';
+import { renderLiveRow, renderRow } from './render-page.js';
+import { fromStreamReply } from './stream.js';
 
 const XSS = `"><img src=x onerror=alert(1)><script>alert('x')</script>`;
 
@@ -13,10 +14,17 @@ describe('renderRow', () => {
     expect(row).toMatch(/<pre>\{\n {2}&quot;event_id&quot;/);
   });
 
-  it('is what the live feed sends, and nothing for an entry that is not an event', () => {
+  it('is what the live feed sends, from the entry’s t or, written by an older consumer, its JSON; nothing for an entry that is not an event', () => {
     const json = JSON.stringify({ event_id: 'e2', user_id: 'u', timestamp: 5, action: 'a' });
-    expect(renderStoredJson(json)).toBe(renderRow({ json, timestamp: 5 }).text);
-    expect(renderStoredJson('not json')).toBeUndefined();
-    expect(renderStoredJson('{"user_id":"u"}')).toBeUndefined();
+    const [withT, withoutT, notJson, noTimestamp] = fromStreamReply([
+      ['1-0', ['e', json, 't', '5']],
+      ['2-0', ['e', json]],
+      ['3-0', ['e', 'not json', 't', '5']],
+      ['4-0', ['e', '{"user_id":"u"}']],
+    ]);
+    expect(renderLiveRow(withT!)).toBe(renderRow({ json, timestamp: 5 }).text);
+    expect(renderLiveRow(withoutT!)).toBe(renderRow({ json, timestamp: 5 }).text);
+    expect(renderLiveRow(notJson!)).toBeUndefined();
+    expect(renderLiveRow(noTimestamp!)).toBeUndefined();
   });
 });

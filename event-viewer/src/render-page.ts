@@ -1,7 +1,8 @@
 import { createLru } from '@eventstreamapp/service-kit';
-import type { Page, RateBucket, StoredEvent } from './event-store.js';
+import type { Page, RateBucket } from './event-store.js';
 import { Html, html } from './html.js';
 import type { EventFilter } from './page-query.js';
+import { eventFields, type StoredEvent } from './stored-event.js';
 
 const RESERVED_SHOWN = new Set(['event_id', 'user_id', 'timestamp', 'action']);
 const SUMMARY_CHARS = 160;
@@ -38,8 +39,9 @@ export function renderRow(stored: StoredEvent): Html {
 
 const rows = createLru<string>(ROW_CACHE_CHARS, (row) => row.length);
 
-function renderRowOnce({ json, timestamp }: StoredEvent): Html {
-  const event = JSON.parse(json) as Record<string, unknown>;
+function renderRowOnce(stored: StoredEvent): Html {
+  const event = eventFields(stored) ?? {};
+  const timestamp = stored.timestamp;
   const rest = JSON.stringify(Object.fromEntries(Object.entries(event).filter(([key]) => !RESERVED_SHOWN.has(key))));
   const time = new Date(timestamp).toISOString();
   const user = String(event.user_id);
@@ -57,15 +59,10 @@ function renderRowOnce({ json, timestamp }: StoredEvent): Html {
 </tr>`;
 }
 
-/** A stored event from its JSON text alone (the live stream carries no score): undefined when unreadable. */
-export function renderStoredJson(json: string): string | undefined {
-  try {
-    const { timestamp } = JSON.parse(json) as { timestamp?: unknown };
-    if (typeof timestamp !== 'number') return undefined;
-    return renderRow({ json, timestamp }).text;
-  } catch {
-    return undefined;
-  }
+/** A live stream entry as the page's row: undefined for one that is not an event with a timestamp. */
+export function renderLiveRow(entry: StoredEvent): string | undefined {
+  if (!Number.isFinite(entry.timestamp) || eventFields(entry) === undefined) return undefined;
+  return renderRow(entry).text;
 }
 
 /** The events-per-second chart as inline SVG with its heading: on the page, and what /rate sends a page refreshing it. */

@@ -3,11 +3,12 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { type Access, createAccess } from './access.js';
 import { createApp } from './app.js';
-import type { EventStore, Page, StoredEvent } from './event-store.js';
+import type { EventStore, Page } from './event-store.js';
 import type { LiveFeed } from './live-feed.js';
 import { createMetrics } from './metrics.js';
 import type { PageQuery } from './page-query.js';
 import { createRoutes } from './routes.js';
+import type { StoredEvent } from './stored-event.js';
 
 const event = (n: number, user = 'alice', action = 'login'): StoredEvent => {
   const json = JSON.stringify({

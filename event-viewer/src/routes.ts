@@ -46,9 +46,12 @@ export function negotiate(req: Request): 'html' | 'json' {
   return type;
 }
 
-function nextLink(path: string, query: PageQuery, scanned: number[], exhausted: boolean): string | undefined {
+/** The next page's href; `userInPath`: the path names the user (/events/<user_id>), so the query does not. */
+function nextLink(path: string, query: PageQuery, scanned: number[], exhausted: boolean, userInPath = false): string | undefined {
   const next = nextPageQuery(query, scanned, exhausted);
-  return next && `${path}?${pageQueryString(next)}`;
+  if (!next) return undefined;
+  const { userId: _inPath, ...rest } = next;
+  return `${path}?${pageQueryString(userInPath ? rest : next)}`;
 }
 
 /** Room left for the page around its rows (head, forms, chart). */
@@ -154,7 +157,7 @@ export function createRoutes({ config, store, live, newestPages, now = Date.now 
       const page = fitRows(read, config.MAX_PAGE_BYTES);
       if (json === null && page.events.length === 0) throw httpError('not_found', `no event stored for user ${JSON.stringify(userId)}`);
       const path = `/events/${encodeURIComponent(userId)}`;
-      const nextHref = nextLink(path, query, page.scanned, page.exhausted)?.replace(/&?user_id=[^&]*/, '');
+      const nextHref = nextLink(path, query, page.scanned, page.exhausted, true);
       const notice = retentionNotice(page.exhausted);
       if (retention) res.setHeader('x-event-retention', retention);
       return sendCompressible(

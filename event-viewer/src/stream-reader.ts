@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import { fromStreamReply } from './event-store.js';
-import type { StreamEntry } from './live-feed.js';
+import { fromStreamReply, headOf, type StreamEntry } from './stream.js';
 
 export interface StreamReaderOptions {
   /** A connection of its own: XREAD BLOCK holds it while it waits. */
@@ -28,7 +27,7 @@ export function createStreamReader({ redis, key, onEntries, onStart, onError, bl
     while (running) {
       try {
         if (last === undefined) {
-          last = ((await redis.xrevrange(key, '+', '-', 'COUNT', 1)) as [string, string[]][])[0]?.[0] ?? '0-0';
+          last = headOf(await redis.xrevrange(key, '+', '-', 'COUNT', 1));
           onStart(last);
         }
         const reply = (await redis.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', key, last)) as

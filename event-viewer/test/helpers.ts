@@ -20,7 +20,9 @@ export async function store(redis: TestRedis, events: EventRecord[]): Promise<vo
   const keys = redisKeys(redis.prefix);
   const tx = redis.redis.multi();
   for (const { event, json } of events) {
-    tx.zadd(keys.eventLog, event.timestamp, json).set(keys.eventKey(event.user_id), json).xadd(keys.eventStream, '*', 'e', json);
+    tx.zadd(keys.eventLog, event.timestamp, json)
+      .set(keys.eventKey(event.user_id), json)
+      .xadd(keys.eventStream, '*', 'e', json, 't', String(event.timestamp));
   }
   await tx.exec();
 }

@@ -1,0 +1,39 @@
+import { type EventFilter, isFiltered } from './page-query.js';
+
+/** One event as stored: its JSON exactly as written (never re-serialized) and its timestamp. */
+export interface StoredEvent {
+  json: string;
+  /** The `event_log` score, or the stream entry's `t`: known without parsing the JSON. */
+  timestamp: number;
+}
+
+export type EventFields = Readonly<Record<string, unknown>>;
+
+// The filter and the renderer read the same parsed object: an event is parsed once per record, however
+// many filtered live clients look at it. Keyed by the record, so it goes when the record does.
+const parsed = new WeakMap<StoredEvent, EventFields | null>();
+
+/** The event's fields, parsed at most once per record; undefined when its JSON is not an object. */
+export function eventFields(event: StoredEvent): EventFields | undefined {
+  let fields = parsed.get(event);
+  if (fields === undefined) {
+    try {
+      const value: unknown = JSON.parse(event.json);
+      fields = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as EventFields) : null;
+    } catch {
+      fields = null;
+    }
+    parsed.set(event, fields);
+  }
+  return fields ?? undefined;
+}
+
+export function matchesFilter(event: StoredEvent, filter: EventFilter): boolean {
+  if (!isFiltered(filter)) return true;
+  const fields = eventFields(event);
+  return (
+    fields !== undefined &&
+    (filter.userId === undefined || fields.user_id === filter.userId) &&
+    (filter.action === undefined || fields.action === filter.action)
+  );
+}
