@@ -1,7 +1,6 @@
 import {
   closeInStages,
   createProducer,
-  createRegistry,
   describeError,
   type Logger,
   once,
@@ -10,9 +9,9 @@ import {
   watchProducer,
 } from '@eventstreamapp/service-kit';
 import type { Kafka } from 'kafkajs';
-import { Counter, Gauge } from 'prom-client';
 import type { Config } from './config.js';
 import { makeEvent } from './make-event.js';
+import { createMetrics } from './metrics.js';
 import { TickSender } from './tick-sender.js';
 
 export interface AutomaticGeneratorDeps {
@@ -23,14 +22,8 @@ export interface AutomaticGeneratorDeps {
 
 /** Publishes EVENTS_PER_TICK events every INTERVAL_MS, keeping them through a Kafka outage (TickSender). */
 export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGeneratorDeps) {
-  const registry = createRegistry('automatic-generator');
-  const published = new Counter({ name: 'events_published_total', help: 'Events acknowledged by Kafka', registers: [registry] });
-  const failures = new Counter({ name: 'publish_failures_total', help: 'Failed producer requests', registers: [registry] });
-  const dropped = new Counter({
-    name: 'events_dropped_total',
-    help: 'Events dropped because the pending queue was full',
-    registers: [registry],
-  });
+  // `sender.pending` is read at each scrape, once the sender exists.
+  const { registry, published, failures, dropped } = createMetrics(() => sender.pending);
   const producer = createProducer(kafka);
   const connection = watchProducer(producer);
   const sender = new TickSender({
@@ -55,14 +48,6 @@ export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGen
         dropped.inc(events);
         logger.warn({ event: 'events.dropped', dropped: events }, 'pending queue full; oldest events dropped');
       },
-    },
-  });
-  new Gauge({
-    name: 'events_pending',
-    help: 'Events made but not yet acknowledged',
-    registers: [registry],
-    collect() {
-      this.set(sender.pending);
     },
   });
 

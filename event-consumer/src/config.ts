@@ -30,7 +30,6 @@ const schema = z
     RETRY_MAX_BACKOFF_MS: envInt(100, 60_000).default(2_000),
     /** Times a Kafka request is retried (waits up to 2 s each; 15 is about 25 s, through a broker restart). */
     KAFKA_RETRIES: envInt(0, 100).default(15),
-    REDIS_COMMAND_TIMEOUT_MS: envInt(100, 600_000).default(2_000),
     REDIS_WAIT_REPLICAS: envInt(0, 16).default(0),
     REDIS_WAIT_TIMEOUT_MS: envInt(10, 60_000).default(1_000),
   })

@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_TIMESTAMP_WINDOW, parseIsoTimestamp } from '@eventstreamapp/event-schema';
-import { commonEnv, envInt, httpEnv, kafkaEnv, parseEnv, redisEnv } from '@eventstreamapp/service-kit';
+import { commonEnv, envInt, httpEnv, kafkaEnv, parseEnv, redisEnv, retryAfterEnv } from '@eventstreamapp/service-kit';
 import { z } from 'zod';
 import { largestEventFor } from './record-size.js';
 
@@ -20,9 +20,9 @@ const schema = z
     ...kafkaEnv,
     ...httpEnv(8080),
     ...redisEnv,
+    ...retryAfterEnv,
     /** Client-chosen event_ids are claimed for this long: at least the consumer's DEDUP_WINDOW_MS (the same variable). */
     DEDUP_WINDOW_MS: envInt(1_000, 30 * 24 * 3_600_000).default(24 * 3_600_000),
-    REDIS_COMMAND_TIMEOUT_MS: envInt(100, 60_000).default(2_000),
     MAX_EVENT_BYTES: envInt(256, 16 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
     MAX_BODY_BYTES: envInt(1024, 256 * 1024 * 1024).default(1024 * 1024),
     MAX_BULK_EVENTS: envInt(1, 100_000).default(1_000),
@@ -38,7 +38,6 @@ const schema = z
       .default('-1')
       .transform((v) => (v === 'all' ? -1 : Number(v))),
     PUBLISH_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-    RETRY_AFTER_SECONDS: envInt(1, 3_600).default(2),
     /** Events per second one client address may publish (per generator instance); 0 = no limit. */
     PUBLISH_RATE_LIMIT: envInt(0, 10_000_000).default(0),
     /** Events one client may send at once before the rate applies; 0 = one second's worth. */

@@ -18,6 +18,8 @@ export interface AppDeps {
   access?: Access;
   /** Express' `trust proxy`: which hops' X-Forwarded-For names the client (TRUST_PROXY). */
   trustProxy?: string | number | false;
+  /** Retry-After of a 503 (RETRY_AFTER_SECONDS, as the generator's). */
+  retryAfterSeconds?: number;
 }
 
 const CONTENT_SECURITY_POLICY = [
@@ -75,7 +77,16 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
 };
 
 /** The viewer's HTTP surface: routes.ts holds what each route does; this composes them. */
-export function createApp({ logger, routes, liveScript, metrics, readiness, access, trustProxy = false }: AppDeps): Express {
+export function createApp({
+  logger,
+  routes,
+  liveScript,
+  metrics,
+  readiness,
+  access,
+  trustProxy = false,
+  retryAfterSeconds = 2,
+}: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -112,7 +123,7 @@ export function createApp({ logger, routes, liveScript, metrics, readiness, acce
     if (error.code === 'internal') log.error({ err }, 'unhandled error');
     else if (error.status >= 500) log.warn({ event: 'http.unavailable', code: error.code, reason: error.message }, error.message);
     if (res.headersSent) return;
-    if (error.status === 503) res.set('retry-after', '2');
+    if (error.status === 503) res.set('retry-after', String(retryAfterSeconds));
     const wantsHtml = error.code !== 'not_acceptable' && req.get('accept') !== undefined && req.accepts(['json', 'html']) === 'html';
     if (wantsHtml) res.status(error.status).type('html').send(renderErrorPage(error.status, error.message));
     else res.status(error.status).json(error.toJSON());

@@ -1,4 +1,4 @@
-import { commonEnv, envDuration, envInt, httpEnv, parseEnv, redisEnv } from '@eventstreamapp/service-kit';
+import { commonEnv, envDuration, envInt, httpEnv, parseEnv, redisEnv, retryAfterEnv } from '@eventstreamapp/service-kit';
 import express from 'express';
 import { z } from 'zod';
 import { readUsersFile } from './access.js';
@@ -25,7 +25,7 @@ const schema = z
     ...commonEnv,
     ...httpEnv(5000),
     ...redisEnv,
-    REDIS_COMMAND_TIMEOUT_MS: envInt(100, 60_000).default(2_000),
+    ...retryAfterEnv,
     DEFAULT_LIMIT: envInt(1, 100_000).default(50),
     MAX_LIMIT: envInt(1, 100_000).default(1_000),
     /**

@@ -2,7 +2,6 @@ import { redisKeys } from '@eventstreamapp/event-schema';
 import {
   closeInStages,
   createHttpServer,
-  createRedisClient,
   createThrottle,
   describeError,
   type Logger,
@@ -12,6 +11,7 @@ import {
   type StartedServer,
   startProbe,
 } from '@eventstreamapp/service-kit';
+import type { Redis } from 'ioredis';
 import { createAccess } from './access.js';
 import { createApp } from './app.js';
 import { loadLiveScript } from './assets.js';
@@ -28,6 +28,10 @@ import { createStreamReader } from './stream-reader.js';
 export interface EventViewerDeps {
   config: Config;
   logger: Logger;
+  /** Reads: fail at once while Redis is away or frozen (503), instead of piling up or hanging. */
+  redis: Redis;
+  /** The live reader blocks in XREAD: a connection of its own, without a command timeout. */
+  reader: Redis;
 }
 
 const KEEPALIVE_MS = 15_000;
@@ -35,12 +39,8 @@ const KEEPALIVE_MS = 15_000;
 const READINESS_PROBE_MS = 1_000;
 
 /** GET /events as HTML or JSON, read from Redis only, with a live feed that follows the stored-event stream. */
-export function createEventViewer({ config, logger }: EventViewerDeps) {
+export function createEventViewer({ config, logger, redis, reader }: EventViewerDeps) {
   const keys = redisKeys(config.REDIS_KEY_PREFIX);
-  // Reads fail at once while Redis is away or frozen (503), instead of piling up or hanging.
-  const redis = createRedisClient(config, { connectionName: 'event-viewer', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
-  // The live reader blocks in XREAD: a connection of its own, without a command timeout.
-  const reader = createRedisClient(config, { connectionName: 'event-viewer-live' });
   const throttle = createThrottle(5_000);
   const warn = (event: string, err: unknown, message: string) => {
     const { pass, suppressed } = throttle(event);
@@ -76,6 +76,7 @@ export function createEventViewer({ config, logger }: EventViewerDeps) {
     routes: createRoutes({ config, store, live, newestPages }),
     liveScript: loadLiveScript(),
     metrics,
+    retryAfterSeconds: config.RETRY_AFTER_SECONDS,
     trustProxy: config.TRUST_PROXY ?? false,
     access: createAccess({
       ...(config.VIEWER_TOKEN === undefined ? {} : { token: config.VIEWER_TOKEN }),

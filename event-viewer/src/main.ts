@@ -1,7 +1,9 @@
-import { createLogger, loadConfigOrExit, runService } from '@eventstreamapp/service-kit';
+import { createLogger, createRedisClient, loadConfigOrExit, runService } from '@eventstreamapp/service-kit';
 import { loadConfig } from './config.js';
 import { createEventViewer } from './event-viewer.js';
 
 const config = loadConfigOrExit('event-viewer', loadConfig);
 const logger = createLogger('event-viewer', config.LOG_LEVEL);
-await runService(createEventViewer({ config, logger }), logger, config.SHUTDOWN_TIMEOUT_MS);
+const redis = createRedisClient(config, { connectionName: 'event-viewer', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+const reader = createRedisClient(config, { connectionName: 'event-viewer-live' });
+await runService(createEventViewer({ config, logger, redis, reader }), logger, config.SHUTDOWN_TIMEOUT_MS);

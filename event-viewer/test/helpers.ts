@@ -1,5 +1,5 @@
 import { type EventRecord, redisKeys } from '@eventstreamapp/event-schema';
-import { createLogger } from '@eventstreamapp/service-kit';
+import { createLogger, createRedisClient } from '@eventstreamapp/service-kit';
 import { inject } from 'vitest';
 import type { TestRedis } from '../../tests/support/redis.js';
 import { waitFor } from '../../tests/support/wait.js';
@@ -9,7 +9,12 @@ import { createEventViewer } from '../src/event-viewer.js';
 /** A real event-viewer on a free port, reading the keys under `prefix`. */
 export async function startViewer(env: Record<string, string>, waitUntilReady = true) {
   const config = loadConfig({ REDIS_URL: inject('redisUrl'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
-  const viewer = createEventViewer({ config, logger: createLogger('event-viewer', config.LOG_LEVEL) });
+  const viewer = createEventViewer({
+    config,
+    logger: createLogger('event-viewer', config.LOG_LEVEL),
+    redis: createRedisClient(config, { connectionName: 'test-viewer', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }),
+    reader: createRedisClient(config, { connectionName: 'test-viewer-live' }),
+  });
   await viewer.start();
   if (waitUntilReady) await waitFor(async () => (await fetch(`${viewer.url}/readyz`)).status === 200, 10_000, 'viewer ready');
   return { viewer, url: viewer.url!, stop: () => viewer.stop() };

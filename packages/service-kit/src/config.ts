@@ -118,6 +118,11 @@ export function httpEnv(defaultPort: number) {
   return { PORT: envPort.default(defaultPort), HOST: envHost.default('0.0.0.0') };
 }
 
+/** Services that answer clients 503: when to come back (Retry-After). */
+export const retryAfterEnv = {
+  RETRY_AFTER_SECONDS: envInt(1, 3_600).default(2),
+};
+
 /** Variables every service reads. */
 export const commonEnv = {
   LOG_LEVEL: envLogLevel.default('info'),

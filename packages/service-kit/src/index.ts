@@ -14,6 +14,7 @@ export {
   kafkaEnv,
   parseDuration,
   parseEnv,
+  retryAfterEnv,
 } from './config.js';
 export { CONFIG_ERROR_EXIT } from './exit-codes.js';
 export { classifyRequestError, HttpError, httpErrorFactory } from './http-error.js';

@@ -28,6 +28,8 @@ export const redisEnv = {
   /** Redis' requirepass, and the Sentinels' (README "Security"); a password in REDIS_URL works too. */
   REDIS_PASSWORD: z.string().min(1).optional(),
   REDIS_KEY_PREFIX: z.string().default(''),
+  /** A command with no answer by then fails (the consumer retries; the viewer and the generator answer 503). */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
 };
 
 export interface RedisAddress {
