@@ -3,7 +3,7 @@ import { ServiceError } from '@eventstreamapp/service-kit';
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { type BatchContext, type ConsumeBatchDeps, consumeBatch } from './consume-batch.js';
-import type { BatchPlan } from './plan-batch.js';
+import type { ChunkPlan } from './plan-chunk.js';
 
 function message(offset: number, value: string): KafkaMessage {
   return { offset: String(offset), key: null, value: Buffer.from(value), timestamp: '0', attributes: 0, headers: {} } as KafkaMessage;
@@ -32,7 +32,7 @@ function fakeContext(values: string[]) {
 }
 
 function fakeDeps(overrides: Partial<ConsumeBatchDeps> = {}) {
-  const stored: BatchPlan[] = [];
+  const stored: ChunkPlan[] = [];
   const pauses: number[] = [];
   const events: string[] = [];
   const deps: ConsumeBatchDeps = {

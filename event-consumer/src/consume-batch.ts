@@ -1,7 +1,7 @@
 import { backoffDelay, ServiceError } from '@eventstreamapp/service-kit';
 import type { EachBatchPayload } from 'kafkajs';
-import type { BatchPlan, Refused } from './plan-batch.js';
-import { planBatch } from './plan-batch.js';
+import type { ChunkPlan, Refused } from './plan-chunk.js';
+import { planChunk } from './plan-chunk.js';
 import type { StoreResult } from './store-events.js';
 
 /** What consuming a batch needs from kafkajs' eachBatch payload. */
@@ -18,14 +18,14 @@ export interface ConsumeBatchDeps {
   maxBackoffMs: number;
   /** The backoff's jitter source (tests pin it). */
   random?: () => number;
-  store(plan: BatchPlan): Promise<StoreResult>;
+  store(plan: ChunkPlan): Promise<StoreResult>;
   deadLetter(refused: Refused[], topic: string, partition: number): Promise<void>;
   /** Waits, waking early when `stillOurs` turns false. */
   pause(ms: number, stillOurs: () => boolean): Promise<void>;
   on: {
     failed(target: WriteTarget, err: unknown, attempt: number, retryInMs: number): void;
     recovered(target: WriteTarget, attempts: number): void;
-    chunkStored(plan: BatchPlan, result: StoreResult, partition: number): void;
+    chunkStored(plan: ChunkPlan, result: StoreResult, partition: number): void;
   };
 }
 
@@ -73,7 +73,7 @@ export async function consumeBatch(ctx: BatchContext, deps: ConsumeBatchDeps): P
   const { batch } = ctx;
   for (let start = 0; start < batch.messages.length; start += deps.chunkEvents) {
     const messages = batch.messages.slice(start, start + deps.chunkEvents);
-    const plan = planBatch(messages, deps.maxEventBytes);
+    const plan = planChunk(messages, deps.maxEventBytes);
     let result: StoreResult = { stored: 0, duplicates: 0, expired: 0 };
     const stored = await writeWhileOurs(
       'redis',

@@ -209,7 +209,7 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
         metrics.stored.inc(result.stored);
         metrics.duplicates.inc(result.duplicates);
         metrics.expired.inc(result.expired);
-        metrics.batchSize.observe(plan.accepted.length + plan.refused.length);
+        metrics.chunkSize.observe(plan.accepted.length + plan.refused.length);
         for (const refused of plan.refused) {
           metrics.deadLettered.inc({ reason: refused.rejection.code });
           logger.warn(

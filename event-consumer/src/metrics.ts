@@ -9,7 +9,7 @@ export interface ConsumerMetrics {
   expired: Counter;
   deadLettered: Counter<'reason'>;
   retries: Counter<'target' | 'code'>;
-  batchSize: Histogram;
+  chunkSize: Histogram;
   writeSeconds: Histogram;
 }
 
@@ -56,9 +56,9 @@ export function createMetrics(topic: string, readLag: () => Promise<PartitionLag
       labelNames: ['target', 'code'],
       registers: [registry],
     }),
-    batchSize: new Histogram({
-      name: 'consume_batch_events',
-      help: 'Records per Redis transaction',
+    chunkSize: new Histogram({
+      name: 'store_chunk_events',
+      help: 'Records per chunk: one store-script call, at most WRITE_CHUNK_EVENTS of a fetched batch',
       buckets: [1, 5, 10, 50, 100, 250, 500, 1000, 2000, 5000],
       registers: [registry],
     }),

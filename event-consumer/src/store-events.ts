@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RedisKeys } from '@eventstreamapp/event-schema';
 import { eventIdBytes, redisFailure, ServiceError } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
-import type { Accepted } from './plan-batch.js';
+import type { Accepted } from './plan-chunk.js';
 import { STORE_EVENTS_LUA, TRIM_LUA } from './store-script.js';
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');

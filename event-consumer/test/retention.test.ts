@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeEvents } from '../../tests/support/events.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
 import { waitFor } from '../../tests/support/wait.js';
-import type { Accepted } from '../src/plan-batch.js';
+import type { Accepted } from '../src/plan-chunk.js';
 import { MIN_TRIM_BUDGET, type StoreOptions, storeEvents } from '../src/store-events.js';
 
 const DAY = 86_400_000;

@@ -14,14 +14,14 @@ export interface Refused {
   rejection: Rejection;
 }
 
-export interface BatchPlan {
+export interface ChunkPlan {
   accepted: Accepted[];
   refused: Refused[];
 }
 
 /** Sorts a run of Kafka records into events to store and records for the dead-letter topic. */
-export function planBatch(messages: KafkaMessage[], maxEventBytes: number): BatchPlan {
-  const plan: BatchPlan = { accepted: [], refused: [] };
+export function planChunk(messages: KafkaMessage[], maxEventBytes: number): ChunkPlan {
+  const plan: ChunkPlan = { accepted: [], refused: [] };
   for (const message of messages) {
     const parsed = parseEventRecord(message.value, maxEventBytes);
     if (parsed.ok) plan.accepted.push({ offset: message.offset, record: parsed.value, bytes: message.value! });

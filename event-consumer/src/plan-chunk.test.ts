@@ -1,7 +1,7 @@
 import { normalizeEvent } from '@eventstreamapp/event-schema';
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { planBatch } from './plan-batch.js';
+import { planChunk } from './plan-chunk.js';
 
 function message(offset: number, value: string | null): KafkaMessage {
   return {
@@ -20,10 +20,10 @@ function json(userId: string, seq: number): string {
   return result.value.json;
 }
 
-describe('planBatch', () => {
+describe('planChunk', () => {
   it('keeps every valid record in partition order, with its own bytes', () => {
     const values = [json('a', 1), json('b', 1), json('a', 2)];
-    const plan = planBatch(
+    const plan = planChunk(
       values.map((v, i) => message(i, v)),
       65_536,
     );
@@ -33,7 +33,7 @@ describe('planBatch', () => {
   });
 
   it('sets refused records aside with their reason and offset', () => {
-    const plan = planBatch([message(0, 'nope'), message(1, json('a', 1)), message(2, null), message(3, '{"user_id":"x"}')], 65_536);
+    const plan = planChunk([message(0, 'nope'), message(1, json('a', 1)), message(2, null), message(3, '{"user_id":"x"}')], 65_536);
     expect(plan.accepted.map((a) => a.offset)).toEqual(['1']);
     expect(plan.refused.map((r) => [r.offset, r.rejection.code])).toEqual([
       ['0', 'not_json'],
