@@ -1,4 +1,6 @@
 import {
+  BATCH_OVERHEAD_BYTES,
+  BatchingPublisher,
   closeInStages,
   createProducer,
   describeError,
@@ -14,6 +16,11 @@ import { makeEvent } from './make-event.js';
 import { createMetrics } from './metrics.js';
 import { TickSender } from './tick-sender.js';
 
+/** Events per producer request, as the generator's default PUBLISH_MAX_BATCH_EVENTS. */
+const MAX_BATCH_EVENTS = 1_000;
+/** A send Kafka has not acknowledged by then fails, and its events wait for the next tick. */
+const SEND_TIMEOUT_MS = 10_000;
+
 export interface AutomaticGeneratorDeps {
   config: Config;
   logger: Logger;
@@ -26,12 +33,27 @@ export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGen
   const { registry, published, failures, dropped } = createMetrics(() => sender.pending);
   const producer = createProducer(kafka);
   const connection = watchProducer(producer);
+  // The generator's send path: requests bounded in bytes by what the topic accepts, a batch sent again
+  // whole after a retriable failure, acks from PUBLISH_ACKS. Ticks come one at a time (no linger, one
+  // request in flight); TickSender keeps what failed for the next tick.
+  const publisher = new BatchingPublisher({
+    send: async (messages) => {
+      if (!connection.connected) await producer.connect();
+      await producer.send({ topic: config.KAFKA_TOPIC, acks: config.PUBLISH_ACKS, timeout: SEND_TIMEOUT_MS, messages });
+    },
+    lingerMs: 0,
+    maxInFlight: 1,
+    maxBatchEvents: MAX_BATCH_EVENTS,
+    maxBatchBytes: config.KAFKA_MAX_MESSAGE_BYTES - BATCH_OVERHEAD_BYTES,
+    timeoutMs: SEND_TIMEOUT_MS,
+    failFastMs: 0,
+  });
   const sender = new TickSender({
     intervalMs: config.INTERVAL_MS,
     maxPending: config.MAX_PENDING_EVENTS,
+    maxBatchEvents: MAX_BATCH_EVENTS,
     send: async (batch) => {
-      if (!connection.connected) await producer.connect();
-      await producer.send({ topic: config.KAFKA_TOPIC, acks: -1, messages: batch.map((r) => ({ key: r.event.user_id, value: r.json })) });
+      await publisher.publish(batch.map((r) => ({ key: r.event.user_id, value: r.json })));
       if (logger.isLevelEnabled('debug'))
         for (const { event } of batch) logger.debug({ event: 'event.published', published: event }, 'event published');
     },

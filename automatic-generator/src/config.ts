@@ -1,9 +1,10 @@
-import { commonEnv, envInt, httpEnv, kafkaEnv, parseEnv } from '@eventstreamapp/service-kit';
+import { commonEnv, envInt, httpEnv, kafkaEnv, parseEnv, publishEnv } from '@eventstreamapp/service-kit';
 import { z } from 'zod';
 
 const schema = z.object({
   ...commonEnv,
   ...kafkaEnv,
+  ...publishEnv,
   ...httpEnv(8082),
   INTERVAL_MS: envInt(10, 3_600_000).default(2_000),
   EVENTS_PER_TICK: envInt(1, 100_000).default(1),

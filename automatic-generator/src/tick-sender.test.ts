@@ -13,6 +13,7 @@ function harness(failures: number) {
   const sender = new TickSender({
     intervalMs: 100,
     maxPending: 5,
+    maxBatchEvents: 1_000,
     now: () => clock,
     // No jitter: the waits below are the policy's own.
     random: () => 1,

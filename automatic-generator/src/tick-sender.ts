@@ -3,19 +3,14 @@ import { backoffDelay } from '@eventstreamapp/service-kit';
 import { PendingQueue } from './pending-queue.js';
 
 const MAX_BACKOFF_MS = 30_000;
-/** The generator's events are a few hundred bytes: 1,000 stay far below a broker's 1 MB message limit. */
-const DEFAULT_MAX_BATCH_EVENTS = 1_000;
 
 export interface TickSenderOptions {
   /** Sends one batch; resolves once Kafka acknowledged it. */
   send: (batch: EventRecord[]) => Promise<void>;
   intervalMs: number;
   maxPending: number;
-  /**
-   * Most events per send: a backlog built up during an outage leaves in several producer requests,
-   * each small enough for the broker's message size limit, instead of one it would refuse for ever.
-   */
-  maxBatchEvents?: number;
+  /** Most events per send: a backlog built up during an outage leaves in several sends (each bounded in bytes by the publisher). */
+  maxBatchEvents: number;
   now?: () => number;
   /** The backoff's jitter source (tests pin it). */
   random?: () => number;
@@ -68,7 +63,7 @@ export class TickSender {
   private async sendPending(): Promise<void> {
     while (this.queue.size > 0) {
       // A batch leaves the queue while it is sent, so nothing queued meanwhile is mistaken for it.
-      const batch = this.queue.take(this.options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS);
+      const batch = this.queue.take(this.options.maxBatchEvents);
       try {
         await this.options.send(batch);
         this.options.on?.sent?.(batch.length, this.failuresInARow);

@@ -1,8 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import { parseIdempotencyKey } from '@eventstreamapp/event-schema';
-import { classifyRequestError, type HttpError, httpObservability, type Logger, type ReadinessCheck } from '@eventstreamapp/service-kit';
+import {
+  type BatchingPublisher,
+  classifyRequestError,
+  type HttpError,
+  httpObservability,
+  type Logger,
+  type ReadinessCheck,
+} from '@eventstreamapp/service-kit';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import type { BatchingPublisher } from './batching-publisher.js';
 import type { Config } from './config.js';
 import { type ErrorCode, httpError } from './errors.js';
 import type { IdClaims } from './id-claims.js';

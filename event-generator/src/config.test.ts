@@ -1,6 +1,6 @@
+import { largestEventFor } from '@eventstreamapp/service-kit';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
-import { largestEventFor } from './record-size.js';
 
 describe('event-generator configuration', () => {
   it('keeps the largest event it accepts within what one Kafka record batch may hold', () => {

@@ -1,10 +1,16 @@
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_TIMESTAMP_WINDOW, parseIsoTimestamp } from '@eventstreamapp/event-schema';
-import { commonEnv, envInt, httpEnv, kafkaEnv, parseEnv, redisEnv, retryAfterEnv } from '@eventstreamapp/service-kit';
+import {
+  commonEnv,
+  envInt,
+  httpEnv,
+  kafkaEnv,
+  largestEventFor,
+  parseEnv,
+  publishEnv,
+  redisEnv,
+  retryAfterEnv,
+} from '@eventstreamapp/service-kit';
 import { z } from 'zod';
-import { largestEventFor } from './record-size.js';
-
-/** Kafka's default max.message.bytes (broker message.max.bytes): the largest record batch it accepts. */
-const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
 const envTimestamp = z.string().transform((text, ctx) => {
   if (/^\d{1,16}$/.test(text)) return Number(text);
@@ -21,22 +27,18 @@ const schema = z
     ...httpEnv(8080),
     ...redisEnv,
     ...retryAfterEnv,
+    ...publishEnv,
     /** Client-chosen event_ids are claimed for this long: at least the consumer's DEDUP_WINDOW_MS (the same variable). */
     DEDUP_WINDOW_MS: envInt(1_000, 30 * 24 * 3_600_000).default(24 * 3_600_000),
     MAX_EVENT_BYTES: envInt(256, 16 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
     MAX_BODY_BYTES: envInt(1024, 256 * 1024 * 1024).default(1024 * 1024),
     MAX_BULK_EVENTS: envInt(1, 100_000).default(1_000),
-    KAFKA_MAX_MESSAGE_BYTES: envInt(1024, 1024 * 1024 * 1024).default(KAFKA_DEFAULT_MAX_MESSAGE_BYTES),
     TIMESTAMP_MIN: envTimestamp.default(DEFAULT_TIMESTAMP_WINDOW.minMs),
     TIMESTAMP_MAX_FUTURE_MS: envInt(0, 365 * 24 * 3_600_000).default(DEFAULT_TIMESTAMP_WINDOW.maxFutureMs),
     PUBLISH_LINGER_MS: envInt(0, 1_000).default(1),
     PUBLISH_MAX_IN_FLIGHT: envInt(1, 64).default(2),
     PUBLISH_MAX_BATCH_EVENTS: envInt(1, 100_000).default(1_000),
     PUBLISH_TIMEOUT_MS: envInt(100, 120_000).default(5_000),
-    PUBLISH_ACKS: z
-      .enum(['-1', '1', '0', 'all'])
-      .default('-1')
-      .transform((v) => (v === 'all' ? -1 : Number(v))),
     PUBLISH_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Events per second one client address may publish (per generator instance); 0 = no limit. */
     PUBLISH_RATE_LIMIT: envInt(0, 10_000_000).default(0),

@@ -1,10 +1,13 @@
 import {
+  BATCH_OVERHEAD_BYTES,
+  BatchingPublisher,
   closeInStages,
   createHttpServer,
   createProducer,
   createThrottle,
   describeError,
   type Logger,
+  largestEventFor,
   listen,
   once,
   retryUntilStopped,
@@ -14,12 +17,10 @@ import {
 import type { Redis } from 'ioredis';
 import kafkajs, { type Kafka } from 'kafkajs';
 import { createApp } from './app.js';
-import { BatchingPublisher } from './batching-publisher.js';
 import type { Config } from './config.js';
 import { createIdClaims } from './id-claims.js';
 import { createMetrics } from './metrics.js';
 import type { PublishLimits } from './parse-publish-body.js';
-import { BATCH_OVERHEAD_BYTES, largestEventFor } from './record-size.js';
 
 export interface EventGeneratorDeps {
   config: Config;

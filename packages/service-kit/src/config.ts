@@ -1,5 +1,6 @@
 import { EVENTS_TOPIC } from '@eventstreamapp/event-schema';
 import { z } from 'zod';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from './record-size.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -117,6 +118,16 @@ export const envTopic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a v
 export function httpEnv(defaultPort: number) {
   return { PORT: envPort.default(defaultPort), HOST: envHost.default('0.0.0.0') };
 }
+
+/** Services that publish to Kafka, through the one send path (BatchingPublisher). */
+export const publishEnv = {
+  PUBLISH_ACKS: z
+    .enum(['-1', '1', '0', 'all'])
+    .default('-1')
+    .transform((v) => (v === 'all' ? -1 : Number(v))),
+  /** The largest record batch the topic accepts: no producer request carries more. */
+  KAFKA_MAX_MESSAGE_BYTES: envInt(1024, 1024 * 1024 * 1024).default(KAFKA_DEFAULT_MAX_MESSAGE_BYTES),
+};
 
 /** Services that answer clients 503: when to come back (Retry-After). */
 export const retryAfterEnv = {

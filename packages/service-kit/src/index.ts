@@ -1,3 +1,4 @@
+export { BatchingPublisher } from './batching-publisher.js';
 export {
   ConfigError,
   commonEnv,
@@ -14,6 +15,7 @@ export {
   kafkaEnv,
   parseDuration,
   parseEnv,
+  publishEnv,
   retryAfterEnv,
 } from './config.js';
 export { CONFIG_ERROR_EXIT } from './exit-codes.js';
@@ -35,6 +37,7 @@ export {
   startOpsServer,
 } from './ops.js';
 export { type Probe, startProbe } from './probe.js';
+export { BATCH_OVERHEAD_BYTES, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, largestEventFor } from './record-size.js';
 export { createRedisClient, redisEnv, redisFailure } from './redis.js';
 export { type Backoff, backoffDelay, retryUntilStopped } from './retry.js';
 export { loadConfigOrExit, runService, type Service } from './run.js';

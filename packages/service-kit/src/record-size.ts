@@ -6,6 +6,9 @@ import type { Message } from 'kafkajs';
  */
 export const RECORD_OVERHEAD_BYTES = 32;
 
+/** Kafka's default max.message.bytes (broker message.max.bytes): the largest record batch it accepts. */
+export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
 /** A record batch's own header; a producer request holds one batch per partition. */
 export const BATCH_OVERHEAD_BYTES = 61;
 

@@ -1,7 +1,8 @@
-import { type Backoff, backoffDelay, ServiceError } from '@eventstreamapp/service-kit';
 import type { Message } from 'kafkajs';
 import { isRecordTooLarge, isRetriable } from './kafka-errors.js';
 import { recordBytes } from './record-size.js';
+import { type Backoff, backoffDelay } from './retry.js';
+import { ServiceError } from './service-error.js';
 
 /** Sending a whole batch again after a retriable failure: 100 ms, then 200 ms, … within its attempts. */
 const RESEND: Backoff = { initialDelayMs: 100, maxDelayMs: 1_000 };
