@@ -1,35 +1,5 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { cpuMillis } from '../../scripts/launcher/process-state.ts';
 import type { Row } from './report.js';
-
-/**
- * The process listening on a TCP port of this machine (the broker, Redis), found through /proc:
- * the socket's inode in /proc/net/tcp{,6}, then the process holding it. Undefined when none is
- * visible (another user's process, or a port forwarded from a container).
- */
-export function pidListeningOn(port: number): number | undefined {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  const inodes = new Set<string>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    try {
-      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
-        const fields = line.trim().split(/\s+/);
-        if (fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A') inodes.add(fields[9]!);
-      }
-    } catch {}
-  }
-  if (inodes.size === 0) return undefined;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      for (const fd of readdirSync(`/proc/${entry}/fd`)) {
-        const target = readlinkSync(`/proc/${entry}/fd/${fd}`);
-        if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1))) return Number(entry);
-      }
-    } catch {}
-  }
-  return undefined;
-}
 
 export interface MeasuredProcess {
   name: string;

@@ -3,14 +3,14 @@ import { promisify } from 'node:util';
 import { EVENTS_TOPIC_PARTITIONS } from '@eventstreamapp/event-schema';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { rssBytes } from '../../scripts/launcher/process-state.ts';
+import { portHolder, rssBytes } from '../../scripts/launcher/process-state.ts';
 import { waitUntilReady } from '../../scripts/launcher/readiness.ts';
 import { type ServiceProcess, spawnService } from '../../scripts/launcher/service-process.ts';
 import type { ServiceName } from '../../scripts/launcher/services.ts';
 import { deleteKeysWithPrefix } from '../../tests/support/redis-keys.js';
 import { createTopicsWithLeaders } from '../../tests/support/topics.js';
 import { freePort } from '../../tests/support/wait.js';
-import { type MeasuredProcess, pidListeningOn } from './cpu.js';
+import type { MeasuredProcess } from './cpu.js';
 import { REPO_ROOT } from './paths.js';
 
 export { freePort };
@@ -30,11 +30,11 @@ export async function ensureInfrastructure(): Promise<void> {
 
 /** The broker and Redis of the run, as processes whose CPU time can be read (undefined pid when not visible). */
 export function brokerProcess(): MeasuredProcess {
-  return { name: 'broker', pid: pidListeningOn(Number(KAFKA_BROKERS.split(',')[0]!.split(':')[1])) };
+  return { name: 'broker', pid: portHolder(Number(KAFKA_BROKERS.split(',')[0]!.split(':')[1]))?.pid };
 }
 
 export function redisProcess(): MeasuredProcess {
-  return { name: 'redis', pid: pidListeningOn(Number(new URL(REDIS_URL).port || 6379)) };
+  return { name: 'redis', pid: portHolder(Number(new URL(REDIS_URL).port || 6379))?.pid };
 }
 
 export function kafka(clientId: string, brokers = KAFKA_BROKERS): Kafka {
