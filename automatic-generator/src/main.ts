@@ -1,14 +1,9 @@
-import { createKafka, createLogger, kafkaSasl, loadConfigOrExit, runService } from '@eventstreamapp/service-kit';
+import { createLogger, loadConfigOrExit, runService, serviceKafka } from '@eventstreamapp/service-kit';
 import { createAutomaticGenerator } from './automatic-generator.js';
 import { loadConfig } from './config.js';
 
 const config = loadConfigOrExit('automatic-generator', loadConfig);
 const logger = createLogger('automatic-generator', config.LOG_LEVEL);
-const kafka = createKafka({
-  brokers: config.KAFKA_BROKERS,
-  clientId: config.KAFKA_CLIENT_ID ?? 'automatic-generator',
-  logger,
-  retries: 2,
-  sasl: kafkaSasl(config),
-});
+// Few retries: what a tick could not send waits for the next one (TickSender).
+const kafka = serviceKafka('automatic-generator', config, logger, { retries: 2 });
 await runService(createAutomaticGenerator({ config, logger, kafka }), logger, config.SHUTDOWN_TIMEOUT_MS);

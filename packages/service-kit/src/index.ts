@@ -22,7 +22,7 @@ export { CONFIG_ERROR_EXIT } from './exit-codes.js';
 export { classifyRequestError, HttpError, httpErrorFactory } from './http-error.js';
 export { httpObservability } from './http-observability.js';
 export { eventIdBytes, ID_BUCKETS_LUA } from './id-buckets-lua.js';
-export { createKafka, createProducer, kafkaSasl, watchProducer } from './kafka.js';
+export { createKafka, createProducer, kafkaSasl, serviceKafka, watchProducer } from './kafka.js';
 export { closeInStages, once } from './lifecycle.js';
 export { createLogger, type Logger } from './logger.js';
 export { createLru } from './lru.js';

@@ -66,6 +66,22 @@ export function createKafka({ brokers, clientId, logger, retries = 5, maxRetryTi
   });
 }
 
+/** A service's Kafka client from its configuration (kafkaEnv): brokers, client id (the service's name by default), SASL. */
+export function serviceKafka(
+  service: string,
+  config: Parameters<typeof kafkaSasl>[0] & { KAFKA_BROKERS: string[]; KAFKA_CLIENT_ID?: string | undefined },
+  logger: Logger,
+  retry: Pick<KafkaOptions, 'retries' | 'maxRetryTimeMs'> = {},
+): Kafka {
+  return createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID ?? service,
+    logger,
+    ...retry,
+    sasl: kafkaSasl(config),
+  });
+}
+
 /**
  * The producer the services publish with: Java-compatible key partitioning (murmur2), and no retries
  * of its own. kafkajs 2.2.4 retries a send only to the brokers that failed; when a partition's leader
