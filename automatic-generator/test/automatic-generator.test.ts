@@ -1,11 +1,11 @@
 import { parseEventRecord } from '@eventstreamapp/event-schema';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { countRecords, createTestTopics, readTopic } from '../../tests/support/kafka.js';
-import { startServiceProcess } from '../../tests/support/service-process.js';
+import { shutdownBudgetMs, startServiceProcess } from '../../tests/support/service-process.js';
 import { metricValue, waitFor } from '../../tests/support/wait.js';
 
 describe('automatic-generator as a process', () => {
-  it('publishes valid events keyed by user every interval, counts them, and exits 0 within 2 s of SIGTERM', async () => {
+  it('publishes valid events keyed by user every interval, counts them, and exits 0 within its SHUTDOWN_TIMEOUT_MS of SIGTERM', async () => {
     const topics = await createTestTopics('autogen');
     onTestFinished(() => topics.remove());
     const service = startServiceProcess('automatic-generator', { KAFKA_TOPIC: topics.events, INTERVAL_MS: '100' });
@@ -15,7 +15,7 @@ describe('automatic-generator as a process', () => {
     const counted = await metricValue(url, 'events_published_total');
     const { code, ms } = await service.stop('SIGTERM');
     expect(code).toBe(0);
-    expect(ms).toBeLessThan(2_000);
+    expect(ms).toBeLessThan(shutdownBudgetMs('automatic-generator'));
     const stored = await countRecords(topics.events);
     expect(stored).toBeGreaterThanOrEqual(counted);
     for (const record of await readTopic(topics.events, stored)) {
@@ -35,7 +35,7 @@ describe('automatic-generator as a process', () => {
     expect(service.child.exitCode).toBeNull();
     const { code, ms } = await service.stop('SIGTERM');
     expect(code).toBe(0);
-    expect(ms).toBeLessThan(2_000);
+    expect(ms).toBeLessThan(shutdownBudgetMs('automatic-generator'));
   });
 
   it('refuses a bad configuration value, naming the variable, before connecting', async () => {

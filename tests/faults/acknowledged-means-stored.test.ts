@@ -10,6 +10,11 @@ import { type ServiceName, type ServiceProcess, startServiceProcess } from '../s
 import { expectAcknowledgedStoredOnce } from '../support/stored-once.js';
 import { waitFor } from '../support/wait.js';
 
+/** No publish waits for Kafka longer than this (the generator's PUBLISH_TIMEOUT_MS in these tests)… */
+const PUBLISH_TIMEOUT_MS = 2_000;
+/** …plus the request's own time on a loaded 2-core machine. */
+const ANSWER_SLACK_MS = 1_000;
+
 const RATE = 250;
 
 /** A service process of this test, killed when the test ends whatever happened. */
@@ -112,7 +117,7 @@ describe('acknowledged means stored, through faults, under load', () => {
     await consumer.waitForEvent('consumer.joined');
     const automatic = service('automatic-generator', { ...env, INTERVAL_MS: '200' });
     const automaticUrl = await automatic.ready();
-    const generator = service('event-generator', { ...env, PUBLISH_TIMEOUT_MS: '2000' });
+    const generator = service('event-generator', { ...env, PUBLISH_TIMEOUT_MS: String(PUBLISH_TIMEOUT_MS) });
     const publishing = load(await generator.ready(), 'broker');
     await answered(publishing, RATE * 2, 'load before the broker stops');
 
@@ -137,7 +142,7 @@ describe('acknowledged means stored, through faults, under load', () => {
     // During the outage: 503s, each answered within the publish timeout; no request hung.
     expect(duringOutage.filter((o) => o.status !== 202 && o.status !== 503)).toEqual([]);
     expect(outcomes.filter((o) => o.status !== 202 && o.status !== 503)).toEqual([]);
-    expect(Math.max(...outcomes.filter((o) => o.status === 503).map((o) => o.ms))).toBeLessThan(3_000);
+    expect(Math.max(...outcomes.filter((o) => o.status === 503).map((o) => o.ms))).toBeLessThan(PUBLISH_TIMEOUT_MS + ANSWER_SLACK_MS);
     expect(automatic.child.exitCode).toBeNull();
     const keys = redisKeys(store.prefix);
     await expectAcknowledgedStoredOnce(store.redis, keys.eventLog, publishing.acknowledged(), 120_000);

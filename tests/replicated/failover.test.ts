@@ -23,6 +23,8 @@ const BROKER_SESSION_MS = Number(
   /^broker\.session\.timeout\.ms=(\d+)$/m.exec(readFileSync(join(REPO_ROOT, 'infra/kafka/server.properties.template'), 'utf8'))![1],
 );
 const FAILOVER_503_MS = BROKER_SESSION_MS + 1_000 + 3_000;
+/** The generator's PUBLISH_TIMEOUT_MS here: no publish waits longer for Kafka. */
+const PUBLISH_TIMEOUT_MS = 3_000;
 
 /**
  * The guarantees through failover, on the replicated topology: three KRaft nodes (replication factor 3,
@@ -56,7 +58,7 @@ describe('the replicated topology, through failover, under load', { timeout: 300
       REDIS_SENTINEL_NAME: infra.sentinelName,
       REDIS_KEY_PREFIX: prefix,
       REDIS_WAIT_REPLICAS: '1',
-      PUBLISH_TIMEOUT_MS: '3000',
+      PUBLISH_TIMEOUT_MS: String(PUBLISH_TIMEOUT_MS),
       ...infra.serviceEnv,
     };
     const services: ServiceProcess[] = [];
@@ -232,7 +234,8 @@ describe('the replicated topology, through failover, under load', { timeout: 300
     const twoDown = p.load.outcomes.length;
     await waitFor(async () => p.load.outcomes.slice(twoDown).filter((o) => o.status === 503).length > RATE, 60_000, 'a second of 503s');
     const refused = p.load.outcomes.slice(twoDown).filter((o) => o.status === 503);
-    expect(Math.max(...refused.map((o) => o.ms))).toBeLessThan(5_000);
+    // Promptly: within the publish timeout, plus the request's own time on a loaded machine.
+    expect(Math.max(...refused.map((o) => o.ms))).toBeLessThan(PUBLISH_TIMEOUT_MS + 2_000);
     await Promise.all([infra.startBroker(2), infra.startBroker(3)]);
     await p.acknowledgedMore(RATE * 2, 'publishing again');
     await p.expectAllStoredOnce();
