@@ -212,14 +212,17 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
       stack.docker('exec', kafka!, 'bash', '-c', args.join(' ')).catch((err: Error) => `refused: ${err.message}`);
     const wrong =
       'printf \'security.protocol=SASL_PLAINTEXT\\nsasl.mechanism=SCRAM-SHA-512\\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="eventstreamapp" password="wrong";\\n\' > /tmp/wrong.properties';
-    expect(
-      await kafkaTool(wrong, '&&', 'kafka-topics.sh --bootstrap-server localhost:9092 --command-config /tmp/wrong.properties --list'),
-    ).toMatch(/refused:[\s\S]*Authentication failed/);
-    // Without any login the broker closes the connection: the tool gets no answer before its timeout.
-    expect(await kafkaTool('timeout 20 kafka-broker-api-versions.sh --bootstrap-server localhost:9092')).toMatch(/^refused:/);
-    expect(await kafkaTool('kafka-topics.sh --bootstrap-server localhost:9092 --command-config /tmp/client.properties --list')).toContain(
-      'events',
-    );
+    // Three JVM tools at once: a wrong password, no login at all, and the admin's login.
+    const [withWrongPassword, withoutLogin, withLogin] = await Promise.all([
+      kafkaTool(wrong, '&&', 'kafka-topics.sh --bootstrap-server localhost:9092 --command-config /tmp/wrong.properties --list'),
+      // Without any login the broker closes every connection: the tool never gets an answer.
+      kafkaTool('timeout 12 kafka-broker-api-versions.sh --bootstrap-server localhost:9092'),
+      kafkaTool('kafka-topics.sh --bootstrap-server localhost:9092 --command-config /tmp/client.properties --list'),
+    ]);
+    expect(withWrongPassword).toMatch(/refused:[\s\S]*Authentication failed/);
+    expect(withoutLogin).toMatch(/^refused:/);
+    expect(withoutLogin).not.toMatch(/id: \d+ rack/);
+    expect(withLogin).toContain('events');
   });
 
   it('leaves no container and frees its ports after make down', async () => {
