@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLiveFeed, type LiveSink } from './live-feed.js';
 import type { StreamEntry } from './stream.js';
 import { compareStreamIds } from './stream-id.js';
@@ -195,12 +195,12 @@ describe('the live feed', () => {
       reader.state.buffered += chunk.length;
     };
     live.add(reader.sink, { address: 'a', filter: {}, since: '0-0' });
-    await new Promise((r) => setTimeout(r, 200));
-    expect(reader.rows()).toHaveLength(3);
+    // One batch, then it waits: the reader has not taken it (and is not dropped, within stallMs).
+    await vi.waitFor(() => expect(reader.rows()).toHaveLength(3));
     expect(reader.state.destroyed).toBe(false);
     reader.state.buffered = 0;
-    await new Promise((r) => setTimeout(r, 200));
-    expect(reader.rows()).toHaveLength(6);
+    await vi.waitFor(() => expect(reader.rows()).toHaveLength(6));
+    expect(reader.state.destroyed).toBe(false);
     expect(reader.messages.filter((m) => m.event === 'rows').at(-1)!.id).toBe('1000-6');
   });
 
