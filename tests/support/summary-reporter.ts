@@ -25,6 +25,8 @@ export default class SummaryReporter implements Reporter {
     }
     failed += unhandledErrors.length;
     const tail = skipped > 0 ? `, ${skipped} skipped` : '';
-    process.stdout.write(`\n${passed} passed, ${failed} failed${tail}\n`);
+    // scripts/run-tests.ts runs two lanes and sums them: each lane's own line is labelled.
+    const label = process.env.SUMMARY_LABEL ? `${process.env.SUMMARY_LABEL}: ` : '';
+    process.stdout.write(`\n${label}${passed} passed, ${failed} failed${tail}\n`);
   }
 }
