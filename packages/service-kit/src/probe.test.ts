@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { waitFor } from '../../../tests/support/wait.js';
 import { startProbe } from './probe.js';
 
@@ -25,6 +25,9 @@ describe('startProbe', () => {
   });
 
   it('never runs two probes at once when one hangs', async () => {
+    // Twenty probe intervals pass on a fake clock: no real waiting.
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
     let calls = 0;
     const probe = startProbe(
       'hung',
@@ -34,7 +37,7 @@ describe('startProbe', () => {
       },
       5,
     );
-    await new Promise((r) => setTimeout(r, 100));
+    await vi.advanceTimersByTimeAsync(100);
     probe.stop();
     expect(calls).toBe(1);
     expect(probe.check).toEqual({ name: 'hung', ok: false, detail: 'not probed yet' });
