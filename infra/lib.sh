@@ -59,7 +59,8 @@ process_alive() {
 
 pid_alive() { [[ -f "$1" ]] && process_alive "$(cat "$1")"; }
 
-# stop_pid PIDFILE NAME [SECONDS]: SIGTERM, then SIGKILL after the grace period.
+# stop_pid PIDFILE NAME [SECONDS]: SIGTERM, then SIGKILL after the grace period (the scripts' twin of the
+# launcher's `terminate`, scripts/launcher/process-state.ts: these scripts run without Node).
 stop_pid() {
   local pidfile=$1 name=$2 grace=${3:-20} pid i
   if ! pid_alive "$pidfile"; then rm -f "$pidfile"; log "$name: not running"; return 0; fi

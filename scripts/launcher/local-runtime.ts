@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { groupMembers, isAlive, portHolder } from './process-state.ts';
+import { groupMembers, isAlive, portHolder, terminate } from './process-state.ts';
 import { waitUntilReady } from './readiness.ts';
 import { DEFAULT_PORTS, PORT_VARIABLES, REPO_ROOT, SERVICES, type ServiceName } from './services.ts';
 import type { SupervisorState } from './supervisor.ts';
@@ -161,10 +161,7 @@ async function stopOrphans(rt: Runtime, service: ServiceName, graceMs = 15_000):
   const left = groupMembers(pgid);
   if (left.length === 0) return;
   say(`${service}: its supervisor (pid ${pgid}) is gone but pid ${left.join(', ')} of its process group is not; stopping it`);
-  process.kill(-pgid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (groupMembers(pgid).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (groupMembers(pgid).length > 0) process.kill(-pgid, 'SIGKILL');
+  await terminate(-pgid, () => groupMembers(pgid).length > 0, graceMs);
 }
 
 /** SIGTERM to the supervisor, which stops the service first; SIGKILL to both after the grace period. */
@@ -177,13 +174,8 @@ export async function stopService(rt: Runtime, service: ServiceName, graceMs = 1
     return;
   }
   const childPid = readState(rt, service)?.childPid;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (isAlive(pid)) {
-    say(`${service}: still running after ${graceMs / 1000}s, killing`);
-    for (const p of [pid, childPid]) if (p && isAlive(p)) process.kill(p, 'SIGKILL');
-  }
+  const killed = await terminate(pid, () => isAlive(pid), graceMs, childPid ? [pid, childPid] : [pid]);
+  if (killed) say(`${service}: still running after ${graceMs / 1000}s, killed`);
   rmSync(pidFile(rt, service), { force: true });
   say(`${service}: stopped`);
 }

@@ -96,3 +96,28 @@ export function groupMembers(pgid: number): number[] {
   }
   return members;
 }
+
+/**
+ * SIGTERM to `target` (a pid, or minus a process group id), then SIGKILL to `killTargets` when `running()`
+ * still holds after `graceMs`: the launcher's one stop (infra/lib.sh's stop_pid is its twin for the
+ * scripts that run without Node). Resolves true when it had to kill.
+ */
+export async function terminate(
+  target: number,
+  running: () => boolean,
+  graceMs: number,
+  killTargets: number[] = [target],
+): Promise<boolean> {
+  process.kill(target, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (!running()) return false;
+  for (const t of killTargets) {
+    try {
+      process.kill(t, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return true;
+}
