@@ -1,5 +1,5 @@
 import { backoffDelay, ServiceError } from '@eventstreamapp/service-kit';
-import type { EachBatchPayload } from 'kafkajs';
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { ChunkPlan, Refused } from './plan-chunk.js';
 import { planChunk } from './plan-chunk.js';
 import type { StoreResult } from './store-events.js';
@@ -25,7 +25,8 @@ export interface ConsumeBatchDeps {
   on: {
     failed(target: WriteTarget, err: unknown, attempt: number, retryInMs: number): void;
     recovered(target: WriteTarget, attempts: number): void;
-    chunkStored(plan: ChunkPlan, result: StoreResult, partition: number): void;
+    /** A chunk's offsets are committed; `messages` are its records as fetched (their broker timestamps). */
+    chunkStored(plan: ChunkPlan, result: StoreResult, partition: number, messages: KafkaMessage[]): void;
   };
 }
 
@@ -90,7 +91,7 @@ export async function consumeBatch(ctx: BatchContext, deps: ConsumeBatchDeps): P
     }
     ctx.resolveOffset(messages[messages.length - 1]!.offset);
     await ctx.commitOffsetsIfNecessary();
-    deps.on.chunkStored(plan, result, batch.partition);
+    deps.on.chunkStored(plan, result, batch.partition, messages);
     await ctx.heartbeat();
   }
   return 'succeeded';

@@ -59,14 +59,21 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
   const keys = redisKeys(config.REDIS_KEY_PREFIX);
   const admin = kafka.admin();
   let adminConnected: Promise<void> | undefined;
-  const metrics = createMetrics(config.KAFKA_TOPIC, async () => {
-    adminConnected ??= admin.connect().catch((err: unknown) => {
-      adminConnected = undefined;
-      throw err;
-    });
-    await adminConnected;
-    return readGroupLag(admin, config.KAFKA_GROUP_ID, config.KAFKA_TOPIC);
-  });
+  /** Partitions this member holds, and the broker timestamp of the last record it stored from each. */
+  let assigned = new Set<number>();
+  const lastStoredAt = new Map<number, number>();
+  const metrics = createMetrics(
+    config.KAFKA_TOPIC,
+    async () => {
+      adminConnected ??= admin.connect().catch((err: unknown) => {
+        adminConnected = undefined;
+        throw err;
+      });
+      await adminConnected;
+      return readGroupLag(admin, config.KAFKA_GROUP_ID, config.KAFKA_TOPIC);
+    },
+    { partitions: () => (joined ? assigned : new Set()), lastStoredAt: (partition) => lastStoredAt.get(partition) },
+  );
   const newMember = () =>
     kafka.consumer({
       groupId: config.KAFKA_GROUP_ID,
@@ -109,6 +116,7 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
   function watch(member: Consumer): void {
     member.on(member.events.GROUP_JOIN, ({ payload }) => {
       joined = true;
+      assigned = new Set(payload.memberAssignment[config.KAFKA_TOPIC] ?? []);
       crashesSinceJoin = 0;
       logger.info(
         { event: 'consumer.joined', memberId: payload.memberId, assignment: payload.memberAssignment },
@@ -203,7 +211,10 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
         delete failing[target];
         logger.info({ event: 'write.recovered', target, attempts }, 'write succeeded after retrying');
       },
-      chunkStored(plan, result, partition) {
+      chunkStored(plan, result, partition, messages) {
+        const storedAt = Date.now();
+        for (const message of messages) metrics.storedLatency.observe(Math.max(0, storedAt - Number(message.timestamp)) / 1000);
+        lastStoredAt.set(partition, Number(messages.at(-1)!.timestamp));
         delete failing.redis;
         if (plan.refused.length > 0) delete failing.dlq;
         metrics.stored.inc(result.stored);

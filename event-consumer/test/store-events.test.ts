@@ -161,5 +161,8 @@ describe('event-consumer storing into Redis', () => {
     expect(metrics).toMatch(/consumer_lag\{topic="[^"]+",partition="\d",service="event-consumer"\} 0/);
     expect(metrics).toMatch(new RegExp(`events_duplicate_total\\{service="event-consumer"\\} ${extra}\n`));
     expect(metrics).toMatch(/redis_write_seconds_count/);
+    // Publish → stored, one observation per stored record; lag in seconds, 0 once caught up.
+    expect(Number(/publish_to_stored_seconds_count\{service="event-consumer"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(30);
+    expect(metrics).toMatch(/consumer_lag_seconds\{topic="[^"]+",partition="\d",service="event-consumer"\} 0/);
   });
 });
