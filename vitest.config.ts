@@ -23,24 +23,12 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: [...SERVICES.map((s) => `${s}/test/**/*.test.ts`), 'tests/**/*.test.ts'],
-          exclude: ['tests/static/**', 'tests/docker/**'],
+          exclude: ['tests/static/**'],
           globalSetup: ['./tests/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // Two cores run one broker, one Redis and the services under test: files in parallel
           // would measure contention, not behaviour.
-          fileParallelism: false,
-        },
-      },
-      {
-        resolve: { alias },
-        test: {
-          // The Docker runtime's test: its own compose project, ports and engines. scripts/run-tests.ts runs
-          // it beside the integration files (it mostly waits on builds and container health).
-          name: 'docker',
-          include: ['tests/docker/**/*.test.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
           fileParallelism: false,
         },
       },

@@ -6,6 +6,7 @@ import {
   describeError,
   type Logger,
   once,
+  ServiceError,
   type StartedServer,
   startOpsServer,
   watchProducer,
@@ -30,7 +31,7 @@ export interface AutomaticGeneratorDeps {
 /** Publishes EVENTS_PER_TICK events every INTERVAL_MS, keeping them through a Kafka outage (TickSender). */
 export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGeneratorDeps) {
   // `sender.pending` is read at each scrape, once the sender exists.
-  const { registry, published, failures, dropped } = createMetrics(() => sender.pending);
+  const { registry, published, errors, dropped } = createMetrics(() => sender.pending);
   const producer = createProducer(kafka);
   const connection = watchProducer(producer);
   // The generator's send path: requests bounded in bytes by what the topic accepts, a batch sent again
@@ -63,7 +64,7 @@ export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGen
         if (afterFailures > 0) logger.info({ event: 'kafka.recovered', afterFailures }, 'Kafka reachable again');
       },
       failed(err, pending, retryInMs) {
-        failures.inc();
+        errors.inc({ code: err instanceof ServiceError ? err.code : 'kafka_unavailable' });
         logger.warn({ event: 'publish.failed', reason: describeError(err), pending, retryInMs }, 'publish failed; will retry');
       },
       dropped(events) {

@@ -4,7 +4,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 export interface AutomaticGeneratorMetrics {
   registry: Registry;
   published: Counter;
-  failures: Counter;
+  /** Named and labelled as the generator's: failed publishes by error code. */
+  errors: Counter<'code'>;
   dropped: Counter;
 }
 
@@ -22,7 +23,12 @@ export function createMetrics(pending: () => number): AutomaticGeneratorMetrics 
   return {
     registry,
     published: new Counter({ name: 'events_published_total', help: 'Events acknowledged by Kafka', registers: [registry] }),
-    failures: new Counter({ name: 'publish_failures_total', help: 'Failed producer requests', registers: [registry] }),
+    errors: new Counter({
+      name: 'publish_errors_total',
+      help: 'Failed publishes (producer requests) by error code, as the generator counts its own',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
     dropped: new Counter({
       name: 'events_dropped_total',
       help: 'Events dropped because the pending queue was full',

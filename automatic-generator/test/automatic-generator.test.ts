@@ -30,7 +30,7 @@ describe('automatic-generator as a process', () => {
     onTestFinished(async () => void (await service.stop('SIGKILL')));
     const url = await service.url();
     await waitFor(async () => (await metricValue(url, 'events_pending')) > 1, 20_000, 'events kept while Kafka is away');
-    expect(await metricValue(url, 'publish_failures_total')).toBeGreaterThan(0);
+    expect(await metricValue(url, 'publish_errors_total')).toBeGreaterThan(0);
     expect((await fetch(`${url}/readyz`)).status).toBe(503);
     expect(service.child.exitCode).toBeNull();
     const { code, ms } = await service.stop('SIGTERM');

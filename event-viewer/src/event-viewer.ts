@@ -46,7 +46,13 @@ export function createEventViewer({ config, logger, redis, reader }: EventViewer
     const { pass, suppressed } = throttle(event);
     if (pass) logger.warn({ event, reason: describeError(err), suppressed }, message);
   };
-  for (const client of [redis, reader]) client.on('error', (err: Error) => warn('redis.error', err, 'Redis connection error'));
+  const metrics = createMetrics(() => live.clients);
+  for (const client of [redis, reader]) {
+    client.on('error', (err: Error) => {
+      metrics.redisErrors.inc({ kind: 'connection' });
+      warn('redis.error', err, 'Redis connection error');
+    });
+  }
   const store = createEventStore(redis, keys);
   const live = createLiveFeed({
     source: { after: store.streamAfter, oldestKeptAfterTrim: store.streamOldestKeptAfterTrim, newest: store.streamHead },
@@ -55,9 +61,16 @@ export function createEventViewer({ config, logger, redis, reader }: EventViewer
     maxClients: config.LIVE_MAX_CLIENTS,
     maxClientsPerAddress: config.LIVE_MAX_CLIENTS_PER_ADDRESS,
     maxBufferedBytes: config.LIVE_MAX_BUFFERED_BYTES,
-    onError: (err) => warn('live.catch_up_failed', err, 'a live client could not catch up; it will reconnect'),
+    onError: (err) => {
+      metrics.redisErrors.inc({ kind: 'catch_up' });
+      warn('live.catch_up_failed', err, 'a live client could not catch up; it will reconnect');
+    },
+    onDropped: () => metrics.liveDropped.inc(),
+    onGap: (reason) => metrics.liveGaps.inc({ reason }),
   });
-  const newestPages = createNewestPageCache<RenderedPage>(config.PAGE_CACHE_MS);
+  const newestPages = createNewestPageCache<RenderedPage>(config.PAGE_CACHE_MS, Date.now, (hit) =>
+    metrics.pageCache.inc({ result: hit ? 'hit' : 'miss' }),
+  );
   const streamReader = createStreamReader({
     redis: reader,
     key: keys.eventStream,
@@ -66,9 +79,11 @@ export function createEventViewer({ config, logger, redis, reader }: EventViewer
       newestPages.invalidate();
       live.publish(entries);
     },
-    onError: (err) => warn('live.read_failed', err, 'could not read the live stream; retrying'),
+    onError: (err) => {
+      metrics.redisErrors.inc({ kind: 'live_read' });
+      warn('live.read_failed', err, 'could not read the live stream; retrying');
+    },
   });
-  const metrics = createMetrics(() => live.clients);
   // A frozen Redis keeps its connection 'ready': only a command shows that it no longer answers.
   let redisProbe: Probe | undefined;
   const app = createApp({

@@ -129,17 +129,20 @@ describe('the live feed', () => {
     expect(quiet.messages.map((m) => m.event)).toEqual(['rows']);
 
     const stream = fakeStream([entry(5), entry(6)], '1000-5');
-    const live = feed(stream);
+    const gaps: string[] = [];
+    const live = feed(stream, { onGap: (reason) => void gaps.push(reason) });
     live.setHead('1000-6');
     const client = fakeSink();
     live.add(client.sink, { address: 'a', filter: {}, since: '1000-1' });
     for (let i = 0; i < 5; i++) await settle();
     expect(client.messages.map((m) => m.event)).toEqual(['gap', 'rows']);
+    expect(gaps).toEqual(['trimmed']);
     expect(client.rows()).toEqual(['u5', 'u6']);
   });
 
   it('drops a client that did not read what it was sent (its unsent bytes past the bound) and keeps serving the others', () => {
-    const live = feed(fakeStream([]));
+    let dropped = 0;
+    const live = feed(fakeStream([]), { onDropped: () => void dropped++ });
     live.setHead('0-0');
     const slow = fakeSink();
     const fast = fakeSink();
@@ -149,6 +152,7 @@ describe('the live feed', () => {
     slow.state.buffered = 5_000;
     live.publish([entry(2)]);
     expect(slow.state.destroyed).toBe(true);
+    expect(dropped).toBe(1);
     expect(live.clients).toBe(1);
     live.publish([entry(3)]);
     expect(fast.rows()).toEqual(['u1', 'u2', 'u3']);
@@ -206,11 +210,13 @@ describe('the live feed', () => {
 
   it('continues a client whose Last-Event-ID is ahead of the stream from its newest entry, and tells it so', async () => {
     const stream = fakeStream([entry(5)]);
-    const live = feed(stream);
+    const gaps: string[] = [];
+    const live = feed(stream, { onGap: (reason) => void gaps.push(reason) });
     live.setHead('1000-5');
     const client = fakeSink();
     live.add(client.sink, { address: 'a', filter: {}, since: '99999999999999-0' });
     await settle();
+    expect(gaps).toEqual(['ahead']);
     expect(client.messages).toEqual([
       { id: '1000-5', event: 'gap', data: expect.stringMatching(/^Last-Event-ID 99999999999999-0 is ahead of the stream/) },
     ]);

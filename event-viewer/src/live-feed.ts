@@ -47,6 +47,9 @@ export interface LiveFeedOptions {
   /** How long a catching-up client may stay over `maxBufferedBytes` before it is dropped. */
   stallMs?: number;
   onError?: (err: unknown) => void;
+  /** Counted by the viewer's metrics: a slow client dropped, a client told of a gap in what it can be sent. */
+  onDropped?: () => void;
+  onGap?: (reason: 'ahead' | 'trimmed') => void;
   catchUpBatch?: number;
 }
 
@@ -95,6 +98,7 @@ export function createLiveFeed(options: LiveFeedOptions) {
   function drop(client: Client): void {
     remove(client);
     client.sink.destroy();
+    options.onDropped?.();
   }
 
   /**
@@ -194,10 +198,12 @@ export function createLiveFeed(options: LiveFeedOptions) {
             // (Against Redis, not the reader's head: a page read a moment ago may be ahead of the reader.)
             if (compareStreamIds(since, newest) > 0) {
               client.cursor = newest;
+              options.onGap?.('ahead');
               sink.write(
                 sseMessage('gap', `Last-Event-ID ${since} is ahead of the stream (was it reset?); showing new events from now on`, newest),
               );
             } else if (oldest !== undefined && compareStreamIds(since, oldest) < 0) {
+              options.onGap?.('trimmed');
               sink.write(sseMessage('gap', 'some events were trimmed from the live stream before they could be sent; reload to see them'));
             }
           })

@@ -5,14 +5,18 @@
  * Requests that miss together share one read: under load, a miss would otherwise be read and
  * rendered once per waiting connection.
  */
-export function createNewestPageCache<V>(ttlMs: number, now: () => number = Date.now) {
+export function createNewestPageCache<V>(ttlMs: number, now: () => number = Date.now, observe?: (hit: boolean) => void) {
   const entries = new Map<string, { at: number; pending: Promise<V>; value?: V }>();
   return {
     /** The fresh page (at once when already read), else `read()`'s, shared with whoever asks meanwhile. */
     load(key: string, read: () => Promise<V>): V | Promise<V> {
       const t = now();
       const entry = entries.get(key);
-      if (entry && t - entry.at < ttlMs) return entry.value ?? entry.pending;
+      if (entry && t - entry.at < ttlMs) {
+        observe?.(true);
+        return entry.value ?? entry.pending;
+      }
+      observe?.(false);
       const pending = read();
       if (ttlMs <= 0) return pending;
       const fresh: { at: number; pending: Promise<V>; value?: V } = { at: t, pending };

@@ -1,8 +1,14 @@
 import { createRegistry } from '@eventstreamapp/service-kit';
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface ViewerMetrics {
   registry: Registry;
+  /** Redis failures by where they happened: connection, live_read, catch_up. */
+  redisErrors: Counter<'kind'>;
+  liveDropped: Counter;
+  liveGaps: Counter<'reason'>;
+  /** The newest pages answered from memory (hit) or read from Redis (miss). */
+  pageCache: Counter<'result'>;
 }
 
 export function createMetrics(liveClients: () => number): ViewerMetrics {
@@ -15,5 +21,30 @@ export function createMetrics(liveClients: () => number): ViewerMetrics {
       this.set(liveClients());
     },
   });
-  return { registry };
+  return {
+    registry,
+    redisErrors: new Counter({
+      name: 'redis_errors_total',
+      help: 'Redis failures, by where: connection, live_read (the stream reader), catch_up (a live client catching up)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    liveDropped: new Counter({
+      name: 'live_clients_dropped_total',
+      help: 'Live clients dropped for reading too slowly (they resume on reconnect)',
+      registers: [registry],
+    }),
+    liveGaps: new Counter({
+      name: 'live_stream_gaps_total',
+      help: 'Live clients told of a gap: their Last-Event-ID was ahead of the stream, or trimmed from it',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    pageCache: new Counter({
+      name: 'page_cache_requests_total',
+      help: 'Requests for the newest unfiltered pages: answered from memory (hit) or read from Redis (miss)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+  };
 }

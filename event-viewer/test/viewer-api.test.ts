@@ -222,6 +222,21 @@ describe('event-viewer over a real Redis', () => {
     expect(res.text).not.toMatch(/<script>/);
   });
 
+  it('counts the newest pages answered from memory and read from Redis on /metrics', async () => {
+    const counted = async () => {
+      const text = await (await fetch(`${app.url}/metrics`)).text();
+      const value = (result: string) =>
+        Number(new RegExp(`page_cache_requests_total\\{result="${result}"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      return { hit: value('hit'), miss: value('miss') };
+    };
+    const before = await counted();
+    // Three requests at once: the first reads Redis, the others share its read or its kept page.
+    await Promise.all([1, 2, 3].map(() => request(app.url).get('/events?limit=7').set('accept', 'application/json')));
+    const after = await counted();
+    expect(after.miss - before.miss).toBe(1);
+    expect(after.hit - before.hit).toBe(2);
+  });
+
   it('redirects / to /events and serves the assets', async () => {
     const root = await request(app.url).get('/');
     expect(root.status).toBe(302);

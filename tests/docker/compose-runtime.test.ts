@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ComposeStack, composeStack, ensureDockerEngine } from '../support/compose-stack.js';
 import { startPublishLoad } from '../support/publish-load.js';
-import { testCredentials } from '../support/replicated.js';
 import { expectSteady, waitFor } from '../support/wait.js';
 
 /**
@@ -182,47 +181,6 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     await stack.compose('wait', 'redis');
     const after = new Set(await eventLog());
     expect(before.filter((m) => !after.has(m))).toEqual([]);
-  });
-
-  it('with CREDENTIALS=on: Redis and Kafka refuse a client without them, the pipeline and make targets log in', {
-    timeout: 300_000,
-  }, async () => {
-    const credentials = testCredentials();
-    const withCredentials = (...args: string[]) => stack.makeWith({ ...credentials }, ...args, 'CREDENTIALS=on');
-    // Recreates Kafka (formatted with the SCRAM users), Redis (requirepass, same volume) and the services.
-    await withCredentials('up');
-    const text = await publish({ user_id: 'credentials-user', action: 'login' });
-    await waitFor(
-      async () => (await withCredentials('redis-cli', 'REDIS_CLI_ARGS=GET event:credentials-user')).trim() === text,
-      60_000,
-      'GET event:credentials-user with the password',
-    );
-    const json = await (await fetch(`${stack.viewerUrl}/events/credentials-user`, { headers: { accept: 'application/json' } })).text();
-    expect(json).toBe(text);
-    // The console consumer ends after 5 s without a new record: the automatic generator must be quiet.
-    await withCredentials('stop-generator');
-    expect(await withCredentials('kafka-consume', 'KAFKA_CONSUME_ARGS=--timeout-ms 5000')).toContain(`credentials-user\t${text}`);
-
-    const [redis] = await stack.containers('redis');
-    const anonymous = await stack.docker('exec', redis!, 'redis-cli', 'GET', 'event:credentials-user').catch((err: Error) => err.message);
-    expect(anonymous).toMatch(/NOAUTH/);
-    expect(anonymous).not.toContain(text);
-    const [kafka] = await stack.containers('kafka');
-    const kafkaTool = (...args: string[]) =>
-      stack.docker('exec', kafka!, 'bash', '-c', args.join(' ')).catch((err: Error) => `refused: ${err.message}`);
-    const wrong =
-      'printf \'security.protocol=SASL_PLAINTEXT\\nsasl.mechanism=SCRAM-SHA-512\\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="eventstreamapp" password="wrong";\\n\' > /tmp/wrong.properties';
-    // Three JVM tools at once: a wrong password, no login at all, and the admin's login.
-    const [withWrongPassword, withoutLogin, withLogin] = await Promise.all([
-      kafkaTool(wrong, '&&', 'kafka-topics.sh --bootstrap-server localhost:9092 --command-config /tmp/wrong.properties --list'),
-      // Without any login the broker closes every connection: the tool never gets an answer.
-      kafkaTool('timeout 12 kafka-broker-api-versions.sh --bootstrap-server localhost:9092'),
-      kafkaTool('kafka-topics.sh --bootstrap-server localhost:9092 --command-config /tmp/client.properties --list'),
-    ]);
-    expect(withWrongPassword).toMatch(/refused:[\s\S]*Authentication failed/);
-    expect(withoutLogin).toMatch(/^refused:/);
-    expect(withoutLogin).not.toMatch(/id: \d+ rack/);
-    expect(withLogin).toContain('events');
   });
 
   it('leaves no container and frees its ports after make down', async () => {

@@ -9,8 +9,6 @@ export interface ComposeStack {
   viewerUrl: string;
   /** `make ARGS RUNTIME=docker` in this stack's environment; resolves with stdout and stderr together. */
   make(...args: string[]): Promise<string>;
-  /** The same with more variables in the environment (credentials). */
-  makeWith(env: Record<string, string>, ...args: string[]): Promise<string>;
   /** scripts/compose.sh ARGS (docker compose or docker-compose, whichever is installed). */
   compose(...args: string[]): Promise<string>;
   /** Names of the running or stopped containers of one service, in container-number order. */
@@ -69,8 +67,7 @@ export async function composeStack(): Promise<ComposeStack> {
     project,
     generatorUrl: `http://127.0.0.1:${env.GENERATOR_PORT}`,
     viewerUrl: `http://127.0.0.1:${env.VIEWER_PORT}`,
-    make: (...args) => stack.makeWith({}, ...args),
-    makeWith: (extra, ...args) => run('make', ['--no-print-directory', ...args, 'RUNTIME=docker'], { ...env, ...extra }, 900_000),
+    make: (...args) => run('make', ['--no-print-directory', ...args, 'RUNTIME=docker'], env, 900_000),
     compose: (...args) => run('bash', ['scripts/compose.sh', ...args], env, 600_000),
     docker: (...args) => run('docker', args, env, 120_000),
     async containers(service) {

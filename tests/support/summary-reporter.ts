@@ -25,8 +25,6 @@ export default class SummaryReporter implements Reporter {
     }
     failed += unhandledErrors.length;
     const tail = skipped > 0 ? `, ${skipped} skipped` : '';
-    // scripts/run-tests.ts runs two lanes and sums them: each lane's own line is labelled.
-    const label = process.env.SUMMARY_LABEL ? `${process.env.SUMMARY_LABEL}: ` : '';
-    process.stdout.write(`\n${label}${passed} passed, ${failed} failed${tail}\n`);
+    process.stdout.write(`\n${passed} passed, ${failed} failed${tail}\n`);
   }
 }
