@@ -37,6 +37,18 @@ describe('createNewestPageCache', () => {
     expect(source.reads).toBe(2);
   });
 
+  it('holds only the pages read within its time to live: a client walking every limit does not pile them up', async () => {
+    let now = 1_000;
+    const cache = createNewestPageCache<string>(250, () => now);
+    for (let limit = 1; limit <= 1_000; limit++) {
+      now += 1;
+      await cache.load(`html|${limit}`, async () => `page ${limit}`);
+    }
+    // Only the pages of the last 250 ms are kept.
+    expect(cache.size).toBeLessThanOrEqual(250);
+    expect(cache.load('html|1000', async () => 'again')).toBe('page 1000');
+  });
+
   it('shares one read among the requests that miss together, and reads again after a failure', async () => {
     const cache = createNewestPageCache<string>(250, () => 0);
     let release!: (page: string) => void;

@@ -3,7 +3,9 @@
  * stream brings anything new: a new event is hidden for no longer than the reader takes to see it,
  * and never longer than `ttlMs`, counted from when the page was read (0 turns the cache off).
  * Requests that miss together share one read: under load, a miss would otherwise be read and
- * rendered once per waiting connection.
+ * rendered once per waiting connection. Pages older than `ttlMs` are dropped at each miss, so what it
+ * holds is only what was read within `ttlMs` (with each page's compressed copies), never one page per
+ * `limit` a client ever asked for.
  */
 export function createNewestPageCache<V>(ttlMs: number, now: () => number = Date.now, observe?: (hit: boolean) => void) {
   const entries = new Map<string, { at: number; pending: Promise<V>; value?: V }>();
@@ -19,6 +21,7 @@ export function createNewestPageCache<V>(ttlMs: number, now: () => number = Date
       observe?.(false);
       const pending = read();
       if (ttlMs <= 0) return pending;
+      for (const [k, e] of entries) if (t - e.at >= ttlMs) entries.delete(k);
       const fresh: { at: number; pending: Promise<V>; value?: V } = { at: t, pending };
       entries.set(key, fresh);
       pending.then(
@@ -33,6 +36,10 @@ export function createNewestPageCache<V>(ttlMs: number, now: () => number = Date
     },
     invalidate(): void {
       entries.clear();
+    },
+    /** Pages held now (read within the time to live, or being read). */
+    get size(): number {
+      return entries.size;
     },
   };
 }
