@@ -46,7 +46,7 @@ $(error TOPOLOGY must be single or replicated, not '$(TOPOLOGY)')
 endif
 
 .PHONY: help prerequisites docker-engine images install build lint test test-quick viewer-user bench up down ps logs start-generator stop-generator restart-generator \
-        logs-generator status redis-cli kafka-consume infra-up infra-down infra-wipe docker-check
+        logs-generator status redis-cli kafka-consume dlq-replay infra-up infra-down infra-wipe docker-check
 
 help: ## list the targets (RUNTIME=docker|local, now: $(RUNTIME); TOPOLOGY=single|replicated)
 	@echo "RUNTIME=$(RUNTIME) TOPOLOGY=$(TOPOLOGY)"
@@ -115,6 +115,8 @@ status: ## print "automatic-generator: running" or "automatic-generator: stopped
 	@$(COMPOSE) status automatic-generator
 redis-cli: ## a redis-cli on the pipeline's Redis (REDIS_CLI_ARGS="GET event:alice")
 	@$(COMPOSE) exec $(if $(REDIS_PASSWORD),-e REDISCLI_AUTH=$(REDIS_PASSWORD)) redis redis-cli $(REDIS_CLI_ARGS)
+dlq-replay: ## send dead letters that now pass back to `events`, once each (DLQ_REPLAY_ARGS="--dry-run --from-offset N --reason too_large")
+	@$(COMPOSE) run event-consumer node dist/dlq-replay-cli.js $(DLQ_REPLAY_ARGS)
 kafka-consume: ## print the topic `events` from the beginning (KAFKA_CONSUME_ARGS="--max-messages 10")
 	@$(COMPOSE) exec kafka kafka-console-consumer.sh --bootstrap-server kafka:9092 --consumer.config /tmp/client.properties --topic events --from-beginning --property print.key=true $(KAFKA_CONSUME_ARGS)
 else
@@ -136,6 +138,8 @@ logs-generator:
 	@$(LOCAL) logs automatic-generator
 status:
 	@$(LOCAL) status automatic-generator
+dlq-replay: build
+	@$(LOCAL) dlq-replay $(DLQ_REPLAY_ARGS)
 ifeq ($(TOPOLOGY),replicated)
 redis-cli:
 	@$(if $(REDIS_PASSWORD),REDISCLI_AUTH=$(REDIS_PASSWORD)) redis-cli -p $$(infra/redis/replicated.sh primary-port) $(REDIS_CLI_ARGS)

@@ -103,6 +103,11 @@ case "${1:-}" in
     shift
     if [[ -t 0 && -t 1 ]]; then compose exec "$@"; else compose exec -T "$@"; fi
     ;;
-  "") die "usage: $0 runtime|up|wait|status|exec|COMPOSE-ARGS…" ;;
+  run)
+    # A one-off container of a service's image (make dlq-replay); no TTY when the caller has none.
+    shift
+    if [[ -t 0 && -t 1 ]]; then compose run --rm --no-deps "$@"; else compose run --rm --no-deps -T "$@"; fi
+    ;;
+  "") die "usage: $0 runtime|up|wait|status|exec|run|COMPOSE-ARGS…" ;;
   *) compose "$@" ;;
 esac

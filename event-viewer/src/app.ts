@@ -3,14 +3,17 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import type { Access } from './access.js';
 import { STYLE_CSS } from './assets.js';
 import { type Compressible, sendCompressible } from './compress.js';
+import type { createDeadLetterRoute } from './dead-letter-page.js';
 import { httpError } from './errors.js';
 import type { ViewerMetrics } from './metrics.js';
 import { renderErrorPage } from './render-page.js';
-import type { createRoutes } from './routes.js';
+import { type createRoutes, negotiate } from './routes.js';
 
 export interface AppDeps {
   logger: Logger;
   routes: ReturnType<typeof createRoutes>;
+  /** GET /dlq (dead-letter-page.ts); without it /dlq answers 503 kafka_unavailable. */
+  deadLetters?: ReturnType<typeof createDeadLetterRoute>;
   liveScript: string;
   metrics: ViewerMetrics;
   readiness: () => ReadinessCheck[] | Promise<ReadinessCheck[]>;
@@ -80,6 +83,7 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
 export function createApp({
   logger,
   routes,
+  deadLetters,
   liveScript,
   metrics,
   readiness,
@@ -115,6 +119,12 @@ export function createApp({
   app.get('/events/:userId', routes.user);
   app.get('/live', routes.live);
   app.get('/rate', routes.rate);
+  app.get('/dlq', (req, res) => {
+    res.vary('Accept');
+    const format = negotiate(req);
+    if (!deadLetters) throw httpError('kafka_unavailable', 'this viewer was started without Kafka');
+    return deadLetters(req, res, format);
+  });
 
   app.use((req, _res, next) => next(httpError('not_found', `no route for ${req.method} ${req.path}`)));
 

@@ -27,6 +27,7 @@ td code { white-space: pre-wrap; word-break: break-all; }
 td pre { white-space: pre-wrap; word-break: break-all; margin: 0.3rem 0; }
 summary { cursor: pointer; }
 .id { color: #888; font-size: 0.75rem; }
+.warn { color: #b45309; font-weight: 600; }
 #rate-chart { width: 100%; max-width: 600px; height: 80px; background: #8881; }
 #rate-chart rect { fill: #3b82f6; }
 .chart-scale, #status { color: #888; font-size: 0.85rem; }

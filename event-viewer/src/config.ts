@@ -1,4 +1,15 @@
-import { commonEnv, envDuration, envInt, httpEnv, parseEnv, redisEnv, retryAfterEnv } from '@eventstreamapp/service-kit';
+import { DLQ_TOPIC } from '@eventstreamapp/event-schema';
+import {
+  commonEnv,
+  envDuration,
+  envInt,
+  envTopic,
+  httpEnv,
+  kafkaEnv,
+  parseEnv,
+  redisEnv,
+  retryAfterEnv,
+} from '@eventstreamapp/service-kit';
 import express from 'express';
 import { z } from 'zod';
 import { readUsersFile } from './access.js';
@@ -25,7 +36,14 @@ const schema = z
     ...commonEnv,
     ...httpEnv(5000),
     ...redisEnv,
+    ...kafkaEnv,
     ...retryAfterEnv,
+    /** The consumer's dead-letter topic, shown by GET /dlq. */
+    KAFKA_DLQ_TOPIC: envTopic.default(DLQ_TOPIC),
+    /** Dead letters /dlq holds in memory, the newest of each partition; older ones stay in Kafka. */
+    DLQ_WINDOW: envInt(1, 10_000).default(200),
+    /** Bytes of each dead letter's value held and shown; the record in Kafka keeps them all. */
+    DLQ_PREVIEW_BYTES: envInt(256, 1024 * 1024).default(4 * 1024),
     DEFAULT_LIMIT: envInt(1, 100_000).default(50),
     MAX_LIMIT: envInt(1, 100_000).default(1_000),
     /**

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   too_many_attempts: 429,
   internal: 500,
   redis_unavailable: 503,
+  kafka_unavailable: 503,
   too_many_live_clients: 503,
   too_many_reads: 503,
 } as const;

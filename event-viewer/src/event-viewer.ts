@@ -12,10 +12,13 @@ import {
   startProbe,
 } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
 import { createAccess } from './access.js';
 import { createApp } from './app.js';
 import { loadLiveScript } from './assets.js';
 import type { Config } from './config.js';
+import { createDeadLetterRoute } from './dead-letter-page.js';
+import { createDeadLetterWindow } from './dead-letters.js';
 import { createEventStore } from './event-store.js';
 import { createLiveFeed } from './live-feed.js';
 import { createNewestPageCache } from './memo.js';
@@ -32,6 +35,8 @@ export interface EventViewerDeps {
   redis: Redis;
   /** The live reader blocks in XREAD: a connection of its own, without a command timeout. */
   reader: Redis;
+  /** Reads the dead-letter topic for /dlq; without it /dlq answers 503 kafka_unavailable. */
+  kafka?: Kafka;
 }
 
 const KEEPALIVE_MS = 15_000;
@@ -39,7 +44,7 @@ const KEEPALIVE_MS = 15_000;
 const READINESS_PROBE_MS = 1_000;
 
 /** GET /events as HTML or JSON, read from Redis only, with a live feed that follows the stored-event stream. */
-export function createEventViewer({ config, logger, redis, reader }: EventViewerDeps) {
+export function createEventViewer({ config, logger, redis, reader, kafka }: EventViewerDeps) {
   const keys = redisKeys(config.REDIS_KEY_PREFIX);
   const throttle = createThrottle(5_000);
   const warn = (event: string, err: unknown, message: string) => {
@@ -84,11 +89,23 @@ export function createEventViewer({ config, logger, redis, reader }: EventViewer
       warn('live.read_failed', err, 'could not read the live stream; retrying');
     },
   });
+  const deadLetters = kafka
+    ? createDeadLetterWindow({
+        kafka,
+        topic: config.KAFKA_DLQ_TOPIC,
+        perPartition: config.DLQ_WINDOW,
+        previewBytes: config.DLQ_PREVIEW_BYTES,
+        onError: (err) => warn('dlq.read_failed', err, 'could not follow the dead-letter topic; retrying'),
+      })
+    : undefined;
   // A frozen Redis keeps its connection 'ready': only a command shows that it no longer answers.
   let redisProbe: Probe | undefined;
   const app = createApp({
     logger,
     routes: createRoutes({ config, store, live, newestPages }),
+    ...(deadLetters
+      ? { deadLetters: createDeadLetterRoute({ window: deadLetters, topic: config.KAFKA_DLQ_TOPIC, perPartition: config.DLQ_WINDOW }) }
+      : {}),
     liveScript: loadLiveScript(),
     metrics,
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,
@@ -116,6 +133,7 @@ export function createEventViewer({ config, logger, redis, reader }: EventViewer
       redis.connect().catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; answering 503 until it is'));
       reader.connect().catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; live rows start when it is'));
       streamReader.start();
+      deadLetters?.start();
       redisProbe = startProbe('redis', () => redis.ping(), READINESS_PROBE_MS);
       keepalive = setInterval(() => live.keepalive(), KEEPALIVE_MS);
       keepalive.unref();
@@ -129,6 +147,7 @@ export function createEventViewer({ config, logger, redis, reader }: EventViewer
         [
           ['http server', () => started?.close()],
           ['stream reader', () => streamReader.stop()],
+          ['dead letters', async () => deadLetters?.stop()],
         ],
         [['redis', () => redis.quit().catch(() => redis.disconnect())]],
       ]);

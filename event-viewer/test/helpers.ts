@@ -1,17 +1,21 @@
 import { type EventRecord, redisKeys } from '@eventstreamapp/event-schema';
-import { createLogger, createRedisClient } from '@eventstreamapp/service-kit';
+import { createLogger, createRedisClient, serviceKafka } from '@eventstreamapp/service-kit';
 import { inject } from 'vitest';
 import type { TestRedis } from '../../tests/support/redis.js';
 import { waitFor } from '../../tests/support/wait.js';
 import { loadConfig } from '../src/config.js';
 import { createEventViewer } from '../src/event-viewer.js';
 
-/** A real event-viewer on a free port, reading the keys under `prefix`. */
+/** A real event-viewer on a free port, reading the keys under `prefix`; with KAFKA_DLQ_TOPIC, following that topic for /dlq. */
 export async function startViewer(env: Record<string, string>, waitUntilReady = true) {
   const config = loadConfig({ REDIS_URL: inject('redisUrl'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
+  const logger = createLogger('event-viewer', config.LOG_LEVEL);
   const viewer = createEventViewer({
     config,
-    logger: createLogger('event-viewer', config.LOG_LEVEL),
+    logger,
+    ...(env.KAFKA_DLQ_TOPIC
+      ? { kafka: serviceKafka('test-viewer', { ...config, KAFKA_BROKERS: inject('kafkaBrokers').split(',') }, logger) }
+      : {}),
     redis: createRedisClient(config, { connectionName: 'test-viewer', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }),
     reader: createRedisClient(config, { connectionName: 'test-viewer-live' }),
   });

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { groupMembers, isAlive, portHolder, terminate } from './process-state.ts';
 import { waitUntilReady } from './readiness.ts';
-import { DEFAULT_PORTS, PORT_VARIABLES, REPO_ROOT, SERVICES, type ServiceName } from './services.ts';
+import { DEFAULT_PORTS, PORT_VARIABLES, REPO_ROOT, SERVICES, type ServiceName, serviceCommand } from './services.ts';
 import type { SupervisorState } from './supervisor.ts';
 
 export type Topology = 'single' | 'replicated';
@@ -244,10 +244,18 @@ export async function runLocalRuntime(args: string[]): Promise<number> {
       await stopService(rt, service());
       await startService(rt, service());
       return 0;
+    case 'dlq-replay': {
+      // A one-off run of the consumer's replay tool with the consumer's own environment (Kafka, Redis, limits).
+      const { command: node, cwd } = serviceCommand('event-consumer');
+      const env = serviceEnv(rt, 'event-consumer');
+      return spawnSync(node, ['dist/dlq-replay-cli.js', ...args.slice(1)], { cwd, env, stdio: 'inherit' }).status ?? 1;
+    }
     case 'status':
       process.stdout.write(`${service()}: ${supervisorPid(rt, service()) ? 'running' : 'stopped'}\n`);
       return 0;
     default:
-      throw new Error('usage: local-runtime up|down|ps|logs [SERVICE]|start SERVICE|stop SERVICE|restart SERVICE|status SERVICE');
+      throw new Error(
+        'usage: local-runtime up|down|ps|logs [SERVICE]|start SERVICE|stop SERVICE|restart SERVICE|status SERVICE|dlq-replay [ARGS]',
+      );
   }
 }

@@ -1,3 +1,4 @@
+export { type DeadLetterOrigin, deadLetterOrigin, withoutDeadLetterHeaders } from './dead-letter.js';
 export { type Event, userIdSchema } from './event.js';
 export { eventIdFromIdempotencyKey, parseIdempotencyKey } from './event-id.js';
 export { parseJsonBytes } from './json-bytes.js';

@@ -18,7 +18,7 @@ export {
   publishEnv,
   retryAfterEnv,
 } from './config.js';
-export { CONFIG_ERROR_EXIT } from './exit-codes.js';
+export { CONFIG_ERROR_EXIT, USAGE_EXIT } from './exit-codes.js';
 export { classifyRequestError, HttpError, httpErrorFactory } from './http-error.js';
 export { httpObservability } from './http-observability.js';
 export { eventIdBytes, ID_BUCKETS_LUA } from './id-buckets-lua.js';
@@ -43,3 +43,4 @@ export { type Backoff, backoffDelay, retryUntilStopped } from './retry.js';
 export { loadConfigOrExit, runService, type Service } from './run.js';
 export { describeError, ServiceError } from './service-error.js';
 export { createThrottle } from './throttle.js';
+export { type PartitionEnds, type PartitionRange, readTopicRanges, topicEnds } from './topic-range.js';

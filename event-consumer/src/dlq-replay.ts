@@ -1,0 +1,163 @@
+import { deadLetterOrigin, type RedisKeys, withoutDeadLetterHeaders } from '@eventstreamapp/event-schema';
+import { createProducer, type PartitionEnds, readTopicRanges, topicEnds } from '@eventstreamapp/service-kit';
+import type { Redis } from 'ioredis';
+import type { Kafka, KafkaMessage, Message } from 'kafkajs';
+import { planChunk } from './plan-chunk.js';
+
+export interface ReplayOptions {
+  /** Start at this offset of each partition (default: the oldest kept). */
+  fromOffset?: number;
+  /** Only this partition of the dead-letter topic. */
+  partition?: number;
+  /** Only records refused for one of these reasons (dlq-reason header). */
+  reasons?: string[];
+  /** Count what would be replayed; publish nothing. */
+  dryRun?: boolean;
+}
+
+export interface ReplayReport {
+  /** Dead letters in the range read. */
+  read: number;
+  /** Left out by --reason. */
+  notSelected: number;
+  /** Refused again by today's schema and configuration, by reason. */
+  stillRefused: Record<string, number>;
+  /** Already in event_log, or the same record earlier in this replay. */
+  alreadyStored: number;
+  /** Published to the events topic (or, dry run, that would be). */
+  replayed: number;
+  dryRun: boolean;
+  ranges: { partition: number; from: number; to: number }[];
+}
+
+export interface ReplayDeps {
+  kafka: Kafka;
+  redis: Redis;
+  keys: Pick<RedisKeys, 'eventLog'>;
+  topics: { events: string; dlq: string };
+  maxEventBytes: number;
+  timeoutMs?: number;
+}
+
+/** Records checked against Redis and published together: count and bytes both bound a batch. */
+const CHECK_RECORDS = 500;
+const CHECK_BYTES = 1024 * 1024;
+
+function rangesFor(ends: PartitionEnds[], options: ReplayOptions) {
+  return ends
+    .filter((p) => options.partition === undefined || p.partition === options.partition)
+    .map((p) => ({ partition: p.partition, from: Math.max(p.low, options.fromOffset ?? 0), to: p.high }));
+}
+
+/**
+ * Sends the dead letters that today's schema and configuration accept back to the events topic: same
+ * key, value and headers (without the dead-letter ones), so the consumer stores each by its event_id
+ * once however often it is replayed. What `event_log` already holds is not sent at all.
+ */
+export async function replayDeadLetters(deps: ReplayDeps, options: ReplayOptions = {}): Promise<ReplayReport> {
+  const { kafka, redis, keys, topics, maxEventBytes, timeoutMs = 120_000 } = deps;
+  const admin = kafka.admin();
+  await admin.connect();
+  let ends: PartitionEnds[];
+  try {
+    ends = await topicEnds(admin, topics.dlq);
+  } finally {
+    await admin.disconnect();
+  }
+  if (options.partition !== undefined && !ends.some((p) => p.partition === options.partition)) {
+    throw new Error(`${topics.dlq} has no partition ${options.partition} (it has ${ends.length})`);
+  }
+  const ranges = rangesFor(ends, options);
+  const report: ReplayReport = {
+    read: 0,
+    notSelected: 0,
+    stillRefused: {},
+    alreadyStored: 0,
+    replayed: 0,
+    dryRun: options.dryRun ?? false,
+    ranges,
+  };
+  const reasons = options.reasons ? new Set(options.reasons) : undefined;
+  // Ids sent in this run (36 bytes each): the same event refused twice is sent once.
+  const seen = new Set<string>();
+  const producer = report.dryRun ? undefined : createProducer(kafka);
+  await producer?.connect();
+  // Accepted records wait here until CHECK_RECORDS or CHECK_BYTES of them are checked and sent together:
+  // the replay holds one such batch at a time, however large the dead-letter topic.
+  let pending: KafkaMessage[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    pendingBytes = 0;
+    const unstored = await notYetStored(redis, keys.eventLog, batch);
+    report.alreadyStored += batch.length - unstored.length;
+    report.replayed += unstored.length;
+    if (producer && unstored.length > 0) {
+      const messages = unstored.map((m) => ({
+        key: m.key,
+        value: m.value,
+        headers: withoutDeadLetterHeaders(m.headers) as Message['headers'],
+      }));
+      await producer.send({ topic: topics.events, acks: -1, messages });
+    }
+  };
+  try {
+    await readTopicRanges(
+      kafka,
+      topics.dlq,
+      ranges,
+      async (_partition, message) => {
+        report.read++;
+        if (reasons && !reasons.has(deadLetterOrigin(message.headers).reason)) {
+          report.notSelected++;
+          return;
+        }
+        const { accepted, refused } = planChunk([message], maxEventBytes);
+        if (refused[0]) {
+          const code = refused[0].rejection.code;
+          report.stillRefused[code] = (report.stillRefused[code] ?? 0) + 1;
+          return;
+        }
+        const id = accepted[0]!.record.event.event_id;
+        if (seen.has(id)) {
+          report.alreadyStored++;
+          return;
+        }
+        seen.add(id);
+        const size = message.value!.length + (message.key?.length ?? 0);
+        if (pending.length >= CHECK_RECORDS || (pending.length > 0 && pendingBytes + size > CHECK_BYTES)) await flush();
+        pending.push(message);
+        pendingBytes += size;
+      },
+      { groupPrefix: 'dlq-replay', timeoutMs },
+    );
+    await flush();
+  } finally {
+    await producer?.disconnect();
+  }
+  return report;
+}
+
+/** The records whose exact JSON `event_log` does not hold (the consumer stores the record's own bytes), in one ZMSCORE. */
+async function notYetStored(redis: Redis, eventLog: string, messages: KafkaMessage[]): Promise<KafkaMessage[]> {
+  if (messages.length === 0) return [];
+  const scores = await redis.zmscore(eventLog, ...messages.map((m) => m.value!));
+  return messages.filter((_m, i) => scores[i] === null);
+}
+
+/** The report as the lines `make dlq-replay` prints. */
+export function formatReport(report: ReplayReport, dlqTopic: string): string {
+  const range = report.ranges.map((r) => `${r.partition}:${r.from}..${r.to}`).join(' ') || 'none';
+  const refused = Object.entries(report.stillRefused)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ');
+  const refusedCount = Object.values(report.stillRefused).reduce((a, b) => a + b, 0);
+  return [
+    `${dlqTopic} read: ${report.read} dead letters (partition:from..to ${range})`,
+    `${report.dryRun ? 'would replay' : 'replayed'}: ${report.replayed}`,
+    `already stored: ${report.alreadyStored}`,
+    `still refused: ${refusedCount}${refused ? ` (${refused})` : ''}`,
+    ...(report.notSelected ? [`not selected by --reason: ${report.notSelected}`] : []),
+  ].join('\n');
+}
