@@ -35,6 +35,14 @@ WITH_NODE = PATH="$$(scripts/ensure-node.sh):$$PATH"
 LOCAL = $(if $(WHY_LOCAL),echo "RUNTIME=$(WHY_LOCAL)" >&2;) $(WITH_NODE) node scripts/launcher/cli.ts
 COMPOSE = scripts/compose.sh
 
+# MONITORING=1: `make up` adds Prometheus with the alert rules (README "Operating it"); docker: the compose
+# profile `monitoring`, local: Debian's prometheus on PROMETHEUS_PORT (9090).
+MONITORING ?= 0
+export MONITORING
+ifeq ($(MONITORING),1)
+export COMPOSE_PROFILES := monitoring
+endif
+
 ifeq ($(filter $(RUNTIME),docker local),)
 $(error RUNTIME must be docker or local, not '$(RUNTIME)')
 endif
@@ -95,10 +103,10 @@ bench: install ## measure the pipeline against ceilings measured in the same run
 	@$(WITH_NODE) npx tsx bench/run.ts --scenario $(SCENARIO) $(BENCH_ARGS)
 
 ifeq ($(RUNTIME),docker)
-up: ## start everything and wait until every service is healthy
+up: ## start everything and wait until every service is healthy (MONITORING=1: and Prometheus with the alert rules)
 	@$(COMPOSE) up
 down: ## stop and remove everything (data volumes kept)
-	$(COMPOSE) down
+	COMPOSE_PROFILES=monitoring $(COMPOSE) down
 ps: ## list the services and their state
 	$(COMPOSE) ps
 logs: ## recent logs of every service
@@ -122,7 +130,9 @@ kafka-consume: ## print the topic `events` from the beginning (KAFKA_CONSUME_ARG
 else
 up: build
 	@$(LOCAL) up
+	@$(if $(filter 1,$(MONITORING)),infra/prometheus/prometheus.sh start)
 down:
+	@infra/prometheus/prometheus.sh stop
 	@$(LOCAL) down
 ps:
 	@$(LOCAL) ps

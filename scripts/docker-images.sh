@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Base images of the Docker runtime. docker-compose.yml and the Dockerfiles take them as
-# parameters — NODE_IMAGE, KAFKA_IMAGE, REDIS_IMAGE — defaulting to the official images. Where an
+# parameters — NODE_IMAGE, KAFKA_IMAGE, REDIS_IMAGE, and with MONITORING=1 PROMETHEUS_IMAGE — defaulting to the official images. Where an
 # official image is neither present nor pullable, a stand-in is built once from what the machine
 # reaches (Debian packages through debootstrap and apt, Node and npm from the npm registry, Kafka's
 # jars from Maven Central) under its own name, eventstreamapp-offline/…, never under the official tag.
@@ -19,11 +19,13 @@ WORK=$LOCAL_DIR/docker-images
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 BASE_STANDIN=eventstreamapp-offline/debian:bookworm
 
-declare -A OFFICIAL=([NODE_IMAGE]=node:24-bookworm-slim [KAFKA_IMAGE]=apache/kafka:$KAFKA_VERSION [REDIS_IMAGE]=redis:7.4-alpine)
-declare -A STANDIN=([NODE_IMAGE]=eventstreamapp-offline/node:24 [KAFKA_IMAGE]=eventstreamapp-offline/kafka:$KAFKA_VERSION [REDIS_IMAGE]=eventstreamapp-offline/redis:7)
-declare -A RECIPE=([NODE_IMAGE]=node [KAFKA_IMAGE]=kafka [REDIS_IMAGE]=redis)
-declare -A SOURCES=([NODE_IMAGE]="Debian packages and the npm registry's node and npm" [KAFKA_IMAGE]="Debian's OpenJDK and the Kafka jars from Maven Central" [REDIS_IMAGE]="Debian's redis-server")
+declare -A OFFICIAL=([NODE_IMAGE]=node:24-bookworm-slim [KAFKA_IMAGE]=apache/kafka:$KAFKA_VERSION [REDIS_IMAGE]=redis:7.4-alpine [PROMETHEUS_IMAGE]=prom/prometheus:v2.53.0)
+declare -A STANDIN=([NODE_IMAGE]=eventstreamapp-offline/node:24 [KAFKA_IMAGE]=eventstreamapp-offline/kafka:$KAFKA_VERSION [REDIS_IMAGE]=eventstreamapp-offline/redis:7 [PROMETHEUS_IMAGE]=eventstreamapp-offline/prometheus:2)
+declare -A RECIPE=([NODE_IMAGE]=node [KAFKA_IMAGE]=kafka [REDIS_IMAGE]=redis [PROMETHEUS_IMAGE]=prometheus)
+declare -A SOURCES=([NODE_IMAGE]="Debian packages and the npm registry's node and npm" [KAFKA_IMAGE]="Debian's OpenJDK and the Kafka jars from Maven Central" [REDIS_IMAGE]="Debian's redis-server" [PROMETHEUS_IMAGE]="Debian's prometheus")
 VARIABLES=(NODE_IMAGE KAFKA_IMAGE REDIS_IMAGE)
+# Prometheus only for `make up MONITORING=1`: nothing else runs it.
+[[ "${MONITORING:-}" == 1 ]] && VARIABLES+=(PROMETHEUS_IMAGE)
 
 present() { docker image inspect "$1" >/dev/null 2>&1; }
 
@@ -84,6 +86,8 @@ context_kafka() {
 }
 
 context_redis() { cp "$OFFLINE/redis-entrypoint.sh" "$1/"; }
+
+context_prometheus() { :; }
 
 build_standin() {
   local variable=$1 image=${STANDIN[$1]} recipe=${RECIPE[$1]}

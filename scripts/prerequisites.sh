@@ -18,6 +18,7 @@ PACKAGES=(
   docker-compose:docker-compose
   dockerd:docker.io
   debootstrap:debootstrap
+  promtool:prometheus
 )
 
 install() {

@@ -8,12 +8,15 @@ import { httpError } from './errors.js';
 import type { ViewerMetrics } from './metrics.js';
 import { renderErrorPage } from './render-page.js';
 import { type createRoutes, negotiate } from './routes.js';
+import type { createStatusRoute } from './status-route.js';
 
 export interface AppDeps {
   logger: Logger;
   routes: ReturnType<typeof createRoutes>;
   /** GET /dlq (dead-letter-page.ts); without it /dlq answers 503 kafka_unavailable. */
   deadLetters?: ReturnType<typeof createDeadLetterRoute>;
+  /** GET /status (status-route.ts); without it /status answers 503 kafka_unavailable. */
+  status?: ReturnType<typeof createStatusRoute>;
   liveScript: string;
   metrics: ViewerMetrics;
   readiness: () => ReadinessCheck[] | Promise<ReadinessCheck[]>;
@@ -84,6 +87,7 @@ export function createApp({
   logger,
   routes,
   deadLetters,
+  status,
   liveScript,
   metrics,
   readiness,
@@ -124,6 +128,12 @@ export function createApp({
     const format = negotiate(req);
     if (!deadLetters) throw httpError('kafka_unavailable', 'this viewer was started without Kafka');
     return deadLetters(req, res, format);
+  });
+  app.get('/status', (req, res) => {
+    res.vary('Accept');
+    const format = negotiate(req);
+    if (!status) throw httpError('kafka_unavailable', 'this viewer was started without Kafka');
+    return status(req, res, format);
   });
 
   app.use((req, _res, next) => next(httpError('not_found', `no route for ${req.method} ${req.path}`)));

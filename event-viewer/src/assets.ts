@@ -28,6 +28,12 @@ td pre { white-space: pre-wrap; word-break: break-all; margin: 0.3rem 0; }
 summary { cursor: pointer; }
 .id { color: #888; font-size: 0.75rem; }
 .warn { color: #b45309; font-weight: 600; }
+.line-chart { width: 100%; max-width: 600px; height: 100px; background: #8881; }
+.line-chart path { fill: none; stroke-width: 2; vector-effect: non-scaling-stroke; }
+path.s1 { stroke: #3b82f6; } path.s2 { stroke: #16a34a; }
+span.s1 { color: #3b82f6; } span.s2 { color: #16a34a; }
+figure { margin: 0.5rem 0; } figcaption { color: #888; font-size: 0.85rem; }
+.headline { font-size: 1.1rem; }
 #rate-chart { width: 100%; max-width: 600px; height: 80px; background: #8881; }
 #rate-chart rect { fill: #3b82f6; }
 .chart-scale, #status { color: #888; font-size: 0.85rem; }

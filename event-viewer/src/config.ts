@@ -1,4 +1,4 @@
-import { DLQ_TOPIC } from '@eventstreamapp/event-schema';
+import { CONSUMER_GROUP, DLQ_TOPIC } from '@eventstreamapp/event-schema';
 import {
   commonEnv,
   envDuration,
@@ -44,6 +44,12 @@ const schema = z
     DLQ_WINDOW: envInt(1, 10_000).default(200),
     /** Bytes of each dead letter's value held and shown; the record in Kafka keeps them all. */
     DLQ_PREVIEW_BYTES: envInt(256, 1024 * 1024).default(4 * 1024),
+    /** The consumer group whose lag /status shows and /metrics exports. */
+    KAFKA_GROUP_ID: z.string().min(1).default(CONSUMER_GROUP),
+    /** How often the viewer samples Kafka and Redis for /status and its pipeline gauges. */
+    STATUS_SAMPLE_MS: envInt(500, 60_000).default(5_000),
+    /** How far back /status charts, and the lag in seconds can look. */
+    STATUS_HISTORY_MINUTES: envInt(1, 240).default(15),
     DEFAULT_LIMIT: envInt(1, 100_000).default(50),
     MAX_LIMIT: envInt(1, 100_000).default(1_000),
     /**

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type DeadLetterOrigin, deadLetterOrigin } from '@eventstreamapp/event-schema';
 import { type PartitionEnds, retryUntilStopped, topicEnds } from '@eventstreamapp/service-kit';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
+import type { AdminSession } from './kafka-admin.js';
 
 /** One record of the dead-letter topic as the viewer keeps it: its origin, and a copy of at most `previewBytes` of its value. */
 export interface DeadLetter {
@@ -18,6 +19,7 @@ export interface DeadLetter {
 
 export interface DeadLetterWindowOptions {
   kafka: Kafka;
+  admin: AdminSession;
   topic: string;
   /** The newest records kept per partition (DLQ_WINDOW). */
   perPartition: number;
@@ -40,23 +42,12 @@ export type DeadLetterWindow = ReturnType<typeof createDeadLetterWindow>;
  * records and bytes (perPartition × partitions × (previewBytes + ~1.3 KiB)); older records stay in Kafka,
  * where `make dlq-replay --from-offset` and `make kafka-consume` reach them.
  */
-export function createDeadLetterWindow({ kafka, topic, perPartition, previewBytes, onError }: DeadLetterWindowOptions) {
+export function createDeadLetterWindow({ kafka, admin, topic, perPartition, previewBytes, onError }: DeadLetterWindowOptions) {
   const held = new Map<number, DeadLetter[]>();
-  const admin: Admin = kafka.admin();
-  let adminConnected: Promise<void> | undefined;
   let consumer: Consumer | undefined;
   let following = false;
   let ends: { at: number; value: Promise<PartitionEnds[]> } | undefined;
   const stopping = new AbortController();
-
-  const connectedAdmin = async () => {
-    adminConnected ??= admin.connect().catch((err: unknown) => {
-      adminConnected = undefined;
-      throw err;
-    });
-    await adminConnected;
-    return admin;
-  };
 
   const keep = (partition: number, letter: DeadLetter) => {
     let list = held.get(partition);
@@ -71,7 +62,7 @@ export function createDeadLetterWindow({ kafka, topic, perPartition, previewByte
   };
 
   async function follow(): Promise<void> {
-    const start = await topicEnds(await connectedAdmin(), topic);
+    const start = await topicEnds(await admin.get(), topic);
     const next = kafka.consumer({ groupId: `event-viewer-dlq-${randomUUID()}`, maxBytesPerPartition: 1024 * 1024, maxWaitTimeInMs: 1_000 });
     consumer = next;
     await next.connect();
@@ -131,7 +122,7 @@ export function createDeadLetterWindow({ kafka, topic, perPartition, previewByte
     /** The topic's partitions and their offsets, asked of Kafka at most once per second. */
     ends(now = Date.now()): Promise<PartitionEnds[]> {
       if (!ends || now - ends.at >= ENDS_TTL_MS) {
-        const value = connectedAdmin().then((a) => topicEnds(a, topic));
+        const value = admin.get().then((a) => topicEnds(a, topic));
         value.catch(() => {
           ends = undefined;
         });
@@ -142,7 +133,6 @@ export function createDeadLetterWindow({ kafka, topic, perPartition, previewByte
     async stop(): Promise<void> {
       stopping.abort();
       await consumer?.disconnect().catch(() => undefined);
-      await admin.disconnect().catch(() => undefined);
     },
   };
 }

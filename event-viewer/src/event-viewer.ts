@@ -20,11 +20,14 @@ import type { Config } from './config.js';
 import { createDeadLetterRoute } from './dead-letter-page.js';
 import { createDeadLetterWindow } from './dead-letters.js';
 import { createEventStore } from './event-store.js';
+import { createAdminSession } from './kafka-admin.js';
 import { createLiveFeed } from './live-feed.js';
 import { createNewestPageCache } from './memo.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, registerLiveCap, registerStatusGauges } from './metrics.js';
+import { createPipelineStatus } from './pipeline-status.js';
 import { renderLiveRow } from './render-page.js';
 import { createRoutes, type RenderedPage } from './routes.js';
+import { createStatusRoute } from './status-route.js';
 import { matchesFilter } from './stored-event.js';
 import { createStreamReader } from './stream-reader.js';
 
@@ -89,15 +92,38 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
       warn('live.read_failed', err, 'could not read the live stream; retrying');
     },
   });
-  const deadLetters = kafka
-    ? createDeadLetterWindow({
-        kafka,
-        topic: config.KAFKA_DLQ_TOPIC,
-        perPartition: config.DLQ_WINDOW,
-        previewBytes: config.DLQ_PREVIEW_BYTES,
-        onError: (err) => warn('dlq.read_failed', err, 'could not follow the dead-letter topic; retrying'),
+  const admin = kafka ? createAdminSession(kafka) : undefined;
+  const deadLetters =
+    kafka && admin
+      ? createDeadLetterWindow({
+          kafka,
+          admin,
+          topic: config.KAFKA_DLQ_TOPIC,
+          perPartition: config.DLQ_WINDOW,
+          previewBytes: config.DLQ_PREVIEW_BYTES,
+          onError: (err) => warn('dlq.read_failed', err, 'could not follow the dead-letter topic; retrying'),
+        })
+      : undefined;
+  const status = admin
+    ? createPipelineStatus({
+        admin,
+        redis,
+        topics: { events: config.KAFKA_TOPIC, dlq: config.KAFKA_DLQ_TOPIC },
+        group: config.KAFKA_GROUP_ID,
+        streamKey: keys.eventStream,
+        sampleMs: config.STATUS_SAMPLE_MS,
+        historyMs: config.STATUS_HISTORY_MINUTES * 60_000,
+        ...(deadLetters ? { deadLetters } : {}),
+        onError: (source, err) => warn(`status.${source}_failed`, err, `the status sample could not read ${source}`),
       })
     : undefined;
+  registerLiveCap(metrics.registry, config.LIVE_MAX_CLIENTS);
+  if (status)
+    registerStatusGauges(metrics.registry, status.snapshot, {
+      group: config.KAFKA_GROUP_ID,
+      topic: config.KAFKA_TOPIC,
+      dlq: config.KAFKA_DLQ_TOPIC,
+    });
   // A frozen Redis keeps its connection 'ready': only a command shows that it no longer answers.
   let redisProbe: Probe | undefined;
   const app = createApp({
@@ -106,6 +132,7 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
     ...(deadLetters
       ? { deadLetters: createDeadLetterRoute({ window: deadLetters, topic: config.KAFKA_DLQ_TOPIC, perPartition: config.DLQ_WINDOW }) }
       : {}),
+    ...(status ? { status: createStatusRoute(status, config.STATUS_SAMPLE_MS) } : {}),
     liveScript: loadLiveScript(),
     metrics,
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,
@@ -134,6 +161,7 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
       reader.connect().catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; live rows start when it is'));
       streamReader.start();
       deadLetters?.start();
+      status?.start();
       redisProbe = startProbe('redis', () => redis.ping(), READINESS_PROBE_MS);
       keepalive = setInterval(() => live.keepalive(), KEEPALIVE_MS);
       keepalive.unref();
@@ -148,8 +176,12 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
           ['http server', () => started?.close()],
           ['stream reader', () => streamReader.stop()],
           ['dead letters', async () => deadLetters?.stop()],
+          ['status', async () => status?.stop()],
         ],
-        [['redis', () => redis.quit().catch(() => redis.disconnect())]],
+        [
+          ['redis', () => redis.quit().catch(() => redis.disconnect())],
+          ['kafka admin', async () => admin?.stop()],
+        ],
       ]);
     }),
   };

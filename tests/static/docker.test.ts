@@ -77,15 +77,18 @@ describe('docker-compose.yml', () => {
     expect(compose.name).toBeUndefined();
     expect(read('.env')).toMatch(/^COMPOSE_PROJECT_NAME=eventstreamapp$/m);
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['automatic-generator', 'event-consumer', 'event-generator', 'event-viewer', 'kafka', 'kafka-init', 'redis'].sort(),
+      ['automatic-generator', 'event-consumer', 'event-generator', 'event-viewer', 'kafka', 'kafka-init', 'prometheus', 'redis'].sort(),
     );
+    // Prometheus only with `make up MONITORING=1`.
+    expect(compose.services.prometheus?.profiles).toEqual(['monitoring']);
   });
 
-  it('publishes only 8080 and 5000, and pins no container name, so consumers can scale', () => {
+  it('publishes only 8080 and 5000 (and Prometheus on this host only), and pins no container name, so consumers can scale', () => {
     const published = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((p) => `${name}=${p}`));
     expect(published.sort()).toEqual([
       `event-generator=${variable('GENERATOR_PORT', '8080')}:8080`,
       `event-viewer=${variable('VIEWER_PORT', '5000')}:5000`,
+      `prometheus=127.0.0.1:${variable('PROMETHEUS_PORT', '9090')}:9090`,
     ]);
     for (const service of Object.values(compose.services)) expect(service).not.toHaveProperty('container_name');
   });
@@ -172,7 +175,7 @@ describe('the containers, hardened in both topologies', () => {
   });
 
   it.each(Object.keys(topologies))(
-    '%s: the services and Redis run read-only with a small /tmp; only 8080 and 5000 are published',
+    '%s: the services, Redis and Prometheus run read-only with a small /tmp; only 8080, 5000 (and Prometheus) are published',
     (topology) => {
       const services = topologies[topology as keyof typeof topologies];
       const readOnly = Object.keys(services).filter((name) => !/^kafka/.test(name));
@@ -182,7 +185,7 @@ describe('the containers, hardened in both topologies', () => {
       }
       for (const name of Object.keys(SERVICES)) expect(services[name]?.cap_add, name).toBeUndefined();
       const published = Object.entries(services).filter(([, s]) => (s.ports ?? []).length > 0);
-      expect(published.map(([name]) => name).sort()).toEqual(['event-generator', 'event-viewer']);
+      expect(published.map(([name]) => name).sort()).toEqual(['event-generator', 'event-viewer', 'prometheus']);
     },
   );
 

@@ -112,3 +112,21 @@ async function refreshChart(): Promise<void> {
 }
 
 if (chart) setInterval(refreshChart, 5_000);
+
+const statusRefreshMs = Number(body.dataset.statusRefreshMs);
+
+/** The status page's main part, rendered again by the server (the same renderer) and swapped in. */
+async function refreshStatus(): Promise<void> {
+  try {
+    const response = await fetch('/status?part=main', { headers: { accept: 'text/html' } });
+    if (!response.ok) return;
+    const template = document.createElement('template');
+    template.innerHTML = await response.text();
+    const main = template.content.querySelector('main');
+    if (main) document.getElementById('status-main')?.replaceWith(main);
+  } catch {
+    // The next refresh tries again; the page keeps what it shows meanwhile.
+  }
+}
+
+if (statusRefreshMs > 0) setInterval(refreshStatus, statusRefreshMs);

@@ -1,0 +1,281 @@
+import { type PartitionEnds, topicEnds } from '@eventstreamapp/service-kit';
+import type { Redis } from 'ioredis';
+import { AssignerProtocol } from 'kafkajs';
+import type { DeadLetterWindow } from './dead-letters.js';
+import type { AdminSession } from './kafka-admin.js';
+import { type EndSample, lagSeconds } from './lag-estimate.js';
+
+export interface PipelineStatusOptions {
+  admin: AdminSession;
+  /** The viewer's command-timeout client: a frozen Redis costs a sample at most REDIS_COMMAND_TIMEOUT_MS. */
+  redis: Redis;
+  topics: { events: string; dlq: string };
+  group: string;
+  streamKey: string;
+  sampleMs: number;
+  historyMs: number;
+  deadLetters?: Pick<DeadLetterWindow, 'letters' | 'ends'>;
+  onError: (source: string, err: unknown) => void;
+  now?: () => number;
+}
+
+export interface PartitionStatus {
+  partition: number;
+  high: number;
+  committed: number;
+  lagRecords: number;
+  lagSeconds: number;
+  /** The oldest waiting record is older than the history: lagSeconds is a lower bound. */
+  lagSecondsAtLeast: boolean;
+  /** The member holding it, or null while nobody does. */
+  member: string | null;
+}
+
+export interface HistoryPoint {
+  t: number;
+  lagRecords: number;
+  lagSeconds: number;
+  publishedPerSecond: number | null;
+  storedPerSecond: number | null;
+}
+
+/** What /status shows: each part null when its source did not answer at the last sample (`errors` says which). */
+export interface PipelineSnapshot {
+  at: string;
+  group: { id: string; state: string; members: { id: string; clientId: string; host: string; partitions: number[] }[] } | null;
+  partitions: PartitionStatus[] | null;
+  lag: { records: number; seconds: number } | null;
+  publishedPerSecond: number | null;
+  storedPerSecond: number | null;
+  dlq: { depth: number; newest: { refusedAt: string; reason: string; message: string }[] } | null;
+  redis: {
+    usedBytes: number;
+    maxBytes: number;
+    role: string;
+    replicas: { address: string; state: string; lagSeconds: number }[];
+    sentinel: boolean;
+  } | null;
+  kafka: { brokers: { nodeId: number; address: string }[]; controller: number | null; underReplicated: number; offline: number } | null;
+  history: HistoryPoint[];
+  errors: { source: string; message: string }[];
+}
+
+interface Sample {
+  t: number;
+  ends: PartitionEnds[] | null;
+  storedTotal: number | null;
+}
+
+/** `INFO` text as a map of its `name:value` lines. */
+function infoFields(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of text.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1));
+  }
+  return fields;
+}
+
+/** A replica line of INFO replication: `slave0:ip=…,port=…,state=online,offset=…,lag=0`. */
+function replicaOf(value: string) {
+  const parts = Object.fromEntries(value.split(',').map((kv) => kv.split('=') as [string, string]));
+  return { address: `${parts.ip}:${parts.port}`, state: parts.state ?? 'unknown', lagSeconds: Number(parts.lag ?? 0) };
+}
+
+const rate = (a: number | null | undefined, b: number | null | undefined, ms: number) =>
+  a == null || b == null || ms <= 0 ? null : Math.max(0, ((b - a) * 1000) / ms);
+
+const total = (ends: PartitionEnds[] | null) => (ends ? ends.reduce((sum, p) => sum + p.high, 0) : null);
+
+/**
+ * The pipeline's state as an operator needs it, sampled every `sampleMs` from Kafka (an admin client) and
+ * Redis — never by calling the other services — and kept for `historyMs` for the charts and the lag in
+ * seconds. Each sample is a handful of requests (offsets, group, cluster, INFO, XINFO), whatever the load.
+ */
+export function createPipelineStatus(options: PipelineStatusOptions) {
+  const { admin, redis, topics, group, streamKey, sampleMs, historyMs, deadLetters, onError, now = Date.now } = options;
+  const samples: Sample[] = [];
+  const history: HistoryPoint[] = [];
+  const maxSamples = Math.max(2, Math.ceil(historyMs / sampleMs) + 1);
+  let snapshot: PipelineSnapshot = {
+    at: new Date(now()).toISOString(),
+    group: null,
+    partitions: null,
+    lag: null,
+    publishedPerSecond: null,
+    storedPerSecond: null,
+    dlq: null,
+    redis: null,
+    kafka: null,
+    history,
+    errors: [{ source: 'status', message: 'no sample taken yet' }],
+  };
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  async function readGroup() {
+    const a = await admin.get();
+    const [described] = (await a.describeGroups([group])).groups;
+    const members = (described?.members ?? []).map((m) => {
+      const assignment = m.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null;
+      return {
+        id: m.memberId,
+        clientId: m.clientId,
+        host: m.clientHost,
+        partitions: [...(assignment?.assignment[topics.events] ?? [])].sort((x, y) => x - y),
+      };
+    });
+    return { id: group, state: described?.state ?? 'Unknown', members };
+  }
+
+  async function readCommitted(ends: PartitionEnds[]): Promise<Map<number, number>> {
+    const a = await admin.get();
+    const [offsets] = await a.fetchOffsets({ groupId: group, topics: [topics.events] });
+    const committed = new Map<number, number>();
+    for (const p of ends) {
+      const found = offsets?.partitions.find((o) => o.partition === p.partition);
+      const offset = found ? Number(found.offset) : -1;
+      // A partition the group never committed starts from the earliest kept record.
+      committed.set(p.partition, offset < 0 ? p.low : offset);
+    }
+    return committed;
+  }
+
+  async function readCluster() {
+    const a = await admin.get();
+    const [cluster, metadata] = await Promise.all([a.describeCluster(), a.fetchTopicMetadata({ topics: [topics.events, topics.dlq] })]);
+    const partitions = metadata.topics.flatMap((t) => t.partitions);
+    return {
+      brokers: cluster.brokers.map((b) => ({ nodeId: b.nodeId, address: `${b.host}:${b.port}` })).sort((x, y) => x.nodeId - y.nodeId),
+      controller: cluster.controller,
+      underReplicated: partitions.filter((p) => p.isr.length < p.replicas.length).length,
+      offline: partitions.filter((p) => p.leader < 0).length,
+    };
+  }
+
+  async function readRedis() {
+    const [memory, replication, stream] = await Promise.all([
+      redis.info('memory'),
+      redis.info('replication'),
+      (redis.xinfo('STREAM', streamKey) as Promise<unknown[]>).catch((err: Error) => {
+        if (/no such key/i.test(err.message)) return [] as unknown[];
+        throw err;
+      }),
+    ]);
+    const m = infoFields(memory);
+    const r = infoFields(replication);
+    const added = stream.indexOf('entries-added');
+    return {
+      status: {
+        usedBytes: Number(m.get('used_memory') ?? 0),
+        maxBytes: Number(m.get('maxmemory') ?? 0),
+        role: r.get('role') === 'master' ? 'primary' : (r.get('role') ?? 'unknown'),
+        replicas: [...r.entries()].filter(([k]) => /^slave\d+$/.test(k)).map(([, v]) => replicaOf(v)),
+        sentinel: redis.options.sentinels !== undefined && redis.options.sentinels !== null,
+      },
+      storedTotal: added >= 0 ? Number(stream[added + 1]) : 0,
+    };
+  }
+
+  async function sample(): Promise<void> {
+    const t = now();
+    const errors: { source: string; message: string }[] = [];
+    const settle = async <T>(source: string, read: () => Promise<T>): Promise<T | null> => {
+      try {
+        return await read();
+      } catch (err) {
+        onError(source, err);
+        errors.push({ source, message: (err as Error).message ?? String(err) });
+        return null;
+      }
+    };
+    const [ends, groupStatus, cluster, redisStatus, dlqEnds] = await Promise.all([
+      settle('kafka', async () => topicEnds(await admin.get(), topics.events)),
+      settle('group', readGroup),
+      settle('cluster', readCluster),
+      settle('redis', readRedis),
+      deadLetters ? settle('dlq', () => deadLetters.ends(t)) : Promise.resolve(null),
+    ]);
+    const committed = ends ? await settle('group', () => readCommitted(ends)) : null;
+    const previous = samples[samples.length - 1];
+    samples.push({ t, ends, storedTotal: redisStatus?.storedTotal ?? null });
+    if (samples.length > maxSamples) samples.shift();
+
+    let partitions: PartitionStatus[] | null = null;
+    if (ends && committed) {
+      const holder = new Map<number, string>();
+      for (const m of groupStatus?.members ?? []) for (const p of m.partitions) holder.set(p, m.clientId || m.id);
+      partitions = ends.map((p) => {
+        const history: EndSample[] = samples.flatMap((s) => {
+          const end = s.ends?.find((e) => e.partition === p.partition);
+          return end ? [{ t: s.t, high: end.high }] : [];
+        });
+        const c = committed.get(p.partition) ?? p.low;
+        const lag = lagSeconds(history, c, t);
+        return {
+          partition: p.partition,
+          high: p.high,
+          committed: c,
+          lagRecords: Math.max(0, p.high - c),
+          lagSeconds: Math.round(lag.seconds * 10) / 10,
+          lagSecondsAtLeast: lag.atLeast,
+          member: holder.get(p.partition) ?? null,
+        };
+      });
+    }
+    const lag = partitions
+      ? { records: partitions.reduce((s, p) => s + p.lagRecords, 0), seconds: Math.max(0, ...partitions.map((p) => p.lagSeconds)) }
+      : null;
+    const dt = previous ? t - previous.t : 0;
+    const publishedPerSecond = rate(total(previous?.ends ?? null), total(ends), dt);
+    const storedPerSecond = rate(previous?.storedTotal, redisStatus?.storedTotal, dt);
+    history.push({ t, lagRecords: lag?.records ?? 0, lagSeconds: lag?.seconds ?? 0, publishedPerSecond, storedPerSecond });
+    if (history.length > maxSamples) history.shift();
+    snapshot = {
+      at: new Date(t).toISOString(),
+      group: groupStatus,
+      partitions,
+      lag,
+      publishedPerSecond,
+      storedPerSecond,
+      dlq:
+        dlqEnds && deadLetters
+          ? {
+              depth: dlqEnds.reduce((s, p) => s + p.high - p.low, 0),
+              newest: deadLetters
+                .letters()
+                .slice(0, 5)
+                .map((l) => ({ refusedAt: new Date(l.refusedAt).toISOString(), reason: l.origin.reason, message: l.origin.message })),
+            }
+          : null,
+      redis: redisStatus?.status ?? null,
+      kafka: cluster,
+      history,
+      errors,
+    };
+  }
+
+  const loop = () => {
+    void sample().finally(() => {
+      if (!stopped) {
+        timer = setTimeout(loop, sampleMs);
+        timer.unref();
+      }
+    });
+  };
+
+  return {
+    start(): void {
+      loop();
+    },
+    snapshot(): PipelineSnapshot {
+      return snapshot;
+    },
+    stop(): void {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export type PipelineStatus = ReturnType<typeof createPipelineStatus>;

@@ -1,0 +1,205 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { normalizeEvent } from '@eventstreamapp/event-schema';
+import type { Producer } from 'kafkajs';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { startConsumer } from '../../event-consumer/test/helpers.js';
+import type { PipelineSnapshot } from '../../event-viewer/src/pipeline-status.js';
+import { startViewer } from '../../event-viewer/test/helpers.js';
+import { launchChromium } from '../support/browser.js';
+import { makeEvents, produce } from '../support/events.js';
+import { createTestTopics, type TestTopics, testKafka, withAdmin } from '../support/kafka.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { type TestRedis, testRedis } from '../support/redis.js';
+import { freePort, metricValue, waitFor } from '../support/wait.js';
+
+const run = promisify(execFile);
+const PROMETHEUS = join(REPO_ROOT, 'infra/prometheus/prometheus.sh');
+
+/**
+ * The shipped rules with the lag alert's threshold and duration scaled from minutes to seconds, so the
+ * test sees it fire in a real Prometheus within its budget; its expression is the shipped one.
+ */
+function scaledRules(): string {
+  const rules = readFileSync(join(REPO_ROOT, 'infra/prometheus/rules.yml'), 'utf8');
+  const [before, lagRule, after] = rules.split(/(- alert: EventStreamAppConsumerLagHigh[\s\S]*?)(?=\n\s+- alert:)/);
+  const scaled = lagRule!.replace(/\) > 60\n/, ') > 2\n').replace(/for: 2m/, 'for: 2s');
+  expect(scaled).not.toBe(lagRule);
+  return `${before}${scaled}${after}`;
+}
+
+/** Events at about `perSecond` straight into the topic, until stopped. */
+function steadyLoad(producer: Producer, topic: string, perSecond: number) {
+  let seq = 0;
+  let sending: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    const messages = Array.from({ length: perSecond / 10 }, () => {
+      const result = normalizeEvent({ user_id: `u${seq % 7}`, seq: seq++, action: 'load' });
+      if (!result.ok) throw new Error(result.rejection.message);
+      return { key: result.value.event.user_id, value: result.value.json };
+    });
+    sending = sending.then(() => producer.send({ topic, acks: -1, messages }));
+  }, 100);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sending;
+    },
+  };
+}
+
+describe('operating it: /status and the lag alert in a real Prometheus, the page in Chromium', () => {
+  let topics: TestTopics;
+  let store: TestRedis;
+  let consumer: Awaited<ReturnType<typeof startConsumer>> | undefined;
+  let viewer: Awaited<ReturnType<typeof startViewer>>;
+  let browser: Browser;
+  let prometheus: { url: string; env: NodeJS.ProcessEnv; dir: string };
+  const env = () => ({
+    KAFKA_TOPIC: topics.events,
+    KAFKA_DLQ_TOPIC: topics.dlq,
+    KAFKA_GROUP_ID: topics.group,
+    REDIS_KEY_PREFIX: store.prefix,
+  });
+
+  const status = async () =>
+    (await (await fetch(`${viewer.url}/status`, { headers: { accept: 'application/json' } })).json()) as PipelineSnapshot;
+
+  beforeAll(async () => {
+    topics = await createTestTopics('operations');
+    store = testRedis('operations');
+    consumer = await startConsumer(env());
+    viewer = await startViewer({ ...env(), STATUS_SAMPLE_MS: '500' });
+    browser = await launchChromium();
+    const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
+    writeFileSync(join(dir, 'rules.yml'), scaledRules());
+    const port = await freePort();
+    const host = (url: string) => new URL(url).host;
+    const promEnv = {
+      ...process.env,
+      PROMETHEUS_PORT: String(port),
+      PROMETHEUS_DIR: dir,
+      PROMETHEUS_RULES: join(dir, 'rules.yml'),
+      PROMETHEUS_INTERVAL: '1s',
+      PROMETHEUS_TARGETS: `${host(viewer.url)},${host(consumer.opsUrl!)}`,
+    };
+    await run('bash', [PROMETHEUS, 'start'], { env: promEnv });
+    prometheus = { url: `http://127.0.0.1:${port}`, env: promEnv, dir };
+  });
+
+  afterAll(async () => {
+    if (prometheus) {
+      await run('bash', [PROMETHEUS, 'stop'], { env: prometheus.env });
+      rmSync(prometheus.dir, { recursive: true, force: true });
+    }
+    await browser?.close();
+    await viewer?.stop();
+    await consumer?.stop();
+    await store?.close();
+    await topics?.remove();
+  });
+
+  it('shows lag rising while the consumer is stopped and falling after; the lag alert fires', async () => {
+    const producer = testKafka().producer();
+    await producer.connect();
+    onTestFinished(() => producer.disconnect());
+    const load = steadyLoad(producer, topics.events, 200);
+    onTestFinished(() => load.stop());
+
+    // Caught up, one member holding every partition.
+    await waitFor(
+      async () => {
+        const s = await status();
+        return s.group?.members.length === 1 && s.partitions?.every((p) => p.member !== null) && (s.storedPerSecond ?? 0) > 0 && s;
+      },
+      30_000,
+      'the consumer holding every partition and storing',
+    );
+    const page = await browser.newPage();
+    await page.goto(`${viewer.url}/status`);
+    const shownLag = async () => Number((await page.locator('#lag-records').textContent())?.replace(/\D/g, ''));
+    expect(await page.locator('#lag tbody tr').count()).toBe(3);
+
+    await consumer!.stop();
+    consumer = undefined;
+    const stalled = await waitFor(
+      async () => {
+        const s = await status();
+        return s.lag && s.lag.records > 400 && s.lag.seconds > 2 && s;
+      },
+      30_000,
+      'lag growing while nobody consumes',
+    );
+    expect(stalled.group?.members).toEqual([]);
+    expect(stalled.partitions!.every((p) => p.member === null)).toBe(true);
+    // The page was loaded before the stop: it updates itself.
+    await waitFor(async () => (await shownLag()) > 400, 15_000, 'the page showing the lag');
+    expect(await metricValue(viewer.url, 'kafka_group_lag_records')).toBeGreaterThan(400);
+
+    const firing = await waitFor(
+      async () => {
+        const body = (await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as {
+          data: { alerts: { labels: { alertname: string; group?: string }; state: string }[] };
+        };
+        return body.data.alerts.find((a) => a.labels.alertname === 'EventStreamAppConsumerLagHigh' && a.state === 'firing');
+      },
+      45_000,
+      'the lag alert firing in Prometheus',
+    );
+    expect(firing.labels.group).toBe(topics.group);
+
+    consumer = await startConsumer(env());
+    await waitFor(
+      async () => {
+        const s = await status();
+        return s.lag && s.lag.records < 100 && s.group?.members.length === 1;
+      },
+      60_000,
+      'lag falling once a consumer is back',
+    );
+    await waitFor(async () => (await shownLag()) < 100, 15_000, 'the page showing the lag fall');
+    await load.stop();
+  });
+
+  it('with three consumers, their summed consumer_lag is the group’s real lag, each partition counted once', async () => {
+    const three = await createTestTopics('operations-three');
+    onTestFinished(() => three.remove());
+    // No Redis answers: the members hold their partitions and store nothing, so the lag stands still.
+    const members = await Promise.all(
+      [1, 2, 3].map(() =>
+        startConsumer({
+          KAFKA_TOPIC: three.events,
+          KAFKA_DLQ_TOPIC: three.dlq,
+          KAFKA_GROUP_ID: three.group,
+          REDIS_URL: 'redis://127.0.0.1:1',
+        }),
+      ),
+    );
+    onTestFinished(() => Promise.all(members.map((m) => m.stop())).then(() => undefined));
+    await produce(three.events, makeEvents(300, 30));
+    const groupLag = () =>
+      withAdmin(async (admin) => {
+        const ends = await admin.fetchTopicOffsets(three.events);
+        const [committed] = await admin.fetchOffsets({ groupId: three.group, topics: [three.events] });
+        return ends.reduce((sum, p) => {
+          const c = Number(committed!.partitions.find((o) => o.partition === p.partition)?.offset ?? -1);
+          return sum + Number(p.high) - (c < 0 ? Number(p.low) : c);
+        }, 0);
+      });
+    // A member that holds no partition yet has no consumer_lag series at all.
+    const lagOf = async (url: string) => metricValue(url, 'consumer_lag').catch(() => 0);
+    const summed = async () => (await Promise.all(members.map((m) => lagOf(m.opsUrl!)))).reduce((a, b) => a + b, 0);
+    await waitFor(async () => (await summed()) === 300, 60_000, 'the three members reporting 300 records of lag');
+    expect(await groupLag()).toBe(300);
+    const held = await Promise.all(
+      members.map(async (m) =>
+        [...(await (await fetch(`${m.opsUrl}/metrics`)).text()).matchAll(/^consumer_lag\{[^}]*partition="(\d+)"/gm)].map((x) => x[1]),
+      ),
+    );
+    expect(held.flat().sort()).toEqual(['0', '1', '2']);
+  });
+});
