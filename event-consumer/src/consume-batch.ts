@@ -74,7 +74,7 @@ export async function consumeBatch(ctx: BatchContext, deps: ConsumeBatchDeps): P
   const { batch } = ctx;
   for (let start = 0; start < batch.messages.length; start += deps.chunkEvents) {
     const messages = batch.messages.slice(start, start + deps.chunkEvents);
-    const plan = planChunk(messages, deps.maxEventBytes);
+    const plan = planChunk(messages, deps.maxEventBytes, batch.partition);
     let result: StoreResult = { stored: 0, duplicates: 0, expired: 0 };
     const stored = await writeWhileOurs(
       'redis',

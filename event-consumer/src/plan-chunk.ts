@@ -6,6 +6,8 @@ export interface Accepted {
   record: EventRecord;
   /** The record's bytes as read from Kafka: what Redis stores, with no re-encoding. */
   bytes: Buffer;
+  /** `partition:offset:broker timestamp`, written beside the event in the live stream (its journey on the page). */
+  journey?: string;
 }
 
 export interface Refused {
@@ -19,13 +21,16 @@ export interface ChunkPlan {
   refused: Refused[];
 }
 
-/** Sorts a run of Kafka records into events to store and records for the dead-letter topic. */
-export function planChunk(messages: KafkaMessage[], maxEventBytes: number): ChunkPlan {
+/** Sorts a run of Kafka records (of `partition`, when known) into events to store and records for the dead-letter topic. */
+export function planChunk(messages: KafkaMessage[], maxEventBytes: number, partition?: number): ChunkPlan {
   const plan: ChunkPlan = { accepted: [], refused: [] };
   for (const message of messages) {
     const parsed = parseEventRecord(message.value, maxEventBytes);
-    if (parsed.ok) plan.accepted.push({ offset: message.offset, record: parsed.value, bytes: message.value! });
-    else plan.refused.push({ offset: message.offset, message, rejection: parsed.rejection });
+    if (parsed.ok) {
+      const accepted: Accepted = { offset: message.offset, record: parsed.value, bytes: message.value! };
+      if (partition !== undefined) accepted.journey = `${partition}:${message.offset}:${message.timestamp}`;
+      plan.accepted.push(accepted);
+    } else plan.refused.push({ offset: message.offset, message, rejection: parsed.rejection });
   }
   return plan;
 }

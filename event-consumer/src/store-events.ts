@@ -58,14 +58,14 @@ export async function storeEvents(redis: Redis, keys: RedisKeys, accepted: Accep
     options.retentionMs,
     options.userKeyTtlMs,
   ];
-  for (const { record, bytes } of accepted) {
+  for (const { record, bytes, journey } of accepted) {
     const { event_id: id, user_id: user, timestamp } = record.event;
     let index = userIndex.get(user);
     if (index === undefined) {
       index = userKeys.push(keys.eventKey(user)) + 3;
       userIndex.set(user, index);
     }
-    args.push(eventIdBytes(id), timestamp, index, bytes);
+    args.push(eventIdBytes(id), timestamp, index, bytes, journey ?? '');
   }
   const trimArgs = [now, options.dedupWindowMs, options.retentionMs, options.maxLogLength, Math.max(MIN_TRIM_BUDGET, 2 * accepted.length)];
   const replies = await runScripts(

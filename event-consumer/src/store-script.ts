@@ -51,7 +51,7 @@ return removed
  *
  * KEYS: event_log, dedup index, stream, then the user keys.
  * ARGV: now, window ms, log cap, stream cap, channel, retention ms, user key TTL ms, then per event:
- * id (16 bytes), timestamp, user key index, json.
+ * id (16 bytes), timestamp, user key index, json, journey (`partition:offset:broker timestamp`, or empty).
  * Returns {stored, duplicates, older than the retention (stored in the user's key only)}.
  */
 export const STORE_EVENTS_LUA = `#!lua
@@ -68,7 +68,7 @@ local current, shards = open_buckets(meta, now, window)
 local cutoff = retention > 0 and now - retention or nil
 local latest = {}
 local stored, duplicates, expired, newest = 0, 0, 0, 0
-for i = 8, #ARGV, 4 do
+for i = 8, #ARGV, 5 do
   local id = ARGV[i]
   if find(meta, current, shards, id) then
     duplicates = duplicates + 1
@@ -79,7 +79,11 @@ for i = 8, #ARGV, 4 do
     else
       redis.call('ZADD', KEYS[1], ts, ARGV[i + 3])
       if max_stream > 0 then
-        redis.call('XADD', KEYS[3], 'MAXLEN', '~', max_stream, '*', 'e', ARGV[i + 3], 't', ARGV[i + 1])
+        if ARGV[i + 4] == '' then
+          redis.call('XADD', KEYS[3], 'MAXLEN', '~', max_stream, '*', 'e', ARGV[i + 3], 't', ARGV[i + 1])
+        else
+          redis.call('XADD', KEYS[3], 'MAXLEN', '~', max_stream, '*', 'e', ARGV[i + 3], 't', ARGV[i + 1], 'k', ARGV[i + 4])
+        end
       end
       if ts > newest then newest = ts end
       stored = stored + 1

@@ -125,10 +125,18 @@ describe('event-consumer storing into Redis', () => {
     expect(entries.length).toBeGreaterThanOrEqual(100);
     expect(entries.length).toBeLessThan(300);
     expect(entries.map(([, fields]) => fields[1])).toEqual(events.slice(-entries.length).map((e) => e.json));
-    // Each entry carries the timestamp next to the JSON (`t`): the viewer renders it without parsing for it.
-    expect(entries.map(([, fields]) => fields)).toEqual(
-      events.slice(-entries.length).map((e) => ['e', e.json, 't', String(e.event.timestamp)]),
+    // Each entry carries the timestamp next to the JSON (`t`): the viewer renders it without parsing for it;
+    // and its journey (`k`): the record's partition, offset and broker timestamp. One user: one partition, offsets in order.
+    const first = events.length - entries.length;
+    expect(entries.map(([, fields]) => fields.slice(0, 4))).toEqual(
+      events.slice(first).map((e) => ['e', e.json, 't', String(e.event.timestamp)]),
     );
+    entries.forEach(([id, fields], i) => {
+      const [, offset, published] = /^\d+:(\d+):(\d+)$/.exec(fields[5] ?? '') ?? [];
+      expect(fields[4]).toBe('k');
+      expect(Number(offset)).toBe(first + i);
+      expect(Number(published)).toBeLessThanOrEqual(Number(id.split('-')[0]));
+    });
     await waitFor(async () => notices.length > 0, 10_000, 'a stored-chunk notice');
     expect(JSON.parse(notices[0]!)).toMatchObject({ count: expect.any(Number), newest_timestamp: expect.any(Number) });
   });

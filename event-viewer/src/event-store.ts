@@ -82,6 +82,22 @@ async function guarded<T>(action: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Stream entries the newest page reads beside it, for the journeys of its rows (partition, offset,
+ * published, stored): at most this many events' JSON more per newest page, which is memoised.
+ */
+const JOURNEY_LOOKBACK = 50;
+
+/** The events with the journeys of those still among `entries` (matched by their exact JSON). */
+function withJourneys(events: StoredEvent[], entries: StreamEntry[]): StoredEvent[] {
+  const journeys = new Map(entries.flatMap((e) => (e.journey ? [[e.json, e.journey] as const] : [])));
+  if (journeys.size === 0) return events;
+  return events.map((e) => {
+    const journey = journeys.get(e.json);
+    return journey ? { ...e, journey } : e;
+  });
+}
+
 /** PAGE_RANGE_LUA's reply: {exhausted, member, score, member, score, …}. */
 function fromRangeReply(reply: unknown[]): { events: StoredEvent[]; exhausted: boolean } {
   const events: StoredEvent[] = [];
@@ -118,11 +134,13 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
           const tx = redis.multi() as ChainableCommander & PageRange<ChainableCommander>;
           const replies = await tx
             .eventPageRange(keys.eventLog, maxScore(query), query.skip, query.limit, options.maxBytes)
-            .xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)
+            .xrevrange(keys.eventStream, '+', '-', 'COUNT', Math.min(query.limit, JOURNEY_LOOKBACK))
             .exec();
           const failed = replies?.find(([err]) => err);
           if (!replies || failed) throw failed?.[0] ?? new Error('transaction discarded');
-          const { events, exhausted } = fromRangeReply(replies[0]![1] as unknown[]);
+          const read = fromRangeReply(replies[0]![1] as unknown[]);
+          const { exhausted } = read;
+          const events = withJourneys(read.events, fromStreamReply(replies[1]![1] as [string, string[]][]));
           return {
             events,
             positions: events.map((_, i) => i),

@@ -27,4 +27,19 @@ describe('renderRow', () => {
     expect(renderLiveRow(notJson!)).toBeUndefined();
     expect(renderLiveRow(noTimestamp!)).toBeUndefined();
   });
+
+  it('shows an event’s journey from its stream entry: partition, offset, published, stored and the latency', () => {
+    const json = JSON.stringify({ event_id: 'e3', user_id: 'u', timestamp: 5, action: 'a' });
+    const [entry, malformed] = fromStreamReply([
+      ['1700000000140-0', ['e', json, 't', '5', 'k', '2:41:1700000000123']],
+      ['1700000000150-0', ['e', json, 't', '5', 'k', '2:x:1']],
+    ]);
+    expect(entry!.journey).toEqual({ partition: 2, offset: '41', publishedAt: 1_700_000_000_123, storedAt: 1_700_000_000_140 });
+    const row = renderLiveRow(entry!)!;
+    expect(row).toContain('partition 2 · offset 41 · published <time datetime="2023-11-14T22:13:20.123Z">22:13:20.123</time>');
+    expect(row).toContain('<span class="latency">17 ms</span>');
+    // Without a journey (gone from the stream, or a malformed field) the row is the plain one.
+    expect(malformed!.journey).toBeUndefined();
+    expect(renderLiveRow(malformed!)).toBe(renderRow({ json, timestamp: 5 }).text);
+  });
 });

@@ -2,7 +2,7 @@ import { createLru } from '@eventstreamapp/service-kit';
 import type { Page, RateBucket } from './event-store.js';
 import { Html, html } from './html.js';
 import type { EventFilter } from './page-query.js';
-import { eventFields, type StoredEvent } from './stored-event.js';
+import { eventFields, type Journey, type StoredEvent } from './stored-event.js';
 
 const RESERVED_SHOWN = new Set(['event_id', 'user_id', 'timestamp', 'action']);
 const SUMMARY_CHARS = 160;
@@ -29,7 +29,10 @@ function text(value: unknown): string {
  */
 export function renderRow(stored: StoredEvent): Html {
   // A stored event never changes, so neither does its row: the newest rows are rendered once.
-  const key = `${stored.timestamp}|${stored.json}`;
+  const j = stored.journey;
+  const key = j
+    ? `${stored.timestamp}|${j.partition}:${j.offset}:${j.publishedAt}:${j.storedAt}|${stored.json}`
+    : `${stored.timestamp}|${stored.json}`;
   const cached = rows.get(key);
   if (cached !== undefined) return new Html(cached);
   const row = renderRowOnce(stored);
@@ -38,6 +41,13 @@ export function renderRow(stored: StoredEvent): Html {
 }
 
 const rows = createLru<string>(ROW_CACHE_CHARS, (row) => row.length);
+
+const clock = (ms: number) => new Date(ms).toISOString().slice(11, 23);
+
+/** Where the event went: its Kafka record, when the broker took it and when the consumer stored it. */
+function renderJourney(j: Journey): Html {
+  return html`<p class="journey">partition ${j.partition} · offset ${j.offset} · published <time datetime="${new Date(j.publishedAt).toISOString()}">${clock(j.publishedAt)}</time> · stored <time datetime="${new Date(j.storedAt).toISOString()}">${clock(j.storedAt)}</time> · <span class="latency">${Math.max(0, j.storedAt - j.publishedAt)} ms</span></p>`;
+}
 
 function renderRowOnce(stored: StoredEvent): Html {
   const event = eventFields(stored) ?? {};
@@ -55,7 +65,7 @@ function renderRowOnce(stored: StoredEvent): Html {
 <td><time datetime="${time}">${time.replace('T', ' ').replace('Z', '')}</time></td>
 <td><a href="/events/${encodeURIComponent(user)}">${user}</a></td>
 <td>${text(event.action)}</td>
-<td><details><summary><code>${rest.length > SUMMARY_CHARS ? `${rest.slice(0, SUMMARY_CHARS)}…` : rest}</code></summary>${shown}</details><div class="id">${id}</div></td>
+<td><details><summary><code>${rest.length > SUMMARY_CHARS ? `${rest.slice(0, SUMMARY_CHARS)}…` : rest}</code></summary>${stored.journey ? renderJourney(stored.journey) : ''}${shown}</details><div class="id">${id}</div></td>
 </tr>`;
 }
 

@@ -1,10 +1,22 @@
 import { type EventFilter, isFiltered } from './page-query.js';
 
+/** Where an event went on its way, from its live-stream entry: the Kafka record, and when it was published and stored. */
+export interface Journey {
+  partition: number;
+  offset: string;
+  /** The record's broker timestamp, epoch ms. */
+  publishedAt: number;
+  /** The stream entry's id time: when the consumer stored it. */
+  storedAt: number;
+}
+
 /** One event as stored: its JSON exactly as written (never re-serialized) and its timestamp. */
 export interface StoredEvent {
   json: string;
   /** The `event_log` score, or the stream entry's `t`: known without parsing the JSON. */
   timestamp: number;
+  /** Known while the event is still in the live stream. */
+  journey?: Journey;
 }
 
 export type EventFields = Readonly<Record<string, unknown>>;

@@ -133,6 +133,10 @@ describe('the event page in a real browser, fed by the whole pipeline', () => {
     expect(JSON.parse(pretty!)).toMatchObject({ event_id: xss.event_id, ...XSS });
     expect(pretty).toContain('\n  "action"');
     expect(await xssRow.locator('img, script, svg').count()).toBe(0);
+    // Its journey: the Kafka record it was, when it was published and stored.
+    expect(await xssRow.locator('.journey').textContent()).toMatch(
+      /^partition \d+ · offset \d+ · published [\d:.]+ · stored [\d:.]+ · \d+ ms$/,
+    );
     expect(await page.locator('#shown').textContent()).toBe(String(await page.locator('#events tbody tr').count()));
 
     // The same payloads rendered by the server (not the live path) after a reload.
@@ -140,6 +144,7 @@ describe('the event page in a real browser, fed by the whole pipeline', () => {
     const served = row(page, xss.event_id);
     expect(await served.locator('td').nth(2).textContent()).toBe(XSS.action);
     expect(await served.locator('img, script, svg').count()).toBe(0);
+    expect(await served.locator('.journey').count()).toBe(1);
     expect(await page.locator('#rate-chart rect').count()).toBeGreaterThan(0);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     await page.screenshot({ path: `${ARTIFACTS}/viewer-events.png`, fullPage: true });

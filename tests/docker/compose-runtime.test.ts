@@ -87,6 +87,22 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     }[];
     expect(json.map((e) => e.event_id)).toContain(event.event_id);
     expect(await (await fetch(`${stack.viewerUrl}/events/docker-user`, { headers: { accept: 'application/json' } })).text()).toBe(text);
+
+    // The viewer reads Kafka itself inside the compose network: the group, its partitions, the broker.
+    const status = await waitFor(
+      async () => {
+        const s = (await (await fetch(`${stack.viewerUrl}/status`, { headers: { accept: 'application/json' } })).json()) as {
+          group: { members: unknown[] } | null;
+          partitions: unknown[] | null;
+          kafka: { brokers: unknown[] } | null;
+        };
+        return (s.group?.members.length ?? 0) > 0 && s;
+      },
+      30_000,
+      'the status page seeing the consumer group',
+    );
+    expect(status.partitions).toHaveLength(3);
+    expect(status.kafka?.brokers).toHaveLength(1);
   });
 
   it('stops, starts and restarts the automatic generator with make, and make status says so', { timeout: 180_000 }, async () => {
@@ -111,7 +127,9 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     await waitFor(async () => (await automatic()) > afterRestart, 15_000, 'automatic events after a restart');
   });
 
-  it('prints the topic from the beginning with make kafka-consume and with the seed’s console consumer', { timeout: 180_000 }, async () => {
+  it('prints the topic from the beginning with make kafka-consume and with the seed’s console consumer; make dlq-replay runs', {
+    timeout: 180_000,
+  }, async () => {
     // The console consumer ends after 5 s without a new record, so the generator must be quiet.
     await stack.make('stop-generator');
     const consumed = await stack.make('kafka-consume', 'KAFKA_CONSUME_ARGS=--timeout-ms 5000');
@@ -130,6 +148,10 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
       '1',
     );
     expect(seed).toMatch(/^\{"event_id":"[0-9a-f-]{36}"/m);
+    // The replay in a one-off consumer container, with the consumer's environment: nothing to replay here.
+    const replay = await stack.make('dlq-replay', 'DLQ_REPLAY_ARGS=--dry-run');
+    expect(replay).toContain('events.dlq read: 0 dead letters');
+    expect(replay).toContain('would replay: 0');
     await stack.make('start-generator');
   });
 
