@@ -32,9 +32,12 @@ export function defaultStoreOptions(now?: () => number): StoreOptions {
 export async function writeLikeTheConsumer(redis: Redis, keys: RedisKeys, records: EventRecord[], chunk = 2_000): Promise<void> {
   const options = defaultStoreOptions();
   for (let i = 0; i < records.length; i += chunk) {
-    const accepted: Accepted[] = records
-      .slice(i, i + chunk)
-      .map((record) => ({ offset: String(i), record, bytes: Buffer.from(record.json) }));
+    const accepted: Accepted[] = records.slice(i, i + chunk).map((record, j) => ({
+      offset: String(i + j),
+      record,
+      bytes: Buffer.from(record.json),
+      journey: `0:${i + j}:${record.event.timestamp}`,
+    }));
     await storeEvents(redis, keys, accepted, options);
   }
 }

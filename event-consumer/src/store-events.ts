@@ -96,16 +96,23 @@ interface ScriptCall {
   args: (string | number | Buffer)[];
 }
 
+/** What Redis receives anyway: numbers as their decimal text (ioredis' array form takes strings and buffers). */
+const asArgument = (value: string | number | Buffer): string | Buffer => (typeof value === 'number' ? String(value) : value);
+
 /** The trim script, then the store script, then WAIT when replicas are required: one round trip. */
 async function runScripts(redis: Redis, trim: ScriptCall, store: ScriptCall, options: StoreOptions): Promise<unknown[]> {
   const attempt = async (withSource: boolean) => {
     const pipeline = redis.pipeline();
+    // Arguments as one array (ioredis flattens it): spread into a call, a chunk of WRITE_CHUNK_EVENTS'
+    // maximum (five per event) would exceed the JavaScript call stack.
+    const trimArgs = [...trim.keys, ...trim.args.map(asArgument)];
+    const storeArgs = [...store.keys, ...store.args.map(asArgument)];
     if (withSource) {
-      pipeline.eval(TRIM_LUA, trim.keys.length, ...trim.keys, ...trim.args);
-      pipeline.eval(STORE_EVENTS_LUA, store.keys.length, ...store.keys, ...store.args);
+      pipeline.eval(TRIM_LUA, trim.keys.length, trimArgs);
+      pipeline.eval(STORE_EVENTS_LUA, store.keys.length, storeArgs);
     } else {
-      pipeline.evalsha(TRIM_SHA, trim.keys.length, ...trim.keys, ...trim.args);
-      pipeline.evalsha(STORE_EVENTS_SHA, store.keys.length, ...store.keys, ...store.args);
+      pipeline.evalsha(TRIM_SHA, trim.keys.length, trimArgs);
+      pipeline.evalsha(STORE_EVENTS_SHA, store.keys.length, storeArgs);
     }
     if (options.waitReplicas > 0) pipeline.wait(options.waitReplicas, options.waitTimeoutMs);
     const replies = await pipeline.exec();

@@ -35,16 +35,18 @@ return removed
 `;
 
 /**
- * Stores one chunk of events atomically. Per event, in order:
- * - an event whose event_id is in the dedup index is a duplicate (client retry, producer retry,
- *   replay) and is dropped;
- * - a new event goes into `event_log` (member = its exact JSON, score = timestamp) and the live
- *   stream — unless its timestamp is older than the retention, which the log no longer keeps — and
- *   only then joins the index, so a script stopped by an error half-way leaves nothing marked stored
- *   that is not, and the retried chunk stores the rest;
- * then each user's key gets that user's last new event (with the idle TTL, when one is set), the log
- * is held to its count cap, and the chunk is announced. Redis runs a script alone, so two consumers
- * can never both store one event_id.
+ * Stores one chunk of events atomically:
+ * - an event whose event_id is in the dedup index, or earlier in the chunk, is a duplicate (client
+ *   retry, producer retry, replay) and is dropped — the chunk's ids are looked up together, one HMGET
+ *   per index shard;
+ * - the new events go into `event_log` (member = its exact JSON, score = timestamp) in one variadic
+ *   ZADD, and into the live stream one entry each — unless a timestamp is older than the retention,
+ *   which the log no longer keeps — and only then join the index (one HSET per shard), so a script
+ *   stopped by an error half-way leaves nothing marked stored that is not, and the retried chunk
+ *   stores the rest;
+ * then each user's key gets that user's last new event (one SET per user, with the idle TTL when one
+ * is set), the log is held to its count cap, and the chunk is announced. Redis runs a script alone,
+ * so two consumers can never both store one event_id.
  *
  * `#!lua` flags the script as writing: when Redis is out of memory it refuses the whole script up
  * front instead of failing at its first write (Redis ≥ 7.0).
@@ -66,32 +68,44 @@ local user_ttl = tonumber(ARGV[7])
 local meta = KEYS[2]
 local current, shards = open_buckets(meta, now, window)
 local cutoff = retention > 0 and now - retention or nil
-local latest = {}
+local ids = {}
+for i = 8, #ARGV, 5 do ids[#ids + 1] = ARGV[i] end
+local known = find_all(meta, current, shards, ids)
+local new_ids, log_args, kept, latest = {}, {}, {}, {}
 local stored, duplicates, expired, newest = 0, 0, 0, 0
 for i = 8, #ARGV, 5 do
   local id = ARGV[i]
-  if find(meta, current, shards, id) then
+  if known[id] then
     duplicates = duplicates + 1
   else
+    known[id] = true
+    new_ids[#new_ids + 1] = id
     local ts = tonumber(ARGV[i + 1])
     if cutoff and ts < cutoff then
       expired = expired + 1
     else
-      redis.call('ZADD', KEYS[1], ts, ARGV[i + 3])
-      if max_stream > 0 then
-        if ARGV[i + 4] == '' then
-          redis.call('XADD', KEYS[3], 'MAXLEN', '~', max_stream, '*', 'e', ARGV[i + 3], 't', ARGV[i + 1])
-        else
-          redis.call('XADD', KEYS[3], 'MAXLEN', '~', max_stream, '*', 'e', ARGV[i + 3], 't', ARGV[i + 1], 'k', ARGV[i + 4])
-        end
-      end
+      log_args[#log_args + 1] = ARGV[i + 1]
+      log_args[#log_args + 1] = ARGV[i + 3]
+      kept[#kept + 1] = i
       if ts > newest then newest = ts end
       stored = stored + 1
     end
-    add(meta, current, shards, id, '')
     latest[ARGV[i + 2]] = ARGV[i + 3]
   end
 end
+for first = 1, #log_args, CALL_ARGS do
+  redis.call('ZADD', KEYS[1], unpack(log_args, first, math.min(first + CALL_ARGS - 1, #log_args)))
+end
+if max_stream > 0 then
+  for _, i in ipairs(kept) do
+    if ARGV[i + 4] == '' then
+      redis.call('XADD', KEYS[3], 'MAXLEN', '~', max_stream, '*', 'e', ARGV[i + 3], 't', ARGV[i + 1])
+    else
+      redis.call('XADD', KEYS[3], 'MAXLEN', '~', max_stream, '*', 'e', ARGV[i + 3], 't', ARGV[i + 1], 'k', ARGV[i + 4])
+    end
+  end
+end
+add_all(meta, current, shards, new_ids, '')
 count(meta, current, stored + expired)
 for index, json in pairs(latest) do
   if user_ttl > 0 then

@@ -10,7 +10,10 @@
  *
  * Defines: bucket_ms(window), shard_key(meta, bucket, id, shards), open_buckets(meta, now, window) →
  * current, shards (creating the current bucket), find(meta, current, shards, id) → the stored value or
- * nil, add(meta, current, shards, id, value), count(meta, current, n), drop_old_buckets(meta, now, window).
+ * nil, add(meta, current, shards, id, value), count(meta, current, n), drop_old_buckets(meta, now, window),
+ * and for a whole chunk at once: find_all(meta, current, shards, ids) → a set of the ids found, one HMGET
+ * per shard and bucket instead of one HGET per id and bucket; add_all(meta, current, shards, ids, value),
+ * one HSET per shard. Neither passes more than CALL_ARGS arguments to one command (Lua's stack limit).
  */
 export const ID_BUCKETS_LUA = `
 local function bucket_ms(window) return math.max(1000, math.floor(window / 2)) end
@@ -45,6 +48,46 @@ local function find(meta, current, shards, id)
 end
 local function add(meta, current, shards, id, value)
   redis.call('HSET', shard_key(meta, current, id, shards[current]), id, value)
+end
+local CALL_ARGS = 1000
+-- The ids by the shard of \`bucket\` holding them; with \`value\`, each id followed by it (HSET's pairs).
+local function by_shard(meta, bucket, shard_count, ids, value)
+  local groups = {}
+  for _, id in ipairs(ids) do
+    local key = shard_key(meta, bucket, id, shard_count)
+    local group = groups[key]
+    if not group then group = {}; groups[key] = group end
+    group[#group + 1] = id
+    if value then group[#group + 1] = value end
+  end
+  return groups
+end
+local function find_all(meta, current, shards, ids)
+  local found, pending = {}, ids
+  for bucket = current, current - 2, -1 do
+    if shards[bucket] and #pending > 0 then
+      local groups = by_shard(meta, bucket, shards[bucket], pending)
+      local still = {}
+      for key, group in pairs(groups) do
+        for first = 1, #group, CALL_ARGS do
+          local last = math.min(first + CALL_ARGS - 1, #group)
+          local values = redis.call('HMGET', key, unpack(group, first, last))
+          for j = first, last do
+            if values[j - first + 1] then found[group[j]] = true else still[#still + 1] = group[j] end
+          end
+        end
+      end
+      pending = still
+    end
+  end
+  return found
+end
+local function add_all(meta, current, shards, ids, value)
+  for key, group in pairs(by_shard(meta, current, shards[current], ids, value)) do
+    for first = 1, #group, CALL_ARGS do
+      redis.call('HSET', key, unpack(group, first, math.min(first + CALL_ARGS - 1, #group)))
+    end
+  end
 end
 local function count(meta, current, n)
   if n > 0 then redis.call('HINCRBY', meta, current .. ':n', n) end

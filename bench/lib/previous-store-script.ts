@@ -1,0 +1,103 @@
+import type { EventRecord, RedisKeys } from '@eventstreamapp/event-schema';
+import { eventIdBytes, ID_BUCKETS_LUA } from '@eventstreamapp/service-kit';
+import type { Redis } from 'ioredis';
+import { TRIM_LUA } from '../../event-consumer/src/store-script.js';
+import { defaultStoreOptions } from './redis-helpers.js';
+
+/**
+ * The store script as it was before the third performance round (bench/README, tuning log): one
+ * HGET per id and bucket, one ZADD, XADD and HSET per event. Kept only to be measured beside today's
+ * in the same run (scenario ingest); the consumer never runs it.
+ */
+const PREVIOUS_STORE_LUA = `#!lua
+${ID_BUCKETS_LUA}
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local max_log = tonumber(ARGV[3])
+local max_stream = tonumber(ARGV[4])
+local channel = ARGV[5]
+local retention = tonumber(ARGV[6])
+local user_ttl = tonumber(ARGV[7])
+local meta = KEYS[2]
+local current, shards = open_buckets(meta, now, window)
+local cutoff = retention > 0 and now - retention or nil
+local latest = {}
+local stored, duplicates, expired, newest = 0, 0, 0, 0
+for i = 8, #ARGV, 4 do
+  local id = ARGV[i]
+  if find(meta, current, shards, id) then
+    duplicates = duplicates + 1
+  else
+    local ts = tonumber(ARGV[i + 1])
+    if cutoff and ts < cutoff then
+      expired = expired + 1
+    else
+      redis.call('ZADD', KEYS[1], ts, ARGV[i + 3])
+      if max_stream > 0 then
+        redis.call('XADD', KEYS[3], 'MAXLEN', '~', max_stream, '*', 'e', ARGV[i + 3], 't', ARGV[i + 1])
+      end
+      if ts > newest then newest = ts end
+      stored = stored + 1
+    end
+    add(meta, current, shards, id, '')
+    latest[ARGV[i + 2]] = ARGV[i + 3]
+  end
+end
+count(meta, current, stored + expired)
+for index, json in pairs(latest) do
+  if user_ttl > 0 then
+    redis.call('SET', KEYS[tonumber(index)], json, 'PX', user_ttl)
+  else
+    redis.call('SET', KEYS[tonumber(index)], json)
+  end
+end
+if max_log > 0 and stored > 0 then
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(max_log + 1))
+end
+if stored > 0 then
+  redis.call('PUBLISH', channel, '{"count":' .. stored .. ',"newest_timestamp":' .. string.format('%d', newest) .. '}')
+end
+return {stored, duplicates, expired}
+`;
+
+/** Chunks stored by the previous script, with the trim script before each as the consumer runs it. */
+export async function writeWithPreviousScript(redis: Redis, keys: RedisKeys, records: EventRecord[], chunk = 2_000): Promise<void> {
+  const options = defaultStoreOptions();
+  for (let i = 0; i < records.length; i += chunk) {
+    const now = Date.now();
+    const userKeys: string[] = [];
+    const userIndex = new Map<string, number>();
+    const args: (string | Buffer)[] = [
+      String(now),
+      String(options.dedupWindowMs),
+      String(options.maxLogLength),
+      String(options.maxStreamLength),
+      keys.storedChannel,
+      String(options.retentionMs),
+      String(options.userKeyTtlMs),
+    ];
+    for (const { event, json } of records.slice(i, i + chunk)) {
+      let index = userIndex.get(event.user_id);
+      if (index === undefined) {
+        index = userKeys.push(keys.eventKey(event.user_id)) + 3;
+        userIndex.set(event.user_id, index);
+      }
+      args.push(eventIdBytes(event.event_id), String(event.timestamp), String(index), Buffer.from(json));
+    }
+    const replies = await redis
+      .pipeline()
+      .eval(TRIM_LUA, 2, [
+        keys.eventLog,
+        keys.eventIds,
+        String(now),
+        String(options.dedupWindowMs),
+        String(options.retentionMs),
+        String(options.maxLogLength),
+        '4000',
+      ])
+      .eval(PREVIOUS_STORE_LUA, 3 + userKeys.length, [keys.eventLog, keys.eventIds, keys.eventStream, ...userKeys, ...args])
+      .exec();
+    const failed = replies?.find(([err]) => err);
+    if (failed) throw failed[0];
+  }
+}
