@@ -44,3 +44,29 @@ export async function writeLikeTheConsumer(redis: Redis, keys: RedisKeys, record
 
 export { deleteKeysWithPrefix as deletePrefix } from '../../tests/support/redis-keys.js';
 export { redisKeys };
+
+/**
+ * Stores new events at about `perSecond` with the consumer's own write, in ten chunks a second, until
+ * stopped: the writes a viewer sees while events flow (each chunk moves the live stream, which
+ * invalidates its kept pages). Resolves to the number stored.
+ */
+export function storeSteadily(redis: Redis, keys: RedisKeys, perSecond: number, event: (i: number) => EventRecord) {
+  const options = defaultStoreOptions();
+  const perTick = Math.max(1, Math.round(perSecond / 10));
+  let next = 0;
+  let writing: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    const chunk: Accepted[] = Array.from({ length: perTick }, () => {
+      const record = event(next++);
+      return { offset: String(next), record, bytes: Buffer.from(record.json), journey: `0:${next}:${record.event.timestamp}` };
+    });
+    writing = writing.then(() => storeEvents(redis, keys, chunk, options));
+  }, 100);
+  return {
+    async stop(): Promise<number> {
+      clearInterval(timer);
+      await writing;
+      return next;
+    },
+  };
+}
