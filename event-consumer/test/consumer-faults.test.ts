@@ -210,9 +210,8 @@ describe('event-consumer processes under faults', () => {
   it('waits for Kafka when started before it, instead of exiting, and stores what is published once it is up', {
     timeout: 240_000,
   }, async () => {
-    const kafka = await startOwnKafka();
+    const kafka = await startOwnKafka({ started: false });
     onTestFinished(() => kafka.remove());
-    await kafka.stop();
     const store = sharedRedis();
     const p = startServiceProcess('event-consumer', { ...QUICK, KAFKA_BROKERS: kafka.brokers, REDIS_KEY_PREFIX: store.prefix });
     onTestFinished(async () => void (await p.stop('SIGKILL')));

@@ -20,8 +20,11 @@ export interface OwnKafka {
   pid(): number;
 }
 
-/** A single-node KRaft broker owned by one test (own ports and data), through infra/kafka/kafka.sh. */
-export async function startOwnKafka(): Promise<OwnKafka> {
+/**
+ * A single-node KRaft broker owned by one test (own ports and data), through infra/kafka/kafka.sh;
+ * `started: false` only reserves its ports, for a test of what runs before Kafka is up.
+ */
+export async function startOwnKafka({ started = true } = {}): Promise<OwnKafka> {
   const dir = mkdtempSync(join(tmpdir(), 'eventstreamapp-kafka-'));
   const env = {
     ...process.env,
@@ -49,6 +52,6 @@ export async function startOwnKafka(): Promise<OwnKafka> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await own.start();
+  if (started) await own.start();
   return own;
 }
