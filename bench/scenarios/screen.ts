@@ -16,7 +16,7 @@ declare global {
  * read the same wall clock (performance.timeOrigin + performance.now()) on this machine.
  */
 export const screenScenario: Scenario = async ({ quick }) => {
-  const rates = quick ? [100] : [100, 500];
+  const rates = quick ? [100] : [100, 500, 1_000];
   const durationSeconds = quick ? 2 : 10;
   const pipeline = await startPipeline('screen');
   const { generator } = pipeline;
