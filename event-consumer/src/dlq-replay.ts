@@ -36,7 +36,8 @@ export interface ReplayDeps {
   keys: Pick<RedisKeys, 'eventLog'>;
   topics: { events: string; dlq: string };
   maxEventBytes: number;
-  timeoutMs?: number;
+  /** Longest wait for the next dead letters before the replay gives up (a stalled broker), not a limit on its length. */
+  stallTimeoutMs?: number;
 }
 
 /** Records checked against Redis and published together: count and bytes both bound a batch. */
@@ -55,7 +56,7 @@ function rangesFor(ends: PartitionEnds[], options: ReplayOptions) {
  * once however often it is replayed. What `event_log` already holds is not sent at all.
  */
 export async function replayDeadLetters(deps: ReplayDeps, options: ReplayOptions = {}): Promise<ReplayReport> {
-  const { kafka, redis, keys, topics, maxEventBytes, timeoutMs = 120_000 } = deps;
+  const { kafka, redis, keys, topics, maxEventBytes, stallTimeoutMs = 60_000 } = deps;
   const admin = kafka.admin();
   await admin.connect();
   let ends: PartitionEnds[];
@@ -130,7 +131,7 @@ export async function replayDeadLetters(deps: ReplayDeps, options: ReplayOptions
         pending.push(message);
         pendingBytes += size;
       },
-      { groupPrefix: 'dlq-replay', timeoutMs },
+      { groupPrefix: 'dlq-replay', stallTimeoutMs },
     );
     await flush();
   } finally {

@@ -14,10 +14,13 @@ describe('make bench --quick', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-'));
     const out = join(dir, 'results.json');
     try {
+      // A failed run (exit 1: errors in some scenario) is shown with its table, so the failure says which.
       const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], {
         cwd: REPO_ROOT,
         env: { ...process.env, KAFKA_BROKERS: inject('kafkaBrokers'), REDIS_URL: inject('redisUrl') },
         timeout: 240_000,
+      }).catch((err: Error & { stdout?: string; stderr?: string }) => {
+        throw new Error(`${err.message}\n${err.stdout?.slice(-6_000) ?? ''}\n${err.stderr?.slice(-3_000) ?? ''}`);
       });
       expect(stdout).toMatch(/machine: \d+ cores/);
       expect(stdout).toMatch(/versions: Node v\d+/);

@@ -25,7 +25,8 @@ export interface PartitionRange {
 export interface ReadRangeOptions {
   /** Names the throwaway consumer group (`<prefix>-<uuid>`), so an operator can tell what it was. */
   groupPrefix: string;
-  timeoutMs: number;
+  /** Longest wait for the next records: a read that stops making progress fails, a long one does not. */
+  stallTimeoutMs: number;
   /** Bytes fetched per partition per request: what bounds the memory a read holds at once. */
   maxBytesPerPartition?: number;
 }
@@ -40,7 +41,7 @@ export async function readTopicRanges(
   topic: string,
   ranges: PartitionRange[],
   onMessage: (partition: number, message: KafkaMessage) => void | Promise<void>,
-  { groupPrefix, timeoutMs, maxBytesPerPartition = 1024 * 1024 }: ReadRangeOptions,
+  { groupPrefix, stallTimeoutMs, maxBytesPerPartition = 1024 * 1024 }: ReadRangeOptions,
 ): Promise<void> {
   const pending = new Map(ranges.filter((r) => r.from < r.to).map((r) => [r.partition, r]));
   if (pending.size === 0) return;
@@ -52,7 +53,11 @@ export async function readTopicRanges(
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`could not read ${topic} within ${timeoutMs} ms`)), timeoutMs);
+      const stalled = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => reject(new Error(`no records of ${topic} arrived for ${stallTimeoutMs} ms`)), stallTimeoutMs);
+      };
+      stalled();
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (!payload.restart) reject(payload.error);
       });
@@ -61,6 +66,7 @@ export async function readTopicRanges(
           autoCommit: false,
           eachBatchAutoResolve: false,
           eachBatch: async ({ batch, resolveOffset }) => {
+            stalled();
             const range = pending.get(batch.partition);
             if (!range) return;
             for (const message of batch.messages) {
