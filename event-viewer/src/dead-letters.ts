@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DeadLetterOrigin, deadLetterOrigin } from '@eventstreamapp/event-schema';
 import { type PartitionEnds, retryUntilStopped, topicEnds } from '@eventstreamapp/service-kit';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { AdminSession } from './kafka-admin.js';
 
 /** One record of the dead-letter topic as the viewer keeps it: its origin, and a copy of at most `previewBytes` of its value. */
@@ -37,6 +37,38 @@ const ENDS_TTL_MS = 1_000;
 export type DeadLetterWindow = ReturnType<typeof createDeadLetterWindow>;
 
 /**
+ * What the window holds of one record: its origin headers cut to HEADER_CHARS, at most KEY_BYTES of
+ * its key and `previewBytes` of its value — copies, since a slice would keep kafkajs' whole fetch
+ * response alive.
+ */
+export function toDeadLetter(partition: number, message: KafkaMessage, previewBytes: number): DeadLetter {
+  const value = message.value;
+  const origin = deadLetterOrigin(message.headers);
+  return {
+    partition,
+    offset: Number(message.offset),
+    refusedAt: Number(message.timestamp),
+    key: message.key ? Buffer.from(message.key.subarray(0, KEY_BYTES)) : null,
+    origin: { ...origin, message: origin.message.slice(0, HEADER_CHARS), reason: origin.reason.slice(0, 64) },
+    bytes: value?.length ?? 0,
+    preview: value ? Buffer.from(value.subarray(0, previewBytes)) : null,
+  };
+}
+
+/** Adds a letter to its partition's list, keeping the newest `perPartition`; an offset already passed is a re-fetch and is dropped. */
+export function holdNewest(held: Map<number, DeadLetter[]>, letter: DeadLetter, perPartition: number): void {
+  let list = held.get(letter.partition);
+  if (!list) {
+    list = [];
+    held.set(letter.partition, list);
+  }
+  // Records fetched before the seek took effect may come again after it.
+  if (list.length > 0 && letter.offset <= list[list.length - 1]!.offset) return;
+  list.push(letter);
+  if (list.length > perPartition) list.splice(0, list.length - perPartition);
+}
+
+/**
  * The newest dead letters, held in memory: a consumer in a group of its own (it commits nothing) starts
  * `perPartition` records before each partition's end and follows the topic. The window is bounded in
  * records and bytes (perPartition × partitions × (previewBytes + ~1.3 KiB)); older records stay in Kafka,
@@ -49,17 +81,7 @@ export function createDeadLetterWindow({ kafka, admin, topic, perPartition, prev
   let ends: { at: number; value: Promise<PartitionEnds[]> } | undefined;
   const stopping = new AbortController();
 
-  const keep = (partition: number, letter: DeadLetter) => {
-    let list = held.get(partition);
-    if (!list) {
-      list = [];
-      held.set(partition, list);
-    }
-    // Records fetched before the seek took effect may come again after it.
-    if (list.length > 0 && letter.offset <= list[list.length - 1]!.offset) return;
-    list.push(letter);
-    if (list.length > perPartition) list.splice(0, list.length - perPartition);
-  };
+  const keep = (letter: DeadLetter) => holdNewest(held, letter, perPartition);
 
   async function follow(): Promise<void> {
     const start = await topicEnds(await admin.get(), topic);
@@ -75,20 +97,7 @@ export function createDeadLetterWindow({ kafka, admin, topic, perPartition, prev
     await next.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        for (const message of batch.messages) {
-          const value = message.value;
-          const origin = deadLetterOrigin(message.headers);
-          keep(batch.partition, {
-            partition: batch.partition,
-            offset: Number(message.offset),
-            refusedAt: Number(message.timestamp),
-            // Copies: a slice would keep kafkajs' whole fetch response alive.
-            key: message.key ? Buffer.from(message.key.subarray(0, KEY_BYTES)) : null,
-            origin: { ...origin, message: origin.message.slice(0, HEADER_CHARS), reason: origin.reason.slice(0, 64) },
-            bytes: value?.length ?? 0,
-            preview: value ? Buffer.from(value.subarray(0, previewBytes)) : null,
-          });
-        }
+        for (const message of batch.messages) keep(toDeadLetter(batch.partition, message, previewBytes));
       },
     });
     for (const p of start) next.seek({ topic, partition: p.partition, offset: String(Math.max(p.low, p.high - perPartition)) });
