@@ -57,6 +57,9 @@ process_alive() {
   [[ -n "$state" && "$state" != Z && "$state" != X ]]
 }
 
+# daemon_files DIR NAME: where a daemon this project starts keeps its PID and its log (PID_FILE, LOG_FILE).
+daemon_files() { PID_FILE=$1/$2.pid; LOG_FILE=$1/$2.log; }
+
 pid_alive() { [[ -f "$1" ]] && process_alive "$(cat "$1")"; }
 
 # stop_pid PIDFILE NAME [SECONDS]: SIGTERM, then SIGKILL after the grace period (the scripts' twin of the

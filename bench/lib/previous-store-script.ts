@@ -1,7 +1,7 @@
 import type { EventRecord, RedisKeys } from '@eventstreamapp/event-schema';
 import { eventIdBytes, ID_BUCKETS_LUA } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
-import { TRIM_LUA } from '../../event-consumer/src/store-script.js';
+import { STORE_ARGUMENTS_LUA, STORE_ENDING_LUA, TRIM_LUA } from '../../event-consumer/src/store-script.js';
 import { defaultStoreOptions } from './redis-helpers.js';
 
 /**
@@ -11,17 +11,7 @@ import { defaultStoreOptions } from './redis-helpers.js';
  */
 const PREVIOUS_STORE_LUA = `#!lua
 ${ID_BUCKETS_LUA}
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local max_log = tonumber(ARGV[3])
-local max_stream = tonumber(ARGV[4])
-local channel = ARGV[5]
-local retention = tonumber(ARGV[6])
-local user_ttl = tonumber(ARGV[7])
-local meta = KEYS[2]
-local current, shards = open_buckets(meta, now, window)
-local cutoff = retention > 0 and now - retention or nil
-local latest = {}
+${STORE_ARGUMENTS_LUA}local latest = {}
 local stored, duplicates, expired, newest = 0, 0, 0, 0
 for i = 8, #ARGV, 4 do
   local id = ARGV[i]
@@ -44,21 +34,7 @@ for i = 8, #ARGV, 4 do
   end
 end
 count(meta, current, stored + expired)
-for index, json in pairs(latest) do
-  if user_ttl > 0 then
-    redis.call('SET', KEYS[tonumber(index)], json, 'PX', user_ttl)
-  else
-    redis.call('SET', KEYS[tonumber(index)], json)
-  end
-end
-if max_log > 0 and stored > 0 then
-  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(max_log + 1))
-end
-if stored > 0 then
-  redis.call('PUBLISH', channel, '{"count":' .. stored .. ',"newest_timestamp":' .. string.format('%d', newest) .. '}')
-end
-return {stored, duplicates, expired}
-`;
+${STORE_ENDING_LUA}`;
 
 /** Chunks stored by the previous script, with the trim script before each as the consumer runs it. */
 export async function writeWithPreviousScript(redis: Redis, keys: RedisKeys, records: EventRecord[], chunk = 2_000): Promise<void> {

@@ -34,6 +34,39 @@ drop_old_buckets(KEYS[2], now, window)
 return removed
 `;
 
+/** The store script's arguments as locals: ARGV 1–7, the dedup index's current bucket, the retention cutoff. */
+export const STORE_ARGUMENTS_LUA = `local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local max_log = tonumber(ARGV[3])
+local max_stream = tonumber(ARGV[4])
+local channel = ARGV[5]
+local retention = tonumber(ARGV[6])
+local user_ttl = tonumber(ARGV[7])
+local meta = KEYS[2]
+local current, shards = open_buckets(meta, now, window)
+local cutoff = retention > 0 and now - retention or nil
+`;
+
+/**
+ * The store script's ending, once `latest` (user key index → JSON), `stored`, `duplicates`, `expired`
+ * and `newest` are known: each user's last event, the log's count cap, the announcement, the reply.
+ */
+export const STORE_ENDING_LUA = `for index, json in pairs(latest) do
+  if user_ttl > 0 then
+    redis.call('SET', KEYS[tonumber(index)], json, 'PX', user_ttl)
+  else
+    redis.call('SET', KEYS[tonumber(index)], json)
+  end
+end
+if max_log > 0 and stored > 0 then
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(max_log + 1))
+end
+if stored > 0 then
+  redis.call('PUBLISH', channel, '{"count":' .. stored .. ',"newest_timestamp":' .. string.format('%d', newest) .. '}')
+end
+return {stored, duplicates, expired}
+`;
+
 /**
  * Stores one chunk of events atomically:
  * - an event whose event_id is in the dedup index, or earlier in the chunk, is a duplicate (client
@@ -58,17 +91,7 @@ return removed
  */
 export const STORE_EVENTS_LUA = `#!lua
 ${ID_BUCKETS_LUA}
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local max_log = tonumber(ARGV[3])
-local max_stream = tonumber(ARGV[4])
-local channel = ARGV[5]
-local retention = tonumber(ARGV[6])
-local user_ttl = tonumber(ARGV[7])
-local meta = KEYS[2]
-local current, shards = open_buckets(meta, now, window)
-local cutoff = retention > 0 and now - retention or nil
-local ids = {}
+${STORE_ARGUMENTS_LUA}local ids = {}
 for i = 8, #ARGV, 5 do ids[#ids + 1] = ARGV[i] end
 local known = find_all(meta, current, shards, ids)
 local new_ids, log_args, kept, latest = {}, {}, {}, {}
@@ -107,18 +130,4 @@ if max_stream > 0 then
 end
 add_all(meta, current, shards, new_ids, '')
 count(meta, current, stored + expired)
-for index, json in pairs(latest) do
-  if user_ttl > 0 then
-    redis.call('SET', KEYS[tonumber(index)], json, 'PX', user_ttl)
-  else
-    redis.call('SET', KEYS[tonumber(index)], json)
-  end
-end
-if max_log > 0 and stored > 0 then
-  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(max_log + 1))
-end
-if stored > 0 then
-  redis.call('PUBLISH', channel, '{"count":' .. stored .. ',"newest_timestamp":' .. string.format('%d', newest) .. '}')
-end
-return {stored, duplicates, expired}
-`;
+${STORE_ENDING_LUA}`;

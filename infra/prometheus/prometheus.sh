@@ -12,8 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 PORT=${PROMETHEUS_PORT:-9090}
 DIR=${PROMETHEUS_DIR:-$LOCAL_DIR/prometheus}
-PID_FILE=$DIR/prometheus.pid
-LOG_FILE=$DIR/prometheus.log
+daemon_files "$DIR" prometheus
 INTERVAL=${PROMETHEUS_INTERVAL:-5s}
 RULES=${PROMETHEUS_RULES:-$ROOT/infra/prometheus/rules.yml}
 DEFAULT_TARGETS="127.0.0.1:${GENERATOR_PORT:-8080},127.0.0.1:${VIEWER_PORT:-5000},127.0.0.1:${AUTOGEN_PORT:-8082},127.0.0.1:${CONSUMER_PORT:-8083}"

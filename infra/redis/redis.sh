@@ -10,8 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 REDIS_PORT=${REDIS_PORT:-6379}
 STATE_DIR=${REDIS_STATE_DIR:-$LOCAL_DIR/redis}
-PID_FILE=$STATE_DIR/redis.pid
-LOG_FILE=$STATE_DIR/redis.log
+daemon_files "$STATE_DIR" redis
 
 ping() { redis_answers "$REDIS_PORT"; }
 

@@ -18,6 +18,19 @@ export class HttpError<Code extends string = string> extends Error {
   }
 }
 
+/**
+ * The codes every HTTP service here answers with, whatever it adds: a request it cannot read, no or
+ * wrong credentials, no such route, a bug, Kafka or Redis out of reach (the ops server uses the same).
+ */
+export const COMMON_ERROR_CODES = {
+  bad_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  internal: 500,
+  kafka_unavailable: 503,
+  redis_unavailable: 503,
+} as const;
+
 /** A function making HttpErrors from one service's code → status table, so a code always has its status. */
 export function httpErrorFactory<Codes extends Record<string, number>>(codes: Codes) {
   return (

@@ -19,7 +19,7 @@ export {
   retryAfterEnv,
 } from './config.js';
 export { CONFIG_ERROR_EXIT, USAGE_EXIT } from './exit-codes.js';
-export { classifyRequestError, HttpError, httpErrorFactory } from './http-error.js';
+export { COMMON_ERROR_CODES, classifyRequestError, HttpError, httpErrorFactory } from './http-error.js';
 export { httpObservability } from './http-observability.js';
 export { eventIdBytes, ID_BUCKETS_LUA } from './id-buckets-lua.js';
 export { createKafka, createProducer, kafkaSasl, serviceKafka, watchProducer } from './kafka.js';
