@@ -34,8 +34,7 @@ bootstrap() {
 cluster_id() {
   mkdir -p "$DIR"
   if [[ ! -s "$DIR/cluster-id" ]]; then
-    "$ROOT/infra/kafka/kafka.sh" install
-    java -cp "$("$ROOT/infra/kafka/kafka.sh" lib-dir)/*" kafka.tools.StorageTool random-uuid 2>/dev/null > "$DIR/cluster-id"
+    "$ROOT/infra/kafka/kafka.sh" cluster-id > "$DIR/cluster-id"
   fi
   cat "$DIR/cluster-id"
 }
@@ -49,18 +48,33 @@ node() { # node N COMMAND
 }
 
 start() {
-  local n
-  # All three first: a node becomes ready only once a majority of the quorum is up.
-  for n in "${NODES[@]}"; do node "$n" launch; done
+  local n pids=() pid failed=0
+  "$ROOT/infra/kafka/kafka.sh" install
+  cluster_id > /dev/null
+  # All three first, side by side (formatting is a JVM each): a node becomes ready only once a
+  # majority of the quorum is up.
+  for n in "${NODES[@]}"; do node "$n" launch & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  ((failed == 0)) || die "kafka-cluster: a node did not launch (see above)"
   for n in "${NODES[@]}"; do node "$n" wait; done
   node 1 create-topics
   log "kafka-cluster: three nodes ready on $(bootstrap)"
 }
 
+# All three at once: stopped one by one, the last node has no quorum left to shut down with and
+# waits out its grace period.
+stop_all() {
+  local n pids=() pid failed=0
+  for n in "${NODES[@]}"; do node "$n" stop & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  return "$failed"
+}
+
 case "${1:-}" in
   start) start ;;
-  stop) for n in "${NODES[@]}"; do node "$n" stop; done ;;
-  wipe) for n in "${NODES[@]}"; do node "$n" wipe; done; rm -rf "$DIR"; log "kafka-cluster: wiped" ;;
+  stop) stop_all ;;
+  # The data goes: no controlled shutdown to wait for.
+  wipe) for n in "${NODES[@]}"; do node "$n" kill; node "$n" wipe; done; rm -rf "$DIR"; log "kafka-cluster: wiped" ;;
   status) rc=0; for n in "${NODES[@]}"; do node "$n" status || rc=3; done; exit $rc ;;
   bootstrap) bootstrap ;;
   start-node) node "${2:?node number}" launch; node "$2" wait ;;

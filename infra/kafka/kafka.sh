@@ -3,7 +3,7 @@
 # resolves from Maven Central (infra/kafka/pom.xml) — a single-node cluster by default, or one node of
 # the three that infra/kafka/cluster.sh runs for the replicated topology.
 #
-#   infra/kafka/kafka.sh install|lib-dir|start|launch|wait|stop|kill|wipe|status|create-topics|consume [TOPIC]
+#   infra/kafka/kafka.sh install|lib-dir|cluster-id|start|launch|wait|stop|kill|wipe|status|create-topics|consume [TOPIC]
 #
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_STATE_DIR
 # (.local/kafka), KAFKA_HEAP_OPTS (-Xms256m -Xmx768m), KAFKA_TOPIC_PARTITIONS (3),
@@ -22,10 +22,10 @@ KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}
 STATE_DIR=${KAFKA_STATE_DIR:-$LOCAL_DIR/kafka}
 LIB_DIR=${KAFKA_LIB_DIR:-$LOCAL_DIR/kafka-lib/$KAFKA_VERSION}
 DATA_DIR=$STATE_DIR/data
-PID_FILE=$STATE_DIR/kafka.pid
-LOG_FILE=$STATE_DIR/kafka.log
+daemon_files "$STATE_DIR" kafka
 CONFIG=$STATE_DIR/server.properties
 BOOTSTRAP=127.0.0.1:$KAFKA_PORT
+TOPICS=(events events.dlq)
 PARTITIONS=${KAFKA_TOPIC_PARTITIONS:-3}
 START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
 NODE_ID=${KAFKA_NODE_ID:-1}
@@ -47,7 +47,19 @@ tool_config() { # tool_config OPTION → OPTION FILE, or nothing
   echo "$1" "$CLIENT_CONFIG"
 }
 
-kafka_java() { java -Xms64m -Xmx256m -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2-tools.yaml" -cp "$LIB_DIR/*" "$@"; }
+# The tools run for a second or two: C1 only and the serial collector cost them a third less CPU.
+kafka_java() {
+  java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms64m -Xmx256m -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2-tools.yaml" \
+    -cp "$LIB_DIR/*" "$@"
+}
+
+# A KRaft cluster id as Kafka's StorageTool random-uuid makes one (16 random bytes, URL-safe base64,
+# never starting with "-"), without starting a JVM for it.
+new_cluster_id() {
+  local id
+  until [[ -n "${id:-}" && "$id" != -* ]]; do id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'); done
+  echo "$id"
+}
 
 install() {
   require java openjdk-17-jre-headless
@@ -93,7 +105,7 @@ format_storage() {
   log "kafka: formatting new KRaft storage in ${DATA_DIR#"$ROOT"/}${SASL:+ with SCRAM users admin and $SASL_USER}"
   local scram=()
   [[ -n "$SASL" ]] && scram=(--add-scram "SCRAM-SHA-512=[name=admin,password=$KAFKA_ADMIN_PASSWORD]" --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$KAFKA_SASL_PASSWORD]")
-  kafka_java kafka.tools.StorageTool format --cluster-id "${KAFKA_CLUSTER_ID:-$(kafka_java kafka.tools.StorageTool random-uuid)}" \
+  kafka_java kafka.tools.StorageTool format --cluster-id "${KAFKA_CLUSTER_ID:-$(new_cluster_id)}" \
     --config "$CONFIG" "${scram[@]}" >/dev/null
   scram_digest > "$STATE_DIR/scram-users"
 }
@@ -112,14 +124,34 @@ wait_ready() {
   done
 }
 
+create_topic() {
+  # shellcheck disable=SC2046 # tool_config prints an option and a file name, or nothing
+  kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" $(tool_config --command-config) --create --if-not-exists \
+    --topic "$1" --partitions "$PARTITIONS" --replication-factor "$REPLICATION" \
+    --config "min.insync.replicas=$MIN_ISR" >/dev/null
+}
+
+# The topics at once (one JVM each); fails when any fails.
 create_topics() {
-  for topic in events events.dlq; do
-    # shellcheck disable=SC2046 # tool_config prints an option and a file name, or nothing
-    kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" $(tool_config --command-config) --create --if-not-exists \
-      --topic "$topic" --partitions "$PARTITIONS" --replication-factor "$REPLICATION" \
-      --config "min.insync.replicas=$MIN_ISR" >/dev/null
-  done
-  log "kafka: topics events and events.dlq present on $BOOTSTRAP"
+  local pids=() pid topic failed=0
+  for topic in "${TOPICS[@]}"; do create_topic "$topic" & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  ((failed == 0)) || return 1
+  log "kafka: topics ${TOPICS[*]} present on $BOOTSTRAP"
+}
+
+# Our broker's storage already holds the topics (a restart): a node keeps a folder per partition it
+# hosts, and each node here hosts partition 0 of each.
+topics_stored() {
+  local topic
+  for topic in "${TOPICS[@]}"; do [[ -d "$DATA_DIR/$topic-0" ]] || return 1; done
+}
+
+# A created topic reaches this broker's metadata a moment after the tool returns: ready means a client
+# sees them, so wait until the broker has made their folders.
+wait_topics_stored() {
+  for _ in $(seq 1 300); do topics_stored && return 0; sleep 0.1; done
+  die "kafka: topics ${TOPICS[*]} created but not on this broker after 30s (log: $LOG_FILE)"
 }
 
 # Starts the JVM and returns at once: the nodes of a cluster must all be up before any is ready.
@@ -161,7 +193,7 @@ start() {
   fi
   launch
   wait_ready
-  create_topics
+  topics_stored || { create_topics && wait_topics_stored; }
   log "kafka: ready on $BOOTSTRAP"
 }
 
@@ -171,6 +203,7 @@ status() {
 
 case "${1:-}" in
   install) install ;;
+  cluster-id) new_cluster_id ;;
   lib-dir) install; echo "$LIB_DIR" ;;
   start) start ;;
   launch) launch ;;
@@ -179,11 +212,11 @@ case "${1:-}" in
   kill) if pid_alive "$PID_FILE"; then kill -KILL "$(cat "$PID_FILE")"; log "kafka: node $NODE_ID killed"; fi ;;
   wipe) stop_pid "$PID_FILE" kafka 30; rm -rf "$DATA_DIR" "$LOG_FILE" "$CONFIG" "$CLIENT_CONFIG" "$STATE_DIR/scram-users"; log "kafka: wiped ${STATE_DIR#"$ROOT"/}" ;;
   status) status ;;
-  create-topics) install; create_topics ;;
+  create-topics) install; create_topics && wait_topics_stored ;;
   consume)
     install
     # shellcheck disable=SC2046
     kafka_java org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$BOOTSTRAP" $(tool_config --consumer.config) \
       --topic "${2:-events}" --from-beginning --property print.key=true ${KAFKA_CONSUME_ARGS:-} ;;
-  *) die "usage: $0 install|lib-dir|start|launch|wait|stop|kill|wipe|status|create-topics|consume [TOPIC]" ;;
+  *) die "usage: $0 install|lib-dir|cluster-id|start|launch|wait|stop|kill|wipe|status|create-topics|consume [TOPIC]" ;;
 esac
