@@ -1,9 +1,9 @@
 import { redisKeys } from '@eventstreamapp/event-schema';
 import { Redis } from 'ioredis';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { makeEvents, produce } from '../../tests/support/events.js';
 import { createTestTopics, type TestTopics } from '../../tests/support/kafka.js';
-import { startOwnKafka } from '../../tests/support/own-kafka.js';
+import { type OwnKafka, startOwnKafka } from '../../tests/support/own-kafka.js';
 import { type OwnRedis, startOwnRedis } from '../../tests/support/own-redis.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
 import { type ServiceProcess, startServiceProcess } from '../../tests/support/service-process.js';
@@ -56,19 +56,34 @@ async function consumerOnOwnRedis() {
   return { topics, own, client, p, url: await p.url(), keys: redisKeys('') };
 }
 
-/** A consumer on a broker of its own (which the test may stop), that has stored a first 20 events. */
+/**
+ * The broker of this file's own that the tests stopping and starting Kafka share, each on topics and
+ * a group of its own: a broker's start is a JVM and seconds of both cores. Made unstarted, so a test
+ * can start a consumer before it.
+ */
+let fileBroker: OwnKafka | undefined;
+const ownBroker = async (): Promise<OwnKafka> => {
+  fileBroker ??= await startOwnKafka({ started: false });
+  return fileBroker;
+};
+afterAll(async () => {
+  await fileBroker?.remove();
+});
+
+/** A consumer on the file's own broker (which the test may stop), that has stored a first 20 events. */
 async function consumerOnOwnKafka(env: Record<string, string> = {}) {
-  const kafka = await startOwnKafka();
-  onTestFinished(() => kafka.remove());
+  const kafka = await ownBroker();
+  await kafka.start();
+  const topics = await createTestTopics('consumer-faults', undefined, { brokers: kafka.brokers });
+  onTestFinished(() => topics.remove().catch(() => undefined));
   const store = sharedRedis();
   const keys = redisKeys(store.prefix);
-  const p = startServiceProcess('event-consumer', { KAFKA_BROKERS: kafka.brokers, REDIS_KEY_PREFIX: store.prefix, ...env });
-  onTestFinished(async () => void (await p.stop('SIGKILL')));
+  const p = consumer(topics, { KAFKA_BROKERS: kafka.brokers, REDIS_KEY_PREFIX: store.prefix, ...env });
   await p.waitForEvent('consumer.joined');
   const before = makeEvents(20, 2);
-  await produce('events', before, 500, kafka.brokers);
+  await produce(topics.events, before, 500, kafka.brokers);
   await waitForLogSize(store.redis, keys.eventLog, before.length);
-  return { kafka, store, keys, p, before };
+  return { kafka, topics, store, keys, p, before };
 }
 
 const readiness = async (url: string) =>
@@ -210,10 +225,16 @@ describe('event-consumer processes under faults', () => {
   it('waits for Kafka when started before it, instead of exiting, and stores what is published once it is up', {
     timeout: 240_000,
   }, async () => {
-    const kafka = await startOwnKafka({ started: false });
-    onTestFinished(() => kafka.remove());
+    const kafka = await ownBroker();
+    await kafka.stop();
     const store = sharedRedis();
-    const p = startServiceProcess('event-consumer', { ...QUICK, KAFKA_BROKERS: kafka.brokers, REDIS_KEY_PREFIX: store.prefix });
+    // Few retries: kafkajs gives up connecting within seconds instead of 25 s, and the consumer starts over.
+    const p = startServiceProcess('event-consumer', {
+      ...QUICK,
+      KAFKA_RETRIES: '3',
+      KAFKA_BROKERS: kafka.brokers,
+      REDIS_KEY_PREFIX: store.prefix,
+    });
     onTestFinished(async () => void (await p.stop('SIGKILL')));
     await p.waitForEvent('kafka.unreachable', 60_000);
     expect(p.child.exitCode).toBeNull();
@@ -237,7 +258,7 @@ describe('event-consumer processes under faults', () => {
     timeout: 240_000,
   }, async () => {
     // Few retries: kafkajs crashes the member within seconds of the broker going away, not 25 s.
-    const { kafka, store, keys, p, before } = await consumerOnOwnKafka({ KAFKA_RETRIES: '3' });
+    const { kafka, topics, store, keys, p, before } = await consumerOnOwnKafka({ KAFKA_RETRIES: '3' });
 
     await kafka.stop();
     // Past its retries kafkajs crashes and restarts the member on the same client, again and again.
@@ -245,18 +266,18 @@ describe('event-consumer processes under faults', () => {
     expect(p.child.exitCode).toBeNull();
     await kafka.start();
     const after = makeEvents(20, 2, Date.now() + 10_000);
-    await produce('events', after, 500, kafka.brokers);
+    await produce(topics.events, after, 500, kafka.brokers);
     await expectStoredExactly(store.redis, keys.eventLog, [...before, ...after], 90_000);
   });
 
   it('stores new events within 5 s of a restarted broker being ready again', { timeout: 240_000 }, async () => {
-    const { kafka, store, keys, before } = await consumerOnOwnKafka();
+    const { kafka, topics, store, keys, before } = await consumerOnOwnKafka();
 
     await kafka.stop();
     await kafka.start();
     const after = makeEvents(20, 2, Date.now() + 10_000);
     const ready = Date.now();
-    await produce('events', after, 500, kafka.brokers);
+    await produce(topics.events, after, 500, kafka.brokers);
     await waitForLogSize(store.redis, keys.eventLog, before.length + after.length, 30_000);
     expect(Date.now() - ready).toBeLessThan(5_000);
   });
