@@ -36,6 +36,20 @@ export async function hammer(options: {
   };
 }
 
+/**
+ * POSTs one JSON body and reads the answer; a connection the server closed under the request (a
+ * keep-alive socket it timed out as the request went out, on a loaded machine) is status 0, an error
+ * the scenario counts, never an exception that ends the bench.
+ */
+export async function postJson(url: string, body: string): Promise<{ status: number; text: string }> {
+  try {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return { status: res.status, text: await res.text() };
+  } catch {
+    return { status: 0, text: '' };
+  }
+}
+
 /** Calls `send(i)` at a fixed rate for a duration, without waiting for earlier calls. */
 export async function atFixedRate(ratePerSecond: number, durationSeconds: number, send: (i: number) => Promise<void>): Promise<void> {
   const total = Math.round(ratePerSecond * durationSeconds);

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { cpuRows, startCpuMeter } from '../lib/cpu.js';
 import { clientEvent } from '../lib/events.js';
-import { atFixedRate, percentile } from '../lib/load.js';
+import { atFixedRate, percentile, postJson } from '../lib/load.js';
 import { benchRedis, redisKeys } from '../lib/redis-helpers.js';
 import type { Scenario } from '../lib/report.js';
 import { brokerProcess, redisProcess, startPipeline } from '../lib/stack.js';
@@ -68,13 +68,8 @@ async function endToEndAt(rate: number, durationSeconds: number): ReturnType<Sce
   const sentAt = new Map<number, number>();
   await atFixedRate(rate, durationSeconds, async (i) => {
     sentAt.set(i, performance.now());
-    const res = await fetch(`${generator.url}/publish`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(clientEvent(i)),
-    });
-    const text = await res.text();
-    if (res.status === 202) {
+    const { status, text } = await postJson(`${generator.url}/publish`, JSON.stringify(clientEvent(i)));
+    if (status === 202) {
       const now = performance.now();
       ackLatencies.push(now - sentAt.get(i)!);
       const stored = storedEarly.get(text);

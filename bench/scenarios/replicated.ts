@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { type ReplicatedInfra, startReplicatedInfra } from '../../tests/support/replicated.js';
 import { createTopicsWithLeaders } from '../../tests/support/topics.js';
 import { clientEvent, storedEvent } from '../lib/events.js';
-import { hammer } from '../lib/load.js';
+import { hammer, postJson } from '../lib/load.js';
 import { deletePrefix } from '../lib/redis-helpers.js';
 import type { Row, Scenario } from '../lib/report.js';
 import { createTopic, deleteTopics, KAFKA_BROKERS, kafka, REDIS_URL, runId, startService } from '../lib/stack.js';
@@ -71,13 +71,8 @@ async function brokerFailover(infra: ReplicatedInfra, topic: string): Promise<{ 
   let running = true;
   const sending = (async () => {
     while (running) {
-      const res = await fetch(`${generator.url}/publish`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{}',
-      }).catch(() => undefined);
-      await res?.arrayBuffer();
-      outcomes.push({ at: performance.now(), status: res?.status ?? 0 });
+      const { status } = await postJson(`${generator.url}/publish`, '{}');
+      outcomes.push({ at: performance.now(), status });
       await new Promise((r) => setTimeout(r, 4));
     }
   })();

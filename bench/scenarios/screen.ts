@@ -1,6 +1,6 @@
 import { launchChromium } from '../../tests/support/browser.js';
 import { clientEvent } from '../lib/events.js';
-import { atFixedRate, percentile } from '../lib/load.js';
+import { atFixedRate, percentile, postJson } from '../lib/load.js';
 import type { Row, Scenario } from '../lib/report.js';
 import { startPipeline, startService } from '../lib/stack.js';
 
@@ -45,17 +45,12 @@ export const screenScenario: Scenario = async ({ quick }) => {
       let failed = 0;
       await atFixedRate(rate, durationSeconds, async (i) => {
         const sent = performance.timeOrigin + performance.now();
-        const res = await fetch(`${generator.url}/publish`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(clientEvent(i)),
-        });
+        const res = await postJson(`${generator.url}/publish`, JSON.stringify(clientEvent(i)));
         if (res.status !== 202) {
           failed++;
-          await res.arrayBuffer();
           return;
         }
-        sentAt.set(((await res.json()) as { event_id: string }).event_id, sent);
+        sentAt.set((JSON.parse(res.text) as { event_id: string }).event_id, sent);
       });
       const deadline = Date.now() + 30_000;
       let seen: Record<string, number> = {};
