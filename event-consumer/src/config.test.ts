@@ -26,6 +26,16 @@ describe('event-consumer configuration', () => {
     expect(loadConfig({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '1000' }).REDIS_WAIT_REPLICAS).toBe(1);
   });
 
+  it('fetches at the first record by default, and in larger batches when asked, within bounds', () => {
+    expect(loadConfig({})).toMatchObject({ KAFKA_FETCH_MIN_BYTES: 1, KAFKA_FETCH_MAX_WAIT_MS: 1_000 });
+    expect(loadConfig({ KAFKA_FETCH_MIN_BYTES: '65536', KAFKA_FETCH_MAX_WAIT_MS: '10' })).toMatchObject({
+      KAFKA_FETCH_MIN_BYTES: 65_536,
+      KAFKA_FETCH_MAX_WAIT_MS: 10,
+    });
+    expect(() => loadConfig({ KAFKA_FETCH_MAX_WAIT_MS: '0' })).toThrow(/KAFKA_FETCH_MAX_WAIT_MS="0"/);
+    expect(() => loadConfig({ KAFKA_FETCH_MIN_BYTES: '1gb' })).toThrow(/KAFKA_FETCH_MIN_BYTES="1gb"/);
+  });
+
   it('reads Sentinels as a list', () => {
     expect(loadConfig({ REDIS_SENTINELS: '127.0.0.1:26379, 127.0.0.1:26380' }).REDIS_SENTINELS).toEqual([
       '127.0.0.1:26379',

@@ -81,7 +81,8 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
       // A third of the session, as Kafka advises: two heartbeats may be lost before the member is.
       heartbeatInterval: Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 3),
       maxBytesPerPartition: config.KAFKA_MAX_BYTES_PER_PARTITION,
-      maxWaitTimeInMs: 1_000,
+      minBytes: config.KAFKA_FETCH_MIN_BYTES,
+      maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS,
       allowAutoTopicCreation: false,
     });
   let consumer = newMember();
