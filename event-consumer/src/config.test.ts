@@ -34,6 +34,11 @@ describe('event-consumer configuration', () => {
     });
     expect(() => loadConfig({ KAFKA_FETCH_MAX_WAIT_MS: '0' })).toThrow(/KAFKA_FETCH_MAX_WAIT_MS="0"/);
     expect(() => loadConfig({ KAFKA_FETCH_MIN_BYTES: '1gb' })).toThrow(/KAFKA_FETCH_MIN_BYTES="1gb"/);
+    // The largest valid minimum is one partition's fetch size.
+    expect(loadConfig({ KAFKA_FETCH_MIN_BYTES: '1048576' }).KAFKA_FETCH_MIN_BYTES).toBe(1_048_576);
+    expect(() => loadConfig({ KAFKA_FETCH_MIN_BYTES: '1048577' })).toThrow(
+      /KAFKA_FETCH_MIN_BYTES="1048577": must not exceed KAFKA_MAX_BYTES_PER_PARTITION/,
+    );
   });
 
   it('reads Sentinels as a list', () => {

@@ -41,6 +41,15 @@ const schema = z
     REDIS_WAIT_TIMEOUT_MS: envInt(10, 60_000).default(1_000),
   })
   .superRefine((config, ctx) => {
+    // A fetch never holds more than a partition's bytes: a larger minimum would make every fetch wait out
+    // KAFKA_FETCH_MAX_WAIT_MS on a single partition.
+    if (config.KAFKA_FETCH_MIN_BYTES > config.KAFKA_MAX_BYTES_PER_PARTITION) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KAFKA_FETCH_MIN_BYTES'],
+        message: `must not exceed KAFKA_MAX_BYTES_PER_PARTITION (${config.KAFKA_MAX_BYTES_PER_PARTITION})`,
+      });
+    }
     // Between two heartbeats a failing write spends up to its command timeout and one backoff:
     // longer than the session and the group would hand the partitions away while we still work on them.
     const gap = config.REDIS_COMMAND_TIMEOUT_MS + config.RETRY_MAX_BACKOFF_MS;
