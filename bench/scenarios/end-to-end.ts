@@ -60,16 +60,20 @@ async function endToEndAt(at: string, rate: number, durationSeconds: number, con
       const now = performance.now();
       for (const [id, fields] of reply?.[0]?.[1] ?? []) {
         last = id;
-        const json = fields[1]!;
-        const sent = pending.get(json);
-        if (sent === undefined) {
-          storedEarly.set(json, now);
-          continue;
+        // An entry holds one stored chunk's events: each `e` field is one.
+        for (let f = 0; f < fields.length; f += 2) {
+          if (fields[f] !== 'e') continue;
+          const json = fields[f + 1]!;
+          const sent = pending.get(json);
+          if (sent === undefined) {
+            storedEarly.set(json, now);
+            continue;
+          }
+          latencies.push(now - sent);
+          afterAck.push(now - ackedAt.get(json)!);
+          ackedAt.delete(json);
+          pending.delete(json);
         }
-        latencies.push(now - sent);
-        afterAck.push(now - ackedAt.get(json)!);
-        ackedAt.delete(json);
-        pending.delete(json);
       }
     }
   })();

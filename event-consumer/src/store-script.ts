@@ -1,3 +1,4 @@
+import { STREAM_ENTRY_BYTES, STREAM_ENTRY_EVENTS } from '@eventstreamapp/event-schema';
 import { ID_BUCKETS_LUA } from '@eventstreamapp/service-kit';
 
 /**
@@ -73,10 +74,11 @@ return {stored, duplicates, expired}
  *   retry, producer retry, replay) and is dropped — the chunk's ids are looked up together, one HMGET
  *   per index shard;
  * - the new events go into `event_log` (member = its exact JSON, score = timestamp) in one variadic
- *   ZADD, and into the live stream one entry each — unless a timestamp is older than the retention,
- *   which the log no longer keeps — and only then join the index (one HSET per shard), so a script
- *   stopped by an error half-way leaves nothing marked stored that is not, and the retried chunk
- *   stores the rest;
+ *   ZADD, and into the live stream in order, as few entries as STREAM_ENTRY_EVENTS and
+ *   STREAM_ENTRY_BYTES allow (each trimming the stream to about `max_stream` events of entries its
+ *   size) — unless a timestamp is older than the retention, which the log no longer keeps — and only
+ *   then join the index (one HSET per shard), so a script stopped by an error half-way leaves
+ *   nothing marked stored that is not, and the retried chunk stores the rest;
  * then each user's key gets that user's last new event (one SET per user, with the idle TTL when one
  * is set), the log is held to its count cap, and the chunk is announced. Redis runs a script alone,
  * so two consumers can never both store one event_id.
@@ -91,7 +93,8 @@ return {stored, duplicates, expired}
  */
 export const STORE_EVENTS_LUA = `#!lua
 ${ID_BUCKETS_LUA}
-${STORE_ARGUMENTS_LUA}local ids = {}
+${STORE_ARGUMENTS_LUA}local STREAM_ENTRY_EVENTS, STREAM_ENTRY_BYTES = ${STREAM_ENTRY_EVENTS}, ${STREAM_ENTRY_BYTES}
+local ids = {}
 for i = 8, #ARGV, 5 do ids[#ids + 1] = ARGV[i] end
 local known = find_all(meta, current, shards, ids)
 local new_ids, log_args, kept, latest = {}, {}, {}, {}
@@ -120,13 +123,27 @@ for first = 1, #log_args, CALL_ARGS do
   redis.call('ZADD', KEYS[1], unpack(log_args, first, math.min(first + CALL_ARGS - 1, #log_args)))
 end
 if max_stream > 0 then
-  for _, i in ipairs(kept) do
-    if ARGV[i + 4] == '' then
-      redis.call('XADD', KEYS[3], 'MAXLEN', '~', max_stream, '*', 'e', ARGV[i + 3], 't', ARGV[i + 1])
-    else
-      redis.call('XADD', KEYS[3], 'MAXLEN', '~', max_stream, '*', 'e', ARGV[i + 3], 't', ARGV[i + 1], 'k', ARGV[i + 4])
-    end
+  local fields, events, bytes = {}, 0, 0
+  -- A cap in entries that holds at least max_stream events of entries like this one.
+  local function add_entry()
+    redis.call('XADD', KEYS[3], 'MAXLEN', '~', math.ceil(max_stream / events), '*', unpack(fields))
+    fields, events, bytes = {}, 0, 0
   end
+  for _, i in ipairs(kept) do
+    local json = ARGV[i + 3]
+    if events == STREAM_ENTRY_EVENTS or (events > 0 and bytes + #json > STREAM_ENTRY_BYTES) then add_entry() end
+    fields[#fields + 1] = 'e'
+    fields[#fields + 1] = json
+    fields[#fields + 1] = 't'
+    fields[#fields + 1] = ARGV[i + 1]
+    if ARGV[i + 4] ~= '' then
+      fields[#fields + 1] = 'k'
+      fields[#fields + 1] = ARGV[i + 4]
+    end
+    events = events + 1
+    bytes = bytes + #json
+  end
+  if events > 0 then add_entry() end
 end
 add_all(meta, current, shards, new_ids, '')
 count(meta, current, stored + expired)

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vit
 import { makeEvents, produce } from '../../tests/support/events.js';
 import { countRecords, createTestTopics, readTopic, type TestTopics } from '../../tests/support/kafka.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
+import { streamEvents } from '../../tests/support/stream-events.js';
 import { expectStoredExactly, startConsumer, waitFor, waitForLogSize } from './helpers.js';
 
 describe('event-consumer storing into Redis', () => {
@@ -61,7 +62,7 @@ describe('event-consumer storing into Redis', () => {
     await waitFor(async () => (await second.metrics.duplicates.get()).values[0]?.value === records, 30_000, 'replay seen');
     expect((await second.metrics.stored.get()).values[0]?.value ?? 0).toBe(0);
     await expectStoredExactly(store.redis, keys.eventLog, events);
-    expect(await store.redis.xlen(keys.eventStream)).toBe(events.length);
+    expect((await streamEvents(store.redis, keys.eventStream)).events).toHaveLength(events.length);
   });
 
   it('sends poison records to the dead-letter topic with their reason and stores every valid one', async () => {
@@ -106,7 +107,7 @@ describe('event-consumer storing into Redis', () => {
     const keys = redisKeys(store.prefix);
     expect(await store.redis.zrange(keys.eventLog, 0, -1)).toEqual([original!.json]);
     expect(await store.redis.get(keys.eventKey(user))).toBe(original!.json);
-    expect(await store.redis.xlen(keys.eventStream)).toBe(1);
+    expect((await streamEvents(store.redis, keys.eventStream)).events.map((e) => e.e)).toEqual([original!.json]);
   });
 
   it('appends every stored event to the live stream in storing order, capped, and announces each chunk', async () => {
@@ -120,20 +121,16 @@ describe('event-consumer storing into Redis', () => {
     await produce(topics.events, events);
     await start({ EVENT_STREAM_MAX_LEN: '100' });
     await waitForLogSize(store.redis, keys.eventLog, events.length);
-    const entries = (await store.redis.xrange(keys.eventStream, '-', '+')) as [string, string[]][];
-    // Approximate trimming keeps at least the cap, and the newest entries, in order.
-    expect(entries.length).toBeGreaterThanOrEqual(100);
-    expect(entries.length).toBeLessThan(300);
-    expect(entries.map(([, fields]) => fields[1])).toEqual(events.slice(-entries.length).map((e) => e.json));
-    // Each entry carries the timestamp next to the JSON (`t`): the viewer renders it without parsing for it;
+    // Approximate trimming keeps at least the cap's events, and the newest, in order.
+    const { events: streamed } = await streamEvents(store.redis, keys.eventStream);
+    expect(streamed.length).toBeGreaterThanOrEqual(100);
+    expect(streamed.length).toBeLessThan(300);
+    // Each event carries its timestamp next to the JSON (`t`): the viewer renders it without parsing for it;
     // and its journey (`k`): the record's partition, offset and broker timestamp. One user: one partition, offsets in order.
-    const first = events.length - entries.length;
-    expect(entries.map(([, fields]) => fields.slice(0, 4))).toEqual(
-      events.slice(first).map((e) => ['e', e.json, 't', String(e.event.timestamp)]),
-    );
-    entries.forEach(([id, fields], i) => {
-      const [, offset, published] = /^\d+:(\d+):(\d+)$/.exec(fields[5] ?? '') ?? [];
-      expect(fields[4]).toBe('k');
+    const first = events.length - streamed.length;
+    expect(streamed.map((e) => [e.e, e.t])).toEqual(events.slice(first).map((e) => [e.json, String(e.event.timestamp)]));
+    streamed.forEach(({ id, k }, i) => {
+      const [, offset, published] = /^\d+:(\d+):(\d+)$/.exec(k ?? '') ?? [];
       expect(Number(offset)).toBe(first + i);
       expect(Number(published)).toBeLessThanOrEqual(Number(id.split('-')[0]));
     });

@@ -1,7 +1,8 @@
-import { redisKeys } from '@eventstreamapp/event-schema';
+import { redisKeys, STREAM_ENTRY_BYTES, STREAM_ENTRY_EVENTS } from '@eventstreamapp/event-schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeEvents } from '../../tests/support/events.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
+import { streamEvents } from '../../tests/support/stream-events.js';
 import type { Accepted } from '../src/plan-chunk.js';
 import { type StoreOptions, storeEvents } from '../src/store-events.js';
 
@@ -39,14 +40,18 @@ describe('the store script on large chunks', () => {
     }));
     expect(await storeEvents(store.redis, keys, chunk, options)).toEqual({ stored: 20_000, duplicates: 20_000, expired: 0 });
     expect(await store.redis.zcard(keys.eventLog)).toBe(20_000);
-    const stream = await store.redis.xrange(keys.eventStream, '-', '+');
-    expect(stream.map(([, fields]) => fields[1])).toEqual(events.map((e) => e.json));
-    expect(stream[19_999]![1].slice(4)).toEqual(['k', `0:19999:${events[19_999]!.event.timestamp}`]);
+    // The stream holds them in order, as few entries as its bounds allow: one XADD per entry, not per event.
+    const stream = await streamEvents(store.redis, keys.eventStream);
+    expect(stream.events.map((e) => e.e)).toEqual(events.map((e) => e.json));
+    expect(stream.events.map((e) => e.t)).toEqual(events.map((e) => String(e.event.timestamp)));
+    expect(stream.events[19_999]!.k).toBe(`0:19999:${events[19_999]!.event.timestamp}`);
+    expect(Math.max(...stream.perEntry)).toBe(STREAM_ENTRY_EVENTS);
+    expect(stream.perEntry.length).toBe(Math.ceil(20_000 / STREAM_ENTRY_EVENTS));
     expect(await store.redis.get(keys.eventKey('u7'))).toBe(events[19_957]!.json);
 
     // The index holds all of them: the same chunk again stores nothing.
     expect(await storeEvents(store.redis, keys, chunk, options)).toEqual({ stored: 0, duplicates: 40_000, expired: 0 });
-    expect(await store.redis.xlen(keys.eventStream)).toBe(20_000);
+    expect((await streamEvents(store.redis, keys.eventStream)).events).toHaveLength(20_000);
   });
 
   it('stores only the new ones of a chunk that mixes stored and new events', async () => {
@@ -55,8 +60,39 @@ describe('the store script on large chunks', () => {
     await storeEvents(store.redis, keys, chunk(events.filter((_, i) => i % 2 === 0)), options);
     expect(await storeEvents(store.redis, keys, chunk(events), options)).toEqual({ stored: 1_500, duplicates: 1_500, expired: 0 });
     expect(await store.redis.zcard(keys.eventLog)).toBe(3_000);
-    // Entries without a journey carry only e and t.
+    // Events without a journey carry only e and t.
     const [[, fields]] = (await store.redis.xrange(keys.eventStream, '-', '+', 'COUNT', 1)) as [string, string[]][];
-    expect(fields).toHaveLength(4);
+    expect(new Set(fields.filter((_, i) => i % 2 === 0))).toEqual(new Set(['e', 't']));
+  });
+
+  it('ends a stream entry before it would hold more than STREAM_ENTRY_BYTES of JSON; a larger event is alone', async () => {
+    const [small, large, after] = makeEvents(3, 3);
+    const padded = (record: typeof small, bytes: number) => {
+      const json = JSON.stringify({ ...record!.event, pad: 'x'.repeat(bytes) });
+      return { ...record!, json };
+    };
+    // 5 events of ~STREAM_ENTRY_BYTES / 4: four fit one entry, the fifth begins the next; then one of
+    // 3 × STREAM_ENTRY_BYTES alone, and a small one after it in an entry of its own.
+    const quarters = makeEvents(5, 5).map((e) => padded(e, STREAM_ENTRY_BYTES / 4 - 200));
+    const records = [...quarters, padded(large, 3 * STREAM_ENTRY_BYTES), padded(after, 10), small!];
+    const chunk: Accepted[] = records.map((record) => ({ offset: '0', record, bytes: Buffer.from(record.json) }));
+    expect((await storeEvents(store.redis, keys, chunk, options)).stored).toBe(records.length);
+    const stream = await streamEvents(store.redis, keys.eventStream);
+    expect(stream.events.map((e) => e.e)).toEqual(records.map((r) => r.json));
+    expect(stream.perEntry).toEqual([4, 1, 1, 2]);
+  });
+
+  it('keeps about EVENT_STREAM_MAX_LEN events, however many a chunk holds', async () => {
+    const capped = { ...options, maxStreamLength: 1_000 };
+    const events = makeEvents(12_000, 50);
+    for (let i = 0; i < events.length; i += 2_000) {
+      const chunk: Accepted[] = events.slice(i, i + 2_000).map((record) => ({ offset: '0', record, bytes: Buffer.from(record.json) }));
+      await storeEvents(store.redis, keys, chunk, capped);
+    }
+    const stream = await streamEvents(store.redis, keys.eventStream);
+    // Approximate trimming keeps at least the cap and drops whole listpack nodes (at most 100 entries).
+    expect(stream.events.length).toBeGreaterThanOrEqual(1_000);
+    expect(stream.events.length).toBeLessThan(1_000 + 100 * STREAM_ENTRY_EVENTS);
+    expect(stream.events.map((e) => e.e)).toEqual(events.slice(-stream.events.length).map((e) => e.json));
   });
 });

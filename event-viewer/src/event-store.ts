@@ -83,10 +83,32 @@ async function guarded<T>(action: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Stream entries the newest page reads beside it, for the journeys of its rows (partition, offset,
- * published, stored): at most this many events' JSON more per newest page, which is memoised.
+ * Events of the live stream the newest page reads beside it, for the journeys of its rows (partition,
+ * offset, published, stored): about this many events' JSON more per newest page (the last entry read
+ * whole), which is memoised.
  */
 const JOURNEY_LOOKBACK = 50;
+
+/**
+ * The newest entries of the stream, newest first, until they hold ARGV[1] events (each `e` field is
+ * one): an entry holds one event or a chunk's worth (STREAM_ENTRY_EVENTS), so a fixed COUNT would
+ * read either too few events or far too many bytes. Read-only, like PAGE_RANGE_LUA. Returns what
+ * XREVRANGE would.
+ */
+const NEWEST_STREAM_EVENTS_LUA = `#!lua flags=no-writes
+local wanted = tonumber(ARGV[1])
+local out, events, last = {}, 0, '+'
+while events < wanted and #out < wanted do
+  local entry = redis.call('XREVRANGE', KEYS[1], last, '-', 'COUNT', 1)[1]
+  if not entry then break end
+  out[#out + 1] = entry
+  for i = 1, #entry[2], 2 do
+    if entry[2][i] == 'e' then events = events + 1 end
+  end
+  last = '(' .. entry[1]
+end
+return out
+`;
 
 /** The events with the journeys of those still among `entries` (matched by their exact JSON). */
 function withJourneys(events: StoredEvent[], entries: StreamEntry[]): StoredEvent[] {
@@ -108,8 +130,13 @@ function fromRangeReply(reply: unknown[]): { events: StoredEvent[]; exhausted: b
 /** The viewer's reads: pages of `event_log` (filtered or not), one user's key, the live stream, per-bucket counts. */
 export function createEventStore(redis: Redis, keys: RedisKeys) {
   redis.defineCommand('eventPageRange', { numberOfKeys: 1, lua: PAGE_RANGE_LUA });
-  // ioredis types commands defined at run time as nothing: this is PAGE_RANGE_LUA's call, alone or in a transaction.
-  type PageRange<R> = { eventPageRange(key: string, max: string, offset: number, count: number, budget: number): R };
+  redis.defineCommand('newestStreamEvents', { numberOfKeys: 1, lua: NEWEST_STREAM_EVENTS_LUA });
+  // ioredis types commands defined at run time as nothing: these are the two scripts' calls, alone or in a transaction.
+  type PageRange<R> = {
+    eventPageRange(key: string, max: string, offset: number, count: number, budget: number): R;
+    newestStreamEvents(key: string, events: number): R;
+  };
+  interface PageTransaction extends ChainableCommander, PageRange<PageTransaction> {}
   const streamHead = (): Promise<string> => guarded(async () => headOf(await redis.xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)));
   const maxScore = (query: PageQuery) => (query.before === undefined ? '+inf' : `(${query.before}`);
   /** One byte-bounded range: its events and whether the log ended. */
@@ -131,10 +158,10 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
             const { events, exhausted } = await range(query, query.skip, query.limit, options.maxBytes);
             return { events, positions: events.map((_, i) => i), scanned: events.map((e) => e.timestamp), exhausted };
           }
-          const tx = redis.multi() as ChainableCommander & PageRange<ChainableCommander>;
+          const tx = redis.multi() as PageTransaction;
           const replies = await tx
             .eventPageRange(keys.eventLog, maxScore(query), query.skip, query.limit, options.maxBytes)
-            .xrevrange(keys.eventStream, '+', '-', 'COUNT', Math.min(query.limit, JOURNEY_LOOKBACK))
+            .newestStreamEvents(keys.eventStream, Math.min(query.limit, JOURNEY_LOOKBACK))
             .exec();
           const failed = replies?.find(([err]) => err);
           if (!replies || failed) throw failed?.[0] ?? new Error('transaction discarded');
@@ -197,7 +224,7 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
       });
     },
 
-    /** Up to `count` entries after `afterId`, oldest first. */
+    /** The events of up to `count` stream entries after `afterId`, oldest first. */
     streamAfter(afterId: string, count: number): Promise<StreamEntry[]> {
       return guarded(async () =>
         fromStreamReply((await redis.xrange(keys.eventStream, `(${afterId}`, '+', 'COUNT', count)) as [string, string[]][]),

@@ -110,7 +110,7 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
         redis,
         topics: { events: config.KAFKA_TOPIC, dlq: config.KAFKA_DLQ_TOPIC },
         group: config.KAFKA_GROUP_ID,
-        streamKey: keys.eventStream,
+        dedupIndexKey: keys.eventIds,
         sampleMs: config.STATUS_SAMPLE_MS,
         historyMs: config.STATUS_HISTORY_MINUTES * 60_000,
         ...(deadLetters ? { deadLetters } : {}),

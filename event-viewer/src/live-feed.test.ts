@@ -7,7 +7,12 @@ import { compareStreamIds } from './stream-id.js';
 function fakeStream(entries: StreamEntry[], oldestKeptAfterTrim?: string) {
   return {
     entries,
-    after: async (afterId: string, count: number) => entries.filter((e) => compareStreamIds(e.id, afterId) > 0).slice(0, count),
+    // `count` stream entries: the events of one entry (one id) come whole.
+    after: async (afterId: string, count: number) => {
+      const later = entries.filter((e) => compareStreamIds(e.id, afterId) > 0);
+      const ids = [...new Set(later.map((e) => e.id))].slice(0, count);
+      return later.filter((e) => ids.includes(e.id));
+    },
     oldestKeptAfterTrim: async () => oldestKeptAfterTrim,
     newest: async () => entries.at(-1)?.id ?? '0-0',
   };
@@ -181,6 +186,28 @@ describe('the live feed', () => {
       expect(m.id).toBe(`1000-${/^u(\d+)/.exec(lastRow)![1]}`);
     }
     expect(reader.rows()).toHaveLength(30);
+  });
+
+  it('never splits one stream entry (a stored chunk) over two messages, so a resume after any message misses nothing', async () => {
+    // Three entries of four events each; messages of at most 5 bytes would hold one row ("uN|") each.
+    const chunked = [1, 2, 3].flatMap((id) =>
+      [1, 2, 3, 4].map((n): StreamEntry => ({ id: `1000-${id}`, json: JSON.stringify({ user_id: `u${id}${n}` }), timestamp: n })),
+    );
+    const live = feed(fakeStream(chunked), { maxMessageBytes: 5 });
+    live.setHead('0-0');
+    const inStep = fakeSink();
+    live.add(inStep.sink, { address: 'a', filter: {} });
+    live.publish(chunked);
+    expect(inStep.messages.map((m) => [m.id, m.data])).toEqual([
+      ['1000-1', 'u11|u12|u13|u14|'],
+      ['1000-2', 'u21|u22|u23|u24|'],
+      ['1000-3', 'u31|u32|u33|u34|'],
+    ]);
+    // Cut off after the first message: it catches up with the other two entries whole.
+    live.setHead('1000-3');
+    const resumed = fakeSink();
+    live.add(resumed.sink, { address: 'b', filter: {}, since: '1000-1' });
+    await vi.waitFor(() => expect(resumed.rows()).toEqual(['u21', 'u22', 'u23', 'u24', 'u31', 'u32', 'u33', 'u34']));
   });
 
   it('resumes a reconnecting reader past a burst bigger than its buffer: it takes one batch, then the next once it has read it', async () => {

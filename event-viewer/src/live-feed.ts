@@ -4,7 +4,7 @@ import { compareStreamIds } from './stream-id.js';
 
 /** Reads of the live stream a client that fell behind catches up with. */
 export interface StreamSource {
-  /** Up to `count` entries after `afterId`, oldest first. */
+  /** The events of up to `count` stream entries after `afterId`, oldest first. */
   after(afterId: string, count: number): Promise<StreamEntry[]>;
   /**
    * The oldest entry still kept, when the cap has trimmed any: trimming removes the oldest, so a
@@ -42,7 +42,7 @@ export interface LiveFeedOptions {
    * message just written.
    */
   maxBufferedBytes: number;
-  /** Rows go out in SSE messages of at most about this many bytes (a larger row alone), each with its own id. */
+  /** Rows go out in SSE messages of about this many bytes (more when one stream entry's rows are), each with its own id. */
   maxMessageBytes?: number;
   /** How long a catching-up client may stay over `maxBufferedBytes` before it is dropped. */
   stallMs?: number;
@@ -82,7 +82,9 @@ export function createLiveFeed(options: LiveFeedOptions) {
   const perAddress = new Map<string, number>();
   /** The newest entry id read so far; null until the reader knows it. */
   let head: string | null = null;
-  const batch = options.catchUpBatch ?? 500;
+  // Stream entries per catch-up read: at most 64 × STREAM_ENTRY_BYTES of JSON (1 MiB), or 64 single
+  // events at the 64 KiB event limit.
+  const batch = options.catchUpBatch ?? 64;
   const maxMessageBytes = options.maxMessageBytes ?? 64 * 1024;
   const stallMs = options.stallMs ?? 10_000;
 
@@ -102,9 +104,10 @@ export function createLiveFeed(options: LiveFeedOptions) {
   }
 
   /**
-   * Sends the entries after the client's cursor that match its filter, in messages of at most
-   * `maxMessageBytes`, each carrying the id of its last entry — so a client cut off mid-burst resumes
-   * after the last message it took, never before the burst — and advances the cursor.
+   * Sends the events after the client's cursor that match its filter, in messages of about
+   * `maxMessageBytes` — split only between stream entries, never inside one — each carrying the id of
+   * its last entry, so a client cut off mid-burst resumes after the last message it took, never before
+   * the burst nor inside an entry; and advances the cursor.
    */
   function deliver(client: Client, entries: StreamEntry[], rendered: (entry: StreamEntry) => string | undefined): void {
     const fresh = client.cursor === null ? entries : entries.filter((e) => compareStreamIds(e.id, client.cursor!) > 0);
@@ -116,7 +119,7 @@ export function createLiveFeed(options: LiveFeedOptions) {
       const row = options.matches(entry, client.filter) ? rendered(entry) : undefined;
       if (row !== undefined) {
         const rowBytes = Buffer.byteLength(row);
-        if (html !== '' && bytes + rowBytes > maxMessageBytes) {
+        if (html !== '' && entry.id !== lastId && bytes + rowBytes > maxMessageBytes) {
           client.sink.write(sseMessage('rows', html, lastId));
           html = '';
           bytes = 0;
@@ -218,10 +221,10 @@ export function createLiveFeed(options: LiveFeedOptions) {
       if (entries.length === 0) return;
       const previous = head;
       head = entries.at(-1)!.id;
-      const cache = new Map<string, string | undefined>();
+      const cache = new Map<StreamEntry, string | undefined>();
       const rendered = (entry: StreamEntry) => {
-        if (!cache.has(entry.id)) cache.set(entry.id, options.renderEntry(entry));
-        return cache.get(entry.id);
+        if (!cache.has(entry)) cache.set(entry, options.renderEntry(entry));
+        return cache.get(entry);
       };
       for (const client of clients) {
         if (client.catchingUp) continue;

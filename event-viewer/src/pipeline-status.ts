@@ -1,4 +1,4 @@
-import { type PartitionEnds, topicEnds } from '@eventstreamapp/service-kit';
+import { idsTakenBetween, idsTakenByBucket, type PartitionEnds, topicEnds } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import { AssignerProtocol } from 'kafkajs';
 import type { DeadLetterWindow } from './dead-letters.js';
@@ -11,7 +11,8 @@ export interface PipelineStatusOptions {
   redis: Redis;
   topics: { events: string; dlq: string };
   group: string;
-  streamKey: string;
+  /** The consumer's dedup index (`event_ids`): it counts every event stored. */
+  dedupIndexKey: string;
   sampleMs: number;
   historyMs: number;
   deadLetters?: Pick<DeadLetterWindow, 'letters' | 'ends'>;
@@ -63,7 +64,8 @@ export interface PipelineSnapshot {
 interface Sample {
   t: number;
   ends: PartitionEnds[] | null;
-  storedTotal: number | null;
+  /** Events the dedup index took, per bucket (idsTakenByBucket): the stored rate is their growth. */
+  storedByBucket: Map<string, number> | null;
 }
 
 /** `INFO` text as a map of its `name:value` lines. */
@@ -90,10 +92,10 @@ const total = (ends: PartitionEnds[] | null) => (ends ? ends.reduce((sum, p) => 
 /**
  * The pipeline's state as an operator needs it, sampled every `sampleMs` from Kafka (an admin client) and
  * Redis — never by calling the other services — and kept for `historyMs` for the charts and the lag in
- * seconds. Each sample is a handful of requests (offsets, group, cluster, INFO, XINFO), whatever the load.
+ * seconds. Each sample is a handful of requests (offsets, group, cluster, INFO, the dedup index's counts), whatever the load.
  */
 export function createPipelineStatus(options: PipelineStatusOptions) {
-  const { admin, redis, topics, group, streamKey, sampleMs, historyMs, deadLetters, onError, now = Date.now } = options;
+  const { admin, redis, topics, group, dedupIndexKey, sampleMs, historyMs, deadLetters, onError, now = Date.now } = options;
   const samples: Sample[] = [];
   const history: HistoryPoint[] = [];
   const maxSamples = Math.max(2, Math.ceil(historyMs / sampleMs) + 1);
@@ -154,17 +156,13 @@ export function createPipelineStatus(options: PipelineStatusOptions) {
   }
 
   async function readRedis() {
-    const [memory, replication, stream] = await Promise.all([
+    const [memory, replication, dedupIndex] = await Promise.all([
       redis.info('memory'),
       redis.info('replication'),
-      (redis.xinfo('STREAM', streamKey) as Promise<unknown[]>).catch((err: Error) => {
-        if (/no such key/i.test(err.message)) return [] as unknown[];
-        throw err;
-      }),
+      redis.hgetall(dedupIndexKey),
     ]);
     const m = infoFields(memory);
     const r = infoFields(replication);
-    const added = stream.indexOf('entries-added');
     return {
       status: {
         usedBytes: Number(m.get('used_memory') ?? 0),
@@ -173,7 +171,7 @@ export function createPipelineStatus(options: PipelineStatusOptions) {
         replicas: [...r.entries()].filter(([k]) => /^slave\d+$/.test(k)).map(([, v]) => replicaOf(v)),
         sentinel: redis.options.sentinels !== undefined && redis.options.sentinels !== null,
       },
-      storedTotal: added >= 0 ? Number(stream[added + 1]) : 0,
+      storedByBucket: idsTakenByBucket(dedupIndex),
     };
   }
 
@@ -198,7 +196,7 @@ export function createPipelineStatus(options: PipelineStatusOptions) {
     ]);
     const committed = ends ? await settle('group', () => readCommitted(ends)) : null;
     const previous = samples[samples.length - 1];
-    samples.push({ t, ends, storedTotal: redisStatus?.storedTotal ?? null });
+    samples.push({ t, ends, storedByBucket: redisStatus?.storedByBucket ?? null });
     if (samples.length > maxSamples) samples.shift();
 
     let partitions: PartitionStatus[] | null = null;
@@ -228,7 +226,9 @@ export function createPipelineStatus(options: PipelineStatusOptions) {
       : null;
     const dt = previous ? t - previous.t : 0;
     const publishedPerSecond = rate(total(previous?.ends ?? null), total(ends), dt);
-    const storedPerSecond = rate(previous?.storedTotal, redisStatus?.storedTotal, dt);
+    const before = previous?.storedByBucket;
+    const after = redisStatus?.storedByBucket;
+    const storedPerSecond = before && after ? rate(0, idsTakenBetween(before, after), dt) : null;
     history.push({ t, lagRecords: lag?.records ?? 0, lagSeconds: lag?.seconds ?? 0, publishedPerSecond, storedPerSecond });
     if (history.length > maxSamples) history.shift();
     snapshot = {

@@ -28,6 +28,20 @@ describe('renderRow', () => {
     expect(renderLiveRow(noTimestamp!)).toBeUndefined();
   });
 
+  it('reads every event of an entry that holds a stored chunk, each with its own t and journey, in order', () => {
+    const a = JSON.stringify({ event_id: 'a', user_id: 'u', timestamp: 7, action: 'x' });
+    const b = JSON.stringify({ event_id: 'b', user_id: 'u', timestamp: 8, action: 'x' });
+    const [first, second, third] = fromStreamReply([
+      ['1700000000200-0', ['e', a, 't', '7', 'k', '1:10:1700000000100', 'e', b, 't', '8', 'e', a, 'k', '1:12:1700000000150']],
+    ]);
+    expect([first!.json, second!.json, third!.json]).toEqual([a, b, a]);
+    expect([first!.id, second!.id, third!.id]).toEqual(['1700000000200-0', '1700000000200-0', '1700000000200-0']);
+    expect([first!.timestamp, second!.timestamp, third!.timestamp]).toEqual([7, 8, 7]);
+    expect(first!.journey).toEqual({ partition: 1, offset: '10', publishedAt: 1_700_000_000_100, storedAt: 1_700_000_000_200 });
+    expect(second!.journey).toBeUndefined();
+    expect(third!.journey?.offset).toBe('12');
+  });
+
   it('shows an event’s journey from its stream entry: partition, offset, published, stored and the latency', () => {
     const json = JSON.stringify({ event_id: 'e3', user_id: 'u', timestamp: 5, action: 'a' });
     const [entry, malformed] = fromStreamReply([

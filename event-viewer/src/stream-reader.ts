@@ -10,6 +10,7 @@ export interface StreamReaderOptions {
   onStart: (head: string) => void;
   onError: (err: unknown) => void;
   blockMs?: number;
+  /** Stream entries per read: 64 hold at most 1 MiB of JSON (STREAM_ENTRY_BYTES), or 64 events at the 64 KiB limit. */
   count?: number;
 }
 
@@ -18,7 +19,7 @@ export interface StreamReaderOptions {
  * clients. After an error (Redis away, a failover) it waits a little and goes on from the last id
  * it read, so nothing stored meanwhile is skipped.
  */
-export function createStreamReader({ redis, key, onEntries, onStart, onError, blockMs = 5_000, count = 500 }: StreamReaderOptions) {
+export function createStreamReader({ redis, key, onEntries, onStart, onError, blockMs = 5_000, count = 64 }: StreamReaderOptions) {
   let running = false;
   let loop: Promise<void> | undefined;
 

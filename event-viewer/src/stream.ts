@@ -1,34 +1,54 @@
 import { eventFields, type Journey, type StoredEvent } from './stored-event.js';
 
 /**
- * One entry of the live stream (`event_stream`): the consumer writes the event's JSON as `e`, its
+ * One event of the live stream (`event_stream`). The consumer writes each stored chunk as few entries
+ * as it can (STREAM_ENTRY_EVENTS, STREAM_ENTRY_BYTES): per event, in order, its JSON as `e`, its
  * timestamp as `t` (the `event_log` score), so the viewer renders it without reading the JSON for it,
- * and its journey as `k`: `partition:offset:broker timestamp` of the Kafka record.
+ * and its journey as `k`: `partition:offset:broker timestamp` of the Kafka record. The events of one
+ * entry share its `id`, the live feed's cursor: a client is sent an entry whole or not at all.
  */
 export interface StreamEntry extends StoredEvent {
   id: string;
 }
 
-/** An XRANGE/XREAD reply's entries. An entry without `t` (written by an older consumer) takes the timestamp from its JSON; NaN when it has none. */
+/**
+ * An XRANGE/XREAD reply's events, oldest first: each `e` field begins an event, and the `t` and `k`
+ * after it are its own. An event without `t` (written by an older consumer) takes the timestamp from
+ * its JSON; NaN when it has none.
+ */
 export function fromStreamReply(entries: [string, string[]][]): StreamEntry[] {
-  return entries.map(([id, fields]) => {
-    let json = '';
+  const events: StreamEntry[] = [];
+  for (const [id, fields] of entries) {
+    let event: StreamEntry | undefined;
     let t: string | undefined;
-    let k: string | undefined;
-    for (let i = 0; i < fields.length; i += 2) {
-      if (fields[i] === 'e') json = fields[i + 1]!;
-      else if (fields[i] === 't') t = fields[i + 1];
-      else if (fields[i] === 'k') k = fields[i + 1];
+    const finish = () => {
+      if (event !== undefined) events.push(withTimestamp(event, t));
+    };
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const name = fields[i];
+      const value = fields[i + 1]!;
+      if (name === 'e') {
+        finish();
+        event = { id, json: value, timestamp: Number.NaN };
+        t = undefined;
+      } else if (event !== undefined && name === 't') t = value;
+      else if (event !== undefined && name === 'k') {
+        const journey = journeyOf(id, value);
+        if (journey) event.journey = journey;
+      }
     }
-    const entry: StreamEntry = { id, json, timestamp: Number(t) };
-    const journey = k === undefined ? undefined : journeyOf(id, k);
-    if (journey) entry.journey = journey;
-    if (t === undefined) {
-      const timestamp = eventFields(entry)?.timestamp;
-      entry.timestamp = typeof timestamp === 'number' ? timestamp : Number.NaN;
-    }
-    return entry;
-  });
+    finish();
+  }
+  return events;
+}
+
+function withTimestamp(event: StreamEntry, t: string | undefined): StreamEntry {
+  if (t !== undefined) event.timestamp = Number(t);
+  else {
+    const timestamp = eventFields(event)?.timestamp;
+    event.timestamp = typeof timestamp === 'number' ? timestamp : Number.NaN;
+  }
+  return event;
 }
 
 /** The id of the newest entry of an XREVRANGE … COUNT 1 reply ('0-0' when the stream is empty). */

@@ -1,6 +1,7 @@
 import { type EventRecord, redisKeys } from '@eventstreamapp/event-schema';
 import { createLogger, createRedisClient, serviceKafka } from '@eventstreamapp/service-kit';
 import { inject } from 'vitest';
+import { storeEvents } from '../../event-consumer/src/store-events.js';
 import type { TestRedis } from '../../tests/support/redis.js';
 import { waitFor } from '../../tests/support/wait.js';
 import { loadConfig } from '../src/config.js';
@@ -24,14 +25,25 @@ export async function startViewer(env: Record<string, string>, waitUntilReady = 
   return { viewer, url: viewer.url!, stop: () => viewer.stop() };
 }
 
-/** Writes events as the consumer does: log, user key and live stream. */
-export async function store(redis: TestRedis, events: EventRecord[]): Promise<void> {
-  const keys = redisKeys(redis.prefix);
-  const tx = redis.redis.multi();
-  for (const { event, json } of events) {
-    tx.zadd(keys.eventLog, event.timestamp, json)
-      .set(keys.eventKey(event.user_id), json)
-      .xadd(keys.eventStream, '*', 'e', json, 't', String(event.timestamp));
-  }
-  await tx.exec();
+/**
+ * Stores events with the consumer's own store script, as one chunk: log, user keys, and the live
+ * stream in entries of up to STREAM_ENTRY_EVENTS events each, exactly what a running consumer writes;
+ * with `journeys`, each event's `partition:offset:published`.
+ */
+export async function store(redis: TestRedis, events: EventRecord[], journeys?: string[]): Promise<void> {
+  const accepted = events.map((record, i) => ({
+    offset: String(i),
+    record,
+    bytes: Buffer.from(record.json),
+    ...(journeys ? { journey: journeys[i]! } : {}),
+  }));
+  await storeEvents(redis.redis, redisKeys(redis.prefix), accepted, {
+    dedupWindowMs: 3_600_000,
+    maxLogLength: 0,
+    maxStreamLength: 10_000,
+    retentionMs: 0,
+    userKeyTtlMs: 0,
+    waitReplicas: 0,
+    waitTimeoutMs: 1_000,
+  });
 }

@@ -452,6 +452,29 @@ describe('the live feed over a real Redis stream', () => {
     await waitFor(async () => (await read()).includes(fresh!.event.event_id), 5_000, 'the new event on the newest page');
   });
 
+  it('serves a stored chunk as the consumer writes it, a few entries: live in order, a resume after any message exact, each page row its journey', async () => {
+    const { redis, app } = await ownViewer('viewer-chunks');
+    const events = makeEvents(300, 7);
+    const published = Date.now();
+    await store(
+      redis,
+      events,
+      events.map((_, i) => `0:${i}:${published}`),
+    );
+    const seen = await readLive(`${app.url}/live?since=0-0`, {}, (m) => rowIds(m).length >= events.length);
+    expect(rowIds(seen)).toEqual(events.map((e) => e.event.event_id));
+    const rows = seen.filter((m) => m.event === 'rows');
+    expect(rows.length).toBeGreaterThan(2);
+    // Cut off after the first message: the rest comes exactly, nothing lost inside an entry.
+    const rest = rowIds(rows.slice(1));
+    const resumed = await readLive(`${app.url}/live`, { 'last-event-id': rows[0]!.id! }, (m) => rowIds(m).length >= rest.length);
+    expect(rowIds(resumed)).toEqual(rest);
+    // The newest page reads the newest entries until they hold its 50 events: every row has its journey.
+    const page = (await request(app.url).get('/events?limit=50').set('accept', 'text/html')).text;
+    expect(page.match(/partition 0 · offset \d+/g)).toHaveLength(50);
+    expect(page).toContain(`partition 0 · offset ${events.length - 1} `);
+  });
+
   it('pushes only the rows a filtered live connection asked for', async () => {
     const { redis, app } = await ownViewer('viewer-live-filter');
     const events = makeEvents(10, 5);

@@ -9,6 +9,7 @@ import { makeEvents, produce } from '../support/events.js';
 import { countRecords, createTestTopics, type TestTopics, testKafka, withAdmin } from '../support/kafka.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { type TestRedis, testRedis } from '../support/redis.js';
+import { streamEvents } from '../support/stream-events.js';
 import { waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);
@@ -52,10 +53,10 @@ describe('dead letters: read on /dlq, replayed by make dlq-replay', () => {
     return stdout;
   }
 
-  /** How many live-stream entries carry the event: one per time it was stored. */
+  /** How many live-stream events are this one: one per time it was stored. */
   async function timesStored(eventId: string): Promise<number> {
-    const entries = await store.redis.xrange(keys().eventStream, '-', '+');
-    return entries.filter(([, fields]) => fields.some((f) => f.includes(eventId))).length;
+    const { events } = await streamEvents(store.redis, keys().eventStream);
+    return events.filter(({ e }) => e.includes(eventId)).length;
   }
 
   beforeAll(async () => {

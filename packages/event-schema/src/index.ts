@@ -2,7 +2,7 @@ export { type DeadLetterOrigin, deadLetterOrigin, withoutDeadLetterHeaders } fro
 export { type Event, userIdSchema } from './event.js';
 export { eventIdFromIdempotencyKey, parseIdempotencyKey } from './event-id.js';
 export { parseJsonBytes } from './json-bytes.js';
-export { DEFAULT_MAX_EVENT_BYTES, MAX_TIMESTAMP_MS } from './limits.js';
+export { DEFAULT_MAX_EVENT_BYTES, MAX_TIMESTAMP_MS, STREAM_ENTRY_BYTES, STREAM_ENTRY_EVENTS } from './limits.js';
 export {
   CONSUMER_GROUP,
   DLQ_HEADERS,

@@ -11,3 +11,13 @@ export const USER_ID_MAX_LENGTH = 128;
 
 /** Largest epoch-milliseconds value a JavaScript Date can hold. */
 export const MAX_TIMESTAMP_MS = 8.64e15;
+
+/**
+ * One live-stream entry (`event_stream`) holds the events of one stored chunk, in order, each as its
+ * `e` (JSON), `t` (timestamp) and optional `k` (journey) fields: at most this many events, and no more
+ * JSON than STREAM_ENTRY_BYTES unless a single event is larger (then it is alone). One XADD per entry
+ * instead of per event is what the store script saves; the bounds keep an entry, an SSE message and a
+ * catch-up read small.
+ */
+export const STREAM_ENTRY_EVENTS = 128;
+export const STREAM_ENTRY_BYTES = 16 * 1024;

@@ -17,9 +17,12 @@
  */
 export const ID_BUCKETS_LUA = `
 local function bucket_ms(window) return math.max(1000, math.floor(window / 2)) end
+local function shard_of(id, shards)
+  local a, b, c, d = string.byte(id, 13, 16)
+  return (a * 16777216 + b * 65536 + c * 256 + d) % shards
+end
 local function shard_key(meta, bucket, id, shards)
-  local low = (string.byte(id, 13) * 16777216 + string.byte(id, 14) * 65536 + string.byte(id, 15) * 256 + string.byte(id, 16)) % shards
-  return meta .. ':' .. bucket .. ':' .. low
+  return meta .. ':' .. bucket .. ':' .. shard_of(id, shards)
 end
 local function open_buckets(meta, now, window)
   local current = math.floor(now / bucket_ms(window))
@@ -54,13 +57,16 @@ local CALL_ARGS = 1000
 local function by_shard(meta, bucket, shard_count, ids, value)
   local groups = {}
   for _, id in ipairs(ids) do
-    local key = shard_key(meta, bucket, id, shard_count)
-    local group = groups[key]
-    if not group then group = {}; groups[key] = group end
+    local shard = shard_of(id, shard_count)
+    local group = groups[shard]
+    if not group then group = {}; groups[shard] = group end
     group[#group + 1] = id
     if value then group[#group + 1] = value end
   end
-  return groups
+  -- Each shard's key made once, not once per id.
+  local keyed, prefix = {}, meta .. ':' .. bucket .. ':'
+  for shard, group in pairs(groups) do keyed[prefix .. shard] = group end
+  return keyed
 end
 local function find_all(meta, current, shards, ids)
   local found, pending = {}, ids
@@ -112,4 +118,24 @@ end
 /** An event_id (a UUID in any case) as the 16 bytes the id buckets hold. */
 export function eventIdBytes(id: string): Buffer {
   return Buffer.from(id.replaceAll('-', ''), 'hex');
+}
+
+/** How many ids each bucket of an index took, by bucket, from its `<meta>` hash (HGETALL). */
+export function idsTakenByBucket(meta: Record<string, string>): Map<string, number> {
+  const taken = new Map<string, number>();
+  for (const [field, value] of Object.entries(meta)) {
+    if (field.endsWith(':n')) taken.set(field.slice(0, -2), Number(value));
+  }
+  return taken;
+}
+
+/**
+ * Ids taken between two readings of idsTakenByBucket: each bucket's growth, a bucket new since the
+ * first reading counted whole. A bucket dropped meanwhile counts nothing — the sum of the counts
+ * falls then, this does not.
+ */
+export function idsTakenBetween(before: Map<string, number>, after: Map<string, number>): number {
+  let taken = 0;
+  for (const [bucket, n] of after) taken += Math.max(0, n - (before.get(bucket) ?? 0));
+  return taken;
 }

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { idsTakenBetween, idsTakenByBucket } from './id-buckets-lua.js';
+
+describe('ids taken by an id index, from its meta hash', () => {
+  it('reads each bucket’s count and ignores its shard counts', () => {
+    expect(idsTakenByBucket({ '100': '16', '100:n': '1500', '101': '32', '101:n': '7' })).toEqual(
+      new Map([
+        ['100', 1500],
+        ['101', 7],
+      ]),
+    );
+  });
+
+  it('counts each bucket’s growth between two readings, a new bucket whole, and nothing for one dropped meanwhile', () => {
+    const before = idsTakenByBucket({ '99:n': '4000', '100:n': '1500' });
+    const after = idsTakenByBucket({ '100:n': '1600', '101:n': '25' });
+    // The sum of the counts fell (5,500 → 1,625) as bucket 99 was dropped; 125 ids were taken.
+    expect(idsTakenBetween(before, after)).toBe(125);
+    expect(idsTakenBetween(after, after)).toBe(0);
+  });
+});
