@@ -72,7 +72,17 @@ export interface RunningProcess {
 export async function startService(service: ServiceName, env: Record<string, string>, label: string = service): Promise<RunningProcess> {
   const port = await freePort();
   const child = spawnService(service, {
-    env: { PATH: process.env.PATH, KAFKA_BROKERS, REDIS_URL, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
+    env: {
+      PATH: process.env.PATH,
+      KAFKA_BROKERS,
+      REDIS_URL,
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: a profile of every service under test, written as it stops.
+      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+      ...env,
+    },
     logFile: `${LOG_DIR}/${label}.log`,
   });
   const url = `http://127.0.0.1:${port}`;

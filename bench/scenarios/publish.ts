@@ -6,6 +6,13 @@ import { hammer } from '../lib/load.js';
 import type { Row, Scenario } from '../lib/report.js';
 import { brokerProcess, createTopic, deleteTopics, kafka, runId, startService } from '../lib/stack.js';
 
+/** The mean of the generator's `publish_batch_events` histogram: events per Kafka produce request. */
+async function meanPublishBatch(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return value('publish_batch_events_sum') / value('publish_batch_events_count');
+}
+
 /** The same POST load for the ceilings and for event-generator. */
 function postLoad(url: string, body: string, connections: number, durationSeconds: number) {
   return hammer({ url, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections, durationSeconds });
@@ -24,11 +31,14 @@ async function httpCeiling(kind: 'node:http' | 'express', body: string, connecti
   }
 }
 
-/** kafkajs in-process, large batches, same acks: what Kafka itself takes from one Node process. */
-async function kafkaCeiling(topic: string, durationSeconds: number) {
+/**
+ * kafkajs in-process, same acks: with large batches, what Kafka itself takes from one Node process; with
+ * the generator's own batch size and in-flight bound, what its produce requests cost the broker anyway.
+ */
+async function kafkaCeiling(topic: string, durationSeconds: number, batchSize = 1_000, inFlight = 4) {
   const producer = kafka('bench-ceiling').producer();
   await producer.connect();
-  const batch = Array.from({ length: 1_000 }, (_, i) => storedEvent(i)).map((r) => ({ key: r.event.user_id, value: r.json }));
+  const batch = Array.from({ length: batchSize }, (_, i) => storedEvent(i)).map((r) => ({ key: r.event.user_id, value: r.json }));
   let sent = 0;
   const meter = startCpuMeter([brokerProcess()]);
   const started = performance.now();
@@ -39,7 +49,7 @@ async function kafkaCeiling(topic: string, durationSeconds: number) {
       sent += batch.length;
     }
   };
-  await Promise.all([worker(), worker(), worker(), worker()]);
+  await Promise.all(Array.from({ length: inFlight }, worker));
   const seconds = (performance.now() - started) / 1000;
   const cpu = meter.stop();
   await producer.disconnect();
@@ -60,13 +70,17 @@ export const publishScenario: Scenario = async ({ connections, durationSeconds }
     const generator = await startService('event-generator', { KAFKA_TOPIC: topic });
     let publish: Awaited<ReturnType<typeof hammer>>;
     let cpu: Record<string, number>;
+    let meanBatch = Number.NaN;
     try {
       const meter = startCpuMeter([{ name: 'event-generator', pid: generator.pid }, brokerProcess()]);
       publish = await postLoad(`${generator.url}/publish`, body, connections, durationSeconds);
       cpu = meter.stop();
+      meanBatch = await meanPublishBatch(generator.url);
     } finally {
       await generator.stop();
     }
+    const maxInFlight = generatorDefaults({}).PUBLISH_MAX_IN_FLIGHT;
+    const small = await kafkaCeiling(ceilingTopic, durationSeconds, Math.max(1, Math.round(meanBatch)), maxInFlight);
     const rows: Row[] = [
       {
         scenario: 'publish',
@@ -95,6 +109,20 @@ export const publishScenario: Scenario = async ({ connections, durationSeconds }
       { scenario: 'publish', measure: 'ceiling: kafkajs in-process, 1000/batch', value: kafkaJs.eventsPerSecond, unit: 'events/s' },
       {
         scenario: 'publish',
+        measure: 'events per produce request, generator (mean)',
+        value: meanBatch,
+        unit: 'events',
+        note: `${connections} connections, at most ${maxInFlight} requests in flight`,
+      },
+      {
+        scenario: 'publish',
+        measure: `kafkajs in-process, ${Math.round(meanBatch)}/batch, ${maxInFlight} in flight`,
+        value: small.eventsPerSecond,
+        unit: 'events/s',
+        note: "the generator's batches without HTTP",
+      },
+      {
+        scenario: 'publish',
         measure: 'publish ÷ node:http ceiling',
         value: publish.requestsPerSecond / bare.result.requestsPerSecond,
         unit: 'ratio',
@@ -114,6 +142,7 @@ export const publishScenario: Scenario = async ({ connections, durationSeconds }
       ...cpuRows('publish', 'POST /publish', cpu, publish.requests),
       ...cpuRows('publish', 'ceiling express', express.cpu, express.result.requests),
       ...cpuRows('publish', 'ceiling kafkajs', kafkaJs.cpu, kafkaJs.events),
+      ...cpuRows('publish', `kafkajs at the generator's batches`, small.cpu, small.events),
     ];
     return {
       parameters: {
