@@ -69,6 +69,22 @@ export interface RunningProcess {
 }
 
 /** A service as the local runtime runs it, through the same launcher, on a free port, logs to a file. */
+/**
+ * BENCH_<SERVICE>_<VARIABLE>=value (BENCH_CONSUMER_WRITE_CHUNK_EVENTS=500, BENCH_GENERATOR_PUBLISH_MAX_IN_FLIGHT=1):
+ * a setting for that service wherever a scenario starts it; what the scenario itself sets wins.
+ */
+export function tuningFor(service: ServiceName): Record<string, string> {
+  const prefix = `BENCH_${service
+    .replace(/^event-/, '')
+    .replaceAll('-', '_')
+    .toUpperCase()}_`;
+  return Object.fromEntries(
+    Object.entries(process.env)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v ?? '']),
+  );
+}
+
 export async function startService(service: ServiceName, env: Record<string, string>, label: string = service): Promise<RunningProcess> {
   const port = await freePort();
   const child = spawnService(service, {
@@ -81,6 +97,7 @@ export async function startService(service: ServiceName, env: Record<string, str
       HOST: '127.0.0.1',
       // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: a profile of every service under test, written as it stops.
       ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+      ...tuningFor(service),
       ...env,
     },
     logFile: `${LOG_DIR}/${label}.log`,

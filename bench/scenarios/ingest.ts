@@ -3,7 +3,7 @@ import { storedEvent } from '../lib/events.js';
 import { writeWithPreviousScript } from '../lib/previous-store-script.js';
 import { benchRedis, deletePrefix, redisKeys, writeLikeTheConsumer } from '../lib/redis-helpers.js';
 import type { Scenario } from '../lib/report.js';
-import { brokerProcess, createTopic, deleteTopics, kafka, redisProcess, runId, startService } from '../lib/stack.js';
+import { brokerProcess, createTopic, deleteTopics, kafka, redisProcess, runId, startService, tuningFor } from '../lib/stack.js';
 
 export const ingestScenario: Scenario = async ({ quick }) => {
   const count = quick ? 20_000 : 200_000;
@@ -39,18 +39,11 @@ export const ingestScenario: Scenario = async ({ quick }) => {
 
   const prefix = `${id}:`;
   const log = redisKeys(prefix).eventLog;
-  // BENCH_CONSUMER_<VARIABLE>=value tunes the consumer under test (what was tried: bench/README.md).
-  const tuning = Object.fromEntries(
-    Object.entries(process.env)
-      .filter(([k]) => k.startsWith('BENCH_CONSUMER_'))
-      .map(([k, v]) => [k.slice('BENCH_CONSUMER_'.length), v ?? '']),
-  );
   const consumer = await startService('event-consumer', {
     KAFKA_TOPIC: topic,
     KAFKA_DLQ_TOPIC: dlq,
     KAFKA_GROUP_ID: id,
     REDIS_KEY_PREFIX: prefix,
-    ...tuning,
   });
   const meter = startCpuMeter([{ name: 'event-consumer', pid: consumer.pid }, brokerProcess(), redisProcess()]);
   const started = performance.now();
@@ -69,7 +62,7 @@ export const ingestScenario: Scenario = async ({ quick }) => {
   await deleteTopics([topic, dlq]);
   const rate = stored / seconds;
   return {
-    parameters: { events: count, partitions: 3, eventBytes: Buffer.byteLength(records[0]!.json), consumer: tuning },
+    parameters: { events: count, partitions: 3, eventBytes: Buffer.byteLength(records[0]!.json), consumer: tuningFor('event-consumer') },
     errors: count - stored,
     rows: [
       {

@@ -1,10 +1,10 @@
-import { loadConfig as generatorDefaults } from '../../event-generator/src/config.js';
+import { loadConfig as loadGeneratorConfig } from '../../event-generator/src/config.js';
 import { startCeilingServer } from '../lib/ceilings.js';
 import { cpuRows, startCpuMeter } from '../lib/cpu.js';
 import { clientEvent, storedEvent } from '../lib/events.js';
 import { hammer } from '../lib/load.js';
 import type { Row, Scenario } from '../lib/report.js';
-import { brokerProcess, createTopic, deleteTopics, kafka, runId, startService } from '../lib/stack.js';
+import { brokerProcess, createTopic, deleteTopics, kafka, runId, startService, tuningFor } from '../lib/stack.js';
 
 /** The mean of the generator's `publish_batch_events` histogram: events per Kafka produce request. */
 async function meanPublishBatch(url: string): Promise<number> {
@@ -63,6 +63,8 @@ export const publishScenario: Scenario = async ({ connections, durationSeconds }
   await createTopic(topic);
   await createTopic(ceilingTopic);
   const body = JSON.stringify(clientEvent(1));
+  // The generator's settings as it runs them: its defaults and any BENCH_GENERATOR_ tuning.
+  const generatorSettings = loadGeneratorConfig(tuningFor('event-generator'));
   try {
     const bare = await httpCeiling('node:http', body, connections, durationSeconds);
     const express = await httpCeiling('express', body, connections, durationSeconds);
@@ -79,7 +81,7 @@ export const publishScenario: Scenario = async ({ connections, durationSeconds }
     } finally {
       await generator.stop();
     }
-    const maxInFlight = generatorDefaults({}).PUBLISH_MAX_IN_FLIGHT;
+    const maxInFlight = generatorSettings.PUBLISH_MAX_IN_FLIGHT;
     const small = await kafkaCeiling(ceilingTopic, durationSeconds, Math.max(1, Math.round(meanBatch)), maxInFlight);
     const rows: Row[] = [
       {
@@ -149,8 +151,8 @@ export const publishScenario: Scenario = async ({ connections, durationSeconds }
         connections,
         durationSeconds,
         bodyBytes: Buffer.byteLength(body),
-        lingerMs: generatorDefaults({}).PUBLISH_LINGER_MS,
-        maxInFlight: generatorDefaults({}).PUBLISH_MAX_IN_FLIGHT,
+        lingerMs: generatorSettings.PUBLISH_LINGER_MS,
+        maxInFlight: generatorSettings.PUBLISH_MAX_IN_FLIGHT,
         acks: 'all',
       },
       errors: publish.errors + publish.non2xx,
