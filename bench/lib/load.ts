@@ -45,8 +45,9 @@ export async function postJson(url: string, body: string): Promise<{ status: num
   try {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     return { status: res.status, text: await res.text() };
-  } catch {
-    return { status: 0, text: '' };
+  } catch (err) {
+    // The reason (a reset connection, a refused one, a timeout) as the text: the caller counts status 0.
+    return { status: 0, text: String((err as Error & { cause?: Error }).cause?.message ?? err) };
   }
 }
 

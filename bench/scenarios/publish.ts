@@ -4,13 +4,13 @@ import { cpuRows, startCpuMeter } from '../lib/cpu.js';
 import { clientEvent, storedEvent } from '../lib/events.js';
 import { hammer } from '../lib/load.js';
 import type { Row, Scenario } from '../lib/report.js';
+import { scrapeMetrics } from '../lib/service-metrics.js';
 import { brokerProcess, createTopic, deleteTopics, kafka, runId, startService, tuningFor } from '../lib/stack.js';
 
 /** The mean of the generator's `publish_batch_events` histogram: events per Kafka produce request. */
 async function meanPublishBatch(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-  return value('publish_batch_events_sum') / value('publish_batch_events_count');
+  const metric = await scrapeMetrics(url);
+  return metric('publish_batch_events_sum') / metric('publish_batch_events_count');
 }
 
 /** The same POST load for the ceilings and for event-generator. */
