@@ -60,6 +60,26 @@ export async function postJson(url: string, body: string): Promise<{ status: num
   }
 }
 
+/**
+ * The publishes not answered 202, by why: their status, or `0 <reason>` for a failed connection. One
+ * counter per distinct status or reason (a handful).
+ */
+export function createRefusals() {
+  const counts: Record<string, number> = {};
+  let total = 0;
+  return {
+    add({ status, text }: { status: number; text: string }): void {
+      const why = status === 0 ? `0 ${text}` : String(status);
+      counts[why] = (counts[why] ?? 0) + 1;
+      total++;
+    },
+    get total(): number {
+      return total;
+    },
+    toString: () => JSON.stringify(counts),
+  };
+}
+
 /** Calls `send(i)` at a fixed rate for a duration, without waiting for earlier calls. */
 export async function atFixedRate(ratePerSecond: number, durationSeconds: number, send: (i: number) => Promise<void>): Promise<void> {
   const total = Math.round(ratePerSecond * durationSeconds);

@@ -1,7 +1,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fromStreamReply } from '../../event-viewer/src/stream.js';
 import { cpuRows, startCpuMeter } from '../lib/cpu.js';
 import { clientEvent } from '../lib/events.js';
-import { atFixedRate, percentile, postJson } from '../lib/load.js';
+import { atFixedRate, createRefusals, percentile, postJson } from '../lib/load.js';
 import { benchRedis, redisKeys } from '../lib/redis-helpers.js';
 import type { Scenario } from '../lib/report.js';
 import { brokerProcess, redisProcess, startPipeline } from '../lib/stack.js';
@@ -46,9 +47,7 @@ async function endToEndAt(at: string, rate: number, durationSeconds: number, con
   const afterAck: number[] = [];
   // Stored before the harness had read its 202 (the consumer can be that quick): matched when the 202 comes.
   const storedEarly = new Map<string, number>();
-  let errors = 0;
-  // Status → count of the publishes not answered 202 (0: the connection closed under the request).
-  const refused: Record<number, number> = {};
+  const refused = createRefusals();
   let watching = true;
   // The stored-event stream tells when each event is stored, in one blocking read per batch: the
   // harness does not poll Redis (which would load the machine it measures).
@@ -60,22 +59,18 @@ async function endToEndAt(at: string, rate: number, durationSeconds: number, con
     while (watching || pending.size > 0) {
       const reply = (await follower.xread('COUNT', 1000, 'BLOCK', 500, 'STREAMS', stream, last)) as [string, [string, string[]][]][] | null;
       const now = performance.now();
-      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+      // An entry holds one stored chunk's events: read as the viewer reads them.
+      for (const { id, json } of fromStreamReply(reply?.[0]?.[1] ?? [])) {
         last = id;
-        // An entry holds one stored chunk's events: each `e` field is one.
-        for (let f = 0; f < fields.length; f += 2) {
-          if (fields[f] !== 'e') continue;
-          const json = fields[f + 1]!;
-          const sent = pending.get(json);
-          if (sent === undefined) {
-            storedEarly.set(json, now);
-            continue;
-          }
-          latencies.push(now - sent);
-          afterAck.push(now - ackedAt.get(json)!);
-          ackedAt.delete(json);
-          pending.delete(json);
+        const sent = pending.get(json);
+        if (sent === undefined) {
+          storedEarly.set(json, now);
+          continue;
         }
+        latencies.push(now - sent);
+        afterAck.push(now - ackedAt.get(json)!);
+        ackedAt.delete(json);
+        pending.delete(json);
       }
     }
   })();
@@ -91,7 +86,8 @@ async function endToEndAt(at: string, rate: number, durationSeconds: number, con
   const sentAt = new Map<number, number>();
   await atFixedRate(rate, durationSeconds, async (i) => {
     sentAt.set(i, performance.now());
-    const { status, text } = await postJson(`${generator.url}/publish`, JSON.stringify(clientEvent(i)));
+    const answer = await postJson(`${generator.url}/publish`, JSON.stringify(clientEvent(i)));
+    const { status, text } = answer;
     if (status === 202) {
       const now = performance.now();
       ackLatencies.push(now - sentAt.get(i)!);
@@ -104,10 +100,7 @@ async function endToEndAt(at: string, rate: number, durationSeconds: number, con
       }
       ackedAt.set(text, now);
       pending.set(text, sentAt.get(i)!);
-    } else {
-      errors++;
-      refused[status] = (refused[status] ?? 0) + 1;
-    }
+    } else refused.add(answer);
   });
   const drainDeadline = performance.now() + 30_000;
   while (pending.size > 0 && performance.now() < drainDeadline) await new Promise((r) => setTimeout(r, 20));
@@ -127,7 +120,7 @@ async function endToEndAt(at: string, rate: number, durationSeconds: number, con
   for (const list of [latencies, ackLatencies, afterAck]) list.sort((a, b) => a - b);
   return {
     parameters: { ratePerSecond: rate, durationSeconds, storedSignal: 'XREAD BLOCK on the stored-event stream' },
-    errors: errors + missing,
+    errors: refused.total + missing,
     rows: [
       {
         scenario: 'e2e',
@@ -162,9 +155,9 @@ async function endToEndAt(at: string, rate: number, durationSeconds: number, con
       {
         scenario: 'e2e',
         measure: `errors + never stored at ${at}`,
-        value: errors + missing,
+        value: refused.total + missing,
         unit: 'count',
-        note: `not 202: ${JSON.stringify(refused)}, never stored: ${missing}${missing > 0 ? ` (yet in event_log: ${missingInLog})` : ''}`,
+        note: `not 202: ${refused}, never stored: ${missing}${missing > 0 ? ` (yet in event_log: ${missingInLog})` : ''}`,
       },
       ...cpuRows('e2e', `POST → stored at ${at}`, cpu, latencies.length),
     ],

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { loadConfig } from '../../event-consumer/src/config.js';
 import type { Accepted } from '../../event-consumer/src/plan-chunk.js';
 import { storeEvents } from '../../event-consumer/src/store-events.js';
+import { fromStreamReply } from '../../event-viewer/src/stream.js';
 import { clientEvent } from '../lib/events.js';
 import { benchRedis, defaultStoreOptions, deletePrefix, redisKeys } from '../lib/redis-helpers.js';
 import type { Row, Scenario } from '../lib/report.js';
@@ -20,10 +21,10 @@ async function bytesOf(redis: Redis, keys: string[]): Promise<number> {
   return replies.reduce((sum, [, value]) => sum + Number(value ?? 0), 0);
 }
 
-/** The stream's bytes per event it holds (an entry holds a stored chunk's events, each an `e` field). */
+/** The stream's bytes per event it holds (an entry holds a stored chunk's events, read as the viewer reads them). */
 async function streamCost(redis: Redis, key: string): Promise<{ perEvent: number; events: number; entries: number }> {
   const entries = (await redis.xrange(key, '-', '+')) as [string, string[]][];
-  const events = entries.reduce((sum, [, fields]) => sum + fields.filter((f, i) => i % 2 === 0 && f === 'e').length, 0);
+  const events = fromStreamReply(entries).length;
   return { perEvent: (await bytesOf(redis, [key])) / events, events, entries: entries.length };
 }
 

@@ -1,6 +1,6 @@
 import { launchChromium } from '../../tests/support/browser.js';
 import { clientEvent } from '../lib/events.js';
-import { atFixedRate, percentile, postJson } from '../lib/load.js';
+import { atFixedRate, createRefusals, percentile, postJson } from '../lib/load.js';
 import type { Row, Scenario } from '../lib/report.js';
 import { scrapeMetrics } from '../lib/service-metrics.js';
 import { startPipeline, startService } from '../lib/stack.js';
@@ -43,16 +43,12 @@ export const screenScenario: Scenario = async ({ quick }) => {
     });
     for (const rate of rates) {
       const sentAt = new Map<string, number>();
-      let failed = 0;
-      // Status → count of the publishes not answered 202 (0: the connection failed under the request).
-      const refused: Record<string, number> = {};
+      const refused = createRefusals();
       await atFixedRate(rate, durationSeconds, async (i) => {
         const sent = performance.timeOrigin + performance.now();
         const res = await postJson(`${generator.url}/publish`, JSON.stringify(clientEvent(i)));
         if (res.status !== 202) {
-          failed++;
-          const reason = res.status === 0 ? `0 ${res.text}` : String(res.status);
-          refused[reason] = (refused[reason] ?? 0) + 1;
+          refused.add(res);
           return;
         }
         sentAt.set((JSON.parse(res.text) as { event_id: string }).event_id, sent);
@@ -68,7 +64,7 @@ export const screenScenario: Scenario = async ({ quick }) => {
       const latencies = [...sentAt].filter(([k]) => seen[k] !== undefined).map(([k, sent]) => seen[k]! - sent);
       latencies.sort((a, b) => a - b);
       const missing = sentAt.size - latencies.length;
-      errors += failed + missing;
+      errors += refused.total + missing;
       rows.push(
         {
           scenario: 'screen',
@@ -82,9 +78,9 @@ export const screenScenario: Scenario = async ({ quick }) => {
         {
           scenario: 'screen',
           measure: `errors + never shown at ${rate}/s`,
-          value: failed + missing,
+          value: refused.total + missing,
           unit: 'count',
-          note: `not 202: ${JSON.stringify(refused)}; so far the page was dropped as too slow ${viewerMetric('live_clients_dropped_total')} times, told of a gap ${viewerMetric('live_stream_gaps_total')}`,
+          note: `not 202: ${refused}; so far the page was dropped as too slow ${viewerMetric('live_clients_dropped_total')} times, told of a gap ${viewerMetric('live_stream_gaps_total')}`,
         },
       );
     }
