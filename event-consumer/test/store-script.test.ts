@@ -1,4 +1,4 @@
-import { redisKeys, STREAM_ENTRY_BYTES, STREAM_ENTRY_EVENTS } from '@eventstreamapp/event-schema';
+import { DEFAULT_MAX_EVENT_BYTES, redisKeys, STREAM_ENTRY_BYTES, STREAM_ENTRY_EVENTS } from '@eventstreamapp/event-schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeEvents } from '../../tests/support/events.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
@@ -67,14 +67,17 @@ describe('the store script on large chunks', () => {
 
   it('ends a stream entry before it would hold more than STREAM_ENTRY_BYTES of JSON; a larger event is alone', async () => {
     const [small, large, after] = makeEvents(3, 3);
+    // The record with its JSON padded to exactly `bytes`.
     const padded = (record: typeof small, bytes: number) => {
-      const json = JSON.stringify({ ...record!.event, pad: 'x'.repeat(bytes) });
-      return { ...record!, json };
+      const bare = Buffer.byteLength(JSON.stringify({ ...record!.event, pad: '' }));
+      return { ...record!, json: JSON.stringify({ ...record!.event, pad: 'x'.repeat(bytes - bare) }) };
     };
-    // 5 events of ~STREAM_ENTRY_BYTES / 4: four fit one entry, the fifth begins the next; then one of
-    // 3 × STREAM_ENTRY_BYTES alone, and a small one after it in an entry of its own.
-    const quarters = makeEvents(5, 5).map((e) => padded(e, STREAM_ENTRY_BYTES / 4 - 200));
-    const records = [...quarters, padded(large, 3 * STREAM_ENTRY_BYTES), padded(after, 10), small!];
+    // 5 events of just under STREAM_ENTRY_BYTES / 4: four fit one entry, the fifth begins the next; then
+    // the largest valid event (DEFAULT_MAX_EVENT_BYTES of JSON) alone, and a small one after it in an entry of its own.
+    const quarters = makeEvents(5, 5).map((e) => padded(e, STREAM_ENTRY_BYTES / 4 - 100));
+    const largest = padded(large, DEFAULT_MAX_EVENT_BYTES);
+    expect(Buffer.byteLength(largest.json)).toBe(DEFAULT_MAX_EVENT_BYTES);
+    const records = [...quarters, largest, padded(after, 200), small!];
     const chunk: Accepted[] = records.map((record) => ({ offset: '0', record, bytes: Buffer.from(record.json) }));
     expect((await storeEvents(store.redis, keys, chunk, options)).stored).toBe(records.length);
     const stream = await streamEvents(store.redis, keys.eventStream);
