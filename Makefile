@@ -41,6 +41,12 @@ MONITORING ?= 0
 export MONITORING
 ifeq ($(MONITORING),1)
 export COMPOSE_PROFILES := monitoring
+# Prometheus scrapes the viewer with VIEWER_TOKEN; a viewer behind HTTP Basic only gets one made for it.
+ifneq ($(VIEWER_USERS_FILE),)
+ifeq ($(VIEWER_TOKEN),)
+$(foreach assignment,$(shell infra/credentials.sh viewer-token),$(eval export $(assignment)))
+endif
+endif
 endif
 
 ifeq ($(filter $(RUNTIME),docker local),)
@@ -171,9 +177,14 @@ infra-down: ## (local) stop Kafka (data kept) and a Redis this project started
 	@$(KAFKA_INFRA) stop
 	@$(REDIS_INFRA) stop
 
-infra-wipe: ## (local) stop them and delete their data
+ifeq ($(RUNTIME),docker)
+infra-wipe: ## stop and delete the data: local, Kafka's and Redis' folders; docker, `down -v` (every volume of the project)
+	COMPOSE_PROFILES=monitoring $(COMPOSE) down -v --remove-orphans
+else
+infra-wipe:
 	@$(KAFKA_INFRA) wipe
 	@$(REDIS_INFRA) wipe
+endif
 
 docker-check: ## check the Docker files without an engine (compose file, contexts, commands)
 	@$(WITH_NODE) npx vitest run --project unit tests/static

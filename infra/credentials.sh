@@ -2,7 +2,10 @@
 # Engines with credentials (README "Security"): with CREDENTIALS=on, every Redis and Kafka this project
 # starts, in both runtimes and both topologies, requires a password, and the services are given theirs.
 #
-#   infra/credentials.sh env    prints NAME=value lines: the Makefile exports them when CREDENTIALS=on
+#   infra/credentials.sh env            prints NAME=value lines: the Makefile exports them when CREDENTIALS=on
+#   infra/credentials.sh viewer-token   prints VIEWER_TOKEN=…: the token Prometheus scrapes the viewer with when
+#                                       `make up MONITORING=1` finds VIEWER_USERS_FILE set and no VIEWER_TOKEN
+#                                       (made once into .local/viewer-token, mode 600)
 #
 # The passwords are made once (random, hex) into .local/credentials.env (mode 600) and read from there
 # after; a variable already set in the environment wins, so a deployment brings its own.
@@ -46,7 +49,18 @@ print_env() {
   echo "KAFKA_CLIENT_PROTOCOL=SASL_PLAINTEXT"
 }
 
+viewer_token() {
+  local file=$LOCAL_DIR/viewer-token
+  if [[ ! -f "$file" ]]; then
+    mkdir -p "$LOCAL_DIR"
+    (umask 077; od -An -N24 -tx1 /dev/urandom | tr -d ' \n' > "$file")
+    log "credentials: made a viewer token for Prometheus in ${file#"$ROOT"/} (mode 600)"
+  fi
+  echo "VIEWER_TOKEN=$(cat "$file")"
+}
+
 case "${1:-}" in
   env) print_env ;;
-  *) die "usage: $0 env" ;;
+  viewer-token) viewer_token ;;
+  *) die "usage: $0 env|viewer-token" ;;
 esac

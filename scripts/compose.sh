@@ -6,6 +6,7 @@
 #   scripts/compose.sh wait [SERVICE…]    waits until each service's containers are healthy (v1 has no `up --wait`)
 #   scripts/compose.sh status SERVICE     `SERVICE: running` or `SERVICE: stopped`
 #   scripts/compose.sh exec SERVICE CMD…  `exec` without a TTY when there is none (scripts, tests)
+#   scripts/compose.sh plain ARGS…        compose ARGS exactly as a user types them (`plain up -d`: no checks, no wait)
 #   scripts/compose.sh ARGS…              any other compose command, with the base images in the environment
 #
 # COMPOSE overrides the detected command; COMPOSE_FILES (space-separated) the files; WAIT_TIMEOUT (240 s) the wait.
@@ -77,6 +78,17 @@ wait_healthy() {
   done
 }
 
+# Each broker's storage asked, before `up` recreates it, whether it can serve the credentials and quorum
+# asked for now (infra/kafka/docker-entrypoint.sh check): a mismatch stops here with the reason instead of
+# a broker that never becomes healthy.
+check_kafka_storage() {
+  local service
+  for service in $(compose config --services | grep -E '^kafka(-[0-9]+)?$'); do
+    compose run --rm --no-deps -T --entrypoint "bash /opt/eventstreamapp/kafka-entrypoint.sh check" "$service" >/dev/null \
+      || die "up: $service cannot start on its volume (the line above says why)"
+  done
+}
+
 status() {
   local id
   for id in $(containers_of "$1"); do
@@ -93,6 +105,7 @@ case "${1:-}" in
     for arg in "$@"; do [[ "$arg" == -d || "$arg" == --detach ]] || args+=("$arg"); done
     eval "$("$ROOT/scripts/docker-images.sh" ensure)"
     compose build --quiet
+    check_kafka_storage
     compose up -d "${args[@]}"
     wait_healthy
     log "up: generator http://127.0.0.1:${GENERATOR_PORT:-8080}/publish · viewer http://127.0.0.1:${VIEWER_PORT:-5000}/events"
@@ -108,6 +121,7 @@ case "${1:-}" in
     shift
     if [[ -t 0 && -t 1 ]]; then compose run --rm --no-deps "$@"; else compose run --rm --no-deps -T "$@"; fi
     ;;
-  "") die "usage: $0 runtime|up|wait|status|exec|run|COMPOSE-ARGS…" ;;
+  plain) shift; compose "$@" ;;
+  "") die "usage: $0 runtime|up|wait|status|exec|run|plain|COMPOSE-ARGS…" ;;
   *) compose "$@" ;;
 esac

@@ -5,6 +5,8 @@
 #
 #   docker-healthcheck.sh [PORT]   (9092)
 set -euo pipefail
+# A broker its entrypoint refused to start (a storage formatted for another mode) says why in the health log.
+if [[ -f /tmp/eventstreamapp-refused ]]; then cat /tmp/eventstreamapp-refused; exit 1; fi
 exec 3<>"/dev/tcp/127.0.0.1/${1:-9092}"
 # Size 18, then api_key 18 (ApiVersions), api_version 0, correlation_id 1, client_id "healthck" (8 bytes).
 printf '\000\000\000\022\000\022\000\000\000\000\000\001\000\010healthck' >&3

@@ -6,7 +6,8 @@
 #
 # Environment: PROMETHEUS_PORT (9090), PROMETHEUS_DIR (.local/prometheus), PROMETHEUS_TARGETS (host:port,…;
 # default the services' ports: GENERATOR_PORT, VIEWER_PORT, AUTOGEN_PORT, CONSUMER_PORT),
-# PROMETHEUS_INTERVAL (scrape and rule evaluation, 5s), PROMETHEUS_RULES (rules.yml).
+# PROMETHEUS_INTERVAL (scrape and rule evaluation, 5s), PROMETHEUS_RULES (rules.yml), VIEWER_TOKEN (sent as
+# the bearer token of every scrape when set: the viewer behind credentials).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
@@ -33,6 +34,12 @@ scrape_configs:
     static_configs:
       - targets: [$quoted]
 YAML
+  # A viewer behind credentials (VIEWER_TOKEN) is scraped with its bearer token; the other services ignore it.
+  if [[ -n "${VIEWER_TOKEN:-}" ]]; then
+    mkdir -p "$DIR"
+    (umask 077; printf "%s" "$VIEWER_TOKEN" > "$DIR/viewer-token")
+    echo "    authorization: { type: Bearer, credentials_file: $DIR/viewer-token }"
+  fi
 }
 
 ready() { curl -fsS "http://127.0.0.1:$PORT/-/ready" >/dev/null 2>&1; }

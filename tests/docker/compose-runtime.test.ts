@@ -196,20 +196,116 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     await expectStoredOnce(load.acknowledged());
   });
 
-  it('keeps event_log across a restart of redis (append-only file on its volume)', async () => {
+  it('keeps event_log across `restart redis` (its own user on its volume, append-only) and stores new events after', async () => {
     const before = await eventLog();
     expect(before.length).toBeGreaterThan(3_000);
     await stack.compose('restart', 'redis');
     await stack.compose('wait', 'redis');
+    const [redis] = await stack.containers('redis');
+    // A second start is where the official image's chown of /data met the appendonlydir it had made.
+    expect(Number((await stack.docker('inspect', '-f', '{{.RestartCount}}', redis!)).trim())).toBe(0);
     const after = new Set(await eventLog());
     expect(before.filter((m) => !after.has(m))).toEqual([]);
+    await expectStoredOnce([await publish({ user_id: 'after-redis-restart', action: 'x' })]);
   });
 
-  it('leaves no container and frees its ports after make down', async () => {
+  it('refuses `make up CREDENTIALS=on` over the running plaintext stack at once, naming the way out, and leaves it serving', {
+    timeout: 180_000,
+  }, async () => {
+    const started = Date.now();
+    const refusal = await stack.make('up', 'CREDENTIALS=on').then(
+      (out) => `unexpectedly succeeded:\n${out}`,
+      (err: Error) => err.message,
+    );
+    expect(refusal).toContain('kafka: cannot start on this volume: its storage was formatted without SCRAM users');
+    expect(refusal).toContain('make infra-wipe RUNTIME=docker');
+    expect(Date.now() - started).toBeLessThan(90_000);
+    await expectStoredOnce([await publish({ user_id: 'after-refusal', action: 'x' })]);
+
+    // Plain `docker compose up` has no such check: the broker itself refuses, stays up unhealthy and says
+    // why in its health log, instead of hanging on a storage without its users or looping on restarts.
+    const withCredentials = 'set -a; eval "$(infra/credentials.sh env)"; set +a; exec scripts/compose.sh plain up -d --no-deps kafka';
+    await stack.run('bash', '-c', withCredentials);
+    const [kafka] = await stack.containers('kafka');
+    await waitFor(
+      async () =>
+        (await stack.docker('inspect', '-f', '{{range .State.Health.Log}}{{.Output}}{{end}}', kafka!)).includes(
+          'kafka: refusing to start: its storage was formatted without SCRAM users',
+        ),
+      60_000,
+      'the broker naming its refusal in its health log',
+    );
+    expect((await stack.docker('inspect', '-f', '{{.State.Status}} {{.RestartCount}}', kafka!)).trim()).toBe('running 0');
+  });
+
+  /** The records Kafka holds in `events` (the sum of its partitions' end offsets), as the viewer's /status reads them. */
+  const recordsInKafka = async () => {
+    const status = (await (await fetch(`${stack.viewerUrl}/status`, { headers: { accept: 'application/json' } })).json()) as {
+      partitions: { high: number }[] | null;
+    };
+    return status.partitions?.reduce((sum, p) => sum + p.high, 0) ?? 0;
+  };
+  let recordsBeforeDown = 0;
+
+  it('leaves no container and no anonymous volume after make down, and frees its ports', async () => {
+    recordsBeforeDown = await waitFor(recordsInKafka, 30_000, 'the end offsets on /status');
+    const volumes = async () =>
+      (await stack.docker('volume', 'ls', '-q', '--filter', 'dangling=true'))
+        .split('\n')
+        .filter((name) => name && !name.startsWith(`${stack.project}_`));
+    const danglingBefore = await volumes();
     await stack.make('down');
     const left = await stack.docker('ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${stack.project}`);
     expect(left.trim()).toBe('');
+    expect((await volumes()).filter((v) => !danglingBefore.includes(v))).toEqual([]);
     await expect(fetch(`${stack.generatorUrl}/healthz`)).rejects.toThrow();
     await expect(fetch(`${stack.viewerUrl}/healthz`)).rejects.toThrow();
+  });
+
+  it('comes back with make up after make down, its events still in Redis and Kafka (its named volume), storing new ones', {
+    timeout: 300_000,
+  }, async () => {
+    await stack.make('up');
+    const log = await eventLog();
+    expect(log.length).toBeGreaterThan(3_000);
+    await expectStoredOnce([await publish({ user_id: 'after-down-up', action: 'x' })]);
+    expect(recordsBeforeDown).toBeGreaterThan(3_000);
+    await waitFor(async () => (await recordsInKafka()) > recordsBeforeDown, 30_000, 'Kafka holding what it held before make down');
+  });
+
+  it('with CREDENTIALS=on after make infra-wipe: publishes, stores and shows; Redis without the password and Kafka with a wrong one refuse', {
+    timeout: 300_000,
+  }, async () => {
+    await stack.make('infra-wipe');
+    await stack.make('up', 'CREDENTIALS=on');
+    const text = await publish({ user_id: 'with-credentials', action: 'login' });
+    const [redis] = await stack.containers('redis');
+    const password = /^REDIS_PASSWORD=(.+)$/m.exec(await stack.run('bash', 'infra/credentials.sh', 'env'))?.[1];
+    expect(password).toBeTruthy();
+    await waitFor(
+      async () =>
+        (await stack.docker('exec', '-e', `REDISCLI_AUTH=${password}`, redis!, 'redis-cli', 'GET', 'event:with-credentials')).trim() ===
+        text,
+      30_000,
+      'the event stored with credentials',
+    );
+    expect(await (await fetch(`${stack.viewerUrl}/events/with-credentials`, { headers: { accept: 'application/json' } })).text()).toBe(
+      text,
+    );
+    expect(await stack.docker('exec', redis!, 'redis-cli', 'GET', 'event:with-credentials')).toContain('NOAUTH');
+
+    const [consumer] = await stack.containers('event-consumer');
+    const login = (password: string) =>
+      `const { Kafka, logLevel } = require('kafkajs');
+       const admin = new Kafka({ brokers: ['kafka:9092'], logLevel: logLevel.NOTHING, retry: { retries: 0 },
+         sasl: { mechanism: 'scram-sha-512', username: process.env.KAFKA_SASL_USERNAME, password: ${JSON.stringify(password)} || process.env.KAFKA_SASL_PASSWORD } }).admin();
+       admin.connect().then(() => admin.listTopics()).then((t) => { console.log('listed', t.length); process.exit(0); },
+         (e) => { console.log(e.type || e.name, e.message); process.exit(1); });`;
+    expect(await stack.docker('exec', consumer!, 'node', '-e', login(''))).toContain('listed');
+    const wrong = await stack.docker('exec', consumer!, 'node', '-e', login('wrong-password')).then(
+      (out) => `logged in: ${out}`,
+      (err: Error) => err.message,
+    );
+    expect(wrong).toMatch(/SASL_AUTHENTICATION_FAILED|authentication failed/i);
   });
 });

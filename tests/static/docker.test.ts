@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { serviceCommand } from '../../scripts/launcher/services.ts';
@@ -181,13 +183,39 @@ describe('the containers, hardened in both topologies', () => {
       const readOnly = Object.keys(services).filter((name) => !/^kafka/.test(name));
       for (const name of readOnly) {
         expect(services[name]?.read_only, name).toBe(true);
-        expect(services[name]?.tmpfs, name).toEqual(['/tmp:size=16m']);
+        expect(services[name]?.tmpfs, name).toContain('/tmp:size=16m');
       }
       for (const name of Object.keys(SERVICES)) expect(services[name]?.cap_add, name).toBeUndefined();
       const published = Object.entries(services).filter(([, s]) => (s.ports ?? []).length > 0);
       expect(published.map(([name]) => name).sort()).toEqual(['event-generator', 'event-viewer', 'prometheus']);
     },
   );
+
+  it.each(Object.keys(topologies))(
+    '%s: Redis and its Sentinels run as the image’s redis user with no capability; services are built, never pulled',
+    (topology) => {
+      const services = topologies[topology as keyof typeof topologies];
+      const redisNodes = Object.keys(services).filter((name) => /^(redis|sentinel)/.test(name));
+      expect(redisNodes.length).toBeGreaterThan(0);
+      for (const name of redisNodes) expect(services[name]?.user, name).toBe('redis');
+      for (const [name, service] of Object.entries(services)) expect(service.cap_add, name).toBeUndefined();
+      // Read from the file itself: v1's merge of an override file drops pull_policy (v2 keeps it).
+      for (const name of Object.keys(SERVICES)) expect(compose.services[name]?.pull_policy, name).toBe('build');
+    },
+  );
+
+  it('keeps each broker’s log directory on a named volume of its own, never one topology’s on the other’s', () => {
+    const dataVolume = (service: Service | undefined) =>
+      ((service?.volumes ?? []) as string[]).find((v) => v.split(':')[1] === '/var/lib/kafka/data')?.split(':')[0];
+    expect(dataVolume(single.kafka)).toBe('kafka-data');
+    expect(['kafka', 'kafka-2', 'kafka-3'].map((n) => dataVolume(replicated[n]))).toEqual(['kafka-1-data', 'kafka-2-data', 'kafka-3-data']);
+  });
+
+  it.each(Object.keys(topologies))('%s: bind-mounts only read-only, with the SELinux shared label', (topology) => {
+    for (const [name, service] of Object.entries(topologies[topology as keyof typeof topologies]))
+      for (const volume of (service.volumes ?? []) as string[])
+        if (volume.startsWith('/')) expect(volume.split(':')[2], `${name}: ${volume}`).toBe('ro,z');
+  });
 
   it('with credentials, every Redis node logs in to its primary, whichever one Sentinel promotes', () => {
     // A primary that comes back after a failover is made a replica: without masterauth it never syncs again.
@@ -204,4 +232,41 @@ describe('the containers, hardened in both topologies', () => {
     for (const [name, rss] of Object.entries(measured)) expect(units(single[name]?.mem_limit), name).toBeGreaterThan(1.5 * rss);
     expect(units(single.redis?.mem_limit)).toBeGreaterThan(1024);
   });
+});
+
+describe('the compose files, as Compose v2 and v1 read them', () => {
+  const FILES = ['docker-compose.yml', 'docker-compose.replicated.yml'];
+  const TOPOLOGIES = [['docker-compose.yml'], FILES];
+  // The Compose Specification's JSON schema, as the maintained linter dclint ships it: what Compose v2
+  // validates each file against before it merges them. Only Compose v1 can be installed here.
+  const schemaPath = join(dirname(createRequire(import.meta.url).resolve('dclint/package.json')), 'schemas/compose.schema.json');
+  // Draft-07, named by an https URL that Ajv does not know as its own meta-schema.
+  const { $schema: _, ...schema } = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>;
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+
+  it.each(FILES)('%s is valid for the Compose Specification (Compose v2)', (file) => {
+    const document = parse(read(file), { merge: true }) as unknown;
+    const valid = validate(document);
+    expect(validate.errors?.map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`) ?? [], file).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it('the schema refuses what v2 refuses (a key it does not know)', () => {
+    const document = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Record<string, unknown>> };
+    document.services.redis!.restart_policy = 'always';
+    expect(validate(document)).toBe(false);
+  });
+
+  it.each(TOPOLOGIES.flatMap((files) => ['', 'monitoring'].map((profile) => [files.join(' + '), profile] as const)))(
+    '%s with profiles "%s" is valid for docker-compose (v1)',
+    (files, profile) => {
+      const args = files.split(' + ').flatMap((f) => ['-f', f]);
+      const output = execFileSync('docker-compose', [...args, 'config', '--services'], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, COMPOSE_PROJECT_NAME: 'static-check', COMPOSE_PROFILES: profile },
+      });
+      expect(output.trim().split('\n')).toContain('event-viewer');
+    },
+  );
 });

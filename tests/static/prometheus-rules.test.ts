@@ -90,7 +90,7 @@ describe('the Prometheus configurations', () => {
     };
     const prometheus = compose.services.prometheus!;
     expect(prometheus.profiles).toEqual(['monitoring']);
-    expect(prometheus.volumes).toContain('./infra/prometheus/rules.yml:/etc/eventstreamapp/rules.yml:ro');
+    expect(prometheus.volumes).toContain('./infra/prometheus/rules.yml:/etc/eventstreamapp/rules.yml:ro,z');
     const docker = readFileSync(join(DIR, 'prometheus.docker.yml'), 'utf8').replace(
       '/etc/eventstreamapp/rules.yml',
       join(DIR, 'rules.yml'),
@@ -98,4 +98,30 @@ describe('the Prometheus configurations', () => {
     writeFileSync(join(scratch, 'docker.yml'), docker);
     promtool('check', 'config', join(scratch, 'docker.yml'));
   });
+
+  it.each(['local', 'docker'])(
+    '%s: with VIEWER_TOKEN set, every scrape sends it as a bearer token, from a file only its owner reads',
+    (runtime) => {
+      const dir = mkdtempSync(join(scratch, `${runtime}-`));
+      const env = { ...process.env, VIEWER_TOKEN: 'token-for-the-scrape-1234', PROMETHEUS_DIR: dir, TMP: dir };
+      if (runtime === 'local')
+        writeFileSync(join(dir, 'prometheus.yml'), execFileSync('bash', [join(DIR, 'prometheus.sh'), 'config'], { encoding: 'utf8', env }));
+      else {
+        const source = join(dir, 'source.yml');
+        writeFileSync(
+          source,
+          readFileSync(join(DIR, 'prometheus.docker.yml'), 'utf8').replace('/etc/eventstreamapp/rules.yml', join(DIR, 'rules.yml')),
+        );
+        execFileSync('sh', [join(DIR, 'docker-entrypoint.sh')], { env: { ...env, CONFIG: source } });
+      }
+      const config = parse(readFileSync(join(dir, 'prometheus.yml'), 'utf8')) as {
+        scrape_configs: { job_name: string; authorization?: { type: string; credentials_file: string } }[];
+      };
+      expect(config.scrape_configs).toHaveLength(1);
+      expect(config.scrape_configs[0]!.authorization).toEqual({ type: 'Bearer', credentials_file: join(dir, 'viewer-token') });
+      expect(readFileSync(join(dir, 'viewer-token'), 'utf8')).toBe('token-for-the-scrape-1234');
+      expect(statSync(join(dir, 'viewer-token')).mode & 0o777).toBe(0o600);
+      promtool('check', 'config', join(dir, 'prometheus.yml'));
+    },
+  );
 });

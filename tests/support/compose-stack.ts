@@ -14,6 +14,8 @@ export interface ComposeStack {
   /** Names of the running or stopped containers of one service, in container-number order. */
   containers(service: string): Promise<string[]>;
   docker(...args: string[]): Promise<string>;
+  /** Any command in the repository with this stack's environment. */
+  run(command: string, ...args: string[]): Promise<string>;
   /** `redis-cli ARGS` inside the redis container, one reply line per element. */
   redisCli(...args: string[]): Promise<string[]>;
   /** Removes everything, its Redis volume included. */
@@ -70,6 +72,7 @@ export async function composeStack(): Promise<ComposeStack> {
     make: (...args) => run('make', ['--no-print-directory', ...args, 'RUNTIME=docker'], env, 900_000),
     compose: (...args) => run('bash', ['scripts/compose.sh', ...args], env, 600_000),
     docker: (...args) => run('docker', args, env, 120_000),
+    run: (command, ...args) => run(command, args, env, 120_000),
     async containers(service) {
       const names = await stack.docker(
         'ps',
