@@ -62,15 +62,32 @@ daemon_files() { PID_FILE=$1/$2.pid; LOG_FILE=$1/$2.log; }
 
 pid_alive() { [[ -f "$1" ]] && process_alive "$(cat "$1")"; }
 
-# stop_pid PIDFILE NAME [SECONDS]: SIGTERM, then SIGKILL after the grace period (the scripts' twin of the
-# launcher's `terminate`, scripts/launcher/process-state.ts: these scripts run without Node).
+# How long a process may take to be gone after SIGKILL: a JVM's gigabytes are given back by the kernel
+# after the signal, not at it.
+KILL_WAIT_SECONDS=10
+
+# kill_pid PID NAME: SIGKILL, then wait until the process is gone; fails, saying so, if it is not.
+kill_pid() {
+  local pid=$1 name=$2 i
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < KILL_WAIT_SECONDS * 10; i++)); do process_alive "$pid" || return 0; sleep 0.1; done
+  log "$name: pid $pid still exists ${KILL_WAIT_SECONDS}s after SIGKILL"
+  return 1
+}
+
+# stop_pid PIDFILE NAME [SECONDS]: SIGTERM, then SIGKILL after the grace period; says "stopped" only once
+# the process is gone (the scripts' twin of the launcher's `terminate`, scripts/launcher/process-state.ts:
+# these scripts run without Node).
 stop_pid() {
   local pidfile=$1 name=$2 grace=${3:-20} pid i
   if ! pid_alive "$pidfile"; then rm -f "$pidfile"; log "$name: not running"; return 0; fi
   pid=$(cat "$pidfile")
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < grace * 10; i++)); do process_alive "$pid" || break; sleep 0.1; done
-  if process_alive "$pid"; then log "$name: still running after ${grace}s, killing"; kill -KILL "$pid" 2>/dev/null || true; fi
+  if process_alive "$pid"; then
+    log "$name: still running after ${grace}s, killing"
+    kill_pid "$pid" "$name" || die "$name: not stopped"
+  fi
   rm -f "$pidfile"
   log "$name: stopped"
 }

@@ -8,6 +8,7 @@ import {
   once,
   ServiceError,
   type StartedServer,
+  startKafkaProbe,
   startOpsServer,
   watchProducer,
 } from '@eventstreamapp/service-kit';
@@ -76,6 +77,7 @@ export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGen
 
   let timer: NodeJS.Timeout | undefined;
   let ops: StartedServer | undefined;
+  let kafkaProbe: ReturnType<typeof startKafkaProbe> | undefined;
   let stopped = false;
 
   function tick(): void {
@@ -92,11 +94,17 @@ export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGen
       return ops?.url;
     },
     async start(): Promise<void> {
+      kafkaProbe = startKafkaProbe(kafka);
       ops = await startOpsServer({
         registry,
         port: config.PORT,
         host: config.HOST,
-        readiness: () => [{ name: 'kafka', ok: connection.connected && sender.healthy }],
+        // Connected, the last tick sent, and Kafka answering its probe now (a dead broker is seen within seconds).
+        readiness: () => [
+          connection.connected && sender.healthy
+            ? (kafkaProbe?.check ?? { name: 'kafka', ok: false, detail: 'not probed yet' })
+            : { name: 'kafka', ok: false, detail: connection.connected ? 'the last tick was not sent' : 'producer not connected' },
+        ],
       });
       logger.info(
         {
@@ -118,7 +126,10 @@ export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGen
       await Promise.race([sender.drain(), deadline]);
       if (sender.pending > 0) logger.warn({ event: 'events.unpublished', lost: sender.pending }, 'stopping with unpublished events');
       await closeInStages([
-        [['producer', () => Promise.race([producer.disconnect(), new Promise((r) => setTimeout(r, 300).unref())])]],
+        [
+          ['producer', () => Promise.race([producer.disconnect(), new Promise((r) => setTimeout(r, 300).unref())])],
+          ['kafka probe', () => kafkaProbe?.close()],
+        ],
         [['ops server', () => ops?.close()]],
       ]);
     }),

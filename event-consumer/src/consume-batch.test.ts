@@ -38,6 +38,7 @@ function fakeDeps(overrides: Partial<ConsumeBatchDeps> = {}) {
   const deps: ConsumeBatchDeps = {
     chunkEvents: 2,
     maxEventBytes: 65_536,
+    maxFutureMs: 300_000,
     maxBackoffMs: 400,
     // No jitter: the waits asserted below are the policy's own.
     random: () => 1,

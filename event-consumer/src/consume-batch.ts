@@ -15,6 +15,8 @@ export type WriteTarget = 'redis' | 'dlq';
 export interface ConsumeBatchDeps {
   chunkEvents: number;
   maxEventBytes: number;
+  /** TIMESTAMP_MAX_FUTURE_MS: a record dated further ahead is dead-lettered (plan-chunk.ts). */
+  maxFutureMs: number;
   maxBackoffMs: number;
   /** The backoff's jitter source (tests pin it). */
   random?: () => number;
@@ -74,7 +76,7 @@ export async function consumeBatch(ctx: BatchContext, deps: ConsumeBatchDeps): P
   const { batch } = ctx;
   for (let start = 0; start < batch.messages.length; start += deps.chunkEvents) {
     const messages = batch.messages.slice(start, start + deps.chunkEvents);
-    const plan = planChunk(messages, deps.maxEventBytes, batch.partition);
+    const plan = planChunk(messages, { maxEventBytes: deps.maxEventBytes, maxFutureMs: deps.maxFutureMs }, batch.partition);
     let result: StoreResult = { stored: 0, duplicates: 0, expired: 0 };
     const stored = await writeWhileOurs(
       'redis',

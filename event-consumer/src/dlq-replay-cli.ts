@@ -60,6 +60,7 @@ try {
       keys: redisKeys(config.REDIS_KEY_PREFIX),
       topics: { events: config.KAFKA_TOPIC, dlq: config.KAFKA_DLQ_TOPIC },
       maxEventBytes: config.MAX_EVENT_BYTES,
+      maxFutureMs: config.TIMESTAMP_MAX_FUTURE_MS,
     },
     options,
   );

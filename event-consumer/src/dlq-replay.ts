@@ -36,6 +36,8 @@ export interface ReplayDeps {
   keys: Pick<RedisKeys, 'eventLog'>;
   topics: { events: string; dlq: string };
   maxEventBytes: number;
+  /** TIMESTAMP_MAX_FUTURE_MS, as the consumer applies it. */
+  maxFutureMs: number;
   /** Longest wait for the next dead letters before the replay gives up (a stalled broker), not a limit on its length. */
   stallTimeoutMs?: number;
 }
@@ -56,7 +58,7 @@ function rangesFor(ends: PartitionEnds[], options: ReplayOptions) {
  * once however often it is replayed. What `event_log` already holds is not sent at all.
  */
 export async function replayDeadLetters(deps: ReplayDeps, options: ReplayOptions = {}): Promise<ReplayReport> {
-  const { kafka, redis, keys, topics, maxEventBytes, stallTimeoutMs = 60_000 } = deps;
+  const { kafka, redis, keys, topics, maxEventBytes, maxFutureMs, stallTimeoutMs = 60_000 } = deps;
   const admin = kafka.admin();
   await admin.connect();
   let ends: PartitionEnds[];
@@ -114,7 +116,7 @@ export async function replayDeadLetters(deps: ReplayDeps, options: ReplayOptions
           report.notSelected++;
           return;
         }
-        const { accepted, refused } = planChunk([message], maxEventBytes);
+        const { accepted, refused } = planChunk([message], { maxEventBytes, maxFutureMs });
         if (refused[0]) {
           const code = refused[0].rejection.code;
           report.stillRefused[code] = (report.stillRefused[code] ?? 0) + 1;

@@ -10,6 +10,7 @@ import {
   retryUntilStopped,
   ServiceError,
   type StartedServer,
+  startKafkaProbe,
   startOpsServer,
 } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
@@ -74,7 +75,17 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
     },
     { partitions: () => (joined ? assigned : new Set()), lastStoredAt: (partition) => lastStoredAt.get(partition) },
   );
-  const newMember = () =>
+  /**
+   * Each group member this process makes has a generation; only the newest one's events count, and a
+   * member replaced is never restarted by kafkajs (restartOnFailure), so one process is one member
+   * whatever the broker does.
+   */
+  let generation = 0;
+  /** Crashes since the member last joined its group. */
+  let crashesSinceJoin = 0;
+  /** Set when the current member's last crash was its MEMBER_RENEWAL_CRASHES-th: replace it, do not restart it. */
+  let renewalDue = false;
+  const newMember = (memberGeneration: number) =>
     kafka.consumer({
       groupId: config.KAFKA_GROUP_ID,
       sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
@@ -84,12 +95,24 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
       minBytes: config.KAFKA_FETCH_MIN_BYTES,
       maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS,
       allowAutoTopicCreation: false,
+      // kafkajs' own default for a consumer (it does not take the client's retries), with one change:
+      // kafkajs asks before it restarts a crashed member, and a replaced or renewing one stays down.
+      retry: {
+        retries: 5,
+        restartOnFailure: async () => {
+          if (memberGeneration !== generation || stopping.signal.aborted) return false;
+          crashesSinceJoin++;
+          renewalDue = crashesSinceJoin >= MEMBER_RENEWAL_CRASHES;
+          return !renewalDue;
+        },
+      },
     });
-  let consumer = newMember();
+  let consumer = newMember(generation);
   const dlqProducer = createProducer(kafka);
   const stopping = new AbortController();
   const throttle = createThrottle(5_000);
   let ops: StartedServer | undefined;
+  let kafkaProbe: ReturnType<typeof startKafkaProbe> | undefined;
   let connecting: Promise<unknown> = Promise.resolve();
   let joined = false;
   /** Why the last write to each target failed, until one succeeds: Redis may be connected yet unusable. */
@@ -110,12 +133,12 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
     redisWasReady = false;
   });
 
-  /** Crashes since the member last joined its group. */
-  let crashesSinceJoin = 0;
   let renewing: Promise<void> | undefined;
 
-  function watch(member: Consumer): void {
+  function watch(member: Consumer, memberGeneration: number): void {
+    const current = () => memberGeneration === generation;
     member.on(member.events.GROUP_JOIN, ({ payload }) => {
+      if (!current()) return;
       joined = true;
       assigned = new Set(payload.memberAssignment[config.KAFKA_TOPIC] ?? []);
       crashesSinceJoin = 0;
@@ -125,38 +148,48 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
       );
     });
     member.on(member.events.CRASH, ({ payload }) => {
+      if (!current()) return;
       joined = false;
-      crashesSinceJoin++;
       logger.error({ event: 'consumer.crashed', reason: describeError(payload.error), restart: payload.restart }, 'consumer crashed');
-      // kafkajs does not restart after some errors: the process exits so its supervisor starts a fresh one.
-      if (!payload.restart) onFatal(payload.error);
+      if (payload.restart || stopping.signal.aborted) return;
       // kafkajs restarts a crashed member on the same client, whose cached brokers and coordinator can stay
       // wrong after a broker dies: it crashed for minutes with "group coordinator is not available" after
       // every broker was back (kafkajs #1630; tests/replicated). A member that keeps crashing is replaced
       // by one on a fresh client, as a restarted process would be, without losing the process.
-      else if (crashesSinceJoin >= MEMBER_RENEWAL_CRASHES && !renewing && !stopping.signal.aborted) {
-        renewing = renewMember().finally(() => {
-          renewing = undefined;
-        });
-      }
+      if (renewalDue) renewMember();
+      // kafkajs does not restart after some errors: the process exits so its supervisor starts a fresh one.
+      else onFatal(payload.error);
     });
   }
 
-  async function renewMember(): Promise<void> {
+  /** Replaces the current member; synchronous up to its generation, so a second crash report cannot start another. */
+  function renewMember(): void {
     logger.warn({ event: 'consumer.renewed', crashes: crashesSinceJoin }, 'replacing a group member that keeps crashing');
+    generation++;
+    const memberGeneration = generation;
     const old = consumer;
     crashesSinceJoin = 0;
-    await Promise.race([old.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
-    if (stopping.signal.aborted) return;
-    consumer = newMember();
-    watch(consumer);
-    connecting = keepConnecting();
+    renewalDue = false;
+    assigned = new Set();
+    const previous = renewing ?? Promise.resolve();
+    renewing = (async () => {
+      await previous;
+      // kafkajs disconnected it before reporting the crash and will not restart it (restartOnFailure said no).
+      await Promise.race([old.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
+      if (stopping.signal.aborted || memberGeneration !== generation) return;
+      consumer = newMember(memberGeneration);
+      watch(consumer, memberGeneration);
+      connecting = keepConnecting(consumer, memberGeneration);
+    })().finally(() => {
+      if (memberGeneration === generation) renewing = undefined;
+    });
   }
-  watch(consumer);
+  watch(consumer, generation);
 
   const deps: ConsumeBatchDeps = {
     chunkEvents: config.WRITE_CHUNK_EVENTS,
     maxEventBytes: config.MAX_EVENT_BYTES,
+    maxFutureMs: config.TIMESTAMP_MAX_FUTURE_MS,
     maxBackoffMs: config.RETRY_MAX_BACKOFF_MS,
     pause,
     async store(plan) {
@@ -233,20 +266,27 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
     },
   };
 
-  // Kafka may come up after us (a fresh stack, a broker restart): keep trying instead of exiting.
-  const keepConnecting = () =>
-    retryUntilStopped(connectAndRun, {
-      signal: stopping.signal,
-      maxDelayMs: 5_000,
-      onRetry: (err, retryInMs) =>
-        logger.warn({ event: 'kafka.unreachable', reason: describeError(err), retryInMs }, 'Kafka not reachable yet'),
-    });
+  // Kafka may come up after us (a fresh stack, a broker restart): keep trying instead of exiting, for as
+  // long as this member is the process's current one.
+  const keepConnecting = (member: Consumer, memberGeneration: number) =>
+    retryUntilStopped(
+      async () => {
+        if (memberGeneration !== generation) return;
+        await connectAndRun(member);
+      },
+      {
+        signal: stopping.signal,
+        maxDelayMs: 5_000,
+        onRetry: (err, retryInMs) =>
+          logger.warn({ event: 'kafka.unreachable', reason: describeError(err), retryInMs }, 'Kafka not reachable yet'),
+      },
+    );
 
-  async function connectAndRun(): Promise<void> {
+  async function connectAndRun(member: Consumer): Promise<void> {
     await dlqProducer.connect();
-    await consumer.connect();
-    await consumer.subscribe({ topic: config.KAFKA_TOPIC, fromBeginning: true });
-    await consumer.run({
+    await member.connect();
+    await member.subscribe({ topic: config.KAFKA_TOPIC, fromBeginning: true });
+    await member.run({
       eachBatch: async (payload) => {
         await consumeBatch(payload, deps);
       },
@@ -270,12 +310,17 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
       return ops?.url;
     },
     async start(): Promise<void> {
+      kafkaProbe = startKafkaProbe(kafka);
       ops = await startOpsServer({
         registry: metrics.registry,
         port: config.PORT,
         host: config.HOST,
         readiness: () => [
-          { name: 'kafka', ok: joined, ...(joined ? {} : { detail: 'not a member of the consumer group' }) },
+          // A member keeps believing it is joined for a session or more after its broker died or froze:
+          // the probe says within seconds.
+          joined
+            ? (kafkaProbe?.check ?? { name: 'kafka', ok: false, detail: 'not probed yet' })
+            : { name: 'kafka', ok: false, detail: 'not a member of the consumer group' },
           {
             name: 'redis',
             ok: redis.status === 'ready' && !failing.redis,
@@ -287,7 +332,7 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
       redis
         .connect()
         .catch((err: Error) => logger.warn({ event: 'redis.unreachable', reason: describeError(err) }, 'Redis not reachable yet'));
-      connecting = keepConnecting();
+      connecting = keepConnecting(consumer, generation);
       logger.info(
         { event: 'service.listening', url: ops.url, topic: config.KAFKA_TOPIC, group: config.KAFKA_GROUP_ID },
         'event-consumer started',
@@ -305,6 +350,7 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
         [
           ['dead-letter producer', () => dlqProducer.disconnect()],
           ['admin', () => admin.disconnect()],
+          ['kafka probe', () => kafkaProbe?.close()],
           ['redis', () => redis.quit().catch(() => redis.disconnect())],
         ],
         [['ops server', () => ops?.close()]],

@@ -6,6 +6,7 @@ import {
   type HttpError,
   httpObservability,
   type Logger,
+  parseAuthorization,
   type ReadinessCheck,
 } from '@eventstreamapp/service-kit';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
@@ -64,9 +65,10 @@ function toHttpError(err: unknown): HttpError | undefined {
 
 function requireApiKey(apiKey: string | undefined): RequestHandler {
   if (!apiKey) return (_req, _res, next) => next();
-  const expected = Buffer.from(`Bearer ${apiKey}`);
+  const expected = Buffer.from(apiKey);
   return (req, _res, next) => {
-    const given = Buffer.from(req.get('authorization') ?? '');
+    const authorization = parseAuthorization(req.get('authorization'));
+    const given = Buffer.from(authorization?.scheme === 'bearer' ? authorization.credentials : '');
     const ok = given.length === expected.length && timingSafeEqual(given, expected);
     next(ok ? undefined : httpError('unauthorized', 'a valid "Authorization: Bearer <PUBLISH_API_KEY>" header is required'));
   };
@@ -166,7 +168,7 @@ export function createApp({ config, logger, publisher, idClaims, metrics, limits
     if (!known) log.error({ err }, 'unhandled error');
     metrics.errors.inc({ code: error.code });
     if (res.headersSent) return;
-    if (error.code === 'kafka_unavailable') res.set('retry-after', String(config.RETRY_AFTER_SECONDS));
+    if (error.status === 503) res.set('retry-after', String(config.RETRY_AFTER_SECONDS));
     if (error.code === 'method_not_allowed') res.set('allow', 'POST');
     res.status(error.status).json(error.toJSON());
   };

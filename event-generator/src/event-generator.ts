@@ -12,6 +12,7 @@ import {
   once,
   retryUntilStopped,
   type StartedServer,
+  startKafkaProbe,
   watchProducer,
 } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
@@ -89,22 +90,20 @@ export function createEventGenerator({ config, logger, kafka, redis }: EventGene
     idClaims,
     metrics,
     limits: () => limits,
-    // Ready once connected and the topic's own limits are known, so no request is judged by stale ones.
+    // Ready once connected and the topic's own limits are known, so no request is judged by stale ones,
+    // and for as long as Kafka answers the probe: the producer's connection outlives a dead broker.
     readiness: () => [
-      {
-        name: 'kafka',
-        ok: connection.connected && topicChecked,
-        ...(connection.connected
-          ? topicChecked
-            ? {}
-            : { detail: 'reading the topic configuration' }
-          : { detail: 'producer not connected' }),
-      },
+      !connection.connected
+        ? { name: 'kafka', ok: false, detail: 'producer not connected' }
+        : !topicChecked
+          ? { name: 'kafka', ok: false, detail: 'reading the topic configuration' }
+          : (kafkaProbe?.check ?? { name: 'kafka', ok: false, detail: 'not probed yet' }),
     ],
   });
   const server = createHttpServer(app);
   let started: StartedServer | undefined;
   let topicChecked = false;
+  let kafkaProbe: ReturnType<typeof startKafkaProbe> | undefined;
   const stopping = new AbortController();
   let connecting: Promise<unknown> = Promise.resolve();
 
@@ -126,6 +125,7 @@ export function createEventGenerator({ config, logger, kafka, redis }: EventGene
       return started?.url;
     },
     async start(): Promise<void> {
+      kafkaProbe = startKafkaProbe(kafka);
       // The HTTP port answers (503) while Kafka is away; connecting goes on in the background.
       connecting = retryUntilStopped(
         async () => {
@@ -158,6 +158,7 @@ export function createEventGenerator({ config, logger, kafka, redis }: EventGene
         ],
         [
           ['producer', () => producer.disconnect()],
+          ['kafka probe', () => kafkaProbe?.close()],
           ['redis', () => redis.quit().catch(() => redis.disconnect())],
         ],
       ]);

@@ -36,9 +36,28 @@ return {0, replayed}
 
 export type ClaimOutcome = { kind: 'claimed'; replayed: number } | { kind: 'conflict'; index: number };
 
-/** The fingerprint of what a client sent for one event: 16 bytes of SHA-256 over its JSON. */
-export function fingerprintOf(item: unknown): Buffer {
-  return createHash('sha256').update(JSON.stringify(item)).digest().subarray(0, 16);
+/** JSON with every object's keys in code-point order, at every depth: one text for one value, however sent. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const RESERVED = ['event_id', 'user_id', 'timestamp'] as const;
+
+/**
+ * The fingerprint of what a client sent for one event: 16 bytes of SHA-256 over it as the same event,
+ * not the same bytes — keys in any order, and the reserved fields it gave as normalized (the id in
+ * lower case, an integer user_id as its string, an ISO timestamp as epoch ms). Fields it left to the
+ * server are left out, so a retry that again leaves them out is the same body.
+ */
+export function fingerprintOf(sent: unknown, normalized: Record<(typeof RESERVED)[number], unknown>): Buffer {
+  const event = { ...(sent as Record<string, unknown>) };
+  for (const field of RESERVED) if (Object.hasOwn(event, field)) event[field] = normalized[field];
+  return createHash('sha256').update(canonicalJson(event)).digest().subarray(0, 16);
 }
 
 /**

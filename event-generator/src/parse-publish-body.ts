@@ -58,7 +58,9 @@ export function parsePublishBody(body: Buffer, limits: PublishLimits, idempotenc
   const claims = records.flatMap((record, index) => {
     const item = items[index];
     const ownId = typeof item === 'object' && item !== null && 'event_id' in item;
-    return ownId || idempotencyKey !== undefined ? [{ id: record.event.event_id, fingerprint: fingerprintOf(item), index }] : [];
+    return ownId || idempotencyKey !== undefined
+      ? [{ id: record.event.event_id, fingerprint: fingerprintOf(item, record.event), index }]
+      : [];
   });
   return { records, bulk, claims };
 }

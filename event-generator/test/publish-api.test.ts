@@ -142,6 +142,16 @@ describe('POST /publish with PUBLISH_API_KEY set', () => {
     const ok = await request(app.url).post('/publish').set('authorization', `Bearer ${key}`).send({ user_id: 'keyed' });
     expect(ok.status).toBe(202);
   });
+
+  it('reads the scheme in any letter case (RFC 9110 §11.1), and the key exactly', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+      const res = await request(app.url).post('/publish').set('authorization', `${scheme} ${key}`).send({ user_id: 'keyed' });
+      expect(res.status, scheme).toBe(202);
+    }
+    for (const header of [`Bearer ${key.toUpperCase()}`, `Basic ${key}`, `Bearer ${key} extra`]) {
+      expect((await request(app.url).post('/publish').set('authorization', header).send({})).status, header).toBe(401);
+    }
+  });
 });
 
 describe('POST /publish while Kafka is unreachable', () => {

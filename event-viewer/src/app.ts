@@ -66,6 +66,10 @@ function requireAccess(access: Access): RequestHandler {
         res.set('retry-after', String(decision.retryAfterSeconds ?? 60));
         return next(httpError('too_many_attempts', 'too many failed sign-ins from your address; retry later'));
       }
+      if (decision.reason === 'busy') {
+        res.set('retry-after', String(decision.retryAfterSeconds ?? 1));
+        return next(httpError('too_many_attempts', 'too many sign-ins are being checked at once; retry in a second'));
+      }
       res.set('www-authenticate', access.challenge);
       next(httpError('unauthorized', decision.reason === 'missing' ? 'credentials are required' : 'those credentials are not valid'));
     }, next);

@@ -209,7 +209,7 @@ case "${1:-}" in
   launch) launch ;;
   wait) wait_ready ;;
   stop) stop_pid "$PID_FILE" kafka 30 ;;
-  kill) if pid_alive "$PID_FILE"; then kill -KILL "$(cat "$PID_FILE")"; log "kafka: node $NODE_ID killed"; fi ;;
+  kill) if pid_alive "$PID_FILE"; then kill_pid "$(cat "$PID_FILE")" kafka || exit 1; log "kafka: node $NODE_ID killed"; fi ;;
   wipe) stop_pid "$PID_FILE" kafka 30; rm -rf "$DATA_DIR" "$LOG_FILE" "$CONFIG" "$CLIENT_CONFIG" "$STATE_DIR/scram-users"; log "kafka: wiped ${STATE_DIR#"$ROOT"/}" ;;
   status) status ;;
   create-topics) install; create_topics && wait_topics_stored ;;

@@ -100,7 +100,7 @@ case "${1:-}" in
     exit $rc ;;
   sentinels) sentinels ;;
   primary-port) primary_port ;;
-  kill-node) if pid_alive "$DIR/${2:?a or b}/redis.pid"; then kill -KILL "$(cat "$DIR/$2/redis.pid")"; log "redis $2: killed"; else log "redis $2: not running"; fi ;;
+  kill-node) if pid_alive "$DIR/${2:?a or b}/redis.pid"; then kill_pid "$(cat "$DIR/$2/redis.pid")" "redis $2" || exit 1; log "redis $2: killed"; else log "redis $2: not running"; fi ;;
   start-node) start_node "${2:?a or b}" ;;
   node-pid) cat "$DIR/${2:?a or b}/redis.pid" ;;
   *) die "usage: $0 start|stop|wipe|status|sentinels|primary-port|kill-node a|b|start-node a|b|node-pid a|b" ;;

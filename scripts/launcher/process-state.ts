@@ -97,10 +97,14 @@ export function groupMembers(pgid: number): number[] {
   return members;
 }
 
+/** How long a process may take to be gone after SIGKILL: the kernel gives a JVM's gigabytes back after the signal. */
+export const KILL_WAIT_MS = 10_000;
+
 /**
  * SIGTERM to `target` (a pid, or minus a process group id), then SIGKILL to `killTargets` when `running()`
- * still holds after `graceMs`: the launcher's one stop (infra/lib.sh's stop_pid is its twin for the
- * scripts that run without Node). Resolves true when it had to kill.
+ * still holds after `graceMs`, and a wait until they are gone: the launcher's one stop (infra/lib.sh's
+ * stop_pid is its twin for the scripts that run without Node). Resolves true when it had to kill; rejects
+ * when something killed still exists KILL_WAIT_MS later, rather than reporting it stopped.
  */
 export async function terminate(
   target: number,
@@ -119,5 +123,9 @@ export async function terminate(
       // Gone meanwhile.
     }
   }
+  const left = () => [...(running() ? [target] : []), ...killTargets.filter((t) => t > 0 && isAlive(t))];
+  const killDeadline = Date.now() + KILL_WAIT_MS;
+  while (left().length > 0 && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 50));
+  if (left().length > 0) throw new Error(`pid ${left().join(', ')} still exists ${KILL_WAIT_MS / 1000} s after SIGKILL`);
   return true;
 }

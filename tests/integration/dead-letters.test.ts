@@ -128,15 +128,19 @@ describe('dead letters: read on /dlq, replayed by make dlq-replay', () => {
     // The cause fixed: the consumer takes larger events now.
     await consumer!.stop();
     consumer = await startConsumer({ ...env(), MAX_EVENT_BYTES: '4096' });
+    const recordsBefore = await countRecords(topics.events);
     const replay = await makeReplay(4096);
     expect(replay).toContain('replayed: 1');
     expect(replay).toContain('still refused: 1 (invalid_utf8 1)');
+    expect(await countRecords(topics.events)).toBe(recordsBefore + 1);
     await expectStoredExactly(store.redis, keys().eventLog, [...good, big.value]);
     expect(await timesStored(big.value.event.event_id)).toBe(1);
 
+    // A second replay sends nothing: the topic holds what it held, whatever the tool prints.
     const again = await makeReplay(4096);
     expect(again).toContain('replayed: 0');
     expect(again).toContain('already stored: 1');
+    expect(await countRecords(topics.events)).toBe(recordsBefore + 1);
   });
 
   it('a replay that sends the record again still stores it once: the consumer knows its event_id', async () => {
@@ -144,7 +148,7 @@ describe('dead letters: read on /dlq, replayed by make dlq-replay', () => {
     const kafka = testKafka();
     // A log that holds nothing: the replay cannot tell the record is stored, and sends it.
     const report = await replayDeadLetters(
-      { kafka, redis: store.redis, keys: { eventLog: `${store.prefix}elsewhere` }, topics, maxEventBytes: 4096 },
+      { kafka, redis: store.redis, keys: { eventLog: `${store.prefix}elsewhere` }, topics, maxEventBytes: 4096, maxFutureMs: 300_000 },
       { reasons: ['too_large'] },
     );
     expect(report).toMatchObject({ replayed: 1, notSelected: 1 });

@@ -8,6 +8,8 @@ export const userIdSchema = z
   .min(1, 'must not be empty')
   .max(USER_ID_MAX_LENGTH, `must be at most ${USER_ID_MAX_LENGTH} characters`)
   .refine((s) => !WHITESPACE_OR_CONTROL.test(s), 'must not contain whitespace or control characters')
+  // Browsers resolve these path segments away (/events/.. is /), so the user's page could not be linked.
+  .refine((s) => s !== '.' && s !== '..', 'must not be "." or ".." (path segments a browser removes from a link)')
   // A lone surrogate becomes U+FFFD in UTF-8, so two different ids would name one Redis key.
   .refine((s) => s.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)');
 

@@ -57,8 +57,14 @@ describe('normalizeEvent', () => {
     ['no-break space', 'a\u00a0b'],
     ['line separator', 'a\u2028b'],
     ['129 characters', 'x'.repeat(129)],
+    ['only a dot: a path segment browsers remove from /events/.', '.'],
+    ['only two dots: a path segment browsers resolve away from /events/..', '..'],
   ])('refuses a user_id with %s', (_name, userId) => {
     expect(rejected({ user_id: userId })).toMatchObject({ code: 'invalid_field', path: 'user_id' });
+  });
+
+  it('keeps user_ids that only contain dots among other characters', () => {
+    for (const id of ['...', '.a', 'a.', 'a..b', '.hidden']) expect(accepted({ user_id: id }).event.user_id).toBe(id);
   });
 
   it('accepts a 128-character user_id with punctuation and non-Latin letters', () => {

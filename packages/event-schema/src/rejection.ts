@@ -8,6 +8,7 @@ export const REJECTION_CODES = [
   'forbidden_key',
   'invalid_number',
   'invalid_field',
+  'future_timestamp',
 ] as const;
 
 export type RejectionCode = (typeof REJECTION_CODES)[number];

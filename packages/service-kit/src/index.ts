@@ -1,3 +1,4 @@
+export { type Authorization, parseAuthorization } from './authorization.js';
 export { BatchingPublisher } from './batching-publisher.js';
 export {
   ConfigError,
@@ -36,7 +37,7 @@ export {
   type StartedServer,
   startOpsServer,
 } from './ops.js';
-export { type Probe, startProbe } from './probe.js';
+export { KAFKA_PROBE_INTERVAL_MS, KAFKA_PROBE_TIMEOUT_MS, type Probe, startKafkaProbe, startProbe } from './probe.js';
 export { BATCH_OVERHEAD_BYTES, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, largestEventFor } from './record-size.js';
 export { createRedisClient, redisEnv, redisFailure } from './redis.js';
 export { type Backoff, backoffDelay, retryUntilStopped } from './retry.js';

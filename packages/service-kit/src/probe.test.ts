@@ -40,6 +40,26 @@ describe('startProbe', () => {
     await vi.advanceTimersByTimeAsync(100);
     probe.stop();
     expect(calls).toBe(1);
-    expect(probe.check).toEqual({ name: 'hung', ok: false, detail: 'not probed yet' });
+    expect(probe.check).toMatchObject({ name: 'hung', ok: false });
+  });
+
+  it('turns not ready when a probe that answered before hangs past its timeout (a frozen server), and ready when it answers', async () => {
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
+    let answer: (() => void) | undefined;
+    let hang = false;
+    const probe = startProbe('kafka', () => (hang ? new Promise<void>((resolve) => (answer = resolve)) : Promise.resolve()), 1_000, 3_000);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(probe.check.ok).toBe(true);
+    hang = true;
+    await vi.advanceTimersByTimeAsync(3_500);
+    expect(probe.check).toEqual({ name: 'kafka', ok: true });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(probe.check).toMatchObject({ name: 'kafka', ok: false, detail: expect.stringMatching(/^no answer for [34]\.\d s$/) });
+    hang = false;
+    answer?.();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(probe.check).toEqual({ name: 'kafka', ok: true });
+    probe.stop();
   });
 });

@@ -1,3 +1,4 @@
+import type { Kafka } from 'kafkajs';
 import type { ReadinessCheck } from './ops.js';
 import { describeError } from './service-error.js';
 
@@ -10,30 +11,72 @@ export interface Probe {
 /**
  * Runs `probe` every `intervalMs` (never two at once) and keeps its last outcome, so /readyz can say
  * whether a dependency answers now — a connection can look ready while the server behind it is frozen
- * — and still answer at once, never blocked on that dependency.
+ * — and still answer at once, never blocked on that dependency. A probe still running after `timeoutMs`
+ * counts as a failure from then on: a frozen server never answers at all.
  */
-export function startProbe(name: string, probe: () => Promise<unknown>, intervalMs: number): Probe {
+export function startProbe(name: string, probe: () => Promise<unknown>, intervalMs: number, timeoutMs = 2 * intervalMs): Probe {
   let check: ReadinessCheck = { name, ok: false, detail: 'not probed yet' };
-  let running = false;
+  let startedAt: number | undefined;
   const run = async () => {
-    if (running) return;
-    running = true;
+    if (startedAt !== undefined) {
+      const waited = Date.now() - startedAt;
+      if (waited >= timeoutMs) check = { name, ok: false, detail: `no answer for ${(waited / 1000).toFixed(1)} s` };
+      return;
+    }
+    startedAt = Date.now();
     try {
       await probe();
       check = { name, ok: true };
     } catch (err) {
       check = { name, ok: false, detail: describeError(err) };
     } finally {
-      running = false;
+      startedAt = undefined;
     }
   };
   void run();
-  const timer = setInterval(() => void run(), intervalMs);
+  const timer = setInterval(() => void run(), Math.min(intervalMs, timeoutMs));
   timer.unref();
   return {
     get check() {
       return check;
     },
     stop: () => clearInterval(timer),
+  };
+}
+
+/** How often a service asks Kafka whether it answers, and how long an answer may take. */
+export const KAFKA_PROBE_INTERVAL_MS = 2_000;
+export const KAFKA_PROBE_TIMEOUT_MS = 3_000;
+
+/**
+ * Whether Kafka answers now, for /readyz: a Metadata request (describeCluster) every
+ * KAFKA_PROBE_INTERVAL_MS on an admin client of the probe's own, never retried. A producer or consumer
+ * keeps its connection state long after the broker behind it died or froze; this notices within seconds.
+ */
+export function startKafkaProbe(kafka: Kafka): Probe & { close(): Promise<void> } {
+  const admin = kafka.admin({ retry: { retries: 0 } });
+  let connected: Promise<void> | undefined;
+  const probe = startProbe(
+    'kafka',
+    async () => {
+      connected ??= admin.connect().catch((err: unknown) => {
+        connected = undefined;
+        throw err;
+      });
+      await connected;
+      await admin.describeCluster();
+    },
+    KAFKA_PROBE_INTERVAL_MS,
+    KAFKA_PROBE_TIMEOUT_MS,
+  );
+  return {
+    get check() {
+      return probe.check;
+    },
+    stop: probe.stop,
+    async close() {
+      probe.stop();
+      await Promise.race([admin.disconnect(), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    },
   };
 }
