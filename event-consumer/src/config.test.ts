@@ -11,6 +11,27 @@ describe('event-consumer configuration', () => {
     });
   });
 
+  it('keeps 7 days of events by default, like Kafka, and reads EVENT_RETENTION and USER_KEY_TTL as durations', () => {
+    expect(loadConfig({})).toMatchObject({ EVENT_RETENTION: 7 * 86_400_000, USER_KEY_TTL: 0 });
+    const durations: [string, number][] = [
+      ['36h', 36 * 3_600_000],
+      ['90m', 90 * 60_000],
+      ['30s', 30_000],
+      ['1500ms', 1_500],
+      ['2500', 2_500],
+      ['0', 0],
+    ];
+    for (const [text, ms] of durations) {
+      expect(loadConfig({ EVENT_RETENTION: text }).EVENT_RETENTION, text).toBe(ms);
+      expect(loadConfig({ USER_KEY_TTL: text }).USER_KEY_TTL, text).toBe(ms);
+    }
+    for (const bad of ['7 days', '-1d', '1w', '3651d', 'd']) {
+      expect(() => loadConfig({ EVENT_RETENTION: bad }), bad).toThrow(
+        /EVENT_RETENTION=.*must be a duration such as 7d, 36h, 90m, 30s or 0/,
+      );
+    }
+  });
+
   it('refuses a session shorter than a failing write’s command timeout plus backoff (the group would move the partitions)', () => {
     expect(() => loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '8000', REDIS_COMMAND_TIMEOUT_MS: '5000', RETRY_MAX_BACKOFF_MS: '5000' })).toThrow(
       /KAFKA_SESSION_TIMEOUT_MS="8000": must exceed REDIS_COMMAND_TIMEOUT_MS \+ RETRY_MAX_BACKOFF_MS \(10000\)/,

@@ -1,7 +1,9 @@
-import { type EventRecord, redisKeys } from '@eventstreamapp/event-schema';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeEvents } from '../../tests/support/events.js';
+import { type EventRecord, normalizeEvent, redisKeys } from '@eventstreamapp/event-schema';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { makeEvents, produce } from '../../tests/support/events.js';
+import { createTestTopics } from '../../tests/support/kafka.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
+import { startServiceProcess } from '../../tests/support/service-process.js';
 import { streamEvents } from '../../tests/support/stream-events.js';
 import { waitFor } from '../../tests/support/wait.js';
 import type { Accepted } from '../src/plan-chunk.js';
@@ -44,6 +46,41 @@ describe('retention and bounds of what the consumer keeps in Redis', () => {
     const kept = events.filter((e) => e.event.timestamp >= now - 7 * DAY);
     expect(await store.redis.zrange(keys.eventLog, 0, -1)).toEqual(kept.map((e) => e.json));
     expect((await streamEvents(store.redis, keys.eventStream)).events.map((e) => e.e)).toEqual(kept.map((e) => e.json));
+  });
+
+  it('takes EVENT_RETENTION from its environment as a running consumer: 7 days unless told, 1h when set', {
+    timeout: 120_000,
+  }, async () => {
+    const now = Date.now();
+    const dated = (user: string, ageMs: number) => {
+      const result = normalizeEvent(
+        { user_id: user, action: 'aged' },
+        { now: () => now - ageMs, timestampWindow: { minMs: 0, maxFutureMs: DAY } },
+      );
+      if (!result.ok) throw new Error(result.rejection.message);
+      return result.value;
+    };
+    for (const [retention, kept, dropped] of [
+      [undefined, dated('six-days', 6 * DAY), dated('eight-days', 8 * DAY)],
+      ['1h', dated('half-hour', HOUR / 2), dated('two-hours', 2 * HOUR)],
+    ] as const) {
+      const topics = await createTestTopics('retention-env');
+      onTestFinished(() => topics.remove());
+      const consumer = startServiceProcess('event-consumer', {
+        KAFKA_TOPIC: topics.events,
+        KAFKA_DLQ_TOPIC: topics.dlq,
+        KAFKA_GROUP_ID: topics.group,
+        REDIS_KEY_PREFIX: store.prefix,
+        ...(retention ? { EVENT_RETENTION: retention } : {}),
+      });
+      onTestFinished(async () => void (await consumer.stop('SIGKILL')));
+      await produce(topics.events, [dropped, kept]);
+      await waitFor(async () => (await store.redis.get(keys.eventKey(kept.event.user_id))) === kept.json, 30_000, 'both stored');
+      expect(await store.redis.get(keys.eventKey(dropped.event.user_id)), String(retention)).toBe(dropped.json);
+      expect(await store.redis.zscore(keys.eventLog, kept.json), String(retention)).not.toBeNull();
+      expect(await store.redis.zscore(keys.eventLog, dropped.json), String(retention)).toBeNull();
+      await consumer.stop('SIGTERM');
+    }
   });
 
   it('a late event older than the retention updates its user key but not event_log', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DLQ_HEADERS, redisKeys } from '@eventstreamapp/event-schema';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { makeEvents, produce } from '../../tests/support/events.js';
@@ -74,6 +75,12 @@ describe('event-consumer storing into Redis', () => {
       { key: 'p4', value: JSON.stringify({ ...events[0]!.event, big: 'x'.repeat(70_000) }), reason: 'too_large' },
       { key: 'p5', value: Buffer.from([0x7b, 0xff, 0x7d]), reason: 'invalid_utf8' },
       { key: 'p6', value: '[1,2,3]', reason: 'not_object' },
+      // Written straight into the topic, past the generator's bound: it would head event_log forever.
+      {
+        key: 'p7',
+        value: JSON.stringify({ ...events[0]!.event, event_id: randomUUID(), timestamp: 253_402_300_799_000 }),
+        reason: 'future_timestamp',
+      },
     ];
     const mixed = [...events.slice(0, 20), ...poison, ...events.slice(20)];
     await produce(topics.events, mixed, 7);
@@ -91,6 +98,7 @@ describe('event-consumer storing into Redis', () => {
     }
     const original = dead.find((m) => m.key?.toString() === 'p1');
     expect(original?.value?.toString()).toBe('not json at all');
+    expect(await store.redis.zrangebyscore(keys.eventLog, Date.now() + 3_600_000, '+inf')).toEqual([]);
   });
 
   it('stores an event_id once within the window, whatever its JSON: new timestamp, other field order, other case', async () => {
@@ -119,7 +127,7 @@ describe('event-consumer storing into Redis', () => {
     subscriber.on('message', (_channel, message) => notices.push(message));
     const events = makeEvents(300, 1);
     await produce(topics.events, events);
-    await start({ EVENT_STREAM_MAX_LEN: '100' });
+    await start({ EVENT_STREAM_MAX_LEN: '100', WRITE_CHUNK_EVENTS: '50' });
     await waitForLogSize(store.redis, keys.eventLog, events.length);
     // Approximate trimming keeps at least the cap's events, and the newest, in order.
     const { events: streamed } = await streamEvents(store.redis, keys.eventStream);
@@ -134,8 +142,12 @@ describe('event-consumer storing into Redis', () => {
       expect(Number(offset)).toBe(first + i);
       expect(Number(published)).toBeLessThanOrEqual(Number(id.split('-')[0]));
     });
-    await waitFor(async () => notices.length > 0, 10_000, 'a stored-chunk notice');
-    expect(JSON.parse(notices[0]!)).toMatchObject({ count: expect.any(Number), newest_timestamp: expect.any(Number) });
+    // One notice per stored chunk (of at most 50 here): together they count every event, the last one the newest.
+    const announced = () => notices.map((n) => JSON.parse(n) as { count: number; newest_timestamp: number });
+    await waitFor(async () => announced().reduce((sum, n) => sum + n.count, 0) === events.length, 10_000, 'notices for every event');
+    expect(announced().length).toBeGreaterThanOrEqual(events.length / 50);
+    for (const notice of announced()) expect(notice.count).toBeLessThanOrEqual(50);
+    expect(Math.max(...announced().map((n) => n.newest_timestamp))).toBe(events.at(-1)!.event.timestamp);
   });
 
   it('keeps only the newest EVENT_LOG_MAX_LEN members when capped', async () => {

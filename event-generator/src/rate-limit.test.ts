@@ -19,8 +19,13 @@ describe('the publish rate limiter', () => {
     const clock = 0;
     const limiter = createRateLimiter(1, 5, 2, () => clock);
     limiter.take('a', 5);
+    expect(limiter.take('a', 1)).toMatchObject({ allowed: false });
     limiter.take('b', 1);
     limiter.take('c', 1);
+    expect(limiter.clients).toBe(2);
     expect(limiter.take('a', 5)).toMatchObject({ allowed: true });
+    // A thousand addresses, one request each: still two buckets.
+    for (let i = 0; i < 1_000; i++) limiter.take(`address-${i}`, 1);
+    expect(limiter.clients).toBe(2);
   });
 });

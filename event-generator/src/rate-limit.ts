@@ -28,5 +28,9 @@ export function createRateLimiter(ratePerSecond: number, burst: number, maxClien
       const missing = allowed ? burst - bucket.tokens : events - bucket.tokens;
       return { allowed, remaining: Math.floor(bucket.tokens), resetSeconds: Math.max(1, Math.ceil(missing / ratePerSecond)) };
     },
+    /** Buckets held now: at most maxClients. */
+    get clients(): number {
+      return buckets.size;
+    },
   };
 }

@@ -5,11 +5,11 @@ import { type DeadLetter, holdNewest, toDeadLetter } from './dead-letters.js';
 
 const PREVIEW = 4 * 1024;
 
-function record(offset: number, value: Buffer, headers: KafkaMessage['headers'] = {}): KafkaMessage {
+function record(offset: number, value: Buffer, headers: KafkaMessage['headers'] = {}, key = Buffer.alloc(100_000, 'k')): KafkaMessage {
   return {
     offset: String(offset),
     timestamp: String(1_700_000_000_000 + offset),
-    key: Buffer.alloc(100_000, 'k'),
+    key,
     value,
     headers,
     attributes: 0,
@@ -19,12 +19,14 @@ function record(offset: number, value: Buffer, headers: KafkaMessage['headers'] 
 
 describe('the dead-letter window, at its bounds', () => {
   it('holds at most the preview of the largest value, a short key and short headers, as copies', () => {
-    // A 16 MiB value (MAX_EVENT_BYTES' largest) inside a larger fetch buffer, with a header of 1 MiB.
+    // A 100 KB key and a 16 MiB value (MAX_EVENT_BYTES' largest) inside one larger fetch buffer, as kafkajs
+    // hands them out, with a header of 1 MiB.
     const fetched = Buffer.alloc(17 * 1024 * 1024, 'x');
-    const value = fetched.subarray(1024, 1024 + 16 * 1024 * 1024);
+    const key = fetched.subarray(0, 100_000);
+    const value = fetched.subarray(200_000, 200_000 + 16 * 1024 * 1024);
     const letter = toDeadLetter(
       2,
-      record(7, value, { [DLQ_HEADERS.reason]: 'too_large', [DLQ_HEADERS.message]: 'm'.repeat(1024 * 1024) }),
+      record(7, value, { [DLQ_HEADERS.reason]: 'too_large', [DLQ_HEADERS.message]: 'm'.repeat(1024 * 1024) }, key),
       PREVIEW,
     );
     expect(letter).toMatchObject({ partition: 2, offset: 7, bytes: 16 * 1024 * 1024 });

@@ -155,6 +155,8 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
     get url() {
       return started?.url;
     },
+    /** The HTTP app: its router lists every route (the access tests try each one). */
+    app,
     async start(): Promise<void> {
       started = await listen(server, config.PORT, config.HOST);
       redis.connect().catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; answering 503 until it is'));

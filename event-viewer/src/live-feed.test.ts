@@ -164,28 +164,52 @@ describe('the live feed', () => {
     expect(slow.rows()).toEqual(['u1']);
   });
 
-  it('sends a burst larger than the buffer bound in bounded messages, each with its own id, and drops no reader', () => {
+  it('sends a burst larger than the buffer bound in bounded messages, each with its own id, and drops a reader only for what it failed to read', () => {
     const live = feed(fakeStream([]), { maxBufferedBytes: 1_000, maxMessageBytes: 300 });
     live.setHead('0-0');
-    const reader = fakeSink();
+    // Sockets that take nothing until the test says so: every write stays buffered, as with a slow reader.
+    const slowSink = () => {
+      const reader = fakeSink();
+      const write = reader.sink.write;
+      reader.sink.write = (chunk) => {
+        write(chunk);
+        reader.state.buffered += Buffer.byteLength(chunk);
+      };
+      return reader;
+    };
+    const reader = slowSink();
+    const stalled = slowSink();
     live.add(reader.sink, { address: 'a', filter: {} });
+    live.add(stalled.sink, { address: 'b', filter: {} });
     const big = (n: number): StreamEntry => ({
       id: `1000-${n}`,
       json: JSON.stringify({ user_id: `u${n}${'x'.repeat(100)}` }),
       timestamp: n,
     });
-    // 30 rows of ~105 bytes: about 3 KB in one burst, three times the bound.
+    // 30 rows of ~105 bytes: about 3 KB in one burst, three times the bound, all buffered unread.
     live.publish(Array.from({ length: 30 }, (_, i) => big(i + 1)));
-    expect(reader.state.destroyed).toBe(false);
-    const messages = reader.messages.filter((m) => m.event === 'rows');
-    expect(messages.length).toBeGreaterThanOrEqual(10);
-    for (const m of messages) expect(Buffer.byteLength(m.data)).toBeLessThanOrEqual(300);
-    // Each message's id is its own last row's: a reader cut off after any message resumes right after it.
-    for (const m of messages) {
-      const lastRow = m.data.split('|').filter(Boolean).at(-1)!;
-      expect(m.id).toBe(`1000-${/^u(\d+)/.exec(lastRow)![1]}`);
+    for (const client of [reader, stalled]) {
+      expect(client.state.buffered).toBeGreaterThan(3 * 1_000);
+      // Not dropped for the burst just written: only what a reader failed to take counts.
+      expect(client.state.destroyed).toBe(false);
+      const messages = client.messages.filter((m) => m.event === 'rows');
+      expect(messages.length).toBeGreaterThanOrEqual(10);
+      for (const m of messages) expect(Buffer.byteLength(m.data)).toBeLessThanOrEqual(300);
+      // Each message's id is its own last row's: a reader cut off after any message resumes right after it.
+      for (const m of messages) {
+        const lastRow = m.data.split('|').filter(Boolean).at(-1)!;
+        expect(m.id).toBe(`1000-${/^u(\d+)/.exec(lastRow)![1]}`);
+      }
+      expect(client.rows()).toHaveLength(30);
     }
-    expect(reader.rows()).toHaveLength(30);
+    // One reader takes what it was sent; the other still holds 3 KB unread when the next rows are due.
+    reader.state.buffered = 0;
+    live.publish([big(31)]);
+    expect(reader.state.destroyed).toBe(false);
+    expect(reader.rows()).toHaveLength(31);
+    expect(stalled.state.destroyed).toBe(true);
+    expect(stalled.rows()).toHaveLength(30);
+    expect(live.clients).toBe(1);
   });
 
   it('never splits one stream entry (a stored chunk) over two messages, so a resume after any message misses nothing', async () => {

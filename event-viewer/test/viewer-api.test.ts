@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { makeEvents } from '../../tests/support/events.js';
 import { startOwnRedis } from '../../tests/support/own-redis.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
-import { waitFor } from '../../tests/support/wait.js';
+import { metricValue, waitFor } from '../../tests/support/wait.js';
 import { MIN_COMPRESS_BYTES } from '../src/compress.js';
 import { loadConfig } from '../src/config.js';
 import { startViewer, store } from './helpers.js';
@@ -61,6 +61,34 @@ async function readLive(
     controller.abort();
   }
   return messages;
+}
+
+/** One live connection kept open across several waits: `until` reads on until its condition holds. */
+function openLive(url: string, headers: Record<string, string> = {}) {
+  const controller = new AbortController();
+  const messages: { id?: string; event: string; data: string }[] = [];
+  const body = fetch(url, { headers, signal: controller.signal }).then((res) => res.body!.getReader());
+  let buffer = '';
+  return {
+    messages,
+    async until(condition: (m: typeof messages) => boolean, timeoutMs = 15_000): Promise<void> {
+      const reader = await body;
+      const deadline = Date.now() + timeoutMs;
+      while (!condition(messages)) {
+        if (Date.now() > deadline) throw new Error(`live feed: ${JSON.stringify(messages).slice(0, 500)}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the live connection was closed');
+        buffer += Buffer.from(value).toString();
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const lines = buffer.slice(0, end).split('\n');
+          buffer = buffer.slice(end + 2);
+          const field = (name: string) => lines.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
+          if (field('event').length > 0) messages.push({ id: field('id')[0], event: field('event')[0]!, data: field('data').join('\n') });
+        }
+      }
+    },
+    close: () => controller.abort(),
+  };
 }
 
 const rowIds = (messages: { event: string; data: string }[]) =>
@@ -428,13 +456,21 @@ describe('the live feed over a real Redis stream', () => {
       const event = { ...e.event, note: 'n'.repeat(3_000) };
       return { ...e, event, json: JSON.stringify(event) } as typeof e;
     });
-    const reading = readLive(`${app.url}/live?since=0-0`, {}, (m) => rowIds(m).length >= burst.length);
+    const live = openLive(`${app.url}/live`);
+    // Connected and following before the burst is written, so the burst reaches it as new rows, not as a catch-up.
+    await waitFor(async () => (await metricValue(app.url, 'live_clients')) === 1, 10_000, 'the reader connected');
     await store(redis, burst);
-    const seen = await reading;
-    expect(rowIds(seen)).toEqual(burst.map((e) => e.event.event_id));
-    const rows = seen.filter((m) => m.event === 'rows');
+    await live.until((m) => rowIds(m).length >= burst.length);
+    expect(rowIds(live.messages)).toEqual(burst.map((e) => e.event.event_id));
+    const rows = live.messages.filter((m) => m.event === 'rows');
     expect(rows.length).toBeGreaterThan(10);
     for (const m of rows) expect(Buffer.byteLength(m.data)).toBeLessThanOrEqual(64 * 1024 + 16 * 1024);
+    // Kept: the same connection takes the next event, and nobody was dropped.
+    const [after] = makeEvents(1, 1, Date.now() + 1_000);
+    await store(redis, [after!]);
+    await live.until((m) => rowIds(m).includes(after!.event.event_id));
+    live.close();
+    expect(await metricValue(app.url, 'live_clients_dropped_total')).toBe(0);
     // A reader cut off after the first message resumes after it, not from before the burst.
     const resumed = await readLive(`${app.url}/live`, { 'last-event-id': rows[0]!.id! }, (m) => rowIds(m).length >= 1);
     expect(rowIds(resumed)[0]).toBe(rowIds([rows[1]!])[0]);

@@ -5,6 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPasswordLine } from '../../event-viewer/src/access.js';
 import { startViewer, store } from '../../event-viewer/test/helpers.js';
+import { getRoutes } from '../support/app-routes.js';
 import { launchChromium } from '../support/browser.js';
 import { makeEvents } from '../support/events.js';
 import { type TestRedis, testRedis } from '../support/redis.js';
@@ -36,12 +37,18 @@ describe('the viewer behind HTTP Basic, in a real browser', () => {
     const page = await context.newPage();
     // Headless Chromium has no sign-in dialog to show: the navigation fails on the challenge.
     await expect(page.goto(`${viewer.url}/events`)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
-    for (const path of ['/events', '/events?user_id=secret-user', '/events/secret-user', '/live', '/rate', '/metrics']) {
+    // Every route the app's router holds (a new one cannot be forgotten), a filter, and /metrics (served
+    // beside the router); none answers without credentials, nor says a word of the events.
+    const routes = getRoutes(viewer.viewer.app, 'secret-user');
+    expect(routes).toEqual(expect.arrayContaining(['/', '/events', '/events/secret-user', '/live', '/dlq', '/status', '/assets/live.js']));
+    for (const path of [...routes, '/events?user_id=secret-user', '/metrics']) {
       const response = await context.request.get(`${viewer.url}${path}`, { headers: { accept: 'text/html' } });
       expect(response.status(), path).toBe(401);
       expect(response.headers()['www-authenticate'], path).toMatch(/^Basic realm="EventStreamApp"/);
       expect(await response.text(), path).not.toContain('secret-user');
     }
+    // The probes stay open, for orchestrators.
+    for (const probe of ['/healthz', '/readyz']) expect((await context.request.get(`${viewer.url}${probe}`)).status(), probe).toBe(200);
     await context.close();
   });
 

@@ -57,6 +57,9 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
   let store: TestRedis;
   let consumer: Awaited<ReturnType<typeof startConsumer>> | undefined;
   let viewer: Awaited<ReturnType<typeof startViewer>>;
+  /** A second viewer behind a bearer token, which Prometheus scrapes with it (MONITORING=1 with credentials). */
+  let guarded: Awaited<ReturnType<typeof startViewer>>;
+  const SCRAPE_TOKEN = 'scrape-token-of-this-test-0123';
   let browser: Browser;
   let prometheus: { url: string; env: NodeJS.ProcessEnv; dir: string };
   const env = () => ({
@@ -74,6 +77,7 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
     store = testRedis('operations');
     consumer = await startConsumer(env());
     viewer = await startViewer({ ...env(), STATUS_SAMPLE_MS: '500' });
+    guarded = await startViewer({ REDIS_KEY_PREFIX: store.prefix, VIEWER_TOKEN: SCRAPE_TOKEN }, false);
     browser = await launchChromium();
     const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
     writeFileSync(join(dir, 'rules.yml'), scaledRules());
@@ -85,7 +89,8 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
       PROMETHEUS_DIR: dir,
       PROMETHEUS_RULES: join(dir, 'rules.yml'),
       PROMETHEUS_INTERVAL: '1s',
-      PROMETHEUS_TARGETS: `${host(viewer.url)},${host(consumer.opsUrl!)}`,
+      PROMETHEUS_TARGETS: `${host(viewer.url)},${host(consumer.opsUrl!)},${host(guarded.url)}`,
+      VIEWER_TOKEN: SCRAPE_TOKEN,
     };
     await run('bash', [PROMETHEUS, 'start'], { env: promEnv });
     prometheus = { url: `http://127.0.0.1:${port}`, env: promEnv, dir };
@@ -98,6 +103,7 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
     }
     await browser?.close();
     await viewer?.stop();
+    await guarded?.stop();
     await consumer?.stop();
     await store?.close();
     await topics?.remove();
@@ -165,9 +171,49 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
     await load.stop();
   });
 
+  it('scrapes a viewer behind credentials with VIEWER_TOKEN: its target is up and its gauges are in Prometheus', async () => {
+    const instance = new URL(guarded.url).host;
+    expect((await fetch(`${guarded.url}/metrics`)).status).toBe(401);
+    const target = await waitFor(
+      async () => {
+        const body = (await (await fetch(`${prometheus.url}/api/v1/targets`)).json()) as {
+          data: { activeTargets: { labels: { instance: string }; health: string; lastError: string }[] };
+        };
+        const found = body.data.activeTargets.find((t) => t.labels.instance === instance);
+        return found?.health !== 'unknown' && found;
+      },
+      30_000,
+      'the guarded viewer scraped',
+    );
+    expect(target).toMatchObject({ health: 'up', lastError: '' });
+    const query = async (expr: string) =>
+      (
+        (await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as {
+          data: { result: { value: [number, string] }[] };
+        }
+      ).data.result;
+    expect((await query(`up{instance="${instance}"}`))[0]?.value[1]).toBe('1');
+    await waitFor(async () => (await query(`live_clients_max{instance="${instance}"}`)).length === 1, 15_000, 'a viewer gauge');
+  });
+
   it('with three consumers, their summed consumer_lag is the group’s real lag, each partition counted once', async () => {
     const three = await createTestTopics('operations-three');
     onTestFinished(() => three.remove());
+    await produce(three.events, makeEvents(300, 30));
+    // The group has committed a third of each partition before: its lag is what lies past those commits,
+    // not the records held — a lag that ignored committed offsets would read them all. (The records held
+    // are counted, not assumed: a producer's retry under load may have written some twice.)
+    const { held: recordsHeld, committed: committedBefore } = await withAdmin(async (admin) => {
+      const ends = await admin.fetchTopicOffsets(three.events);
+      const partitions = ends.map((p) => ({ partition: p.partition, offset: String(Math.floor(Number(p.high) / 3)) }));
+      await admin.setOffsets({ groupId: three.group, topic: three.events, partitions });
+      return {
+        held: ends.reduce((sum, p) => sum + Number(p.high), 0),
+        committed: partitions.reduce((sum, p) => sum + Number(p.offset), 0),
+      };
+    });
+    expect(recordsHeld).toBeGreaterThanOrEqual(300);
+    expect(committedBefore).toBeGreaterThan(recordsHeld / 4);
     // No Redis answers: the members hold their partitions and store nothing, so the lag stands still.
     const members = await Promise.all(
       [1, 2, 3].map(() =>
@@ -180,7 +226,6 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
       ),
     );
     onTestFinished(() => Promise.all(members.map((m) => m.stop())).then(() => undefined));
-    await produce(three.events, makeEvents(300, 30));
     const groupLag = () =>
       withAdmin(async (admin) => {
         const ends = await admin.fetchTopicOffsets(three.events);
@@ -193,8 +238,10 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
     // A member that holds no partition yet has no consumer_lag series at all.
     const lagOf = async (url: string) => metricValue(url, 'consumer_lag').catch(() => 0);
     const summed = async () => (await Promise.all(members.map((m) => lagOf(m.opsUrl!)))).reduce((a, b) => a + b, 0);
-    await waitFor(async () => (await summed()) === 300, 60_000, 'the three members reporting 300 records of lag');
-    expect(await groupLag()).toBe(300);
+    const expected = recordsHeld - committedBefore;
+    expect(await groupLag()).toBe(expected);
+    await waitFor(async () => (await summed()) === expected, 60_000, `the three members reporting ${expected} records of lag`);
+    expect(await groupLag()).toBe(expected);
     const held = await Promise.all(
       members.map(async (m) =>
         [...(await (await fetch(`${m.opsUrl}/metrics`)).text()).matchAll(/^consumer_lag\{[^}]*partition="(\d+)"/gm)].map((x) => x[1]),

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig as automaticGeneratorConfig } from '../../automatic-generator/src/config.js';
@@ -32,6 +32,12 @@ function documentedCodes(heading: string): Record<string, number> {
 
 // A code the service sends that the README does not list (or lists with another status) is a broken promise to clients.
 describe('the README', () => {
+  it('names only test files that exist (a test moved is a promise whose proof the reader cannot find)', () => {
+    const named = [...new Set([...README.matchAll(/`([\w./-]+\.test\.ts)`/g)].map((m) => m[1]!))];
+    expect(named.length).toBeGreaterThan(20);
+    expect(named.filter((path) => !existsSync(join(REPO_ROOT, path)))).toEqual([]);
+  });
+
   it('lists every error code of POST /publish, with its status, and no other', () => {
     expect(documentedCodes('`POST /publish`:\n\n| status')).toEqual({ ...GENERATOR_CODES });
   });
