@@ -84,6 +84,8 @@ describe('the event page in a real browser, fed by the whole pipeline', () => {
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
+      // The most it allows: events a year ahead reach the page (the test of a far-future event below).
+      TIMESTAMP_MAX_FUTURE_MS: String(365 * 86_400_000),
     });
     const logger = createLogger('event-consumer', 'silent');
     consumer = createEventConsumer({
@@ -236,19 +238,25 @@ describe('the event page in a real browser, fed by the whole pipeline', () => {
   });
 
   // Last in the file: the year-9999 event then tops this test's newest page for good.
-  it('keeps showing live rows after an event from the year 9999 written straight into the topic', async () => {
+  it('keeps showing live rows after an event dated a year ahead written straight into the topic; one dated 9999 never shows', async () => {
     const anchor = await publish({ user_id: 'browser-future', action: 'before the far future' });
     const page = await openPage('/events', anchor.event_id);
     await liveOn(page);
-    const future = { event_id: randomUUID(), user_id: 'browser-future', action: 'from the year 9999', timestamp: 253_402_300_799_000 };
+    const ahead = { event_id: randomUUID(), user_id: 'browser-future', action: 'a year ahead', timestamp: Date.now() + 364 * 86_400_000 };
+    const y9999 = { event_id: randomUUID(), user_id: 'browser-future', action: 'from the year 9999', timestamp: 253_402_300_799_000 };
     const producer = testKafka().producer();
     await producer.connect();
-    await producer.send({ topic: topics.events, messages: [{ key: future.user_id, value: JSON.stringify(future) }] });
+    await producer.send({
+      topic: topics.events,
+      messages: [ahead, y9999].map((e) => ({ key: e.user_id, value: JSON.stringify(e) })),
+    });
     await producer.disconnect();
-    await row(page, future.event_id).waitFor({ timeout: 15_000 });
+    await row(page, ahead.event_id).waitFor({ timeout: 15_000 });
     const after = [];
     for (let i = 0; i < 3; i++) after.push(await publish({ user_id: 'browser-future', action: `after the far future ${i}` }));
     for (const e of after) await row(page, e.event_id).waitFor({ timeout: 15_000 });
+    // Past TIMESTAMP_MAX_FUTURE_MS: dead-lettered by the consumer, on no page.
+    expect(await row(page, y9999.event_id).count()).toBe(0);
     await page.close();
   });
 });
