@@ -59,7 +59,7 @@ ifeq ($(filter $(TOPOLOGY),single replicated),)
 $(error TOPOLOGY must be single or replicated, not '$(TOPOLOGY)')
 endif
 
-.PHONY: help prerequisites docker-engine images install build lint test test-quick viewer-user bench up down ps logs start-generator stop-generator restart-generator \
+.PHONY: help prerequisites docker-engine images install build lint test test-quick viewer-user mutation bench up down ps logs start-generator stop-generator restart-generator \
         logs-generator status redis-cli kafka-consume dlq-replay infra-up infra-down infra-wipe docker-check
 
 help: ## list the targets (RUNTIME=docker|local, now: $(RUNTIME); TOPOLOGY=single|replicated)
@@ -103,6 +103,9 @@ viewer-user: install ## add a viewer user (NAME=name; password from VIEWER_PASSW
 
 test-quick: install ## the edit loop: unit and static tests only, no Kafka or Redis (under a minute)
 	@$(WITH_NODE) npm run test:unit
+
+mutation: install ## mutation testing of the pure modules (StrykerJS, stryker.config.mjs; MUTATE=glob[,glob] narrows it; MUTATION_ARGS=--force re-tests every mutant; report in reports/mutation; not part of make test)
+	@$(WITH_NODE) MUTATE="$(MUTATE)" npx stryker run $(MUTATION_ARGS)
 
 bench: install ## measure the pipeline against ceilings measured in the same run (SCENARIO=publish|ingest|e2e|view|screen|steady|all)
 	@$(WITH_NODE) npm run build

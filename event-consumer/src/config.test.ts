@@ -69,4 +69,31 @@ describe('event-consumer configuration', () => {
     ]);
     expect(() => loadConfig({ REDIS_SENTINELS: 'nope' })).toThrow(/REDIS_SENTINELS/);
   });
+  it('holds each bound at its edge: the largest value taken, one past it refused, naming the variable', () => {
+    const edges: [string, number][] = [
+      ['DEDUP_WINDOW_MS', 30 * 24 * 3_600_000],
+      ['MAX_EVENT_BYTES', 16 * 1024 * 1024],
+      ['TIMESTAMP_MAX_FUTURE_MS', 365 * 24 * 3_600_000],
+      ['KAFKA_MAX_BYTES_PER_PARTITION', 64 * 1024 * 1024],
+    ];
+    for (const [name, max] of edges) {
+      expect(loadConfig({ [name]: String(max) })[name as keyof ReturnType<typeof loadConfig>], name).toBe(max);
+      expect(() => loadConfig({ [name]: String(max + 1) }), name).toThrow(new RegExp(`${name}="${max + 1}"`));
+    }
+    expect(loadConfig({ KAFKA_GROUP_ID: 'g' }).KAFKA_GROUP_ID).toBe('g');
+    expect(loadConfig({ KAFKA_GROUP_ID: '' }).KAFKA_GROUP_ID).toBe('event-consumer');
+  });
+
+  it('refuses a session equal to the command timeout plus backoff, not only a shorter one', () => {
+    expect(() => loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '7000', REDIS_COMMAND_TIMEOUT_MS: '5000', RETRY_MAX_BACKOFF_MS: '2000' })).toThrow(
+      /^invalid configuration: KAFKA_SESSION_TIMEOUT_MS="7000": must exceed REDIS_COMMAND_TIMEOUT_MS \+ RETRY_MAX_BACKOFF_MS \(7000\)$/,
+    );
+  });
+
+  it('refuses a replica wait equal to the command timeout, and allows any wait when no replica is required', () => {
+    expect(() => loadConfig({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '2000', REDIS_COMMAND_TIMEOUT_MS: '2000' })).toThrow(
+      /^invalid configuration: REDIS_WAIT_TIMEOUT_MS="2000": must be below REDIS_COMMAND_TIMEOUT_MS \(2000\), or the client gives up before WAIT answers$/,
+    );
+    expect(loadConfig({ REDIS_WAIT_REPLICAS: '0', REDIS_WAIT_TIMEOUT_MS: '5000' }).REDIS_WAIT_TIMEOUT_MS).toBe(5_000);
+  });
 });

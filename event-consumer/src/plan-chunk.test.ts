@@ -68,4 +68,10 @@ describe('planChunk', () => {
       /^timestamp 9999-12-31T23:59:59.000Z is more than 300000 ms after 2026-12-02T00:00:00.000Z/,
     );
   });
+  it('writes each accepted record’s journey, partition:offset:broker time, when it knows the partition', () => {
+    const withPartition = planChunk([{ ...message(7, json('a', 1)), timestamp: '1700000000123' }], LIMITS, 2);
+    expect(withPartition.accepted[0]!.journey).toBe('2:7:1700000000123');
+    expect(planChunk([message(7, json('a', 1))], LIMITS, 0).accepted[0]!.journey).toBe('0:7:0');
+    expect(planChunk([message(7, json('a', 1))], LIMITS).accepted[0]).not.toHaveProperty('journey');
+  });
 });

@@ -109,6 +109,10 @@ export function createAccess(options: AccessOptions) {
 
   return {
     enabled: tokenDigest !== undefined || (options.users?.size ?? 0) > 0,
+    /** Addresses whose failures are counted now: at most those of the last minute, beyond 10,000. */
+    get failingAddresses(): number {
+      return failures.size;
+    },
     /** Password checks running now: at most passwordChecksInFlight. */
     get passwordChecksRunning(): number {
       return passwordChecks.inFlight;

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLiveFeed, type LiveSink } from './live-feed.js';
 import type { StreamEntry } from './stream.js';
 import { compareStreamIds } from './stream-id.js';
@@ -303,5 +303,174 @@ describe('the live feed', () => {
     live.publish([future]);
     live.publish([entry(2), entry(3)]);
     expect(client.rows()).toEqual(['future', 'u2', 'u3']);
+  });
+});
+
+describe('the live feed, on the wire and at its bounds', () => {
+  /** A sink that records every chunk as written, whatever it is. */
+  function rawSink(buffered = 0) {
+    const state = { chunks: [] as string[], opened: 0, destroyed: false, ended: false, buffered, close: () => {} };
+    const sink: LiveSink = {
+      open: () => void state.opened++,
+      write: (chunk) => void state.chunks.push(chunk),
+      get bufferedBytes() {
+        return state.buffered;
+      },
+      destroy: () => {
+        state.destroyed = true;
+      },
+      end: () => {
+        state.ended = true;
+      },
+      onClose: (listener) => {
+        state.close = listener;
+      },
+    };
+    return { sink, state };
+  }
+
+  it('opens the response once, tells the browser to retry after 2 s, then sends id, event and every data line', () => {
+    const live = feed(fakeStream([]), { renderEntry: (e) => `<tr>${e.id}</tr>\n<tr>second line</tr>` });
+    live.setHead('0-0');
+    const client = rawSink();
+    live.add(client.sink, { address: 'a', filter: {} });
+    live.publish([entry(1)]);
+    expect(client.state.opened).toBe(1);
+    expect(client.state.chunks).toEqual([
+      'retry: 2000\n\n',
+      'id: 1000-1\nevent: rows\ndata: <tr>1000-1</tr>\ndata: <tr>second line</tr>\n\n',
+    ]);
+  });
+
+  it('puts rows in one message up to exactly maxMessageBytes, and starts another past it', () => {
+    const live = feed(fakeStream([]), { maxMessageBytes: 6 });
+    live.setHead('0-0');
+    const client = fakeSink();
+    live.add(client.sink, { address: 'a', filter: {} });
+    live.publish([entry(1), entry(2), entry(3)]);
+    expect(client.messages.map((m) => [m.id, m.data])).toEqual([
+      ['1000-2', 'u1|u2|'],
+      ['1000-3', 'u3|'],
+    ]);
+  });
+
+  it('gives an in-step client only what is past its cursor, renders each entry once for every client, and ignores an empty read', () => {
+    let renders = 0;
+    const live = feed(fakeStream([]), {
+      renderEntry: (e) => {
+        renders++;
+        return `${(JSON.parse(e.json) as { user_id: string }).user_id}|`;
+      },
+    });
+    live.setHead('1000-1');
+    const clients = [fakeSink(), fakeSink(), fakeSink()];
+    for (const [i, c] of clients.entries()) live.add(c.sink, { address: `a${i}`, filter: {} });
+    live.publish([]);
+    expect(live.head).toBe('1000-1');
+    live.publish([entry(1), entry(2)]);
+    for (const c of clients) expect(c.rows()).toEqual(['u2']);
+    expect(renders).toBe(1);
+    expect(live.head).toBe('1000-2');
+  });
+
+  it('moves its head forward only', () => {
+    const live = feed(fakeStream([]));
+    expect(live.head).toBeNull();
+    live.setHead('1000-5');
+    live.setHead('1000-3');
+    expect(live.head).toBe('1000-5');
+    live.setHead('1000-7');
+    expect(live.head).toBe('1000-7');
+  });
+
+  it('counts clients per address once each, however often a connection reports its close', () => {
+    const live = feed(fakeStream([]), { maxClients: 10, maxClientsPerAddress: 2 });
+    const [a, b, c, d] = [rawSink(), rawSink(), rawSink(), rawSink()];
+    expect(live.add(a.sink, { address: 'x', filter: {} })).toBe('added');
+    expect(live.add(b.sink, { address: 'x', filter: {} })).toBe('added');
+    expect(live.add(c.sink, { address: 'x', filter: {} })).toBe('address-full');
+    a.state.close();
+    a.state.close();
+    expect(live.clients).toBe(1);
+    expect(live.add(c.sink, { address: 'x', filter: {} })).toBe('added');
+    expect(live.add(d.sink, { address: 'x', filter: {} })).toBe('address-full');
+    b.state.close();
+    c.state.close();
+    expect(live.clients).toBe(0);
+    expect(live.add(a.sink, { address: 'x', filter: {} })).toBe('added');
+    expect(live.add(b.sink, { address: 'x', filter: {} })).toBe('added');
+  });
+
+  it('says nothing of a gap to a client resuming at exactly the newest or the oldest kept entry', async () => {
+    const gaps: string[] = [];
+    const stream = fakeStream([entry(5), entry(6)], '1000-5');
+    const live = feed(stream, { onGap: (reason) => void gaps.push(reason) });
+    live.setHead('1000-6');
+    const atNewest = fakeSink();
+    const atOldest = fakeSink();
+    live.add(atNewest.sink, { address: 'a', filter: {}, since: '1000-6' });
+    live.add(atOldest.sink, { address: 'b', filter: {}, since: '1000-5' });
+    for (let i = 0; i < 5; i++) await settle();
+    expect(gaps).toEqual([]);
+    expect(atNewest.messages).toEqual([]);
+    expect(atOldest.rows()).toEqual(['u6']);
+    // The trimmed notice carries no id: it is not a position to resume from.
+    const trimmed = rawSink();
+    live.add(trimmed.sink, { address: 'c', filter: {}, since: '1000-4' });
+    for (let i = 0; i < 5; i++) await settle();
+    expect(trimmed.state.chunks[1]).toBe(
+      'event: gap\ndata: some events were trimmed from the live stream before they could be sent; reload to see them\n\n',
+    );
+  });
+
+  it('writes a keepalive comment to every client, and ends and forgets them all on stop', () => {
+    const live = feed(fakeStream([]));
+    const [a, b] = [rawSink(), rawSink()];
+    live.add(a.sink, { address: 'a', filter: {} });
+    live.add(b.sink, { address: 'b', filter: {} });
+    live.keepalive();
+    expect([a.state.chunks.at(-1), b.state.chunks.at(-1)]).toEqual([': keepalive\n\n', ': keepalive\n\n']);
+    live.stop();
+    expect([a.state.ended, b.state.ended, live.clients]).toEqual([true, true, 0]);
+    expect(live.add(rawSink().sink, { address: 'a', filter: {} })).toBe('added');
+  });
+
+  it('drops a catching-up client that does not read within stallMs (10 s by default), and not one that reads', async () => {
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
+    const burst = Array.from({ length: 4 }, (_, i) => entry(i + 1));
+    let dropped = 0;
+    const live = feed(fakeStream(burst), { maxBufferedBytes: 1_000, catchUpBatch: 2, onDropped: () => void dropped++ });
+    live.setHead('1000-4');
+    const stuck = fakeSink();
+    stuck.state.buffered = 5_000;
+    live.add(stuck.sink, { address: 'a', filter: {}, since: '0-0' });
+    await vi.advanceTimersByTimeAsync(100);
+    // New rows published while it catches up do not drop it: a catching-up client has its stallMs.
+    live.publish([entry(5)]);
+    await vi.advanceTimersByTimeAsync(9_800);
+    expect([stuck.state.destroyed, dropped]).toEqual([false, 0]);
+    await vi.advanceTimersByTimeAsync(200);
+    expect([stuck.state.destroyed, dropped]).toEqual([true, 1]);
+
+    // Exactly at the bound is not over it.
+    const reading = fakeSink();
+    reading.state.buffered = 1_000;
+    live.add(reading.sink, { address: 'b', filter: {}, since: '0-0' });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(reading.rows()).toEqual(['u1', 'u2', 'u3', 'u4']);
+  });
+
+  it('drops a client whose catch-up read fails, saying why', async () => {
+    const errors: unknown[] = [];
+    const failing = { ...fakeStream([entry(1)]), after: async () => Promise.reject(new Error('Redis went away')) };
+    let dropped = 0;
+    const live = feed(failing, { onError: (err) => void errors.push(err), onDropped: () => void dropped++ });
+    live.setHead('1000-1');
+    const client = fakeSink();
+    live.add(client.sink, { address: 'a', filter: {}, since: '0-0' });
+    for (let i = 0; i < 5; i++) await settle();
+    expect(errors.map((e) => (e as Error).message)).toEqual(['Redis went away']);
+    expect([client.state.destroyed, dropped, live.clients]).toEqual([true, 1, 0]);
   });
 });

@@ -176,3 +176,44 @@ describe('normalizeEvent', () => {
     expect(accepted({ blob: 'e'.repeat(600) }, { ...FIXED, maxBytes: 1000 }).event.blob).toHaveLength(600);
   });
 });
+
+describe('normalizeEvent, word for word', () => {
+  it('fills user_id and timestamp when null as when absent', () => {
+    expect(accepted({ user_id: null, timestamp: null }).event).toMatchObject({ user_id: 'anon-1', timestamp: NOW });
+  });
+
+  it('names each refusal of a reserved field with its path and message', () => {
+    expect(rejected('x')).toEqual({ code: 'not_object', message: 'an event must be a JSON object' });
+    expect(rejected({ event_id: 'nope' })).toEqual({ code: 'invalid_field', message: 'event_id must be a UUID', path: 'event_id' });
+    expect(rejected({ user_id: 1.5 })).toEqual({
+      code: 'invalid_field',
+      message: 'user_id must be a string or a safe integer',
+      path: 'user_id',
+    });
+    expect(rejected({ user_id: true })).toEqual({
+      code: 'invalid_field',
+      message: 'user_id must be a string or an integer',
+      path: 'user_id',
+    });
+    expect(rejected({ user_id: '' })).toEqual({ code: 'invalid_field', message: 'user_id must not be empty', path: 'user_id' });
+    expect(rejected({ timestamp: 1.5 })).toEqual({
+      code: 'invalid_field',
+      message: 'timestamp must be an integer of epoch milliseconds',
+      path: 'timestamp',
+    });
+    expect(rejected({ timestamp: '2025-02-30' })).toEqual({
+      code: 'invalid_field',
+      message: 'timestamp "2025-02-30" is not a date on the calendar',
+      path: 'timestamp',
+    });
+  });
+
+  it('takes an event of exactly maxBytes of JSON and refuses one byte more, saying both sizes', () => {
+    const base = accepted({ pad: '' }).json.length;
+    expect(accepted({ pad: 'x'.repeat(10) }, { ...FIXED, maxBytes: base + 10 }).json).toHaveLength(base + 10);
+    expect(rejected({ pad: 'x'.repeat(11) }, { ...FIXED, maxBytes: base + 10 })).toEqual({
+      code: 'too_large',
+      message: `event is ${base + 11} bytes of JSON, over the limit of ${base + 10}`,
+    });
+  });
+});

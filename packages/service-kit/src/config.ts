@@ -53,7 +53,8 @@ export const envPort = envInt(0, 65535);
  */
 export function isHost(text: string): boolean {
   if (/^[\d.]+$/.test(text)) return z.ipv4().safeParse(text).success;
-  if (text.includes(':')) return z.ipv6().safeParse(text.replace(/^\[|\]$/g, '')).success;
+  // An IPv6 address, bare or in brackets (both of them, as in a URL).
+  if (text.includes(':')) return z.ipv6().safeParse(/^\[.*\]$/.test(text) ? text.slice(1, -1) : text).success;
   return /^(?=.{1,253}$)[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,62})(\.[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,62}))*\.?$/.test(text);
 }
 
