@@ -59,7 +59,7 @@ ifeq ($(filter $(TOPOLOGY),single replicated),)
 $(error TOPOLOGY must be single or replicated, not '$(TOPOLOGY)')
 endif
 
-.PHONY: help prerequisites docker-engine images install build lint test test-quick viewer-user mutation bench up down ps logs start-generator stop-generator restart-generator \
+.PHONY: help prerequisites docker-engine images install build lint test test-quick viewer-user mutation chaos chaos-check bench up down ps logs start-generator stop-generator restart-generator \
         logs-generator status redis-cli kafka-consume dlq-replay infra-up infra-down infra-wipe docker-check
 
 help: ## list the targets (RUNTIME=docker|local, now: $(RUNTIME); TOPOLOGY=single|replicated)
@@ -106,6 +106,13 @@ test-quick: install ## the edit loop: unit and static tests only, no Kafka or Re
 
 mutation: install ## mutation testing of the pure modules (StrykerJS, stryker.config.mjs; MUTATE=glob[,glob] narrows it; MUTATION_ARGS=--force re-tests every mutant; report in reports/mutation; not part of make test)
 	@$(WITH_NODE) MUTATE="$(MUTATE)" npx stryker run $(MUTATION_ARGS)
+
+chaos: build ## seeded random faults under load, then a check of the history (SEED=, DURATION=2m, RATE=100, TOPOLOGY=, FAULTS=kill,pause,partition,failover; root: partitions use iptables)
+	@$(WITH_NODE) npx tsx scripts/chaos/cli.ts run --duration $(or $(DURATION),2m) --rate $(or $(RATE),100) --topology $(TOPOLOGY) \
+		$(if $(SEED),--seed $(SEED)) $(if $(FAULTS),--faults $(FAULTS))
+
+chaos-check: install ## judge a kept chaos run again (RUN=.local/chaos/<run>)
+	@$(WITH_NODE) npx tsx scripts/chaos/cli.ts check $(RUN)
 
 bench: install ## measure the pipeline against ceilings measured in the same run (SCENARIO=publish|ingest|e2e|view|screen|steady|all)
 	@$(WITH_NODE) npm run build

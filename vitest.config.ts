@@ -15,7 +15,12 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', ...SERVICES.map((s) => `${s}/src/**/*.test.ts`), 'tests/static/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            ...SERVICES.map((s) => `${s}/src/**/*.test.ts`),
+            'scripts/**/*.test.ts',
+            'tests/static/**/*.test.ts',
+          ],
         },
       },
       {

@@ -45,15 +45,17 @@ export interface SpawnOptions {
   env: Record<string, string | undefined>;
   /** Also append its output to this file. */
   logFile?: string;
+  /** Run as this user and group id (root only): chaos runs cut one process off the network by its uid. */
+  uid?: number;
 }
 
 /**
  * Runs a service as the Docker image and the local runtime do — `node dist/main.js` in its folder —
  * reading its JSON log lines as they come. The one way the tests and the bench start a service.
  */
-export function spawnService(name: ServiceName, { env, logFile }: SpawnOptions): ServiceProcess {
+export function spawnService(name: ServiceName, { env, logFile, uid }: SpawnOptions): ServiceProcess {
   const { command, args, cwd } = serviceCommand(name);
-  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], ...(uid === undefined ? {} : { uid, gid: uid }) });
   const logs: LogLine[] = [];
   const otherOutput: string[] = [];
   const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();

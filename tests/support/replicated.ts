@@ -62,6 +62,11 @@ export interface ReplicatedInfra {
   /** The Redis node (a or b) the Sentinels name primary now, and its port. */
   redisPrimary(): Promise<{ node: 'a' | 'b'; port: number }>;
   killRedis(node: 'a' | 'b'): Promise<void>;
+  /** Process ids, for signals other than a kill (SIGSTOP). */
+  brokerPid(node: number): Promise<number>;
+  redisPid(node: 'a' | 'b'): Promise<number>;
+  /** The ports of the two Redis nodes and the three Sentinels. */
+  redisPorts: number[];
   startRedis(node: 'a' | 'b'): Promise<void>;
   /** Every node running again (what a test stopped or killed), so the next test starts whole. */
   restore(): Promise<void>;
@@ -135,6 +140,9 @@ export async function startReplicatedInfra(credentials?: EngineCredentials): Pro
       return { node: port === redisBase ? 'a' : 'b', port };
     },
     killRedis: async (node) => void (await redis('kill-node', node)),
+    brokerPid: async (node) => Number(await cluster('node-pid', String(node))),
+    redisPid: async (node) => Number(await redis('node-pid', node)),
+    redisPorts: [redisBase, redisBase + 1, sentinelBase, sentinelBase + 1, sentinelBase + 2],
     startRedis: async (node) => void (await redis('start-node', node)),
     async restore() {
       await Promise.all([1, 2, 3].map((n) => cluster('start-node', String(n))));

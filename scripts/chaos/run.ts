@@ -1,0 +1,281 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { freePort } from '../../tests/support/wait.js';
+import { type ServiceProcess, spawnService } from '../launcher/service-process.ts';
+import type { ServiceName } from '../launcher/services.ts';
+import { checkRun, formatReport, type Report, reportJson } from './checker.ts';
+import { dumpFinalState } from './dump.ts';
+import { type Engines, startEngines } from './engines.ts';
+import { appendOp, type FinalDump, type HistoryOp, readHistory } from './history.ts';
+import { Partitions } from './partition.ts';
+import {
+  countByKind,
+  drawSchedule,
+  type Fault,
+  type FaultKind,
+  SERVICE_PROCESSES,
+  type ServiceProcessName,
+  type Topology,
+} from './schedule.ts';
+
+export interface RunOptions {
+  seed: number;
+  durationMs: number;
+  /** Events a second, all clients together. */
+  rate: number;
+  topology: Topology;
+  kinds: readonly FaultKind[];
+  dir: string;
+  clients?: number;
+  users?: number;
+  /** How long the pipeline may take to store everything after the last heal. */
+  settleMs?: number;
+  log?: (line: string) => void;
+}
+
+/** Each service process runs under a uid of its own: what a partition cuts by (partition.ts). */
+const UID_BASE = 62_000;
+const READ_EVERY_MS = 2_000;
+
+/**
+ * One chaos run: the engines and the services (three consumers) of its topology on free ports, load
+ * from several client processes, the nemesis playing the seed's schedule, reads along the way, then
+ * every fault healed, the pipeline given time to settle, and the state dumped and judged.
+ * Everything is kept in `dir`: schedule.json, history.jsonl, dump.json, report.json, the services' logs.
+ */
+export async function runChaos(options: RunOptions): Promise<Report> {
+  const { seed, durationMs, rate, topology, kinds, dir, clients = 3, users = 50, settleMs = 90_000 } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(`chaos: ${line}\n`));
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const historyFile = join(dir, 'history.jsonl');
+  writeFileSync(historyFile, '');
+  const record = (op: HistoryOp) => appendOp(historyFile, op);
+  const schedule = drawSchedule({ seed, durationMs, topology, kinds });
+  writeFileSync(join(dir, 'schedule.json'), JSON.stringify({ seed, durationMs, rate, topology, kinds, faults: schedule }, null, 2));
+  log(
+    `seed ${seed}, ${topology}, ${durationMs / 1000} s at ${rate}/s: ${schedule.length} faults (${JSON.stringify(countByKind(schedule))}) → ${dir}`,
+  );
+
+  const runId = randomBytes(4).toString('hex');
+  const partitions = new Partitions(runId);
+  let engines: Engines | undefined;
+  const processes = new Map<ServiceProcessName, ServiceProcess>();
+  const loaders: ChildProcess[] = [];
+  try {
+    engines = await startEngines(topology);
+    partitions.setup();
+    const ports = new Map<ServiceProcessName, number>();
+    for (const name of SERVICE_PROCESSES) ports.set(name, await freePort());
+    const uid = (name: ServiceProcessName) => UID_BASE + SERVICE_PROCESSES.indexOf(name);
+    const env = (name: ServiceProcessName): Record<string, string> => ({
+      PATH: process.env.PATH ?? '',
+      KAFKA_BROKERS: engines!.brokers,
+      ...engines!.serviceEnv,
+      PORT: String(ports.get(name)),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      // The whole run in the live stream: the checker reads it for duplicates and 202 → stored times.
+      EVENT_STREAM_MAX_LEN: '1000000',
+    });
+    const start = (name: ServiceProcessName) => {
+      const service = name.replace(/-\d$/, '') as ServiceName;
+      const started = spawnService(service, { env: env(name), logFile: join(dir, 'logs', `${name}.log`), uid: uid(name) });
+      processes.set(name, started);
+      return started;
+    };
+    await Promise.all(SERVICE_PROCESSES.map((name) => start(name).ready(120_000)));
+    const generatorUrl = `http://127.0.0.1:${ports.get('event-generator')}`;
+    log(`services ready; load from ${clients} clients`);
+
+    // The load: clients write their history lines to stdout.
+    const acknowledged = new Map<string, string>();
+    for (let i = 0; i < clients; i++) {
+      const child = spawn(
+        process.execPath,
+        [
+          join(import.meta.dirname, 'client.ts'),
+          generatorUrl,
+          `c${i + 1}`,
+          String(rate / clients),
+          String(users),
+          String(durationMs),
+          String(seed + i + 1),
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      loaders.push(child);
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const op = JSON.parse(line) as HistoryOp;
+        record(op);
+        if (op.type === 'ok' && op.json) acknowledged.set(op.event_id, op.json);
+      });
+    }
+    const loadDone = Promise.all(loaders.map((c) => new Promise((resolve) => c.on('exit', resolve))));
+    const started = Date.now();
+
+    // The nemesis.
+    const heals = new Map<number, () => Promise<void>>();
+    const ended = (fault: Fault, err?: unknown) =>
+      record({
+        type: 'fault-end',
+        time: Date.now(),
+        id: fault.id,
+        kind: fault.kind,
+        target: fault.target,
+        ...(err === undefined ? {} : { error: (err as Error).message }),
+      });
+    const apply = async (fault: Fault): Promise<() => Promise<void>> => {
+      const service = SERVICE_PROCESSES.find((s) => s === fault.target);
+      if (fault.kind === 'partition') {
+        const heal = partitions.cut(fault.id, uid(service!), engines!.ports[fault.engine!], fault.mode!);
+        return async () => heal();
+      }
+      if (fault.kind === 'failover') {
+        await engines!.failover();
+        return async () => {};
+      }
+      if (service) {
+        const running = processes.get(service)!;
+        if (fault.kind === 'kill') {
+          await running.stop('SIGKILL');
+          return async () => void start(service);
+        }
+        running.child.kill('SIGSTOP');
+        return async () => void running.child.kill('SIGCONT');
+      }
+      return fault.kind === 'kill' ? engines!.kill(fault.target) : engines!.pause(fault.target);
+    };
+    const timers = schedule.map((fault) =>
+      setTimeout(async () => {
+        record({
+          type: 'fault-start',
+          time: Date.now(),
+          id: fault.id,
+          kind: fault.kind,
+          target: `${fault.target}${fault.engine ? ` ${fault.mode} ${fault.engine}` : ''}`,
+        });
+        try {
+          heals.set(fault.id, await apply(fault));
+        } catch (err) {
+          ended(fault, err);
+          return;
+        }
+        setTimeout(() => void healFault(fault), Math.max(0, fault.startMs + fault.durationMs - (Date.now() - started)));
+      }, fault.startMs),
+    );
+    const healFault = async (fault: Fault) => {
+      const heal = heals.get(fault.id);
+      if (!heal) return;
+      heals.delete(fault.id);
+      try {
+        await heal();
+        ended(fault);
+      } catch (err) {
+        ended(fault, err);
+      }
+    };
+
+    // Reads along the way: users' keys, and whether acknowledged events are stored yet.
+    const redis = engines.redis();
+    const reader = setInterval(async () => {
+      try {
+        for (let i = 0; i < 5; i++) {
+          const user = `user-${Math.floor(Math.random() * users)}`;
+          const value = await redis.get(`event:${user}`);
+          record({
+            type: 'read-user',
+            time: Date.now(),
+            user_id: user,
+            event_id: value ? (JSON.parse(value) as { event_id: string }).event_id : null,
+          });
+        }
+        const sample = [...acknowledged].slice(-50);
+        if (sample.length > 0) {
+          const scores = await redis.zmscore('event_log', ...sample.map(([, json]) => json));
+          const found = sample.filter((_, i) => scores[i] !== null).map(([id]) => id);
+          record({ type: 'read-stored', time: Date.now(), event_ids: found });
+        }
+      } catch {
+        // Redis is what the nemesis is hurting now: the next read tries again.
+      }
+    }, READ_EVERY_MS);
+
+    await loadDone;
+    clearInterval(reader);
+    for (const timer of timers) clearTimeout(timer);
+    // Heal everything still broken, and start whatever is down.
+    for (const fault of schedule) await healFault(fault);
+    for (const name of SERVICE_PROCESSES) {
+      const running = processes.get(name)!;
+      if (running.child.exitCode !== null || running.child.signalCode !== null) start(name);
+    }
+    await Promise.all(
+      SERVICE_PROCESSES.map((name) =>
+        processes
+          .get(name)!
+          .ready(120_000)
+          .catch(() => undefined),
+      ),
+    );
+    record({ type: 'healed', time: Date.now() });
+    log('load done and everything healed; settling');
+
+    // Settled: every acknowledged event stored and every record committed, within settleMs.
+    const kafka = engines.kafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    const deadline = Date.now() + settleMs;
+    let detail = '';
+    for (;;) {
+      const all = [...acknowledged.values()];
+      let missing = 0;
+      for (let i = 0; i < all.length; i += 1_000) {
+        const scores = await redis.zmscore('event_log', ...all.slice(i, i + 1_000)).catch(() => []);
+        missing += all.slice(i, i + 1_000).filter((_, j) => (scores as (string | null)[])[j] == null).length;
+      }
+      const ends = await admin.fetchTopicOffsets('events');
+      const [group] = await admin.fetchOffsets({ groupId: 'event-consumer', topics: ['events'] });
+      const behind = ends.reduce((sum, p) => {
+        const committed = Number(group?.partitions.find((c) => c.partition === p.partition)?.offset ?? -1);
+        return sum + Math.max(0, Number(p.high) - Math.max(committed, 0));
+      }, 0);
+      detail = `${missing} acknowledged events not stored, ${behind} records not committed`;
+      if (missing === 0 && behind === 0) {
+        record({
+          type: 'settled',
+          time: Date.now(),
+          settled: true,
+          detail: `settled ${Math.round((Date.now() - deadline + settleMs) / 100) / 10} s after the heal`,
+        });
+        break;
+      }
+      if (Date.now() > deadline) {
+        record({ type: 'settled', time: Date.now(), settled: false, detail: `after ${settleMs / 1000} s: ${detail}` });
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    await admin.disconnect();
+
+    const published = [...new Set(readHistory(historyFile).flatMap((op) => (op.type === 'invoke' ? [op.user_id] : [])))];
+    const dump: FinalDump = await dumpFinalState(kafka, redis, published);
+    writeFileSync(join(dir, 'dump.json'), JSON.stringify(dump));
+  } finally {
+    for (const child of loaders) child.kill('SIGKILL');
+    await Promise.allSettled([...processes.values()].map((p) => p.stop('SIGKILL')));
+    partitions.teardown();
+    await engines?.remove();
+  }
+  return judge(dir);
+}
+
+/** Judges a kept run again (make chaos-check RUN=dir): report.json and report.txt beside it. */
+export function judge(dir: string): Report {
+  const report = checkRun(readHistory(join(dir, 'history.jsonl')), JSON.parse(readFileSync(join(dir, 'dump.json'), 'utf8')) as FinalDump);
+  writeFileSync(join(dir, 'report.json'), reportJson(report));
+  writeFileSync(join(dir, 'report.txt'), `${formatReport(report)}\n`);
+  return report;
+}
