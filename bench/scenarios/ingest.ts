@@ -1,6 +1,5 @@
 import { cpuRows, startCpuMeter } from '../lib/cpu.js';
 import { storedEvent } from '../lib/events.js';
-import { writeWithPreviousScript } from '../lib/previous-store-script.js';
 import { benchRedis, deletePrefix, redisKeys, writeLikeTheConsumer } from '../lib/redis-helpers.js';
 import type { Scenario } from '../lib/report.js';
 import { brokerProcess, createTopic, deleteTopics, kafka, redisProcess, runId, startService, tuningFor } from '../lib/stack.js';
@@ -28,14 +27,6 @@ export const ingestScenario: Scenario = async ({ quick }) => {
   await writeLikeTheConsumer(redis, redisKeys(ceilingPrefix), records);
   const ceiling = count / ((performance.now() - ceilingStarted) / 1000);
   const ceilingCpu = ceilingMeter.stop();
-  // The store script before the third round, on the same events in the same run (bench/README, tuning log).
-  const previousPrefix = `${id}:previous:`;
-  const previousMeter = startCpuMeter([redisProcess()]);
-  const previousStarted = performance.now();
-  await writeWithPreviousScript(redis, redisKeys(previousPrefix), records);
-  const previous = count / ((performance.now() - previousStarted) / 1000);
-  const previousCpu = previousMeter.stop();
-  await deletePrefix(redis, previousPrefix);
 
   const prefix = `${id}:`;
   const log = redisKeys(prefix).eventLog;
@@ -74,17 +65,9 @@ export const ingestScenario: Scenario = async ({ quick }) => {
       },
       { scenario: 'ingest', measure: "ceiling: consumer's storeEvents, no Kafka", value: ceiling, unit: 'events/s' },
       { scenario: 'ingest', measure: 'ingest ÷ Redis ceiling', value: rate / ceiling, unit: 'ratio' },
-      { scenario: 'ingest', measure: 'previous store script (bench only), no Kafka', value: previous, unit: 'events/s' },
-      { scenario: 'ingest', measure: 'store script ÷ previous', value: ceiling / previous, unit: 'ratio' },
       { scenario: 'ingest', measure: 'events missing at the end', value: count - stored, unit: 'count' },
       ...cpuRows('ingest', 'consumer', cpu, stored),
       ...cpuRows('ingest', 'ceiling storeEvents', { 'storeEvents (in harness)': ceilingCpu.harness!, redis: ceilingCpu.redis ?? 0 }, count),
-      ...cpuRows(
-        'ingest',
-        'previous store script',
-        { 'previous script (in harness)': previousCpu.harness!, redis: previousCpu.redis ?? 0 },
-        count,
-      ),
     ],
   };
 };

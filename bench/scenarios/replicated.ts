@@ -1,3 +1,4 @@
+import { redisKeys } from '@eventstreamapp/event-schema';
 import { Redis } from 'ioredis';
 import { type ReplicatedInfra, startReplicatedInfra } from '../../tests/support/replicated.js';
 import { createTopicsWithLeaders } from '../../tests/support/topics.js';
@@ -37,7 +38,7 @@ async function ingestRate(produce: Produce, consumerEnv: Record<string, string>,
   let stored = 0;
   for (const deadline = started + 300_000; stored < count && performance.now() < deadline; ) {
     await new Promise((r) => setTimeout(r, 50));
-    stored = await redis.zcard(`${prefix}event_log`);
+    stored = await redis.zcard(redisKeys(prefix).eventLog);
   }
   const seconds = (performance.now() - started) / 1000;
   await consumer.stop();

@@ -1,4 +1,4 @@
-import { DLQ_HEADERS } from '@eventstreamapp/event-schema';
+import { deadLetterHeaders } from '@eventstreamapp/event-schema';
 import type { Message } from 'kafkajs';
 import type { Refused } from './plan-chunk.js';
 
@@ -8,13 +8,6 @@ export function toDeadLetter(refused: Refused, topic: string, partition: number)
   return {
     key: message.key,
     value: message.value,
-    headers: {
-      ...message.headers,
-      [DLQ_HEADERS.reason]: rejection.code,
-      [DLQ_HEADERS.message]: rejection.message,
-      [DLQ_HEADERS.topic]: topic,
-      [DLQ_HEADERS.partition]: String(partition),
-      [DLQ_HEADERS.offset]: refused.offset,
-    },
+    headers: { ...message.headers, ...deadLetterHeaders(rejection, { topic, partition, offset: refused.offset }) },
   };
 }

@@ -1,4 +1,4 @@
-import { type EventRecord, parseEventRecord, type Rejection } from '@eventstreamapp/event-schema';
+import { type EventRecord, encodeJourney, parseEventRecord, type Rejection } from '@eventstreamapp/event-schema';
 import type { KafkaMessage } from 'kafkajs';
 
 export interface Accepted {
@@ -53,7 +53,8 @@ export function planChunk(messages: KafkaMessage[], limits: RecordLimits, partit
     if (future) plan.refused.push({ offset: message.offset, message, rejection: future });
     else if (parsed.ok) {
       const accepted: Accepted = { offset: message.offset, record: parsed.value, bytes: message.value! };
-      if (partition !== undefined) accepted.journey = `${partition}:${message.offset}:${message.timestamp}`;
+      if (partition !== undefined)
+        accepted.journey = encodeJourney({ partition, offset: message.offset, publishedAt: Number(message.timestamp) });
       plan.accepted.push(accepted);
     } else plan.refused.push({ offset: message.offset, message, rejection: parsed.rejection });
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { RedisKeys } from '@eventstreamapp/event-schema';
-import { eventIdBytes, redisFailure, ServiceError } from '@eventstreamapp/service-kit';
+import { eventIdBytes, type RedisKeys } from '@eventstreamapp/event-schema';
+import { redisFailure, ServiceError } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import type { Accepted } from './plan-chunk.js';
 import { STORE_EVENTS_LUA, TRIM_LUA } from './store-script.js';

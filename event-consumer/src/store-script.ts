@@ -1,5 +1,4 @@
-import { STREAM_ENTRY_BYTES, STREAM_ENTRY_EVENTS } from '@eventstreamapp/event-schema';
-import { ID_BUCKETS_LUA } from '@eventstreamapp/service-kit';
+import { ID_BUCKETS_LUA, STREAM_ENTRY_BYTES, STREAM_ENTRY_EVENTS, STREAM_FIELDS } from '@eventstreamapp/event-schema';
 
 /**
  * Frees what retention allows before a chunk is stored, in the same round trip. Flagged `allow-oom`
@@ -132,12 +131,12 @@ if max_stream > 0 then
   for _, i in ipairs(kept) do
     local json = ARGV[i + 3]
     if events == STREAM_ENTRY_EVENTS or (events > 0 and bytes + #json > STREAM_ENTRY_BYTES) then add_entry() end
-    fields[#fields + 1] = 'e'
+    fields[#fields + 1] = '${STREAM_FIELDS.event}'
     fields[#fields + 1] = json
-    fields[#fields + 1] = 't'
+    fields[#fields + 1] = '${STREAM_FIELDS.timestamp}'
     fields[#fields + 1] = ARGV[i + 1]
     if ARGV[i + 4] ~= '' then
-      fields[#fields + 1] = 'k'
+      fields[#fields + 1] = '${STREAM_FIELDS.journey}'
       fields[#fields + 1] = ARGV[i + 4]
     end
     events = events + 1

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { eventIdBytes, ID_BUCKETS_LUA, redisFailure } from '@eventstreamapp/service-kit';
+import { eventIdBytes, ID_BUCKETS_LUA, redisKeys } from '@eventstreamapp/event-schema';
+import { redisFailure } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 
 /**
@@ -69,7 +70,7 @@ export function fingerprintOf(sent: unknown, normalized: Record<(typeof RESERVED
 export function createIdClaims(redis: Redis, keyPrefix: string, windowMs: number, now: () => number = Date.now) {
   redis.defineCommand('claimEventIds', { numberOfKeys: 1, lua: CLAIM_LUA });
   const claim = redis as unknown as { claimEventIds(meta: string, ...args: (string | number | Buffer)[]): Promise<[number, number]> };
-  const meta = `${keyPrefix}event_claims`;
+  const meta = redisKeys(keyPrefix).eventClaims;
   return {
     async claim(claims: { id: string; fingerprint: Buffer }[]): Promise<ClaimOutcome> {
       if (claims.length === 0) return { kind: 'claimed', replayed: 0 };

@@ -1,4 +1,4 @@
-import type { RedisKeys } from '@eventstreamapp/event-schema';
+import { type RedisKeys, STREAM_FIELDS } from '@eventstreamapp/event-schema';
 import { redisFailure } from '@eventstreamapp/service-kit';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { isFiltered, type PageQuery } from './page-query.js';
@@ -103,7 +103,7 @@ while events < wanted and #out < wanted do
   if not entry then break end
   out[#out + 1] = entry
   for i = 1, #entry[2], 2 do
-    if entry[2][i] == 'e' then events = events + 1 end
+    if entry[2][i] == '${STREAM_FIELDS.event}' then events = events + 1 end
   end
   last = '(' .. entry[1]
 end

@@ -1,4 +1,5 @@
-import { idsTakenBetween, idsTakenByBucket, type PartitionEnds, topicEnds } from '@eventstreamapp/service-kit';
+import { idsTakenBetween, idsTakenByBucket } from '@eventstreamapp/event-schema';
+import { type PartitionEnds, topicEnds } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import { AssignerProtocol } from 'kafkajs';
 import type { DeadLetterWindow } from './dead-letters.js';

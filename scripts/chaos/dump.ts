@@ -1,3 +1,4 @@
+import { CONSUMER_GROUP, DLQ_TOPIC, decodeStreamEntry, EVENTS_TOPIC, redisKeys } from '@eventstreamapp/event-schema';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { readTopicRanges, topicEnds } from '../../packages/service-kit/src/topic-range.ts';
@@ -21,16 +22,15 @@ export async function dumpFinalState(kafka: Kafka, redis: Redis, users: string[]
       );
       return { records, ends };
     };
-    const [events, dlq] = [await read('events'), await read('events.dlq')];
-    const [group] = await admin.fetchOffsets({ groupId: 'event-consumer', topics: ['events'] });
-    const entries = (await redis.xrange('event_stream', '-', '+')) as [string, string[]][];
-    const stream = entries.flatMap(([id, fields]) =>
-      fields.flatMap((value, i) => (i % 2 === 0 && value === 'e' ? [{ id, e: fields[i + 1]! }] : [])),
-    );
-    const keys = users.length > 0 ? await redis.mget(...users.map((u) => `event:${u}`)) : [];
+    const names = redisKeys();
+    const [events, dlq] = [await read(EVENTS_TOPIC), await read(DLQ_TOPIC)];
+    const [group] = await admin.fetchOffsets({ groupId: CONSUMER_GROUP, topics: [EVENTS_TOPIC] });
+    const entries = (await redis.xrange(names.eventStream, '-', '+')) as [string, string[]][];
+    const stream = entries.flatMap(([id, fields]) => decodeStreamEntry(fields).map(({ json }) => ({ id, e: json })));
+    const keys = users.length > 0 ? await redis.mget(...users.map((u) => names.eventKey(u))) : [];
     return {
       topic: events.records,
-      eventLog: await redis.zrange('event_log', 0, -1),
+      eventLog: await redis.zrange(names.eventLog, 0, -1),
       stream,
       userKeys: Object.fromEntries(users.map((u, i) => [u, keys[i] ?? null])),
       deadLetters: dlq.records.map((r) => r.value),

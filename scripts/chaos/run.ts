@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { CONSUMER_GROUP, EVENTS_TOPIC, redisKeys } from '@eventstreamapp/event-schema';
 import { freePort } from '../../tests/support/wait.js';
 import { type ServiceProcess, spawnService } from '../launcher/service-process.ts';
 import type { ServiceName } from '../launcher/services.ts';
@@ -36,6 +37,8 @@ export interface RunOptions {
   log?: (line: string) => void;
 }
 
+/** The run's Redis keys: the services run without a prefix. */
+const KEYS = redisKeys();
 /** Each service process runs under a uid of its own: what a partition cuts by (partition.ts). */
 const UID_BASE = 62_000;
 const READ_EVERY_MS = 2_000;
@@ -184,7 +187,7 @@ export async function runChaos(options: RunOptions): Promise<Report> {
       try {
         for (let i = 0; i < 5; i++) {
           const user = `user-${Math.floor(Math.random() * users)}`;
-          const value = await redis.get(`event:${user}`);
+          const value = await redis.get(KEYS.eventKey(user));
           record({
             type: 'read-user',
             time: Date.now(),
@@ -194,7 +197,7 @@ export async function runChaos(options: RunOptions): Promise<Report> {
         }
         const sample = [...acknowledged].slice(-50);
         if (sample.length > 0) {
-          const scores = await redis.zmscore('event_log', ...sample.map(([, json]) => json));
+          const scores = await redis.zmscore(KEYS.eventLog, ...sample.map(([, json]) => json));
           const found = sample.filter((_, i) => scores[i] !== null).map(([id]) => id);
           record({ type: 'read-stored', time: Date.now(), event_ids: found });
         }
@@ -233,11 +236,11 @@ export async function runChaos(options: RunOptions): Promise<Report> {
       const all = [...acknowledged.values()];
       let missing = 0;
       for (let i = 0; i < all.length; i += 1_000) {
-        const scores = await redis.zmscore('event_log', ...all.slice(i, i + 1_000)).catch(() => []);
+        const scores = await redis.zmscore(KEYS.eventLog, ...all.slice(i, i + 1_000)).catch(() => []);
         missing += all.slice(i, i + 1_000).filter((_, j) => (scores as (string | null)[])[j] == null).length;
       }
-      const ends = await admin.fetchTopicOffsets('events');
-      const [group] = await admin.fetchOffsets({ groupId: 'event-consumer', topics: ['events'] });
+      const ends = await admin.fetchTopicOffsets(EVENTS_TOPIC);
+      const [group] = await admin.fetchOffsets({ groupId: CONSUMER_GROUP, topics: [EVENTS_TOPIC] });
       const behind = ends.reduce((sum, p) => {
         const committed = Number(group?.partitions.find((c) => c.partition === p.partition)?.offset ?? -1);
         return sum + Math.max(0, Number(p.high) - Math.max(committed, 0));

@@ -22,7 +22,6 @@ export {
 export { CONFIG_ERROR_EXIT, USAGE_EXIT } from './exit-codes.js';
 export { COMMON_ERROR_CODES, classifyRequestError, HttpError, httpErrorFactory } from './http-error.js';
 export { httpObservability } from './http-observability.js';
-export { eventIdBytes, ID_BUCKETS_LUA, idsTakenBetween, idsTakenByBucket } from './id-buckets-lua.js';
 export { createKafka, createProducer, kafkaSasl, serviceKafka, watchProducer } from './kafka.js';
 export { closeInStages, once } from './lifecycle.js';
 export { createLogger, type Logger } from './logger.js';

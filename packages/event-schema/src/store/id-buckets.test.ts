@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventIdBytes, idsTakenBetween, idsTakenByBucket } from './id-buckets-lua.js';
+import { eventIdBytes, idsTakenBetween, idsTakenByBucket } from './id-buckets.js';
 
 describe('ids taken by an id index, from its meta hash', () => {
   it('reads each bucket’s count and ignores its shard counts', () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deadLetterOrigin, withoutDeadLetterHeaders } from './dead-letter.js';
-import { DLQ_HEADERS } from './names.js';
+import { DLQ_HEADERS, deadLetterHeaders, deadLetterOrigin, withoutDeadLetterHeaders } from './dead-letter.js';
 
 describe('dead-letter headers', () => {
   const headers = {
@@ -29,5 +28,29 @@ describe('dead-letter headers', () => {
 
   it('come off for a replay, leaving the record’s own', () => {
     expect(Object.keys(withoutDeadLetterHeaders(headers))).toEqual(['idempotency-key']);
+  });
+});
+
+describe('dead-letter headers, written and read', () => {
+  it('round-trip: what the consumer writes is what the viewer and the replay read', () => {
+    const headers = deadLetterHeaders(
+      { code: 'too_large', message: 'event is 70000 bytes' },
+      { topic: 'events', partition: 2, offset: '41' },
+    );
+    expect(headers).toEqual({
+      [DLQ_HEADERS.reason]: 'too_large',
+      [DLQ_HEADERS.message]: 'event is 70000 bytes',
+      [DLQ_HEADERS.topic]: 'events',
+      [DLQ_HEADERS.partition]: '2',
+      [DLQ_HEADERS.offset]: '41',
+    });
+    expect(deadLetterOrigin(headers)).toEqual({
+      reason: 'too_large',
+      message: 'event is 70000 bytes',
+      topic: 'events',
+      partition: 2,
+      offset: '41',
+    });
+    expect(withoutDeadLetterHeaders({ ...headers, own: 'kept' })).toEqual({ own: 'kept' });
   });
 });

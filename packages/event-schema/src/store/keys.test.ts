@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventKey, redisKeys } from './names.js';
+import { eventKey, redisKeys } from './keys.js';
 
 describe('Redis key names', () => {
   it('are the seed names without a prefix', () => {
@@ -10,11 +10,12 @@ describe('Redis key names', () => {
 
   it('are all namespaced by a prefix', () => {
     const keys = redisKeys('t1:');
-    expect([keys.eventKey('u1'), keys.eventLog, keys.eventStream, keys.eventIds, keys.storedChannel]).toEqual([
+    expect([keys.eventKey('u1'), keys.eventLog, keys.eventStream, keys.eventIds, keys.eventClaims, keys.storedChannel]).toEqual([
       't1:event:u1',
       't1:event_log',
       't1:event_stream',
       't1:event_ids',
+      't1:event_claims',
       't1:events:stored',
     ]);
   });

@@ -1,0 +1,23 @@
+// The formats the pipeline stores — Redis keys, the live stream's entries, journeys, dead-letter headers,
+// the id buckets — each with one owner here: writers and readers import these, nothing else spells them.
+export {
+  type DeadLetterOrigin,
+  DLQ_HEADERS,
+  deadLetterHeaders,
+  deadLetterOrigin,
+  withoutDeadLetterHeaders,
+} from './dead-letter.js';
+export { eventIdBytes, ID_BUCKETS_LUA, idsTakenBetween, idsTakenByBucket } from './id-buckets.js';
+export { decodeJourney, encodeJourney, type JourneyParts } from './journey.js';
+export {
+  EVENT_CLAIMS_KEY,
+  EVENT_IDS_KEY,
+  EVENT_KEY_PREFIX,
+  EVENT_LOG_KEY,
+  EVENT_STREAM_KEY,
+  eventKey,
+  type RedisKeys,
+  redisKeys,
+  STORED_CHANNEL,
+} from './keys.js';
+export { decodeStreamEntry, encodeStreamEntry, STREAM_FIELDS, type StreamEvent } from './stream-entry.js';
