@@ -1,11 +1,12 @@
 // Mutation testing of the pure modules (`make mutation`; MUTATE=glob[,glob] narrows it): Stryker changes the
 // code one small way at a time and runs the unit tests that cover it; a mutant that survives is an
 // assertion missing. Not part of `make test`. Scores per module and the survivors judged equivalent: README "Tests".
-const MODULES = [
-  'packages/event-schema/src/{event,event-id,json-bytes,json-shape,names,normalize,parse-record,timestamp,dead-letter}.ts',
-  'packages/service-kit/src/{retry,throttle,authorization,lru,id-buckets-lua,config}.ts',
+export const MODULES = [
+  'packages/event-schema/src/{event,event-id,json-bytes,json-shape,names,normalize,parse-record,timestamp}.ts',
+  'packages/event-schema/src/store/{dead-letter,id-buckets,journey,keys,stream-entry}.ts',
+  'packages/service-kit/src/{retry,throttle,authorization,lru,config,group-lag}.ts',
   'event-consumer/src/{plan-chunk,config}.ts',
-  'event-viewer/src/{page-query,live-feed,lag-estimate,compress,access}.ts',
+  'event-viewer/src/{events/query,live/feed,ops/lag-estimate,http/compress,http/access,http/users-file}.ts',
   'event-generator/src/{parse-publish-body,rate-limit}.ts',
 ];
 

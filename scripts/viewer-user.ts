@@ -2,7 +2,7 @@
 // the password read from VIEWER_PASSWORD or, without it, from the first line of standard input.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { hashPasswordLine } from '../event-viewer/dist/access.js';
+import { hashPasswordLine } from '../event-viewer/dist/http/users-file.js';
 
 const user = process.argv[2] ?? '';
 const file = process.argv[3] ?? '.local/viewer-users';

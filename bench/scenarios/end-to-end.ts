@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { fromStreamReply } from '../../event-viewer/src/stream.js';
+import { decodeStreamEntry } from '@eventstreamapp/event-schema';
 import { cpuRows, startCpuMeter } from '../lib/cpu.js';
 import { clientEvent } from '../lib/events.js';
 import { atFixedRate, createRefusals, percentile, postJson } from '../lib/load.js';
@@ -59,18 +59,20 @@ async function endToEndAt(at: string, rate: number, durationSeconds: number, con
     while (watching || pending.size > 0) {
       const reply = (await follower.xread('COUNT', 1000, 'BLOCK', 500, 'STREAMS', stream, last)) as [string, [string, string[]][]][] | null;
       const now = performance.now();
-      // An entry holds one stored chunk's events: read as the viewer reads them.
-      for (const { id, json } of fromStreamReply(reply?.[0]?.[1] ?? [])) {
+      // An entry holds one stored chunk's events (the stream entry's format, event-schema's store).
+      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
         last = id;
-        const sent = pending.get(json);
-        if (sent === undefined) {
-          storedEarly.set(json, now);
-          continue;
+        for (const { json } of decodeStreamEntry(fields)) {
+          const sent = pending.get(json);
+          if (sent === undefined) {
+            storedEarly.set(json, now);
+            continue;
+          }
+          latencies.push(now - sent);
+          afterAck.push(now - ackedAt.get(json)!);
+          ackedAt.delete(json);
+          pending.delete(json);
         }
-        latencies.push(now - sent);
-        afterAck.push(now - ackedAt.get(json)!);
-        ackedAt.delete(json);
-        pending.delete(json);
       }
     }
   })();

@@ -1,9 +1,8 @@
-import { normalizeEvent } from '@eventstreamapp/event-schema';
+import { decodeStreamEntry, normalizeEvent } from '@eventstreamapp/event-schema';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../../event-consumer/src/config.js';
 import type { Accepted } from '../../event-consumer/src/plan-chunk.js';
 import { storeEvents } from '../../event-consumer/src/store-events.js';
-import { fromStreamReply } from '../../event-viewer/src/stream.js';
 import { clientEvent } from '../lib/events.js';
 import { benchRedis, defaultStoreOptions, deletePrefix, redisKeys } from '../lib/redis-helpers.js';
 import type { Row, Scenario } from '../lib/report.js';
@@ -24,7 +23,7 @@ async function bytesOf(redis: Redis, keys: string[]): Promise<number> {
 /** The stream's bytes per event it holds (an entry holds a stored chunk's events, read as the viewer reads them). */
 async function streamCost(redis: Redis, key: string): Promise<{ perEvent: number; events: number; entries: number }> {
   const entries = (await redis.xrange(key, '-', '+')) as [string, string[]][];
-  const events = fromStreamReply(entries).length;
+  const events = entries.reduce((sum, [, fields]) => sum + decodeStreamEntry(fields).length, 0);
   return { perEvent: (await bytesOf(redis, [key])) / events, events, entries: entries.length };
 }
 

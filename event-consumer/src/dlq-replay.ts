@@ -1,8 +1,9 @@
 import { deadLetterOrigin, type RedisKeys, withoutDeadLetterHeaders } from '@eventstreamapp/event-schema';
-import { createProducer, type PartitionEnds, readTopicRanges, topicEnds } from '@eventstreamapp/service-kit';
+import { createProducer, type PartitionEnds, topicEnds } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import type { Kafka, KafkaMessage, Message } from 'kafkajs';
 import { planChunk } from './plan-chunk.js';
+import { readTopicRanges } from './read-ranges.js';
 
 export interface ReplayOptions {
   /** Start at this offset of each partition (default: the oldest kept). */

@@ -1,6 +1,6 @@
+import type { PartitionLag } from '@eventstreamapp/service-kit';
 import { createRegistry } from '@eventstreamapp/service-kit';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { PartitionLag } from './group-lag.js';
 
 export interface ConsumerMetrics {
   registry: Registry;

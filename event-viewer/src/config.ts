@@ -12,7 +12,7 @@ import {
 } from '@eventstreamapp/service-kit';
 import express from 'express';
 import { z } from 'zod';
-import { readUsersFile } from './access.js';
+import { readUsersFile } from './http/users-file.js';
 
 /**
  * TRUST_PROXY as express reads it: unset (no proxy: the peer is the client), a number of proxy hops,

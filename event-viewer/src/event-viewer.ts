@@ -13,23 +13,21 @@ import {
 } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
-import { createAccess } from './access.js';
-import { createApp } from './app.js';
-import { loadLiveScript } from './assets.js';
 import type { Config } from './config.js';
-import { createDeadLetterRoute } from './dead-letter-page.js';
-import { createDeadLetterWindow } from './dead-letters.js';
-import { createEventStore } from './event-store.js';
-import { createAdminSession } from './kafka-admin.js';
-import { createLiveFeed } from './live-feed.js';
-import { createNewestPageCache } from './memo.js';
-import { createMetrics, registerLiveCap, registerStatusGauges } from './metrics.js';
-import { createPipelineStatus } from './pipeline-status.js';
-import { renderLiveRow } from './render-page.js';
-import { createRoutes, type RenderedPage } from './routes.js';
-import { createStatusRoute } from './status-route.js';
-import { matchesFilter } from './stored-event.js';
-import { createStreamReader } from './stream-reader.js';
+import { createNewestPageCache } from './events/page-cache.js';
+import { renderLivePage, renderLiveRow } from './events/render.js';
+import { createEventRoutes, type RenderedPage } from './events/routes.js';
+import { createEventStore } from './events/store.js';
+import { createAccess } from './http/access.js';
+import { createApp } from './http/app.js';
+import { loadLiveScript } from './http/assets.js';
+import { createLiveFeed } from './live/feed.js';
+import { createLiveRoutes } from './live/routes.js';
+import { createStreamReader } from './live/stream-reader.js';
+import { createStreamStore } from './live/stream-store.js';
+import { createMetrics, registerLiveCap } from './metrics.js';
+import { matchesFilter } from './model/event-filter.js';
+import { createOpsConsole } from './ops/console.js';
 
 export interface EventViewerDeps {
   config: Config;
@@ -46,7 +44,10 @@ const KEEPALIVE_MS = 15_000;
 /** How often /readyz learns whether Redis answers a command (each probe waits at most REDIS_COMMAND_TIMEOUT_MS). */
 const READINESS_PROBE_MS = 1_000;
 
-/** GET /events as HTML or JSON, read from Redis only, with a live feed that follows the stored-event stream. */
+/**
+ * The viewer's composition root: three rooms behind one door (http/app.ts) — the event pages (events/),
+ * the live feed over the stored-event stream (live/) and the operations console over Kafka and Redis (ops/).
+ */
 export function createEventViewer({ config, logger, redis, reader, kafka }: EventViewerDeps) {
   const keys = redisKeys(config.REDIS_KEY_PREFIX);
   const throttle = createThrottle(5_000);
@@ -62,8 +63,9 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
     });
   }
   const store = createEventStore(redis, keys);
+  const stream = createStreamStore(redis, keys);
   const live = createLiveFeed({
-    source: { after: store.streamAfter, oldestKeptAfterTrim: store.streamOldestKeptAfterTrim, newest: store.streamHead },
+    source: stream,
     renderEntry: renderLiveRow,
     matches: matchesFilter,
     maxClients: config.LIVE_MAX_CLIENTS,
@@ -92,49 +94,23 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
       warn('live.read_failed', err, 'could not read the live stream; retrying');
     },
   });
-  const admin = kafka ? createAdminSession(kafka) : undefined;
-  const deadLetters =
-    kafka && admin
-      ? createDeadLetterWindow({
-          kafka,
-          admin,
-          topic: config.KAFKA_DLQ_TOPIC,
-          perPartition: config.DLQ_WINDOW,
-          previewBytes: config.DLQ_PREVIEW_BYTES,
-          onError: (err) => warn('dlq.read_failed', err, 'could not follow the dead-letter topic; retrying'),
-        })
-      : undefined;
-  const status = admin
-    ? createPipelineStatus({
-        admin,
-        redis,
-        topics: { events: config.KAFKA_TOPIC, dlq: config.KAFKA_DLQ_TOPIC },
-        group: config.KAFKA_GROUP_ID,
-        dedupIndexKey: keys.eventIds,
-        sampleMs: config.STATUS_SAMPLE_MS,
-        historyMs: config.STATUS_HISTORY_MINUTES * 60_000,
-        ...(deadLetters ? { deadLetters } : {}),
-        onError: (source, err) => warn(`status.${source}_failed`, err, `the status sample could not read ${source}`),
-      })
-    : undefined;
+  const ops = createOpsConsole({ config, keys, redis, ...(kafka ? { kafka } : {}), registry: metrics.registry, warn });
   registerLiveCap(metrics.registry, config.LIVE_MAX_CLIENTS);
-  if (status)
-    registerStatusGauges(metrics.registry, status.snapshot, {
-      group: config.KAFKA_GROUP_ID,
-      topic: config.KAFKA_TOPIC,
-      dlq: config.KAFKA_DLQ_TOPIC,
-    });
   // A frozen Redis keeps its connection 'ready': only a command shows that it no longer answers.
   let redisProbe: Probe | undefined;
   const app = createApp({
     logger,
-    routes: createRoutes({ config, store, live, newestPages }),
-    ...(deadLetters
-      ? { deadLetters: createDeadLetterRoute({ window: deadLetters, topic: config.KAFKA_DLQ_TOPIC, perPartition: config.DLQ_WINDOW }) }
-      : {}),
-    ...(status ? { status: createStatusRoute(status, config.STATUS_SAMPLE_MS) } : {}),
+    rooms: [
+      createEventRoutes({ config, store, newestPages }),
+      createLiveRoutes({
+        live,
+        newest: stream.newest,
+        renderPage: (filter, streamId) => renderLivePage(filter, streamId, config.DEFAULT_LIMIT),
+      }),
+      ops.router,
+    ],
     liveScript: loadLiveScript(),
-    metrics,
+    registry: metrics.registry,
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,
     trustProxy: config.TRUST_PROXY ?? false,
     access: createAccess({
@@ -162,8 +138,7 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
       redis.connect().catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; answering 503 until it is'));
       reader.connect().catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; live rows start when it is'));
       streamReader.start();
-      deadLetters?.start();
-      status?.start();
+      ops.start();
       redisProbe = startProbe('redis', () => redis.ping(), READINESS_PROBE_MS);
       keepalive = setInterval(() => live.keepalive(), KEEPALIVE_MS);
       keepalive.unref();
@@ -177,13 +152,9 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
         [
           ['http server', () => started?.close()],
           ['stream reader', () => streamReader.stop()],
-          ['dead letters', async () => deadLetters?.stop()],
-          ['status', async () => status?.stop()],
+          ['ops console', () => ops.stop()],
         ],
-        [
-          ['redis', () => redis.quit().catch(() => redis.disconnect())],
-          ['kafka admin', async () => admin?.stop()],
-        ],
+        [['redis', () => redis.quit().catch(() => redis.disconnect())]],
       ]);
     }),
   };

@@ -5,7 +5,7 @@ import type { Accepted } from '../../event-consumer/src/plan-chunk.js';
 import { storeEvents } from '../../event-consumer/src/store-events.js';
 import { makeEvents } from '../../tests/support/events.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
-import { PRETTY_CHARS } from '../src/render-page.js';
+import { PRETTY_CHARS } from '../src/events/render.js';
 import { startViewer } from './helpers.js';
 
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;

@@ -6,7 +6,7 @@ import { makeEvents } from '../../tests/support/events.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
 import { type ServiceProcess, startServiceProcess } from '../../tests/support/service-process.js';
 import { waitFor } from '../../tests/support/wait.js';
-import { hashPasswordLine } from '../src/access.js';
+import { hashPasswordLine } from '../src/http/users-file.js';
 import { store } from './helpers.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

@@ -7,8 +7,8 @@ import { makeEvents } from '../../tests/support/events.js';
 import { startOwnRedis } from '../../tests/support/own-redis.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
 import { metricValue, waitFor } from '../../tests/support/wait.js';
-import { MIN_COMPRESS_BYTES } from '../src/compress.js';
 import { loadConfig } from '../src/config.js';
+import { MIN_COMPRESS_BYTES } from '../src/http/compress.js';
 import { startViewer, store } from './helpers.js';
 
 /** One GET with node:http, which, unlike fetch, hands back the body as sent (compressed); `abortAfterMs` for a stream. */

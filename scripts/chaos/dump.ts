@@ -1,7 +1,8 @@
 import { CONSUMER_GROUP, DLQ_TOPIC, decodeStreamEntry, EVENTS_TOPIC, redisKeys } from '@eventstreamapp/event-schema';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
-import { readTopicRanges, topicEnds } from '../../packages/service-kit/src/topic-range.ts';
+import { readTopicRanges } from '../../event-consumer/src/read-ranges.ts';
+import { topicEnds } from '../../packages/service-kit/src/topic-ends.ts';
 import type { FinalDump } from './history.ts';
 
 /** What the checker reads after the last heal: the topic from its beginning, the keys, the dead letters, the offsets. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPasswordLine } from '../../event-viewer/src/access.js';
+import { hashPasswordLine } from '../../event-viewer/src/http/users-file.js';
 import { startViewer, store } from '../../event-viewer/test/helpers.js';
 import { getRoutes } from '../support/app-routes.js';
 import { launchChromium } from '../support/browser.js';

@@ -6,7 +6,7 @@ import { loadConfig as consumerConfig } from '../../event-consumer/src/config.js
 import { loadConfig as generatorConfig } from '../../event-generator/src/config.js';
 import { ERROR_CODES as GENERATOR_CODES } from '../../event-generator/src/errors.js';
 import { loadConfig as viewerConfig } from '../../event-viewer/src/config.js';
-import { ERROR_CODES as VIEWER_CODES } from '../../event-viewer/src/errors.js';
+import { ERROR_CODES as VIEWER_CODES } from '../../event-viewer/src/http/errors.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');

@@ -45,7 +45,7 @@ describe('every stored format has one owner (packages/event-schema/src/store)', 
   it('reads the code it means to', () => {
     const names = files.map((f) => relative(REPO_ROOT, f));
     expect(names).toEqual(
-      expect.arrayContaining(['event-consumer/src/store-script.ts', 'event-viewer/src/stream.ts', 'scripts/chaos/dump.ts']),
+      expect.arrayContaining(['event-consumer/src/store-script.ts', 'event-viewer/src/model/stream-entry.ts', 'scripts/chaos/dump.ts']),
     );
     expect(names.some((n) => n.startsWith(OWNER))).toBe(false);
   });

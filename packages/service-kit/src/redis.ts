@@ -140,3 +140,12 @@ export function redisFailure(err: unknown): ServiceError {
   if (isReply(root)) return new ServiceError('redis_refused', `Redis refused the write: ${message}`, { retryable: false, cause: err });
   return new ServiceError('redis_unavailable', `Redis is unavailable: ${message}`, { retryable: true, cause: err });
 }
+
+/** Runs Redis commands, turning any failure into the ServiceError redisFailure names: a reader answers 503, never 500. */
+export async function redisRead<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    throw redisFailure(err);
+  }
+}

@@ -1,0 +1,157 @@
+import { describeError, type Logger, retryUntilStopped } from '@eventstreamapp/service-kit';
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Config } from './config.js';
+
+/** Crashes in a row, without a join between them, after which the group member is replaced. */
+const MEMBER_RENEWAL_CRASHES = 2;
+
+export interface GroupMemberOptions {
+  config: Pick<
+    Config,
+    | 'KAFKA_GROUP_ID'
+    | 'KAFKA_TOPIC'
+    | 'KAFKA_SESSION_TIMEOUT_MS'
+    | 'KAFKA_MAX_BYTES_PER_PARTITION'
+    | 'KAFKA_FETCH_MIN_BYTES'
+    | 'KAFKA_FETCH_MAX_WAIT_MS'
+  >;
+  kafka: Kafka;
+  logger: Logger;
+  /** Aborted on SIGTERM: no member is restarted or replaced after it. */
+  stopping: AbortSignal;
+  /** Connects, subscribes and runs a member (rejects while Kafka is unreachable: it is tried again). */
+  run: (member: Consumer) => Promise<void>;
+  /** A crash kafkajs will not restart from and that is not a renewal: the process should exit. */
+  onFatal: (err: Error) => void;
+}
+
+/**
+ * This process's one member of the consumer group, kept one whatever the broker does. Each member made
+ * has a generation; only the newest one's events count, and a member replaced is never restarted by
+ * kafkajs (restartOnFailure), so a crash reported twice cannot leave two members in one process.
+ */
+export function createGroupMember({ config, kafka, logger, stopping, run, onFatal }: GroupMemberOptions) {
+  let generation = 0;
+  /** Crashes since the member last joined its group. */
+  let crashesSinceJoin = 0;
+  /** Set when the current member's last crash was its MEMBER_RENEWAL_CRASHES-th: replace it, do not restart it. */
+  let renewalDue = false;
+  let joined = false;
+  /** Partitions this member holds. */
+  let assigned = new Set<number>();
+  let connecting: Promise<unknown> = Promise.resolve();
+  let renewing: Promise<void> | undefined;
+
+  const newMember = (memberGeneration: number) =>
+    kafka.consumer({
+      groupId: config.KAFKA_GROUP_ID,
+      sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
+      // A third of the session, as Kafka advises: two heartbeats may be lost before the member is.
+      heartbeatInterval: Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 3),
+      maxBytesPerPartition: config.KAFKA_MAX_BYTES_PER_PARTITION,
+      minBytes: config.KAFKA_FETCH_MIN_BYTES,
+      maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+      allowAutoTopicCreation: false,
+      // kafkajs' own default for a consumer (it does not take the client's retries), with one change:
+      // kafkajs asks before it restarts a crashed member, and a replaced or renewing one stays down.
+      retry: {
+        retries: 5,
+        restartOnFailure: async () => {
+          if (memberGeneration !== generation || stopping.aborted) return false;
+          crashesSinceJoin++;
+          renewalDue = crashesSinceJoin >= MEMBER_RENEWAL_CRASHES;
+          return !renewalDue;
+        },
+      },
+    });
+  let consumer = newMember(generation);
+
+  function watch(member: Consumer, memberGeneration: number): void {
+    const current = () => memberGeneration === generation;
+    member.on(member.events.GROUP_JOIN, ({ payload }) => {
+      if (!current()) return;
+      joined = true;
+      assigned = new Set(payload.memberAssignment[config.KAFKA_TOPIC] ?? []);
+      crashesSinceJoin = 0;
+      logger.info(
+        { event: 'consumer.joined', memberId: payload.memberId, assignment: payload.memberAssignment },
+        'joined the consumer group',
+      );
+    });
+    member.on(member.events.CRASH, ({ payload }) => {
+      if (!current()) return;
+      joined = false;
+      logger.error({ event: 'consumer.crashed', reason: describeError(payload.error), restart: payload.restart }, 'consumer crashed');
+      if (payload.restart || stopping.aborted) return;
+      // kafkajs restarts a crashed member on the same client, whose cached brokers and coordinator can stay
+      // wrong after a broker dies: it crashed for minutes with "group coordinator is not available" after
+      // every broker was back (kafkajs #1630; tests/replicated). A member that keeps crashing is replaced
+      // by one on a fresh client, as a restarted process would be, without losing the process.
+      if (renewalDue) renew();
+      // kafkajs does not restart after some errors: the process exits so its supervisor starts a fresh one.
+      else onFatal(payload.error);
+    });
+  }
+
+  // Kafka may come up after us (a fresh stack, a broker restart): keep trying instead of exiting, for as
+  // long as this member is the process's current one.
+  const keepConnecting = (member: Consumer, memberGeneration: number) =>
+    retryUntilStopped(
+      async () => {
+        if (memberGeneration !== generation) return;
+        await run(member);
+      },
+      {
+        signal: stopping,
+        maxDelayMs: 5_000,
+        onRetry: (err, retryInMs) =>
+          logger.warn({ event: 'kafka.unreachable', reason: describeError(err), retryInMs }, 'Kafka not reachable yet'),
+      },
+    );
+
+  /** Replaces the current member; synchronous up to its generation, so a second crash report cannot start another. */
+  function renew(): void {
+    logger.warn({ event: 'consumer.renewed', crashes: crashesSinceJoin }, 'replacing a group member that keeps crashing');
+    generation++;
+    const memberGeneration = generation;
+    const old = consumer;
+    crashesSinceJoin = 0;
+    renewalDue = false;
+    assigned = new Set();
+    const previous = renewing ?? Promise.resolve();
+    renewing = (async () => {
+      await previous;
+      // kafkajs disconnected it before reporting the crash and will not restart it (restartOnFailure said no).
+      await Promise.race([old.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
+      if (stopping.aborted || memberGeneration !== generation) return;
+      consumer = newMember(memberGeneration);
+      watch(consumer, memberGeneration);
+      connecting = keepConnecting(consumer, memberGeneration);
+    })().finally(() => {
+      if (memberGeneration === generation) renewing = undefined;
+    });
+  }
+  watch(consumer, generation);
+
+  return {
+    /** Whether the current member is in the group (false from a crash until it joins again). */
+    get joined() {
+      return joined;
+    },
+    /** The partitions the current member holds; none while it is not joined. */
+    get assigned(): ReadonlySet<number> {
+      return joined ? assigned : new Set<number>();
+    },
+    start(): void {
+      connecting = keepConnecting(consumer, generation);
+    },
+    /** After `stopping` is aborted: leaves the group (a chunk not yet acknowledged stays uncommitted and is redelivered). */
+    closers(): [string, () => Promise<unknown> | undefined][] {
+      return [
+        ['connect loop', () => connecting],
+        ['member renewal', () => renewing],
+        ['consumer', () => consumer.disconnect()],
+      ];
+    },
+  };
+}

@@ -1,0 +1,189 @@
+import { formatDuration } from '@eventstreamapp/service-kit';
+import { type Request, type Response, Router } from 'express';
+import type { Config } from '../config.js';
+import { type Compressible, sendCompressible } from '../http/compress.js';
+import { httpError } from '../http/errors.js';
+import { negotiate } from '../http/negotiate.js';
+import { createReadLimiter } from '../http/read-limiter.js';
+import { isFiltered } from '../model/event-filter.js';
+import { nextPageQuery, type PageQuery, pageQueryString, parsePageQuery } from './query.js';
+import { renderChart, renderEventsPage, renderRow } from './render.js';
+import { type EventStore, type Page, truncatePage } from './store.js';
+
+/** An answer to GET /events, ready to send again: the newest pages are kept so (page-cache.ts). */
+export interface RenderedPage extends Compressible {
+  link?: string;
+  /** X-Retention-Notice: this is the oldest page the retention keeps. */
+  retentionNotice?: string;
+}
+
+export interface RouteDeps {
+  config: Pick<
+    Config,
+    'DEFAULT_LIMIT' | 'MAX_LIMIT' | 'CHART_MINUTES' | 'FILTER_SCAN_MAX' | 'MAX_PAGE_BYTES' | 'PAGE_READS_IN_FLIGHT' | 'EVENT_RETENTION'
+  >;
+  store: EventStore;
+  /** The newest unfiltered pages, forgotten when the live stream brings new events (page-cache.ts). */
+  newestPages?: { load(key: string, read: () => Promise<RenderedPage>): RenderedPage | Promise<RenderedPage> };
+  now?: () => number;
+}
+
+const CHART_BUCKET_MS = 5_000;
+
+/** The next page's href; `userInPath`: the path names the user (/events/<user_id>), so the query does not. */
+function nextLink(path: string, query: PageQuery, scanned: number[], exhausted: boolean, userInPath = false): string | undefined {
+  const next = nextPageQuery(query, scanned, exhausted);
+  if (!next) return undefined;
+  const { userId: _inPath, ...rest } = next;
+  return `${path}?${pageQueryString(userInPath ? rest : next)}`;
+}
+
+/** Room left for the page around its rows (head, forms, chart). */
+const PAGE_CHROME_BYTES = 32 * 1024;
+
+/** The leading rows of a page whose HTML fits `maxBytes`: always one; the next page starts after the last. */
+function fitRows(page: Page, maxBytes: number): Page {
+  let bytes = PAGE_CHROME_BYTES;
+  for (const [i, event] of page.events.entries()) {
+    // Rows are memoised: the page renders the same ones again at no cost.
+    bytes += renderRow(event).text.length;
+    if (i > 0 && bytes > maxBytes) return truncatePage(page, i);
+  }
+  return page;
+}
+
+function sendPage(req: Request, res: Response, page: RenderedPage, retention: string | undefined): void | Promise<void> {
+  if (page.link) res.setHeader('link', page.link);
+  if (retention) res.setHeader('x-event-retention', retention);
+  if (page.retentionNotice) res.setHeader('x-retention-notice', page.retentionNotice);
+  return sendCompressible(req, res, page);
+}
+
+const htmlBody = (text: string): Compressible => ({ contentType: 'text/html; charset=utf-8', body: Buffer.from(text) });
+
+/** The event pages: GET /events, /events/<user_id> and /rate, as a router the app mounts. */
+export function createEventRoutes(deps: RouteDeps): Router {
+  const handlers = createEventHandlers(deps);
+  const router = Router();
+  router.get('/events', handlers.events);
+  router.get('/events/:userId', handlers.user);
+  router.get('/rate', handlers.rate);
+  return router;
+}
+
+function createEventHandlers({ config, store, newestPages, now = Date.now }: RouteDeps) {
+  const budget = { scanMax: config.FILTER_SCAN_MAX, maxBytes: config.MAX_PAGE_BYTES };
+  const reads = createReadLimiter(config.PAGE_READS_IN_FLIGHT, 32 * config.PAGE_READS_IN_FLIGHT);
+  /** One page of `event_log`, read when a slot is free (read-limiter.ts). */
+  const readPage = async (query: PageQuery, withStreamId: boolean) => {
+    const page = await reads.run(() => store.page(query, { ...budget, withStreamId }));
+    if (page === 'busy') throw httpError('too_many_reads', 'too many page reads waiting; retry later');
+    return page;
+  };
+  const retention = config.EVENT_RETENTION > 0 ? formatDuration(config.EVENT_RETENTION) : undefined;
+  // The end of a scan is where retention cut the log, not where history began: say so on that page.
+  const retentionNotice = (exhausted: boolean) =>
+    retention && exhausted ? `events older than ${retention} are not kept (EVENT_RETENTION)` : undefined;
+  const chart = async () => renderChart(await store.rate(now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS), CHART_BUCKET_MS);
+
+  async function renderEvents(format: 'html' | 'json', query: PageQuery, newest: boolean, filtered: boolean): Promise<RenderedPage> {
+    const read = await readPage(query, format === 'html' && newest);
+    const page = format === 'html' ? fitRows(read, config.MAX_PAGE_BYTES) : read;
+    const nextHref = nextLink('/events', query, page.scanned, page.exhausted);
+    const notice = retentionNotice(page.exhausted);
+    const link = { ...(nextHref ? { link: `<${nextHref}>; rel="next"` } : {}), ...(notice ? { retentionNotice: notice } : {}) };
+    if (format === 'json') {
+      // Members are stored JSON texts: the array is assembled, never re-serialized.
+      return {
+        contentType: 'application/json; charset=utf-8',
+        body: Buffer.from(`[${page.events.map((e) => e.json).join(',')}]`),
+        ...link,
+      };
+    }
+    const html = renderEventsPage({
+      title: !newest ? 'Older events' : filtered ? 'Filtered events' : 'Latest events',
+      page,
+      filter: query,
+      limit: query.limit,
+      live: newest,
+      formAction: '/events',
+      emptyText: filtered
+        ? `No matching event among the ${page.scanned.length} read.`
+        : newest
+          ? 'No events yet. POST one to :8080/publish, or start the automatic generator.'
+          : 'No older events.',
+      ...(notice ? { retentionNotice: `Events older than ${retention} are not kept (EVENT_RETENTION).` } : {}),
+      ...(newest && !filtered ? { chart: await chart() } : {}),
+      ...(nextHref ? { nextHref } : {}),
+    });
+    return { contentType: 'text/html; charset=utf-8', body: Buffer.from(html), ...link };
+  }
+
+  return {
+    /** GET /events: newest first, filtered by user_id and action, paged with Link: rel="next". */
+    events(req: Request, res: Response): void | Promise<void> {
+      res.vary('Accept');
+      const format = negotiate(req);
+      const query = parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT);
+      const newest = query.before === undefined && query.skip === 0;
+      const filtered = isFiltered(query);
+      const read = () => renderEvents(format, query, newest, filtered);
+      const page = newest && !filtered && newestPages ? newestPages.load(`${format}|${query.limit}`, read) : read();
+      // A kept page is answered in this turn: no promise on the hot path.
+      if (page instanceof Promise) return page.then((p) => sendPage(req, res, p, retention));
+      return sendPage(req, res, page, retention);
+    },
+
+    /** GET /events/<user_id>: JSON, the user's latest event (event:<user_id>); HTML, that and their recent events. */
+    async user(req: Request, res: Response): Promise<void> {
+      res.vary('Accept');
+      const format = negotiate(req);
+      const userId = req.params.userId as string;
+      if (format === 'json') {
+        const json = await store.latestOf(userId);
+        if (json === null) throw httpError('not_found', `no event stored for user ${JSON.stringify(userId)}`);
+        return sendCompressible(req, res, { contentType: 'application/json; charset=utf-8', body: Buffer.from(json) });
+      }
+      const query = { ...parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT), userId };
+      const newest = query.before === undefined && query.skip === 0;
+      const [json, read] = await Promise.all([store.latestOf(userId), readPage(query, newest)]);
+      const page = fitRows(read, config.MAX_PAGE_BYTES);
+      if (json === null && page.events.length === 0) throw httpError('not_found', `no event stored for user ${JSON.stringify(userId)}`);
+      const path = `/events/${encodeURIComponent(userId)}`;
+      const nextHref = nextLink(path, query, page.scanned, page.exhausted, true);
+      const notice = retentionNotice(page.exhausted);
+      if (retention) res.setHeader('x-event-retention', retention);
+      return sendCompressible(
+        req,
+        res,
+        htmlBody(
+          renderEventsPage({
+            title: `Events of ${userId}`,
+            page,
+            filter: query,
+            limit: query.limit,
+            live: newest,
+            formAction: path,
+            emptyText: `No event of ${userId} among the ${page.scanned.length} most recent read.`,
+            ...(notice ? { retentionNotice: `Events older than ${retention} are not kept (EVENT_RETENTION).` } : {}),
+            ...(json === null ? {} : { latest: { json, timestamp: (JSON.parse(json) as { timestamp: number }).timestamp } }),
+            ...(nextHref ? { nextHref } : {}),
+          }),
+        ),
+      );
+    },
+
+    /** GET /rate: events per 5-second bucket — JSON, or the chart's HTML for the page redrawing it. */
+    async rate(req: Request, res: Response): Promise<void> {
+      res.vary('Accept');
+      if (negotiate(req) === 'html') {
+        return sendCompressible(req, res, htmlBody((await chart()).text));
+      }
+      const buckets = await store.rate(now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS);
+      return sendCompressible(req, res, {
+        contentType: 'application/json; charset=utf-8',
+        body: Buffer.from(JSON.stringify({ bucket_ms: CHART_BUCKET_MS, buckets })),
+      });
+    },
+  };
+}

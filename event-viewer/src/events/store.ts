@@ -1,0 +1,225 @@
+import { type RedisKeys, STREAM_FIELDS } from '@eventstreamapp/event-schema';
+import { redisRead } from '@eventstreamapp/service-kit';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { isFiltered, matchesFilter } from '../model/event-filter.js';
+import type { StoredEvent } from '../model/stored-event.js';
+import { fromStreamReply, headOf, type StreamEntry } from '../model/stream-entry.js';
+import type { PageQuery } from './query.js';
+
+/** Reads a page of `event_log` bounded in bytes as well as in members (PAGE_RANGE_LUA). */
+export interface PageBudget {
+  /** Most members of `event_log` one filtered page reads before it answers with what matched. */
+  scanMax: number;
+  /** Most bytes of event JSON one page holds, and one Redis reply carries. */
+  maxBytes: number;
+}
+
+/**
+ * Members of `event_log` newest first from `max` (a score bound), after skipping `offset`, until
+ * `count` were taken or their JSON reaches `budget` bytes — always at least one — read in slices, so
+ * Redis never builds a reply larger than the budget (plus one event) whatever `count` and the events'
+ * sizes. Read-only: it runs on a replica, and while Redis is full.
+ * Returns {exhausted (the log ended), member, score, member, score, …}.
+ */
+const PAGE_RANGE_LUA = `#!lua flags=no-writes
+local offset, want, budget = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local out, got, bytes = {0}, 0, 0
+while got < want do
+  local slice = math.min(200, want - got)
+  local rows = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], '-inf', 'WITHSCORES', 'LIMIT', offset, slice)
+  for i = 1, #rows, 2 do
+    local size = #rows[i]
+    if got > 0 and bytes + size > budget then return out end
+    out[#out + 1] = rows[i]
+    out[#out + 1] = rows[i + 1]
+    bytes, got = bytes + size, got + 1
+  end
+  if #rows < 2 * slice then
+    out[1] = 1
+    return out
+  end
+  offset = offset + slice
+end
+return out
+`;
+
+export interface Page {
+  events: StoredEvent[];
+  /** For each event, its index in `scanned`: where a page cut short by bytes ends its scan. */
+  positions: number[];
+  /** Timestamps of every member read, matching or not, newest first: where the next page starts. */
+  scanned: number[];
+  /** The scan reached the end of the log. */
+  exhausted: boolean;
+  /** The live stream's last id when the page was read: the live feed continues from there. */
+  streamId?: string;
+}
+
+export interface RateBucket {
+  start: number;
+  count: number;
+}
+
+const SCAN_CHUNK = 500;
+
+/** The first `count` events of a page, as if the page had ended there: its next page starts after them. */
+export function truncatePage(page: Page, count: number): Page {
+  if (count >= page.events.length) return page;
+  const scannedTo = count === 0 ? 0 : page.positions[count - 1]! + 1;
+  return {
+    ...page,
+    events: page.events.slice(0, count),
+    positions: page.positions.slice(0, count),
+    scanned: page.scanned.slice(0, scannedTo),
+    exhausted: false,
+  };
+}
+
+/**
+ * Events of the live stream the newest page reads beside it, for the journeys of its rows (partition,
+ * offset, published, stored): about this many events' JSON more per newest page (the last entry read
+ * whole), which is memoised.
+ */
+const JOURNEY_LOOKBACK = 50;
+
+/**
+ * The newest entries of the stream, newest first, until they hold ARGV[1] events (each `e` field is
+ * one): an entry holds one event or a chunk's worth (STREAM_ENTRY_EVENTS), so a fixed COUNT would
+ * read either too few events or far too many bytes. Read-only, like PAGE_RANGE_LUA. Returns what
+ * XREVRANGE would.
+ */
+const NEWEST_STREAM_EVENTS_LUA = `#!lua flags=no-writes
+local wanted = tonumber(ARGV[1])
+local out, events, last = {}, 0, '+'
+while events < wanted and #out < wanted do
+  local entry = redis.call('XREVRANGE', KEYS[1], last, '-', 'COUNT', 1)[1]
+  if not entry then break end
+  out[#out + 1] = entry
+  for i = 1, #entry[2], 2 do
+    if entry[2][i] == '${STREAM_FIELDS.event}' then events = events + 1 end
+  end
+  last = '(' .. entry[1]
+end
+return out
+`;
+
+/** The events with the journeys of those still among `entries` (matched by their exact JSON). */
+function withJourneys(events: StoredEvent[], entries: StreamEntry[]): StoredEvent[] {
+  const journeys = new Map(entries.flatMap((e) => (e.journey ? [[e.json, e.journey] as const] : [])));
+  if (journeys.size === 0) return events;
+  return events.map((e) => {
+    const journey = journeys.get(e.json);
+    return journey ? { ...e, journey } : e;
+  });
+}
+
+/** PAGE_RANGE_LUA's reply: {exhausted, member, score, member, score, …}. */
+function fromRangeReply(reply: unknown[]): { events: StoredEvent[]; exhausted: boolean } {
+  const events: StoredEvent[] = [];
+  for (let i = 1; i < reply.length; i += 2) events.push({ json: String(reply[i]), timestamp: Number(reply[i + 1]) });
+  return { events, exhausted: reply[0] === 1 };
+}
+
+/** The event pages' reads: pages of `event_log` (filtered or not), one user's key, per-bucket counts. */
+export function createEventStore(redis: Redis, keys: RedisKeys) {
+  redis.defineCommand('eventPageRange', { numberOfKeys: 1, lua: PAGE_RANGE_LUA });
+  redis.defineCommand('newestStreamEvents', { numberOfKeys: 1, lua: NEWEST_STREAM_EVENTS_LUA });
+  // ioredis types commands defined at run time as nothing: these are the two scripts' calls, alone or in a transaction.
+  type PageRange<R> = {
+    eventPageRange(key: string, max: string, offset: number, count: number, budget: number): R;
+    newestStreamEvents(key: string, events: number): R;
+  };
+  interface PageTransaction extends ChainableCommander, PageRange<PageTransaction> {}
+  const streamHead = (): Promise<string> => redisRead(async () => headOf(await redis.xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)));
+  const maxScore = (query: PageQuery) => (query.before === undefined ? '+inf' : `(${query.before}`);
+  /** One byte-bounded range: its events and whether the log ended. */
+  const range = async (query: PageQuery, offset: number, count: number, budget: number) =>
+    fromRangeReply(
+      await (redis as unknown as PageRange<Promise<unknown[]>>).eventPageRange(keys.eventLog, maxScore(query), offset, count, budget),
+    );
+
+  return {
+    /**
+     * Newest first; with `before`, only events strictly older than it; at most `budget.maxBytes` of
+     * event JSON, whatever `limit` says. Unfiltered: one round trip, atomic with the stream's head
+     * when asked for it. Filtered: reads up to `scanMax` members in chunks until `limit` match.
+     */
+    page(query: PageQuery, options: PageBudget & { withStreamId: boolean }): Promise<Page> {
+      return redisRead(async () => {
+        if (!isFiltered(query)) {
+          if (!options.withStreamId) {
+            const { events, exhausted } = await range(query, query.skip, query.limit, options.maxBytes);
+            return { events, positions: events.map((_, i) => i), scanned: events.map((e) => e.timestamp), exhausted };
+          }
+          const tx = redis.multi() as PageTransaction;
+          const replies = await tx
+            .eventPageRange(keys.eventLog, maxScore(query), query.skip, query.limit, options.maxBytes)
+            .newestStreamEvents(keys.eventStream, Math.min(query.limit, JOURNEY_LOOKBACK))
+            .exec();
+          const failed = replies?.find(([err]) => err);
+          if (!replies || failed) throw failed?.[0] ?? new Error('transaction discarded');
+          const read = fromRangeReply(replies[0]![1] as unknown[]);
+          const { exhausted } = read;
+          const events = withJourneys(read.events, fromStreamReply(replies[1]![1] as [string, string[]][]));
+          return {
+            events,
+            positions: events.map((_, i) => i),
+            scanned: events.map((e) => e.timestamp),
+            exhausted,
+            streamId: headOf(replies[1]![1]),
+          };
+        }
+        const streamId = options.withStreamId ? await streamHead() : undefined;
+        const events: StoredEvent[] = [];
+        const positions: number[] = [];
+        const scanned: number[] = [];
+        let exhausted = false;
+        let bytes = 0;
+        for (let offset = query.skip; events.length < query.limit && scanned.length < options.scanMax; ) {
+          const count = Math.min(SCAN_CHUNK, options.scanMax - scanned.length);
+          const chunk = await range(query, offset, count, options.maxBytes);
+          let full = false;
+          for (const row of chunk.events) {
+            scanned.push(row.timestamp);
+            if (matchesFilter(row, query)) {
+              events.push(row);
+              positions.push(scanned.length - 1);
+              bytes += row.json.length;
+            }
+            full = events.length === query.limit || bytes >= options.maxBytes;
+            if (full) break;
+          }
+          offset += chunk.events.length;
+          if (full) break;
+          if (chunk.exhausted) {
+            exhausted = true;
+            break;
+          }
+        }
+        return { events, positions, scanned, exhausted, ...(streamId === undefined ? {} : { streamId }) };
+      });
+    },
+
+    latestOf(userId: string): Promise<string | null> {
+      return redisRead(() => redis.get(keys.eventKey(userId)));
+    },
+
+    /** Events per bucket over a window ending now, counted in one pipelined round trip. */
+    rate(now: number, windowMs: number, bucketMs: number): Promise<RateBucket[]> {
+      return redisRead(async () => {
+        const end = Math.floor(now / bucketMs) * bucketMs + bucketMs;
+        const starts = Array.from({ length: Math.ceil(windowMs / bucketMs) }, (_, i) => end - (i + 1) * bucketMs).reverse();
+        const pipeline = redis.pipeline();
+        for (const start of starts) pipeline.zcount(keys.eventLog, start, `(${start + bucketMs}`);
+        const replies = (await pipeline.exec()) ?? [];
+        return starts.map((start, i) => {
+          const [err, count] = replies[i] ?? [new Error('no reply')];
+          if (err) throw err;
+          return { start, count: Number(count) };
+        });
+      });
+    },
+  };
+}
+
+export type EventStore = ReturnType<typeof createEventStore>;

@@ -1,0 +1,46 @@
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
+
+/** scrypt's cost for new hashes: about 50 ms and 16 MiB per check (OWASP's minimum is N=2^17 with r=8, p=1). */
+const SCRYPT = { N: 2 ** 14, r: 8, p: 1 } as const;
+const KEY_BYTES = 32;
+
+/** One line of VIEWER_USERS_FILE: `user:scrypt$N$r$p$<salt base64>$<hash base64>`. */
+export async function hashPasswordLine(user: string, password: string): Promise<string> {
+  if (!/^[^:\s]{1,64}$/.test(user)) throw new Error('a user name is 1 to 64 characters, without ":" or spaces');
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(password, salt, KEY_BYTES, { ...SCRYPT, maxmem: 64 * 1024 * 1024 });
+  return `${user}:scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+export interface StoredPassword {
+  N: number;
+  r: number;
+  p: number;
+  salt: Buffer;
+  hash: Buffer;
+}
+
+/** Reads VIEWER_USERS_FILE; throws naming the line that is not `user:scrypt$…` (so the service stops at start). */
+export function readUsersFile(path: string): Map<string, StoredPassword> {
+  const users = new Map<string, StoredPassword>();
+  for (const [i, raw] of readFileSync(path, 'utf8').split('\n').entries()) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([^:\s]{1,64}):scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/.exec(line);
+    if (!match) throw new Error(`${path}:${i + 1}: not a "user:scrypt$N$r$p$salt$hash" line (make viewer-user writes them)`);
+    const [, user, N, r, p, salt, hash] = match;
+    users.set(user!, { N: Number(N), r: Number(r), p: Number(p), salt: Buffer.from(salt!, 'base64'), hash: Buffer.from(hash!, 'base64') });
+  }
+  return users;
+}
+
+/** Whether `password` is the stored one; an unknown user (undefined) costs the same scrypt, so timing does not tell which names exist. */
+export async function verifyPassword(stored: StoredPassword | undefined, password: string): Promise<boolean> {
+  const { N, r, p, salt, hash } = stored ?? { ...SCRYPT, salt: Buffer.alloc(16), hash: Buffer.alloc(KEY_BYTES) };
+  const given = await scryptAsync(password, salt, hash.length, { N, r, p, maxmem: 256 * 1024 * 1024 });
+  return stored !== undefined && timingSafeEqual(given, hash);
+}
