@@ -6,7 +6,7 @@ export interface Row {
   note?: string;
 }
 
-export interface ScenarioParams {
+interface ScenarioParams {
   quick: boolean;
   durationSeconds: number;
   connections: number;

@@ -19,7 +19,7 @@ const run = promisify(execFile);
 
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
 export const REDIS_URL = process.env.REDIS_URL ?? `redis://127.0.0.1:${process.env.REDIS_PORT ?? 6379}`;
-export const LOG_DIR = `${REPO_ROOT}bench/results/logs`;
+const LOG_DIR = `${REPO_ROOT}bench/results/logs`;
 
 /** The local runtime's Kafka and Redis (started when not running), unless given in the environment. */
 export async function ensureInfrastructure(): Promise<void> {

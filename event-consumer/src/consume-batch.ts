@@ -39,7 +39,7 @@ export type Attempt = 'succeeded' | 'no-longer-ours';
  * this member's: once kafkajs stops or reassigns it, another member (or a restart) reads the same
  * records from the last committed offset, so giving up loses nothing.
  */
-export async function writeWhileOurs(
+async function writeWhileOurs(
   target: WriteTarget,
   write: () => Promise<unknown>,
   ctx: Pick<BatchContext, 'isRunning' | 'isStale' | 'heartbeat'>,

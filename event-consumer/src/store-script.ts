@@ -35,7 +35,7 @@ return removed
 `;
 
 /** The store script's arguments as locals: ARGV 1–7, the dedup index's current bucket, the retention cutoff. */
-export const STORE_ARGUMENTS_LUA = `local now = tonumber(ARGV[1])
+const STORE_ARGUMENTS_LUA = `local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local max_log = tonumber(ARGV[3])
 local max_stream = tonumber(ARGV[4])
@@ -51,7 +51,7 @@ local cutoff = retention > 0 and now - retention or nil
  * The store script's ending, once `latest` (user key index → JSON), `stored`, `duplicates`, `expired`
  * and `newest` are known: each user's last event, the log's count cap, the announcement, the reply.
  */
-export const STORE_ENDING_LUA = `for index, json in pairs(latest) do
+const STORE_ENDING_LUA = `for index, json in pairs(latest) do
   if user_ttl > 0 then
     redis.call('SET', KEYS[tonumber(index)], json, 'PX', user_ttl)
   else

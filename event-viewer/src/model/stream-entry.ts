@@ -38,7 +38,7 @@ export function headOf(reply: unknown): string {
 }
 
 /** The `k` field of a stream entry as a journey, its stored time the entry's; undefined when it is not one. */
-export function journeyOf(id: string, k: string): Journey | undefined {
+function journeyOf(id: string, k: string): Journey | undefined {
   const parts = decodeJourney(k);
   return parts && { ...parts, storedAt: Number(id.slice(0, id.indexOf('-'))) };
 }

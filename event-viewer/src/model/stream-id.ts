@@ -1,5 +1,5 @@
 /** A Redis Stream entry id: milliseconds and a sequence number. */
-export const STREAM_ID = /^\d{1,16}-\d{1,16}$/;
+const STREAM_ID = /^\d{1,16}-\d{1,16}$/;
 
 export function isStreamId(value: unknown): value is string {
   return typeof value === 'string' && STREAM_ID.test(value);

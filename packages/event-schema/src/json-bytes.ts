@@ -3,7 +3,7 @@ import { type Result, reject } from './rejection.js';
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Decodes bytes as strict UTF-8 (a lossy decode would store text the sender never sent). */
-export function decodeUtf8(bytes: Uint8Array): Result<string> {
+function decodeUtf8(bytes: Uint8Array): Result<string> {
   try {
     return { ok: true, value: STRICT_UTF8.decode(bytes) };
   } catch {
@@ -11,7 +11,7 @@ export function decodeUtf8(bytes: Uint8Array): Result<string> {
   }
 }
 
-export function parseJsonText(text: string): Result<unknown> {
+function parseJsonText(text: string): Result<unknown> {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {

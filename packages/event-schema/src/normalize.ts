@@ -21,7 +21,7 @@ export interface NormalizeOptions {
   timestampWindow?: TimestampWindow | null;
 }
 
-export function generateUserId(): string {
+function generateUserId(): string {
   return `anon-${randomBytes(6).toString('hex')}`;
 }
 

@@ -1,4 +1,4 @@
-export const REJECTION_CODES = [
+const REJECTION_CODES = [
   'empty',
   'invalid_utf8',
   'too_large',

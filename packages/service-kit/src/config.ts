@@ -7,7 +7,7 @@ export class ConfigError extends Error {
 }
 
 /** Old names still read for one release, each with a line saying what replaces it. */
-export const DEPRECATED_VARIABLES: Readonly<Record<string, string>> = Object.freeze({ OPS_PORT: 'PORT', OPS_HOST: 'HOST' });
+const DEPRECATED_VARIABLES: Readonly<Record<string, string>> = Object.freeze({ OPS_PORT: 'PORT', OPS_HOST: 'HOST' });
 
 /** Lines naming each deprecated variable set in `env` and what to use instead. */
 export function deprecationNotices(env: NodeJS.ProcessEnv): string[] {
@@ -45,7 +45,7 @@ export function parseEnv<S extends z.ZodType<object>>(schema: S, env: NodeJS.Pro
 
 export const envInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-export const envPort = envInt(0, 65535);
+const envPort = envInt(0, 65535);
 
 /**
  * A host name or an IP address. A name made only of digits and dots must be a real IPv4 address:
@@ -58,7 +58,7 @@ export function isHost(text: string): boolean {
   return /^(?=.{1,253}$)[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,62})(\.[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,62}))*\.?$/.test(text);
 }
 
-export const envHost = z.string().refine(isHost, 'must be a host name or an IP address');
+const envHost = z.string().refine(isHost, 'must be a host name or an IP address');
 
 const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -93,7 +93,7 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-export const envBrokers = z
+const envBrokers = z
   .string()
   .transform((s) =>
     s
@@ -111,7 +111,7 @@ export const envBrokers = z
     'must be host:port[,host:port…] with ports 1–65535',
   );
 
-export const envLogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const envLogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 export const envTopic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a valid Kafka topic name');
 

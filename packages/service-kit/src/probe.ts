@@ -45,8 +45,8 @@ export function startProbe(name: string, probe: () => Promise<unknown>, interval
 }
 
 /** How often a service asks Kafka whether it answers, and how long an answer may take. */
-export const KAFKA_PROBE_INTERVAL_MS = 2_000;
-export const KAFKA_PROBE_TIMEOUT_MS = 3_000;
+const KAFKA_PROBE_INTERVAL_MS = 2_000;
+const KAFKA_PROBE_TIMEOUT_MS = 3_000;
 
 /**
  * Whether Kafka answers now, for /readyz: a Metadata request (describeCluster) every

@@ -13,7 +13,7 @@ export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 export const BATCH_OVERHEAD_BYTES = 61;
 
 /** The longest key the schema allows: 128 characters of up to 4 bytes each. */
-export const MAX_KEY_BYTES = 512;
+const MAX_KEY_BYTES = 512;
 
 export function recordBytes(message: Message): number {
   const key = message.key === null || message.key === undefined ? 0 : Buffer.byteLength(message.key);

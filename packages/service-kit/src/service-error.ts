@@ -1,4 +1,4 @@
-export const SERVICE_ERROR_CODES = [
+const SERVICE_ERROR_CODES = [
   /** Kafka did not acknowledge in time, or refused for a reason that may pass. */
   'kafka_unavailable',
   /** The broker refuses a record of this size: sending it again cannot succeed. */
