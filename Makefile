@@ -114,7 +114,7 @@ chaos: build ## seeded random faults under load, then a check of the history (SE
 chaos-check: install ## judge a kept chaos run again (RUN=.local/chaos/<run>)
 	@$(WITH_NODE) npx tsx scripts/chaos/cli.ts check $(RUN)
 
-bench: install ## measure the pipeline against ceilings measured in the same run (SCENARIO=publish|ingest|e2e|view|screen|steady|all)
+bench: install ## measure the pipeline against ceilings measured in the same run (SCENARIO=publish|ingest|e2e|view|search|screen|steady|all)
 	@$(WITH_NODE) npm run build
 	@$(WITH_NODE) npx tsx bench/run.ts --scenario $(SCENARIO) $(BENCH_ARGS)
 

@@ -10,6 +10,7 @@ import { publishScenario } from './scenarios/publish.js';
 import { replicatedScenario } from './scenarios/replicated.js';
 import { retentionScenario } from './scenarios/retention.js';
 import { screenScenario } from './scenarios/screen.js';
+import { searchScenario } from './scenarios/search.js';
 import { soakScenario } from './scenarios/soak.js';
 import { steadyScenario } from './scenarios/steady.js';
 import { viewScenario } from './scenarios/view.js';
@@ -20,6 +21,7 @@ const SCENARIOS: Record<string, Scenario> = {
   e2e: endToEndScenario,
   view: viewScenario,
   screen: screenScenario,
+  search: searchScenario,
   steady: steadyScenario,
   replicated: replicatedScenario,
   retention: retentionScenario,

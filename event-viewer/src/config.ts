@@ -50,6 +50,8 @@ const schema = z
     STATUS_SAMPLE_MS: envInt(500, 60_000).default(5_000),
     /** How far back /status charts, and the lag in seconds can look. */
     STATUS_HISTORY_MINUTES: envInt(1, 240).default(15),
+    /** The window each partition's consumer is judged over (ok, warning, stall, stop, rewind: Burrow's rules). */
+    LAG_WINDOW: envDuration(60 * 60_000).prefault('2m'),
     DEFAULT_LIMIT: envInt(1, 100_000).default(50),
     MAX_LIMIT: envInt(1, 100_000).default(1_000),
     /**
@@ -64,6 +66,10 @@ const schema = z
     PAGE_READS_IN_FLIGHT: envInt(1, 1_000).default(8),
     /** Most events of `event_log` one filtered page reads before it answers with what matched. */
     FILTER_SCAN_MAX: envInt(100, 1_000_000).default(10_000),
+    /** Most milliseconds one filtered page or search scans before it answers with what matched (and a link to go on). */
+    FILTER_MAX_MS: envInt(10, 60_000).default(500),
+    /** Most events one GET /export writes (newest first); its X-Export-Max-Events says so. */
+    EXPORT_MAX_EVENTS: envInt(1, 10_000_000).default(100_000),
     /** Most simultaneous live (server-sent events) connections; more get 503. */
     LIVE_MAX_CLIENTS: envInt(0, 100_000).default(500),
     LIVE_MAX_CLIENTS_PER_ADDRESS: envInt(1, 100_000).default(20),
@@ -99,6 +105,13 @@ const schema = z
   })
   .superRefine((config, ctx) => {
     // A default above the maximum would put a limit in every rel="next" link that the route refuses.
+    if (config.LAG_WINDOW < 2 * config.STATUS_SAMPLE_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LAG_WINDOW'],
+        message: `must hold at least 3 samples: 2 × STATUS_SAMPLE_MS (${config.STATUS_SAMPLE_MS} ms) or more`,
+      });
+    }
     if (config.DEFAULT_LIMIT > config.MAX_LIMIT) {
       ctx.addIssue({ code: 'custom', path: ['DEFAULT_LIMIT'], message: `must not exceed MAX_LIMIT (${config.MAX_LIMIT})` });
     }

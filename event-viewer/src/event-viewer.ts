@@ -101,7 +101,7 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
   const app = createApp({
     logger,
     rooms: [
-      createEventRoutes({ config, store, newestPages }),
+      createEventRoutes({ config, store, newestPages, onExported: (n) => metrics.exportedEvents.inc(n) }),
       createLiveRoutes({
         live,
         newest: stream.newest,

@@ -9,6 +9,7 @@ export interface ViewerMetrics {
   liveGaps: Counter<'reason'>;
   /** The newest pages answered from memory (hit) or read from Redis (miss). */
   pageCache: Counter<'result'>;
+  exportedEvents: Counter;
 }
 
 export function createMetrics(liveClients: () => number): ViewerMetrics {
@@ -38,6 +39,11 @@ export function createMetrics(liveClients: () => number): ViewerMetrics {
       name: 'live_stream_gaps_total',
       help: 'Live clients told of a gap: their Last-Event-ID was ahead of the stream, or trimmed from it',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    exportedEvents: new Counter({
+      name: 'export_events_total',
+      help: 'Events GET /export handed to its clients’ sockets (it waits while a client does not read)',
       registers: [registry],
     }),
     pageCache: new Counter({

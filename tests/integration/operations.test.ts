@@ -20,17 +20,28 @@ import { freePort, metricValue, waitFor } from '../support/wait.js';
 const run = promisify(execFile);
 const PROMETHEUS = join(REPO_ROOT, 'infra/prometheus/prometheus.sh');
 
-/**
- * The shipped rules with the lag alert's threshold and duration scaled from minutes to seconds, so the
- * test sees it fire in a real Prometheus within its budget; its expression is the shipped one.
- */
-function scaledRules(): string {
-  const rules = readFileSync(join(REPO_ROOT, 'infra/prometheus/rules.yml'), 'utf8');
-  const [before, lagRule, after] = rules.split(/(- alert: EventStreamAppConsumerLagHigh[\s\S]*?)(?=\n\s+- alert:)/);
-  const scaled = lagRule!.replace(/\) > 60\n/, ') > 2\n').replace(/for: 2m/, 'for: 2s');
-  expect(scaled).not.toBe(lagRule);
+/** One alert of the shipped rules, changed by `scale`: the rest of the file as shipped. */
+function scaleRule(rules: string, alert: string, scale: (rule: string) => string): string {
+  const [before, rule, after] = rules.split(new RegExp(`(- alert: ${alert}\\n[\\s\\S]*?)(?=\\n\\s+- alert:)`));
+  const scaled = scale(rule!);
+  expect(scaled, alert).not.toBe(rule);
   return `${before}${scaled}${after}`;
 }
+
+/**
+ * The shipped rules with the lag alerts' thresholds and durations scaled from minutes to seconds, so the
+ * test sees them fire in a real Prometheus within its budget; their expressions are the shipped ones.
+ */
+function scaledRules(): string {
+  let rules = readFileSync(join(REPO_ROOT, 'infra/prometheus/rules.yml'), 'utf8');
+  rules = scaleRule(rules, 'EventStreamAppConsumerLagHigh', (r) => r.replace(/\) > 60\n/, ') > 2\n').replace(/for: 2m/, 'for: 2s'));
+  for (const alert of ['EventStreamAppConsumerStopped', 'EventStreamAppConsumerStalled'])
+    rules = scaleRule(rules, alert, (r) => r.replace(/for: 1m/, 'for: 1s'));
+  return rules;
+}
+
+/** Lag states are judged over LAG_WINDOW of samples every STATUS_SAMPLE_MS: 7 samples here. */
+const LAG_WINDOW_MS = 3_000;
 
 /** Events at about `perSecond` straight into the topic, until stopped. */
 function steadyLoad(producer: Producer, topic: string, perSecond: number) {
@@ -76,7 +87,7 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
     topics = await createTestTopics('operations');
     store = testRedis('operations');
     consumer = await startConsumer(env());
-    viewer = await startViewer({ ...env(), STATUS_SAMPLE_MS: '500' });
+    viewer = await startViewer({ ...env(), STATUS_SAMPLE_MS: '500', LAG_WINDOW: `${LAG_WINDOW_MS}ms` });
     guarded = await startViewer({ REDIS_KEY_PREFIX: store.prefix, VIEWER_TOKEN: SCRAPE_TOKEN }, false);
     browser = await launchChromium();
     const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
@@ -109,7 +120,22 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
     await topics?.remove();
   });
 
-  it('shows lag rising while the consumer is stopped and falling after; the lag alert fires', async () => {
+  const firing = (alertname: string) =>
+    waitFor(
+      async () => {
+        const body = (await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as {
+          data: { alerts: { labels: { alertname: string; group?: string; partition?: string }; state: string }[] };
+        };
+        return body.data.alerts.find((a) => a.labels.alertname === alertname && a.state === 'firing');
+      },
+      45_000,
+      `${alertname} firing in Prometheus`,
+    );
+  const states = async () => (await status()).partitions?.map((p) => p.state).join(',');
+
+  it('shows lag rising while the consumer is stopped and falling after, and judges each partition as Burrow does: ok, stop, rewind, stall, ok again, a quiet topic never stopped; the lag alerts fire', {
+    timeout: 240_000,
+  }, async () => {
     const producer = testKafka().producer();
     await producer.connect();
     onTestFinished(() => producer.disconnect());
@@ -120,7 +146,12 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
     await waitFor(
       async () => {
         const s = await status();
-        return s.group?.members.length === 1 && s.partitions?.every((p) => p.member !== null) && (s.storedPerSecond ?? 0) > 0 && s;
+        return (
+          s.group?.members.length === 1 &&
+          s.partitions?.every((p) => p.member !== null && p.state === 'ok') &&
+          (s.storedPerSecond ?? 0) > 0 &&
+          s
+        );
       },
       30_000,
       'the consumer holding every partition and storing',
@@ -146,17 +177,46 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
     await waitFor(async () => (await shownLag()) > 400, 15_000, 'the page showing the lag');
     expect(await metricValue(viewer.url, 'kafka_group_lag_records')).toBeGreaterThan(400);
 
-    const firing = await waitFor(
-      async () => {
-        const body = (await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as {
-          data: { alerts: { labels: { alertname: string; group?: string }; state: string }[] };
-        };
-        return body.data.alerts.find((a) => a.labels.alertname === 'EventStreamAppConsumerLagHigh' && a.state === 'firing');
-      },
-      45_000,
-      'the lag alert firing in Prometheus',
+    const lagHigh = await firing('EventStreamAppConsumerLagHigh');
+    expect(lagHigh.labels.group).toBe(topics.group);
+
+    // Judged as Burrow judges: nobody holds the partitions and their offsets do not move while records wait.
+    await waitFor(async () => (await states()) === 'stop,stop,stop', 15_000, 'every partition judged STOP');
+    const stopped = await firing('EventStreamAppConsumerStopped');
+    expect(stopped.labels.group).toBe(topics.group);
+    expect((await status()).partitions![0]!.stateReason).toMatch(/^no member holds it and its offset has not moved for \d+ s/);
+    expect(await (await fetch(`${viewer.url}/metrics`)).text()).toMatch(
+      /^kafka_group_lag_state\{[^}]*partition="0",state="stop"[^}]*\} 1$/m,
     );
-    expect(firing.labels.group).toBe(topics.group);
+
+    // An offset reset while the group is empty: the committed offsets go back. kafkajs resets through a
+    // member of its own, which can take longer than the window: the states are watched from before it.
+    const seen = new Set<string>();
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        seen.add((await states()) ?? '');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    await withAdmin(async (admin) => {
+      const ends = await admin.fetchTopicOffsets(topics.events);
+      await admin.setOffsets({
+        groupId: topics.group,
+        topic: topics.events,
+        partitions: ends.map((p) => ({ partition: p.partition, offset: p.low })),
+      });
+    });
+    await waitFor(async () => seen.has('rewind,rewind,rewind'), 15_000, 'every partition judged REWIND');
+    watching = false;
+    await watcher;
+
+    // A member that holds the partitions and stores nothing (its Redis does not answer): STALL, not STOP.
+    const stuck = await startConsumer({ ...env(), REDIS_URL: 'redis://127.0.0.1:1' });
+    await waitFor(async () => (await states()) === 'stall,stall,stall', 30_000, 'every partition judged STALL');
+    const stallAlert = await firing('EventStreamAppConsumerStalled');
+    expect(stallAlert.labels.group).toBe(topics.group);
+    await stuck.stop();
 
     consumer = await startConsumer(env());
     await waitFor(
@@ -168,7 +228,25 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
       'lag falling once a consumer is back',
     );
     await waitFor(async () => (await shownLag()) < 100, 15_000, 'the page showing the lag fall');
+    expect(await page.locator('#lag tbody td.state-stall, #lag tbody td.state-stop').count()).toBe(0);
+
+    // A slow topic: nothing new for longer than the window, the group caught up — judged OK, never STOP.
     await load.stop();
+    await waitFor(async () => (await status()).lag?.records === 0, 30_000, 'the group caught up');
+    const quietSince = Date.now();
+    const quiet = await waitFor(
+      async () => {
+        const s = await status();
+        return Date.parse(s.at) > quietSince + 2 * LAG_WINDOW_MS && s;
+      },
+      15_000,
+      'two windows of samples with nothing new',
+    );
+    expect(quiet.partitions!.map((p) => [p.state, p.lagRecords])).toEqual([
+      ['ok', 0],
+      ['ok', 0],
+      ['ok', 0],
+    ]);
   });
 
   it('scrapes a viewer behind credentials with VIEWER_TOKEN: its target is up and its gauges are in Prometheus', async () => {

@@ -67,7 +67,8 @@ function receive(html: string): void {
 function liveUrl(): string {
   const params = new URLSearchParams();
   const page = new URLSearchParams(location.search);
-  for (const name of ['user_id', 'action']) {
+  // The page's filter and search apply to its live rows too.
+  for (const name of ['user_id', 'action', 'q', 'where']) {
     const value = page.get(name);
     if (value) params.set(name, value);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFiltered, parseFilter } from '../model/event-filter.js';
+import { isFiltered, matchesFilter, parseFilter } from '../model/event-filter.js';
 import { nextPageQuery, pageQueryString, parsePageQuery } from './query.js';
 
 describe('parsePageQuery', () => {
@@ -161,5 +161,33 @@ describe('the page query, at its edges and in its words', () => {
     expect(pageQueryString({ limit: 5, skip: 2, before: 9, userId: 'a b', action: 'c&d' })).toBe(
       'limit=5&before=9&skip=2&user_id=a+b&action=c%26d',
     );
+  });
+});
+
+describe('search in the page query', () => {
+  it('reads q and where, refuses a where that is no condition, and carries both into the next page', () => {
+    const query = parsePageQuery({ q: 'Red', where: 'payload.amount>10', limit: '5' }, 50, 100);
+    expect(query).toMatchObject({ text: 'Red', where: 'payload.amount>10', limit: 5 });
+    const next = nextPageQuery(query, [30, 20, 20], false)!;
+    expect(next).toEqual({ limit: 5, before: 21, skip: 2, text: 'Red', where: 'payload.amount>10' });
+    expect(new URLSearchParams(pageQueryString(next)).get('q')).toBe('Red');
+    expect(new URLSearchParams(pageQueryString(next)).get('where')).toBe('payload.amount>10');
+    expect(() => parsePageQuery({ where: 'payload.amount>ten' }, 50, 100)).toThrow(/where > compares numbers/);
+    expect(() => parsePageQuery({ q: 'x'.repeat(201) }, 50, 100)).toThrow(/q must be at most 200/);
+  });
+});
+
+describe('a search filter on stored events', () => {
+  const stored = (payload: object) => ({ json: JSON.stringify({ user_id: 'u', action: 'buy', timestamp: 1, payload }), timestamp: 1 });
+
+  it('keeps the events whose values hold the text and meet the condition, both at once', () => {
+    const filter = parseFilter({ q: 'RED', where: 'payload.item_id=item-220' });
+    expect(isFiltered(filter)).toBe(true);
+    expect(isFiltered(parseFilter({ q: 'x' }))).toBe(true);
+    expect(isFiltered(parseFilter({ where: 'payload.x' }))).toBe(true);
+    expect(matchesFilter(stored({ item_id: 'item-220', colour: 'red' }), filter)).toBe(true);
+    expect(matchesFilter(stored({ item_id: 'item-220', colour: 'blue' }), filter)).toBe(false);
+    expect(matchesFilter(stored({ item_id: 'item-221', colour: 'red' }), filter)).toBe(false);
+    expect(matchesFilter({ json: 'not json', timestamp: 1 }, filter)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { MAX_TIMESTAMP_MS, parseIsoTimestamp } from '@eventstreamapp/event-schema';
 import { httpError } from '../http/errors.js';
 import { integerParam } from '../http/query-params.js';
-import { type EventFilter, parseFilter } from '../model/event-filter.js';
+import { type EventFilter, filterParams, parseFilter } from '../model/event-filter.js';
 
 export interface PageQuery extends EventFilter {
   limit: number;
@@ -46,13 +46,15 @@ export function nextPageQuery(current: PageQuery, scanned: number[], exhausted: 
   const last = scanned.at(-1)!;
   const readAtLast = scanned.filter((t) => t === last).length;
   const skippedAtLast = current.before === last + 1 ? current.skip : 0;
-  const { userId, action } = current;
+  const { userId, action, text, where } = current;
   return {
     limit: current.limit,
     before: last + 1,
     skip: readAtLast + skippedAtLast,
     ...(userId === undefined ? {} : { userId }),
     ...(action === undefined ? {} : { action }),
+    ...(text === undefined ? {} : { text }),
+    ...(where === undefined ? {} : { where }),
   };
 }
 
@@ -60,7 +62,6 @@ export function pageQueryString(query: PageQuery): string {
   const params = new URLSearchParams({ limit: String(query.limit) });
   if (query.before !== undefined) params.set('before', String(query.before));
   if (query.skip > 0) params.set('skip', String(query.skip));
-  if (query.userId !== undefined) params.set('user_id', query.userId);
-  if (query.action !== undefined) params.set('action', query.action);
+  for (const [name, value] of filterParams(query)) params.set(name, value);
   return params.toString();
 }

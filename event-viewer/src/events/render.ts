@@ -1,7 +1,7 @@
 import { createLru } from '@eventstreamapp/service-kit';
 import { Html, html } from '../http/html.js';
 import { layout, type Section } from '../http/layout.js';
-import type { EventFilter } from '../model/event-filter.js';
+import { type EventFilter, filterParams } from '../model/event-filter.js';
 import { eventFields, type Journey, type StoredEvent } from '../model/stored-event.js';
 import type { Page, RateBucket } from './store.js';
 
@@ -109,6 +109,8 @@ export interface PageOptions {
   retentionNotice?: string;
   /** The navigation's current page (events unless said). */
   section?: Section;
+  /** A filtered page's scan: how many events of the log it read, back to which time. */
+  scan?: { count: number; to?: number };
 }
 
 function forms(options: PageOptions): Html {
@@ -124,6 +126,8 @@ function forms(options: PageOptions): Html {
       : html`<form id="jump" method="get" action="${options.formAction}">
 ${options.filter.userId !== undefined && userInForm ? html`<input type="hidden" name="user_id" value="${options.filter.userId}">` : ''}
 ${options.filter.action !== undefined ? html`<input type="hidden" name="action" value="${options.filter.action}">` : ''}
+${options.filter.text !== undefined ? html`<input type="hidden" name="q" value="${options.filter.text}">` : ''}
+${options.filter.where !== undefined ? html`<input type="hidden" name="where" value="${options.filter.where}">` : ''}
 <input type="hidden" name="limit" value="${options.limit}">
 <label>events before <input type="datetime-local" name="before" step="1" required> UTC</label>
 <button type="submit">Go</button>
@@ -131,11 +135,20 @@ ${options.filter.action !== undefined ? html`<input type="hidden" name="action" 
   return html`<form id="filters" method="get" action="${options.formAction}" role="search">
 ${userField}
 <label>action <input name="action" value="${options.filter.action ?? ''}" autocomplete="off"></label>
+<label>text <input name="q" type="search" value="${options.filter.text ?? ''}" autocomplete="off"></label>
+<label>where <input name="where" value="${options.filter.where ?? ''}" autocomplete="off" placeholder="payload.item_id=item-220"></label>
 <input type="hidden" name="limit" value="${options.limit}">
 <button type="submit">Filter</button>
 <a href="${options.formAction}">Clear</a>
 </form>
 ${jump}`;
+}
+
+/** The download links of a page: its filter's events, newest first (GET /export). */
+function exportLinks(filter: EventFilter): Html {
+  const params = filterParams(filter);
+  const href = (format: string) => `/export?${new URLSearchParams([...params, ['format', format]])}`;
+  return html`<p id="export">Download these events: <a href="${href('ndjson')}" download>NDJSON</a> · <a href="${href('csv')}" download>CSV</a></p>`;
 }
 
 export function renderEventsPage(options: PageOptions): string {
@@ -150,7 +163,8 @@ export function renderEventsPage(options: PageOptions): string {
     data: { live: live ? 'on' : 'off', limit, 'stream-id': page.streamId ?? '' },
     header: html`${forms(options)}
 <p id="status"><span id="shown">${page.events.length}</span> shown${liveControls}</p>
-<p id="gap" class="error" hidden></p>`,
+<p id="gap" class="error" hidden></p>
+${options.section === 'live' ? '' : exportLinks(options.filter)}`,
     main: html`<main>
 ${chart ? html`<section class="chart">${chart}</section>` : ''}
 ${latest ? html`<section class="latest"><h2>Latest event (event:${String((JSON.parse(latest.json) as { user_id: unknown }).user_id)})</h2><table class="events"><tbody>${renderRow(latest)}</tbody></table></section>` : ''}
@@ -160,6 +174,7 @@ ${latest ? html`<section class="latest"><h2>Latest event (event:${String((JSON.p
 </table>
 ${page.events.length === 0 ? html`<p id="empty">${emptyText}</p>` : ''}
 ${options.retentionNotice ? html`<p id="retention">${options.retentionNotice}</p>` : ''}
+${options.scan ? html`<p id="scan">Searched ${options.scan.count} event${options.scan.count === 1 ? '' : 's'}${options.scan.to === undefined ? '' : html` back to <time datetime="${new Date(options.scan.to).toISOString()}">${new Date(options.scan.to).toISOString().replace('T', ' ').slice(0, 19)}</time> UTC`}${nextHref ? '; older events continue the search.' : ', to the oldest kept.'}</p>` : ''}
 ${nextHref ? html`<nav><a rel="next" href="${nextHref}">Older events →</a></nav>` : ''}
 </main>`,
   });

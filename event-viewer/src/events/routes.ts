@@ -6,6 +6,7 @@ import { httpError } from '../http/errors.js';
 import { negotiate } from '../http/negotiate.js';
 import { createReadLimiter } from '../http/read-limiter.js';
 import { isFiltered } from '../model/event-filter.js';
+import { createExport } from './export.js';
 import { nextPageQuery, type PageQuery, pageQueryString, parsePageQuery } from './query.js';
 import { renderChart, renderEventsPage, renderRow } from './render.js';
 import { type EventStore, type Page, truncatePage } from './store.js';
@@ -15,20 +16,34 @@ export interface RenderedPage extends Compressible {
   link?: string;
   /** X-Retention-Notice: this is the oldest page the retention keeps. */
   retentionNotice?: string;
+  /** X-Scanned-Events and X-Scanned-To: how far a filtered page read the log. */
+  scan?: { count: number; to?: number };
 }
 
 export interface RouteDeps {
   config: Pick<
     Config,
-    'DEFAULT_LIMIT' | 'MAX_LIMIT' | 'CHART_MINUTES' | 'FILTER_SCAN_MAX' | 'MAX_PAGE_BYTES' | 'PAGE_READS_IN_FLIGHT' | 'EVENT_RETENTION'
+    | 'DEFAULT_LIMIT'
+    | 'MAX_LIMIT'
+    | 'CHART_MINUTES'
+    | 'FILTER_SCAN_MAX'
+    | 'FILTER_MAX_MS'
+    | 'EXPORT_MAX_EVENTS'
+    | 'MAX_PAGE_BYTES'
+    | 'PAGE_READS_IN_FLIGHT'
+    | 'EVENT_RETENTION'
   >;
   store: EventStore;
   /** The newest unfiltered pages, forgotten when the live stream brings new events (page-cache.ts). */
   newestPages?: { load(key: string, read: () => Promise<RenderedPage>): RenderedPage | Promise<RenderedPage> };
   now?: () => number;
+  /** Counts the events each export hands to its socket (export_events_total). */
+  onExported?: (events: number) => void;
 }
 
 const CHART_BUCKET_MS = 5_000;
+/** Events one read of an export takes: a page's worth, so the reads stay as bounded as the pages'. */
+const EXPORT_PAGE_EVENTS = 500;
 
 /** The next page's href; `userInPath`: the path names the user (/events/<user_id>), so the query does not. */
 function nextLink(path: string, query: PageQuery, scanned: number[], exhausted: boolean, userInPath = false): string | undefined {
@@ -56,6 +71,10 @@ function sendPage(req: Request, res: Response, page: RenderedPage, retention: st
   if (page.link) res.setHeader('link', page.link);
   if (retention) res.setHeader('x-event-retention', retention);
   if (page.retentionNotice) res.setHeader('x-retention-notice', page.retentionNotice);
+  if (page.scan) {
+    res.setHeader('x-scanned-events', String(page.scan.count));
+    if (page.scan.to !== undefined) res.setHeader('x-scanned-to', String(page.scan.to));
+  }
   return sendCompressible(req, res, page);
 }
 
@@ -68,11 +87,12 @@ export function createEventRoutes(deps: RouteDeps): Router {
   router.get('/events', handlers.events);
   router.get('/events/:userId', handlers.user);
   router.get('/rate', handlers.rate);
+  router.get('/export', handlers.export);
   return router;
 }
 
-function createEventHandlers({ config, store, newestPages, now = Date.now }: RouteDeps) {
-  const budget = { scanMax: config.FILTER_SCAN_MAX, maxBytes: config.MAX_PAGE_BYTES };
+function createEventHandlers({ config, store, newestPages, now = Date.now, onExported }: RouteDeps) {
+  const budget = { scanMax: config.FILTER_SCAN_MAX, maxBytes: config.MAX_PAGE_BYTES, maxMs: config.FILTER_MAX_MS };
   const reads = createReadLimiter(config.PAGE_READS_IN_FLIGHT, 32 * config.PAGE_READS_IN_FLIGHT);
   /** One page of `event_log`, read when a slot is free (read-limiter.ts). */
   const readPage = async (query: PageQuery, withStreamId: boolean) => {
@@ -80,6 +100,14 @@ function createEventHandlers({ config, store, newestPages, now = Date.now }: Rou
     if (page === 'busy') throw httpError('too_many_reads', 'too many page reads waiting; retry later');
     return page;
   };
+  const exporter = createExport({
+    readPage: (query) => readPage(query, false),
+    maxEvents: config.EXPORT_MAX_EVENTS,
+    pageEvents: EXPORT_PAGE_EVENTS,
+    defaultLimit: config.DEFAULT_LIMIT,
+    maxLimit: config.MAX_LIMIT,
+    ...(onExported ? { onWritten: onExported } : {}),
+  });
   const retention = config.EVENT_RETENTION > 0 ? formatDuration(config.EVENT_RETENTION) : undefined;
   // The end of a scan is where retention cut the log, not where history began: say so on that page.
   const retentionNotice = (exhausted: boolean) =>
@@ -91,7 +119,12 @@ function createEventHandlers({ config, store, newestPages, now = Date.now }: Rou
     const page = format === 'html' ? fitRows(read, config.MAX_PAGE_BYTES) : read;
     const nextHref = nextLink('/events', query, page.scanned, page.exhausted);
     const notice = retentionNotice(page.exhausted);
-    const link = { ...(nextHref ? { link: `<${nextHref}>; rel="next"` } : {}), ...(notice ? { retentionNotice: notice } : {}) };
+    const scan = filtered ? { count: page.scanned.length, ...(page.scanned.length > 0 ? { to: page.scanned.at(-1)! } : {}) } : undefined;
+    const link = {
+      ...(nextHref ? { link: `<${nextHref}>; rel="next"` } : {}),
+      ...(notice ? { retentionNotice: notice } : {}),
+      ...(scan ? { scan } : {}),
+    };
     if (format === 'json') {
       // Members are stored JSON texts: the array is assembled, never re-serialized.
       return {
@@ -114,6 +147,7 @@ function createEventHandlers({ config, store, newestPages, now = Date.now }: Rou
           : 'No older events.',
       ...(notice ? { retentionNotice: `Events older than ${retention} are not kept (EVENT_RETENTION).` } : {}),
       ...(newest && !filtered ? { chart: await chart() } : {}),
+      ...(scan ? { scan } : {}),
       ...(nextHref ? { nextHref } : {}),
     });
     return { contentType: 'text/html; charset=utf-8', body: Buffer.from(html), ...link };
@@ -172,6 +206,9 @@ function createEventHandlers({ config, store, newestPages, now = Date.now }: Rou
         ),
       );
     },
+
+    /** GET /export: the filter's events as NDJSON or CSV (export.ts). */
+    export: exporter,
 
     /** GET /rate: events per 5-second bucket — JSON, or the chart's HTML for the page redrawing it. */
     async rate(req: Request, res: Response): Promise<void> {

@@ -12,6 +12,8 @@ export interface PageBudget {
   scanMax: number;
   /** Most bytes of event JSON one page holds, and one Redis reply carries. */
   maxBytes: number;
+  /** Most milliseconds a filtered page scans (past its first slice) before it answers with what matched. */
+  maxMs?: number;
 }
 
 /**
@@ -175,6 +177,7 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
         const scanned: number[] = [];
         let exhausted = false;
         let bytes = 0;
+        const deadline = options.maxMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + options.maxMs;
         for (let offset = query.skip; events.length < query.limit && scanned.length < options.scanMax; ) {
           const count = Math.min(SCAN_CHUNK, options.scanMax - scanned.length);
           const chunk = await range(query, offset, count, options.maxBytes);
@@ -195,6 +198,8 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
             exhausted = true;
             break;
           }
+          // However rare the match, a search holds the viewer (and a read slot) for its budget at most.
+          if (performance.now() > deadline) break;
         }
         return { events, positions, scanned, exhausted, ...(streamId === undefined ? {} : { streamId }) };
       });

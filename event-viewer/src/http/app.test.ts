@@ -65,6 +65,7 @@ function app(
     MAX_LIMIT: 10,
     CHART_MINUTES: 1,
     FILTER_SCAN_MAX: 100,
+    FILTER_MAX_MS: 500,
     MAX_PAGE_BYTES: 4 * 1024 * 1024,
     EVENT_RETENTION: retentionMs,
   };

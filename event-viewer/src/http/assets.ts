@@ -28,6 +28,8 @@ td pre { white-space: pre-wrap; word-break: break-all; margin: 0.3rem 0; }
 summary { cursor: pointer; }
 .id { color: #888; font-size: 0.75rem; }
 .warn { color: #b45309; font-weight: 600; }
+.state-warning, .state-rewind { color: #b45309; font-weight: 600; }
+.state-stall, .state-stop { color: #b91c1c; font-weight: 600; }
 .line-chart { width: 100%; max-width: 600px; height: 100px; background: #8881; }
 .line-chart path { fill: none; stroke-width: 2; vector-effect: non-scaling-stroke; }
 path.s1 { stroke: #3b82f6; } path.s2 { stroke: #16a34a; }

@@ -14,6 +14,7 @@ const config = {
   DLQ_PREVIEW_BYTES: 1024,
   STATUS_SAMPLE_MS: 5_000,
   STATUS_HISTORY_MINUTES: 5,
+  LAG_WINDOW: 60_000,
 };
 
 describe('the operations console started without Kafka', () => {

@@ -23,6 +23,7 @@ export interface OpsConsoleDeps {
     | 'DLQ_PREVIEW_BYTES'
     | 'STATUS_SAMPLE_MS'
     | 'STATUS_HISTORY_MINUTES'
+    | 'LAG_WINDOW'
   >;
   keys: Pick<RedisKeys, 'eventIds'>;
   redis: Redis;
@@ -62,6 +63,7 @@ export function createOpsConsole({ config, keys, redis, kafka, registry, warn }:
         dedupIndexKey: keys.eventIds,
         sampleMs: config.STATUS_SAMPLE_MS,
         historyMs: config.STATUS_HISTORY_MINUTES * 60_000,
+        lagWindowMs: config.LAG_WINDOW,
         ...(deadLetters ? { deadLetters } : {}),
         onError: (source, err) => warn(`status.${source}_failed`, err, `the status sample could not read ${source}`),
       })

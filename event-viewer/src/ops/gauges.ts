@@ -1,4 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
+import { LAG_STATES } from './lag-states.js';
 import type { PipelineSnapshot } from './pipeline-status.js';
 
 /**
@@ -38,6 +39,16 @@ export function registerStatusGauges(
     (g) => {
       for (const p of snapshot().partitions ?? [])
         g.set({ group: labels.group, topic: labels.topic, partition: String(p.partition) }, p.lagSeconds);
+    },
+  );
+  gauge(
+    'kafka_group_lag_state',
+    "Each partition's consumer judged over LAG_WINDOW by Burrow's rules: 1 for its state (ok, warning, stall, stop, rewind), 0 for the others",
+    ['group', 'topic', 'partition', 'state'],
+    (g) => {
+      for (const p of snapshot().partitions ?? [])
+        for (const state of LAG_STATES)
+          g.set({ group: labels.group, topic: labels.topic, partition: String(p.partition), state }, p.state === state ? 1 : 0);
     },
   );
   gauge('kafka_group_members', 'Members of the consumer group', ['group'], (g) => {

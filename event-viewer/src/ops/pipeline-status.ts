@@ -3,6 +3,7 @@ import { type AdminSession, committedOffsets, type PartitionEnds, topicEnds } fr
 import type { Redis } from 'ioredis';
 import type { DeadLetterWindow } from './dead-letters.js';
 import { type EndSample, lagSeconds } from './lag-estimate.js';
+import { judgePartition, type LagState, type PartitionSample } from './lag-states.js';
 import { readCluster, readGroupMembers, readRedisStatus } from './pipeline-sources.js';
 
 export interface PipelineStatusOptions {
@@ -15,12 +16,14 @@ export interface PipelineStatusOptions {
   dedupIndexKey: string;
   sampleMs: number;
   historyMs: number;
+  /** Each partition's consumer is judged over the samples of this window (lag-states.ts). */
+  lagWindowMs: number;
   deadLetters?: Pick<DeadLetterWindow, 'letters' | 'ends'>;
   onError: (source: string, err: unknown) => void;
   now?: () => number;
 }
 
-export interface PartitionStatus {
+interface PartitionStatus {
   partition: number;
   high: number;
   committed: number;
@@ -30,6 +33,9 @@ export interface PartitionStatus {
   lagSecondsAtLeast: boolean;
   /** The member holding it, or null while nobody does. */
   member: string | null;
+  /** Its consumer judged over the lag window (lag-states.ts), and why. */
+  state: LagState;
+  stateReason: string;
 }
 
 export interface HistoryPoint {
@@ -79,7 +85,9 @@ const total = (ends: PartitionEnds[] | null) => (ends ? ends.reduce((sum, p) => 
  * seconds. Each sample is a handful of requests (offsets, group, cluster, INFO, the dedup index's counts), whatever the load.
  */
 export function createPipelineStatus(options: PipelineStatusOptions) {
-  const { admin, redis, topics, group, dedupIndexKey, sampleMs, historyMs, deadLetters, onError, now = Date.now } = options;
+  const { admin, redis, topics, group, dedupIndexKey, sampleMs, historyMs, lagWindowMs, deadLetters, onError, now = Date.now } = options;
+  /** Each partition's samples over the lag window, oldest first. */
+  const windows = new Map<number, PartitionSample[]>();
   const samples: Sample[] = [];
   const history: HistoryPoint[] = [];
   const maxSamples = Math.max(2, Math.ceil(historyMs / sampleMs) + 1);
@@ -134,6 +142,13 @@ export function createPipelineStatus(options: PipelineStatusOptions) {
         });
         const c = committed.get(p.partition) ?? p.low;
         const lag = lagSeconds(history, c, t);
+        const window = [
+          ...(windows.get(p.partition) ?? []),
+          { t, committed: c, lag: Math.max(0, p.high - c), held: holder.has(p.partition) },
+        ];
+        while (window.length > 0 && window[0]!.t < t - lagWindowMs) window.shift();
+        windows.set(p.partition, window);
+        const judged = judgePartition(window);
         return {
           partition: p.partition,
           high: p.high,
@@ -142,6 +157,8 @@ export function createPipelineStatus(options: PipelineStatusOptions) {
           lagSeconds: Math.round(lag.seconds * 10) / 10,
           lagSecondsAtLeast: lag.atLeast,
           member: holder.get(p.partition) ?? null,
+          state: judged.state,
+          stateReason: judged.reason,
         };
       });
     }

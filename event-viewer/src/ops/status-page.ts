@@ -63,10 +63,10 @@ ${
 ${lineChart('lag-chart', `Lag, last ${minutes} min`, '', [{ name: 'records', className: 's1', values: history.map((h) => h.lagRecords) }])}
 ${
   s.partitions
-    ? html`<table class="events"><thead><tr><th scope="col">Partition</th><th scope="col">End offset</th><th scope="col">Committed</th><th scope="col">Lag (records)</th><th scope="col">Lag (s)</th><th scope="col">Held by</th></tr></thead>
+    ? html`<table class="events"><thead><tr><th scope="col">Partition</th><th scope="col">End offset</th><th scope="col">Committed</th><th scope="col">Lag (records)</th><th scope="col">Lag (s)</th><th scope="col">Held by</th><th scope="col">State</th></tr></thead>
 <tbody>${s.partitions.map(
         (p) =>
-          html`<tr data-partition="${p.partition}"><td>${p.partition}</td><td>${p.high}</td><td>${p.committed}</td><td>${p.lagRecords}</td><td>${p.lagSecondsAtLeast ? '≥ ' : ''}${p.lagSeconds.toFixed(1)}</td><td>${p.member ?? html`<span class="warn">nobody</span>`}</td></tr>`,
+          html`<tr data-partition="${p.partition}"><td>${p.partition}</td><td>${p.high}</td><td>${p.committed}</td><td>${p.lagRecords}</td><td>${p.lagSecondsAtLeast ? '≥ ' : ''}${p.lagSeconds.toFixed(1)}</td><td>${p.member ?? html`<span class="warn">nobody</span>`}</td><td class="state-${p.state}" title="${p.stateReason}">${p.state.toUpperCase()}</td></tr>`,
       )}</tbody></table>`
     : ''
 }

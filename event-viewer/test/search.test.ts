@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import { redisKeys } from '@eventstreamapp/event-schema';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { type TestRedis, testRedis } from '../../tests/support/redis.js';
+import { expectSteady, metricValue, waitFor } from '../../tests/support/wait.js';
+import { startViewer } from './helpers.js';
+
+const LOG_EVENTS = 300_000;
+const BASE = Date.UTC(2026, 10, 1);
+
+/** The log as the consumer leaves it, written straight into `event_log` (300,000 store-script calls would take minutes). */
+async function fillLog(redis: TestRedis): Promise<string> {
+  const key = redisKeys(redis.prefix).eventLog;
+  const needle = randomUUID();
+  for (let start = 0; start < LOG_EVENTS; start += 10_000) {
+    const args: (string | number)[] = [];
+    for (let i = start; i < start + 10_000; i++) {
+      const event = {
+        event_id: i === 0 ? needle : randomUUID(),
+        user_id: `u${i % 50}`,
+        timestamp: BASE + i,
+        action: 'view',
+        // item-220 is the oldest event's alone: the others go up to item-199.
+        payload: { item_id: i === 0 ? 'item-220' : `item-${i % 200}`, note: i === 0 ? 'the needle in the haystack' : 'hay' },
+      };
+      args.push(event.timestamp, JSON.stringify(event));
+    }
+    await redis.redis.zadd(key, ...args);
+  }
+  return needle;
+}
+
+describe('search within the retention', () => {
+  let redis: TestRedis;
+  let needle: string;
+
+  beforeAll(async () => {
+    redis = testRedis('search');
+    needle = await fillLog(redis);
+  }, 120_000);
+  afterAll(() => redis?.close());
+
+  it('finds a match 300,000 events back by following its cursor, each answer within its scan budget', { timeout: 180_000 }, async () => {
+    const viewer = await startViewer({ REDIS_KEY_PREFIX: redis.prefix });
+    onTestFinished(() => viewer.stop());
+    const found: { event_id: string }[] = [];
+    const scannedTo: number[] = [];
+    let scanned = 0;
+    let answers = 0;
+    for (let next: string | undefined = '/events?where=payload.item_id%3Ditem-220&limit=10'; next; answers++) {
+      const res = await request(viewer.url).get(next).set('accept', 'application/json');
+      expect(res.status).toBe(200);
+      const count = Number(res.headers['x-scanned-events']);
+      expect(count).toBeLessThanOrEqual(10_000);
+      scanned += count;
+      found.push(...res.body);
+      next = /<([^>]+)>; rel="next"/.exec(res.headers.link ?? '')?.[1];
+      // Only the last answer may read nothing: the one that finds the log's end right where the previous stopped.
+      if (count > 0) scannedTo.push(Number(res.headers['x-scanned-to']));
+      else expect(next).toBeUndefined();
+      if (next) expect(new URL(next, viewer.url).searchParams.get('where')).toBe('payload.item_id=item-220');
+    }
+    expect(found.map((e) => e.event_id)).toEqual([needle]);
+    expect(scanned).toBe(LOG_EVENTS);
+    expect(answers).toBeGreaterThanOrEqual(LOG_EVENTS / 10_000);
+    expect(scannedTo).toEqual([...scannedTo].sort((a, b) => b - a));
+    expect(scannedTo.at(-1)).toBe(BASE);
+
+    // The same by text, as a page: what it searched and how to go on.
+    const page = await request(viewer.url).get('/events?q=NEEDLE+in+the').set('accept', 'text/html');
+    expect(page.text).toMatch(
+      /<p id="scan">Searched \d+ events back to <time datetime="[^"]+">[^<]+<\/time> UTC; older events continue the search\.<\/p>/,
+    );
+    expect(page.text).toContain('name="q" type="search" value="NEEDLE in the"');
+    expect(page.text).toMatch(/rel="next" href="\/events\?[^"]*q=NEEDLE/);
+  });
+
+  it('stops a search at FILTER_MAX_MS however rare the match, and serves other readers meanwhile', { timeout: 60_000 }, async () => {
+    const viewer = await startViewer({ REDIS_KEY_PREFIX: redis.prefix, FILTER_SCAN_MAX: '1000000', FILTER_MAX_MS: '20' });
+    onTestFinished(() => viewer.stop());
+    const res = await request(viewer.url).get('/events?q=no-such-text').set('accept', 'application/json');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual([]);
+    const count = Number(res.headers['x-scanned-events']);
+    // At least one slice, and far from the whole log the scan budget alone would allow.
+    expect(count).toBeGreaterThanOrEqual(500);
+    expect(count).toBeLessThan(LOG_EVENTS);
+    expect(res.headers.link).toMatch(/rel="next"/);
+
+    // Eight searches at once, and a reader of the newest page beside them (latencies printed, not asserted).
+    const searches = Array.from({ length: 8 }, () => request(viewer.url).get('/events?q=no-such-text').set('accept', 'application/json'));
+    const latencies: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      const newest = await request(viewer.url).get('/events?limit=20').set('accept', 'application/json');
+      latencies.push(Math.round(performance.now() - started));
+      expect(newest.status).toBe(200);
+      expect(newest.body).toHaveLength(20);
+    }
+    const answered = await Promise.all(searches);
+    expect(answered.map((r) => r.status)).toEqual(Array(8).fill(200));
+    console.info(
+      `newest page during 8 searches, ms: ${latencies.join(' ')}; each search read ${answered.map((r) => r.headers['x-scanned-events']).join(' ')} events`,
+    );
+  });
+
+  it('exports a search as NDJSON and CSV: exactly the events its pages list, newest first, as a download', {
+    timeout: 60_000,
+  }, async () => {
+    const viewer = await startViewer({ REDIS_KEY_PREFIX: redis.prefix });
+    onTestFinished(() => viewer.stop());
+    const search = 'where=payload.item_id%3Ditem-7&user_id=u7';
+    const listed: string[] = [];
+    for (let next: string | undefined = `/events?${search}&limit=500`; next; ) {
+      const res = await request(viewer.url).get(next).set('accept', 'application/json');
+      listed.push(...res.body.map((e: object) => JSON.stringify(e)));
+      next = /<([^>]+)>; rel="next"/.exec(res.headers.link ?? '')?.[1];
+    }
+    expect(listed.length).toBe(1_500);
+    const ndjson = await request(viewer.url).get(`/export?${search}`);
+    expect(ndjson.status).toBe(200);
+    expect(ndjson.headers['content-type']).toBe('application/x-ndjson; charset=utf-8');
+    expect(ndjson.headers['content-disposition']).toMatch(/^attachment; filename="events-[\dT-]+\.ndjson"$/);
+    expect(ndjson.text.split('\n').slice(0, -1)).toEqual(listed);
+    const csv = await request(viewer.url)
+      .get(`/export?${search}&format=csv`)
+      .buffer(true)
+      .parse((res, done) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => done(null, text));
+      });
+    const rows = (csv.body as string).split('\r\n').slice(0, -1);
+    expect(rows[0]).toBe('time,user_id,action,event_id,json');
+    expect(rows.slice(1).map((r) => r.split(',')[3])).toEqual(listed.map((j) => (JSON.parse(j) as { event_id: string }).event_id));
+    // The page links both.
+    const page = await request(viewer.url).get(`/events?${search}`).set('accept', 'text/html');
+    expect(page.text).toContain('href="/export?user_id=u7&amp;where=payload.item_id%3Ditem-7&amp;format=csv" download');
+    expect((await request(viewer.url).get('/export?format=xml').set('accept', 'application/json')).status).toBe(400);
+  });
+
+  it('writes an export only as fast as its client reads: one that stops reading holds its socket buffer, not the log', {
+    timeout: 90_000,
+  }, async () => {
+    const viewer = await startViewer({ REDIS_KEY_PREFIX: redis.prefix, EXPORT_MAX_EVENTS: String(LOG_EVENTS) });
+    onTestFinished(() => viewer.stop());
+    const { host, port } = new URL(viewer.url);
+    const socket = connect({ host: host.split(':')[0], port: Number(port) });
+    onTestFinished(() => void socket.destroy());
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write('GET /export HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await waitFor(async () => received > 0, 10_000, 'the export starting');
+    socket.pause();
+    // Stalled: nothing more is handed to the socket for two seconds, far below the whole log (about 50 MB).
+    const exported = () => metricValue(viewer.url, 'export_events_total').catch(() => 0);
+    let stalledAt = 0;
+    await waitFor(
+      async () => {
+        stalledAt = await exported();
+        if (stalledAt === 0) return false;
+        return expectSteady(exported, 2_000, 'events exported').then(
+          () => true,
+          () => false,
+        );
+      },
+      40_000,
+      'the export waiting for its client',
+    );
+    expect(stalledAt).toBeLessThan(LOG_EVENTS / 2);
+    // Reading again, the client gets the whole log.
+    socket.resume();
+    await waitFor(async () => (await exported()) === LOG_EVENTS, 60_000, 'the export finishing');
+    await closed;
+    expect(received).toBeGreaterThan(LOG_EVENTS * 100);
+  });
+});
