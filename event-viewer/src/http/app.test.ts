@@ -208,6 +208,9 @@ describe('the viewer’s routes', () => {
     expect(page.headers.vary).toMatch(/Accept/);
     expect(page.text).toBe('<p>live from 5-0</p>');
     expect(added).toBe(0);
+    const from = await request(app(store, live)).get('/live?since=3-1').set('accept', 'text/html');
+    expect(from.text).toBe('<p>live from 3-1</p>');
+    expect((await request(app(store, live)).get('/live?since=%').set('accept', 'text/html')).status).toBe(400);
     const stream = await request(app(store, live)).get('/live').set('accept', 'text/event-stream');
     expect(stream.status).toBe(503);
     expect(added).toBe(1);

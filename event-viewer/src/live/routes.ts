@@ -18,21 +18,22 @@ function wantsPage(req: Request): boolean {
   return req.accepts(['text/event-stream', 'html']) === 'html';
 }
 
-/** The live feed: GET /live as server-sent events from the live stream, after Last-Event-ID or ?since=; as HTML, the live page. */
+/** The live feed: GET /live as server-sent events from the live stream, after Last-Event-ID or ?since=; as HTML, the live page (from ?since= too). */
 export function createLiveRoutes({ live, newest, renderPage }: LiveRouteDeps): Router {
   const router = Router();
   router.get('/live', async (req: Request, res: Response) => {
     res.vary('Accept');
     const filter = parseFilter(req.query);
-    if (wantsPage(req)) {
-      const text = renderPage(filter, await newest());
-      res.set('cache-control', 'no-store');
-      return sendCompressible(req, res, { contentType: 'text/html; charset=utf-8', body: Buffer.from(text) });
-    }
     const lastEventId = req.get('last-event-id');
     const since = lastEventId ?? (typeof req.query.since === 'string' && req.query.since !== '' ? req.query.since : undefined);
     if (since !== undefined && !isStreamId(since)) {
       throw httpError('invalid_query', 'since (or Last-Event-ID) must be a stream id such as 1764288000000-0', { parameter: 'since' });
+    }
+    if (wantsPage(req)) {
+      // The page starts where it was asked to (?since=), else at the stream's newest entry.
+      const text = renderPage(filter, since ?? (await newest()));
+      res.set('cache-control', 'no-store');
+      return sendCompressible(req, res, { contentType: 'text/html; charset=utf-8', body: Buffer.from(text) });
     }
     const sink: LiveSink = {
       open: () =>
