@@ -6,7 +6,7 @@ export const MODULES = [
   'packages/event-schema/src/store/{dead-letter,id-buckets,journey,keys,stream-entry}.ts',
   'packages/service-kit/src/{retry,throttle,authorization,lru,config,group-lag}.ts',
   'event-consumer/src/{plan-chunk,config}.ts',
-  'event-viewer/src/{events/query,live/feed,ops/lag-estimate,ops/lag-states,http/compress,http/access,http/users-file}.ts',
+  'event-viewer/src/{events/query,events/csv,model/search,model/event-filter,live/feed,ops/lag-estimate,ops/lag-states,http/compress,http/access,http/users-file}.ts',
   'event-generator/src/{parse-publish-body,rate-limit}.ts',
 ];
 

@@ -1,26 +1,8 @@
 import type { Request, Response } from 'express';
 import { httpError } from '../http/errors.js';
-import { eventFields, type StoredEvent } from '../model/stored-event.js';
+import { CSV_HEADER, csvRow } from './csv.js';
 import { nextPageQuery, type PageQuery, parsePageQuery } from './query.js';
 import type { Page } from './store.js';
-
-/** The CSV's columns, fixed whatever the events hold: the event itself is the last, as JSON. */
-export const CSV_HEADER = 'time,user_id,action,event_id,json\r\n';
-
-/**
- * One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a field a spreadsheet would
- * read as a formula (=, +, -, @, tab, CR first) is prefixed with ' (OWASP's CSV injection advice).
- */
-export function csvField(value: unknown): string {
-  let text = value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-export function csvRow(event: StoredEvent): string {
-  const fields = eventFields(event);
-  return `${[new Date(event.timestamp).toISOString(), fields?.user_id, fields?.action, fields?.event_id, event.json].map(csvField).join(',')}\r\n`;
-}
 
 export interface ExportDeps {
   /** One budgeted page read (a read slot, FILTER_SCAN_MAX and FILTER_MAX_MS), as the pages read. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFiltered, matchesFilter, parseFilter } from '../model/event-filter.js';
+import { filterParams, isFiltered, matchesFilter, parseFilter } from '../model/event-filter.js';
 import { nextPageQuery, pageQueryString, parsePageQuery } from './query.js';
 
 describe('parsePageQuery', () => {
@@ -189,5 +189,48 @@ describe('a search filter on stored events', () => {
     expect(matchesFilter(stored({ item_id: 'item-220', colour: 'blue' }), filter)).toBe(false);
     expect(matchesFilter(stored({ item_id: 'item-221', colour: 'red' }), filter)).toBe(false);
     expect(matchesFilter({ json: 'not json', timestamp: 1 }, filter)).toBe(false);
+  });
+});
+
+describe('parseFilter and matchesFilter, field by field', () => {
+  const stored = (fields: object) => ({ json: JSON.stringify(fields), timestamp: 1 });
+  const ada = stored({ user_id: 'ada', action: 'login', payload: { n: 1 } });
+
+  it('reads only what was given, and nothing for empty values', () => {
+    expect(parseFilter({})).toStrictEqual({});
+    expect(parseFilter({ user_id: '', action: '', q: '', where: '' })).toStrictEqual({});
+    expect(parseFilter({ user_id: 'ada' })).toStrictEqual({ userId: 'ada' });
+    expect(parseFilter({ action: 'login' })).toStrictEqual({ action: 'login' });
+    expect(parseFilter({ q: 'x' })).toStrictEqual({ text: 'x' });
+    expect(parseFilter({ where: 'payload.n=1' })).toStrictEqual({ where: 'payload.n=1' });
+    expect([...filterParams({ userId: 'ada', action: 'a', text: 't', where: 'w' })]).toEqual([
+      ['user_id', 'ada'],
+      ['action', 'a'],
+      ['q', 't'],
+      ['where', 'w'],
+    ]);
+  });
+
+  it('bounds q at 200 and where at 300 characters of well-formed text', () => {
+    expect(parseFilter({ q: 'x'.repeat(200) }).text).toHaveLength(200);
+    expect(() => parseFilter({ q: '\uD800' })).toThrow(/q must be at most 200 characters of text/);
+    expect(parseFilter({ where: `a=${'x'.repeat(298)}` }).where).toHaveLength(300);
+    expect(() => parseFilter({ where: `a=${'x'.repeat(299)}` })).toThrow(/where must be at most 300 characters of text/);
+    expect(() => parseFilter({ where: 'a=\uD800' })).toThrow(/where must be at most 300/);
+    expect(() => parseFilter({ user_id: ' ' })).toThrow(/user_id/);
+  });
+
+  it('keeps an event only when every given part matches', () => {
+    expect(matchesFilter(ada, {})).toBe(true);
+    expect(matchesFilter({ json: 'not json', timestamp: 1 }, {})).toBe(true);
+    expect(matchesFilter(ada, { userId: 'ada' })).toBe(true);
+    expect(matchesFilter(ada, { userId: 'bob' })).toBe(false);
+    expect(matchesFilter(ada, { action: 'login' })).toBe(true);
+    expect(matchesFilter(ada, { action: 'logout' })).toBe(false);
+    expect(matchesFilter(ada, { text: 'LOG' })).toBe(true);
+    expect(matchesFilter(ada, { text: 'bob' })).toBe(false);
+    expect(matchesFilter(ada, { where: 'payload.n=1' })).toBe(true);
+    expect(matchesFilter(ada, { where: 'payload.n=2' })).toBe(false);
+    expect(matchesFilter({ json: 'not json', timestamp: 1 }, { userId: 'ada' })).toBe(false);
   });
 });

@@ -50,6 +50,12 @@ describe('where= conditions', () => {
     expect([holds('payload.amount>12'), holds('payload.amount>12.5'), holds('payload.amount>=12.5')]).toEqual([true, false, true]);
     expect([holds('payload.amount<13'), holds('payload.amount<12.5'), holds('payload.amount<=12.5')]).toEqual([true, false, true]);
     expect(holds('payload.item_id>0')).toBe(false);
+    expect([holds('payload.amount>=13'), holds('payload.amount<=12')]).toEqual([false, false]);
+    // A number written as a string is a string: not ordered.
+    expect(meetsCondition({ code: '15' }, { path: ['code'], op: '>', value: '10' })).toBe(false);
+    // Paths go into objects and arrays only: not into a string's characters, nor through null.
+    expect(holds('payload.item_id.0')).toBe(false);
+    expect(holds('payload.note.x')).toBe(false);
     expect(holds('timestamp<6')).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CSV_HEADER, csvField, csvRow } from './export.js';
+import { CSV_HEADER, csvField, csvRow } from './csv.js';
 
 describe('the CSV export', () => {
   it('has fixed columns: time, user, action, event_id, and the event as JSON', () => {
