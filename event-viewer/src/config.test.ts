@@ -6,6 +6,20 @@ describe('event-viewer configuration', () => {
     expect(() => loadConfig({ DEFAULT_LIMIT: '200', MAX_LIMIT: '100' })).toThrow(/DEFAULT_LIMIT="200": must not exceed MAX_LIMIT \(100\)/);
     expect(loadConfig({ DEFAULT_LIMIT: '100', MAX_LIMIT: '100' }).DEFAULT_LIMIT).toBe(100);
   });
+
+  it('judges lag over 2 minutes unless told, over at least three samples and at most an hour (each partition keeps that many samples)', () => {
+    expect(loadConfig({}).LAG_WINDOW).toBe(120_000);
+    expect(loadConfig({ STATUS_SAMPLE_MS: '500', LAG_WINDOW: '1000ms' }).LAG_WINDOW).toBe(1_000);
+    expect(() => loadConfig({ STATUS_SAMPLE_MS: '500', LAG_WINDOW: '999ms' })).toThrow(/LAG_WINDOW.*must hold at least 3 samples/);
+    expect(loadConfig({ LAG_WINDOW: '1h' }).LAG_WINDOW).toBe(3_600_000);
+    expect(() => loadConfig({ LAG_WINDOW: '61m' })).toThrow(/LAG_WINDOW.*at most/);
+  });
+
+  it('bounds a search answer at 500 ms and an export at 100,000 events unless told', () => {
+    expect(loadConfig({})).toMatchObject({ FILTER_MAX_MS: 500, EXPORT_MAX_EVENTS: 100_000, FILTER_SCAN_MAX: 10_000 });
+    expect(() => loadConfig({ FILTER_MAX_MS: '9' })).toThrow(/FILTER_MAX_MS/);
+    expect(() => loadConfig({ EXPORT_MAX_EVENTS: '0' })).toThrow(/EXPORT_MAX_EVENTS/);
+  });
 });
 
 describe('TRUST_PROXY', () => {
