@@ -97,9 +97,9 @@ test: prerequisites install ## install what is missing, build, lint, then every 
 	@$(WITH_NODE) npm run lint
 	@$(WITH_NODE) NODE_OPTIONS=--disable-warning=TimeoutNegativeWarning npm test
 
-viewer-user: install ## add a viewer user (NAME=name; password from VIEWER_PASSWORD or asked) to VIEWER_USERS_FILE (.local/viewer-users)
+viewer-user: install ## add a viewer user (NAME=name, ROLE=reader|operator, default reader; password from VIEWER_PASSWORD or asked) to VIEWER_USERS_FILE (.local/viewer-users)
 	@$(WITH_NODE) npm run build >/dev/null
-	@$(WITH_NODE) node scripts/viewer-user.ts "$(NAME)" "$${VIEWER_USERS_FILE:-.local/viewer-users}"
+	@$(WITH_NODE) node scripts/viewer-user.ts "$(NAME)" "$${VIEWER_USERS_FILE:-.local/viewer-users}" "$(or $(ROLE),reader)"
 
 test-quick: install ## the edit loop: unit and static tests only, no Kafka or Redis (under a minute)
 	@$(WITH_NODE) npm run test:unit

@@ -3,10 +3,10 @@
 // assertion missing. Not part of `make test`. Scores per module and the survivors judged equivalent: README "Tests".
 export const MODULES = [
   'packages/event-schema/src/{event,event-id,json-bytes,json-shape,names,normalize,parse-record,timestamp}.ts',
-  'packages/event-schema/src/store/{dead-letter,id-buckets,journey,keys,stream-entry}.ts',
-  'packages/service-kit/src/{retry,throttle,authorization,lru,config,group-lag}.ts',
-  'event-consumer/src/{plan-chunk,config}.ts',
-  'event-viewer/src/{events/query,events/csv,model/search,model/event-filter,live/feed,ops/lag-estimate,ops/lag-states,http/compress,http/access,http/users-file}.ts',
+  'packages/event-schema/src/store/{audit,dead-letter,id-buckets,journey,keys,stream-entry}.ts',
+  'packages/service-kit/src/{retry,throttle,authorization,lru,config,group-lag,plan-chunk}.ts',
+  'event-consumer/src/config.ts',
+  'event-viewer/src/{events/query,events/csv,model/search,model/event-filter,live/feed,ops/lag-estimate,ops/lag-states,ops/replay-jobs,http/compress,http/access,http/users-file}.ts',
   'event-generator/src/{parse-publish-body,rate-limit}.ts',
 ];
 

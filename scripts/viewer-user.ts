@@ -1,11 +1,12 @@
-// make viewer-user NAME=name: appends `name:scrypt$…` to VIEWER_USERS_FILE (default .local/viewer-users),
-// the password read from VIEWER_PASSWORD or, without it, from the first line of standard input.
+// make viewer-user NAME=name ROLE=reader|operator: appends `name:scrypt$…:role` to VIEWER_USERS_FILE (default
+// .local/viewer-users), the password read from VIEWER_PASSWORD or, without it, from the first line of standard input.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { hashPasswordLine } from '../event-viewer/dist/http/users-file.js';
 
 const user = process.argv[2] ?? '';
 const file = process.argv[3] ?? '.local/viewer-users';
+const role = process.argv[4] ?? 'reader';
 let password = process.env.VIEWER_PASSWORD;
 if (password === undefined) {
   process.stderr.write(`password for ${user}: `);
@@ -18,10 +19,10 @@ if (password.length < 12) {
   process.exit(2);
 }
 try {
-  const line = await hashPasswordLine(user, password);
+  const line = await hashPasswordLine(user, password, role as 'reader' | 'operator');
   mkdirSync(dirname(file), { recursive: true });
   appendFileSync(file, `${line}\n`, { mode: 0o600 });
-  process.stderr.write(`viewer-user: ${user} added to ${file}; start the viewer with VIEWER_USERS_FILE=${file}\n`);
+  process.stderr.write(`viewer-user: ${user} (${role}) added to ${file}; start the viewer with VIEWER_USERS_FILE=${file}\n`);
 } catch (err) {
   process.stderr.write(`viewer-user: ${(err as Error).message}\n`);
   process.exit(2);

@@ -1,8 +1,8 @@
 import type { EventRecord } from '@eventstreamapp/event-schema';
 import { type RedisKeys, redisKeys } from '@eventstreamapp/event-schema';
+import type { Accepted } from '@eventstreamapp/service-kit';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../event-consumer/src/config.js';
-import type { Accepted } from '../../event-consumer/src/plan-chunk.js';
 import { type StoreOptions, storeEvents } from '../../event-consumer/src/store-events.js';
 import { REDIS_URL } from './stack.js';
 

@@ -1,7 +1,7 @@
 import { decodeStreamEntry, normalizeEvent } from '@eventstreamapp/event-schema';
+import type { Accepted } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../../event-consumer/src/config.js';
-import type { Accepted } from '../../event-consumer/src/plan-chunk.js';
 import { storeEvents } from '../../event-consumer/src/store-events.js';
 import { clientEvent } from '../lib/events.js';
 import { benchRedis, defaultStoreOptions, deletePrefix, redisKeys } from '../lib/redis-helpers.js';

@@ -1,5 +1,15 @@
-import { CONSUMER_GROUP, DEFAULT_MAX_EVENT_BYTES, DEFAULT_TIMESTAMP_WINDOW, DLQ_TOPIC } from '@eventstreamapp/event-schema';
-import { commonEnv, envDuration, envInt, envTopic, httpEnv, kafkaEnv, parseEnv, redisEnv } from '@eventstreamapp/service-kit';
+import { CONSUMER_GROUP, DLQ_TOPIC } from '@eventstreamapp/event-schema';
+import {
+  commonEnv,
+  envDuration,
+  envInt,
+  envTopic,
+  httpEnv,
+  kafkaEnv,
+  parseEnv,
+  recordLimitsEnv,
+  redisEnv,
+} from '@eventstreamapp/service-kit';
 import { z } from 'zod';
 
 const schema = z
@@ -17,9 +27,7 @@ const schema = z
     USER_KEY_TTL: envDuration(3_650 * 86_400_000).prefault('0'),
     EVENT_STREAM_MAX_LEN: envInt(0, 10_000_000).default(10_000),
     DEDUP_WINDOW_MS: envInt(1_000, 30 * 24 * 3_600_000).default(24 * 3_600_000),
-    MAX_EVENT_BYTES: envInt(256, 16 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
-    /** The generator's bound on future timestamps, for records that reached the topic another way. */
-    TIMESTAMP_MAX_FUTURE_MS: envInt(0, 365 * 24 * 3_600_000).default(DEFAULT_TIMESTAMP_WINDOW.maxFutureMs),
+    ...recordLimitsEnv,
     /** Events per Redis transaction: a large fetched batch is written in chunks of this size. */
     WRITE_CHUNK_EVENTS: envInt(1, 100_000).default(2_000),
     PARTITIONS_CONSUMED_CONCURRENTLY: envInt(1, 64).default(3),

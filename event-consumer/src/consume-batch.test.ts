@@ -1,9 +1,9 @@
 import { normalizeEvent } from '@eventstreamapp/event-schema';
+import type { ChunkPlan } from '@eventstreamapp/service-kit';
 import { ServiceError } from '@eventstreamapp/service-kit';
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { type BatchContext, type ConsumeBatchDeps, consumeBatch } from './consume-batch.js';
-import type { ChunkPlan } from './plan-chunk.js';
 
 function message(offset: number, value: string): KafkaMessage {
   return { offset: String(offset), key: null, value: Buffer.from(value), timestamp: '0', attributes: 0, headers: {} } as KafkaMessage;

@@ -1,7 +1,6 @@
-import { backoffDelay, ServiceError } from '@eventstreamapp/service-kit';
+import type { ChunkPlan, Refused } from '@eventstreamapp/service-kit';
+import { backoffDelay, planChunk, ServiceError } from '@eventstreamapp/service-kit';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
-import type { ChunkPlan, Refused } from './plan-chunk.js';
-import { planChunk } from './plan-chunk.js';
 import type { StoreResult } from './store-events.js';
 
 /** What consuming a batch needs from kafkajs' eachBatch payload. */

@@ -1,6 +1,6 @@
 import { deadLetterHeaders } from '@eventstreamapp/event-schema';
+import type { Refused } from '@eventstreamapp/service-kit';
 import type { Message } from 'kafkajs';
-import type { Refused } from './plan-chunk.js';
 
 /** The original record, unchanged, with headers saying why it was refused and where it came from. */
 export function toDeadLetter(refused: Refused, topic: string, partition: number): Message {

@@ -2,15 +2,24 @@
  * `make dlq-replay` (README, "Operating it"): sends the dead letters that now pass back to the events
  * topic, with the consumer's own configuration (the same environment), and prints what it did.
  *
- *   node dist/dlq-replay-cli.js [--dry-run] [--from-offset N] [--partition P] [--reason CODE[,CODE]]
+ *   node dist/dlq-replay-cli.js [--dry-run] [--from-offset N] [--to-offset N] [--partition P] [--reason CODE[,CODE]]
  */
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { redisKeys } from '@eventstreamapp/event-schema';
-import { createLogger, createRedisClient, loadConfigOrExit, serviceKafka, USAGE_EXIT } from '@eventstreamapp/service-kit';
+import {
+  createLogger,
+  createRedisClient,
+  formatReport,
+  loadConfigOrExit,
+  type ReplayOptions,
+  replayDeadLetters,
+  serviceKafka,
+  USAGE_EXIT,
+} from '@eventstreamapp/service-kit';
 import { loadConfig } from './config.js';
-import { formatReport, type ReplayOptions, replayDeadLetters } from './dlq-replay.js';
 
-const USAGE = 'usage: dlq-replay [--dry-run] [--from-offset N] [--partition P] [--reason CODE[,CODE…]]';
+const USAGE = 'usage: dlq-replay [--dry-run] [--from-offset N] [--to-offset N] [--partition P] [--reason CODE[,CODE…]]';
 
 function parseOptions(argv: string[]): ReplayOptions {
   const { values } = parseArgs({
@@ -18,6 +27,7 @@ function parseOptions(argv: string[]): ReplayOptions {
     options: {
       'dry-run': { type: 'boolean', default: false },
       'from-offset': { type: 'string' },
+      'to-offset': { type: 'string' },
       partition: { type: 'string' },
       reason: { type: 'string', multiple: true },
     },
@@ -29,11 +39,13 @@ function parseOptions(argv: string[]): ReplayOptions {
     return Number(raw);
   };
   const fromOffset = whole('from-offset', values['from-offset']);
+  const toOffset = whole('to-offset', values['to-offset']);
   const partition = whole('partition', values.partition);
   const reasons = values.reason?.flatMap((r) => r.split(',')).filter(Boolean);
   return {
     dryRun: values['dry-run'],
     ...(fromOffset === undefined ? {} : { fromOffset }),
+    ...(toOffset === undefined ? {} : { toOffset }),
     ...(partition === undefined ? {} : { partition }),
     ...(reasons?.length ? { reasons } : {}),
   };
@@ -58,6 +70,7 @@ try {
       kafka,
       redis,
       keys: redisKeys(config.REDIS_KEY_PREFIX),
+      holder: `make dlq-replay, pid ${process.pid} on ${hostname()}`,
       topics: { events: config.KAFKA_TOPIC, dlq: config.KAFKA_DLQ_TOPIC },
       maxEventBytes: config.MAX_EVENT_BYTES,
       maxFutureMs: config.TIMESTAMP_MAX_FUTURE_MS,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { eventIdBytes, type RedisKeys } from '@eventstreamapp/event-schema';
+import type { Accepted } from '@eventstreamapp/service-kit';
 import { redisFailure, ServiceError } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
-import type { Accepted } from './plan-chunk.js';
 import { STORE_EVENTS_LUA, TRIM_LUA } from './store-script.js';
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');

@@ -1,4 +1,5 @@
 import { type EventRecord, normalizeEvent, redisKeys } from '@eventstreamapp/event-schema';
+import type { Accepted } from '@eventstreamapp/service-kit';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { makeEvents, produce } from '../../tests/support/events.js';
 import { createTestTopics } from '../../tests/support/kafka.js';
@@ -6,7 +7,6 @@ import { type TestRedis, testRedis } from '../../tests/support/redis.js';
 import { startServiceProcess } from '../../tests/support/service-process.js';
 import { streamEvents } from '../../tests/support/stream-events.js';
 import { waitFor } from '../../tests/support/wait.js';
-import type { Accepted } from '../src/plan-chunk.js';
 import { MIN_TRIM_BUDGET, type StoreOptions, storeEvents } from '../src/store-events.js';
 
 const DAY = 86_400_000;

@@ -1,9 +1,9 @@
 import { DEFAULT_MAX_EVENT_BYTES, redisKeys, STREAM_ENTRY_BYTES, STREAM_ENTRY_EVENTS } from '@eventstreamapp/event-schema';
+import type { Accepted } from '@eventstreamapp/service-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeEvents } from '../../tests/support/events.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
 import { streamEvents } from '../../tests/support/stream-events.js';
-import type { Accepted } from '../src/plan-chunk.js';
 import { type StoreOptions, storeEvents } from '../src/store-events.js';
 
 const options: StoreOptions = {

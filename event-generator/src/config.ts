@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_TIMESTAMP_WINDOW, parseIsoTimestamp } from '@eventstreamapp/event-schema';
+import { DEFAULT_TIMESTAMP_WINDOW, parseIsoTimestamp } from '@eventstreamapp/event-schema';
 import {
   commonEnv,
   envInt,
@@ -7,6 +7,7 @@ import {
   largestEventFor,
   parseEnv,
   publishEnv,
+  recordLimitsEnv,
   redisEnv,
   retryAfterEnv,
 } from '@eventstreamapp/service-kit';
@@ -30,11 +31,10 @@ const schema = z
     ...publishEnv,
     /** Client-chosen event_ids are claimed for this long: at least the consumer's DEDUP_WINDOW_MS (the same variable). */
     DEDUP_WINDOW_MS: envInt(1_000, 30 * 24 * 3_600_000).default(24 * 3_600_000),
-    MAX_EVENT_BYTES: envInt(256, 16 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
+    ...recordLimitsEnv,
     MAX_BODY_BYTES: envInt(1024, 256 * 1024 * 1024).default(1024 * 1024),
     MAX_BULK_EVENTS: envInt(1, 100_000).default(1_000),
     TIMESTAMP_MIN: envTimestamp.default(DEFAULT_TIMESTAMP_WINDOW.minMs),
-    TIMESTAMP_MAX_FUTURE_MS: envInt(0, 365 * 24 * 3_600_000).default(DEFAULT_TIMESTAMP_WINDOW.maxFutureMs),
     PUBLISH_LINGER_MS: envInt(0, 1_000).default(1),
     PUBLISH_MAX_IN_FLIGHT: envInt(1, 64).default(2),
     PUBLISH_MAX_BATCH_EVENTS: envInt(1, 100_000).default(1_000),

@@ -20,6 +20,26 @@ describe('event-viewer configuration', () => {
     expect(() => loadConfig({ FILTER_MAX_MS: '9' })).toThrow(/FILTER_MAX_MS/);
     expect(() => loadConfig({ EXPORT_MAX_EVENTS: '0' })).toThrow(/EXPORT_MAX_EVENTS/);
   });
+
+  it('keeps the audit log 90 days unless told, and judges replays by the consumer’s record limits', () => {
+    expect(loadConfig({})).toMatchObject({
+      AUDIT_RETENTION: 90 * 86_400_000,
+      MAX_EVENT_BYTES: 64 * 1024,
+      TIMESTAMP_MAX_FUTURE_MS: 300_000,
+    });
+    expect(loadConfig({ AUDIT_RETENTION: '1d', MAX_EVENT_BYTES: '4096' })).toMatchObject({
+      AUDIT_RETENTION: 86_400_000,
+      MAX_EVENT_BYTES: 4096,
+    });
+  });
+
+  it('takes an operator token only apart from the reader’s, and of 16 characters or more', () => {
+    expect(loadConfig({ VIEWER_TOKEN: 'r'.repeat(16), VIEWER_OPERATOR_TOKEN: 'o'.repeat(16) }).VIEWER_OPERATOR_TOKEN).toBe('o'.repeat(16));
+    expect(() => loadConfig({ VIEWER_TOKEN: 's'.repeat(16), VIEWER_OPERATOR_TOKEN: 's'.repeat(16) })).toThrow(
+      /VIEWER_OPERATOR_TOKEN.*must differ from VIEWER_TOKEN/,
+    );
+    expect(() => loadConfig({ VIEWER_OPERATOR_TOKEN: 'short' })).toThrow(/VIEWER_OPERATOR_TOKEN.*at least 16/);
+  });
 });
 
 describe('TRUST_PROXY', () => {

@@ -7,6 +7,7 @@ import {
   httpEnv,
   kafkaEnv,
   parseEnv,
+  recordLimitsEnv,
   redisEnv,
   retryAfterEnv,
 } from '@eventstreamapp/service-kit';
@@ -73,8 +74,14 @@ const schema = z
     /** Most simultaneous live (server-sent events) connections; more get 503. */
     LIVE_MAX_CLIENTS: envInt(0, 100_000).default(500),
     LIVE_MAX_CLIENTS_PER_ADDRESS: envInt(1, 100_000).default(20),
-    /** A bearer token for API clients (`Authorization: Bearer …`); with VIEWER_USERS_FILE, either is accepted. */
+    /** A bearer token for API clients (`Authorization: Bearer …`), a reader's; with VIEWER_USERS_FILE, either is accepted. */
     VIEWER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** A bearer token with the operator role: it may replay dead letters and read /audit. */
+    VIEWER_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** How long the audit log (`audit_log`) keeps what operators did. */
+    AUDIT_RETENTION: envDuration(3_650 * 86_400_000).prefault('90d'),
+    /** The consumer's record limits: a replay from /dlq judges dead letters as the consumer would (set them alike). */
+    ...recordLimitsEnv,
     /** Users and their scrypt-hashed passwords for HTTP Basic (make viewer-user writes the lines). */
     VIEWER_USERS_FILE: z
       .string()
@@ -111,6 +118,9 @@ const schema = z
         path: ['LAG_WINDOW'],
         message: `must hold at least 3 samples: 2 × STATUS_SAMPLE_MS (${config.STATUS_SAMPLE_MS} ms) or more`,
       });
+    }
+    if (config.VIEWER_OPERATOR_TOKEN !== undefined && config.VIEWER_OPERATOR_TOKEN === config.VIEWER_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['VIEWER_OPERATOR_TOKEN'], message: 'must differ from VIEWER_TOKEN (a reader’s)' });
     }
     if (config.DEFAULT_LIMIT > config.MAX_LIMIT) {
       ctx.addIssue({ code: 'custom', path: ['DEFAULT_LIMIT'], message: `must not exceed MAX_LIMIT (${config.MAX_LIMIT})` });

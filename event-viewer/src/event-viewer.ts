@@ -94,7 +94,15 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
       warn('live.read_failed', err, 'could not read the live stream; retrying');
     },
   });
-  const ops = createOpsConsole({ config, keys, redis, ...(kafka ? { kafka } : {}), registry: metrics.registry, warn });
+  const ops = createOpsConsole({
+    config,
+    keys,
+    redis,
+    ...(kafka ? { kafka } : {}),
+    registry: metrics.registry,
+    warn,
+    log: (fields, message) => logger.info(fields, message),
+  });
   registerLiveCap(metrics.registry, config.LIVE_MAX_CLIENTS);
   // A frozen Redis keeps its connection 'ready': only a command shows that it no longer answers.
   let redisProbe: Probe | undefined;
@@ -115,6 +123,7 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
     trustProxy: config.TRUST_PROXY ?? false,
     access: createAccess({
       ...(config.VIEWER_TOKEN === undefined ? {} : { token: config.VIEWER_TOKEN }),
+      ...(config.VIEWER_OPERATOR_TOKEN === undefined ? {} : { operatorToken: config.VIEWER_OPERATOR_TOKEN }),
       ...(config.VIEWER_USERS_FILE === undefined ? {} : { users: config.VIEWER_USERS_FILE }),
       maxFailuresPerMinute: config.AUTH_MAX_FAILURES_PER_MINUTE,
     }),

@@ -1,7 +1,7 @@
 import { DEFAULT_MAX_EVENT_BYTES, type EventRecord, normalizeEvent, redisKeys } from '@eventstreamapp/event-schema';
+import type { Accepted } from '@eventstreamapp/service-kit';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, inject, it, onTestFinished } from 'vitest';
-import type { Accepted } from '../../event-consumer/src/plan-chunk.js';
 import { storeEvents } from '../../event-consumer/src/store-events.js';
 import { makeEvents } from '../../tests/support/events.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';

@@ -1,7 +1,7 @@
 import { CONSUMER_GROUP, DLQ_TOPIC, decodeStreamEntry, EVENTS_TOPIC, redisKeys } from '@eventstreamapp/event-schema';
+import { readTopicRanges } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
-import { readTopicRanges } from '../../event-consumer/src/read-ranges.ts';
 import { topicEnds } from '../../packages/service-kit/src/topic-ends.ts';
 import type { FinalDump } from './history.ts';
 

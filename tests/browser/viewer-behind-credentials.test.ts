@@ -47,6 +47,14 @@ describe('the viewer behind HTTP Basic, in a real browser', () => {
       expect(response.headers()['www-authenticate'], path).toMatch(/^Basic realm="EventStreamApp"/);
       expect(await response.text(), path).not.toContain('secret-user');
     }
+    // And the requests that change something: refused before their body is read.
+    for (const path of ['/dlq/replay', '/dlq/replay/sample/confirm']) {
+      const response = await context.request.post(`${viewer.url}${path}`, {
+        form: { partition: '0' },
+        headers: { accept: 'application/json' },
+      });
+      expect(response.status(), path).toBe(401);
+    }
     // The probes stay open, for orchestrators.
     for (const probe of ['/healthz', '/readyz']) expect((await context.request.get(`${viewer.url}${probe}`)).status(), probe).toBe(200);
     await context.close();

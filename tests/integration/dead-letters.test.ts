@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { normalizeEvent, redisKeys } from '@eventstreamapp/event-schema';
+import { replayDeadLetters } from '@eventstreamapp/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { replayDeadLetters } from '../../event-consumer/src/dlq-replay.js';
 import { expectStoredExactly, startConsumer } from '../../event-consumer/test/helpers.js';
 import { startViewer } from '../../event-viewer/test/helpers.js';
 import { makeEvents, produce } from '../support/events.js';
@@ -148,7 +148,15 @@ describe('dead letters: read on /dlq, replayed by make dlq-replay', () => {
     const kafka = testKafka();
     // A log that holds nothing: the replay cannot tell the record is stored, and sends it.
     const report = await replayDeadLetters(
-      { kafka, redis: store.redis, keys: { eventLog: `${store.prefix}elsewhere` }, topics, maxEventBytes: 4096, maxFutureMs: 300_000 },
+      {
+        kafka,
+        redis: store.redis,
+        keys: { eventLog: `${store.prefix}elsewhere`, replayLock: keys().replayLock },
+        holder: 'this test',
+        topics,
+        maxEventBytes: 4096,
+        maxFutureMs: 300_000,
+      },
       { reasons: ['too_large'] },
     );
     expect(report).toMatchObject({ replayed: 1, notSelected: 1 });
@@ -165,5 +173,22 @@ describe('dead letters: read on /dlq, replayed by make dlq-replay', () => {
     );
     expect(await timesStored(big.value.event.event_id)).toBe(1);
     expect(await store.redis.zcard(keys().eventLog)).toBe(good.length + 1);
+  });
+
+  it('one replay at a time: make dlq-replay refuses while another holds the replay lock, naming it; a dry run still counts', async () => {
+    await store.redis.set(keys().replayLock, 'some-token viewer, user ada, job 42', 'PX', 60_000);
+    try {
+      const refused = await makeReplay(4096).then(
+        () => undefined,
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect(refused?.stderr).toContain('another dead-letter replay is running (viewer, user ada, job 42); try again when it ends');
+      expect(await makeReplay(4096, '--dry-run')).toContain('already stored: 1');
+    } finally {
+      await store.redis.del(keys().replayLock);
+    }
+    // Released after a replay: the next one takes it.
+    expect(await makeReplay(4096)).toContain('replayed: 0');
+    expect(await store.redis.exists(keys().replayLock)).toBe(0);
   });
 });

@@ -21,7 +21,7 @@ describe('viewer access', () => {
     });
     expect(access.enabled).toBe(true);
     expect(access.challenge).toBe('Basic realm="EventStreamApp", charset="UTF-8"');
-    expect(await access.check(basic('ada', 'correct horse'), 'a')).toEqual({ ok: true });
+    expect(await access.check(basic('ada', 'correct horse'), 'a')).toMatchObject({ ok: true });
     expect(await access.check(basic('ada', 'wrong'), 'a')).toEqual({ ok: false, reason: 'wrong' });
     expect(await access.check(basic('bob', 'correct horse'), 'a')).toEqual({ ok: false, reason: 'wrong' });
     expect(await access.check(undefined, 'a')).toEqual({ ok: false, reason: 'missing' });
@@ -29,7 +29,7 @@ describe('viewer access', () => {
 
   it('accepts the bearer token and nothing like it', async () => {
     const access = createAccess({ token: 't'.repeat(32), maxFailuresPerMinute: 10 });
-    expect(await access.check(`Bearer ${'t'.repeat(32)}`, 'a')).toEqual({ ok: true });
+    expect(await access.check(`Bearer ${'t'.repeat(32)}`, 'a')).toMatchObject({ ok: true });
     expect(await access.check(`Bearer ${'t'.repeat(31)}`, 'a')).toMatchObject({ ok: false });
     expect(await access.check(basic('t', 't'.repeat(32)), 'a')).toMatchObject({ ok: false });
     expect(access.challenge).toBe('Bearer realm="EventStreamApp"');
@@ -44,9 +44,9 @@ describe('viewer access', () => {
       reason: 'too_many_failures',
       retryAfterSeconds: 60,
     });
-    expect(await access.check(`Bearer ${'k'.repeat(16)}`, 'someone else')).toEqual({ ok: true });
+    expect(await access.check(`Bearer ${'k'.repeat(16)}`, 'someone else')).toMatchObject({ ok: true });
     clock += 60_000;
-    expect(await access.check(`Bearer ${'k'.repeat(16)}`, 'attacker')).toEqual({ ok: true });
+    expect(await access.check(`Bearer ${'k'.repeat(16)}`, 'attacker')).toMatchObject({ ok: true });
   });
 
   it('counts attempts sent together: of 60 wrong passwords at once from one address, only the limit is checked', async () => {
@@ -66,11 +66,11 @@ describe('viewer access', () => {
   it('accepts a header proven right before, even from an address past its limit (a scrape beside a flood)', async () => {
     const token = 's'.repeat(20);
     const access = createAccess({ token, maxFailuresPerMinute: 2 });
-    expect(await access.check(`Bearer ${token}`, 'shared')).toEqual({ ok: true });
+    expect(await access.check(`Bearer ${token}`, 'shared')).toMatchObject({ ok: true });
     for (let i = 0; i < 2; i++) await access.check('Bearer wrong', 'shared');
     expect(await access.check('Bearer wrong', 'shared')).toMatchObject({ reason: 'too_many_failures' });
-    expect(await access.check(`Bearer ${token}`, 'shared')).toEqual({ ok: true });
-    expect(await access.check(`bearer ${token}`, 'shared')).toEqual({ ok: true });
+    expect(await access.check(`Bearer ${token}`, 'shared')).toMatchObject({ ok: true });
+    expect(await access.check(`bearer ${token}`, 'shared')).toMatchObject({ ok: true });
   });
 
   it('checks one password at a time and refuses, as busy, those beyond the waiting line', async () => {
@@ -92,7 +92,7 @@ describe('viewer access', () => {
     expect(decisions.find((d) => !d.ok && d.reason === 'busy')).toMatchObject({ retryAfterSeconds: 1 });
     expect(most).toBe(1);
     // A busy refusal is not a failed sign-in: the address may try again at once.
-    expect(await access.check(basic('ada', 'correct horse'), 'address-19')).toEqual({ ok: true });
+    expect(await access.check(basic('ada', 'correct horse'), 'address-19')).toMatchObject({ ok: true });
   });
 
   it('reads the scheme in any letter case (RFC 9110): bearer, BASIC', async () => {
@@ -101,16 +101,56 @@ describe('viewer access', () => {
       users: readUsersFile(await usersFile([await hashPasswordLine('ada', 'correct horse')])),
       maxFailuresPerMinute: 10,
     });
-    expect(await access.check(`bearer ${'q'.repeat(16)}`, 'a')).toEqual({ ok: true });
-    expect(await access.check(`BEARER ${'q'.repeat(16)}`, 'a')).toEqual({ ok: true });
-    expect(await access.check(basic('ada', 'correct horse').replace('Basic', 'BASIC'), 'a')).toEqual({ ok: true });
-    expect(await access.check(basic('ada', 'correct horse').replace('Basic', 'basic'), 'b')).toEqual({ ok: true });
+    expect(await access.check(`bearer ${'q'.repeat(16)}`, 'a')).toMatchObject({ ok: true });
+    expect(await access.check(`BEARER ${'q'.repeat(16)}`, 'a')).toMatchObject({ ok: true });
+    expect(await access.check(basic('ada', 'correct horse').replace('Basic', 'BASIC'), 'a')).toMatchObject({ ok: true });
+    expect(await access.check(basic('ada', 'correct horse').replace('Basic', 'basic'), 'b')).toMatchObject({ ok: true });
     expect(await access.check(`Token ${'q'.repeat(16)}`, 'c')).toMatchObject({ ok: false, reason: 'wrong' });
   });
 
   it('names the line of a users file that is not a hashed password', async () => {
     const path = await usersFile(['ada:plaintext-password']);
-    expect(() => readUsersFile(path)).toThrow(/users:2: not a "user:scrypt\$N\$r\$p\$salt\$hash" line/);
+    expect(() => readUsersFile(path)).toThrow(/users:2: not a "user:scrypt\$N\$r\$p\$salt\$hash\[:reader\|operator\]" line/);
+  });
+});
+
+describe('viewer roles', () => {
+  it('names who signed in and their role: each user as the file says, a line without a role a reader', async () => {
+    const ada = await hashPasswordLine('ada', 'pw', 'operator');
+    const bob = await hashPasswordLine('bob', 'pw');
+    expect(ada).toMatch(/:operator$/);
+    expect(bob).toMatch(/:reader$/);
+    const users = readUsersFile(await usersFile([ada, bob, (await hashPasswordLine('cy', 'pw')).replace(/:reader$/, '')]));
+    expect([...users].map(([name, stored]) => [name, stored.role])).toEqual([
+      ['ada', 'operator'],
+      ['bob', 'reader'],
+      ['cy', 'reader'],
+    ]);
+    const access = createAccess({ users, maxFailuresPerMinute: 10 });
+    expect(await access.check(basic('ada', 'pw'), 'a')).toEqual({ ok: true, principal: { name: 'ada', role: 'operator' } });
+    expect(await access.check(basic('bob', 'pw'), 'a')).toEqual({ ok: true, principal: { name: 'bob', role: 'reader' } });
+    // Remembered with its role, not re-derived.
+    expect(await access.check(basic('ada', 'pw'), 'a')).toEqual({ ok: true, principal: { name: 'ada', role: 'operator' } });
+  });
+
+  it('refuses a role that is neither reader nor operator, in the file and when writing a line', async () => {
+    const line = await hashPasswordLine('ada', 'pw');
+    expect(() => readUsersFile(awaitedFile(line.replace(/:reader$/, ':admin')))).toThrow(/not a "user:scrypt/);
+    await expect(hashPasswordLine('ada', 'pw', 'admin' as 'reader')).rejects.toThrow('a role is reader or operator, not "admin"');
+  });
+
+  it('makes VIEWER_TOKEN a reader and VIEWER_OPERATOR_TOKEN an operator', async () => {
+    const access = createAccess({ token: 'r'.repeat(20), operatorToken: 'o'.repeat(20), maxFailuresPerMinute: 10 });
+    expect(access.enabled).toBe(true);
+    expect(await access.check(`Bearer ${'r'.repeat(20)}`, 'a')).toEqual({ ok: true, principal: { name: 'token', role: 'reader' } });
+    expect(await access.check(`Bearer ${'o'.repeat(20)}`, 'a')).toEqual({
+      ok: true,
+      principal: { name: 'operator-token', role: 'operator' },
+    });
+    expect(await access.check(`Bearer ${'x'.repeat(20)}`, 'a')).toEqual({ ok: false, reason: 'wrong' });
+    const operatorOnly = createAccess({ operatorToken: 'o'.repeat(20), maxFailuresPerMinute: 10 });
+    expect(operatorOnly.enabled).toBe(true);
+    expect(operatorOnly.challenge).toBe('Bearer realm="EventStreamApp"');
   });
 });
 
@@ -118,7 +158,7 @@ describe('viewer access, at its edges', () => {
   const token = 't'.repeat(20);
 
   it('makes user lines only for names of 1 to 64 characters without ":" or spaces', async () => {
-    expect(await hashPasswordLine('a'.repeat(64), 'p')).toMatch(/^a{64}:scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    expect(await hashPasswordLine('a'.repeat(64), 'p')).toMatch(/^a{64}:scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:reader$/);
     for (const name of ['', 'a'.repeat(65), 'a:b', 'a b', ' a', 'a ']) {
       await expect(hashPasswordLine(name, 'p'), JSON.stringify(name)).rejects.toThrow(
         'a user name is 1 to 64 characters, without ":" or spaces',
@@ -132,7 +172,7 @@ describe('viewer access, at its edges', () => {
     expect([...users.keys()]).toEqual(['ada']);
     expect(users.get('ada')).toMatchObject({ N: 16384, r: 8, p: 1 });
     for (const broken of [line.replace('ada:', ':'), `${line} trailing`, `prefix ${line}`, line.replace('$8$', '$x$')]) {
-      expect(() => readUsersFile(awaitedFile(broken)), broken.slice(0, 30)).toThrow(/not a "user:scrypt\$N\$r\$p\$salt\$hash" line/);
+      expect(() => readUsersFile(awaitedFile(broken)), broken.slice(0, 30)).toThrow(/not a "user:scrypt\$N\$r\$p\$salt\$hash/);
     }
   });
 
@@ -163,11 +203,11 @@ describe('viewer access, at its edges', () => {
   it('remembers a verified header for five minutes, not longer', async () => {
     let clock = 0;
     const access = createAccess({ token, maxFailuresPerMinute: 1, now: () => clock });
-    expect(await access.check(`Bearer ${token}`, 'x')).toEqual({ ok: true });
+    expect(await access.check(`Bearer ${token}`, 'x')).toMatchObject({ ok: true });
     clock = 299_000;
     await access.check('Bearer wrong', 'x');
     clock = 299_999;
-    expect(await access.check(`Bearer ${token}`, 'x')).toEqual({ ok: true });
+    expect(await access.check(`Bearer ${token}`, 'x')).toMatchObject({ ok: true });
     clock = 300_000;
     expect(await access.check(`Bearer ${token}`, 'x')).toMatchObject({ reason: 'too_many_failures' });
   });
@@ -176,8 +216,8 @@ describe('viewer access, at its edges', () => {
     const users = readUsersFile(await usersFile([await hashPasswordLine('ada', 'pw'), await hashPasswordLine('bob', 'pw')]));
     const access = createAccess({ users, maxFailuresPerMinute: 2 });
     expect(await access.check(basic('ada', 'nope'), 'x')).toEqual({ ok: false, reason: 'wrong' });
-    expect(await access.check(basic('ada', 'pw'), 'x')).toEqual({ ok: true });
-    expect(await access.check(basic('bob', 'pw'), 'x')).toEqual({ ok: true });
+    expect(await access.check(basic('ada', 'pw'), 'x')).toMatchObject({ ok: true });
+    expect(await access.check(basic('bob', 'pw'), 'x')).toMatchObject({ ok: true });
     expect(await access.check(basic('ada', 'nope2'), 'x')).toEqual({ ok: false, reason: 'wrong' });
     expect(await access.check(basic('ada', 'nope3'), 'x')).toMatchObject({ reason: 'too_many_failures' });
   });

@@ -1,12 +1,21 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createLru, parseAuthorization } from '@eventstreamapp/service-kit';
 import { createReadLimiter } from './read-limiter.js';
-import { type StoredPassword, verifyPassword } from './users-file.js';
+import { type Role, type StoredPassword, verifyPassword } from './users-file.js';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
+/** Who made a request, as the audit log names them: a user of VIEWER_USERS_FILE, or `token` / `operator-token`. */
+export interface Principal {
+  name: string;
+  role: Role;
+}
+
 export interface AccessOptions {
+  /** VIEWER_TOKEN: a reader. */
   token?: string;
+  /** VIEWER_OPERATOR_TOKEN: an operator. */
+  operatorToken?: string;
   users?: Map<string, StoredPassword>;
   /** Failed attempts one address may make per minute before it is answered 429. */
   maxFailuresPerMinute: number;
@@ -21,7 +30,7 @@ export interface AccessOptions {
 }
 
 export type AccessDecision =
-  | { ok: true }
+  | { ok: true; principal: Principal }
   | { ok: false; reason: 'missing' | 'wrong' | 'too_many_failures' | 'busy'; retryAfterSeconds?: number };
 
 /**
@@ -32,11 +41,18 @@ export type AccessDecision =
  */
 export function createAccess(options: AccessOptions) {
   const now = options.now ?? Date.now;
-  const tokenDigest = options.token === undefined ? undefined : digest(`bearer ${options.token}`);
-  const verified = createLru<number>(1_000);
+  const tokens = [
+    ...(options.token === undefined
+      ? []
+      : [{ digest: digest(`bearer ${options.token}`), principal: { name: 'token', role: 'reader' } as const }]),
+    ...(options.operatorToken === undefined
+      ? []
+      : [{ digest: digest(`bearer ${options.operatorToken}`), principal: { name: 'operator-token', role: 'operator' } as const }]),
+  ];
+  const verified = createLru<{ until: number; principal: Principal }>(1_000);
   const failures = new Map<string, { count: number; since: number }>();
   const passwordChecks = createReadLimiter(options.passwordChecksInFlight ?? 1, options.passwordChecksWaiting ?? 64);
-  const checking = new Map<string, Promise<boolean | 'busy'>>();
+  const checking = new Map<string, Promise<Principal | undefined | 'busy'>>();
 
   const recentFailures = (address: string) => {
     const entry = failures.get(address);
@@ -59,16 +75,24 @@ export function createAccess(options: AccessOptions) {
     };
   };
 
-  async function checkBasic(encoded: string): Promise<boolean> {
+  async function checkBasic(encoded: string): Promise<Principal | undefined> {
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) return false;
-    const stored = options.users?.get(decoded.slice(0, colon));
-    return verifyPassword(stored, decoded.slice(colon + 1));
+    if (colon < 0) return undefined;
+    const name = decoded.slice(0, colon);
+    const stored = options.users?.get(name);
+    return (await verifyPassword(stored, decoded.slice(colon + 1))) && stored ? { name, role: stored.role } : undefined;
   }
 
+  /** Every token compared (each in constant time), so the time taken does not tell which one was close. */
+  const checkBearer = (key: Buffer): Principal | undefined => {
+    let found: Principal | undefined;
+    for (const token of tokens) if (timingSafeEqual(key, token.digest)) found = token.principal;
+    return found;
+  };
+
   return {
-    enabled: tokenDigest !== undefined || (options.users?.size ?? 0) > 0,
+    enabled: tokens.length > 0 || (options.users?.size ?? 0) > 0,
     /** Addresses whose failures are counted now: at most those of the last minute, beyond 10,000. */
     get failingAddresses(): number {
       return failures.size;
@@ -80,7 +104,7 @@ export function createAccess(options: AccessOptions) {
     /** WWW-Authenticate for a 401: the schemes this viewer accepts. */
     challenge: [
       ...(options.users?.size ? ['Basic realm="EventStreamApp", charset="UTF-8"'] : []),
-      ...(tokenDigest ? ['Bearer realm="EventStreamApp"'] : []),
+      ...(tokens.length > 0 ? ['Bearer realm="EventStreamApp"'] : []),
     ].join(', '),
 
     async check(authorization: string | undefined, address: string): Promise<AccessDecision> {
@@ -88,8 +112,8 @@ export function createAccess(options: AccessOptions) {
       const key = parsed && digest(`${parsed.scheme} ${parsed.credentials}`);
       // A header proven right within five minutes costs nothing to accept again, even from an address past
       // its limit: Prometheus, or a signed-in page, beside someone guessing from the same address.
-      const until = key && verified.get(key.toString('base64'));
-      if (until && until > now()) return { ok: true };
+      const known = key && verified.get(key.toString('base64'));
+      if (known && known.until > now()) return { ok: true, principal: known.principal };
       const failed = recentFailures(address);
       if (failed && failed.count >= options.maxFailuresPerMinute) {
         return { ok: false, reason: 'too_many_failures', retryAfterSeconds: Math.ceil((failed.since + 60_000 - now()) / 1000) };
@@ -97,10 +121,13 @@ export function createAccess(options: AccessOptions) {
       if (!authorization) return { ok: false, reason: 'missing' };
       // Requests sent together with one header (a page's assets, its live feed) share one check.
       const same = key && checking.get(key.toString('base64'));
-      if (same) return (await same) === true ? { ok: true } : { ok: false, reason: 'wrong' };
+      if (same) {
+        const principal = await same;
+        return principal && principal !== 'busy' ? { ok: true, principal } : { ok: false, reason: 'wrong' };
+      }
       const refund = reserveFailure(address);
-      let ok: boolean | 'busy' = false;
-      if (tokenDigest && key && parsed?.scheme === 'bearer') ok = timingSafeEqual(key, tokenDigest);
+      let ok: Principal | undefined | 'busy';
+      if (tokens.length > 0 && key && parsed?.scheme === 'bearer') ok = checkBearer(key);
       else if (key && options.users?.size && parsed?.scheme === 'basic' && /^[A-Za-z0-9+/=]{1,1024}$/.test(parsed.credentials)) {
         const check = passwordChecks.run(() => checkBasic(parsed.credentials));
         checking.set(key.toString('base64'), check);
@@ -112,8 +139,8 @@ export function createAccess(options: AccessOptions) {
       }
       if (ok && key) {
         refund();
-        verified.set(key.toString('base64'), now() + 300_000);
-        return { ok: true };
+        verified.set(key.toString('base64'), { until: now() + 300_000, principal: ok });
+        return { ok: true, principal: ok };
       }
       return { ok: false, reason: 'wrong' };
     },

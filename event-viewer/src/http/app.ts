@@ -55,7 +55,10 @@ function requireAccess(access: Access): RequestHandler {
   return (req, res, next) => {
     if (OPEN_PATHS.has(req.path)) return next();
     access.check(req.get('authorization'), req.ip ?? req.socket.remoteAddress ?? 'unknown').then((decision) => {
-      if (decision.ok) return next();
+      if (decision.ok) {
+        res.locals.principal = decision.principal;
+        return next();
+      }
       if (decision.reason === 'too_many_failures') {
         res.set('retry-after', String(decision.retryAfterSeconds ?? 60));
         return next(httpError('too_many_attempts', 'too many failed sign-ins from your address; retry later'));
@@ -74,7 +77,9 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
   res.set({
     'content-security-policy': CONTENT_SECURITY_POLICY,
     'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
+    // Not no-referrer: under it a browser sends `Origin: null` with the page's own forms, and the replay's
+    // same-origin check (csrf.ts) could not tell them from a sandboxed attacker's. Nothing leaves the origin.
+    'referrer-policy': 'same-origin',
     'x-frame-options': 'DENY',
   });
   next();

@@ -4,7 +4,11 @@ import { COMMON_ERROR_CODES, httpErrorFactory } from '@eventstreamapp/service-ki
 export const ERROR_CODES = {
   ...COMMON_ERROR_CODES,
   invalid_query: 400,
+  forbidden: 403,
+  csrf_failed: 403,
   not_acceptable: 406,
+  replay_running: 409,
+  dry_run_required: 409,
   too_many_attempts: 429,
   too_many_live_clients: 503,
   too_many_reads: 503,

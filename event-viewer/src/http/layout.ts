@@ -21,6 +21,8 @@ export interface LayoutOptions {
   /** What the header holds below the title and the navigation (forms, a summary). */
   header?: Html;
   main: Html;
+  /** Reload the page after this many seconds (a replay's progress), without any script. */
+  refreshSeconds?: number;
 }
 
 function navigation(current: Section | undefined): Html {
@@ -30,13 +32,14 @@ function navigation(current: Section | undefined): Html {
 }
 
 /** Every HTML page of the viewer: one head, one header with the navigation, then the page's own parts. */
-export function layout({ title, section, script = false, data = {}, header, main }: LayoutOptions): string {
+export function layout({ title, section, script = false, data = {}, header, main, refreshSeconds }: LayoutOptions): string {
   const attributes = Object.entries(data).map(([name, value]) => html` data-${name}="${value}"`);
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+${refreshSeconds === undefined ? '' : html`<meta http-equiv="refresh" content="${refreshSeconds}">`}
 <title>${title} · EventStreamApp</title>
 <link rel="stylesheet" href="/assets/style.css">
 ${script ? html`<script type="module" src="/assets/live.js"></script>` : ''}

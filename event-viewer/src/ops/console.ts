@@ -1,16 +1,21 @@
 import type { RedisKeys } from '@eventstreamapp/event-schema';
-import { closeInStages, createAdminSession } from '@eventstreamapp/service-kit';
+import { closeInStages, createAdminSession, replayDeadLetters } from '@eventstreamapp/service-kit';
 import { type Request, type Response, Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
+import { createCsrf } from '../http/csrf.js';
 import { httpError } from '../http/errors.js';
 import { negotiate } from '../http/negotiate.js';
+import { isOperator, principalOf } from '../http/roles.js';
+import { createAuditLog } from './audit-log.js';
 import { createDeadLetterRoute } from './dead-letter-page.js';
 import { createDeadLetterWindow } from './dead-letters.js';
 import { registerStatusGauges } from './gauges.js';
 import { createPipelineStatus } from './pipeline-status.js';
+import { createReplayJobs } from './replay-jobs.js';
+import { createReplayRoutes } from './replay-routes.js';
 import { createStatusRoute } from './status-route.js';
 
 export interface OpsConsoleDeps {
@@ -24,14 +29,19 @@ export interface OpsConsoleDeps {
     | 'STATUS_SAMPLE_MS'
     | 'STATUS_HISTORY_MINUTES'
     | 'LAG_WINDOW'
+    | 'MAX_EVENT_BYTES'
+    | 'TIMESTAMP_MAX_FUTURE_MS'
+    | 'AUDIT_RETENTION'
   >;
-  keys: Pick<RedisKeys, 'eventIds'>;
+  keys: Pick<RedisKeys, 'eventIds' | 'eventLog' | 'replayLock' | 'auditLog'>;
   redis: Redis;
   /** Without Kafka the console's routes stay listed and answer 503 kafka_unavailable. */
   kafka?: Kafka;
   /** The gauges the alert rules read (gauges.ts) join this registry. */
   registry: Registry;
   warn: (event: string, err: unknown, message: string) => void;
+  /** The audit's lines in the viewer's log (info). */
+  log: (fields: Record<string, unknown>, message: string) => void;
 }
 
 type Format = 'html' | 'json';
@@ -39,9 +49,10 @@ type FormatHandler = (req: Request, res: Response, format: Format) => void | Pro
 
 /**
  * The operations console: GET /status (the pipeline sampled from Kafka admin and Redis) and GET /dlq (the
- * dead-letter topic followed by a consumer of its own), and the gauges built on them.
+ * dead-letter topic followed by a consumer of its own), the gauges built on them, and the operators'
+ * replays from /dlq with their audit log (replay-routes.ts).
  */
-export function createOpsConsole({ config, keys, redis, kafka, registry, warn }: OpsConsoleDeps) {
+export function createOpsConsole({ config, keys, redis, kafka, registry, warn, log }: OpsConsoleDeps) {
   const admin = kafka ? createAdminSession(kafka) : undefined;
   const deadLetters =
     kafka && admin
@@ -75,6 +86,30 @@ export function createOpsConsole({ config, keys, redis, kafka, registry, warn }:
       dlq: config.KAFKA_DLQ_TOPIC,
     });
 
+  const audit = createAuditLog(redis, keys.auditLog, config.AUDIT_RETENTION);
+  const csrf = createCsrf();
+  const replays = kafka
+    ? createReplayJobs({
+        replay: (options, holder) =>
+          replayDeadLetters(
+            {
+              kafka,
+              redis,
+              keys,
+              holder,
+              topics: { events: config.KAFKA_TOPIC, dlq: config.KAFKA_DLQ_TOPIC },
+              maxEventBytes: config.MAX_EVENT_BYTES,
+              maxFutureMs: config.TIMESTAMP_MAX_FUTURE_MS,
+            },
+            options,
+          ),
+        audit,
+        log,
+        onAuditFailed: (err) =>
+          warn('audit.write_failed', err, 'an audit record could not be written to Redis; the log line above holds it'),
+      })
+    : undefined;
+
   const withFormat = (handler: FormatHandler | undefined) => (req: Request, res: Response) => {
     res.vary('Accept');
     const format = negotiate(req);
@@ -85,9 +120,19 @@ export function createOpsConsole({ config, keys, redis, kafka, registry, warn }:
   router.get(
     '/dlq',
     withFormat(
-      deadLetters && createDeadLetterRoute({ window: deadLetters, topic: config.KAFKA_DLQ_TOPIC, perPartition: config.DLQ_WINDOW }),
+      deadLetters &&
+        createDeadLetterRoute({
+          window: deadLetters,
+          topic: config.KAFKA_DLQ_TOPIC,
+          perPartition: config.DLQ_WINDOW,
+          operatorControls: (res) =>
+            replays && isOperator(res)
+              ? { csrfToken: csrf.tokenFor(principalOf(res)!), ...(replays.running ? { running: replays.running } : {}) }
+              : undefined,
+        }),
     ),
   );
+  router.use(createReplayRoutes({ ...(replays ? { jobs: replays } : {}), audit, csrf }));
   router.get('/status', withFormat(status && createStatusRoute(status, config.STATUS_SAMPLE_MS)));
 
   return {
@@ -98,6 +143,7 @@ export function createOpsConsole({ config, keys, redis, kafka, registry, warn }:
     },
     async stop(): Promise<void> {
       await closeInStages([
+        [['replay', async () => replays?.stop()]],
         [
           ['dead letters', async () => deadLetters?.stop()],
           ['status', async () => status?.stop()],

@@ -7,6 +7,8 @@ import { layout } from '../http/layout.js';
 import { integerParam } from '../http/query-params.js';
 import type { DeadLetter, DeadLetterWindow } from './dead-letters.js';
 import { showBytes } from './raw-bytes.js';
+import type { ReplayJob } from './replay-jobs.js';
+import { renderLetterReplay, renderReplayForms } from './replay-page.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 200;
@@ -83,7 +85,7 @@ function describe(letter: DeadLetter) {
 
 type Described = ReturnType<typeof describe>;
 
-function renderRow(d: Described) {
+function renderRow(d: Described, csrfToken: string | undefined) {
   const value = d.value ?? '';
   const more = d.bytes - d.valueShownBytes;
   const origin = d.source.topic === undefined ? 'unknown' : `${d.source.topic} ${d.source.partition ?? '?'}:${d.source.offset ?? '?'}`;
@@ -91,20 +93,28 @@ function renderRow(d: Described) {
 <td><time datetime="${d.refusedAt}">${d.refusedAt.replace('T', ' ').replace('Z', '')}</time></td>
 <td><code>${d.reason}</code><div class="id">${d.message}</div></td>
 <td>${origin}</td>
-<td>${d.partition}:${d.offset}</td>
+<td>${d.partition}:${d.offset}${csrfToken === undefined ? '' : renderLetterReplay(csrfToken, d.partition, d.offset)}</td>
 <td>${d.bytes} B${d.valueIsUtf8 ? '' : html` <span class="warn">not UTF-8</span>`}</td>
 <td><details><summary><code>${value.length > SUMMARY_CHARS ? `${value.slice(0, SUMMARY_CHARS)}…` : value}</code></summary><pre>${value}</pre>${more > 0 ? html`<p class="cut">… ${more} more bytes not kept by the viewer (DLQ_PREVIEW_BYTES); make kafka-consume or make dlq-replay reach the record.</p>` : ''}${d.key !== null ? html`<div class="id">key ${d.key}</div>` : ''}</details></td>
 </tr>`;
+}
+
+/** What an operator's page adds: the replay forms, with the CSRF token they carry. */
+interface OperatorControls {
+  csrfToken: string;
+  running?: ReplayJob;
 }
 
 export interface DeadLetterPageDeps {
   window: Pick<DeadLetterWindow, 'letters' | 'ends' | 'following'>;
   topic: string;
   perPartition: number;
+  /** The replay controls for this request's user, or undefined (a reader, or a viewer without Kafka's replay). */
+  operatorControls?: (res: Response) => OperatorControls | undefined;
 }
 
 /** GET /dlq: the newest dead letters held by the viewer's window, paged, as HTML or JSON. */
-export function createDeadLetterRoute({ window, topic, perPartition }: DeadLetterPageDeps) {
+export function createDeadLetterRoute({ window, topic, perPartition, operatorControls }: DeadLetterPageDeps) {
   return async function deadLetters(req: Request, res: Response, format: 'html' | 'json'): Promise<void> {
     const q = parseDlqQuery(req.query);
     let ends: PartitionEnds[] | undefined;
@@ -124,8 +134,18 @@ export function createDeadLetterRoute({ window, topic, perPartition }: DeadLette
     if (next) res.setHeader('link', `<${next}>; rel="next"`);
     const depth = ends?.reduce((sum, p) => sum + p.high - p.low, 0);
     const letters = page.map(describe);
+    const controls = operatorControls?.(res);
+    // The page differs by who asks (an operator's carries a token): no shared cache may keep it.
+    res.set('cache-control', 'private, no-store');
     if (format === 'json') {
-      const body = { topic, depth: depth ?? null, partitions: ends ?? null, windowPerPartition: perPartition, deadLetters: letters };
+      const body = {
+        topic,
+        depth: depth ?? null,
+        partitions: ends ?? null,
+        windowPerPartition: perPartition,
+        deadLetters: letters,
+        ...(controls ? { csrfToken: controls.csrfToken } : {}),
+      };
       return sendCompressible(req, res, { contentType: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify(body)) });
     }
     const summary =
@@ -141,14 +161,15 @@ export function createDeadLetterRoute({ window, topic, perPartition }: DeadLette
 <label>partition <input name="partition" value="${q.partition ?? ''}" inputmode="numeric" size="4"></label>
 <input type="hidden" name="limit" value="${q.limit}">
 <button type="submit">Filter</button> <a href="/dlq">Clear</a>
-</form>`,
+</form>
+${controls ? renderReplayForms(controls.csrfToken, q, controls.running) : ''}`,
       main: html`<main>
 <table id="dead-letters" class="events">
 <thead><tr><th scope="col">Refused (UTC)</th><th scope="col">Reason</th><th scope="col">From</th><th scope="col">DLQ record</th><th scope="col">Size</th><th scope="col">Value</th></tr></thead>
-<tbody>${letters.map(renderRow)}</tbody>
+<tbody>${letters.map((d) => renderRow(d, controls?.csrfToken))}</tbody>
 </table>
 ${letters.length === 0 ? html`<p id="empty">No dead letters${q.reason || q.partition !== undefined ? ' match' : ''}.</p>` : ''}
-<p>Replay the ones whose cause is fixed: <code>make dlq-replay</code> (README, “Operating it”).</p>
+<p>Replay the ones whose cause is fixed: ${controls ? 'with the buttons above, or ' : 'an operator can, from this page, or '}<code>make dlq-replay</code> (README, “Operating it”).</p>
 ${next ? html`<nav><a rel="next" href="${next}">Older dead letters →</a></nav>` : ''}
 </main>`,
     });

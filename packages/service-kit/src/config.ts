@@ -1,4 +1,4 @@
-import { EVENTS_TOPIC } from '@eventstreamapp/event-schema';
+import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_TIMESTAMP_WINDOW, EVENTS_TOPIC } from '@eventstreamapp/event-schema';
 import { z } from 'zod';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from './record-size.js';
 
@@ -128,6 +128,16 @@ export const publishEnv = {
     .transform((v) => (v === 'all' ? -1 : Number(v))),
   /** The largest record batch the topic accepts: no producer request carries more. */
   KAFKA_MAX_MESSAGE_BYTES: envInt(1024, 1024 * 1024 * 1024).default(KAFKA_DEFAULT_MAX_MESSAGE_BYTES),
+};
+
+/**
+ * What an event must keep to to be stored, read alike by the generator (which refuses at the door), the
+ * consumer (which dead-letters) and the viewer (whose replay judges dead letters as the consumer would).
+ */
+export const recordLimitsEnv = {
+  MAX_EVENT_BYTES: envInt(256, 16 * 1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
+  /** How far ahead of now an event's timestamp may be. */
+  TIMESTAMP_MAX_FUTURE_MS: envInt(0, 365 * 24 * 3_600_000).default(DEFAULT_TIMESTAMP_WINDOW.maxFutureMs),
 };
 
 /** Services that answer clients 503: when to come back (Retry-After). */

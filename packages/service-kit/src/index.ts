@@ -11,8 +11,15 @@ export {
   kafkaEnv,
   parseEnv,
   publishEnv,
+  recordLimitsEnv,
   retryAfterEnv,
 } from './config.js';
+export {
+  formatReport,
+  type ReplayOptions,
+  type ReplayReport,
+  replayDeadLetters,
+} from './dead-letter-replay.js';
 export { USAGE_EXIT } from './exit-codes.js';
 export { committedOffsets, type PartitionLag, readGroupLag } from './group-lag.js';
 export { COMMON_ERROR_CODES, classifyRequestError, HttpError, httpErrorFactory } from './http-error.js';
@@ -29,7 +36,9 @@ export {
   type StartedServer,
   startOpsServer,
 } from './ops.js';
+export { type Accepted, type ChunkPlan, planChunk, type Refused } from './plan-chunk.js';
 export { type Probe, startKafkaProbe, startProbe } from './probe.js';
+export { type PartitionRange, readTopicRanges } from './read-ranges.js';
 export { BATCH_OVERHEAD_BYTES, largestEventFor } from './record-size.js';
 export { createRedisClient, redisEnv, redisFailure, redisRead } from './redis.js';
 export { backoffDelay, retryUntilStopped } from './retry.js';

@@ -1,5 +1,7 @@
 // The formats the pipeline stores — Redis keys, the live stream's entries, journeys, dead-letter headers,
 // the id buckets — each with one owner here: writers and readers import these, nothing else spells them.
+
+export { type AuditRecord, decodeAuditRecord, encodeAuditRecord } from './audit.js';
 export {
   type DeadLetterOrigin,
   DLQ_HEADERS,
@@ -10,12 +12,14 @@ export {
 export { eventIdBytes, ID_BUCKETS_LUA, idsTakenBetween, idsTakenByBucket } from './id-buckets.js';
 export { decodeJourney, encodeJourney, type JourneyParts } from './journey.js';
 export {
+  AUDIT_LOG_KEY,
   EVENT_CLAIMS_KEY,
   EVENT_IDS_KEY,
   EVENT_KEY_PREFIX,
   EVENT_LOG_KEY,
   EVENT_STREAM_KEY,
   eventKey,
+  REPLAY_LOCK_KEY,
   type RedisKeys,
   redisKeys,
   STORED_CHANNEL,

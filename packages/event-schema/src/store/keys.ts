@@ -11,6 +11,10 @@ export const EVENT_STREAM_KEY = 'event_stream';
 export const EVENT_IDS_KEY = 'event_ids';
 /** The generator's claims of client-chosen event_ids, in the same id buckets, each id's value its body's fingerprint. */
 export const EVENT_CLAIMS_KEY = 'event_claims';
+/** Held (SET NX, with an expiry it renews) while a dead-letter replay runs: one at a time, from a viewer or make dlq-replay. */
+export const REPLAY_LOCK_KEY = 'dlq_replay_lock';
+/** A Redis Stream of what operators did from the viewer (audit.ts), trimmed by age (AUDIT_RETENTION). */
+export const AUDIT_LOG_KEY = 'audit_log';
 /** Redis pub/sub channel on which the consumer announces each committed batch. */
 export const STORED_CHANNEL = 'events:stored';
 
@@ -25,6 +29,8 @@ export interface RedisKeys {
   eventIds: string;
   eventClaims: string;
   storedChannel: string;
+  replayLock: string;
+  auditLog: string;
 }
 
 /**
@@ -39,5 +45,7 @@ export function redisKeys(prefix = ''): RedisKeys {
     eventIds: `${prefix}${EVENT_IDS_KEY}`,
     eventClaims: `${prefix}${EVENT_CLAIMS_KEY}`,
     storedChannel: `${prefix}${STORED_CHANNEL}`,
+    replayLock: `${prefix}${REPLAY_LOCK_KEY}`,
+    auditLog: `${prefix}${AUDIT_LOG_KEY}`,
   };
 }

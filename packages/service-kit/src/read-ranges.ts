@@ -15,6 +15,8 @@ export interface ReadRangeOptions {
   stallTimeoutMs: number;
   /** Bytes fetched per partition per request: what bounds the memory a read holds at once. */
   maxBytesPerPartition?: number;
+  /** Ends the read early (a viewer stopping mid-replay): it rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -27,14 +29,16 @@ export async function readTopicRanges(
   topic: string,
   ranges: PartitionRange[],
   onMessage: (partition: number, message: KafkaMessage) => void | Promise<void>,
-  { groupPrefix, stallTimeoutMs, maxBytesPerPartition = 1024 * 1024 }: ReadRangeOptions,
+  { groupPrefix, stallTimeoutMs, maxBytesPerPartition = 1024 * 1024, signal }: ReadRangeOptions,
 ): Promise<void> {
   const pending = new Map(ranges.filter((r) => r.from < r.to).map((r) => [r.partition, r]));
   if (pending.size === 0) return;
+  signal?.throwIfAborted();
   const groupId = `${groupPrefix}-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, maxBytesPerPartition, maxBytes: maxBytesPerPartition * pending.size, maxWaitTimeInMs: 250 });
   const admin = kafka.admin();
   let timer: NodeJS.Timeout | undefined;
+  let abort: (() => void) | undefined;
   try {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -44,6 +48,8 @@ export async function readTopicRanges(
         timer = setTimeout(() => reject(new Error(`no records of ${topic} arrived for ${stallTimeoutMs} ms`)), stallTimeoutMs);
       };
       stalled();
+      abort = () => reject(signal?.reason);
+      signal?.addEventListener('abort', abort, { once: true });
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (!payload.restart) reject(payload.error);
       });
@@ -71,6 +77,7 @@ export async function readTopicRanges(
     });
   } finally {
     clearTimeout(timer);
+    if (abort) signal?.removeEventListener('abort', abort);
     await consumer.disconnect().catch(() => undefined);
     // An empty group would linger until Kafka expires it; deleting it leaves nothing behind.
     await admin

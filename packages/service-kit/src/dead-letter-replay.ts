@@ -1,19 +1,32 @@
+import { randomUUID } from 'node:crypto';
 import { deadLetterOrigin, type RedisKeys, withoutDeadLetterHeaders } from '@eventstreamapp/event-schema';
-import { createProducer, type PartitionEnds, topicEnds } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import type { Kafka, KafkaMessage, Message } from 'kafkajs';
+import { createProducer } from './kafka.js';
 import { planChunk } from './plan-chunk.js';
-import { readTopicRanges } from './read-ranges.js';
+import { type PartitionRange, readTopicRanges } from './read-ranges.js';
+import { type PartitionEnds, topicEnds } from './topic-ends.js';
 
 export interface ReplayOptions {
   /** Start at this offset of each partition (default: the oldest kept). */
   fromOffset?: number;
+  /** Stop before this offset of each partition (default: its end when the replay starts). */
+  toOffset?: number;
   /** Only this partition of the dead-letter topic. */
   partition?: number;
+  /**
+   * Exactly these ranges (a dry run's, so that what is replayed is what was counted), each clipped to what
+   * the topic still holds; fromOffset, toOffset and partition are then ignored.
+   */
+  ranges?: PartitionRange[];
   /** Only records refused for one of these reasons (dlq-reason header). */
   reasons?: string[];
   /** Count what would be replayed; publish nothing. */
   dryRun?: boolean;
+  /** Called with the counts so far, after every batch checked and every 1,000 records read. */
+  onProgress?: (report: ReplayReport) => void;
+  /** Ends the replay early; what was sent stays sent (each record once). */
+  signal?: AbortSignal;
 }
 
 export interface ReplayReport {
@@ -28,13 +41,15 @@ export interface ReplayReport {
   /** Published to the events topic (or, dry run, that would be). */
   replayed: number;
   dryRun: boolean;
-  ranges: { partition: number; from: number; to: number }[];
+  ranges: PartitionRange[];
 }
 
 export interface ReplayDeps {
   kafka: Kafka;
   redis: Redis;
-  keys: Pick<RedisKeys, 'eventLog'>;
+  keys: Pick<RedisKeys, 'eventLog' | 'replayLock'>;
+  /** Who replays, shown to whoever finds the replay lock taken: `make dlq-replay`, or a viewer's user. */
+  holder: string;
   topics: { events: string; dlq: string };
   maxEventBytes: number;
   /** TIMESTAMP_MAX_FUTURE_MS, as the consumer applies it. */
@@ -47,18 +62,65 @@ export interface ReplayDeps {
 const CHECK_RECORDS = 500;
 const CHECK_BYTES = 1024 * 1024;
 
-function rangesFor(ends: PartitionEnds[], options: ReplayOptions) {
+/** How long the replay lock outlives a replayer that died without releasing it; renewed every third of it. */
+const LOCK_TTL_MS = 30_000;
+
+/** Another replay holds the lock: one replay at a time, whoever started it. */
+class ReplayBusyError extends Error {
+  constructor(readonly holder: string) {
+    super(`another dead-letter replay is running (${holder}); try again when it ends`);
+  }
+}
+
+function rangesFor(ends: PartitionEnds[], options: ReplayOptions): PartitionRange[] {
+  if (options.ranges) {
+    return options.ranges.flatMap((r) => {
+      const end = ends.find((p) => p.partition === r.partition);
+      return end ? [{ partition: r.partition, from: Math.max(end.low, r.from), to: Math.min(end.high, r.to) }] : [];
+    });
+  }
   return ends
     .filter((p) => options.partition === undefined || p.partition === options.partition)
-    .map((p) => ({ partition: p.partition, from: Math.max(p.low, options.fromOffset ?? 0), to: p.high }));
+    .map((p) => ({
+      partition: p.partition,
+      from: Math.max(p.low, options.fromOffset ?? 0),
+      to: Math.min(p.high, options.toOffset ?? p.high),
+    }));
+}
+
+const RELEASE_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+const RENEW_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
+
+/** Takes the replay lock for the duration of `work`, or throws ReplayBusyError naming who holds it. */
+async function withReplayLock<T>(redis: Redis, key: string, holder: string, work: () => Promise<T>): Promise<T> {
+  const value = `${randomUUID()} ${holder}`;
+  if ((await redis.set(key, value, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
+    const current = await redis.get(key);
+    throw new ReplayBusyError(current?.slice(current.indexOf(' ') + 1) ?? 'unknown');
+  }
+  const renew = setInterval(() => {
+    redis.eval(RENEW_LUA, 1, key, value, String(LOCK_TTL_MS)).catch(() => undefined);
+  }, LOCK_TTL_MS / 3);
+  try {
+    return await work();
+  } finally {
+    clearInterval(renew);
+    await redis.eval(RELEASE_LUA, 1, key, value).catch(() => undefined);
+  }
 }
 
 /**
  * Sends the dead letters that today's schema and configuration accept back to the events topic: same
  * key, value and headers (without the dead-letter ones), so the consumer stores each by its event_id
- * once however often it is replayed. What `event_log` already holds is not sent at all.
+ * once however often it is replayed. What `event_log` already holds is not sent at all. A replay that
+ * publishes holds the replay lock (REPLAY_LOCK_KEY) throughout; a dry run takes none.
  */
 export async function replayDeadLetters(deps: ReplayDeps, options: ReplayOptions = {}): Promise<ReplayReport> {
+  if (options.dryRun) return replayUnlocked(deps, options);
+  return withReplayLock(deps.redis, deps.keys.replayLock, deps.holder, () => replayUnlocked(deps, options));
+}
+
+async function replayUnlocked(deps: ReplayDeps, options: ReplayOptions): Promise<ReplayReport> {
   const { kafka, redis, keys, topics, maxEventBytes, maxFutureMs, stallTimeoutMs = 60_000 } = deps;
   const admin = kafka.admin();
   await admin.connect();
@@ -105,6 +167,7 @@ export async function replayDeadLetters(deps: ReplayDeps, options: ReplayOptions
       }));
       await producer.send({ topic: topics.events, acks: -1, messages });
     }
+    options.onProgress?.(report);
   };
   try {
     await readTopicRanges(
@@ -113,6 +176,7 @@ export async function replayDeadLetters(deps: ReplayDeps, options: ReplayOptions
       ranges,
       async (_partition, message) => {
         report.read++;
+        if (report.read % 1_000 === 0) options.onProgress?.(report);
         if (reasons && !reasons.has(deadLetterOrigin(message.headers).reason)) {
           report.notSelected++;
           return;
@@ -134,7 +198,7 @@ export async function replayDeadLetters(deps: ReplayDeps, options: ReplayOptions
         pending.push(message);
         pendingBytes += size;
       },
-      { groupPrefix: 'dlq-replay', stallTimeoutMs },
+      { groupPrefix: 'dlq-replay', stallTimeoutMs, ...(options.signal ? { signal: options.signal } : {}) },
     );
     await flush();
   } finally {

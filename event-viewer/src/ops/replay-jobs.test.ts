@@ -1,0 +1,175 @@
+import type { AuditRecord } from '@eventstreamapp/event-schema';
+import type { ReplayOptions, ReplayReport } from '@eventstreamapp/service-kit';
+import { describe, expect, it } from 'vitest';
+import { createReplayJobs, DRY_RUN_VALID_MS } from './replay-jobs.js';
+import { parseSelection } from './replay-routes.js';
+
+const report = (options: ReplayOptions, replayed: number): ReplayReport => ({
+  read: replayed + 1,
+  notSelected: 0,
+  stillRefused: { invalid_json: 1 },
+  alreadyStored: 0,
+  replayed,
+  dryRun: options.dryRun ?? false,
+  ranges: options.ranges ?? [{ partition: options.partition ?? 0, from: options.fromOffset ?? 0, to: options.toOffset ?? 9 }],
+});
+
+/** Jobs over a replay the test ends by hand, recording what each call was asked and what the audit got. */
+function harness() {
+  let clock = 1_000;
+  const calls: { options: ReplayOptions; holder: string; finish: (r: ReplayReport | Error) => void }[] = [];
+  const audited: AuditRecord[] = [];
+  const jobs = createReplayJobs({
+    replay: (options, holder) =>
+      new Promise((resolve, reject) => {
+        calls.push({ options, holder, finish: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+      }),
+    audit: { append: async (record) => void audited.push(record) },
+    log: () => undefined,
+    onAuditFailed: () => undefined,
+    now: () => clock,
+  });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+  return { jobs, calls, audited, settle, tick: (ms: number) => (clock += ms) };
+}
+
+describe('replays from the viewer', () => {
+  it('run one at a time: a second is refused while the first runs, and taken once it ended', async () => {
+    const { jobs, calls, settle } = harness();
+    const first = jobs.dryRun('ada', { reason: 'too_large' });
+    expect(() => jobs.dryRun('bob', {})).toThrow(expect.objectContaining({ code: 'replay_running', status: 409 }));
+    expect(jobs.running).toBe(first);
+    calls[0]!.finish(report(calls[0]!.options, 2));
+    await settle();
+    expect(jobs.running).toBeUndefined();
+    expect(first).toMatchObject({ state: 'done', finishedAt: 1_000 });
+    expect(jobs.dryRun('bob', {}).by).toBe('bob');
+  });
+
+  it('count first: a dry run publishes nothing and is not audited; the selection becomes the replay’s options', async () => {
+    const { jobs, calls, audited, settle } = harness();
+    jobs.dryRun('ada', { partition: 2, fromOffset: 5, toOffset: 6, reason: 'too_large' });
+    expect(calls[0]!.options).toMatchObject({ dryRun: true, partition: 2, fromOffset: 5, toOffset: 6, reasons: ['too_large'] });
+    expect(calls[0]!.options.ranges).toBeUndefined();
+    expect(calls[0]!.holder).toMatch(/^viewer, user ada, job [0-9a-f-]{36}$/);
+    calls[0]!.finish(report(calls[0]!.options, 1));
+    await settle();
+    expect(audited).toEqual([]);
+  });
+
+  it('replay exactly what the dry run counted: its ranges and reason, audited when started and when finished', async () => {
+    const { jobs, calls, audited, settle } = harness();
+    const dry = jobs.dryRun('ada', { reason: 'too_large' });
+    const counted = [{ partition: 0, from: 3, to: 40 }];
+    calls[0]!.finish({ ...report(calls[0]!.options, 7), ranges: counted });
+    await settle();
+    const replay = jobs.confirm('bob', dry.id);
+    expect(replay).toMatchObject({ dryRun: false, dryRunOf: dry.id, by: 'bob', selection: { reason: 'too_large' } });
+    await settle();
+    expect(calls[1]!.options).toMatchObject({ dryRun: false, ranges: counted, reasons: ['too_large'] });
+    expect(audited).toEqual([
+      { action: 'dlq.replay.started', who: 'bob', job: replay.id, selection: { reason: 'too_large', dryRunOf: dry.id } },
+    ]);
+    calls[1]!.finish({ ...report(calls[1]!.options, 7), ranges: counted });
+    await settle();
+    expect(audited[1]).toEqual({
+      action: 'dlq.replay.finished',
+      who: 'bob',
+      job: replay.id,
+      selection: { reason: 'too_large', dryRunOf: dry.id, ranges: counted },
+      counts: { read: 8, replayed: 7, alreadyStored: 0, stillRefused: { invalid_json: 1 }, notSelected: 0 },
+    });
+  });
+
+  it('audit a replay that failed, with its error and the counts it reached', async () => {
+    const { jobs, calls, audited, settle } = harness();
+    const dry = jobs.dryRun('ada', {});
+    calls[0]!.finish(report(calls[0]!.options, 3));
+    await settle();
+    const replay = jobs.confirm('ada', dry.id);
+    await settle();
+    calls[1]!.options.onProgress?.(report(calls[1]!.options, 1));
+    calls[1]!.finish(new Error('Kafka went away'));
+    await settle();
+    expect(replay).toMatchObject({ state: 'failed', error: 'Kafka went away', report: { replayed: 1 } });
+    expect(audited.map((a) => a.action)).toEqual(['dlq.replay.started', 'dlq.replay.failed']);
+    expect(audited[1]).toMatchObject({ error: 'Kafka went away', counts: { replayed: 1 } });
+  });
+
+  it('confirm only a dry run that finished, within ten minutes', async () => {
+    const { jobs, calls, settle, tick } = harness();
+    expect(() => jobs.confirm('ada', 'no-such-job')).toThrow(expect.objectContaining({ code: 'dry_run_required' }));
+    const dry = jobs.dryRun('ada', {});
+    expect(() => jobs.confirm('ada', dry.id)).toThrow(expect.objectContaining({ code: 'dry_run_required' }));
+    calls[0]!.finish(report(calls[0]!.options, 1));
+    await settle();
+    tick(DRY_RUN_VALID_MS + 1);
+    expect(() => jobs.confirm('ada', dry.id)).toThrow(/more than 10 minutes old/);
+    const fresh = jobs.dryRun('ada', {});
+    calls[1]!.finish(report(calls[1]!.options, 1));
+    await settle();
+    tick(DRY_RUN_VALID_MS);
+    const replay = jobs.confirm('ada', fresh.id);
+    await settle();
+    calls[2]!.finish(report(calls[2]!.options, 1));
+    await settle();
+    // A replay is not a dry run: confirming it replays nothing again.
+    expect(() => jobs.confirm('ada', replay.id)).toThrow(expect.objectContaining({ code: 'dry_run_required' }));
+  });
+
+  it('remember the newest 20 jobs and no more', async () => {
+    const { jobs, calls, settle } = harness();
+    const ids: string[] = [];
+    for (let i = 0; i < 21; i++) {
+      ids.push(jobs.dryRun('ada', {}).id);
+      calls[i]!.finish(report(calls[i]!.options, 0));
+      await settle();
+    }
+    expect(jobs.get(ids[0]!)).toBeUndefined();
+    expect(ids.slice(1).every((id) => jobs.get(id))).toBe(true);
+  });
+
+  it('stop a running replay through its signal, and wait for its audit record', async () => {
+    const { jobs, calls, audited, settle } = harness();
+    const dry = jobs.dryRun('ada', {});
+    calls[0]!.finish(report(calls[0]!.options, 1));
+    await settle();
+    jobs.confirm('ada', dry.id);
+    await settle();
+    calls[1]!.options.signal!.addEventListener('abort', () => calls[1]!.finish(calls[1]!.options.signal!.reason as Error));
+    await jobs.stop();
+    expect(audited.map((a) => [a.action, a.error])).toEqual([
+      ['dlq.replay.started', undefined],
+      ['dlq.replay.failed', 'the viewer is stopping'],
+    ]);
+  });
+});
+
+describe('a replay form’s selection', () => {
+  it('reads numbers from strings or JSON numbers, and leaves out what is empty', () => {
+    expect(parseSelection({ partition: '1', from_offset: '5', to_offset: 6, reason: 'too_large', csrf: 'x' })).toEqual({
+      partition: 1,
+      fromOffset: 5,
+      toOffset: 6,
+      reason: 'too_large',
+    });
+    expect(parseSelection({ partition: '', from_offset: '', reason: '' })).toEqual({});
+    expect(parseSelection(undefined)).toEqual({});
+  });
+
+  it('refuses what it cannot read, naming the field', () => {
+    for (const [body, field] of [
+      [{ partition: '-1' }, 'partition'],
+      [{ partition: '100001' }, 'partition'],
+      [{ from_offset: '1.5' }, 'from_offset'],
+      [{ to_offset: '0' }, 'to_offset'],
+      [{ from_offset: '5', to_offset: '5' }, 'to_offset'],
+      [{ reason: 'Too Large' }, 'reason'],
+      [{ reason: ['a', 'b'] }, 'reason'],
+    ] as const) {
+      expect(() => parseSelection(body), JSON.stringify(body)).toThrow(
+        expect.objectContaining({ status: 400, details: { parameter: field } }),
+      );
+    }
+  });
+});

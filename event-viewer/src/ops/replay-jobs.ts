@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type { PartitionRange, ReplayOptions, ReplayReport } from '@eventstreamapp/service-kit';
+import { httpError } from '../http/errors.js';
+import type { AuditLog } from './audit-log.js';
+
+/** What an operator picked on /dlq: one letter (a partition and one offset), a filter's reason, or everything from an offset. */
+export interface Selection {
+  partition?: number;
+  fromOffset?: number;
+  /** Exclusive. */
+  toOffset?: number;
+  reason?: string;
+}
+
+export interface ReplayJob {
+  id: string;
+  dryRun: boolean;
+  selection: Selection;
+  /** The dry run whose ranges a replay took. */
+  dryRunOf?: string;
+  by: string;
+  startedAt: number;
+  finishedAt?: number;
+  state: 'running' | 'done' | 'failed';
+  /** The counts so far; final once the job is done. */
+  report?: ReplayReport;
+  error?: string;
+}
+
+export interface ReplayJobsDeps {
+  /** replayDeadLetters with the viewer's Kafka, Redis, topics and record limits: the code `make dlq-replay` runs. */
+  replay: (options: ReplayOptions, holder: string) => Promise<ReplayReport>;
+  audit: Pick<AuditLog, 'append'>;
+  /** The audit's line in the viewer's log. */
+  log: (fields: Record<string, unknown>, message: string) => void;
+  onAuditFailed: (err: unknown) => void;
+  now?: () => number;
+}
+
+/** Jobs remembered for their pages (and dry runs for their confirmation): the newest ones. */
+const JOBS_KEPT = 20;
+/** How long a dry run's count may be confirmed: long enough to read it, short enough to still be true. */
+export const DRY_RUN_VALID_MS = 10 * 60_000;
+
+function optionsFor(selection: Selection): ReplayOptions {
+  return {
+    ...(selection.partition === undefined ? {} : { partition: selection.partition }),
+    ...(selection.fromOffset === undefined ? {} : { fromOffset: selection.fromOffset }),
+    ...(selection.toOffset === undefined ? {} : { toOffset: selection.toOffset }),
+    ...(selection.reason === undefined ? {} : { reasons: [selection.reason] }),
+  };
+}
+
+const countsOf = (report: ReplayReport | undefined) =>
+  report && {
+    read: report.read,
+    replayed: report.replayed,
+    alreadyStored: report.alreadyStored,
+    stillRefused: report.stillRefused,
+    notSelected: report.notSelected,
+  };
+
+/**
+ * The viewer's replays: one at a time (and, through the replay lock, one at a time with every other
+ * viewer and `make dlq-replay`), each a dry run first. A replay is only ever the replay of a dry run's
+ * ranges and reason, confirmed within DRY_RUN_VALID_MS; it is audited when it starts and when it ends.
+ */
+export function createReplayJobs({ replay, audit, log, onAuditFailed, now = Date.now }: ReplayJobsDeps) {
+  const jobs = new Map<string, ReplayJob>();
+  let running: { job: ReplayJob; abort: AbortController; done: Promise<void> } | undefined;
+
+  const record = (job: ReplayJob, action: string) => {
+    const counts = countsOf(job.report);
+    const selection = { ...job.selection, ...(job.dryRunOf ? { dryRunOf: job.dryRunOf } : {}), ranges: job.report?.ranges };
+    log({ event: `audit.${action}`, who: job.by, job: job.id, selection, counts, error: job.error }, `audit: ${action} by ${job.by}`);
+    return audit
+      .append({
+        action,
+        who: job.by,
+        job: job.id,
+        selection,
+        ...(counts ? { counts } : {}),
+        ...(job.error === undefined ? {} : { error: job.error }),
+      })
+      .catch(onAuditFailed);
+  };
+
+  function start(by: string, selection: Selection, dryRun: boolean, from?: { id: string; ranges: PartitionRange[] }): ReplayJob {
+    if (running) throw httpError('replay_running', `a replay is running (${running.job.id}, by ${running.job.by}); wait for it to end`);
+    const job: ReplayJob = {
+      id: randomUUID(),
+      dryRun,
+      selection,
+      ...(from ? { dryRunOf: from.id } : {}),
+      by,
+      startedAt: now(),
+      state: 'running',
+    };
+    jobs.set(job.id, job);
+    for (const id of jobs.keys()) if (jobs.size > JOBS_KEPT && id !== job.id) jobs.delete(id);
+    const abort = new AbortController();
+    const options: ReplayOptions = {
+      ...optionsFor(selection),
+      ...(from ? { ranges: from.ranges } : {}),
+      dryRun,
+      signal: abort.signal,
+      onProgress: (report) => {
+        job.report = { ...report, stillRefused: { ...report.stillRefused } };
+      },
+    };
+    const done = (async () => {
+      if (!dryRun) await record(job, 'dlq.replay.started');
+      try {
+        job.report = await replay(options, `viewer, user ${by}, job ${job.id}`);
+        job.state = 'done';
+      } catch (err) {
+        job.state = 'failed';
+        job.error = (err as Error).message ?? String(err);
+      }
+      job.finishedAt = now();
+      running = undefined;
+      if (!dryRun) await record(job, job.state === 'done' ? 'dlq.replay.finished' : 'dlq.replay.failed');
+    })();
+    running = { job, abort, done };
+    return job;
+  }
+
+  return {
+    get(id: string): ReplayJob | undefined {
+      return jobs.get(id);
+    },
+    get running(): ReplayJob | undefined {
+      return running?.job;
+    },
+    /** Counts what `selection` would replay; publishes nothing. */
+    dryRun(by: string, selection: Selection): ReplayJob {
+      return start(by, selection, true);
+    },
+    /** Replays what the dry run `dryRunId` counted: its ranges and its reason, nothing that arrived since. */
+    confirm(by: string, dryRunId: string): ReplayJob {
+      const dry = jobs.get(dryRunId);
+      if (!dry?.dryRun || dry.state !== 'done' || !dry.report) throw httpError('dry_run_required', 'confirm a dry run that has finished');
+      if (now() - (dry.finishedAt ?? 0) > DRY_RUN_VALID_MS)
+        throw httpError('dry_run_required', 'that dry run is more than 10 minutes old: count again before replaying');
+      return start(by, dry.selection, false, { id: dry.id, ranges: dry.report.ranges });
+    },
+    /** Stops a running replay (what it sent stays sent) and waits for its audit record. */
+    async stop(): Promise<void> {
+      running?.abort.abort(new Error('the viewer is stopping'));
+      await running?.done;
+    },
+  };
+}
+
+export type ReplayJobs = ReturnType<typeof createReplayJobs>;

@@ -1,0 +1,102 @@
+import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import type { Csrf } from '../http/csrf.js';
+import { httpError } from '../http/errors.js';
+import { negotiate } from '../http/negotiate.js';
+import { integerParam, textParam } from '../http/query-params.js';
+import { principalOf, requireOperator } from '../http/roles.js';
+import type { AuditLog } from './audit-log.js';
+import type { ReplayJob, ReplayJobs, Selection } from './replay-jobs.js';
+import { describeJob, renderAuditPage, renderReplayPage } from './replay-page.js';
+
+const AUDIT_DEFAULT_LIMIT = 50;
+const AUDIT_MAX_LIMIT = 200;
+const OFFSET_MAX = 2 ** 53 - 1;
+/** A form of a few numbers and a reason: 4 KiB is ample, and all a request may make the viewer parse. */
+const BODY_LIMIT = '4kb';
+
+/** The selection a replay form sends (fields as strings, or numbers in JSON); a field it cannot read is a 400 naming it. */
+export function parseSelection(body: unknown): Selection {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'number' ? String(v) : v);
+  const partition = integerParam('partition', text(fields.partition), 0, 100_000);
+  const fromOffset = integerParam('from_offset', text(fields.from_offset), 0, OFFSET_MAX);
+  const toOffset = integerParam('to_offset', text(fields.to_offset), 1, OFFSET_MAX);
+  if (fromOffset !== undefined && toOffset !== undefined && toOffset <= fromOffset)
+    throw httpError('invalid_query', 'to_offset must be after from_offset', { parameter: 'to_offset' });
+  const reason = textParam('reason', fields.reason, (v) =>
+    /^[a-z_]{1,64}$/.test(v) ? undefined : 'must be a rejection code such as too_large',
+  );
+  return {
+    ...(partition === undefined ? {} : { partition }),
+    ...(fromOffset === undefined ? {} : { fromOffset }),
+    ...(toOffset === undefined ? {} : { toOffset }),
+    ...(reason === undefined ? {} : { reason }),
+  };
+}
+
+export interface ReplayRoutesDeps {
+  /** Without Kafka there is nothing to replay: the routes answer 503 kafka_unavailable. */
+  jobs?: ReplayJobs;
+  audit: Pick<AuditLog, 'list'>;
+  csrf: Csrf;
+}
+
+/**
+ * The operator's side of /dlq: POST /dlq/replay counts a selection (a dry run), POST
+ * /dlq/replay/:id/confirm replays what that dry run counted, GET /dlq/replay/:id follows either, GET
+ * /audit lists what operators did. Every route checks the role first (a reader gets 403 whatever else it
+ * sends), then the request's origin and CSRF token; nothing that changes state answers a GET.
+ */
+export function createReplayRoutes({ jobs, audit, csrf }: ReplayRoutesDeps): Router {
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 16 });
+  const json = express.json({ limit: BODY_LIMIT });
+  /** Operators only, then the body (small), then where it came from and its token. */
+  const guarded: RequestHandler[] = [requireOperator, form, json, csrf.check];
+  const available = (): ReplayJobs => {
+    if (!jobs) throw httpError('kafka_unavailable', 'this viewer was started without Kafka');
+    return jobs;
+  };
+  const answer = (req: Request, res: Response, job: ReplayJob, status: number) => {
+    res.set('cache-control', 'no-store');
+    if (negotiate(req) === 'json') return res.status(status).json({ job: describeJob(job) });
+    if (status === 202) return res.redirect(303, `/dlq/replay/${job.id}`);
+    res
+      .status(status)
+      .type('html')
+      .send(renderReplayPage(job, csrf.tokenFor(principalOf(res)!)));
+  };
+
+  router.post('/dlq/replay', ...guarded, (req: Request, res: Response) => {
+    const selection = parseSelection(req.body);
+    answer(req, res, available().dryRun(principalOf(res)!.name, selection), 202);
+  });
+  router.post('/dlq/replay/:id/confirm', ...guarded, (req: Request, res: Response) => {
+    answer(req, res, available().confirm(principalOf(res)!.name, String(req.params.id)), 202);
+  });
+  router.get('/dlq/replay/:id', requireOperator, (req, res) => {
+    const job = available().get(String(req.params.id));
+    if (!job)
+      throw httpError('not_found', 'no such replay: the viewer remembers its last 20, until it restarts; the audit log keeps every replay');
+    answer(req, res, job, 200);
+  });
+  router.get('/audit', requireOperator, async (req, res) => {
+    const limit = integerParam('limit', req.query.limit, 1, AUDIT_MAX_LIMIT) ?? AUDIT_DEFAULT_LIMIT;
+    const before = textParam('before', req.query.before, (v) =>
+      /^\d{1,15}-\d{1,10}$/.test(v) ? undefined : 'must be the cursor of a rel="next" link',
+    );
+    const format = negotiate(req);
+    const entries = await audit.list(limit, before);
+    const last = entries.at(-1);
+    const next = last && entries.length === limit ? `/audit?limit=${limit}&before=${last.id}` : undefined;
+    if (next) res.set('link', `<${next}>; rel="next"`);
+    res.set('cache-control', 'no-store');
+    if (format === 'json') {
+      return res.json({
+        entries: entries.map((e) => ({ id: e.id, at: new Date(e.at).toISOString(), ...e.record })),
+      });
+    }
+    res.type('html').send(renderAuditPage(entries, next));
+  });
+  return router;
+}

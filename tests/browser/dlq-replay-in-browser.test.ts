@@ -1,0 +1,219 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type EventRecord, normalizeEvent, redisKeys } from '@eventstreamapp/event-schema';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startConsumer } from '../../event-consumer/test/helpers.js';
+import { hashPasswordLine } from '../../event-viewer/src/http/users-file.js';
+import { startViewer } from '../../event-viewer/test/helpers.js';
+import { launchChromium } from '../support/browser.js';
+import { produce } from '../support/events.js';
+import { createTestTopics, readTopic, type TestTopics } from '../support/kafka.js';
+import { type TestRedis, testRedis } from '../support/redis.js';
+import { streamEvents } from '../support/stream-events.js';
+import { waitFor } from '../support/wait.js';
+
+const operator = { username: 'olga', password: 'operator passphrase' };
+const reader = { username: 'rita', password: 'reader passphrase' };
+
+function largeEvent(user: string): EventRecord {
+  const event = normalizeEvent({ user_id: user, timestamp: Date.now(), note: 'x'.repeat(2_000) });
+  if (!event.ok) throw new Error('the large event is valid');
+  return event.value;
+}
+
+/**
+ * README "Operating it", replay from the page: two events the consumer refused as too large, the cause
+ * fixed (MAX_EVENT_BYTES raised), an operator replays one of them from /dlq — a dry run, then the replay
+ * — and a reader can neither see nor use the control.
+ */
+describe('replaying a dead letter from /dlq in a real browser, with roles and an audit trail', () => {
+  let topics: TestTopics;
+  let redis: TestRedis;
+  let consumer: Awaited<ReturnType<typeof startConsumer>> | undefined;
+  let viewer: Awaited<ReturnType<typeof startViewer>>;
+  let browser: Browser;
+  const fixed = largeEvent('fixed-user');
+  const other = largeEvent('other-user');
+  /** Where each dead letter sits in the dead-letter topic (one partition). */
+  const offsets = new Map<string, number>();
+  const keys = () => redisKeys(redis.prefix);
+  const env = () => ({
+    KAFKA_TOPIC: topics.events,
+    KAFKA_DLQ_TOPIC: topics.dlq,
+    KAFKA_GROUP_ID: topics.group,
+    REDIS_KEY_PREFIX: redis.prefix,
+  });
+
+  /** How many times the live stream holds the event: once per time it was stored. */
+  const timesStored = async (event: EventRecord) =>
+    (await streamEvents(redis.redis, keys().eventStream)).events.filter(({ e }) => e.includes(event.event.event_id)).length;
+
+  beforeAll(async () => {
+    topics = await createTestTopics('browser-replay');
+    redis = testRedis('browser-replay');
+    consumer = await startConsumer({ ...env(), MAX_EVENT_BYTES: '1024' });
+    await produce(topics.events, [fixed, other]);
+    for (const letter of await readTopic(topics.dlq, 2, 60_000)) {
+      for (const event of [fixed, other])
+        if (letter.value!.toString().includes(event.event.event_id)) offsets.set(event.event.event_id, Number(letter.offset));
+    }
+    expect(offsets.size).toBe(2);
+    // The cause fixed: the consumer, and the viewer that judges replays as it does, take larger events now.
+    await consumer.stop();
+    consumer = await startConsumer({ ...env(), MAX_EVENT_BYTES: '4096' });
+    const users = join(mkdtempSync(join(tmpdir(), 'viewer-users-')), 'users');
+    writeFileSync(
+      users,
+      `${await hashPasswordLine(operator.username, operator.password, 'operator')}\n${await hashPasswordLine(reader.username, reader.password)}\n`,
+    );
+    viewer = await startViewer({ ...env(), VIEWER_USERS_FILE: users, MAX_EVENT_BYTES: '4096' });
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await viewer?.stop();
+    await consumer?.stop();
+    await redis?.close();
+    await topics?.remove();
+  });
+
+  const signedIn = (credentials: typeof operator) => browser.newContext({ httpCredentials: credentials });
+  const rowOf = (page: Page, event: EventRecord) => page.locator(`#dead-letters tr[data-offset="0:${offsets.get(event.event.event_id)}"]`);
+  /** /dlq once the viewer's window holds both dead letters. */
+  async function openDlq(context: BrowserContext): Promise<Page> {
+    const page = await context.newPage();
+    await waitFor(
+      async () => {
+        await page.goto(`${viewer.url}/dlq`);
+        return (await page.locator('#dead-letters tbody tr').count()) === 2;
+      },
+      30_000,
+      'the viewer holding both dead letters',
+    );
+    return page;
+  }
+  /** The job page once its meta refresh shows it finished. */
+  async function finished(page: Page): Promise<string> {
+    await page.locator('main[data-state="done"]').waitFor({ timeout: 60_000 });
+    return (await page.locator('main').getAttribute('data-job'))!;
+  }
+
+  it('an operator replays one fixed dead letter from /dlq: a dry run counts it, the replay stores it once, the audit page shows it', async () => {
+    const context = await signedIn(operator);
+    const page = await openDlq(context);
+    await rowOf(page, fixed).locator('button', { hasText: 'Replay…' }).click();
+    await page.waitForURL(/\/dlq\/replay\/[0-9a-f-]{36}$/);
+    const dryRun = await finished(page);
+    expect(await page.locator('#replay-summary').textContent()).toContain(
+      `the dead letter at offset ${offsets.get(fixed.event.event_id)} of partition 0`,
+    );
+    expect(await page.locator('[data-count="read"]').textContent()).toBe('1');
+    expect(await page.locator('[data-count="replayed"]').textContent()).toBe('1');
+    // A dry run sends nothing.
+    expect(await timesStored(fixed)).toBe(0);
+
+    await page.locator('#confirm-replay button', { hasText: 'Replay 1 dead letter' }).click();
+    await page.waitForURL((url) => !url.pathname.endsWith(dryRun));
+    const replay = await finished(page);
+    expect(await page.locator('[data-count="replayed"]').textContent()).toBe('1');
+    await waitFor(async () => (await timesStored(fixed)) === 1, 30_000, 'the replayed event stored');
+    expect(await redis.redis.zscore(keys().eventLog, fixed.json)).not.toBeNull();
+    // Only the letter chosen: the other one, fixed too, stays where it was.
+    expect(await timesStored(other)).toBe(0);
+
+    // Replaying the same letter again sends nothing: it is stored already.
+    await page.goto(`${viewer.url}/dlq`);
+    await rowOf(page, fixed).locator('button', { hasText: 'Replay…' }).click();
+    await finished(page);
+    expect(await page.locator('[data-count="replayed"]').textContent()).toBe('0');
+    expect(await page.locator('[data-count="alreadyStored"]').textContent()).toBe('1');
+    expect(await page.locator('#confirm-replay').count()).toBe(0);
+    expect(await timesStored(fixed)).toBe(1);
+
+    await page.goto(`${viewer.url}/audit`);
+    const rows = page.locator(`#audit tr[data-job="${replay}"]`);
+    expect(await rows.count()).toBe(2);
+    const done = page.locator(`#audit tr[data-job="${replay}"][data-action="dlq.replay.finished"]`);
+    expect(await done.textContent()).toContain('olga');
+    expect(await done.textContent()).toContain('replayed 1');
+    expect(await done.textContent()).toContain(`the dead letter at offset ${offsets.get(fixed.event.event_id)} of partition 0`);
+    // Dry runs change nothing and are not audited.
+    expect(await page.locator(`#audit tr[data-job="${dryRun}"]`).count()).toBe(0);
+    await context.close();
+  });
+
+  it('a reader sees no replay control, and the replay endpoint answers 403 with or without a CSRF token', async () => {
+    const operatorContext = await signedIn(operator);
+    const operatorToken = (
+      (await (await operatorContext.request.get(`${viewer.url}/dlq`, { headers: { accept: 'application/json' } })).json()) as {
+        csrfToken: string;
+      }
+    ).csrfToken;
+    expect(operatorToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await operatorContext.close();
+
+    const context = await signedIn(reader);
+    const page = await openDlq(context);
+    expect(await page.locator('form[action^="/dlq/replay"]').count()).toBe(0);
+    expect(await page.locator('button', { hasText: 'Replay' }).count()).toBe(0);
+    const json = (await (await context.request.get(`${viewer.url}/dlq`, { headers: { accept: 'application/json' } })).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(json).not.toHaveProperty('csrfToken');
+
+    const offset = String(offsets.get(other.event.event_id));
+    const before = await redis.redis.xlen(keys().auditLog);
+    for (const form of [
+      { partition: '0', from_offset: offset },
+      { partition: '0', from_offset: offset, csrf: operatorToken },
+    ]) {
+      const response = await context.request.post(`${viewer.url}/dlq/replay`, {
+        form,
+        headers: { accept: 'application/json', origin: viewer.url },
+      });
+      expect(response.status(), JSON.stringify(form)).toBe(403);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    }
+    expect((await context.request.get(`${viewer.url}/audit`)).status()).toBe(403);
+    expect(await redis.redis.xlen(keys().auditLog)).toBe(before);
+    expect(await timesStored(other)).toBe(0);
+    await context.close();
+  });
+
+  it("refuses an operator's replay from another origin or without the page's token, and nothing runs", async () => {
+    const context = await signedIn(operator);
+    const token = (
+      (await (await context.request.get(`${viewer.url}/dlq`, { headers: { accept: 'application/json' } })).json()) as { csrfToken: string }
+    ).csrfToken;
+    const offset = String(offsets.get(other.event.event_id));
+    const attempts = [
+      { form: { partition: '0', from_offset: offset }, headers: { origin: viewer.url } },
+      { form: { partition: '0', from_offset: offset, csrf: `${token.slice(1)}A` }, headers: { origin: viewer.url } },
+      { form: { partition: '0', from_offset: offset, csrf: token }, headers: { origin: 'http://attacker.example' } },
+      { form: { partition: '0', from_offset: offset, csrf: token }, headers: { 'sec-fetch-site': 'cross-site' } },
+    ];
+    for (const { form, headers } of attempts) {
+      const response = await context.request.post(`${viewer.url}/dlq/replay`, {
+        form,
+        headers: { accept: 'application/json', ...headers },
+      });
+      expect(response.status(), JSON.stringify({ form, headers })).toBe(403);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('csrf_failed');
+    }
+    // No GET starts anything.
+    expect((await context.request.get(`${viewer.url}/dlq/replay?partition=0&from_offset=${offset}&csrf=${token}`)).status()).toBe(404);
+    // The same request from the page's origin with its token is taken (a dry run: it sends nothing).
+    const taken = await context.request.post(`${viewer.url}/dlq/replay`, {
+      form: { partition: '0', from_offset: offset, to_offset: String(Number(offset) + 1), csrf: token },
+      headers: { accept: 'application/json', origin: viewer.url },
+    });
+    expect(taken.status()).toBe(202);
+    expect(((await taken.json()) as { job: { dryRun: boolean } }).job.dryRun).toBe(true);
+    expect(await timesStored(other)).toBe(0);
+    await context.close();
+  });
+});
