@@ -133,6 +133,21 @@ describe('viewer roles', () => {
     expect(await access.check(basic('ada', 'pw'), 'a')).toEqual({ ok: true, principal: { name: 'ada', role: 'operator' } });
   });
 
+  it('gives requests sent together with one header the same answer, principal included', async () => {
+    const users = readUsersFile(await usersFile([await hashPasswordLine('ada', 'pw', 'operator')]));
+    const access = createAccess({ users, maxFailuresPerMinute: 10 });
+    const together = await Promise.all([access.check(basic('ada', 'pw'), 'a'), access.check(basic('ada', 'pw'), 'a')]);
+    expect(together).toStrictEqual([
+      { ok: true, principal: { name: 'ada', role: 'operator' } },
+      { ok: true, principal: { name: 'ada', role: 'operator' } },
+    ]);
+    const wrong = await Promise.all([access.check(basic('ada', 'no'), 'b'), access.check(basic('ada', 'no'), 'b')]);
+    expect(wrong).toStrictEqual([
+      { ok: false, reason: 'wrong' },
+      { ok: false, reason: 'wrong' },
+    ]);
+  });
+
   it('refuses a role that is neither reader nor operator, in the file and when writing a line', async () => {
     const line = await hashPasswordLine('ada', 'pw');
     expect(() => readUsersFile(awaitedFile(line.replace(/:reader$/, ':admin')))).toThrow(/not a "user:scrypt/);

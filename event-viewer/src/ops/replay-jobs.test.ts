@@ -19,25 +19,27 @@ function harness() {
   let clock = 1_000;
   const calls: { options: ReplayOptions; holder: string; finish: (r: ReplayReport | Error) => void }[] = [];
   const audited: AuditRecord[] = [];
+  const logged: [Record<string, unknown>, string][] = [];
   const jobs = createReplayJobs({
     replay: (options, holder) =>
       new Promise((resolve, reject) => {
         calls.push({ options, holder, finish: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
       }),
     audit: { append: async (record) => void audited.push(record) },
-    log: () => undefined,
+    log: (fields, message) => void logged.push([fields, message]),
     onAuditFailed: () => undefined,
     now: () => clock,
   });
   const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
-  return { jobs, calls, audited, settle, tick: (ms: number) => (clock += ms) };
+  return { jobs, calls, audited, logged, settle, tick: (ms: number) => (clock += ms) };
 }
 
 describe('replays from the viewer', () => {
   it('run one at a time: a second is refused while the first runs, and taken once it ended', async () => {
     const { jobs, calls, settle } = harness();
     const first = jobs.dryRun('ada', { reason: 'too_large' });
-    expect(() => jobs.dryRun('bob', {})).toThrow(expect.objectContaining({ code: 'replay_running', status: 409 }));
+    expect(first).toMatchObject({ state: 'running', by: 'ada', dryRun: true, startedAt: 1_000 });
+    expect(() => jobs.dryRun('bob', {})).toThrow(`a replay is running (${first.id}, by ada); wait for it to end`);
     expect(jobs.running).toBe(first);
     calls[0]!.finish(report(calls[0]!.options, 2));
     await settle();
@@ -48,6 +50,12 @@ describe('replays from the viewer', () => {
 
   it('count first: a dry run publishes nothing and is not audited; the selection becomes the replay’s options', async () => {
     const { jobs, calls, audited, settle } = harness();
+    jobs.dryRun('ada', {});
+    // Nothing chosen: nothing narrows the replay (not even a key holding undefined).
+    expect(Object.keys(calls[0]!.options).sort()).toEqual(['dryRun', 'onProgress', 'signal']);
+    calls[0]!.finish(report(calls[0]!.options, 0));
+    await settle();
+    calls.length = 0;
     jobs.dryRun('ada', { partition: 2, fromOffset: 5, toOffset: 6, reason: 'too_large' });
     expect(calls[0]!.options).toMatchObject({ dryRun: true, partition: 2, fromOffset: 5, toOffset: 6, reasons: ['too_large'] });
     expect(calls[0]!.options.ranges).toBeUndefined();
@@ -67,8 +75,8 @@ describe('replays from the viewer', () => {
     expect(replay).toMatchObject({ dryRun: false, dryRunOf: dry.id, by: 'bob', selection: { reason: 'too_large' } });
     await settle();
     expect(calls[1]!.options).toMatchObject({ dryRun: false, ranges: counted, reasons: ['too_large'] });
-    expect(audited).toEqual([
-      { action: 'dlq.replay.started', who: 'bob', job: replay.id, selection: { reason: 'too_large', dryRunOf: dry.id } },
+    expect(audited).toStrictEqual([
+      { action: 'dlq.replay.started', who: 'bob', job: replay.id, selection: { reason: 'too_large', dryRunOf: dry.id, ranges: undefined } },
     ]);
     calls[1]!.finish({ ...report(calls[1]!.options, 7), ranges: counted });
     await settle();
@@ -82,7 +90,7 @@ describe('replays from the viewer', () => {
   });
 
   it('audit a replay that failed, with its error and the counts it reached', async () => {
-    const { jobs, calls, audited, settle } = harness();
+    const { jobs, calls, audited, logged, settle } = harness();
     const dry = jobs.dryRun('ada', {});
     calls[0]!.finish(report(calls[0]!.options, 3));
     await settle();
@@ -91,14 +99,19 @@ describe('replays from the viewer', () => {
     calls[1]!.options.onProgress?.(report(calls[1]!.options, 1));
     calls[1]!.finish(new Error('Kafka went away'));
     await settle();
-    expect(replay).toMatchObject({ state: 'failed', error: 'Kafka went away', report: { replayed: 1 } });
+    expect(replay).toMatchObject({ state: 'failed', error: 'Kafka went away', report: { replayed: 1, stillRefused: { invalid_json: 1 } } });
     expect(audited.map((a) => a.action)).toEqual(['dlq.replay.started', 'dlq.replay.failed']);
+    // The same records reach the log, whatever becomes of Redis.
+    expect(logged.map(([fields, message]) => [fields.event, fields.who, fields.job, fields.error, message])).toEqual([
+      ['audit.dlq.replay.started', 'ada', replay.id, undefined, 'audit: dlq.replay.started by ada'],
+      ['audit.dlq.replay.failed', 'ada', replay.id, 'Kafka went away', 'audit: dlq.replay.failed by ada'],
+    ]);
     expect(audited[1]).toMatchObject({ error: 'Kafka went away', counts: { replayed: 1 } });
   });
 
   it('confirm only a dry run that finished, within ten minutes', async () => {
     const { jobs, calls, settle, tick } = harness();
-    expect(() => jobs.confirm('ada', 'no-such-job')).toThrow(expect.objectContaining({ code: 'dry_run_required' }));
+    expect(() => jobs.confirm('ada', 'no-such-job')).toThrow('confirm a dry run that has finished');
     const dry = jobs.dryRun('ada', {});
     expect(() => jobs.confirm('ada', dry.id)).toThrow(expect.objectContaining({ code: 'dry_run_required' }));
     calls[0]!.finish(report(calls[0]!.options, 1));
@@ -131,6 +144,7 @@ describe('replays from the viewer', () => {
 
   it('stop a running replay through its signal, and wait for its audit record', async () => {
     const { jobs, calls, audited, settle } = harness();
+    await jobs.stop();
     const dry = jobs.dryRun('ada', {});
     calls[0]!.finish(report(calls[0]!.options, 1));
     await settle();
