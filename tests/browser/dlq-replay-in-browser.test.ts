@@ -16,6 +16,8 @@ import { waitFor } from '../support/wait.js';
 
 const operator = { username: 'olga', password: 'operator passphrase' };
 const reader = { username: 'rita', password: 'reader passphrase' };
+const readerToken = 'reader-token-0123456789';
+const operatorToken = 'operator-token-0123456789';
 
 function largeEvent(user: string): EventRecord {
   const event = normalizeEvent({ user_id: user, timestamp: Date.now(), note: 'x'.repeat(2_000) });
@@ -68,7 +70,13 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
       users,
       `${await hashPasswordLine(operator.username, operator.password, 'operator')}\n${await hashPasswordLine(reader.username, reader.password)}\n`,
     );
-    viewer = await startViewer({ ...env(), VIEWER_USERS_FILE: users, MAX_EVENT_BYTES: '4096' });
+    viewer = await startViewer({
+      ...env(),
+      VIEWER_USERS_FILE: users,
+      VIEWER_TOKEN: readerToken,
+      VIEWER_OPERATOR_TOKEN: operatorToken,
+      MAX_EVENT_BYTES: '4096',
+    });
     browser = await launchChromium();
   }, 120_000);
 
@@ -212,8 +220,77 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
       headers: { accept: 'application/json', origin: viewer.url },
     });
     expect(taken.status()).toBe(202);
-    expect(((await taken.json()) as { job: { dryRun: boolean } }).job.dryRun).toBe(true);
+    const { job } = (await taken.json()) as { job: { id: string; dryRun: boolean } };
+    expect(job.dryRun).toBe(true);
+    await waitFor(
+      async () => {
+        const now = await context.request.get(`${viewer.url}/dlq/replay/${job.id}`, { headers: { accept: 'application/json' } });
+        return ((await now.json()) as { job: { state: string } }).job.state === 'done';
+      },
+      30_000,
+      'the dry run to end',
+    );
     expect(await timesStored(other)).toBe(0);
     await context.close();
+  });
+
+  it('the API: VIEWER_TOKEN is a reader, VIEWER_OPERATOR_TOKEN replays with the token of /dlq’s JSON, audited as operator-token', async () => {
+    const as = (token: string, extra: Record<string, string> = {}) => ({
+      authorization: `Bearer ${token}`,
+      accept: 'application/json',
+      ...extra,
+    });
+    const dlq = async (token: string) =>
+      (await (await fetch(`${viewer.url}/dlq`, { headers: as(token) })).json()) as { csrfToken?: string };
+    expect(await dlq(readerToken)).not.toHaveProperty('csrfToken');
+    const csrf = (await dlq(operatorToken)).csrfToken!;
+    const offset = offsets.get(other.event.event_id)!;
+    const selection = JSON.stringify({ partition: 0, from_offset: offset, to_offset: offset + 1 });
+    const refused = await fetch(`${viewer.url}/dlq/replay`, {
+      method: 'POST',
+      headers: as(readerToken, { 'content-type': 'application/json', 'x-csrf-token': csrf }),
+      body: selection,
+    });
+    expect(refused.status).toBe(403);
+
+    /** Starts a job (a dry run, or the confirmation of one) and follows it until it ends. */
+    const run = async (path: string, body: string) => {
+      const started = await fetch(`${viewer.url}${path}`, {
+        method: 'POST',
+        headers: as(operatorToken, { 'content-type': 'application/json', 'x-csrf-token': csrf }),
+        body,
+      });
+      expect(started.status, await started.clone().text()).toBe(202);
+      const { job } = (await started.json()) as { job: { id: string } };
+      return waitFor(
+        async () => {
+          const { job: now } = (await (await fetch(`${viewer.url}/dlq/replay/${job.id}`, { headers: as(operatorToken) })).json()) as {
+            job: { id: string; state: string; report?: { replayed: number } };
+          };
+          return now.state !== 'running' && now;
+        },
+        30_000,
+        'the job to end',
+      );
+    };
+    const dry = await run('/dlq/replay', selection);
+    expect(dry).toMatchObject({ state: 'done', report: { replayed: 1 } });
+    const replay = await run(`/dlq/replay/${dry.id}/confirm`, '{}');
+    expect(replay).toMatchObject({ state: 'done', report: { replayed: 1 } });
+    await waitFor(async () => (await timesStored(other)) === 1, 30_000, 'the other event stored');
+
+    const audit = (await (await fetch(`${viewer.url}/audit?limit=2`, { headers: as(operatorToken) })).json()) as {
+      entries: { job: string; who: string; action: string; counts?: { replayed: number } }[];
+    };
+    expect(audit.entries.map((e) => [e.job, e.who, e.action, e.counts?.replayed])).toEqual([
+      [replay.id, 'operator-token', 'dlq.replay.finished', 1],
+      [replay.id, 'operator-token', 'dlq.replay.started', undefined],
+    ]);
+    // Counted too: this file's two replays (the page's and this one), each done.
+    const metrics = await (await fetch(`${viewer.url}/metrics`, { headers: as(operatorToken) })).text();
+    const done = metrics
+      .split('\n')
+      .find((line) => line.startsWith('dlq_replays_total{') && line.includes('kind="replay"') && line.includes('outcome="done"'));
+    expect(done?.split(' ').at(-1)).toBe('2');
   });
 });

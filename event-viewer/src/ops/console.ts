@@ -3,7 +3,7 @@ import { closeInStages, createAdminSession, replayDeadLetters } from '@eventstre
 import { type Request, type Response, Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { createCsrf } from '../http/csrf.js';
 import { httpError } from '../http/errors.js';
@@ -88,6 +88,12 @@ export function createOpsConsole({ config, keys, redis, kafka, registry, warn, l
 
   const audit = createAuditLog(redis, keys.auditLog, config.AUDIT_RETENTION);
   const csrf = createCsrf();
+  const replaysEnded = new Counter({
+    name: 'dlq_replays_total',
+    help: 'Dead-letter replays started from this viewer that ended, by kind (dry_run, replay) and outcome (done, failed)',
+    labelNames: ['kind', 'outcome'],
+    registers: [registry],
+  });
   const replays = kafka
     ? createReplayJobs({
         replay: (options, holder) =>
@@ -105,6 +111,7 @@ export function createOpsConsole({ config, keys, redis, kafka, registry, warn, l
           ),
         audit,
         log,
+        onEnded: (job) => replaysEnded.inc({ kind: job.dryRun ? 'dry_run' : 'replay', outcome: job.state }),
         onAuditFailed: (err) =>
           warn('audit.write_failed', err, 'an audit record could not be written to Redis; the log line above holds it'),
       })

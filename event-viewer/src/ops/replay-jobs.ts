@@ -34,6 +34,8 @@ export interface ReplayJobsDeps {
   /** The audit's line in the viewer's log. */
   log: (fields: Record<string, unknown>, message: string) => void;
   onAuditFailed: (err: unknown) => void;
+  /** Every job that ended (dlq_replays_total). */
+  onEnded?: (job: ReplayJob) => void;
   now?: () => number;
 }
 
@@ -65,7 +67,7 @@ const countsOf = (report: ReplayReport | undefined) =>
  * viewer and `make dlq-replay`), each a dry run first. A replay is only ever the replay of a dry run's
  * ranges and reason, confirmed within DRY_RUN_VALID_MS; it is audited when it starts and when it ends.
  */
-export function createReplayJobs({ replay, audit, log, onAuditFailed, now = Date.now }: ReplayJobsDeps) {
+export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, now = Date.now }: ReplayJobsDeps) {
   const jobs = new Map<string, ReplayJob>();
   let running: { job: ReplayJob; abort: AbortController; done: Promise<void> } | undefined;
 
@@ -119,6 +121,7 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, now = Date
       }
       job.finishedAt = now();
       running = undefined;
+      onEnded?.(job);
       if (!dryRun) await record(job, job.state === 'done' ? 'dlq.replay.finished' : 'dlq.replay.failed');
     })();
     running = { job, abort, done };
