@@ -230,6 +230,16 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
       30_000,
       'the dry run to end',
     );
+    // Cancelling is guarded the same way, and a job that ended has nothing to cancel.
+    const cancel = (csrf?: string) =>
+      context.request.post(`${viewer.url}/dlq/replay/${job.id}/cancel`, {
+        form: csrf ? { csrf } : {},
+        headers: { accept: 'application/json', origin: viewer.url },
+      });
+    expect((await cancel()).status()).toBe(403);
+    const ended = await cancel(token);
+    expect(ended.status()).toBe(409);
+    expect(((await ended.json()) as { error: { code: string } }).error.code).toBe('replay_not_running');
     expect(await timesStored(other)).toBe(0);
     await context.close();
   });

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   not_acceptable: 406,
   replay_running: 409,
   dry_run_required: 409,
+  replay_not_running: 409,
   too_many_attempts: 429,
   too_many_live_clients: 503,
   too_many_reads: 503,

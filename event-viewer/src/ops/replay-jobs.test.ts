@@ -142,6 +142,27 @@ describe('replays from the viewer', () => {
     expect(ids.slice(1).every((id) => jobs.get(id))).toBe(true);
   });
 
+  it('cancel only the running job, through its signal, audited as failed naming who cancelled', async () => {
+    const { jobs, calls, audited, settle } = harness();
+    const dry = jobs.dryRun('ada', {});
+    calls[0]!.finish(report(calls[0]!.options, 1));
+    await settle();
+    expect(() => jobs.cancel('bob', dry.id)).toThrow(expect.objectContaining({ code: 'replay_not_running', status: 409 }));
+    const replay = jobs.confirm('ada', dry.id);
+    await settle();
+    expect(() => jobs.cancel('bob', dry.id)).toThrow(expect.objectContaining({ code: 'replay_not_running' }));
+    calls[1]!.options.signal!.addEventListener('abort', () => calls[1]!.finish(calls[1]!.options.signal!.reason as Error));
+    expect(jobs.cancel('bob', replay.id)).toBe(replay);
+    await settle();
+    await settle();
+    expect(replay).toMatchObject({ state: 'failed', error: 'cancelled by bob' });
+    expect(jobs.running).toBeUndefined();
+    expect(audited.map((a) => [a.action, a.error])).toEqual([
+      ['dlq.replay.started', undefined],
+      ['dlq.replay.failed', 'cancelled by bob'],
+    ]);
+  });
+
   it('stop a running replay through its signal, and wait for its audit record', async () => {
     const { jobs, calls, audited, settle } = harness();
     await jobs.stop();

@@ -147,6 +147,12 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
         throw httpError('dry_run_required', 'that dry run is more than 10 minutes old: count again before replaying');
       return start(by, dry.selection, false, { id: dry.id, ranges: dry.report.ranges });
     },
+    /** Ends the running job `id` early, for `by` (what it sent stays sent, each record once); audited as failed, naming them. */
+    cancel(by: string, id: string): ReplayJob {
+      if (!running || running.job.id !== id) throw httpError('replay_not_running', 'that replay is not running: nothing to cancel');
+      running.abort.abort(new Error(`cancelled by ${by}`));
+      return running.job;
+    },
     /** Stops a running replay (what it sent stays sent) and waits for its audit record. */
     async stop(): Promise<void> {
       running?.abort.abort(new Error('the viewer is stopping'));

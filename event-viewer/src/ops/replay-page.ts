@@ -48,7 +48,12 @@ ${r.notSelected ? html`<tr><th scope="row">Other reasons (not selected)</th><td 
 }
 
 function nextStep(job: ReplayJob, csrfToken: string): Html {
-  if (job.state === 'running') return html`<p id="replay-state">Running… this page reloads every second.</p>`;
+  if (job.state === 'running')
+    return html`<form id="cancel-replay" method="post" action="/dlq/replay/${job.id}/cancel">
+<input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}">
+<p id="replay-state">Running… this page reloads every second.</p>
+<button type="submit">Cancel</button> <span class="id">what was sent stays sent, each record once</span>
+</form>`;
   if (job.state === 'failed') return html`<p id="replay-state" class="error">Failed: ${job.error ?? 'unknown error'}</p>`;
   const n = job.report?.replayed ?? 0;
   if (!job.dryRun)

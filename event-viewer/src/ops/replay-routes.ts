@@ -43,7 +43,8 @@ export interface ReplayRoutesDeps {
 
 /**
  * The operator's side of /dlq: POST /dlq/replay counts a selection (a dry run), POST
- * /dlq/replay/:id/confirm replays what that dry run counted, GET /dlq/replay/:id follows either, GET
+ * /dlq/replay/:id/confirm replays what that dry run counted, POST /dlq/replay/:id/cancel ends either
+ * early, GET /dlq/replay/:id follows either, GET
  * /audit lists what operators did. Every route checks the role first (a reader gets 403 whatever else it
  * sends), then the request's origin and CSRF token; nothing that changes state answers a GET.
  */
@@ -73,6 +74,9 @@ export function createReplayRoutes({ jobs, audit, csrf }: ReplayRoutesDeps): Rou
   });
   router.post('/dlq/replay/:id/confirm', ...guarded, (req: Request, res: Response) => {
     answer(req, res, available().confirm(principalOf(res)!.name, String(req.params.id)), 202);
+  });
+  router.post('/dlq/replay/:id/cancel', ...guarded, (req: Request, res: Response) => {
+    answer(req, res, available().cancel(principalOf(res)!.name, String(req.params.id)), 202);
   });
   router.get('/dlq/replay/:id', requireOperator, (req, res) => {
     const job = available().get(String(req.params.id));
