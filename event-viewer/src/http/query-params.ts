@@ -18,3 +18,8 @@ export function textParam(name: string, raw: unknown, check: (value: string) => 
   if (problem) throw httpError('invalid_query', `${name} ${problem}`, { parameter: name });
   return raw;
 }
+
+/** A rejection code (`too_large`), as /dlq filters by and a replay selects: the `reason` of a query or a form. */
+export function reasonParam(raw: unknown): string | undefined {
+  return textParam('reason', raw, (v) => (/^[a-z_]{1,64}$/.test(v) ? undefined : 'must be a rejection code such as too_large'));
+}

@@ -4,7 +4,7 @@ import { sendCompressible } from '../http/compress.js';
 import { httpError } from '../http/errors.js';
 import { html } from '../http/html.js';
 import { layout } from '../http/layout.js';
-import { integerParam } from '../http/query-params.js';
+import { integerParam, reasonParam } from '../http/query-params.js';
 import type { DeadLetter, DeadLetterWindow } from './dead-letters.js';
 import { showBytes } from './raw-bytes.js';
 import type { ReplayJob } from './replay-jobs.js';
@@ -32,9 +32,7 @@ interface DlqQuery {
 function parseDlqQuery(query: Record<string, unknown>): DlqQuery {
   const limit = integerParam('limit', query.limit, 1, MAX_LIMIT) ?? DEFAULT_LIMIT;
   const partition = integerParam('partition', query.partition, 0, 100_000);
-  const reason = query.reason === undefined || query.reason === '' ? undefined : query.reason;
-  if (reason !== undefined && (typeof reason !== 'string' || !/^[a-z_]{1,64}$/.test(reason)))
-    throw httpError('invalid_query', 'reason must be a rejection code such as too_large', { parameter: 'reason' });
+  const reason = reasonParam(query.reason);
   let before: Cursor | undefined;
   if (query.before !== undefined && query.before !== '') {
     const match = typeof query.before === 'string' ? /^(\d{1,15})\.(\d{1,6})\.(\d{1,15})$/.exec(query.before) : null;

@@ -2,7 +2,7 @@ import express, { type Request, type RequestHandler, type Response, Router } fro
 import type { Csrf } from '../http/csrf.js';
 import { httpError } from '../http/errors.js';
 import { negotiate } from '../http/negotiate.js';
-import { integerParam, textParam } from '../http/query-params.js';
+import { integerParam, reasonParam, textParam } from '../http/query-params.js';
 import { principalOf, requireOperator } from '../http/roles.js';
 import type { AuditLog } from './audit-log.js';
 import type { ReplayJob, ReplayJobs, Selection } from './replay-jobs.js';
@@ -23,9 +23,7 @@ export function parseSelection(body: unknown): Selection {
   const toOffset = integerParam('to_offset', text(fields.to_offset), 1, OFFSET_MAX);
   if (fromOffset !== undefined && toOffset !== undefined && toOffset <= fromOffset)
     throw httpError('invalid_query', 'to_offset must be after from_offset', { parameter: 'to_offset' });
-  const reason = textParam('reason', fields.reason, (v) =>
-    /^[a-z_]{1,64}$/.test(v) ? undefined : 'must be a rejection code such as too_large',
-  );
+  const reason = reasonParam(fields.reason);
   return {
     ...(partition === undefined ? {} : { partition }),
     ...(fromOffset === undefined ? {} : { fromOffset }),
