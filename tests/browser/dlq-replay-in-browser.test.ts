@@ -192,7 +192,7 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
     await context.close();
   });
 
-  it("refuses an operator's replay from another origin or without the page's token, and nothing runs", async () => {
+  it("refuses an operator's replay from another origin, without the page's token or over 4 KiB, and nothing runs", async () => {
     const context = await signedIn(operator);
     const token = (
       (await (await context.request.get(`${viewer.url}/dlq`, { headers: { accept: 'application/json' } })).json()) as { csrfToken: string }
@@ -211,6 +211,19 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
       });
       expect(response.status(), JSON.stringify({ form, headers })).toBe(403);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('csrf_failed');
+    }
+    // A body of 4 KiB is read (and refused for its stale token); one byte more is not read at all.
+    for (const [bytes, status, code] of [
+      [4096, 403, 'csrf_failed'],
+      [4097, 400, 'bad_request'],
+    ] as const) {
+      const head = `partition=0&csrf=stale&pad=`;
+      const response = await context.request.post(`${viewer.url}/dlq/replay`, {
+        data: head + 'x'.repeat(bytes - head.length),
+        headers: { accept: 'application/json', origin: viewer.url, 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(response.status(), `${bytes} bytes`).toBe(status);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
     }
     // No GET starts anything.
     expect((await context.request.get(`${viewer.url}/dlq/replay?partition=0&from_offset=${offset}&csrf=${token}`)).status()).toBe(404);
