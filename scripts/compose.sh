@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The Docker runtime's commands, the same with Compose v2 (`docker compose`) and v1 (`docker-compose`).
+# The Docker runtime's commands, run with Compose v2 (`docker compose`: what the suite tests; scripts/compose-v2.sh
+# builds it where a machine lacks it), or Debian's v1 (`docker-compose`) where v2 is missing (untested since v2 came).
 #
 #   scripts/compose.sh runtime            prints `docker`, or `local: <why not docker>` (the Makefile's default RUNTIME; local while the local runtime is up)
-#   scripts/compose.sh up [ARGS]          base images ensured, images built, `up -d ARGS`, then waits for the services' healthchecks
-#   scripts/compose.sh wait [SERVICE…]    waits until each service's containers are healthy (v1 has no `up --wait`)
+#   scripts/compose.sh up [ARGS]          base images ensured, images built, `up -d --wait ARGS` (v2; v1: `up -d`, then
+#                                         the wait below), the last log lines of whatever is not healthy when it fails
+#   scripts/compose.sh wait [SERVICE…]    waits until each service's containers are healthy
 #   scripts/compose.sh status SERVICE     `SERVICE: running` or `SERVICE: stopped`
 #   scripts/compose.sh exec SERVICE CMD…  `exec` without a TTY when there is none (scripts, tests)
 #   scripts/compose.sh plain ARGS…        compose ARGS exactly as a user types them (`plain up -d`: no checks, no wait)
@@ -16,6 +18,9 @@ cd "$ROOT"
 
 SERVICES=(event-generator automatic-generator event-consumer event-viewer)
 WAIT_TIMEOUT=${WAIT_TIMEOUT:-240}
+# Compose v2 builds with BuildKit through the buildx plugin when it finds one; the Dockerfiles need nothing
+# BuildKit adds, and Debian's engine has no buildx, so the classic builder, said once here, not warned of.
+export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0}
 
 compose_command() {
   if [[ -n "${COMPOSE:-}" ]]; then echo "$COMPOSE"
@@ -69,13 +74,27 @@ wait_healthy() {
       done
     done
     ((${#pending[@]} == 0)) && { log "compose: ${services[*]} healthy"; return 0; }
-    if ((SECONDS >= deadline)); then
-      log "compose: not healthy after ${WAIT_TIMEOUT}s: ${pending[*]}; their last log lines:"
-      for service in "${services[@]}"; do compose logs --tail=15 "$service" >&2 || true; done
-      return 1
-    fi
+    if ((SECONDS >= deadline)); then wait_failed "${services[@]}"; fi
     sleep 1
   done
+}
+
+# What is not healthy (every service of the files when none is named: `up --wait` may fail on Kafka or Redis),
+# with each one's last log lines; exits 1. A one-shot container that exited 0 (kafka-init) is done, not failed.
+wait_failed() {
+  local services=("$@") service id state failed=()
+  ((${#services[@]})) || mapfile -t services < <(compose config --services)
+  for service in "${services[@]}"; do
+    for id in $(containers_of "$service"); do
+      state=$(health_of "$id")
+      [[ "$state" == healthy || "$state" == running ]] && continue
+      [[ "$state" == exited && "$(docker inspect -f '{{.State.ExitCode}}' "$id")" == 0 ]] && continue
+      failed+=("$service ($state)")
+    done
+  done
+  log "compose: not healthy after ${WAIT_TIMEOUT}s: ${failed[*]:-none named}; their last log lines:"
+  for service in "${failed[@]%% *}"; do compose logs --tail=15 "$service" >&2 || true; done
+  exit 1
 }
 
 # Each broker's storage asked, before `up` recreates it, whether it can serve the credentials and quorum
@@ -106,8 +125,12 @@ case "${1:-}" in
     eval "$("$ROOT/scripts/docker-images.sh" ensure)"
     compose build --quiet
     check_kafka_storage
-    compose up -d "${args[@]}"
-    wait_healthy
+    if [[ "$(compose_command)" == "docker compose" ]]; then
+      compose up -d --wait --wait-timeout "$WAIT_TIMEOUT" "${args[@]}" || wait_failed
+    else
+      compose up -d "${args[@]}"
+      wait_healthy
+    fi
     log "up: generator http://127.0.0.1:${GENERATOR_PORT:-8080}/publish · viewer http://127.0.0.1:${VIEWER_PORT:-5000}/events"
     ;;
   wait) shift; wait_healthy "$@" ;;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What `make test` (and `.ci/run`) need from the machine, installed when missing.
 #
-#   scripts/prerequisites.sh install         the Debian packages below, as root with apt-get; otherwise one line
-#                                            naming the packages and the command, and exit 1
+#   scripts/prerequisites.sh install         the Debian packages below, as root with apt-get (otherwise one line
+#                                            naming the packages and the command, and exit 1), then Compose v2
+#                                            built from its Go module when `docker compose` does not answer
 #   scripts/prerequisites.sh docker-engine   a Docker engine answering: dockerd started when installed and not
 #                                            running (root), within 60 s; otherwise one line saying why, and exit 1
 set -euo pipefail
@@ -15,7 +16,6 @@ PACKAGES=(
   mvn:maven
   curl:curl
   chromium:chromium
-  docker-compose:docker-compose
   dockerd:docker.io
   debootstrap:debootstrap
   promtool:prometheus
@@ -26,14 +26,18 @@ install() {
   for entry in "${PACKAGES[@]}"; do
     command -v "${entry%%:*}" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry#*:}")
   done
-  ((${#missing[@]})) || return 0
+  ((${#missing[@]})) || { compose_v2; return; }
   if [[ $EUID -ne 0 ]] || ! command -v apt-get >/dev/null; then
     die "prerequisites: missing ${missing[*]}; install them (Debian: sudo apt-get install -y --no-install-recommends ${missing[*]})"
   fi
   log "prerequisites: installing ${missing[*]} (apt-get)"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  compose_v2
 }
+
+# The suite's Docker tests run Compose v2 (DESIGN.md "Running it"); Debian offers only v1.
+compose_v2() { "$ROOT/scripts/compose-v2.sh" ensure; }
 
 docker_engine() {
   command -v docker >/dev/null || die "docker-engine: docker is not installed (Debian: apt-get install -y docker.io)"

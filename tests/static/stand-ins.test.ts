@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { type ComposeService, composeConfig } from '../support/compose-config.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 // The stand-ins are only worth what they copy of the official images (docker/offline/README.md): a
@@ -97,19 +96,8 @@ describe('the stand-ins declare what the official images declare (docker/offline
 });
 
 describe('no container leaves an anonymous volume: every VOLUME of its image is mounted', () => {
-  type Service = { image?: string; volumes?: string[]; tmpfs?: string[] | string };
-  const merged = (...files: string[]) =>
-    (
-      parse(
-        execFileSync('docker-compose', [...files.flatMap((f) => ['-f', f]), 'config'], {
-          cwd: REPO_ROOT,
-          encoding: 'utf8',
-          env: { ...process.env, COMPOSE_PROJECT_NAME: 'static-check', COMPOSE_PROFILES: 'monitoring' },
-        }),
-        { merge: true },
-      ) as { services: Record<string, Service> }
-    ).services;
-  const imageOf = (service: Service): keyof typeof IMAGES | undefined => {
+  const merged = (...files: string[]) => composeConfig(files, 'monitoring');
+  const imageOf = (service: ComposeService): keyof typeof IMAGES | undefined => {
     const image = service.image ?? '';
     if (image.includes('apache/kafka')) return 'apache/kafka';
     if (image.includes('redis:7.4-alpine')) return 'redis:7.4-alpine';
@@ -127,10 +115,7 @@ describe('no container leaves an anonymous volume: every VOLUME of its image is 
       const image = imageOf(service);
       if (!image) continue;
       checked.push(name);
-      const mounted = new Set([
-        ...(service.volumes ?? []).map((v) => v.split(':')[1]),
-        ...[service.tmpfs ?? []].flat().map((t) => t.split(':')[0]),
-      ]);
+      const mounted = new Set([...(service.volumes ?? []).map((v) => v.target), ...(service.tmpfs ?? []).map((t) => t.split(':')[0])]);
       for (const path of officialVolumes(image)) expect(mounted.has(path), `${name}: ${path} (a VOLUME of ${image})`).toBe(true);
     }
     expect(checked).toContain('kafka');

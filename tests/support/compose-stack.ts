@@ -16,8 +16,13 @@ export interface ComposeStack {
   docker(...args: string[]): Promise<string>;
   /** Any command in the repository with this stack's environment. */
   run(command: string, ...args: string[]): Promise<string>;
-  /** `redis-cli ARGS` inside the redis container, one reply line per element. */
+  /** `redis-cli ARGS` inside the redis container (or another service's), one reply line per element. */
   redisCli(...args: string[]): Promise<string[]>;
+  redisCliOf(service: string, ...args: string[]): Promise<string[]>;
+  /** POSTs a body to /publish; resolves with the 202's text, rejects with any other answer. */
+  publish(body: unknown): Promise<string>;
+  /** Volumes no container uses, outside this project's named ones: anonymous volumes left behind. */
+  anonymousVolumes(): Promise<string[]>;
   /** Removes everything, its Redis volume included. */
   remove(): Promise<void>;
 }
@@ -55,12 +60,14 @@ export async function ensureDockerEngine(): Promise<void> {
 
 /**
  * The compose project under its own name and host ports, so it neither disturbs nor depends on a
- * stack a developer runs as `eventstreamapp` on 8080 and 5000.
+ * stack a developer runs as `eventstreamapp` on 8080 and 5000; `replicated`: TOPOLOGY=replicated, both files.
  */
-export async function composeStack(): Promise<ComposeStack> {
+export async function composeStack(topology: 'single' | 'replicated' = 'single'): Promise<ComposeStack> {
   const project = `eventstreamapp-test-${randomBytes(3).toString('hex')}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    TOPOLOGY: topology,
+    COMPOSE_FILES: topology === 'replicated' ? 'docker-compose.yml docker-compose.replicated.yml' : 'docker-compose.yml',
     COMPOSE_PROJECT_NAME: project,
     GENERATOR_PORT: String(await freePort()),
     VIEWER_PORT: String(await freePort()),
@@ -92,9 +99,25 @@ export async function composeStack(): Promise<ComposeStack> {
         .sort(([a], [b]) => Number(a) - Number(b))
         .map(([, name]) => name);
     },
-    async redisCli(...args) {
-      const [redis] = await stack.containers('redis');
+    redisCli: (...args) => stack.redisCliOf('redis', ...args),
+    async redisCliOf(service, ...args) {
+      const [redis] = await stack.containers(service);
       return (await stack.docker('exec', redis!, 'redis-cli', ...args)).split('\n').filter(Boolean);
+    },
+    async publish(body) {
+      const res = await fetch(`${stack.generatorUrl}/publish`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (res.status !== 202) throw new Error(`POST /publish answered ${res.status}: ${text}`);
+      return text;
+    },
+    async anonymousVolumes() {
+      return (await stack.docker('volume', 'ls', '-q', '--filter', 'dangling=true'))
+        .split('\n')
+        .filter((name) => name && !name.startsWith(`${project}_`));
     },
     async remove() {
       await stack.compose('down', '-v', '--remove-orphans').catch(() => undefined);
