@@ -1,5 +1,5 @@
 # EventStreamApp — see README.md.
-#   RUNTIME=docker  Docker Compose, v2 (`docker compose`) or v1 (`docker-compose`), project `eventstreamapp`
+#   RUNTIME=docker  Docker Compose v2 (`docker compose`; scripts/compose-v2.sh builds it where missing), project `eventstreamapp`
 #   RUNTIME=local   Kafka, Redis and the four services as native processes (scripts/launcher/cli.ts)
 # Default: docker when a Docker engine answers and a Compose is installed, else local (saying why).
 SHELL := /bin/bash
@@ -66,7 +66,8 @@ help: ## list the targets (RUNTIME=docker|local, now: $(RUNTIME); TOPOLOGY=singl
 	@echo "RUNTIME=$(RUNTIME) TOPOLOGY=$(TOPOLOGY)"
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-node_modules/.package-lock.json: package-lock.json
+# patches/: fixes to dependencies, applied by patch-package at every install (patches/README.md).
+node_modules/.package-lock.json: package-lock.json $(wildcard patches/*.patch)
 	@$(WITH_NODE) npm ci --no-audit --no-fund
 
 install: node_modules/.package-lock.json ## install the workspace's dependencies (npm ci)
@@ -95,7 +96,7 @@ test: prerequisites install ## install what is missing, build, lint, then every 
 	@scripts/prerequisites.sh docker-engine || echo "test: the Docker runtime's tests will fail (see the line above)" >&2
 	@$(WITH_NODE) npm run build
 	@$(WITH_NODE) npm run lint
-	@$(WITH_NODE) NODE_OPTIONS=--disable-warning=TimeoutNegativeWarning npm test
+	@$(WITH_NODE) npm test
 
 viewer-user: install ## add a viewer user (NAME=name, ROLE=reader|operator, default reader; password from VIEWER_PASSWORD or asked) to VIEWER_USERS_FILE (.local/viewer-users)
 	@$(WITH_NODE) npm run build >/dev/null

@@ -32,6 +32,14 @@ export function cpuMillis(pid: number): number {
 }
 
 /**
+ * Times a process's main thread went to sleep and was woken (a timer, a socket, a signal): its
+ * voluntary context switches, from /proc. An idle Node service should add a few a second at most.
+ */
+export function wakeups(pid: number): number {
+  return Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+}
+
+/**
  * The process listening on a TCP port of this machine, from /proc (the socket's inode, then the
  * process holding it): undefined when none listens, or it belongs to a user whose processes we cannot read.
  */

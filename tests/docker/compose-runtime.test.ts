@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wakeups } from '../../scripts/launcher/process-state.ts';
 import { type ComposeStack, composeStack, ensureDockerEngine } from '../support/compose-stack.js';
 import { startPublishLoad } from '../support/publish-load.js';
 import { expectSteady, waitFor } from '../support/wait.js';
@@ -12,16 +13,7 @@ import { expectSteady, waitFor } from '../support/wait.js';
 describe('make up RUNTIME=docker, then the seed’s commands', () => {
   let stack: ComposeStack;
 
-  const publish = async (body: unknown): Promise<string> => {
-    const res = await fetch(`${stack.generatorUrl}/publish`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    expect(res.status, text).toBe(202);
-    return text;
-  };
+  const publish = (body: unknown) => stack.publish(body);
   const eventLog = () => stack.redisCli('ZRANGE', 'event_log', '0', '-1');
   const countWhere = async (match: (event: { source?: string; user_id: string }) => boolean) =>
     (await eventLog()).filter((m) => match(JSON.parse(m) as { source?: string; user_id: string })).length;
@@ -61,6 +53,14 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     await stack.make('up');
   }, 1_200_000);
 
+  it('runs Compose v2 — the version tools/compose/go.mod pins — through make and scripts/compose.sh', async () => {
+    const pinned = (await stack.run('bash', 'scripts/compose-v2.sh', 'version')).trim();
+    const version = (await stack.compose('version')).trim();
+    process.stdout.write(`docker tests: ${version}\n`);
+    expect(version).toBe(`Docker Compose version ${pinned}`);
+    expect(pinned).toMatch(/^v5\./);
+  });
+
   afterAll(async () => {
     await stack?.remove();
   }, 120_000);
@@ -75,9 +75,9 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     );
     expect((await stack.make('redis-cli', 'REDIS_CLI_ARGS=ZREVRANGE event_log 0 9')).split('\n')).toContain(text);
 
-    // The seed's command, with the container name Compose gives (v2 eventstreamapp-redis-1, v1 eventstreamapp_redis_1).
+    // The seed's command, with the container name Compose v2 gives (eventstreamapp-redis-1).
     const [redis] = await stack.containers('redis');
-    expect(redis).toMatch(new RegExp(`^${stack.project}[-_]redis[-_]1$`));
+    expect(redis).toBe(`${stack.project}-redis-1`);
     expect((await stack.docker('exec', redis!, 'redis-cli', 'ZREVRANGE', 'event_log', '0', '9')).split('\n')).toContain(text);
 
     const html = await (await fetch(`${stack.viewerUrl}/events`)).text();
@@ -103,6 +103,21 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     );
     expect(status.partitions).toHaveLength(3);
     expect(status.kafka?.brokers).toHaveLength(1);
+  });
+
+  it('each service’s container, idle but for the automatic generator, wakes at most 20 times a second (kafkajs patched)', async () => {
+    // The node process under each container's init, seen from the host: patches/ reached the image.
+    const wakeupsOf = async (service: string) => {
+      const [container] = await stack.containers(service);
+      const init = (await stack.docker('inspect', '-f', '{{.State.Pid}}', container!)).trim();
+      return wakeups(Number(execFileSync('pgrep', ['-P', init], { encoding: 'utf8' }).trim()));
+    };
+    const services = ['event-generator', 'automatic-generator', 'event-consumer', 'event-viewer'];
+    const before = await Promise.all(services.map(wakeupsOf));
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const after = await Promise.all(services.map(wakeupsOf));
+    const rates = Object.fromEntries(services.map((s, i) => [s, (after[i]! - before[i]!) / 5]));
+    for (const service of services) expect(rates[service], JSON.stringify(rates)).toBeLessThanOrEqual(20);
   });
 
   it('stops, starts and restarts the automatic generator with make, and make status says so', { timeout: 180_000 }, async () => {
@@ -249,10 +264,7 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
 
   it('leaves no container and no anonymous volume after make down, and frees its ports', async () => {
     recordsBeforeDown = await waitFor(recordsInKafka, 30_000, 'the end offsets on /status');
-    const volumes = async () =>
-      (await stack.docker('volume', 'ls', '-q', '--filter', 'dangling=true'))
-        .split('\n')
-        .filter((name) => name && !name.startsWith(`${stack.project}_`));
+    const volumes = () => stack.anonymousVolumes();
     const danglingBefore = await volumes();
     await stack.make('down');
     const left = await stack.docker('ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${stack.project}`);

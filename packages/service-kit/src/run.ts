@@ -17,12 +17,9 @@ export async function runService(
   logger: Logger,
   shutdownTimeoutMs: number,
 ): Promise<void> {
-  // Node's warnings become pino lines like everything else. kafkajs 2.2.4 triggers a harmless
-  // TimeoutNegativeWarning on every start under Node 24 (a 1 ms timer it computes as negative).
+  // Node's warnings become pino lines like everything else.
   process.removeAllListeners('warning');
-  process.on('warning', (warning) => {
-    if (warning.name !== 'TimeoutNegativeWarning') logger.warn({ event: 'node.warning', err: warning }, 'node warning');
-  });
+  process.on('warning', (warning) => logger.warn({ event: 'node.warning', err: warning }, 'node warning'));
   let stopping = false;
   const stop = async (reason: string, exitCode: number) => {
     if (stopping) return;
