@@ -4,6 +4,7 @@ import { describeEnvironment } from './lib/environment.js';
 import { REPO_ROOT } from './lib/paths.js';
 import { printTable, type Row, type Scenario } from './lib/report.js';
 import { ensureInfrastructure, KAFKA_BROKERS, REDIS_URL } from './lib/stack.js';
+import { costScenario } from './scenarios/cost.js';
 import { endToEndScenario } from './scenarios/end-to-end.js';
 import { ingestScenario } from './scenarios/ingest.js';
 import { publishScenario } from './scenarios/publish.js';
@@ -17,6 +18,7 @@ import { viewScenario } from './scenarios/view.js';
 
 const SCENARIOS: Record<string, Scenario> = {
   publish: publishScenario,
+  cost: costScenario,
   ingest: ingestScenario,
   e2e: endToEndScenario,
   view: viewScenario,
@@ -30,6 +32,7 @@ const SCENARIOS: Record<string, Scenario> = {
 /** `all` runs these; the replicated topology is measured with TOPOLOGY=replicated or by name, the soak (6 min) by name. */
 const DEFAULT_SCENARIOS = [
   'publish',
+  'cost',
   'ingest',
   'e2e',
   'view',
