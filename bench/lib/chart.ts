@@ -25,7 +25,8 @@ export function lineChartSvg(title: string, xLabel: string, yLabel: string, seri
   const px = (x: number) => MARGIN.left + ((Math.log10(x) - xMin) / Math.max(xMax - xMin, 1)) * plotW;
   const py = (y: number) => MARGIN.top + plotH - (y / yMax) * plotH;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" font-family="sans-serif" font-size="12" role="img">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
     `<text x="${WIDTH / 2}" y="20" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
   ];
