@@ -58,6 +58,19 @@ describe('where= conditions', () => {
     expect(holds('payload.note.x')).toBe(false);
     expect(holds('timestamp<6')).toBe(true);
   });
+
+  it('see only the event’s own fields: no inherited property matches, an own field of any name does', () => {
+    for (const inherited of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'payload.constructor', 'payload.tags.length'])
+      expect([holds(inherited), holds(`${inherited}!=x`)], inherited).toEqual([false, true]);
+    expect(holds('payload.tags.map')).toBe(false);
+    expect(holds('constructor=[object Object]')).toBe(false);
+    // The same names as the event's own keys (JSON.parse makes even __proto__ an own field) are fields like any other.
+    const own = JSON.parse('{"constructor": "c", "__proto__": {"x": 1}, "list": ["a"]}') as Record<string, unknown>;
+    expect(meetsCondition(own, { path: ['constructor'], op: '=', value: 'c' })).toBe(true);
+    expect(meetsCondition(own, { path: ['__proto__', 'x'], op: '=', value: '1' })).toBe(true);
+    expect(meetsCondition(own, { path: ['list', '0'], op: '=', value: 'a' })).toBe(true);
+    expect(meetsCondition(own, { path: ['list', '00'], op: '=', value: 'a' })).toBe(true);
+  });
 });
 
 describe('q= text', () => {

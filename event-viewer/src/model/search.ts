@@ -26,11 +26,21 @@ export function parseCondition(text: string): Condition | string {
   return { path, op: (op as Condition['op'] | undefined) ?? 'exists', value };
 }
 
+/**
+ * The value at a path through the event's own fields only: an object's own keys and an array's indexes,
+ * never what objects inherit (`constructor`, `__proto__`, `toString`) nor an array's `length`.
+ */
 function valueAt(fields: EventFields, path: string[]): unknown {
   let current: unknown = fields;
   for (const segment of path) {
     if (current === null || typeof current !== 'object') return undefined;
-    current = Array.isArray(current) ? current[Number(segment)] : (current as Record<string, unknown>)[segment];
+    if (Array.isArray(current)) {
+      if (!/^\d+$/.test(segment)) return undefined;
+      current = current[Number(segment)];
+    } else {
+      if (!Object.hasOwn(current, segment)) return undefined;
+      current = (current as Record<string, unknown>)[segment];
+    }
   }
   return current;
 }
