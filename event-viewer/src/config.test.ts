@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
+import { hashPasswordLine } from './http/users-file.js';
 
 describe('event-viewer configuration', () => {
   it('refuses a default limit above the maximum, which every rel="next" link would then carry', () => {
@@ -52,5 +56,16 @@ describe('TRUST_PROXY', () => {
   it('refuses an address express cannot read, and trusting every hop', () => {
     expect(() => loadConfig({ TRUST_PROXY: 'not-an-address' })).toThrow(/TRUST_PROXY="not-an-address": must be a hop count/);
     expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY="true".*any client choose its address/);
+  });
+
+  it('stops at start-up on a users file with a user named as a bearer token, naming the line', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'viewer-config-')), 'users');
+    writeFileSync(
+      path,
+      `${await hashPasswordLine('ada', 'pw')}\n${(await hashPasswordLine('x', 'pw', 'operator')).replace(/^x:/, 'operator-token:')}\n`,
+    );
+    expect(() => loadConfig({ VIEWER_USERS_FILE: path })).toThrow(
+      /VIEWER_USERS_FILE.*users:2: the user name "operator-token" is reserved/s,
+    );
   });
 });

@@ -108,6 +108,15 @@ describe('viewer access', () => {
     expect(await access.check(`Token ${'q'.repeat(16)}`, 'c')).toMatchObject({ ok: false, reason: 'wrong' });
   });
 
+  it('refuses a users file that names a user as the audit log names a bearer token, and make viewer-user refuses to write one', async () => {
+    for (const name of ['token', 'operator-token']) {
+      const line = (await hashPasswordLine('ada', 'pw')).replace(/^ada:/, `${name}:`);
+      expect(() => readUsersFile(awaitedFile(line)), name).toThrow(new RegExp(`users:1: the user name "${name}" is reserved`));
+      await expect(hashPasswordLine(name, 'pw')).rejects.toThrow(/is reserved/);
+    }
+    expect(readUsersFile(awaitedFile(await hashPasswordLine('tokens', 'pw'))).has('tokens')).toBe(true);
+  });
+
   it('names the line of a users file that is not a hashed password', async () => {
     const path = await usersFile(['ada:plaintext-password']);
     expect(() => readUsersFile(path)).toThrow(/users:2: not a "user:scrypt\$N\$r\$p\$salt\$hash\[:reader\|operator\]" line/);

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createLru, parseAuthorization } from '@eventstreamapp/service-kit';
 import { createReadLimiter } from './read-limiter.js';
-import { type Role, type StoredPassword, verifyPassword } from './users-file.js';
+import { type Role, type StoredPassword, TOKEN_PRINCIPALS, verifyPassword } from './users-file.js';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
@@ -44,10 +44,10 @@ export function createAccess(options: AccessOptions) {
   const tokens = [
     ...(options.token === undefined
       ? []
-      : [{ digest: digest(`bearer ${options.token}`), principal: { name: 'token', role: 'reader' } as const }]),
+      : [{ digest: digest(`bearer ${options.token}`), principal: { name: TOKEN_PRINCIPALS.reader, role: 'reader' } as const }]),
     ...(options.operatorToken === undefined
       ? []
-      : [{ digest: digest(`bearer ${options.operatorToken}`), principal: { name: 'operator-token', role: 'operator' } as const }]),
+      : [{ digest: digest(`bearer ${options.operatorToken}`), principal: { name: TOKEN_PRINCIPALS.operator, role: 'operator' } as const }]),
   ];
   const verified = createLru<{ until: number; principal: Principal }>(1_000);
   const failures = new Map<string, { count: number; since: number }>();

@@ -12,9 +12,17 @@ const KEY_BYTES = 32;
 export type Role = 'reader' | 'operator';
 const ROLES: readonly Role[] = ['reader', 'operator'];
 
+/**
+ * The names the audit log gives the bearer tokens (VIEWER_TOKEN, VIEWER_OPERATOR_TOKEN): no user may take
+ * one, or the log could not tell that user from the token.
+ */
+export const TOKEN_PRINCIPALS = { reader: 'token', operator: 'operator-token' } as const;
+const RESERVED_NAMES: readonly string[] = Object.values(TOKEN_PRINCIPALS);
+
 /** One line of VIEWER_USERS_FILE: `user:scrypt$N$r$p$<salt base64>$<hash base64>:role`. */
 export async function hashPasswordLine(user: string, password: string, role: Role = 'reader'): Promise<string> {
   if (!/^[^:\s]{1,64}$/.test(user)) throw new Error('a user name is 1 to 64 characters, without ":" or spaces');
+  if (RESERVED_NAMES.includes(user)) throw new Error(reservedMessage(user));
   if (!ROLES.includes(role)) throw new Error(`a role is ${ROLES.join(' or ')}, not ${JSON.stringify(role)}`);
   const salt = randomBytes(16);
   const hash = await scryptAsync(password, salt, KEY_BYTES, { ...SCRYPT, maxmem: 64 * 1024 * 1024 });
@@ -43,6 +51,7 @@ export function readUsersFile(path: string): Map<string, StoredPassword> {
     if (!match)
       throw new Error(`${path}:${i + 1}: not a "user:scrypt$N$r$p$salt$hash[:reader|operator]" line (make viewer-user writes them)`);
     const [, user, N, r, p, salt, hash, role] = match;
+    if (RESERVED_NAMES.includes(user!)) throw new Error(`${path}:${i + 1}: ${reservedMessage(user!)}`);
     users.set(user!, {
       N: Number(N),
       r: Number(r),
@@ -54,6 +63,9 @@ export function readUsersFile(path: string): Map<string, StoredPassword> {
   }
   return users;
 }
+
+const reservedMessage = (user: string) =>
+  `the user name "${user}" is reserved: the audit log names the bearer tokens ${RESERVED_NAMES.join(' and ')}`;
 
 /** Whether `password` is the stored one; an unknown user (undefined) costs the same scrypt, so timing does not tell which names exist. */
 export async function verifyPassword(stored: StoredPassword | undefined, password: string): Promise<boolean> {
