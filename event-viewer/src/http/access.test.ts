@@ -95,6 +95,22 @@ describe('viewer access', () => {
     expect(await access.check(basic('ada', 'correct horse'), 'address-19')).toMatchObject({ ok: true });
   });
 
+  it('answers busy (429), not wrong (401), to every request that shared a check refused as busy', async () => {
+    const access = createAccess({
+      users: readUsersFile(await usersFile([await hashPasswordLine('ada', 'correct horse')])),
+      maxFailuresPerMinute: 10,
+      passwordChecksInFlight: 1,
+      passwordChecksWaiting: 1,
+    });
+    // One check running and one waiting: the line is full.
+    const ahead = [access.check(basic('ada', 'nope-1'), 'a'), access.check(basic('ada', 'nope-2'), 'b')];
+    // A page's requests sent together with the right header share one check, refused as busy.
+    const page = await Promise.all(Array.from({ length: 3 }, () => access.check(basic('ada', 'correct horse'), 'c')));
+    expect(page).toEqual(Array.from({ length: 3 }, () => ({ ok: false, reason: 'busy', retryAfterSeconds: 1 })));
+    await Promise.all(ahead);
+    expect(await access.check(basic('ada', 'correct horse'), 'c')).toMatchObject({ ok: true });
+  });
+
   it('reads the scheme in any letter case (RFC 9110): bearer, BASIC', async () => {
     const access = createAccess({
       token: 'q'.repeat(16),

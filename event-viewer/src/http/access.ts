@@ -123,7 +123,9 @@ export function createAccess(options: AccessOptions) {
       const same = key && checking.get(key.toString('base64'));
       if (same) {
         const principal = await same;
-        return principal && principal !== 'busy' ? { ok: true, principal } : { ok: false, reason: 'wrong' };
+        // A check refused as busy said nothing about these credentials: 429 for every request that shared it.
+        if (principal === 'busy') return { ok: false, reason: 'busy', retryAfterSeconds: 1 };
+        return principal ? { ok: true, principal } : { ok: false, reason: 'wrong' };
       }
       const refund = reserveFailure(address);
       let ok: Principal | undefined | 'busy';
