@@ -23,6 +23,18 @@ describe('the CSV export', () => {
     expect(csvField(42)).toBe('42');
   });
 
+  it('defuses the full-width forms and a leading line feed, and every column of a row, whatever the event holds', () => {
+    for (const formula of ['＝1+1', '＋1', '－1', '＠SUM(A1)', '\nx']) expect(csvField(formula), formula).toMatch(/^"?'/);
+    const hostile = { event_id: '=e', user_id: '+u', action: '@a', timestamp: 0, '=key': '-value', payload: { '＝k': '＠v' } };
+    const cells = csvRow({ json: JSON.stringify(hostile), timestamp: 0 })
+      .trimEnd()
+      .split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/);
+    expect(cells.slice(1, 4)).toEqual(["'+u", "'@a", "'=e"]);
+    // The event's JSON, keys and all, is one cell that starts with { — nothing in it starts a cell.
+    expect(cells[4]).toMatch(/^"\{/);
+    expect(cells).toHaveLength(5);
+  });
+
   it('leaves the cells empty for a member that is not an event object, keeping its JSON', () => {
     expect(csvRow({ json: '[1]', timestamp: 0 })).toBe('1970-01-01T00:00:00.000Z,,,,[1]\r\n');
   });

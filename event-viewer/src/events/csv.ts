@@ -4,12 +4,18 @@ import { eventFields, type StoredEvent } from '../model/stored-event.js';
 export const CSV_HEADER = 'time,user_id,action,event_id,json\r\n';
 
 /**
- * One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a field a spreadsheet would
- * read as a formula (=, +, -, @, tab, CR first) is prefixed with ' (OWASP's CSV injection advice).
+ * What a spreadsheet may read as the start of a formula (OWASP's CSV injection list: = + - @ tab CR, and
+ * LF), with their full-width forms (＝ ＋ － ＠), which some spreadsheets fold to the ASCII ones.
+ */
+const FORMULA_START = /^[=+\-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a field that starts like a
+ * formula is prefixed with ' so that it is shown as text.
  */
 export function csvField(value: unknown): string {
   let text = value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  if (FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
