@@ -40,6 +40,11 @@ const schema = z
     KAFKA_FETCH_MIN_BYTES: envInt(1, 64 * 1024 * 1024).default(1),
     KAFKA_FETCH_MAX_WAIT_MS: envInt(1, 10_000).default(1_000),
     /**
+     * Stored offsets are committed at most this often (0: after every chunk). A crash re-reads at most this
+     * long of records, which the dedup index stores once (offset-commits.ts).
+     */
+    KAFKA_COMMIT_INTERVAL_MS: envInt(0, 60_000).default(1_000),
+    /**
      * How long a silent member keeps its partitions: a crashed consumer's partitions are read again
      * within about this plus a heartbeat (Kafka's smallest allowed session by default, 6 s).
      */

@@ -19,6 +19,7 @@ import type { Config } from './config.js';
 import { consumeBatch } from './consume-batch.js';
 import { createGroupMember } from './group-member.js';
 import { createMetrics } from './metrics.js';
+import { createOffsetCommits } from './offset-commits.js';
 
 export interface EventConsumerDeps {
   config: Config;
@@ -68,6 +69,9 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
     },
   );
   const writes = createBatchWrites({ config, logger, redis, keys, dlqProducer, metrics, throttle });
+  const commits = createOffsetCommits(config.KAFKA_COMMIT_INTERVAL_MS, stopping.signal, (err) =>
+    logger.warn({ event: 'kafka.commit_failed', reason: describeError(err) }, 'offsets not committed; their records will be read again'),
+  );
 
   let redisWasReady = false;
   redis.on('error', (err: Error) => {
@@ -89,11 +93,10 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
     await consumer.subscribe({ topic: config.KAFKA_TOPIC, fromBeginning: true });
     await consumer.run({
       eachBatch: async (payload) => {
-        await consumeBatch(payload, writes.deps);
+        await consumeBatch(commits.pace(payload), writes.deps);
       },
       eachBatchAutoResolve: false,
-      autoCommit: true,
-      autoCommitThreshold: 1,
+      ...commits.runOptions,
       partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
     });
     logger.info(
@@ -143,6 +146,8 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
       stopping.abort();
       // Leaving the group first: a chunk not yet acknowledged by Redis stays uncommitted and is redelivered.
       await closeInStages([
+        // What was stored is committed while the member still holds its partitions.
+        [['offset commits', () => commits.flush()]],
         member.closers(),
         [
           ['dead-letter producer', () => dlqProducer.disconnect()],

@@ -1,7 +1,7 @@
 import { redisKeys } from '@eventstreamapp/event-schema';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { makeEvents, produce } from '../support/events.js';
-import { countRecords, createTestTopics, readTopic, type TestTopics } from '../support/kafka.js';
+import { countRecords, createTestTopics, readTopic, type TestTopics, withAdmin } from '../support/kafka.js';
 import { startPublishLoad } from '../support/publish-load.js';
 import { type TestRedis, testRedis } from '../support/redis.js';
 import { type ServiceName, type ServiceProcess, shutdownBudgetMs, startServiceProcess } from '../support/service-process.js';
@@ -77,6 +77,35 @@ describe('SIGTERM under load', () => {
       log,
       events.map((e) => e.json),
     );
+  });
+
+  it('event-consumer: commits what it stored once per KAFKA_COMMIT_INTERVAL_MS, the last of it with no traffic after, and all of it on SIGTERM', {
+    timeout: 90_000,
+  }, async () => {
+    const f = await fixtures();
+    const committed = () =>
+      withAdmin(async (admin) => {
+        const [offsets] = await admin.fetchOffsets({ groupId: f.topics.group, topics: [f.topics.events] });
+        return offsets!.partitions.reduce((sum, p) => sum + Math.max(Number(p.offset), 0), 0);
+      });
+    const log = redisKeys(f.store.prefix).eventLog;
+    const stored = (count: number) => waitFor(async () => (await f.store.redis.zcard(log)) === count, 30_000, `${count} stored`);
+
+    // A short interval: the last chunk's offsets are committed within it, though nothing follows them.
+    const quick = service('event-consumer', f, { KAFKA_COMMIT_INTERVAL_MS: '500' });
+    await produce(f.topics.events, makeEvents(300, 10));
+    await stored(300);
+    await waitFor(async () => (await committed()) === 300, 10_000, 'the last chunk committed');
+    expect((await quick.stop('SIGTERM')).code).toBe(0);
+
+    // A long one: stored records stay uncommitted until the interval ends, or until SIGTERM commits them.
+    const slow = service('event-consumer', f, { KAFKA_COMMIT_INTERVAL_MS: '60000' });
+    await produce(f.topics.events, makeEvents(200, 10, Date.now() - 10_000));
+    await stored(500);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await committed()).toBe(300);
+    expect((await slow.stop('SIGTERM')).code).toBe(0);
+    expect(await committed()).toBe(500);
   });
 
   it('event-viewer: exits 0 within its SHUTDOWN_TIMEOUT_MS while serving requests and an open live connection', async () => {
