@@ -173,9 +173,17 @@ describe('event-consumer storing into Redis', () => {
       (await consumer.metrics.duplicates.get()).values[0]?.value,
     ];
     await waitFor(async () => (await counted()).join() === `30,${extra}`, 20_000, 'stored and duplicates counted');
-    const metrics = await (await fetch(`${consumer.opsUrl}/metrics`)).text();
+    // Lag is read from committed offsets, which follow the stored chunks within KAFKA_COMMIT_INTERVAL_MS.
+    const caughtUp = /consumer_lag\{topic="[^"]+",partition="\d",service="event-consumer"\} 0/;
+    const metrics = await waitFor(
+      async () => {
+        const text = await (await fetch(`${consumer.opsUrl}/metrics`)).text();
+        return caughtUp.test(text) && text;
+      },
+      10_000,
+      'lag 0 once the stored offsets are committed',
+    );
     expect(metrics).toMatch(/events_stored_total\{service="event-consumer"\} 30/);
-    expect(metrics).toMatch(/consumer_lag\{topic="[^"]+",partition="\d",service="event-consumer"\} 0/);
     expect(metrics).toMatch(new RegExp(`events_duplicate_total\\{service="event-consumer"\\} ${extra}\n`));
     expect(metrics).toMatch(/redis_write_seconds_count/);
     // Publish → stored, one observation per stored record; lag in seconds, 0 once caught up.
