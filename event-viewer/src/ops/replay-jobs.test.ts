@@ -130,6 +130,27 @@ describe('replays from the viewer', () => {
     expect(() => jobs.confirm('ada', replay.id)).toThrow(expect.objectContaining({ code: 'dry_run_required' }));
   });
 
+  it('confirm a dry run once: its count is replayed once, and a confirmation refused as busy leaves it usable', async () => {
+    const { jobs, calls, settle } = harness();
+    const counted = async () => {
+      const dry = jobs.dryRun('ada', {});
+      calls.at(-1)!.finish(report(calls.at(-1)!.options, 1));
+      await settle();
+      return dry;
+    };
+    const first = await counted();
+    const second = await counted();
+    const replay = jobs.confirm('ada', first.id);
+    expect(() => jobs.confirm('bob', second.id)).toThrow(expect.objectContaining({ code: 'replay_running' }));
+    await settle();
+    calls.at(-1)!.finish(report(calls.at(-1)!.options, 1));
+    await settle();
+    expect(() => jobs.confirm('ada', first.id)).toThrow(`that dry run was confirmed already (replay ${replay.id})`);
+    expect(jobs.confirm('bob', second.id).dryRunOf).toBe(second.id);
+    await settle();
+    expect(calls.filter((c) => !c.options.dryRun)).toHaveLength(2);
+  });
+
   it('remember the newest 20 jobs and no more', async () => {
     const { jobs, calls, settle } = harness();
     const ids: string[] = [];

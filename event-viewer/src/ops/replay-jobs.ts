@@ -18,6 +18,8 @@ export interface ReplayJob {
   selection: Selection;
   /** The dry run whose ranges a replay took. */
   dryRunOf?: string;
+  /** A dry run's one replay: set once it was confirmed, so that its count is replayed once, never again. */
+  confirmedAs?: string;
   by: string;
   startedAt: number;
   finishedAt?: number;
@@ -145,7 +147,11 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
       if (!dry?.dryRun || dry.state !== 'done' || !dry.report) throw httpError('dry_run_required', 'confirm a dry run that has finished');
       if (now() - (dry.finishedAt ?? 0) > DRY_RUN_VALID_MS)
         throw httpError('dry_run_required', 'that dry run is more than 10 minutes old: count again before replaying');
-      return start(by, dry.selection, false, { id: dry.id, ranges: dry.report.ranges });
+      if (dry.confirmedAs)
+        throw httpError('dry_run_required', `that dry run was confirmed already (replay ${dry.confirmedAs}): count again before replaying`);
+      const replay = start(by, dry.selection, false, { id: dry.id, ranges: dry.report.ranges });
+      dry.confirmedAs = replay.id;
+      return replay;
     },
     /** Ends the running job `id` early, for `by` (what it sent stays sent, each record once); audited as failed, naming them. */
     cancel(by: string, id: string): ReplayJob {
