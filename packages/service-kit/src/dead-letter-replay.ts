@@ -156,7 +156,10 @@ async function replayUnlocked(deps: ReplayDeps, options: ReplayOptions): Promise
     const batch = pending;
     pending = [];
     pendingBytes = 0;
+    // Cancelled while this batch was gathered or checked: none of it is sent (what was sent stays sent).
+    if (options.signal?.aborted) return;
     const unstored = await notYetStored(redis, keys.eventLog, batch);
+    if (options.signal?.aborted) return;
     report.alreadyStored += batch.length - unstored.length;
     report.replayed += unstored.length;
     if (producer && unstored.length > 0) {

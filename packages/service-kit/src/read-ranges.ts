@@ -62,6 +62,8 @@ export async function readTopicRanges(
             const range = pending.get(batch.partition);
             if (!range) return;
             for (const message of batch.messages) {
+              // Cancelled: not one record more, though kafkajs finishes this batch before it disconnects.
+              if (signal?.aborted) return;
               const offset = Number(message.offset);
               resolveOffset(message.offset);
               if (offset < range.from) continue;
