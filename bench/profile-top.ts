@@ -24,7 +24,8 @@ if (!file) {
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const selfMs = new Map<number, number>();
-for (const [i, id] of profile.samples.entries()) selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+for (const [i, id] of profile.samples.entries())
+  selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
 
 /** Where a frame's code lives: a package under node_modules, a workspace of ours, Node itself, or V8. */
 function owner(url: string, name: string): string {
@@ -58,6 +59,7 @@ const top = (map: Map<string, number>, n: number) =>
     .slice(0, n)
     .map(([key, ms]) => `${ms.toFixed(0).padStart(7)} ms ${((ms / busy) * 100).toFixed(1).padStart(5)} %  ${key}`);
 process.stdout.write(
-  `${file}\n${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s profiled, ${busy.toFixed(0)} ms not idle\n\n` +
-    `by package (self time):\n${top(owners, 12).join('\n')}\n\nby function (self time):\n${top(frames, Number(framesArg ?? 15)).join('\n')}\n`,
+  `${file}\n${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s profiled, ${busy.toFixed(0)} ms busy\n\n` +
+    `by package (self time):\n${top(owners, 12).join('\n')}\n\n` +
+    `by function (self time):\n${top(frames, Number(framesArg ?? 15)).join('\n')}\n`,
 );

@@ -7,6 +7,7 @@ export interface Series {
 const WIDTH = 640;
 const HEIGHT = 360;
 const MARGIN = { left: 64, right: 150, top: 36, bottom: 48 };
+const FONT = 'font-family="sans-serif" font-size="12"';
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf', '#7f7f7f'];
 
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -24,8 +25,9 @@ export function lineChartSvg(title: string, xLabel: string, yLabel: string, seri
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const px = (x: number) => MARGIN.left + ((Math.log10(x) - xMin) / Math.max(xMax - xMin, 1)) * plotW;
   const py = (y: number) => MARGIN.top + plotH - (y / yMax) * plotH;
+  const point = (p: { x: number; y: number }) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" font-family="sans-serif" font-size="12" role="img">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" ${FONT} role="img">`,
     `<title>${escapeXml(title)}</title>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
     `<text x="${WIDTH / 2}" y="20" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
@@ -46,15 +48,17 @@ export function lineChartSvg(title: string, xLabel: string, yLabel: string, seri
   }
   parts.push(
     `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 10}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
-    `<text transform="translate(16 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`,
+    `<text transform="translate(16 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">`,
+    `${escapeXml(yLabel)}</text>`,
   );
   series.forEach((s, i) => {
     const colour = COLOURS[i % COLOURS.length]!;
     const shown = s.points.filter((p) => p.x > 0 && Number.isFinite(p.y)).sort((a, b) => a.x - b.x);
     parts.push(
-      `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${shown.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`,
+      `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${shown.map(point).join(' ')}"/>`,
       ...shown.map((p) => `<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="3" fill="${colour}"/>`),
-      `<text x="${MARGIN.left + plotW + 10}" y="${MARGIN.top + 14 + i * 18}" fill="${colour}">${escapeXml(s.name)}</text>`,
+      `<text x="${MARGIN.left + plotW + 10}" y="${MARGIN.top + 14 + i * 18}" fill="${colour}">`,
+      `${escapeXml(s.name)}</text>`,
     );
   });
   parts.push('</svg>');

@@ -75,7 +75,9 @@ export const costScenario: Scenario = async ({ quick, connections }) => {
     for (const rate of quick ? [100] : RATES) {
       const perPost = rate >= 5_000 ? BULK : 1;
       const label = `${rate.toLocaleString('en-US')}/s${perPost > 1 ? ` (POSTs of ${perPost})` : ''}`;
-      const phase = await measure(label, rate, processes, () => pacedPosts(publishUrl, rate, perPost, seconds, refused));
+      const phase = await measure(label, rate, processes, () =>
+        pacedPosts(publishUrl, rate, perPost, seconds, refused),
+      );
       phases.push(await drained(phase, pipeline.consumer, processes));
     }
     if (PHASES.includes('saturation')) {
@@ -104,9 +106,18 @@ export const costScenario: Scenario = async ({ quick, connections }) => {
  * The ceiling: express alone answering the same POSTs with a 202 of the same size, in its own process, at
  * the same paced rates and at saturation — what any request-per-event HTTP server costs at that rate here.
  */
-async function expressCeiling(rates: number[], saturate: boolean, seconds: number, connections: number): Promise<Phase[]> {
+async function expressCeiling(
+  rates: number[],
+  saturate: boolean,
+  seconds: number,
+  connections: number,
+): Promise<Phase[]> {
   const answer = JSON.stringify({ event_id: crypto.randomUUID(), ...clientEvent(0), timestamp: Date.now() });
-  const server = await startCeilingServer('express', { status: 202, contentType: 'application/json; charset=utf-8', body: answer });
+  const server = await startCeilingServer('express', {
+    status: 202,
+    contentType: 'application/json; charset=utf-8',
+    body: answer,
+  });
   const processes = [{ name: 'express', pid: server.pid }];
   const phases: Phase[] = [];
   try {
@@ -114,10 +125,15 @@ async function expressCeiling(rates: number[], saturate: boolean, seconds: numbe
       const perPost = rate >= 5_000 ? BULK : 1;
       const label = `ceiling express, ${rate.toLocaleString('en-US')}/s${perPost > 1 ? ` (POSTs of ${perPost})` : ''}`;
       phases.push(
-        await measure(label, rate, processes, () => pacedPosts(`${server.url}/publish`, rate, perPost, seconds, createRefusals())),
+        await measure(label, rate, processes, () =>
+          pacedPosts(`${server.url}/publish`, rate, perPost, seconds, createRefusals()),
+        ),
       );
     }
-    if (saturate) phases.push(await saturation(`${server.url}/publish`, connections, seconds, processes, 'ceiling express, saturation'));
+    if (saturate)
+      phases.push(
+        await saturation(`${server.url}/publish`, connections, seconds, processes, 'ceiling express, saturation'),
+      );
   } finally {
     server.stop();
   }
@@ -125,7 +141,13 @@ async function expressCeiling(rates: number[], saturate: boolean, seconds: numbe
 }
 
 /** POSTs `rate` events a second, `perPost` to a request, for `seconds`; resolves with the events answered 202. */
-async function pacedPosts(url: string, rate: number, perPost: number, seconds: number, refused: ReturnType<typeof createRefusals>) {
+async function pacedPosts(
+  url: string,
+  rate: number,
+  perPost: number,
+  seconds: number,
+  refused: ReturnType<typeof createRefusals>,
+) {
   let acknowledged = 0;
   await atFixedRate(rate / perPost, seconds, async (i) => {
     const events = Array.from({ length: perPost }, (_, j) => clientEvent(i * perPost + j));
@@ -184,11 +206,20 @@ async function saturation(
 }
 
 /** Runs `load` (which returns the events it got acknowledged) while measuring CPU and wake-ups. */
-async function measure(label: string, rate: number, processes: MeasuredProcess[], load: () => Promise<number>): Promise<Phase> {
+async function measure(
+  label: string,
+  rate: number,
+  processes: MeasuredProcess[],
+  load: () => Promise<number>,
+): Promise<Phase> {
   const readSystem = () =>
-    Object.fromEntries(processes.filter((p) => p.pid !== undefined).map((p) => [p.name, safeRead(() => cpuSplit(p.pid!).system)]));
+    Object.fromEntries(
+      processes.filter((p) => p.pid !== undefined).map((p) => [p.name, safeRead(() => cpuSplit(p.pid!).system)]),
+    );
   const readWakeups = () =>
-    Object.fromEntries(processes.filter((p) => p.pid !== undefined).map((p) => [p.name, safeRead(() => wakeups(p.pid!))]));
+    Object.fromEntries(
+      processes.filter((p) => p.pid !== undefined).map((p) => [p.name, safeRead(() => wakeups(p.pid!))]),
+    );
   const wakeupsBefore = readWakeups();
   const systemBefore = readSystem();
   const meter = startCpuMeter(processes);
@@ -197,10 +228,16 @@ async function measure(label: string, rate: number, processes: MeasuredProcess[]
   const elapsed = (performance.now() - started) / 1000;
   const usage = meter.stop();
   const systemAfter = readSystem();
-  const system = Object.fromEntries(Object.keys(systemBefore).map((name) => [name, systemAfter[name]! - systemBefore[name]!]));
+  const system = Object.fromEntries(
+    Object.keys(systemBefore).map((name) => [name, systemAfter[name]! - systemBefore[name]!]),
+  );
   const wakeupsAfter = readWakeups();
-  const wakeupCount = Object.fromEntries(Object.keys(wakeupsBefore).map((name) => [name, wakeupsAfter[name]! - wakeupsBefore[name]!]));
-  const wakeupsPerSecond = Object.fromEntries(Object.entries(wakeupCount).map(([name, count]) => [name, count / elapsed]));
+  const wakeupCount = Object.fromEntries(
+    Object.keys(wakeupsBefore).map((name) => [name, wakeupsAfter[name]! - wakeupsBefore[name]!]),
+  );
+  const wakeupsPerSecond = Object.fromEntries(
+    Object.entries(wakeupCount).map(([name, count]) => [name, count / elapsed]),
+  );
   return { label, rate, events, seconds: elapsed, usage, system, wakeupsPerSecond, wakeupCount };
 }
 
@@ -220,7 +257,9 @@ const safeRead = (read: () => number) => {
 async function drained(phase: Phase, consumer: RunningProcess, processes: MeasuredProcess[]): Promise<Phase> {
   const stored = async () => (await scrapeMetrics(consumer.url))('events_stored_total');
   const systemOf = () =>
-    Object.fromEntries(processes.filter((p) => p.pid !== undefined).map((p) => [p.name, safeRead(() => cpuSplit(p.pid!).system)]));
+    Object.fromEntries(
+      processes.filter((p) => p.pid !== undefined).map((p) => [p.name, safeRead(() => cpuSplit(p.pid!).system)]),
+    );
   const systemBefore = systemOf();
   const meter = startCpuMeter(processes);
   const started = performance.now();
@@ -245,7 +284,10 @@ function followLive(viewerUrl: string): { close(): void } {
   const controller = new AbortController();
   void (async () => {
     try {
-      const res = await fetch(`${viewerUrl}/live`, { headers: { accept: 'text/event-stream' }, signal: controller.signal });
+      const res = await fetch(`${viewerUrl}/live`, {
+        headers: { accept: 'text/event-stream' },
+        signal: controller.signal,
+      });
       const reader = res.body!.getReader();
       for (;;) if ((await reader.read()).done) return;
     } catch {}
@@ -264,10 +306,17 @@ function rowsOf(phase: Phase, perEvent: boolean): Row[] {
     return [
       ...pipeline.map(([name, ms]) => {
         const rate = phase.wakeupsPerSecond[name];
-        const wakes = rate !== undefined && name !== 'broker' && name !== 'redis' ? `${rate.toFixed(1)} wake-ups/s` : '';
+        const wakes =
+          rate !== undefined && name !== 'broker' && name !== 'redis' ? `${rate.toFixed(1)} wake-ups/s` : '';
         return { scenario, measure: `${phase.label}: ${name}`, value: share(ms), unit: '% core', note: wakes };
       }),
-      { scenario, measure: `${phase.label}: total`, value: share(total), unit: '% core', note: `${phase.events} events` },
+      {
+        scenario,
+        measure: `${phase.label}: total`,
+        value: share(total),
+        unit: '% core',
+        note: `${phase.events} events`,
+      },
     ];
   }
   const per1000 = (ms: number) => (ms * 1000) / Math.max(phase.events, 1);
@@ -312,9 +361,17 @@ function writeChart(phases: Phase[], ceiling: Phase[]): string {
       ),
     },
     ...names.map((name) => ({ name, points: loaded.map((p) => perEvent(p, p.usage[name] ?? 0)) })),
-    { name: 'express alone', points: ceiling.filter((p) => p.events > 0).map((p) => perEvent(p, p.usage.express ?? 0)) },
+    {
+      name: 'express alone',
+      points: ceiling.filter((p) => p.events > 0).map((p) => perEvent(p, p.usage.express ?? 0)),
+    },
   ];
-  const svg = lineChartSvg('CPU per 1,000 events against rate (make bench SCENARIO=cost)', 'events/s', 'CPU-ms per 1,000 events', series);
+  const svg = lineChartSvg(
+    'CPU per 1,000 events against rate (make bench SCENARIO=cost)',
+    'events/s',
+    'CPU-ms per 1,000 events',
+    series,
+  );
   const path = `${REPO_ROOT}bench/results/cost-${new Date().toISOString().replace(/[:.]/g, '-')}.svg`;
   mkdirSync(`${REPO_ROOT}bench/results`, { recursive: true });
   writeFileSync(path, svg);

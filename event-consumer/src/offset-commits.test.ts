@@ -43,7 +43,7 @@ describe('offset commits', () => {
     expect(commits.runOptions).toEqual({ autoCommit: true, autoCommitThreshold: 1 });
   });
 
-  it('commit at most once an interval, everything resolved by then, within the interval of the first chunk stored', async () => {
+  it('commit at most once an interval, all resolved by then, an interval after the first chunk stored', async () => {
     const commits = createOffsetCommits(1_000, new AbortController().signal, () => {});
     expect(commits.runOptions).toEqual({ autoCommit: false });
     const fake = fakePayload(Date.now);

@@ -45,7 +45,9 @@ const kafka = new Kafka({ clientId: 'idle-probe', brokers: brokers.split(','), l
 `;
 
 describe('idle means asleep', () => {
-  it('kafkajs clients that have served requests wake their process at most a few times a second', { timeout: 90_000 }, async () => {
+  it('kafkajs clients that have served requests wake their process at most a few times a second', {
+    timeout: 90_000,
+  }, async () => {
     const topics = await createTestTopics('idle');
     onTestFinished(() => topics.remove());
     const child = spawn(process.execPath, ['-e', BARE_CLIENTS, inject('kafkaBrokers'), topics.events, topics.group], {
@@ -62,10 +64,12 @@ describe('idle means asleep', () => {
     });
     await sleep(3_000); // the group's first heartbeats and commits
     const { clients } = await wakeupRates({ clients: child.pid! });
-    expect(clients, 'wake-ups a second of an idle producer, admin and consumer').toBeLessThanOrEqual(IDLE_WAKEUPS_PER_S);
+    expect(clients, 'wake-ups a second of an idle producer, admin and consumer').toBeLessThanOrEqual(
+      IDLE_WAKEUPS_PER_S,
+    );
   });
 
-  it('the four services, with only the automatic generator publishing and one live page open, each wake at most a few times a second', {
+  it('the four services, the automatic generator publishing, a live page open: each wakes a few times a second', {
     timeout: 120_000,
   }, async () => {
     const topics = await createTestTopics('idle-services');
@@ -90,7 +94,10 @@ describe('idle means asleep', () => {
     // One live page: the viewer follows the stream for it.
     const live = new AbortController();
     onTestFinished(() => live.abort());
-    const feed = await fetch(`${viewerUrl}/live?since=0-0`, { headers: { accept: 'text/event-stream' }, signal: live.signal });
+    const feed = await fetch(`${viewerUrl}/live?since=0-0`, {
+      headers: { accept: 'text/event-stream' },
+      signal: live.signal,
+    });
     expect(feed.status).toBe(200);
     const reader = feed.body!.getReader();
     let received = '';
@@ -107,6 +114,8 @@ describe('idle means asleep', () => {
     const pids = Object.fromEntries(services.map((s) => [s.name, s.child.pid!]));
     const rates = await wakeupRates(pids);
     for (const name of names)
-      expect(rates[name], `${name}: wake-ups a second, idle (all: ${JSON.stringify(rates)})`).toBeLessThanOrEqual(IDLE_WAKEUPS_PER_S);
+      expect(rates[name], `${name}: wake-ups a second, idle (all: ${JSON.stringify(rates)})`).toBeLessThanOrEqual(
+        IDLE_WAKEUPS_PER_S,
+      );
   });
 });
