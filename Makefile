@@ -1,5 +1,6 @@
 # EventStreamApp — see README.md.
-#   RUNTIME=docker  Docker Compose v2 (`docker compose`; scripts/compose-v2.sh builds it where missing), project `eventstreamapp`
+#   RUNTIME=docker  Docker Compose v2 (`docker compose`; scripts/compose-v2.sh builds it where missing),
+#                   project `eventstreamapp`
 #   RUNTIME=local   Kafka, Redis and the four services as native processes (scripts/launcher/cli.ts)
 # Default: docker when a Docker engine answers and a Compose is installed, else local (saying why).
 SHELL := /bin/bash

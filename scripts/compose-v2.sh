@@ -45,7 +45,8 @@ build() {
   version=$(pinned_version)
   [[ -n "$version" ]] || die "compose-v2: $TOOL_DIR/go.mod pins no $MODULE"
   mkdir -p "$OUT_DIR"
-  log "compose-v2: building Docker Compose $version from $MODULE with $("$go" version | cut -d' ' -f3) (minutes the first time)"
+  log "compose-v2: building Docker Compose $version from $MODULE with $("$go" version | cut -d' ' -f3)"
+  log "compose-v2: about two minutes the first time, seconds with Go's caches"
   # -X stamps the version the official release stamps, so `docker compose version` says which one this is.
   (cd "$TOOL_DIR" && "$go" build -trimpath \
     -ldflags "-s -w -X main.version=$version -X $MODULE/internal.Version=$version" \

@@ -69,9 +69,9 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
     },
   );
   const writes = createBatchWrites({ config, logger, redis, keys, dlqProducer, metrics, throttle });
-  const commits = createOffsetCommits(config.KAFKA_COMMIT_INTERVAL_MS, stopping.signal, (err) =>
-    logger.warn({ event: 'kafka.commit_failed', reason: describeError(err) }, 'offsets not committed; their records will be read again'),
-  );
+  const commitFailed = (err: Error) =>
+    logger.warn({ event: 'kafka.commit_failed', reason: describeError(err) }, 'offsets not committed; read again');
+  const commits = createOffsetCommits(config.KAFKA_COMMIT_INTERVAL_MS, stopping.signal, commitFailed);
 
   let redisWasReady = false;
   redis.on('error', (err: Error) => {

@@ -60,10 +60,8 @@ describe('TRUST_PROXY', () => {
 
   it('stops at start-up on a users file with a user named as a bearer token, naming the line', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'viewer-config-')), 'users');
-    writeFileSync(
-      path,
-      `${await hashPasswordLine('ada', 'pw')}\n${(await hashPasswordLine('x', 'pw', 'operator')).replace(/^x:/, 'operator-token:')}\n`,
-    );
+    const reserved = (await hashPasswordLine('x', 'pw', 'operator')).replace(/^x:/, 'operator-token:');
+    writeFileSync(path, `${await hashPasswordLine('ada', 'pw')}\n${reserved}\n`);
     expect(() => loadConfig({ VIEWER_USERS_FILE: path })).toThrow(
       /VIEWER_USERS_FILE.*users:2: the user name "operator-token" is reserved/s,
     );

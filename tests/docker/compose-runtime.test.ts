@@ -105,7 +105,7 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     expect(status.kafka?.brokers).toHaveLength(1);
   });
 
-  it('each service’s container, idle but for the automatic generator, wakes at most 20 times a second (kafkajs patched)', async () => {
+  it('each service’s container, idle but for the automatic generator, wakes at most 20 times a second', async () => {
     // The node process under each container's init, seen from the host: patches/ reached the image.
     const wakeupsOf = async (service: string) => {
       const [container] = await stack.containers(service);

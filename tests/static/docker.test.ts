@@ -190,7 +190,9 @@ describe('the containers, hardened in both topologies', () => {
   it.each(Object.keys(topologies))('%s: bind-mounts only read-only, with the SELinux shared label', (topology) => {
     for (const [name, service] of Object.entries(topologies[topology as keyof typeof topologies]))
       for (const mount of service.volumes ?? [])
-        if (mount.type === 'bind') expect([mount.read_only, mount.bind?.selinux], `${name}: ${mount.source}`).toEqual([true, 'z']);
+        if (mount.type === 'bind') {
+          expect([mount.read_only, mount.bind?.selinux], `${name}: ${mount.source}`).toEqual([true, 'z']);
+        }
   });
 
   it('with credentials, every Redis node logs in to its primary, whichever one Sentinel promotes', () => {

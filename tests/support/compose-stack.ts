@@ -67,7 +67,7 @@ export async function composeStack(topology: 'single' | 'replicated' = 'single')
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TOPOLOGY: topology,
-    COMPOSE_FILES: topology === 'replicated' ? 'docker-compose.yml docker-compose.replicated.yml' : 'docker-compose.yml',
+    COMPOSE_FILES: `docker-compose.yml${topology === 'replicated' ? ' docker-compose.replicated.yml' : ''}`,
     COMPOSE_PROJECT_NAME: project,
     GENERATOR_PORT: String(await freePort()),
     VIEWER_PORT: String(await freePort()),

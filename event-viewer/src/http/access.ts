@@ -41,14 +41,11 @@ export type AccessDecision =
  */
 export function createAccess(options: AccessOptions) {
   const now = options.now ?? Date.now;
-  const tokens = [
-    ...(options.token === undefined
-      ? []
-      : [{ digest: digest(`bearer ${options.token}`), principal: { name: TOKEN_PRINCIPALS.reader, role: 'reader' } as const }]),
-    ...(options.operatorToken === undefined
-      ? []
-      : [{ digest: digest(`bearer ${options.operatorToken}`), principal: { name: TOKEN_PRINCIPALS.operator, role: 'operator' } as const }]),
-  ];
+  const bearer = (token: string | undefined, role: Role) => {
+    const principal = { name: TOKEN_PRINCIPALS[role], role };
+    return token === undefined ? [] : [{ digest: digest(`bearer ${token}`), principal }];
+  };
+  const tokens = [...bearer(options.token, 'reader'), ...bearer(options.operatorToken, 'operator')];
   const verified = createLru<{ until: number; principal: Principal }>(1_000);
   const failures = new Map<string, { count: number; since: number }>();
   const passwordChecks = createReadLimiter(options.passwordChecksInFlight ?? 1, options.passwordChecksWaiting ?? 64);

@@ -130,7 +130,7 @@ describe('replays from the viewer', () => {
     expect(() => jobs.confirm('ada', replay.id)).toThrow(expect.objectContaining({ code: 'dry_run_required' }));
   });
 
-  it('confirm a dry run once: its count is replayed once, and a confirmation refused as busy leaves it usable', async () => {
+  it('confirm a dry run once; a confirmation refused as busy leaves it usable', async () => {
     const { jobs, calls, settle } = harness();
     const counted = async () => {
       const dry = jobs.dryRun('ada', {});
@@ -145,7 +145,8 @@ describe('replays from the viewer', () => {
     await settle();
     calls.at(-1)!.finish(report(calls.at(-1)!.options, 1));
     await settle();
-    expect(() => jobs.confirm('ada', first.id)).toThrow(`that dry run was confirmed already (replay ${replay.id})`);
+    const again = `that dry run was confirmed already (replay ${replay.id}): count again`;
+    expect(() => jobs.confirm('ada', first.id)).toThrow(again);
     expect(jobs.confirm('bob', second.id).dryRunOf).toBe(second.id);
     await settle();
     expect(calls.filter((c) => !c.options.dryRun)).toHaveLength(2);

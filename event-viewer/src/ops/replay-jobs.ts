@@ -147,8 +147,10 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
       if (!dry?.dryRun || dry.state !== 'done' || !dry.report) throw httpError('dry_run_required', 'confirm a dry run that has finished');
       if (now() - (dry.finishedAt ?? 0) > DRY_RUN_VALID_MS)
         throw httpError('dry_run_required', 'that dry run is more than 10 minutes old: count again before replaying');
-      if (dry.confirmedAs)
-        throw httpError('dry_run_required', `that dry run was confirmed already (replay ${dry.confirmedAs}): count again before replaying`);
+      const confirmed = dry.confirmedAs;
+      if (confirmed) {
+        throw httpError('dry_run_required', `that dry run was confirmed already (replay ${confirmed}): count again`);
+      }
       const replay = start(by, dry.selection, false, { id: dry.id, ranges: dry.report.ranges });
       dry.confirmedAs = replay.id;
       return replay;

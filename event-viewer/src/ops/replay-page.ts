@@ -60,7 +60,8 @@ function nextStep(job: ReplayJob, csrfToken: string): Html {
     return html`<p id="replay-state">Done: ${n} replayed. <a href="/audit">Audit log</a> · <a href="/dlq">Dead letters</a></p>`;
   if (n === 0) return html`<p id="replay-state">Nothing to replay: every selected letter is stored already or still refused.</p>`;
   if (job.confirmedAs)
-    return html`<p id="replay-state">Confirmed: <a href="/dlq/replay/${job.confirmedAs}">replay ${job.confirmedAs}</a>. Count again to replay more.</p>`;
+    return html`<p id="replay-state">Confirmed: <a href="/dlq/replay/${job.confirmedAs}">replay ${job.confirmedAs}</a>.
+      Count again to replay more.</p>`;
   return html`<form id="confirm-replay" method="post" action="/dlq/replay/${job.id}/confirm">
 <input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}">
 <p id="replay-state">The dry run is done. Replaying sends these ${n} records back to the events topic; the consumer stores each once.</p>
