@@ -212,14 +212,8 @@ async function measure(
   processes: MeasuredProcess[],
   load: () => Promise<number>,
 ): Promise<Phase> {
-  const readSystem = () =>
-    Object.fromEntries(
-      processes.filter((p) => p.pid !== undefined).map((p) => [p.name, safeRead(() => cpuSplit(p.pid!).system)]),
-    );
-  const readWakeups = () =>
-    Object.fromEntries(
-      processes.filter((p) => p.pid !== undefined).map((p) => [p.name, safeRead(() => wakeups(p.pid!))]),
-    );
+  const readSystem = () => readEach(processes, (pid) => cpuSplit(pid).system);
+  const readWakeups = () => readEach(processes, wakeups);
   const wakeupsBefore = readWakeups();
   const systemBefore = readSystem();
   const meter = startCpuMeter(processes);
@@ -241,6 +235,12 @@ async function measure(
   return { label, rate, events, seconds: elapsed, usage, system, wakeupsPerSecond, wakeupCount };
 }
 
+/** One /proc figure of each process, by name; NaN for one that is gone. */
+function readEach(processes: MeasuredProcess[], read: (pid: number) => number): Record<string, number> {
+  const visible = processes.filter((p) => p.pid !== undefined);
+  return Object.fromEntries(visible.map((p) => [p.name, safeRead(() => read(p.pid!))]));
+}
+
 /** A /proc read of a process that may be gone: NaN then. */
 const safeRead = (read: () => number) => {
   try {
@@ -256,10 +256,7 @@ const safeRead = (read: () => number) => {
  */
 async function drained(phase: Phase, consumer: RunningProcess, processes: MeasuredProcess[]): Promise<Phase> {
   const stored = async () => (await scrapeMetrics(consumer.url))('events_stored_total');
-  const systemOf = () =>
-    Object.fromEntries(
-      processes.filter((p) => p.pid !== undefined).map((p) => [p.name, safeRead(() => cpuSplit(p.pid!).system)]),
-    );
+  const systemOf = () => readEach(processes, (pid) => cpuSplit(pid).system);
   const systemBefore = systemOf();
   const meter = startCpuMeter(processes);
   const started = performance.now();
