@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   too_many_attempts: 429,
   too_many_live_clients: 503,
   too_many_reads: 503,
+  audit_unavailable: 503,
 } as const;
 
 export const httpError = httpErrorFactory(ERROR_CODES);

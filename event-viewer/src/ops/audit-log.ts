@@ -2,8 +2,8 @@ import { type AuditRecord, decodeAuditRecord, encodeAuditRecord } from '@eventst
 import type { Redis } from 'ioredis';
 
 /**
- * Entries the audit stream keeps at most, whatever AUDIT_RETENTION says: a replay writes two (started,
- * finished), each under 2 KiB, so the stream stays under about 20 MiB.
+ * Entries the audit stream keeps at most, whatever AUDIT_RETENTION says: a dry run or a replay writes two
+ * (started, then finished or failed), each under 2 KiB, so the stream stays under about 20 MiB.
  */
 export const AUDIT_MAX_ENTRIES = 10_000;
 /** Characters of an error message kept in an entry. */

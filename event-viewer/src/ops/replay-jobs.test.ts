@@ -17,6 +17,7 @@ const report = (options: ReplayOptions, replayed: number): ReplayReport => ({
 /** Jobs over a replay the test ends by hand, recording what each call was asked and what the audit got. */
 function harness() {
   let clock = 1_000;
+  let auditDown: Error | undefined;
   const calls: { options: ReplayOptions; holder: string; finish: (r: ReplayReport | Error) => void }[] = [];
   const audited: AuditRecord[] = [];
   const logged: [Record<string, unknown>, string][] = [];
@@ -25,62 +26,98 @@ function harness() {
       new Promise((resolve, reject) => {
         calls.push({ options, holder, finish: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
       }),
-    audit: { append: async (record) => void audited.push(record) },
+    audit: {
+      append: async (record) => {
+        if (auditDown) throw auditDown;
+        audited.push(record);
+      },
+    },
     log: (fields, message) => void logged.push([fields, message]),
     onAuditFailed: () => undefined,
     now: () => clock,
   });
   const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
-  return { jobs, calls, audited, logged, settle, tick: (ms: number) => (clock += ms) };
+  // What the replay's own records say, the dry runs' left out.
+  const replays = () => audited.filter((a) => a.action.startsWith('dlq.replay.'));
+  const breakAudit = (err: Error | undefined) => (auditDown = err);
+  return { jobs, calls, audited, replays, logged, settle, breakAudit, tick: (ms: number) => (clock += ms) };
 }
 
 describe('replays from the viewer', () => {
   it('run one at a time: a second is refused while the first runs, and taken once it ended', async () => {
     const { jobs, calls, settle } = harness();
-    const first = jobs.dryRun('ada', { reason: 'too_large' });
+    const first = await jobs.dryRun('ada', { reason: 'too_large' });
     expect(first).toMatchObject({ state: 'running', by: 'ada', dryRun: true, startedAt: 1_000 });
-    expect(() => jobs.dryRun('bob', {})).toThrow(`a replay is running (${first.id}, by ada); wait for it to end`);
+    await expect(jobs.dryRun('bob', {})).rejects.toThrow(`a replay is running (${first.id}, by ada); wait for it to end`);
     expect(jobs.running).toBe(first);
     calls[0]!.finish(report(calls[0]!.options, 2));
     await settle();
     expect(jobs.running).toBeUndefined();
     expect(first).toMatchObject({ state: 'done', finishedAt: 1_000 });
-    expect(jobs.dryRun('bob', {}).by).toBe('bob');
+    expect((await jobs.dryRun('bob', {})).by).toBe('bob');
   });
 
-  it('count first: a dry run publishes nothing and is not audited; the selection becomes the replay’s options', async () => {
+  it('count first: a dry run publishes nothing, is audited as one; the selection becomes the replay’s options', async () => {
     const { jobs, calls, audited, settle } = harness();
-    jobs.dryRun('ada', {});
+    await jobs.dryRun('ada', {});
     // Nothing chosen: nothing narrows the replay (not even a key holding undefined).
     expect(Object.keys(calls[0]!.options).sort()).toEqual(['dryRun', 'onProgress', 'signal']);
     calls[0]!.finish(report(calls[0]!.options, 0));
     await settle();
     calls.length = 0;
-    jobs.dryRun('ada', { partition: 2, fromOffset: 5, toOffset: 6, reason: 'too_large' });
+    await jobs.dryRun('ada', { partition: 2, fromOffset: 5, toOffset: 6, reason: 'too_large' });
     expect(calls[0]!.options).toMatchObject({ dryRun: true, partition: 2, fromOffset: 5, toOffset: 6, reasons: ['too_large'] });
     expect(calls[0]!.options.ranges).toBeUndefined();
     expect(calls[0]!.holder).toMatch(/^viewer, user ada, job [0-9a-f-]{36}$/);
     calls[0]!.finish(report(calls[0]!.options, 1));
     await settle();
-    expect(audited).toEqual([]);
+    // Who counted which dead letters leaves a trace: each dry run's start and its counts.
+    expect(audited.map((a) => [a.action, a.who, a.counts?.replayed])).toEqual([
+      ['dlq.dry_run.started', 'ada', undefined],
+      ['dlq.dry_run.finished', 'ada', 0],
+      ['dlq.dry_run.started', 'ada', undefined],
+      ['dlq.dry_run.finished', 'ada', 1],
+    ]);
+    expect(audited[3]!.selection).toMatchObject({ partition: 2, fromOffset: 5, toOffset: 6, reason: 'too_large' });
+  });
+
+  it('start nothing whose "started" record the audit refused: 503 audit_unavailable, and the slot free again', async () => {
+    const { jobs, calls, replays, breakAudit, settle } = harness();
+    breakAudit(new Error("READONLY You can't write against a read only replica."));
+    await expect(jobs.dryRun('ada', {})).rejects.toThrow(
+      expect.objectContaining({ code: 'audit_unavailable', status: 503, message: expect.stringContaining('READONLY') }),
+    );
+    expect(calls).toHaveLength(0);
+    breakAudit(undefined);
+    const dry = await jobs.dryRun('ada', {});
+    calls[0]!.finish(report(calls[0]!.options, 2));
+    await settle();
+    breakAudit(new Error('Connection is closed.'));
+    await expect(jobs.confirm('ada', dry.id)).rejects.toThrow(expect.objectContaining({ code: 'audit_unavailable' }));
+    expect(calls.filter((c) => !c.options.dryRun)).toHaveLength(0);
+    expect(jobs.running).toBeUndefined();
+    // The count was not replayed: once the audit answers, the same dry run can still be confirmed.
+    breakAudit(undefined);
+    expect((await jobs.confirm('ada', dry.id)).dryRunOf).toBe(dry.id);
+    expect(replays().map((a) => a.action)).toEqual(['dlq.replay.started']);
   });
 
   it('replay exactly what the dry run counted: its ranges and reason, audited when started and when finished', async () => {
-    const { jobs, calls, audited, settle } = harness();
-    const dry = jobs.dryRun('ada', { reason: 'too_large' });
+    const { jobs, calls, replays, settle } = harness();
+    const dry = await jobs.dryRun('ada', { reason: 'too_large' });
     const counted = [{ partition: 0, from: 3, to: 40 }];
     calls[0]!.finish({ ...report(calls[0]!.options, 7), ranges: counted });
     await settle();
-    const replay = jobs.confirm('bob', dry.id);
+    const replay = await jobs.confirm('bob', dry.id);
     expect(replay).toMatchObject({ dryRun: false, dryRunOf: dry.id, by: 'bob', selection: { reason: 'too_large' } });
     await settle();
     expect(calls[1]!.options).toMatchObject({ dryRun: false, ranges: counted, reasons: ['too_large'] });
-    expect(audited).toStrictEqual([
+    expect(replays()).toStrictEqual([
       { action: 'dlq.replay.started', who: 'bob', job: replay.id, selection: { reason: 'too_large', dryRunOf: dry.id, ranges: undefined } },
     ]);
     calls[1]!.finish({ ...report(calls[1]!.options, 7), ranges: counted });
     await settle();
-    expect(audited[1]).toEqual({
+    expect(replays()[1]).toEqual({
       action: 'dlq.replay.finished',
       who: 'bob',
       job: replay.id,
@@ -90,64 +127,65 @@ describe('replays from the viewer', () => {
   });
 
   it('audit a replay that failed, with its error and the counts it reached', async () => {
-    const { jobs, calls, audited, logged, settle } = harness();
-    const dry = jobs.dryRun('ada', {});
+    const { jobs, calls, replays, logged, settle } = harness();
+    const dry = await jobs.dryRun('ada', {});
     calls[0]!.finish(report(calls[0]!.options, 3));
     await settle();
-    const replay = jobs.confirm('ada', dry.id);
+    const replay = await jobs.confirm('ada', dry.id);
     await settle();
     calls[1]!.options.onProgress?.(report(calls[1]!.options, 1));
     calls[1]!.finish(new Error('Kafka went away'));
     await settle();
     expect(replay).toMatchObject({ state: 'failed', error: 'Kafka went away', report: { replayed: 1, stillRefused: { invalid_json: 1 } } });
-    expect(audited.map((a) => a.action)).toEqual(['dlq.replay.started', 'dlq.replay.failed']);
+    expect(replays().map((a) => a.action)).toEqual(['dlq.replay.started', 'dlq.replay.failed']);
     // The same records reach the log, whatever becomes of Redis.
-    expect(logged.map(([fields, message]) => [fields.event, fields.who, fields.job, fields.error, message])).toEqual([
+    const replayLines = logged.filter(([fields]) => String(fields.event).startsWith('audit.dlq.replay.'));
+    expect(replayLines.map(([fields, message]) => [fields.event, fields.who, fields.job, fields.error, message])).toEqual([
       ['audit.dlq.replay.started', 'ada', replay.id, undefined, 'audit: dlq.replay.started by ada'],
       ['audit.dlq.replay.failed', 'ada', replay.id, 'Kafka went away', 'audit: dlq.replay.failed by ada'],
     ]);
-    expect(audited[1]).toMatchObject({ error: 'Kafka went away', counts: { replayed: 1 } });
+    expect(replays()[1]).toMatchObject({ error: 'Kafka went away', counts: { replayed: 1 } });
   });
 
   it('confirm only a dry run that finished, within ten minutes', async () => {
     const { jobs, calls, settle, tick } = harness();
-    expect(() => jobs.confirm('ada', 'no-such-job')).toThrow('confirm a dry run that has finished');
-    const dry = jobs.dryRun('ada', {});
-    expect(() => jobs.confirm('ada', dry.id)).toThrow(expect.objectContaining({ code: 'dry_run_required' }));
+    await expect(jobs.confirm('ada', 'no-such-job')).rejects.toThrow('confirm a dry run that has finished');
+    const dry = await jobs.dryRun('ada', {});
+    await expect(jobs.confirm('ada', dry.id)).rejects.toThrow(expect.objectContaining({ code: 'dry_run_required' }));
     calls[0]!.finish(report(calls[0]!.options, 1));
     await settle();
     tick(DRY_RUN_VALID_MS + 1);
-    expect(() => jobs.confirm('ada', dry.id)).toThrow(/more than 10 minutes old/);
-    const fresh = jobs.dryRun('ada', {});
+    await expect(jobs.confirm('ada', dry.id)).rejects.toThrow(/more than 10 minutes old/);
+    const fresh = await jobs.dryRun('ada', {});
     calls[1]!.finish(report(calls[1]!.options, 1));
     await settle();
     tick(DRY_RUN_VALID_MS);
-    const replay = jobs.confirm('ada', fresh.id);
+    const replay = await jobs.confirm('ada', fresh.id);
     await settle();
     calls[2]!.finish(report(calls[2]!.options, 1));
     await settle();
     // A replay is not a dry run: confirming it replays nothing again.
-    expect(() => jobs.confirm('ada', replay.id)).toThrow(expect.objectContaining({ code: 'dry_run_required' }));
+    await expect(jobs.confirm('ada', replay.id)).rejects.toThrow(expect.objectContaining({ code: 'dry_run_required' }));
   });
 
   it('confirm a dry run once; a confirmation refused as busy leaves it usable', async () => {
     const { jobs, calls, settle } = harness();
     const counted = async () => {
-      const dry = jobs.dryRun('ada', {});
+      const dry = await jobs.dryRun('ada', {});
       calls.at(-1)!.finish(report(calls.at(-1)!.options, 1));
       await settle();
       return dry;
     };
     const first = await counted();
     const second = await counted();
-    const replay = jobs.confirm('ada', first.id);
-    expect(() => jobs.confirm('bob', second.id)).toThrow(expect.objectContaining({ code: 'replay_running' }));
+    const replay = await jobs.confirm('ada', first.id);
+    await expect(jobs.confirm('bob', second.id)).rejects.toThrow(expect.objectContaining({ code: 'replay_running' }));
     await settle();
     calls.at(-1)!.finish(report(calls.at(-1)!.options, 1));
     await settle();
     const again = `that dry run was confirmed already (replay ${replay.id}): count again`;
-    expect(() => jobs.confirm('ada', first.id)).toThrow(again);
-    expect(jobs.confirm('bob', second.id).dryRunOf).toBe(second.id);
+    await expect(jobs.confirm('ada', first.id)).rejects.toThrow(again);
+    expect((await jobs.confirm('bob', second.id)).dryRunOf).toBe(second.id);
     await settle();
     expect(calls.filter((c) => !c.options.dryRun)).toHaveLength(2);
   });
@@ -156,7 +194,7 @@ describe('replays from the viewer', () => {
     const { jobs, calls, settle } = harness();
     const ids: string[] = [];
     for (let i = 0; i < 21; i++) {
-      ids.push(jobs.dryRun('ada', {}).id);
+      ids.push((await jobs.dryRun('ada', {})).id);
       calls[i]!.finish(report(calls[i]!.options, 0));
       await settle();
     }
@@ -165,12 +203,12 @@ describe('replays from the viewer', () => {
   });
 
   it('cancel only the running job, through its signal, audited as failed naming who cancelled', async () => {
-    const { jobs, calls, audited, settle } = harness();
-    const dry = jobs.dryRun('ada', {});
+    const { jobs, calls, replays, settle } = harness();
+    const dry = await jobs.dryRun('ada', {});
     calls[0]!.finish(report(calls[0]!.options, 1));
     await settle();
     expect(() => jobs.cancel('bob', dry.id)).toThrow(expect.objectContaining({ code: 'replay_not_running', status: 409 }));
-    const replay = jobs.confirm('ada', dry.id);
+    const replay = await jobs.confirm('ada', dry.id);
     await settle();
     expect(() => jobs.cancel('bob', dry.id)).toThrow(expect.objectContaining({ code: 'replay_not_running' }));
     calls[1]!.options.signal!.addEventListener('abort', () => calls[1]!.finish(calls[1]!.options.signal!.reason as Error));
@@ -179,23 +217,23 @@ describe('replays from the viewer', () => {
     await settle();
     expect(replay).toMatchObject({ state: 'failed', error: 'cancelled by bob' });
     expect(jobs.running).toBeUndefined();
-    expect(audited.map((a) => [a.action, a.error])).toEqual([
+    expect(replays().map((a) => [a.action, a.error])).toEqual([
       ['dlq.replay.started', undefined],
       ['dlq.replay.failed', 'cancelled by bob'],
     ]);
   });
 
   it('stop a running replay through its signal, and wait for its audit record', async () => {
-    const { jobs, calls, audited, settle } = harness();
+    const { jobs, calls, replays, settle } = harness();
     await jobs.stop();
-    const dry = jobs.dryRun('ada', {});
+    const dry = await jobs.dryRun('ada', {});
     calls[0]!.finish(report(calls[0]!.options, 1));
     await settle();
-    jobs.confirm('ada', dry.id);
+    await jobs.confirm('ada', dry.id);
     await settle();
     calls[1]!.options.signal!.addEventListener('abort', () => calls[1]!.finish(calls[1]!.options.signal!.reason as Error));
     await jobs.stop();
-    expect(audited.map((a) => [a.action, a.error])).toEqual([
+    expect(replays().map((a) => [a.action, a.error])).toEqual([
       ['dlq.replay.started', undefined],
       ['dlq.replay.failed', 'the viewer is stopping'],
     ]);

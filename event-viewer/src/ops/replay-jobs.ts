@@ -67,29 +67,34 @@ const countsOf = (report: ReplayReport | undefined) =>
 /**
  * The viewer's replays: one at a time (and, through the replay lock, one at a time with every other
  * viewer and `make dlq-replay`), each a dry run first. A replay is only ever the replay of a dry run's
- * ranges and reason, confirmed within DRY_RUN_VALID_MS; it is audited when it starts and when it ends.
+ * ranges and reason, confirmed once within DRY_RUN_VALID_MS. Dry runs and replays are audited when they
+ * start and when they end, and none starts whose "started" record the audit stream did not take.
  */
 export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, now = Date.now }: ReplayJobsDeps) {
   const jobs = new Map<string, ReplayJob>();
   let running: { job: ReplayJob; abort: AbortController; done: Promise<void> } | undefined;
 
-  const record = (job: ReplayJob, action: string) => {
+  /** Writes one audit record of `job`, to the log and to the audit stream; rejects when the stream refuses it. */
+  const record = (job: ReplayJob, action: string): Promise<void> => {
     const counts = countsOf(job.report);
     const selection = { ...job.selection, ...(job.dryRunOf ? { dryRunOf: job.dryRunOf } : {}), ranges: job.report?.ranges };
     log({ event: `audit.${action}`, who: job.by, job: job.id, selection, counts, error: job.error }, `audit: ${action} by ${job.by}`);
-    return audit
-      .append({
-        action,
-        who: job.by,
-        job: job.id,
-        selection,
-        ...(counts ? { counts } : {}),
-        ...(job.error === undefined ? {} : { error: job.error }),
-      })
-      .catch(onAuditFailed);
+    return audit.append({
+      action,
+      who: job.by,
+      job: job.id,
+      selection,
+      ...(counts ? { counts } : {}),
+      ...(job.error === undefined ? {} : { error: job.error }),
+    });
   };
 
-  function start(by: string, selection: Selection, dryRun: boolean, from?: { id: string; ranges: PartitionRange[] }): ReplayJob {
+  async function start(
+    by: string,
+    selection: Selection,
+    dryRun: boolean,
+    from?: { id: string; ranges: PartitionRange[] },
+  ): Promise<ReplayJob> {
     if (running) throw httpError('replay_running', `a replay is running (${running.job.id}, by ${running.job.by}); wait for it to end`);
     const job: ReplayJob = {
       id: randomUUID(),
@@ -100,9 +105,21 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
       startedAt: now(),
       state: 'running',
     };
+    const abort = new AbortController();
+    // Taken before the audit write, so that a second request is refused rather than racing this one.
+    const slot = { job, abort, done: Promise.resolve() };
+    running = slot;
+    const kind = dryRun ? 'dlq.dry_run' : 'dlq.replay';
+    try {
+      await record(job, `${kind}.started`);
+    } catch (err) {
+      running = undefined;
+      onAuditFailed(err);
+      const why = (err as Error).message ?? String(err);
+      throw httpError('audit_unavailable', `the audit log cannot be written (${why}): nothing was started`, undefined, err);
+    }
     jobs.set(job.id, job);
     for (const id of jobs.keys()) if (jobs.size > JOBS_KEPT && id !== job.id) jobs.delete(id);
-    const abort = new AbortController();
     const options: ReplayOptions = {
       ...optionsFor(selection),
       ...(from ? { ranges: from.ranges } : {}),
@@ -112,8 +129,7 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
         job.report = { ...report, stillRefused: { ...report.stillRefused } };
       },
     };
-    const done = (async () => {
-      if (!dryRun) await record(job, 'dlq.replay.started');
+    slot.done = (async () => {
       try {
         job.report = await replay(options, `viewer, user ${by}, job ${job.id}`);
         job.state = 'done';
@@ -124,9 +140,9 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
       job.finishedAt = now();
       running = undefined;
       onEnded?.(job);
-      if (!dryRun) await record(job, job.state === 'done' ? 'dlq.replay.finished' : 'dlq.replay.failed');
+      // The work is done: an end record Redis refuses is still in the log line, with a warning.
+      await record(job, `${kind}.${job.state === 'done' ? 'finished' : 'failed'}`).catch(onAuditFailed);
     })();
-    running = { job, abort, done };
     return job;
   }
 
@@ -138,11 +154,11 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
       return running?.job;
     },
     /** Counts what `selection` would replay; publishes nothing. */
-    dryRun(by: string, selection: Selection): ReplayJob {
+    dryRun(by: string, selection: Selection): Promise<ReplayJob> {
       return start(by, selection, true);
     },
     /** Replays what the dry run `dryRunId` counted: its ranges and its reason, nothing that arrived since. */
-    confirm(by: string, dryRunId: string): ReplayJob {
+    async confirm(by: string, dryRunId: string): Promise<ReplayJob> {
       const dry = jobs.get(dryRunId);
       if (!dry?.dryRun || dry.state !== 'done' || !dry.report) throw httpError('dry_run_required', 'confirm a dry run that has finished');
       if (now() - (dry.finishedAt ?? 0) > DRY_RUN_VALID_MS)
@@ -151,7 +167,7 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
       if (confirmed) {
         throw httpError('dry_run_required', `that dry run was confirmed already (replay ${confirmed}): count again`);
       }
-      const replay = start(by, dry.selection, false, { id: dry.id, ranges: dry.report.ranges });
+      const replay = await start(by, dry.selection, false, { id: dry.id, ranges: dry.report.ranges });
       dry.confirmedAs = replay.id;
       return replay;
     },

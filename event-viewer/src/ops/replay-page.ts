@@ -110,6 +110,10 @@ export function renderLetterReplay(csrfToken: string, partition: number, offset:
 </form>`;
 }
 
+const outcome = (counts: { read?: number; replayed?: number; alreadyStored?: number }, refused: string, dryRun: boolean) =>
+  `read ${counts.read ?? 0}, ${dryRun ? 'would replay' : 'replayed'} ${counts.replayed ?? 0}, ` +
+  `already stored ${counts.alreadyStored ?? 0}${refused ? `, still refused: ${refused}` : ''}`;
+
 export function renderAuditPage(entries: AuditEntry[], next: string | undefined): string {
   const row = ({ at, record }: AuditEntry) => {
     const counts = record.counts as
@@ -123,7 +127,7 @@ export function renderAuditPage(entries: AuditEntry[], next: string | undefined)
 <td>${record.who}</td>
 <td><code>${record.action}</code></td>
 <td>${describeSelection(record.selection as Selection)}</td>
-<td>${counts ? `read ${counts.read ?? 0}, replayed ${counts.replayed ?? 0}, already stored ${counts.alreadyStored ?? 0}${refused ? `, still refused: ${refused}` : ''}` : ''}${record.error ? html` <span class="error">${record.error}</span>` : ''}</td>
+<td>${counts ? outcome(counts, refused, record.action.startsWith('dlq.dry_run.')) : ''}${record.error ? html` <span class="error">${record.error}</span>` : ''}</td>
 </tr>`;
   };
   return layout({

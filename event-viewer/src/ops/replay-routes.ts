@@ -66,12 +66,12 @@ export function createReplayRoutes({ jobs, audit, csrf }: ReplayRoutesDeps): Rou
       .send(renderReplayPage(job, csrf.tokenFor(principalOf(res)!)));
   };
 
-  router.post('/dlq/replay', ...guarded, (req: Request, res: Response) => {
+  router.post('/dlq/replay', ...guarded, async (req: Request, res: Response) => {
     const selection = parseSelection(req.body);
-    answer(req, res, available().dryRun(principalOf(res)!.name, selection), 202);
+    answer(req, res, await available().dryRun(principalOf(res)!.name, selection), 202);
   });
-  router.post('/dlq/replay/:id/confirm', ...guarded, (req: Request, res: Response) => {
-    answer(req, res, available().confirm(principalOf(res)!.name, String(req.params.id)), 202);
+  router.post('/dlq/replay/:id/confirm', ...guarded, async (req: Request, res: Response) => {
+    answer(req, res, await available().confirm(principalOf(res)!.name, String(req.params.id)), 202);
   });
   router.post('/dlq/replay/:id/cancel', ...guarded, (req: Request, res: Response) => {
     answer(req, res, available().cancel(principalOf(res)!.name, String(req.params.id)), 202);

@@ -91,20 +91,44 @@ function rangesFor(ends: PartitionEnds[], options: ReplayOptions): PartitionRang
 const RELEASE_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 const RENEW_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
 
+/** The lock expired or another replayer holds it: this replay sends nothing more. */
+class ReplayLockLostError extends Error {}
+
+/**
+ * A held replay lock. Its value (a UUID and the holder) is the fencing value: before each batch is sent,
+ * `confirm` renews the lock in the same Redis call that checks the value is still ours, so a replay whose
+ * lock expired (Redis slow or away past LOCK_TTL_MS) or was taken by another stops before its next batch.
+ * What remains unguarded is the one send under way after a confirm: it must end within LOCK_TTL_MS.
+ */
+interface HeldLock {
+  confirm(): Promise<void>;
+}
+
 /** Takes the replay lock for the duration of `work`, or throws ReplayBusyError naming who holds it. */
-async function withReplayLock<T>(redis: Redis, key: string, holder: string, work: () => Promise<T>): Promise<T> {
+async function withReplayLock<T>(redis: Redis, key: string, holder: string, work: (lock: HeldLock) => Promise<T>): Promise<T> {
   const value = `${randomUUID()} ${holder}`;
   if ((await redis.set(key, value, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
     const current = await redis.get(key);
     throw new ReplayBusyError(current?.slice(current.indexOf(' ') + 1) ?? 'unknown');
   }
-  const renew = setInterval(() => {
-    redis.eval(RENEW_LUA, 1, key, value, String(LOCK_TTL_MS)).catch(() => undefined);
-  }, LOCK_TTL_MS / 3);
+  let lost: ReplayLockLostError | undefined;
+  const renew = async () => {
+    if (lost) throw lost;
+    const renewed = await redis.eval(RENEW_LUA, 1, key, value, String(LOCK_TTL_MS)).catch((err: Error) => {
+      throw new ReplayLockLostError(`could not renew the replay lock (${err.message}): the replay stopped`);
+    });
+    if (renewed === 0) {
+      lost = new ReplayLockLostError('the replay lock expired or another replay took it: this replay stopped');
+      throw lost;
+    }
+  };
+  // Between batches (a long read of records that are all refused) the lock is kept by this timer; a failure
+  // here is kept and stops the replay at its next batch.
+  const timer = setInterval(() => renew().catch(() => undefined), LOCK_TTL_MS / 3);
   try {
-    return await work();
+    return await work({ confirm: renew });
   } finally {
-    clearInterval(renew);
+    clearInterval(timer);
     await redis.eval(RELEASE_LUA, 1, key, value).catch(() => undefined);
   }
 }
@@ -113,14 +137,15 @@ async function withReplayLock<T>(redis: Redis, key: string, holder: string, work
  * Sends the dead letters that today's schema and configuration accept back to the events topic: same
  * key, value and headers (without the dead-letter ones), so the consumer stores each by its event_id
  * once however often it is replayed. What `event_log` already holds is not sent at all. A replay that
- * publishes holds the replay lock (REPLAY_LOCK_KEY) throughout; a dry run takes none.
+ * publishes holds the replay lock (REPLAY_LOCK_KEY) throughout and stops, with ReplayLockLostError, before
+ * the first batch it could not confirm the lock for; a dry run takes none.
  */
 export async function replayDeadLetters(deps: ReplayDeps, options: ReplayOptions = {}): Promise<ReplayReport> {
   if (options.dryRun) return replayUnlocked(deps, options);
-  return withReplayLock(deps.redis, deps.keys.replayLock, deps.holder, () => replayUnlocked(deps, options));
+  return withReplayLock(deps.redis, deps.keys.replayLock, deps.holder, (lock) => replayUnlocked(deps, options, lock));
 }
 
-async function replayUnlocked(deps: ReplayDeps, options: ReplayOptions): Promise<ReplayReport> {
+async function replayUnlocked(deps: ReplayDeps, options: ReplayOptions, lock?: HeldLock): Promise<ReplayReport> {
   const { kafka, redis, keys, topics, maxEventBytes, maxFutureMs, stallTimeoutMs = 60_000 } = deps;
   const admin = kafka.admin();
   await admin.connect();
@@ -163,6 +188,7 @@ async function replayUnlocked(deps: ReplayDeps, options: ReplayOptions): Promise
     report.alreadyStored += batch.length - unstored.length;
     report.replayed += unstored.length;
     if (producer && unstored.length > 0) {
+      await lock?.confirm();
       const messages = unstored.map((m) => ({
         key: m.key,
         value: m.value,
