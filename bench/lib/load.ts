@@ -8,6 +8,8 @@ export interface LoadResult {
   requests: number;
   errors: number;
   non2xx: number;
+  /** Of non2xx, the server's own failures (5xx): a refusal such as 429 is not one. */
+  serverErrors: number;
 }
 
 /** autocannon against one URL for a fixed duration. */
@@ -34,6 +36,7 @@ export async function hammer(options: {
     requests: result.requests.total,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    serverErrors: result['5xx'],
   };
 }
 

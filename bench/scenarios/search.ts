@@ -7,11 +7,14 @@ import { runId, startService } from '../lib/stack.js';
 const LOG_EVENTS = 100_000;
 const FLOW_PER_SECOND = 1_000;
 const SEARCHES_AT_ONCE = 8;
+/** #44, finding 1: the exports an anonymous client opened at once, each with a search that matches nothing. */
+const EXPORTS_AT_ONCE = 300;
 
 /**
  * Search and export over 100,000 stored events while 1,000 events/s are stored: each search answer's time
  * and reach (within FILTER_SCAN_MAX and FILTER_MAX_MS), the newest page beside eight searches at once, an
- * export's rate — and whether the writes kept their pace meanwhile.
+ * export's rate, the newest page alone and beside 300 exports that match nothing — and whether the writes
+ * kept their pace meanwhile.
  */
 export const searchScenario: Scenario = async ({ connections, durationSeconds }) => {
   const prefix = `${runId('search')}:`;
@@ -91,6 +94,8 @@ export const searchScenario: Scenario = async ({ connections, durationSeconds })
       note: `p99 ${beside.p99Ms} ms`,
     });
 
+    rows.push(...(await pagesBesideExports(viewer.url, connections, durationSeconds, (n) => (errors += n))));
+
     // An export of the whole log as NDJSON, read as fast as the client can.
     const started = performance.now();
     const res = await fetch(`${viewer.url}/export`);
@@ -121,3 +126,50 @@ export const searchScenario: Scenario = async ({ connections, durationSeconds })
   }
   return { parameters: { connections, durationSeconds, storedEvents: LOG_EVENTS, flowPerSecond: FLOW_PER_SECOND }, errors, rows };
 };
+
+/**
+ * The newest page alone, then beside EXPORTS_AT_ONCE clients each exporting a search that matches nothing
+ * (a client refused with 429 waits its Retry-After and asks again): its p99 against its own figure alone,
+ * and every 5xx of either counted as an error.
+ */
+async function pagesBesideExports(url: string, connections: number, durationSeconds: number, onErrors: (n: number) => void) {
+  const page = { url: `${url}/events?limit=50`, headers: { accept: 'application/json' }, connections, durationSeconds };
+  const alone = await hammer(page);
+  let exporting = true;
+  const answers = { ok: 0, refused: 0, failed: 0 };
+  const exporters = Array.from({ length: EXPORTS_AT_ONCE }, async () => {
+    while (exporting) {
+      const res = await fetch(`${url}/export?q=no-such-text`).catch(() => undefined);
+      await res?.arrayBuffer().catch(() => undefined);
+      if (res?.status === 200) answers.ok++;
+      else if (res?.status === 429) {
+        answers.refused++;
+        await new Promise((resolve) => setTimeout(resolve, Number(res.headers.get('retry-after') ?? 1) * 1000));
+      } else answers.failed++;
+    }
+  });
+  // The exporters' first wave is in before the pages are measured.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const beside = await hammer(page);
+  exporting = false;
+  await Promise.all(exporters);
+  onErrors(alone.serverErrors + alone.errors + beside.serverErrors + beside.errors + answers.failed);
+  const ratio = beside.p99Ms / Math.max(1, alone.p99Ms);
+  return [
+    { scenario: 'search', measure: 'newest page alone', value: alone.requestsPerSecond, unit: 'req/s', note: `p99 ${alone.p99Ms} ms` },
+    {
+      scenario: 'search',
+      measure: `newest page beside ${EXPORTS_AT_ONCE} exports matching nothing`,
+      value: beside.requestsPerSecond,
+      unit: 'req/s',
+      note: `p99 ${beside.p99Ms} ms (${ratio.toFixed(2)}× alone), 5xx ${beside.serverErrors}`,
+    },
+    {
+      scenario: 'search',
+      measure: `exports answered beside the pages`,
+      value: answers.ok,
+      unit: 'exports',
+      note: `429 ${answers.refused}, failed ${answers.failed}`,
+    },
+  ] satisfies Row[];
+}

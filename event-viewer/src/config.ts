@@ -71,6 +71,15 @@ const schema = z
     FILTER_MAX_MS: envInt(10, 60_000).default(500),
     /** Most events one GET /export writes (newest first); its X-Export-Max-Events says so. */
     EXPORT_MAX_EVENTS: envInt(1, 10_000_000).default(100_000),
+    /** Exports running at once, in all and per client (a signed-in user, or an address); more get 429. */
+    EXPORTS_IN_FLIGHT: envInt(1, 1_000).default(4),
+    EXPORTS_PER_CLIENT: envInt(1, 1_000).default(1),
+    /** Most events of `event_log` one export reads, matching or not; then its last line says where the rest starts. */
+    EXPORT_SCAN_MAX: envInt(1_000, 1_000_000_000).default(2_000_000),
+    /** Most milliseconds one export runs (a client's pauses included); then its last line says where the rest starts. */
+    EXPORT_MAX_MS: envInt(1_000, 3_600_000).default(300_000),
+    /** Longest wait for an export's client to take more; a client that takes nothing for longer is cut off. */
+    EXPORT_STALL_MS: envInt(100, 600_000).default(30_000),
     /** Most simultaneous live (server-sent events) connections; more get 503. */
     LIVE_MAX_CLIENTS: envInt(0, 100_000).default(500),
     LIVE_MAX_CLIENTS_PER_ADDRESS: envInt(1, 100_000).default(20),

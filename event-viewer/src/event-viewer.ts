@@ -109,7 +109,16 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
   const app = createApp({
     logger,
     rooms: [
-      createEventRoutes({ config, store, newestPages, onExported: (n) => metrics.exportedEvents.inc(n) }),
+      createEventRoutes({
+        config,
+        store,
+        newestPages,
+        exportEvents: {
+          onWritten: (n) => metrics.exportedEvents.inc(n),
+          onRefused: (limit) => metrics.exportsRefused.inc({ limit }),
+          onEnded: (outcome) => metrics.exportsEnded.inc({ outcome }),
+        },
+      }),
       createLiveRoutes({
         live,
         newest: stream.newest,

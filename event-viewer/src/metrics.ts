@@ -10,6 +10,8 @@ export interface ViewerMetrics {
   /** The newest pages answered from memory (hit) or read from Redis (miss). */
   pageCache: Counter<'result'>;
   exportedEvents: Counter;
+  exportsRefused: Counter<'limit'>;
+  exportsEnded: Counter<'outcome'>;
 }
 
 export function createMetrics(liveClients: () => number): ViewerMetrics {
@@ -44,6 +46,18 @@ export function createMetrics(liveClients: () => number): ViewerMetrics {
     exportedEvents: new Counter({
       name: 'export_events_total',
       help: 'Events GET /export handed to its clients’ sockets (it waits while a client does not read)',
+      registers: [registry],
+    }),
+    exportsRefused: new Counter({
+      name: 'exports_refused_total',
+      help: 'GET /export refused with 429: EXPORTS_IN_FLIGHT running in all (total) or EXPORTS_PER_CLIENT of one client',
+      labelNames: ['limit'],
+      registers: [registry],
+    }),
+    exportsEnded: new Counter({
+      name: 'exports_ended_total',
+      help: 'Exports by how they ended: complete, max_events, scan_budget, time_budget, stalled, client_gone, read_failed',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     pageCache: new Counter({

@@ -6,7 +6,8 @@ import { httpError } from '../http/errors.js';
 import { negotiate } from '../http/negotiate.js';
 import { createReadLimiter } from '../http/read-limiter.js';
 import { isFiltered } from '../model/event-filter.js';
-import { createExport } from './export.js';
+import { createExport, type ExportDeps } from './export.js';
+import { createExportSlots } from './export-slots.js';
 import { nextPageQuery, type PageQuery, pageQueryString, parsePageQuery } from './query.js';
 import { renderChart, renderEventsPage, renderRow } from './render.js';
 import { type EventStore, type Page, truncatePage } from './store.js';
@@ -29,6 +30,11 @@ export interface RouteDeps {
     | 'FILTER_SCAN_MAX'
     | 'FILTER_MAX_MS'
     | 'EXPORT_MAX_EVENTS'
+    | 'EXPORTS_IN_FLIGHT'
+    | 'EXPORTS_PER_CLIENT'
+    | 'EXPORT_SCAN_MAX'
+    | 'EXPORT_MAX_MS'
+    | 'EXPORT_STALL_MS'
     | 'MAX_PAGE_BYTES'
     | 'PAGE_READS_IN_FLIGHT'
     | 'EVENT_RETENTION'
@@ -37,13 +43,15 @@ export interface RouteDeps {
   /** The newest unfiltered pages, forgotten when the live stream brings new events (page-cache.ts). */
   newestPages?: { load(key: string, read: () => Promise<RenderedPage>): RenderedPage | Promise<RenderedPage> };
   now?: () => number;
-  /** Counts the events each export hands to its socket (export_events_total). */
-  onExported?: (events: number) => void;
+  /** Counts the exports: events handed to sockets, refusals, and how each ended. */
+  exportEvents?: Pick<ExportDeps, 'onWritten' | 'onRefused' | 'onEnded'>;
 }
 
 const CHART_BUCKET_MS = 5_000;
 /** Events one read of an export takes: a page's worth, so the reads stay as bounded as the pages'. */
 const EXPORT_PAGE_EVENTS = 500;
+/** How long the exports' lane rests after a read, in reads' durations, while pages are asked for. */
+const EXPORT_REST = 3;
 
 /** The next page's href; `userInPath`: the path names the user (/events/<user_id>), so the query does not. */
 function nextLink(path: string, query: PageQuery, scanned: number[], exhausted: boolean, userInPath = false): string | undefined {
@@ -91,7 +99,7 @@ export function createEventRoutes(deps: RouteDeps): Router {
   return router;
 }
 
-function createEventHandlers({ config, store, newestPages, now = Date.now, onExported }: RouteDeps) {
+function createEventHandlers({ config, store, newestPages, now = Date.now, exportEvents }: RouteDeps) {
   const budget = { scanMax: config.FILTER_SCAN_MAX, maxBytes: config.MAX_PAGE_BYTES, maxMs: config.FILTER_MAX_MS };
   const reads = createReadLimiter(config.PAGE_READS_IN_FLIGHT, 32 * config.PAGE_READS_IN_FLIGHT);
   /** One page of `event_log`, read when a slot is free (read-limiter.ts). */
@@ -100,13 +108,37 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, onExp
     if (page === 'busy') throw httpError('too_many_reads', 'too many page reads waiting; retry later');
     return page;
   };
+  // Exports read in a lane of their own, one read at a time, so that however many run (EXPORTS_IN_FLIGHT),
+  // the pages keep every one of their read slots.
+  const exportReads = createReadLimiter(1, config.EXPORTS_IN_FLIGHT);
+  let pageRequests = 0;
+  const exportRead = async (query: PageQuery) => {
+    const seen = pageRequests;
+    const started = performance.now();
+    const page = await store.page(query, { ...budget, withStreamId: false });
+    // Pages were asked for while it read: the lane rests EXPORT_REST times as long as the read took, so the
+    // exports take at most 1 / (1 + EXPORT_REST) of the viewer's time from pages; alone, they run at full speed.
+    if (pageRequests !== seen) await new Promise((resolve) => setTimeout(resolve, EXPORT_REST * (performance.now() - started)));
+    return page;
+  };
   const exporter = createExport({
-    readPage: (query) => readPage(query, false),
-    maxEvents: config.EXPORT_MAX_EVENTS,
+    readPage: async (query) => {
+      const page = await exportReads.run(() => exportRead(query));
+      if (page === 'busy') throw httpError('too_many_reads', 'too many export reads waiting; retry later');
+      return page;
+    },
+    slots: createExportSlots(config.EXPORTS_IN_FLIGHT, config.EXPORTS_PER_CLIENT),
+    budget: {
+      maxEvents: config.EXPORT_MAX_EVENTS,
+      scanMax: config.EXPORT_SCAN_MAX,
+      maxMs: config.EXPORT_MAX_MS,
+      stallMs: config.EXPORT_STALL_MS,
+    },
     pageEvents: EXPORT_PAGE_EVENTS,
     defaultLimit: config.DEFAULT_LIMIT,
     maxLimit: config.MAX_LIMIT,
-    ...(onExported ? { onWritten: onExported } : {}),
+    now,
+    ...exportEvents,
   });
   const retention = config.EVENT_RETENTION > 0 ? formatDuration(config.EVENT_RETENTION) : undefined;
   // The end of a scan is where retention cut the log, not where history began: say so on that page.
@@ -156,6 +188,7 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, onExp
   return {
     /** GET /events: newest first, filtered by user_id and action, paged with Link: rel="next". */
     events(req: Request, res: Response): void | Promise<void> {
+      pageRequests++;
       res.vary('Accept');
       const format = negotiate(req);
       const query = parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT);
@@ -170,6 +203,7 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, onExp
 
     /** GET /events/<user_id>: JSON, the user's latest event (event:<user_id>); HTML, that and their recent events. */
     async user(req: Request, res: Response): Promise<void> {
+      pageRequests++;
       res.vary('Accept');
       const format = negotiate(req);
       const userId = req.params.userId as string;

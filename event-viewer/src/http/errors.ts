@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   dry_run_required: 409,
   replay_not_running: 409,
   too_many_attempts: 429,
+  too_many_exports: 429,
   too_many_live_clients: 503,
   too_many_reads: 503,
   audit_unavailable: 503,

@@ -21,6 +21,7 @@ function harness() {
   const calls: { options: ReplayOptions; holder: string; finish: (r: ReplayReport | Error) => void }[] = [];
   const audited: AuditRecord[] = [];
   const logged: [Record<string, unknown>, string][] = [];
+  const auditFailures: Error[] = [];
   const jobs = createReplayJobs({
     replay: (options, holder) =>
       new Promise((resolve, reject) => {
@@ -33,14 +34,14 @@ function harness() {
       },
     },
     log: (fields, message) => void logged.push([fields, message]),
-    onAuditFailed: () => undefined,
+    onAuditFailed: (err) => void auditFailures.push(err as Error),
     now: () => clock,
   });
   const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
   // What the replay's own records say, the dry runs' left out.
   const replays = () => audited.filter((a) => a.action.startsWith('dlq.replay.'));
   const breakAudit = (err: Error | undefined) => (auditDown = err);
-  return { jobs, calls, audited, replays, logged, settle, breakAudit, tick: (ms: number) => (clock += ms) };
+  return { jobs, calls, audited, replays, logged, auditFailures, settle, breakAudit, tick: (ms: number) => (clock += ms) };
 }
 
 describe('replays from the viewer', () => {
@@ -82,12 +83,14 @@ describe('replays from the viewer', () => {
   });
 
   it('start nothing whose "started" record the audit refused: 503 audit_unavailable, and the slot free again', async () => {
-    const { jobs, calls, replays, breakAudit, settle } = harness();
+    const { jobs, calls, replays, auditFailures, breakAudit, settle } = harness();
     breakAudit(new Error("READONLY You can't write against a read only replica."));
     await expect(jobs.dryRun('ada', {})).rejects.toThrow(
       expect.objectContaining({ code: 'audit_unavailable', status: 503, message: expect.stringContaining('READONLY') }),
     );
     expect(calls).toHaveLength(0);
+    // Reported as every audit failure is (audit.write_failed in the log).
+    expect(auditFailures.map((e) => e.message)).toEqual(["READONLY You can't write against a read only replica."]);
     breakAudit(undefined);
     const dry = await jobs.dryRun('ada', {});
     calls[0]!.finish(report(calls[0]!.options, 2));
