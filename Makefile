@@ -109,9 +109,9 @@ test-quick: install ## the edit loop: unit and static tests only, no Kafka or Re
 mutation: install ## mutation testing of the pure modules (StrykerJS, stryker.config.mjs; MUTATE=glob[,glob] narrows it; MUTATION_ARGS=--force re-tests every mutant; report in reports/mutation; not part of make test)
 	@$(WITH_NODE) MUTATE="$(MUTATE)" npx stryker run $(MUTATION_ARGS)
 
-chaos: build ## seeded random faults under load, then a check of the history (SEED=, DURATION=2m, RATE=100, TOPOLOGY=, FAULTS=kill,pause,partition,failover; root: partitions use iptables)
+chaos: build ## seeded random faults under load, then a check of the history (SEED=, DURATION=2m, RATE=100, TOPOLOGY=, FAULTS=kill,pause,partition,failover, or diskfull, leader; SABOTAGE=dedup tests the checker; root: partitions use iptables)
 	@$(WITH_NODE) npx tsx scripts/chaos/cli.ts run --duration $(or $(DURATION),2m) --rate $(or $(RATE),100) --topology $(TOPOLOGY) \
-		$(if $(SEED),--seed $(SEED)) $(if $(FAULTS),--faults $(FAULTS))
+		$(if $(SEED),--seed $(SEED)) $(if $(FAULTS),--faults $(FAULTS)) $(if $(SABOTAGE),--sabotage $(SABOTAGE))
 
 chaos-check: install ## judge a kept chaos run again (RUN=.local/chaos/<run>)
 	@$(WITH_NODE) npx tsx scripts/chaos/cli.ts check $(RUN)

@@ -19,6 +19,7 @@ PACKAGES=(
   dockerd:docker.io
   debootstrap:debootstrap
   promtool:prometheus
+  nginx:nginx-light
 )
 
 install() {

@@ -87,6 +87,16 @@ const schema = z
     VIEWER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** A bearer token with the operator role: it may replay dead letters and read /audit. */
     VIEWER_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /**
+     * The origin users' browsers see the viewer at behind a reverse proxy (`https://events.example.com`): a
+     * request that changes anything must come from it. Unset: from the request's own host.
+     */
+    VIEWER_PUBLIC_ORIGIN: z
+      .string()
+      .refine((v) => URL.canParse(v) && new URL(v).origin === v, 'must be an origin: scheme://host[:port], no path or trailing /')
+      .optional(),
+    /** How long a page's CSRF token is taken at least (at most twice as long): then the page asks for a reload. */
+    CSRF_TOKEN_TTL: envDuration(7 * 86_400_000).prefault('1h'),
     /** How long the audit log (`audit_log`) keeps what operators did. */
     AUDIT_RETENTION: envDuration(3_650 * 86_400_000).prefault('90d'),
     /** The consumer's record limits: a replay from /dlq judges dead letters as the consumer would (set them alike). */

@@ -23,6 +23,7 @@ function cleanRun(): { history: HistoryOp[]; dump: FinalDump } {
       userKeys: { u1: values[2]! },
       deadLetters: [],
       offsets: [{ partition: 0, end: 3, committed: 3 }],
+      streamWrites: { kept: 3, added: 3 },
     },
   };
 }
@@ -151,14 +152,55 @@ describe('the chaos checker', () => {
     ).toEqual({ liveness: 1 });
   });
 
-  it('counts the faults it was told of, by kind', () => {
+  it('counts the faults applied, by kind, apart from those drawn; names those not applied or not healed', () => {
     const { history, dump } = cleanRun();
     history.push(
       { type: 'fault-start', time: 1, id: 1, kind: 'kill', target: 'kafka' },
+      { type: 'fault-applied', time: 1, id: 1, kind: 'kill', target: 'kafka', ok: true },
       { type: 'fault-end', time: 2, id: 1, kind: 'kill', target: 'kafka' },
       { type: 'fault-start', time: 3, id: 2, kind: 'kill', target: 'redis' },
+      { type: 'fault-applied', time: 3, id: 2, kind: 'kill', target: 'redis', ok: true },
+      { type: 'fault-end', time: 5, id: 2, kind: 'kill', target: 'redis', error: 'port in use' },
       { type: 'fault-start', time: 4, id: 3, kind: 'pause', target: 'event-consumer-1' },
+      { type: 'fault-applied', time: 4, id: 3, kind: 'pause', target: 'event-consumer-1', ok: false, error: 'not running' },
     );
-    expect(checkRun(history, dump).faults).toEqual({ kill: 2, pause: 1 });
+    const report = checkRun(history, dump);
+    expect(report.faults).toEqual({ kill: 2 });
+    expect(report.faultsDrawn).toEqual({ kill: 2, pause: 1 });
+    expect(report.faultErrors).toEqual([
+      { id: 2, kind: 'kill', target: 'redis', step: 'heal', error: 'port in use' },
+      { id: 3, kind: 'pause', target: 'event-consumer-1', step: 'apply', error: 'not running' },
+    ]);
+    expect(report.valid).toBe(true);
+    expect(formatReport(report)).toContain('faults applied: kill 2 (of 3 drawn)\n  fault 2 (kill redis) not healed: port in use\n');
+  });
+
+  it('untested: faults were drawn and none could be applied', () => {
+    const { history, dump } = cleanRun();
+    history.push(
+      { type: 'fault-start', time: 4, id: 1, kind: 'pause', target: 'kafka' },
+      {
+        type: 'fault-applied',
+        time: 4,
+        id: 1,
+        kind: 'pause',
+        target: 'kafka',
+        ok: false,
+        error: 'process 7 could not be sent SIGSTOP: ESRCH',
+      },
+    );
+    expect(checkRun(history, dump).anomalies.untested.map((a) => a.detail)).toEqual(['none of the 1 faults drawn could be applied']);
+    // A run that drew no fault tested what it said: the load alone.
+    expect(kinds(cleanRun().history, dump)).toEqual({});
+  });
+
+  it('unchecked: event_stream was trimmed during the run, or the dump does not say', () => {
+    const { history, dump } = cleanRun();
+    dump.streamWrites = { kept: 3, added: 5 };
+    expect(checkRun(history, dump).anomalies.unchecked.map((a) => a.detail)).toEqual([
+      'event_stream kept 3 of 5 entries: duplicates written before the trim are unseen',
+    ]);
+    const { streamWrites: _none, ...older } = dump;
+    expect(kinds(history, older)).toEqual({ unchecked: 1 });
   });
 });

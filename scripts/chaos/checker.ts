@@ -6,7 +6,12 @@ import type { FinalDump, HistoryOp } from './history.ts';
  * by hand (checker.test.ts) — a checker that finds nothing in a broken history is the worst bug here.
  */
 
-export const ANOMALY_KINDS = ['lost', 'phantom', 'duplicate', 'inconsistent', 'regression', 'liveness'] as const;
+/**
+ * Besides what the pipeline did wrong, two kinds say the run cannot be trusted to have tested it:
+ * `unchecked` (the checker could not see every stored write: event_stream was trimmed during the run) and
+ * `untested` (faults were drawn and none of them could be applied).
+ */
+export const ANOMALY_KINDS = ['lost', 'phantom', 'duplicate', 'inconsistent', 'regression', 'liveness', 'unchecked', 'untested'] as const;
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 
 export interface Anomaly {
@@ -20,7 +25,12 @@ export interface Report {
   publishes: { invoked: number; ok: number; fail: number; info: number };
   /** How many info (unknown) events ended stored: allowed, at most once each. */
   infoStored: number;
+  /** Faults applied, by kind: only those the nemesis managed to apply count. */
   faults: Record<string, number>;
+  /** Faults drawn (and tried), by kind. */
+  faultsDrawn: Record<string, number>;
+  /** Faults that could not be applied, or whose heal failed, with the reason. */
+  faultErrors: { id: number; kind: string; target: string; step: 'apply' | 'heal'; error: string }[];
   /** Milliseconds from a 202 to the event stored (its live-stream entry), for the events the stream still holds. */
   latency: { count: number; p50: number; p99: number; max: number };
   anomalies: Record<AnomalyKind, Anomaly[]>;
@@ -60,6 +70,8 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
   const userOf = new Map<string, string>();
   const publishes = { invoked: 0, ok: 0, fail: 0, info: 0 };
   const faults: Record<string, number> = {};
+  const faultsDrawn: Record<string, number> = {};
+  const faultErrors: Report['faultErrors'] = [];
   for (const op of history) {
     if (op.type === 'invoke') {
       publishes.invoked++;
@@ -70,7 +82,12 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
       if (op.type === 'ok' || before === undefined || (before === 'fail' && op.type === 'info')) outcome.set(op.event_id, op.type);
       if (op.type === 'ok' && !okAt.has(op.event_id)) okAt.set(op.event_id, op.time);
     } else if (op.type === 'fault-start') {
-      faults[op.kind] = (faults[op.kind] ?? 0) + 1;
+      faultsDrawn[op.kind] = (faultsDrawn[op.kind] ?? 0) + 1;
+    } else if (op.type === 'fault-applied') {
+      if (op.ok) faults[op.kind] = (faults[op.kind] ?? 0) + 1;
+      else faultErrors.push({ id: op.id, kind: op.kind, target: op.target, step: 'apply', error: op.error ?? 'unknown' });
+    } else if (op.type === 'fault-end' && op.error !== undefined) {
+      faultErrors.push({ id: op.id, kind: op.kind, target: op.target, step: 'heal', error: op.error });
     }
   }
 
@@ -175,6 +192,18 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
     if (p.committed < p.end) add({ kind: 'liveness', detail: `partition ${p.partition}: committed ${p.committed} of ${p.end}` });
   }
 
+  // Duplicates are looked for in the stream, the one key that keeps every stored write: only if none was trimmed.
+  if (!dump.streamWrites) {
+    add({ kind: 'unchecked', detail: 'the dump does not say whether event_stream was trimmed: duplicates may be unseen' });
+  } else if (dump.streamWrites.added > dump.streamWrites.kept) {
+    const { kept, added } = dump.streamWrites;
+    add({ kind: 'unchecked', detail: `event_stream kept ${kept} of ${added} entries: duplicates written before the trim are unseen` });
+  }
+  const drawn = Object.values(faultsDrawn).reduce((a, b) => a + b, 0);
+  if (drawn > 0 && Object.keys(faults).length === 0) {
+    add({ kind: 'untested', detail: `none of the ${drawn} faults drawn could be applied` });
+  }
+
   const latencies = dump.stream
     .map(({ id, e }) => {
       const event = parse(e);
@@ -189,6 +218,8 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
     publishes,
     infoStored,
     faults,
+    faultsDrawn,
+    faultErrors,
     latency: { count: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 },
     anomalies,
     valid,
@@ -200,11 +231,14 @@ export function formatReport(report: Report): string {
   const { publishes, latency } = report;
   const lines = [
     `publishes: ${publishes.invoked} invoked, ${publishes.ok} ok (202), ${publishes.fail} fail (4xx), ${publishes.info} info (unknown; ${report.infoStored} stored)`,
-    `faults: ${
+    `faults applied: ${
       Object.entries(report.faults)
         .map(([k, n]) => `${k} ${n}`)
         .join(', ') || 'none'
-    }`,
+    } (of ${Object.values(report.faultsDrawn).reduce((a, b) => a + b, 0)} drawn)`,
+    ...report.faultErrors.map(
+      (f) => `  fault ${f.id} (${f.kind} ${f.target}) not ${f.step === 'apply' ? 'applied' : 'healed'}: ${f.error}`,
+    ),
     `202 → stored: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms (${latency.count} events)`,
     '',
     'anomaly        count  examples',

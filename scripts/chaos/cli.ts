@@ -5,12 +5,13 @@ import { parseDuration } from '../../packages/service-kit/src/config.ts';
 import { REPO_ROOT } from '../../tests/support/paths.js';
 import { formatReport } from './checker.ts';
 import { judge, runChaos } from './run.ts';
-import { FAULT_KINDS, type FaultKind, seedOf, type Topology } from './schedule.ts';
+import { DEFAULT_FAULT_KINDS, FAULT_KINDS, type FaultKind, seedOf, type Topology } from './schedule.ts';
 
 /**
  * make chaos / make chaos-check:
  *
  *   cli.ts run [--seed S] [--duration 2m] [--rate 100] [--topology single|replicated] [--faults kill,pause,…] [--dir DIR]
+ *              [--sabotage dedup]   (the checker's own test: the run must then be judged invalid, with duplicates)
  *   cli.ts check DIR
  *
  * Exits 1 when the run shows an anomaly (the report says which), 2 on a usage error.
@@ -36,8 +37,9 @@ if (command === 'check') {
       duration: { type: 'string', default: '2m' },
       rate: { type: 'string', default: '100' },
       topology: { type: 'string', default: 'single' },
-      faults: { type: 'string', default: FAULT_KINDS.join(',') },
+      faults: { type: 'string', default: DEFAULT_FAULT_KINDS.join(',') },
       dir: { type: 'string' },
+      sabotage: { type: 'string' },
     },
   });
   const durationMs = parseDuration(values.duration) ?? usage(`--duration ${values.duration}: a duration such as 90s or 2m`);
@@ -46,11 +48,13 @@ if (command === 'check') {
   if (values.topology !== 'single' && values.topology !== 'replicated') usage(`--topology ${values.topology}: single or replicated`);
   const kinds = values.faults.split(',').filter(Boolean) as FaultKind[];
   for (const kind of kinds) if (!FAULT_KINDS.includes(kind)) usage(`--faults: ${kind} is not one of ${FAULT_KINDS.join(', ')}`);
+  if (values.sabotage !== undefined && values.sabotage !== 'dedup') usage(`--sabotage ${values.sabotage}: only dedup`);
   const seed = seedOf(values.seed);
   const dir =
     values.dir ?? join(REPO_ROOT, '.local', 'chaos', `${new Date().toISOString().replace(/[:.]/g, '-')}-${values.topology}-${seed}`);
   mkdirSync(dir, { recursive: true });
-  const report = await runChaos({ seed, durationMs, rate, topology: values.topology as Topology, kinds, dir });
+  const sabotage = values.sabotage === 'dedup' ? { sabotage: 'dedup' as const } : {};
+  const report = await runChaos({ seed, durationMs, rate, topology: values.topology as Topology, kinds, dir, ...sabotage });
   process.stdout.write(`${formatReport(report)}\nrun kept in ${dir} (make chaos-check RUN=${dir} judges it again)\n`);
   process.exit(report.valid ? 0 : 1);
 } else {

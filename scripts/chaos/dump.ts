@@ -27,12 +27,15 @@ export async function dumpFinalState(kafka: Kafka, redis: Redis, users: string[]
     const [events, dlq] = [await read(EVENTS_TOPIC), await read(DLQ_TOPIC)];
     const [group] = await admin.fetchOffsets({ groupId: CONSUMER_GROUP, topics: [EVENTS_TOPIC] });
     const entries = (await redis.xrange(names.eventStream, '-', '+')) as [string, string[]][];
+    const info = (await redis.xinfo('STREAM', names.eventStream)) as unknown[];
+    const field = (name: string) => Number(info[info.indexOf(name) + 1]);
     const stream = entries.flatMap(([id, fields]) => decodeStreamEntry(fields).map(({ json }) => ({ id, e: json })));
     const keys = users.length > 0 ? await redis.mget(...users.map((u) => names.eventKey(u))) : [];
     return {
       topic: events.records,
       eventLog: await redis.zrange(names.eventLog, 0, -1),
       stream,
+      streamWrites: { kept: field('length'), added: field('entries-added') },
       userKeys: Object.fromEntries(users.map((u, i) => [u, keys[i] ?? null])),
       deadLetters: dlq.records.map((r) => r.value),
       offsets: events.ends.map((e) => ({

@@ -1,7 +1,14 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmdirSync, rmSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { EVENTS_TOPIC } from '@eventstreamapp/event-schema';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { type OwnKafka, startOwnKafka } from '../../tests/support/own-kafka.js';
 import { type OwnRedis, startOwnRedis } from '../../tests/support/own-redis.js';
+import { REPO_ROOT } from '../../tests/support/paths.js';
 import { type ReplicatedInfra, startReplicatedInfra } from '../../tests/support/replicated.js';
 import type { Topology } from './schedule.ts';
 
@@ -24,14 +31,27 @@ export interface Engines {
   kill(target: string): Promise<() => Promise<void>>;
   pause(target: string): Promise<() => Promise<void>>;
   failover(): Promise<void>;
+  /** Fills the engine's disk (single topology); the heal frees it and starts the engine if it stopped. */
+  fillDisk(target: string): Promise<() => Promise<void>>;
+  /** Moves the leaders of `events` (replicated topology): a reassignment, then back and an election at the heal. */
+  moveLeaders(): Promise<() => Promise<void>>;
   remove(): Promise<void>;
 }
 
+/** Signals an engine's process; one that is gone is an error, so that a fault on it is not counted as applied. */
 const signal = (pid: number, name: NodeJS.Signals) => {
   try {
     process.kill(pid, name);
+  } catch (err) {
+    throw new Error(`process ${pid} could not be sent ${name}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+};
+/** A heal's signal: the process may have gone meanwhile, and the final heal starts it again. */
+const signalIfThere = (pid: number, name: NodeJS.Signals) => {
+  try {
+    process.kill(pid, name);
   } catch {
-    // Already gone: the heal starts it again.
+    // Gone: nothing to thaw.
   }
 };
 
@@ -50,9 +70,57 @@ function kafkaClient(brokers: string): Kafka {
   return new Kafka({ clientId: 'chaos', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 8 } });
 }
 
-async function singleEngines(): Promise<Engines> {
-  const kafka: OwnKafka = await startOwnKafka();
-  const redis: OwnRedis = await startOwnRedis();
+/** A size-limited tmpfs of its own (root): what a `diskfull` fault fills. */
+interface SmallDisk {
+  dir: string;
+  /** Takes every free byte; returns the heal, which gives them back. */
+  fill(): () => void;
+  remove(): void;
+}
+
+function smallDisk(megabytes: number): SmallDisk {
+  const dir = mkdtempSync(join(tmpdir(), 'eventstreamapp-chaos-disk-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m,mode=0755`, 'tmpfs', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return {
+    dir,
+    fill() {
+      const filler = join(dir, 'chaos-filler');
+      const { bavail, bsize } = statfsSync(dir);
+      // Allocated, not sparse: tmpfs hands the pages out now. The last megabyte is written until the
+      // file system refuses, so the engine's next write gets ENOSPC whatever tmpfs rounds.
+      execFileSync('fallocate', ['-l', String(Math.max(0, bavail * bsize - 1024 * 1024)), filler], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const fd = openSync(filler, 'a');
+      try {
+        for (const size of [65_536, 4_096, 1]) {
+          const chunk = Buffer.alloc(size);
+          try {
+            for (;;) writeSync(fd, chunk);
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+          }
+        }
+      } finally {
+        closeSync(fd);
+      }
+      return () => rmSync(filler, { force: true });
+    },
+    remove() {
+      execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
+      rmdirSync(dir);
+    },
+  };
+}
+
+const unsupported = (what: string) => async (): Promise<never> => {
+  throw new Error(`${what} is not a fault of this topology`);
+};
+
+async function singleEngines(options: EngineOptions): Promise<Engines> {
+  // A broker's log directory and Redis' append-only file on disks of their own, sized so that filling
+  // them is quick and the run's own data (a few MB) never does.
+  const disks = options.smallDisks ? { kafka: smallDisk(512), redis: smallDisk(128) } : undefined;
+  const kafka: OwnKafka = await startOwnKafka(disks ? { dir: disks.kafka.dir } : {});
+  const redis: OwnRedis = await startOwnRedis(disks ? { dir: disks.redis.dir } : {});
   const client = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 2, retryStrategy: () => 200 });
   client.on('error', () => {});
   return {
@@ -76,17 +144,106 @@ async function singleEngines(): Promise<Engines> {
       if (target === 'kafka') {
         const pid = kafka.pid();
         signal(pid, 'SIGSTOP');
-        return async () => signal(pid, 'SIGCONT');
+        return async () => signalIfThere(pid, 'SIGCONT');
       }
       redis.freeze();
       return async () => redis.thaw();
     },
     async failover() {},
+    async fillDisk(target) {
+      if (!disks) throw new Error('the engines were started without small disks');
+      const engine = target === 'kafka' ? kafka : redis;
+      const free = disks[target === 'kafka' ? 'kafka' : 'redis'].fill();
+      return async () => {
+        free();
+        // A broker whose only log directory failed halts; Redis exits on an append-only write it cannot
+        // make under appendfsync always. Either is started again on what its disk kept.
+        if (!engine.alive()) await engine.start();
+      };
+    },
+    moveLeaders: unsupported('moving leaders'),
     async remove() {
       client.disconnect();
       await Promise.allSettled([kafka.remove(), redis.remove()]);
+      if (disks) for (const disk of Object.values(disks)) disk.remove();
     },
   };
+}
+
+/**
+ * Moves every leader of `events`: each partition reassigned to its replicas but its leader (leadership
+ * moves, one replica is dropped), and at the heal reassigned back and, once that is done, a preferred
+ * leader election with Kafka's own tool, so that leadership moves again while the load runs.
+ */
+async function moveLeadersOf(kafka: Kafka, brokers: string): Promise<() => Promise<void>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [topic] = (await admin.fetchTopicMetadata({ topics: [EVENTS_TOPIC] })).topics;
+    const original = topic!.partitions.map((p) => ({ partition: p.partitionId, replicas: p.replicas }));
+    const moved = topic!.partitions.map((p) => ({ partition: p.partitionId, replicas: p.replicas.filter((r) => r !== p.leader) }));
+    await admin.alterPartitionReassignments({ topics: [{ topic: EVENTS_TOPIC, partitionAssignment: moved }] });
+    const leaders = new Map(topic!.partitions.map((p) => [p.partitionId, p.leader]));
+    await leadersWhere(admin, (partition, leader) => leader !== leaders.get(partition), 'moved off the old leaders');
+    return async () => {
+      try {
+        await admin.alterPartitionReassignments({ topics: [{ topic: EVENTS_TOPIC, partitionAssignment: original }] });
+        for (let i = 0; i < 60; i++) {
+          const { topics } = await admin.listPartitionReassignments({
+            topics: [{ topic: EVENTS_TOPIC, partitions: original.map((p) => p.partition) }],
+          });
+          if (topics.every((t) => t.partitions.length === 0)) break;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        await preferredElection(
+          brokers,
+          original.map((p) => p.partition),
+        );
+        const preferred = new Map(original.map((p) => [p.partition, p.replicas[0]]));
+        await leadersWhere(admin, (partition, leader) => leader === preferred.get(partition), 'back on the preferred leaders');
+      } finally {
+        await admin.disconnect();
+      }
+    };
+  } catch (err) {
+    await admin.disconnect();
+    throw err;
+  }
+}
+
+/** Waits (15 s at most) until every partition's leader passes `test`: a fault is applied only once it took effect. */
+async function leadersWhere(admin: Admin, test: (partition: number, leader: number) => boolean, what: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    const [topic] = (await admin.fetchTopicMetadata({ topics: [EVENTS_TOPIC] })).topics;
+    if (topic!.partitions.every((p) => test(p.partitionId, p.leader))) return;
+    if (i === 30) throw new Error(`the leaders of ${EVENTS_TOPIC} were not ${what} within 15 s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Kafka's LeaderElectionCommand, preferred, for these partitions of `events` (kafkajs has no ElectLeaders). */
+async function preferredElection(brokers: string, partitions: number[]): Promise<void> {
+  const file = join(mkdtempSync(join(tmpdir(), 'eventstreamapp-election-')), 'partitions.json');
+  writeFileSync(file, JSON.stringify({ partitions: partitions.map((partition) => ({ topic: EVENTS_TOPIC, partition })) }));
+  try {
+    await promisify(execFile)(
+      'java',
+      [
+        '-cp',
+        join(REPO_ROOT, '.local/kafka-lib/4.4.0/*'),
+        'org.apache.kafka.tools.LeaderElectionCommand',
+        '--bootstrap-server',
+        brokers,
+        '--election-type',
+        'PREFERRED',
+        '--path-to-json-file',
+        file,
+      ],
+      { timeout: 60_000 },
+    );
+  } finally {
+    rmSync(join(file, '..'), { recursive: true, force: true });
+  }
 }
 
 async function replicatedEngines(): Promise<Engines> {
@@ -117,7 +274,7 @@ async function replicatedEngines(): Promise<Engines> {
         ? await infra.brokerPid(node(target))
         : await infra.redisPid((await infra.redisPrimary()).node);
       signal(pid, 'SIGSTOP');
-      return async () => signal(pid, 'SIGCONT');
+      return async () => signalIfThere(pid, 'SIGCONT');
     },
     async failover() {
       const sentinel = new Redis(Number(port), host, { maxRetriesPerRequest: 1 });
@@ -127,6 +284,8 @@ async function replicatedEngines(): Promise<Engines> {
         sentinel.disconnect();
       }
     },
+    fillDisk: unsupported('a full disk'),
+    moveLeaders: () => moveLeadersOf(kafkaClient(infra.brokers), infra.brokers),
     async remove() {
       client.disconnect();
       await infra.remove();
@@ -134,6 +293,11 @@ async function replicatedEngines(): Promise<Engines> {
   };
 }
 
-export function startEngines(topology: Topology): Promise<Engines> {
-  return topology === 'single' ? singleEngines() : replicatedEngines();
+export interface EngineOptions {
+  /** The single topology's engines on size-limited tmpfs disks of their own (root), for `diskfull`. */
+  smallDisks?: boolean;
+}
+
+export function startEngines(topology: Topology, options: EngineOptions = {}): Promise<Engines> {
+  return topology === 'single' ? singleEngines(options) : replicatedEngines();
 }

@@ -13,7 +13,10 @@ export type HistoryOp =
   | { type: 'fail'; time: number; client: string; seq: number; event_id: string; status: number; code?: string }
   /** Unknown: a timeout, a reset connection, a 5xx (503 may come after the record was sent). Stored at most once. */
   | { type: 'info'; time: number; client: string; seq: number; event_id: string; status?: number; reason: string }
+  /** A fault about to be applied, as drawn; `fault-applied` says whether it was. */
   | { type: 'fault-start'; time: number; id: number; kind: string; target: string }
+  /** Whether the nemesis managed to apply it (a process already gone, a refused command: not applied). */
+  | { type: 'fault-applied'; time: number; id: number; kind: string; target: string; ok: boolean; error?: string }
   | { type: 'fault-end'; time: number; id: number; kind: string; target: string; error?: string }
   /** A user's latest event as `GET event:<user_id>` answered during the run (null: none yet). */
   | { type: 'read-user'; time: number; user_id: string; event_id: string | null }
@@ -47,4 +50,9 @@ export interface FinalDump {
   deadLetters: string[];
   /** Per partition of `events`: its end offset and the group's committed offset (-1: none). */
   offsets: { partition: number; end: number; committed: number }[];
+  /**
+   * event_stream's entries kept and ever added (XINFO STREAM): equal when nothing was trimmed, so that every
+   * stored write of the run (each store-script call adds one entry) is in `stream`. Absent in older dumps.
+   */
+  streamWrites?: { kept: number; added: number };
 }

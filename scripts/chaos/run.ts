@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CONSUMER_GROUP, EVENTS_TOPIC, redisKeys } from '@eventstreamapp/event-schema';
+import type { Redis } from 'ioredis';
 import { freePort } from '../../tests/support/wait.js';
 import { type ServiceProcess, spawnService } from '../launcher/service-process.ts';
 import type { ServiceName } from '../launcher/services.ts';
@@ -34,6 +35,11 @@ export interface RunOptions {
   users?: number;
   /** How long the pipeline may take to store everything after the last heal. */
   settleMs?: number;
+  /**
+   * The checker's own test: 'dedup' deletes the consumer's dedup index every half second during the load,
+   * so that records read again after a fault are stored again; such a run must be reported with duplicates.
+   */
+  sabotage?: 'dedup';
   log?: (line: string) => void;
 }
 
@@ -68,7 +74,7 @@ export async function runChaos(options: RunOptions): Promise<Report> {
   const processes = new Map<ServiceProcessName, ServiceProcess>();
   const loaders: ChildProcess[] = [];
   try {
-    engines = await startEngines(topology);
+    engines = await startEngines(topology, { smallDisks: kinds.includes('diskfull') });
     partitions.setup();
     const ports = new Map<ServiceProcessName, number>();
     for (const name of SERVICE_PROCESSES) ports.set(name, await freePort());
@@ -82,6 +88,8 @@ export async function runChaos(options: RunOptions): Promise<Report> {
       LOG_LEVEL: 'info',
       // The whole run in the live stream: the checker reads it for duplicates and 202 → stored times.
       EVENT_STREAM_MAX_LEN: '1000000',
+      // Sabotaged, each consumer kill makes up to 5 s of records be read again, not 1 s: duplicates for sure.
+      ...(options.sabotage ? { KAFKA_COMMIT_INTERVAL_MS: '5000' } : {}),
     });
     const start = (name: ServiceProcessName) => {
       const service = name.replace(/-\d$/, '') as ServiceName;
@@ -140,8 +148,12 @@ export async function runChaos(options: RunOptions): Promise<Report> {
         await engines!.failover();
         return async () => {};
       }
+      if (fault.kind === 'diskfull') return engines!.fillDisk(fault.target);
+      if (fault.kind === 'leader') return engines!.moveLeaders();
       if (service) {
         const running = processes.get(service)!;
+        // A process that is not running cannot be hurt: the fault would be counted and do nothing.
+        if (running.child.exitCode !== null || running.child.signalCode !== null) throw new Error(`${service} is not running`);
         if (fault.kind === 'kill') {
           await running.stop('SIGKILL');
           return async () => void start(service);
@@ -160,10 +172,21 @@ export async function runChaos(options: RunOptions): Promise<Report> {
           kind: fault.kind,
           target: `${fault.target}${fault.engine ? ` ${fault.mode} ${fault.engine}` : ''}`,
         });
+        const applied = (ok: boolean, err?: unknown) =>
+          record({
+            type: 'fault-applied',
+            time: Date.now(),
+            id: fault.id,
+            kind: fault.kind,
+            target: fault.target,
+            ok,
+            ...(err === undefined ? {} : { error: (err as Error).message }),
+          });
         try {
           heals.set(fault.id, await apply(fault));
+          applied(true);
         } catch (err) {
-          ended(fault, err);
+          applied(false, err);
           return;
         }
         setTimeout(() => void healFault(fault), Math.max(0, fault.startMs + fault.durationMs - (Date.now() - started)));
@@ -183,6 +206,7 @@ export async function runChaos(options: RunOptions): Promise<Report> {
 
     // Reads along the way: users' keys, and whether acknowledged events are stored yet.
     const redis = engines.redis();
+    const sabotage = options.sabotage === 'dedup' ? setInterval(() => void forgetDedup(redis), 500) : undefined;
     const reader = setInterval(async () => {
       try {
         for (let i = 0; i < 5; i++) {
@@ -208,6 +232,7 @@ export async function runChaos(options: RunOptions): Promise<Report> {
 
     await loadDone;
     clearInterval(reader);
+    clearInterval(sabotage);
     for (const timer of timers) clearTimeout(timer);
     // Heal everything still broken, and start whatever is down.
     for (const fault of schedule) await healFault(fault);
@@ -273,6 +298,22 @@ export async function runChaos(options: RunOptions): Promise<Report> {
     await engines?.remove();
   }
   return judge(dir);
+}
+
+/** Deletes the dedup index (its meta hash and every bucket): the consumer then takes every id for new. */
+async function forgetDedup(redis: Redis): Promise<void> {
+  try {
+    const keys = [KEYS.eventIds];
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${KEYS.eventIds}:*`, 'COUNT', 1_000);
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== '0');
+    await redis.del(...keys);
+  } catch {
+    // Redis is what the nemesis is hurting now: the next round tries again.
+  }
 }
 
 /** Judges a kept run again (make chaos-check RUN=dir): report.json and report.txt beside it. */

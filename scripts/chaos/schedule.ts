@@ -4,8 +4,11 @@
  */
 
 export type Topology = 'single' | 'replicated';
-export type FaultKind = 'kill' | 'pause' | 'partition' | 'failover';
-export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'failover'];
+export type FaultKind = 'kill' | 'pause' | 'partition' | 'failover' | 'diskfull' | 'leader';
+/** Every kind the nemesis knows. */
+export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'failover', 'diskfull', 'leader'];
+/** The kinds of a run that names none (make chaos without FAULTS=), as before diskfull and leader existed. */
+export const DEFAULT_FAULT_KINDS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'failover'];
 
 /** Packets dropped from the process to the engine ('out'), from the engine to it ('in'), or both. */
 export type PartitionMode = 'out' | 'in' | 'both';
@@ -72,6 +75,12 @@ function targetsOf(kind: FaultKind, topology: Topology): string[] {
       return SERVICE_PROCESSES.filter((s) => s !== 'event-viewer');
     case 'failover':
       return topology === 'replicated' ? ['redis'] : [];
+    case 'diskfull':
+      // Each engine of the single topology has a size-limited disk of its own (engines.ts).
+      return topology === 'single' ? ['kafka', 'redis'] : [];
+    case 'leader':
+      // The leaders of `events` move: one broker's cannot.
+      return topology === 'replicated' ? ['events'] : [];
   }
 }
 

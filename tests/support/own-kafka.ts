@@ -18,14 +18,17 @@ export interface OwnKafka {
   remove(): Promise<void>;
   /** The broker's process id (from its pid file). */
   pid(): number;
+  /** Whether that process is running (stopped counts): a broker whose log directory fails halts by itself. */
+  alive(): boolean;
 }
 
 /**
  * A single-node KRaft broker owned by one test (own ports and data), through infra/kafka/kafka.sh;
- * `started: false` only reserves its ports, for a test of what runs before Kafka is up.
+ * `started: false` only reserves its ports, for a test of what runs before Kafka is up. Its state in `dir`
+ * when given (the caller's to delete), else in a folder of its own.
  */
-export async function startOwnKafka({ started = true } = {}): Promise<OwnKafka> {
-  const dir = mkdtempSync(join(tmpdir(), 'eventstreamapp-kafka-'));
+export async function startOwnKafka({ started = true, dir: given }: { started?: boolean; dir?: string } = {}): Promise<OwnKafka> {
+  const dir = given ?? mkdtempSync(join(tmpdir(), 'eventstreamapp-kafka-'));
   const env = {
     ...process.env,
     KAFKA_PORT: String(await freePort()),
@@ -47,9 +50,17 @@ export async function startOwnKafka({ started = true } = {}): Promise<OwnKafka> 
       await script('wipe');
     },
     pid: () => Number(readFileSync(join(dir, 'kafka.pid'), 'utf8').trim()),
+    alive: () => {
+      try {
+        process.kill(own.pid(), 0);
+        return true;
+      } catch {
+        return false;
+      }
+    },
     remove: async () => {
       await script('stop').catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
+      if (!given) rmSync(dir, { recursive: true, force: true });
     },
   };
   if (started) await own.start();

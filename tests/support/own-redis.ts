@@ -15,13 +15,18 @@ export interface OwnRedis {
   /** SIGSTOP: the process freezes with its connections open, as a hung host would. */
   freeze(): void;
   thaw(): void;
+  /** Whether its process is running (frozen counts): a full disk makes it exit by itself. */
+  alive(): boolean;
   remove(): Promise<void>;
 }
 
-/** A redis-server owned by one test (append-only persistence), which it may stop and restart. */
-export async function startOwnRedis(): Promise<OwnRedis> {
+/**
+ * A redis-server owned by one test (append-only persistence, fsync always), which it may stop and restart;
+ * its files in `dir` when given (the caller's to delete), else in a folder of its own.
+ */
+export async function startOwnRedis(options: { dir?: string } = {}): Promise<OwnRedis> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'eventstreamapp-redis-'));
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'eventstreamapp-redis-'));
   let child: ChildProcess | undefined;
   const own: OwnRedis = {
     url: `redis://127.0.0.1:${port}`,
@@ -61,10 +66,11 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     thaw() {
       child?.kill('SIGCONT');
     },
+    alive: () => child !== undefined && child.exitCode === null && child.signalCode === null,
     async remove() {
       own.thaw();
       await own.stop(true);
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
   await own.start();

@@ -32,6 +32,8 @@ export interface OpsConsoleDeps {
     | 'MAX_EVENT_BYTES'
     | 'TIMESTAMP_MAX_FUTURE_MS'
     | 'AUDIT_RETENTION'
+    | 'CSRF_TOKEN_TTL'
+    | 'VIEWER_PUBLIC_ORIGIN'
   >;
   keys: Pick<RedisKeys, 'eventIds' | 'eventLog' | 'replayLock' | 'auditLog'>;
   redis: Redis;
@@ -87,7 +89,10 @@ export function createOpsConsole({ config, keys, redis, kafka, registry, warn, l
     });
 
   const audit = createAuditLog(redis, keys.auditLog, config.AUDIT_RETENTION);
-  const csrf = createCsrf();
+  const csrf = createCsrf({
+    ttlMs: config.CSRF_TOKEN_TTL,
+    ...(config.VIEWER_PUBLIC_ORIGIN ? { publicOrigin: config.VIEWER_PUBLIC_ORIGIN } : {}),
+  });
   const replaysEnded = new Counter({
     name: 'dlq_replays_total',
     help: 'Dead-letter replays started from this viewer that ended, by kind (dry_run, replay) and outcome (done, failed)',
