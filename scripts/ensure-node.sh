@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints a directory holding Node.js >= 24 (DESIGN.md "runtimes"). When the machine's own
+# Prints a directory holding Node.js >= 24 (README, "Runtimes"). When the machine's own
 # node is older, Node 24 LTS is installed from the npm registry's `node` package into
 # .tools/node (ignored by git) — no download outside the npm registry.
 # Usage: export PATH="$(scripts/ensure-node.sh):$PATH"

@@ -37,7 +37,7 @@ install() {
   compose_v2
 }
 
-# The suite's Docker tests run Compose v2 (DESIGN.md "Running it"); Debian offers only v1.
+# The suite's Docker tests run Compose v2 (README, "Runtimes"); Debian offers only v1.
 compose_v2() { "$ROOT/scripts/compose-v2.sh" ensure; }
 
 docker_engine() {

@@ -136,8 +136,9 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
     if (id !== undefined && stored.has(id)) add({ kind: 'inconsistent', event_id: id, detail: 'both stored and dead-lettered' });
   }
 
-  // event:<user_id> is the user's last new event in partition order (DESIGN.md): the last record of the
-  // user, in offset order, whose event_id was new there (a redelivered or resent copy is not) and stored.
+  // event:<user_id> is the user's last new event in partition order (ARCHITECTURE.md, "Contracts"): the last
+  // record of the user, in offset order, whose event_id was new there (a redelivered or resent copy is not)
+  // and stored.
   const position = new Map<string, number>();
   const expectedKey = new Map<string, string | null>();
   const seenIds = new Set<string>();

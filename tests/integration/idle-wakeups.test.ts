@@ -9,7 +9,7 @@ import { testRedis } from '../support/redis.js';
 import { type ServiceName, type ServiceProcess, startServiceProcess } from '../support/service-process.js';
 import { waitFor } from '../support/wait.js';
 
-// DESIGN.md, performance budgets: idle, a Node service wakes a few times a second at most. Unpatched,
+// ARCHITECTURE.md, "Rules the tree keeps": idle, a Node service wakes a few times a second at most. Unpatched,
 // kafkajs's request queue alone wakes a process about 850 times a second (patches/README.md).
 
 const SAMPLE_MS = 10_000;

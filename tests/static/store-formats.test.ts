@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/paths.js';
 
-// One owner for every stored format (DESIGN.md): the Redis keys, the live stream's fields, journeys,
+// One owner for every stored format (ARCHITECTURE.md, "Contracts"): the Redis keys, the live stream's fields, journeys,
 // dead-letter headers and the id buckets are spelled in packages/event-schema/src/store and nowhere
 // else in the code that writes or reads them — services, packages, the bench and the scripts. Tests
 // may spell them on purpose: an independent reader is what checks the owner.

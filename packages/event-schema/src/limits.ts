@@ -1,4 +1,4 @@
-/** DESIGN.md: one event is at most 64 KiB of JSON by default. */
+/** ARCHITECTURE.md, "Contracts": one event is at most 64 KiB of JSON by default. */
 export const DEFAULT_MAX_EVENT_BYTES = 64 * 1024;
 
 /**
