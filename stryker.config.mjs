@@ -7,7 +7,7 @@ export const MODULES = [
   'packages/service-kit/src/{retry,throttle,authorization,lru,config,group-lag,plan-chunk}.ts',
   'event-consumer/src/config.ts',
   'event-consumer/src/offset-commits.ts',
-  'event-viewer/src/{events/query,events/csv,events/export-slots,model/search,model/event-filter,live/feed,ops/lag-estimate,ops/lag-states,ops/replay-jobs,http/compress,http/access,http/users-file}.ts',
+  'event-viewer/src/{events/query,events/csv,events/export-slots,model/search,model/event-filter,live/feed,status/lag-estimate,status/lag-states,dlq/replay-jobs,http/compress,http/access,http/users-file}.ts',
   'event-generator/src/{parse-publish-body,rate-limit}.ts',
 ];
 

@@ -1,6 +1,7 @@
 import { redisKeys } from '@eventstreamapp/event-schema';
 import {
   closeInStages,
+  createAdminSession,
   createHttpServer,
   createThrottle,
   describeError,
@@ -13,7 +14,10 @@ import {
 } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
+import { createAuditLog } from './audit/audit-log.js';
+import { createAuditRoutes } from './audit/routes.js';
 import type { Config } from './config.js';
+import { createDlqRoom } from './dlq/room.js';
 import { createNewestPageCache } from './events/page-cache.js';
 import { renderLivePage, renderLiveRow } from './events/render.js';
 import { createEventRoutes, type RenderedPage } from './events/routes.js';
@@ -21,13 +25,14 @@ import { createEventStore } from './events/store.js';
 import { createAccess } from './http/access.js';
 import { createApp } from './http/app.js';
 import { loadLiveScript } from './http/assets.js';
+import { createCsrf } from './http/csrf.js';
 import { createLiveFeed } from './live/feed.js';
 import { createLiveRoutes } from './live/routes.js';
 import { createStreamReader } from './live/stream-reader.js';
 import { createStreamStore } from './live/stream-store.js';
 import { createMetrics, registerLiveCap } from './metrics.js';
 import { matchesFilter } from './model/event-filter.js';
-import { createOpsConsole } from './ops/console.js';
+import { createStatusRoom } from './status/room.js';
 
 export interface EventViewerDeps {
   config: Config;
@@ -45,8 +50,9 @@ const KEEPALIVE_MS = 15_000;
 const READINESS_PROBE_MS = 1_000;
 
 /**
- * The viewer's composition root: three rooms behind one door (http/app.ts) — the event pages (events/),
- * the live feed over the stored-event stream (live/) and the operations console over Kafka and Redis (ops/).
+ * The viewer's composition root: its rooms behind one door (http/app.ts), each one router — the event
+ * pages (events/), the live feed over the stored-event stream (live/), the pipeline's status (status/), the
+ * dead letters and their replays (dlq/) and what operators did (audit/).
  */
 export function createEventViewer({ config, logger, redis, reader, kafka }: EventViewerDeps) {
   const keys = redisKeys(config.REDIS_KEY_PREFIX);
@@ -94,14 +100,31 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
       warn('live.read_failed', err, 'could not read the live stream; retrying');
     },
   });
-  const ops = createOpsConsole({
+  // One Kafka admin session for the rooms that ask Kafka (dlq, status).
+  const admin = kafka ? createAdminSession(kafka) : undefined;
+  const audit = createAuditLog(redis, keys.auditLog, config.AUDIT_RETENTION);
+  const dlq = createDlqRoom({
     config,
     keys,
     redis,
-    ...(kafka ? { kafka } : {}),
+    ...(kafka && admin ? { kafka, admin } : {}),
+    audit,
+    csrf: createCsrf({
+      ttlMs: config.CSRF_TOKEN_TTL,
+      ...(config.VIEWER_PUBLIC_ORIGIN ? { publicOrigin: config.VIEWER_PUBLIC_ORIGIN } : {}),
+    }),
     registry: metrics.registry,
     warn,
     log: (fields, message) => logger.info(fields, message),
+  });
+  const status = createStatusRoom({
+    config,
+    dedupIndexKey: keys.eventIds,
+    redis,
+    ...(admin ? { admin } : {}),
+    ...(dlq.deadLetters ? { deadLetters: dlq.deadLetters } : {}),
+    registry: metrics.registry,
+    warn,
   });
   registerLiveCap(metrics.registry, config.LIVE_MAX_CLIENTS);
   // A frozen Redis keeps its connection 'ready': only a command shows that it no longer answers.
@@ -124,7 +147,9 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
         newest: stream.newest,
         renderPage: (filter, streamId) => renderLivePage(filter, streamId, config.DEFAULT_LIMIT),
       }),
-      ops.router,
+      status.router,
+      dlq.router,
+      createAuditRoutes({ audit }),
     ],
     liveScript: loadLiveScript(),
     registry: metrics.registry,
@@ -156,7 +181,8 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
       redis.connect().catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; answering 503 until it is'));
       reader.connect().catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; live rows start when it is'));
       streamReader.start();
-      ops.start();
+      dlq.start();
+      status.start();
       redisProbe = startProbe('redis', () => redis.ping(), READINESS_PROBE_MS);
       keepalive = setInterval(() => live.keepalive(), KEEPALIVE_MS);
       keepalive.unref();
@@ -170,8 +196,10 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
         [
           ['http server', () => started?.close()],
           ['stream reader', () => streamReader.stop()],
-          ['ops console', () => ops.stop()],
+          ['dead-letter room', () => dlq.stop()],
+          ['status room', () => status.stop()],
         ],
+        [['kafka admin', async () => admin?.stop()]],
         [['redis', () => redis.quit().catch(() => redis.disconnect())]],
       ]);
     }),

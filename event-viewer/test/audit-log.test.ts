@@ -1,7 +1,7 @@
 import { redisKeys } from '@eventstreamapp/event-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';
-import { AUDIT_MAX_ENTRIES, createAuditLog } from '../src/ops/audit-log.js';
+import { AUDIT_MAX_ENTRIES, createAuditLog } from '../src/audit/audit-log.js';
 
 const DAY = 86_400_000;
 const record = (job: string) => ({ action: 'dlq.replay.finished', who: 'ada', job, selection: {}, counts: { replayed: 1 } });

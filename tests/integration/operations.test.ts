@@ -8,7 +8,7 @@ import type { Producer } from 'kafkajs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startConsumer } from '../../event-consumer/test/helpers.js';
-import type { PipelineSnapshot } from '../../event-viewer/src/ops/pipeline-status.js';
+import type { PipelineSnapshot } from '../../event-viewer/src/status/pipeline-status.js';
 import { startViewer } from '../../event-viewer/test/helpers.js';
 import { launchChromium } from '../support/browser.js';
 import { makeEvents, produce } from '../support/events.js';

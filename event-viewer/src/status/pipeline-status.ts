@@ -1,7 +1,7 @@
 import { idsTakenBetween } from '@eventstreamapp/event-schema';
 import { type AdminSession, committedOffsets, type PartitionEnds, topicEnds } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
-import type { DeadLetterWindow } from './dead-letters.js';
+import type { DeadLetterWindow } from '../dlq/dead-letters.js';
 import { type EndSample, lagSeconds } from './lag-estimate.js';
 import { judgePartition, type LagState, type PartitionSample } from './lag-states.js';
 import { readCluster, readGroupMembers, readRedisStatus } from './pipeline-sources.js';

@@ -2,9 +2,11 @@ import { createLogger } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../http/app.js';
-import { createMetrics } from '../metrics.js';
-import { createOpsConsole } from './console.js';
+import { createDlqRoom } from './dlq/room.js';
+import { createApp } from './http/app.js';
+import { createCsrf } from './http/csrf.js';
+import { createMetrics } from './metrics.js';
+import { createStatusRoom } from './status/room.js';
 
 const config = {
   KAFKA_TOPIC: 'events',
@@ -15,14 +17,28 @@ const config = {
   STATUS_SAMPLE_MS: 5_000,
   STATUS_HISTORY_MINUTES: 5,
   LAG_WINDOW: 60_000,
+  MAX_EVENT_BYTES: 65_536,
+  TIMESTAMP_MAX_FUTURE_MS: 300_000,
 };
 
-describe('the operations console started without Kafka', () => {
+describe('the status and dead-letter rooms of a viewer started without Kafka', () => {
   const { registry } = createMetrics(() => 0);
-  const ops = createOpsConsole({ config, keys: { eventIds: 'event_ids' }, redis: {} as Redis, registry, warn: () => undefined });
+  const redis = {} as Redis;
+  const warn = () => undefined;
+  const status = createStatusRoom({ config, dedupIndexKey: 'event_ids', redis, registry, warn });
+  const dlq = createDlqRoom({
+    config,
+    keys: { eventLog: 'event_log', replayLock: 'dlq_replay_lock' },
+    redis,
+    audit: { append: async () => undefined },
+    csrf: createCsrf({ ttlMs: 60_000 }),
+    registry,
+    warn,
+    log: () => undefined,
+  });
   const app = createApp({
     logger: createLogger('event-viewer', 'silent'),
-    rooms: [ops.router],
+    rooms: [status.router, dlq.router],
     liveScript: '',
     registry,
     readiness: () => [],

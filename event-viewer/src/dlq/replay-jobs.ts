@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PartitionRange, ReplayOptions, ReplayReport } from '@eventstreamapp/service-kit';
+import type { AuditLog } from '../audit/audit-log.js';
 import { httpError } from '../http/errors.js';
-import type { AuditLog } from './audit-log.js';
 
 /** What an operator picked on /dlq: one letter (a partition and one offset), a filter's reason, or everything from an offset. */
 export interface Selection {

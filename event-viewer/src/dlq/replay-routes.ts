@@ -2,14 +2,11 @@ import express, { type Request, type RequestHandler, type Response, Router } fro
 import type { Csrf } from '../http/csrf.js';
 import { httpError } from '../http/errors.js';
 import { negotiate } from '../http/negotiate.js';
-import { integerParam, reasonParam, textParam } from '../http/query-params.js';
+import { integerParam, reasonParam } from '../http/query-params.js';
 import { principalOf, requireOperator } from '../http/roles.js';
-import type { AuditLog } from './audit-log.js';
 import type { ReplayJob, ReplayJobs, Selection } from './replay-jobs.js';
-import { describeJob, renderAuditPage, renderReplayPage } from './replay-page.js';
+import { describeJob, renderReplayPage } from './replay-page.js';
 
-const AUDIT_DEFAULT_LIMIT = 50;
-const AUDIT_MAX_LIMIT = 200;
 const OFFSET_MAX = 2 ** 53 - 1;
 /** A form of a few numbers and a reason: 4 KiB is ample, and all a request may make the viewer parse. */
 const BODY_LIMIT = '4kb';
@@ -35,18 +32,17 @@ export function parseSelection(body: unknown): Selection {
 export interface ReplayRoutesDeps {
   /** Without Kafka there is nothing to replay: the routes answer 503 kafka_unavailable. */
   jobs?: ReplayJobs;
-  audit: Pick<AuditLog, 'list'>;
   csrf: Csrf;
 }
 
 /**
  * The operator's side of /dlq: POST /dlq/replay counts a selection (a dry run), POST
  * /dlq/replay/:id/confirm replays what that dry run counted, POST /dlq/replay/:id/cancel ends either
- * early, GET /dlq/replay/:id follows either, GET
- * /audit lists what operators did. Every route checks the role first (a reader gets 403 whatever else it
- * sends), then the request's origin and CSRF token; nothing that changes state answers a GET.
+ * early, GET /dlq/replay/:id follows either (what operators did is the audit room's: audit/routes.ts).
+ * Every route checks the role first (a reader gets 403 whatever else it sends), then the request's origin
+ * and CSRF token; nothing that changes state answers a GET.
  */
-export function createReplayRoutes({ jobs, audit, csrf }: ReplayRoutesDeps): Router {
+export function createReplayRoutes({ jobs, csrf }: ReplayRoutesDeps): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 16 });
   const json = express.json({ limit: BODY_LIMIT });
@@ -81,24 +77,6 @@ export function createReplayRoutes({ jobs, audit, csrf }: ReplayRoutesDeps): Rou
     if (!job)
       throw httpError('not_found', 'no such replay: the viewer remembers its last 20, until it restarts; the audit log keeps every replay');
     answer(req, res, job, 200);
-  });
-  router.get('/audit', requireOperator, async (req, res) => {
-    const limit = integerParam('limit', req.query.limit, 1, AUDIT_MAX_LIMIT) ?? AUDIT_DEFAULT_LIMIT;
-    const before = textParam('before', req.query.before, (v) =>
-      /^\d{1,15}-\d{1,10}$/.test(v) ? undefined : 'must be the cursor of a rel="next" link',
-    );
-    const format = negotiate(req);
-    const entries = await audit.list(limit, before);
-    const last = entries.at(-1);
-    const next = last && entries.length === limit ? `/audit?limit=${limit}&before=${last.id}` : undefined;
-    if (next) res.set('link', `<${next}>; rel="next"`);
-    res.set('cache-control', 'no-store');
-    if (format === 'json') {
-      return res.json({
-        entries: entries.map((e) => ({ id: e.id, at: new Date(e.at).toISOString(), ...e.record })),
-      });
-    }
-    res.type('html').send(renderAuditPage(entries, next));
   });
   return router;
 }
