@@ -1,6 +1,6 @@
 import type { EventRecord } from '@eventstreamapp/event-schema';
 import { type RedisKeys, redisKeys } from '@eventstreamapp/event-schema';
-import type { Accepted } from '@eventstreamapp/service-kit';
+import type { Accepted } from '@eventstreamapp/pipeline';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../event-consumer/src/config.js';
 import { type StoreOptions, storeEvents } from '../../event-consumer/src/store-events.js';

@@ -1,5 +1,5 @@
 import { decodeStreamEntry, normalizeEvent } from '@eventstreamapp/event-schema';
-import type { Accepted } from '@eventstreamapp/service-kit';
+import type { Accepted } from '@eventstreamapp/pipeline';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../../event-consumer/src/config.js';
 import { storeEvents } from '../../event-consumer/src/store-events.js';

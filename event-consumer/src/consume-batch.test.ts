@@ -1,5 +1,5 @@
 import { normalizeEvent } from '@eventstreamapp/event-schema';
-import type { ChunkPlan } from '@eventstreamapp/service-kit';
+import type { ChunkPlan } from '@eventstreamapp/pipeline';
 import { ServiceError } from '@eventstreamapp/service-kit';
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,6 @@
-import type { ChunkPlan, Refused } from '@eventstreamapp/service-kit';
-import { backoffDelay, planChunk, ServiceError } from '@eventstreamapp/service-kit';
+import type { ChunkPlan, Refused } from '@eventstreamapp/pipeline';
+import { planChunk } from '@eventstreamapp/pipeline';
+import { backoffDelay, ServiceError } from '@eventstreamapp/service-kit';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { StoreResult } from './store-events.js';
 

@@ -1,5 +1,5 @@
 import { deadLetterHeaders } from '@eventstreamapp/event-schema';
-import type { Refused } from '@eventstreamapp/service-kit';
+import type { Refused } from '@eventstreamapp/pipeline';
 import type { Message } from 'kafkajs';
 
 /** The original record, unchanged, with headers saying why it was refused and where it came from. */

@@ -7,16 +7,8 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { redisKeys } from '@eventstreamapp/event-schema';
-import {
-  createLogger,
-  createRedisClient,
-  formatReport,
-  loadConfigOrExit,
-  type ReplayOptions,
-  replayDeadLetters,
-  serviceKafka,
-  USAGE_EXIT,
-} from '@eventstreamapp/service-kit';
+import { formatReport, type ReplayOptions, replayDeadLetters } from '@eventstreamapp/pipeline';
+import { createLogger, createRedisClient, loadConfigOrExit, serviceKafka, USAGE_EXIT } from '@eventstreamapp/service-kit';
 import { loadConfig } from './config.js';
 
 const USAGE = 'usage: dlq-replay [--dry-run] [--from-offset N] [--to-offset N] [--partition P] [--reason CODE[,CODE…]]';

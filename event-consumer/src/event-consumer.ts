@@ -1,4 +1,5 @@
 import { redisKeys } from '@eventstreamapp/event-schema';
+import { readGroupLag } from '@eventstreamapp/pipeline';
 import {
   closeInStages,
   createAdminSession,
@@ -7,7 +8,6 @@ import {
   describeError,
   type Logger,
   once,
-  readGroupLag,
   type StartedServer,
   startKafkaProbe,
   startOpsServer,

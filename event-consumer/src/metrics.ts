@@ -1,4 +1,4 @@
-import type { PartitionLag } from '@eventstreamapp/service-kit';
+import type { PartitionLag } from '@eventstreamapp/pipeline';
 import { createRegistry } from '@eventstreamapp/service-kit';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 

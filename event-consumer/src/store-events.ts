@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { eventIdBytes, type RedisKeys } from '@eventstreamapp/event-schema';
-import type { Accepted } from '@eventstreamapp/service-kit';
+import type { Accepted } from '@eventstreamapp/pipeline';
 import { redisFailure, ServiceError } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import { STORE_EVENTS_LUA, TRIM_LUA } from './store-script.js';

@@ -1,5 +1,5 @@
 import { type EventRecord, normalizeEvent, redisKeys } from '@eventstreamapp/event-schema';
-import type { Accepted } from '@eventstreamapp/service-kit';
+import type { Accepted } from '@eventstreamapp/pipeline';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { makeEvents, produce } from '../../tests/support/events.js';
 import { createTestTopics } from '../../tests/support/kafka.js';

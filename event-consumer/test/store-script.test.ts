@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_EVENT_BYTES, redisKeys, STREAM_ENTRY_BYTES, STREAM_ENTRY_EVENTS } from '@eventstreamapp/event-schema';
-import type { Accepted } from '@eventstreamapp/service-kit';
+import type { Accepted } from '@eventstreamapp/pipeline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeEvents } from '../../tests/support/events.js';
 import { type TestRedis, testRedis } from '../../tests/support/redis.js';

@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_EVENT_BYTES, type EventRecord, normalizeEvent, redisKeys } from '@eventstreamapp/event-schema';
-import type { Accepted } from '@eventstreamapp/service-kit';
+import type { Accepted } from '@eventstreamapp/pipeline';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { storeEvents } from '../../event-consumer/src/store-events.js';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseDuration } from '../../packages/service-kit/src/config.ts';
+import { parseDuration } from '../../packages/service-kit/src/config/config.ts';
 import { REPO_ROOT } from '../../tests/support/paths.js';
 import { formatReport } from './checker.ts';
 import { judge, runChaos } from './run.ts';

@@ -1,8 +1,8 @@
 import { CONSUMER_GROUP, DLQ_TOPIC, decodeStreamEntry, EVENTS_TOPIC, redisKeys } from '@eventstreamapp/event-schema';
-import { readTopicRanges } from '@eventstreamapp/service-kit';
+import { readTopicRanges } from '@eventstreamapp/pipeline';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
-import { topicEnds } from '../../packages/service-kit/src/topic-ends.ts';
+import { topicEnds } from '../../packages/service-kit/src/kafka/topic-ends.ts';
 import type { FinalDump } from './history.ts';
 
 /** What the checker reads after the last heal: the topic from its beginning, the keys, the dead letters, the offsets. */

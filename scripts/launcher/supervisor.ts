@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, renameSync, writeFileSync } from 'node:fs';
-import { CONFIG_ERROR_EXIT } from '../../packages/service-kit/src/exit-codes.ts';
-import { backoffDelay } from '../../packages/service-kit/src/retry.ts';
+import { CONFIG_ERROR_EXIT } from '../../packages/service-kit/src/process/exit-codes.ts';
+import { backoffDelay } from '../../packages/service-kit/src/process/retry.ts';
 import { type ServiceName, serviceCommand } from './services.ts';
 
 /** What `make ps` reads: the supervisor's view of its service. */

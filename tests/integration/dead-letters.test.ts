@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { normalizeEvent, redisKeys } from '@eventstreamapp/event-schema';
-import { replayDeadLetters } from '@eventstreamapp/service-kit';
+import { replayDeadLetters } from '@eventstreamapp/pipeline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { expectStoredExactly, startConsumer } from '../../event-consumer/test/helpers.js';
 import { startViewer } from '../../event-viewer/test/helpers.js';

@@ -1,5 +1,5 @@
 import { redisKeys } from '@eventstreamapp/event-schema';
-import { replayDeadLetters } from '@eventstreamapp/service-kit';
+import { replayDeadLetters } from '@eventstreamapp/pipeline';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { makeEvents, produce } from '../support/events.js';
 import { countRecords, createTestTopics, testKafka } from '../support/kafka.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig as consumerConfig } from '../../event-consumer/src/config.js';
 import { loadConfig as viewerConfig } from '../../event-viewer/src/config.js';
-import { CONFIG_ERROR_EXIT } from '../../packages/service-kit/src/exit-codes.ts';
+import { CONFIG_ERROR_EXIT } from '../../packages/service-kit/src/process/exit-codes.ts';
 import { DEFAULT_PORTS, SERVICES } from '../../scripts/launcher/services.ts';
 import { REPO_ROOT } from '../support/paths.js';
 import { CONFIG_PORTS } from '../support/service-ports.js';
@@ -62,7 +62,7 @@ describe('one source for every name and number', () => {
 
   it('the configuration exit code: what a service exits with is what its supervisor stops on', () => {
     expect(CONFIG_ERROR_EXIT).toBe(78);
-    expect(read('packages/service-kit/src/run.ts')).toContain('process.exit(CONFIG_ERROR_EXIT)');
+    expect(read('packages/service-kit/src/process/run.ts')).toContain('process.exit(CONFIG_ERROR_EXIT)');
     expect(read('scripts/launcher/supervisor.ts')).toContain('code === CONFIG_ERROR_EXIT');
   });
 });

@@ -1,5 +1,5 @@
 import type { AuditRecord } from '@eventstreamapp/event-schema';
-import type { ReplayOptions, ReplayReport } from '@eventstreamapp/service-kit';
+import type { ReplayOptions, ReplayReport } from '@eventstreamapp/pipeline';
 import { describe, expect, it } from 'vitest';
 import { createReplayJobs, DRY_RUN_VALID_MS } from './replay-jobs.js';
 import { parseSelection } from './replay-routes.js';

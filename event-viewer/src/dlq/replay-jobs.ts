@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PartitionRange, ReplayOptions, ReplayReport } from '@eventstreamapp/service-kit';
+import type { PartitionRange, ReplayOptions, ReplayReport } from '@eventstreamapp/pipeline';
 import type { AuditLog } from '../audit/audit-log.js';
 import { httpError } from '../http/errors.js';
 

@@ -1,5 +1,6 @@
 import type { RedisKeys } from '@eventstreamapp/event-schema';
-import { type AdminSession, closeInStages, replayDeadLetters } from '@eventstreamapp/service-kit';
+import { replayDeadLetters } from '@eventstreamapp/pipeline';
+import { type AdminSession, closeInStages } from '@eventstreamapp/service-kit';
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';

@@ -1,5 +1,6 @@
 import { idsTakenBetween } from '@eventstreamapp/event-schema';
-import { type AdminSession, committedOffsets, type PartitionEnds, topicEnds } from '@eventstreamapp/service-kit';
+import { committedOffsets } from '@eventstreamapp/pipeline';
+import { type AdminSession, type PartitionEnds, topicEnds } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import type { DeadLetterWindow } from '../dlq/dead-letters.js';
 import { type EndSample, lagSeconds } from './lag-estimate.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { waitFor } from '../../../tests/support/wait.js';
+import { waitFor } from '../../../../tests/support/wait.js';
 import { startProbe } from './probe.js';
 
 describe('startProbe', () => {

@@ -1,5 +1,5 @@
+import { type PartitionEnds, topicEnds } from '@eventstreamapp/service-kit';
 import type { Admin } from 'kafkajs';
-import { type PartitionEnds, topicEnds } from './topic-ends.js';
 
 export interface PartitionLag {
   partition: number;

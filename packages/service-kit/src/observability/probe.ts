@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
-import type { ReadinessCheck } from './ops.js';
-import { describeError } from './service-error.js';
+import type { ReadinessCheck } from '../http/ops.js';
+import { describeError } from '../process/service-error.js';
 
 export interface Probe {
   /** The last probe's outcome: what /readyz reports, read without waiting on anything. */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ConfigError, deprecationNotices } from './config.js';
+import { ConfigError, deprecationNotices } from '../config/config.js';
 import { CONFIG_ERROR_EXIT } from './exit-codes.js';
 
 export interface Service {

@@ -1,4 +1,4 @@
-import { ServiceError } from './service-error.js';
+import { ServiceError } from '../process/service-error.js';
 
 /** An error a client sees: a stable code, its HTTP status, a message for people, optional details. */
 export class HttpError<Code extends string = string> extends Error {

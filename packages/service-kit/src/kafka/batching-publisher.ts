@@ -1,8 +1,8 @@
 import type { Message } from 'kafkajs';
+import { type Backoff, backoffDelay } from '../process/retry.js';
+import { ServiceError } from '../process/service-error.js';
 import { isRecordTooLarge, isRetriable } from './kafka-errors.js';
 import { recordBytes } from './record-size.js';
-import { type Backoff, backoffDelay } from './retry.js';
-import { ServiceError } from './service-error.js';
 
 /** Sending a whole batch again after a retriable failure: 100 ms, then 200 ms, … within its attempts. */
 const RESEND: Backoff = { initialDelayMs: 100, maxDelayMs: 1_000 };

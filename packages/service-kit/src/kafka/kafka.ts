@@ -1,6 +1,6 @@
 import { Kafka, type LogEntry, logLevel, Partitioners, type Producer, type ProducerConfig, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
-import { createThrottle } from './throttle.js';
+import { createThrottle } from '../observability/throttle.js';
 
 const PINO_LEVEL = {
   [logLevel.ERROR]: 'error',

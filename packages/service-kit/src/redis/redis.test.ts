@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ServiceError } from '../process/service-error.js';
 import { redisFailure } from './redis.js';
-import { ServiceError } from './service-error.js';
 
 function reply(message: string): Error {
   const err = new Error(message);

@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
-import { type Backoff, backoffDelay } from './retry.js';
-import { ServiceError } from './service-error.js';
+import { type Backoff, backoffDelay } from '../process/retry.js';
+import { ServiceError } from '../process/service-error.js';
 
 /** Reconnecting to Redis or its Sentinels: soon after a blip, every 2 s at most while it is away. */
 const RECONNECT: Backoff = { initialDelayMs: 200, maxDelayMs: 2_000 };

@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_EVENT_BYTES, DEFAULT_TIMESTAMP_WINDOW, EVENTS_TOPIC } from '@eventstreamapp/event-schema';
 import { z } from 'zod';
-import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from './record-size.js';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../kafka/record-size.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

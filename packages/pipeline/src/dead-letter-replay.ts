@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { deadLetterOrigin, type RedisKeys, withoutDeadLetterHeaders } from '@eventstreamapp/event-schema';
+import { createProducer, type PartitionEnds, topicEnds } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import type { Kafka, KafkaMessage, Message } from 'kafkajs';
-import { createProducer } from './kafka.js';
 import { planChunk } from './plan-chunk.js';
 import { type PartitionRange, readTopicRanges } from './read-ranges.js';
-import { type PartitionEnds, topicEnds } from './topic-ends.js';
 
 export interface ReplayOptions {
   /** Start at this offset of each partition (default: the oldest kept). */
@@ -72,7 +71,8 @@ class ReplayBusyError extends Error {
   }
 }
 
-function rangesFor(ends: PartitionEnds[], options: ReplayOptions): PartitionRange[] {
+/** The ranges a replay reads: a dry run's own, or the options' partition and offsets, each clipped to what the topic holds. */
+export function rangesFor(ends: PartitionEnds[], options: ReplayOptions): PartitionRange[] {
   if (options.ranges) {
     return options.ranges.flatMap((r) => {
       const end = ends.find((p) => p.partition === r.partition);
