@@ -67,10 +67,10 @@ function receive(html: string): void {
 function liveUrl(): string {
   const params = new URLSearchParams();
   const page = new URLSearchParams(location.search);
-  // The page's filter and search apply to its live rows too.
-  for (const name of ['user_id', 'action', 'q', 'where']) {
-    const value = page.get(name);
-    if (value) params.set(name, value);
+  // The page's filter and search apply to its live rows too; the filter form names its fields (FILTER_FIELDS).
+  for (const input of document.querySelectorAll<HTMLInputElement>('#filters input[name]')) {
+    const value = input.name === 'limit' ? null : page.get(input.name);
+    if (value) params.set(input.name, value);
   }
   const userPage = /^\/events\/([^/]+)$/.exec(location.pathname);
   if (userPage?.[1]) params.set('user_id', decodeURIComponent(userPage[1]));

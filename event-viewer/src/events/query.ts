@@ -1,7 +1,7 @@
 import { MAX_TIMESTAMP_MS, parseIsoTimestamp } from '@eventstreamapp/event-schema';
 import { httpError } from '../http/errors.js';
 import { integerParam } from '../http/query-params.js';
-import { type EventFilter, filterParams, parseFilter } from '../model/event-filter.js';
+import { type EventFilter, filterOf, filterParams, parseFilter } from '../model/event-filter.js';
 
 export interface PageQuery extends EventFilter {
   limit: number;
@@ -46,16 +46,7 @@ export function nextPageQuery(current: PageQuery, scanned: number[], exhausted: 
   const last = scanned.at(-1)!;
   const readAtLast = scanned.filter((t) => t === last).length;
   const skippedAtLast = current.before === last + 1 ? current.skip : 0;
-  const { userId, action, text, where } = current;
-  return {
-    limit: current.limit,
-    before: last + 1,
-    skip: readAtLast + skippedAtLast,
-    ...(userId === undefined ? {} : { userId }),
-    ...(action === undefined ? {} : { action }),
-    ...(text === undefined ? {} : { text }),
-    ...(where === undefined ? {} : { where }),
-  };
+  return { limit: current.limit, before: last + 1, skip: readAtLast + skippedAtLast, ...filterOf(current) };
 }
 
 export function pageQueryString(query: PageQuery): string {

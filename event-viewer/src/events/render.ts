@@ -1,7 +1,7 @@
 import { createLru } from '@eventstreamapp/service-kit';
 import { Html, html } from '../http/html.js';
 import { layout, type Section } from '../http/layout.js';
-import { type EventFilter, filterParams } from '../model/event-filter.js';
+import { type EventFilter, FILTER_FIELDS, filterParams } from '../model/event-filter.js';
 import { eventFields, type Journey, type StoredEvent } from '../model/stored-event.js';
 import type { Page, RateBucket } from './store.js';
 
@@ -116,28 +116,31 @@ export interface PageOptions {
 function forms(options: PageOptions): Html {
   // On /events/<user_id> the path names the user; elsewhere the form does.
   const userInForm = !options.formAction.startsWith('/events/');
-  const userField = userInForm
-    ? html`<label>user_id <input name="user_id" value="${options.filter.userId ?? ''}" autocomplete="off"></label>`
-    : '';
-  // The live page has no past to jump into.
+  const fields = FILTER_FIELDS.filter(({ key }) => key !== 'userId' || userInForm);
+  // The live page has no past to jump into; the jump keeps the filter.
+  const kept = fields.map(({ key, param }) =>
+    options.filter[key] === undefined
+      ? ''
+      : html`<input type="hidden" name="${param}" value="${options.filter[key]}">
+`,
+  );
   const jump =
     options.section === 'live'
       ? ''
       : html`<form id="jump" method="get" action="${options.formAction}">
-${options.filter.userId !== undefined && userInForm ? html`<input type="hidden" name="user_id" value="${options.filter.userId}">` : ''}
-${options.filter.action !== undefined ? html`<input type="hidden" name="action" value="${options.filter.action}">` : ''}
-${options.filter.text !== undefined ? html`<input type="hidden" name="q" value="${options.filter.text}">` : ''}
-${options.filter.where !== undefined ? html`<input type="hidden" name="where" value="${options.filter.where}">` : ''}
-<input type="hidden" name="limit" value="${options.limit}">
+${kept}<input type="hidden" name="limit" value="${options.limit}">
 <label>events before <input type="datetime-local" name="before" step="1" required> UTC</label>
 <button type="submit">Go</button>
 </form>`;
+  const inputs = fields.map(
+    ({ key, param, label, type, placeholder }) =>
+      // The line break inside the tag is a line continuation (\ before it): the input stays on one line.
+      html`<label>${label} <input name="${param}"${type ? html` type="${type}"` : ''} value="${options.filter[key] ?? ''}" \
+autocomplete="off"${placeholder ? html` placeholder="${placeholder}"` : ''}></label>
+`,
+  );
   return html`<form id="filters" method="get" action="${options.formAction}" role="search">
-${userField}
-<label>action <input name="action" value="${options.filter.action ?? ''}" autocomplete="off"></label>
-<label>text <input name="q" type="search" value="${options.filter.text ?? ''}" autocomplete="off"></label>
-<label>where <input name="where" value="${options.filter.where ?? ''}" autocomplete="off" placeholder="payload.item_id=item-220"></label>
-<input type="hidden" name="limit" value="${options.limit}">
+${inputs}<input type="hidden" name="limit" value="${options.limit}">
 <button type="submit">Filter</button>
 <a href="${options.formAction}">Clear</a>
 </form>

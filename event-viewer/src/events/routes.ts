@@ -5,7 +5,7 @@ import { type Compressible, sendCompressible } from '../http/compress.js';
 import { httpError } from '../http/errors.js';
 import { negotiate } from '../http/negotiate.js';
 import { createReadLimiter } from '../http/read-limiter.js';
-import { isFiltered } from '../model/event-filter.js';
+import { filterOf, isFiltered } from '../model/event-filter.js';
 import { createExport, type ExportDeps } from './export.js';
 import { createExportSlots } from './export-slots.js';
 import { nextPageQuery, type PageQuery, pageQueryString, parsePageQuery } from './query.js';
@@ -86,6 +86,17 @@ function sendPage(req: Request, res: Response, page: RenderedPage, retention: st
   return sendCompressible(req, res, page);
 }
 
+function titleOf(userId: string | undefined, newest: boolean, filtered: boolean): string {
+  if (userId !== undefined) return `Events of ${userId}`;
+  return !newest ? 'Older events' : filtered ? 'Filtered events' : 'Latest events';
+}
+
+function emptyTextOf(userId: string | undefined, newest: boolean, filtered: boolean, read: number): string {
+  if (userId !== undefined) return `No event of ${userId} among the ${read} most recent read.`;
+  if (filtered) return `No matching event among the ${read} read.`;
+  return newest ? 'No events yet. POST one to :8080/publish, or start the automatic generator.' : 'No older events.';
+}
+
 const htmlBody = (text: string): Compressible => ({ contentType: 'text/html; charset=utf-8', body: Buffer.from(text) });
 
 /** The event pages: GET /events, /events/<user_id> and /rate, as a router the app mounts. */
@@ -146,10 +157,26 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, expor
     retention && exhausted ? `events older than ${retention} are not kept (EVENT_RETENTION)` : undefined;
   const chart = async () => renderChart(await store.rate(now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS), CHART_BUCKET_MS);
 
-  async function renderEvents(format: 'html' | 'json', query: PageQuery, newest: boolean, filtered: boolean): Promise<RenderedPage> {
-    const read = await readPage(query, format === 'html' && newest);
+  /**
+   * The one place an events page is built, HTML or JSON: the newest or an older page of `event_log`, or of one
+   * user's events under `/events/<user_id>` (`userId`: then with their latest event above, and a 404 when
+   * they have none).
+   */
+  async function renderEvents(format: 'html' | 'json', query: PageQuery, userId?: string): Promise<RenderedPage> {
+    const newest = query.before === undefined && query.skip === 0;
+    // On a user's page the path names the user: the page counts as filtered only by what the form adds.
+    const { userId: _inPath, ...formFilter } = filterOf(query);
+    const filtered = isFiltered(userId === undefined ? query : formFilter);
+    const [read, latest] = await Promise.all([
+      readPage(query, format === 'html' && newest),
+      userId === undefined ? null : store.latestOf(userId),
+    ]);
+    if (userId !== undefined && latest === null && read.events.length === 0) {
+      throw httpError('not_found', `no event stored for user ${JSON.stringify(userId)}`);
+    }
     const page = format === 'html' ? fitRows(read, config.MAX_PAGE_BYTES) : read;
-    const nextHref = nextLink('/events', query, page.scanned, page.exhausted);
+    const path = userId === undefined ? '/events' : `/events/${encodeURIComponent(userId)}`;
+    const nextHref = nextLink(path, query, page.scanned, page.exhausted, userId !== undefined);
     const notice = retentionNotice(page.exhausted);
     const scan = filtered ? { count: page.scanned.length, ...(page.scanned.length > 0 ? { to: page.scanned.at(-1)! } : {}) } : undefined;
     const link = {
@@ -166,19 +193,16 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, expor
       };
     }
     const html = renderEventsPage({
-      title: !newest ? 'Older events' : filtered ? 'Filtered events' : 'Latest events',
+      title: titleOf(userId, newest, filtered),
       page,
       filter: query,
       limit: query.limit,
       live: newest,
-      formAction: '/events',
-      emptyText: filtered
-        ? `No matching event among the ${page.scanned.length} read.`
-        : newest
-          ? 'No events yet. POST one to :8080/publish, or start the automatic generator.'
-          : 'No older events.',
+      formAction: path,
+      emptyText: emptyTextOf(userId, newest, filtered, page.scanned.length),
       ...(notice ? { retentionNotice: `Events older than ${retention} are not kept (EVENT_RETENTION).` } : {}),
-      ...(newest && !filtered ? { chart: await chart() } : {}),
+      ...(userId === undefined && newest && !filtered ? { chart: await chart() } : {}),
+      ...(latest === null ? {} : { latest: { json: latest, timestamp: (JSON.parse(latest) as { timestamp: number }).timestamp } }),
       ...(scan ? { scan } : {}),
       ...(nextHref ? { nextHref } : {}),
     });
@@ -193,9 +217,8 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, expor
       const format = negotiate(req);
       const query = parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT);
       const newest = query.before === undefined && query.skip === 0;
-      const filtered = isFiltered(query);
-      const read = () => renderEvents(format, query, newest, filtered);
-      const page = newest && !filtered && newestPages ? newestPages.load(`${format}|${query.limit}`, read) : read();
+      const read = () => renderEvents(format, query);
+      const page = newest && !isFiltered(query) && newestPages ? newestPages.load(`${format}|${query.limit}`, read) : read();
       // A kept page is answered in this turn: no promise on the hot path.
       if (page instanceof Promise) return page.then((p) => sendPage(req, res, p, retention));
       return sendPage(req, res, page, retention);
@@ -213,32 +236,7 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, expor
         return sendCompressible(req, res, { contentType: 'application/json; charset=utf-8', body: Buffer.from(json) });
       }
       const query = { ...parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT), userId };
-      const newest = query.before === undefined && query.skip === 0;
-      const [json, read] = await Promise.all([store.latestOf(userId), readPage(query, newest)]);
-      const page = fitRows(read, config.MAX_PAGE_BYTES);
-      if (json === null && page.events.length === 0) throw httpError('not_found', `no event stored for user ${JSON.stringify(userId)}`);
-      const path = `/events/${encodeURIComponent(userId)}`;
-      const nextHref = nextLink(path, query, page.scanned, page.exhausted, true);
-      const notice = retentionNotice(page.exhausted);
-      if (retention) res.setHeader('x-event-retention', retention);
-      return sendCompressible(
-        req,
-        res,
-        htmlBody(
-          renderEventsPage({
-            title: `Events of ${userId}`,
-            page,
-            filter: query,
-            limit: query.limit,
-            live: newest,
-            formAction: path,
-            emptyText: `No event of ${userId} among the ${page.scanned.length} most recent read.`,
-            ...(notice ? { retentionNotice: `Events older than ${retention} are not kept (EVENT_RETENTION).` } : {}),
-            ...(json === null ? {} : { latest: { json, timestamp: (JSON.parse(json) as { timestamp: number }).timestamp } }),
-            ...(nextHref ? { nextHref } : {}),
-          }),
-        ),
-      );
+      return sendPage(req, res, await renderEvents('html', query, userId), retention);
     },
 
     /** GET /export: the filter's events as NDJSON or CSV (export.ts). */

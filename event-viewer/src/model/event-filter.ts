@@ -4,16 +4,6 @@ import { textParam } from '../http/query-params.js';
 import { type Condition, containsText, meetsCondition, parseCondition } from './search.js';
 import { eventFields, type StoredEvent } from './stored-event.js';
 
-/** Which events a reader asked for: the pages, the live feed and the live page all take the same fields. */
-export interface EventFilter {
-  userId?: string;
-  action?: string;
-  /** `q`: text any value of the event contains, in any letter case. */
-  text?: string;
-  /** `where`: one condition on a field of the event, as written (search.ts). */
-  where?: string;
-}
-
 const MAX_ACTION_LENGTH = 200;
 const MAX_TEXT_LENGTH = 200;
 const MAX_WHERE_LENGTH = 300;
@@ -31,53 +21,94 @@ function conditionOf(where: string): Condition {
   return condition;
 }
 
-/** `user_id` and `action` of a query string; a value that could never match an event is a 400, not an empty page. */
+const textUpTo = (max: number) => (v: string) =>
+  v.length > max || !v.isWellFormed() ? `must be at most ${max} characters of text` : undefined;
+
+/** One field a reader may filter events by: its name in the filter, in query strings and on the form. */
+interface FilterField {
+  key: 'userId' | 'action' | 'text' | 'where';
+  /** The query parameter (and form input) it is read from. */
+  param: string;
+  /** The form's label and its input's type and hint. */
+  label: string;
+  type?: 'search';
+  placeholder?: string;
+  /** Why a value could never match an event (a 400 naming `param`), or undefined. */
+  check: (value: string) => string | undefined;
+  matches: (fields: Record<string, unknown>, value: string) => boolean;
+}
+
+/**
+ * The filter's fields, declared once: parsing, links, matching (pages, search, export, the live feed) and
+ * the filter form all come from this list.
+ */
+export const FILTER_FIELDS: readonly FilterField[] = [
+  {
+    key: 'userId',
+    param: 'user_id',
+    label: 'user_id',
+    check: (v) => {
+      const parsed = userIdSchema.safeParse(v);
+      return parsed.success ? undefined : parsed.error.issues[0]?.message;
+    },
+    matches: (fields, v) => fields.user_id === v,
+  },
+  { key: 'action', param: 'action', label: 'action', check: textUpTo(MAX_ACTION_LENGTH), matches: (fields, v) => fields.action === v },
+  {
+    key: 'text',
+    param: 'q',
+    label: 'text',
+    type: 'search',
+    check: textUpTo(MAX_TEXT_LENGTH),
+    matches: (fields, v) => containsText(fields, v.toLowerCase()),
+  },
+  {
+    key: 'where',
+    param: 'where',
+    label: 'where',
+    placeholder: 'payload.item_id=item-220',
+    check: (v) => {
+      if (v.length > MAX_WHERE_LENGTH || !v.isWellFormed()) return `must be at most ${MAX_WHERE_LENGTH} characters of text`;
+      const parsed = parseCondition(v);
+      return typeof parsed === 'string' ? parsed : undefined;
+    },
+    matches: (fields, v) => meetsCondition(fields, conditionOf(v)),
+  },
+];
+
+/** Which events a reader asked for: the pages, the live feed and the live page all take the same fields. */
+export type EventFilter = { [K in FilterField['key']]?: string };
+
+/** The filter of a query string; a value that could never match an event is a 400 naming its parameter. */
 export function parseFilter(query: Record<string, unknown>): EventFilter {
-  const userId = textParam('user_id', query.user_id, (v) => {
-    const parsed = userIdSchema.safeParse(v);
-    return parsed.success ? undefined : parsed.error.issues[0]?.message;
-  });
-  const action = textParam('action', query.action, (v) =>
-    v.length > MAX_ACTION_LENGTH || !v.isWellFormed() ? `must be at most ${MAX_ACTION_LENGTH} characters of text` : undefined,
-  );
-  const text = textParam('q', query.q, (v) =>
-    v.length > MAX_TEXT_LENGTH || !v.isWellFormed() ? `must be at most ${MAX_TEXT_LENGTH} characters of text` : undefined,
-  );
-  const where = textParam('where', query.where, (v) => {
-    if (v.length > MAX_WHERE_LENGTH || !v.isWellFormed()) return `must be at most ${MAX_WHERE_LENGTH} characters of text`;
-    const parsed = parseCondition(v);
-    return typeof parsed === 'string' ? parsed : undefined;
-  });
-  return {
-    ...(userId === undefined ? {} : { userId }),
-    ...(action === undefined ? {} : { action }),
-    ...(text === undefined ? {} : { text }),
-    ...(where === undefined ? {} : { where }),
-  };
+  const filter: EventFilter = {};
+  for (const field of FILTER_FIELDS) {
+    const value = textParam(field.param, query[field.param], field.check);
+    if (value !== undefined) filter[field.key] = value;
+  }
+  return filter;
+}
+
+/** Only the filter's own fields of something that carries more (a page query): nothing else, no undefined. */
+export function filterOf(carrier: EventFilter): EventFilter {
+  const filter: EventFilter = {};
+  for (const { key } of FILTER_FIELDS) if (carrier[key] !== undefined) filter[key] = carrier[key];
+  return filter;
 }
 
 /** The filter as query parameters, as parseFilter reads them back: for the links that keep it. */
 export function filterParams(filter: EventFilter): URLSearchParams {
   const params = new URLSearchParams();
-  if (filter.userId !== undefined) params.set('user_id', filter.userId);
-  if (filter.action !== undefined) params.set('action', filter.action);
-  if (filter.text !== undefined) params.set('q', filter.text);
-  if (filter.where !== undefined) params.set('where', filter.where);
+  for (const { key, param } of FILTER_FIELDS) if (filter[key] !== undefined) params.set(param, filter[key]);
   return params;
 }
 
 export function isFiltered(filter: EventFilter): boolean {
-  return filter.userId !== undefined || filter.action !== undefined || filter.text !== undefined || filter.where !== undefined;
+  return FILTER_FIELDS.some(({ key }) => filter[key] !== undefined);
 }
 
 export function matchesFilter(event: StoredEvent, filter: EventFilter): boolean {
   if (!isFiltered(filter)) return true;
   const fields = eventFields(event);
-  return (
-    fields !== undefined &&
-    (filter.userId === undefined || fields.user_id === filter.userId) &&
-    (filter.action === undefined || fields.action === filter.action) &&
-    (filter.text === undefined || containsText(fields, filter.text.toLowerCase())) &&
-    (filter.where === undefined || meetsCondition(fields, conditionOf(filter.where)))
-  );
+  return fields !== undefined && FILTER_FIELDS.every(({ key, matches }) => filter[key] === undefined || matches(fields, filter[key]));
 }
