@@ -195,12 +195,23 @@ async function moveLeadersOf(kafka: Kafka, brokers: string): Promise<() => Promi
           if (topics.every((t) => t.partitions.length === 0)) break;
           await new Promise((r) => setTimeout(r, 500));
         }
-        await preferredElection(
-          brokers,
-          original.map((p) => p.partition),
-        );
+        // The preferred leader may be a broker another fault has down: the election is tried again until it
+        // is back (a kill or a pause lasts 12 s at most), five times over about 45 s.
         const preferred = new Map(original.map((p) => [p.partition, p.replicas[0]]));
-        await leadersWhere(admin, (partition, leader) => leader === preferred.get(partition), 'back on the preferred leaders');
+        const back = (partition: number, leader: number) => leader === preferred.get(partition);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await preferredElection(
+              brokers,
+              original.map((p) => p.partition),
+            );
+            await leadersWhere(admin, back, 'back on the preferred leaders', 5_000);
+            break;
+          } catch (err) {
+            if (attempt === 5) throw err;
+            await new Promise((r) => setTimeout(r, 2_000));
+          }
+        }
       } finally {
         await admin.disconnect();
       }
@@ -211,12 +222,17 @@ async function moveLeadersOf(kafka: Kafka, brokers: string): Promise<() => Promi
   }
 }
 
-/** Waits (15 s at most) until every partition's leader passes `test`: a fault is applied only once it took effect. */
-async function leadersWhere(admin: Admin, test: (partition: number, leader: number) => boolean, what: string): Promise<void> {
-  for (let i = 0; ; i++) {
+/** Waits (15 s unless said) until every partition's leader passes `test`: a fault is applied only once it took effect. */
+async function leadersWhere(
+  admin: Admin,
+  test: (partition: number, leader: number) => boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; ; ) {
     const [topic] = (await admin.fetchTopicMetadata({ topics: [EVENTS_TOPIC] })).topics;
     if (topic!.partitions.every((p) => test(p.partitionId, p.leader))) return;
-    if (i === 30) throw new Error(`the leaders of ${EVENTS_TOPIC} were not ${what} within 15 s`);
+    if (Date.now() > deadline) throw new Error(`the leaders of ${EVENTS_TOPIC} were not ${what} within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
