@@ -4,7 +4,9 @@ import { defineConfig } from 'vitest/config';
 const SERVICES = ['event-generator', 'automatic-generator', 'event-consumer', 'event-viewer'];
 
 // Tests import the schema package from source, so they never run against a stale build.
-const alias = { '@eventstreamapp/event-schema': fileURLToPath(new URL('./packages/event-schema/src/index.ts', import.meta.url)) };
+const alias = {
+  '@eventstreamapp/event-schema': fileURLToPath(new URL('./packages/event-schema/src/index.ts', import.meta.url)),
+};
 
 export default defineConfig({
   resolve: { alias },

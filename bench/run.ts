@@ -29,7 +29,9 @@ const SCENARIOS: Record<string, Scenario> = {
   retention: retentionScenario,
   soak: soakScenario,
 };
-/** `all` runs these; the replicated topology is measured with TOPOLOGY=replicated or by name, the soak (6 min) by name. */
+/**
+ * `all` runs these; the replicated topology is measured with TOPOLOGY=replicated or by name, the soak (6 min) by name.
+ */
 const DEFAULT_SCENARIOS = [
   'publish',
   'cost',

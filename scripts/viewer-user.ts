@@ -22,7 +22,9 @@ try {
   const line = await hashPasswordLine(user, password, role as 'reader' | 'operator');
   mkdirSync(dirname(file), { recursive: true });
   appendFileSync(file, `${line}\n`, { mode: 0o600 });
-  process.stderr.write(`viewer-user: ${user} (${role}) added to ${file}; start the viewer with VIEWER_USERS_FILE=${file}\n`);
+  process.stderr.write(
+    `viewer-user: ${user} (${role}) added to ${file}; start the viewer with VIEWER_USERS_FILE=${file}\n`,
+  );
 } catch (err) {
   process.stderr.write(`viewer-user: ${(err as Error).message}\n`);
   process.exit(2);

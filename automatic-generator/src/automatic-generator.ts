@@ -66,7 +66,10 @@ export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGen
       },
       failed(err, pending, retryInMs) {
         errors.inc({ code: err instanceof ServiceError ? err.code : 'kafka_unavailable' });
-        logger.warn({ event: 'publish.failed', reason: describeError(err), pending, retryInMs }, 'publish failed; will retry');
+        logger.warn(
+          { event: 'publish.failed', reason: describeError(err), pending, retryInMs },
+          'publish failed; will retry',
+        );
       },
       dropped(events) {
         dropped.inc(events);
@@ -103,7 +106,11 @@ export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGen
         readiness: () => [
           connection.connected && sender.healthy
             ? (kafkaProbe?.check ?? { name: 'kafka', ok: false, detail: 'not probed yet' })
-            : { name: 'kafka', ok: false, detail: connection.connected ? 'the last tick was not sent' : 'producer not connected' },
+            : {
+                name: 'kafka',
+                ok: false,
+                detail: connection.connected ? 'the last tick was not sent' : 'producer not connected',
+              },
         ],
       });
       logger.info(
@@ -122,9 +129,12 @@ export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGen
       stopped = true;
       clearTimeout(timer);
       // A last attempt for what is queued, bounded so `docker stop` never has to kill us.
-      const deadline = new Promise<void>((resolve) => setTimeout(resolve, Math.max(config.SHUTDOWN_TIMEOUT_MS - 500, 100)).unref());
+      const deadline = new Promise<void>((resolve) =>
+        setTimeout(resolve, Math.max(config.SHUTDOWN_TIMEOUT_MS - 500, 100)).unref(),
+      );
       await Promise.race([sender.drain(), deadline]);
-      if (sender.pending > 0) logger.warn({ event: 'events.unpublished', lost: sender.pending }, 'stopping with unpublished events');
+      if (sender.pending > 0)
+        logger.warn({ event: 'events.unpublished', lost: sender.pending }, 'stopping with unpublished events');
       await closeInStages([
         [
           ['producer', () => Promise.race([producer.disconnect(), new Promise((r) => setTimeout(r, 300).unref())])],

@@ -1,6 +1,14 @@
 import { type EventRecord, normalizeEvent } from '@eventstreamapp/event-schema';
 
-export const ACTIONS = ['page_view', 'search', 'add_to_cart', 'remove_from_cart', 'checkout', 'login', 'logout'] as const;
+export const ACTIONS = [
+  'page_view',
+  'search',
+  'add_to_cart',
+  'remove_from_cart',
+  'checkout',
+  'login',
+  'logout',
+] as const;
 const PAGES = ['/', '/catalog', '/item', '/cart', '/account'];
 
 function pick<T>(list: readonly T[], random: () => number): T {

@@ -22,7 +22,11 @@ export function createMetrics(pending: () => number): AutomaticGeneratorMetrics 
   });
   return {
     registry,
-    published: new Counter({ name: 'events_published_total', help: 'Events acknowledged by Kafka', registers: [registry] }),
+    published: new Counter({
+      name: 'events_published_total',
+      help: 'Events acknowledged by Kafka',
+      registers: [registry],
+    }),
     errors: new Counter({
       name: 'publish_errors_total',
       help: 'Failed publishes (producer requests) by error code, as the generator counts its own',

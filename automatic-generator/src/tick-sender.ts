@@ -9,7 +9,10 @@ export interface TickSenderOptions {
   send: (batch: EventRecord[]) => Promise<void>;
   intervalMs: number;
   maxPending: number;
-  /** Most events per send: a backlog built up during an outage leaves in several sends (each bounded in bytes by the publisher). */
+  /**
+   * Most events per send: a backlog built up during an outage leaves in several sends (each bounded in bytes by the
+   * publisher).
+   */
   maxBatchEvents: number;
   now?: () => number;
   /** The backoff's jitter source (tests pin it). */
@@ -24,7 +27,8 @@ export interface TickSenderOptions {
 /**
  * What happens on each tick of the automatic generator: the new events join a bounded queue, and
  * the queue is sent — unless an earlier failure set a backoff that has not passed yet (the
- * project's one policy: doubling with each failure in a row from twice the interval, up to 30 s, jittered). Nothing made is lost while Kafka is
+ * project's one policy: doubling with each failure in a row from twice the interval, up to 30 s, jittered). Nothing
+ * made is lost while Kafka is
  * away unless the queue overflows.
  */
 export class TickSender {

@@ -29,7 +29,11 @@ describe('automatic-generator as a process', () => {
     const service = startServiceProcess('automatic-generator', { KAFKA_BROKERS: '127.0.0.1:1', INTERVAL_MS: '100' });
     onTestFinished(async () => void (await service.stop('SIGKILL')));
     const url = await service.url();
-    await waitFor(async () => (await metricValue(url, 'events_pending')) > 1, 20_000, 'events kept while Kafka is away');
+    await waitFor(
+      async () => (await metricValue(url, 'events_pending')) > 1,
+      20_000,
+      'events kept while Kafka is away',
+    );
     expect(await metricValue(url, 'publish_errors_total')).toBeGreaterThan(0);
     expect((await fetch(`${url}/readyz`)).status).toBe(503);
     expect(service.child.exitCode).toBeNull();

@@ -43,7 +43,12 @@ export function cpuRows(scenario: string, label: string, usage: Record<string, n
   const pipeline = Object.entries(usage).filter(([name]) => name !== 'harness');
   const total = pipeline.reduce((sum, [, ms]) => sum + ms, 0);
   return [
-    ...pipeline.map(([name, ms]) => ({ scenario, measure: `CPU ${label}: ${name}`, value: per1000(ms), unit: 'ms/1k ev' })),
+    ...pipeline.map(([name, ms]) => ({
+      scenario,
+      measure: `CPU ${label}: ${name}`,
+      value: per1000(ms),
+      unit: 'ms/1k ev',
+    })),
     {
       scenario,
       measure: `CPU ${label}: total`,

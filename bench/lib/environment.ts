@@ -28,7 +28,8 @@ export async function describeEnvironment(redisUrl: string): Promise<Environment
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     kafka: /<kafka.version>([^<]+)</.exec(readFileSync(`${REPO_ROOT}infra/kafka/pom.xml`, 'utf8'))?.[1] ?? 'unknown',
-    kafkajs: (JSON.parse(readFileSync(`${REPO_ROOT}node_modules/kafkajs/package.json`, 'utf8')) as { version: string }).version,
+    kafkajs: (JSON.parse(readFileSync(`${REPO_ROOT}node_modules/kafkajs/package.json`, 'utf8')) as { version: string })
+      .version,
     redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
     java: java || execFileSync('bash', ['-c', 'java -version 2>&1 | head -1'], { encoding: 'utf8' }).trim(),
   };

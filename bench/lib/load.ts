@@ -56,7 +56,12 @@ const publishAgent = new Agent({ connections: 64, keepAliveTimeout: 2_000 });
  */
 export async function postJson(url: string, body: string): Promise<{ status: number; text: string }> {
   try {
-    const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, dispatcher: publishAgent });
+    const res = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      dispatcher: publishAgent,
+    });
     return { status: res.statusCode, text: await res.body.text() };
   } catch (err) {
     return { status: 0, text: (err as Error).message };
@@ -84,7 +89,11 @@ export function createRefusals() {
 }
 
 /** Calls `send(i)` at a fixed rate for a duration, without waiting for earlier calls. */
-export async function atFixedRate(ratePerSecond: number, durationSeconds: number, send: (i: number) => Promise<void>): Promise<void> {
+export async function atFixedRate(
+  ratePerSecond: number,
+  durationSeconds: number,
+  send: (i: number) => Promise<void>,
+): Promise<void> {
   const total = Math.round(ratePerSecond * durationSeconds);
   const started = performance.now();
   const inFlight: Promise<void>[] = [];

@@ -29,7 +29,12 @@ export function defaultStoreOptions(now?: () => number): StoreOptions {
   };
 }
 
-export async function writeLikeTheConsumer(redis: Redis, keys: RedisKeys, records: EventRecord[], chunk = 2_000): Promise<void> {
+export async function writeLikeTheConsumer(
+  redis: Redis,
+  keys: RedisKeys,
+  records: EventRecord[],
+  chunk = 2_000,
+): Promise<void> {
   const options = defaultStoreOptions();
   for (let i = 0; i < records.length; i += chunk) {
     const accepted: Accepted[] = records.slice(i, i + chunk).map((record, j) => ({
@@ -58,7 +63,12 @@ export function storeSteadily(redis: Redis, keys: RedisKeys, perSecond: number, 
   const timer = setInterval(() => {
     const chunk: Accepted[] = Array.from({ length: perTick }, () => {
       const record = event(next++);
-      return { offset: String(next), record, bytes: Buffer.from(record.json), journey: `0:${next}:${record.event.timestamp}` };
+      return {
+        offset: String(next),
+        record,
+        bytes: Buffer.from(record.json),
+        journey: `0:${next}:${record.event.timestamp}`,
+      };
     });
     writing = writing.then(() => storeEvents(redis, keys, chunk, options));
   }, 100);

@@ -85,7 +85,11 @@ export function tuningFor(service: ServiceName): Record<string, string> {
   );
 }
 
-export async function startService(service: ServiceName, env: Record<string, string>, label: string = service): Promise<RunningProcess> {
+export async function startService(
+  service: ServiceName,
+  env: Record<string, string>,
+  label: string = service,
+): Promise<RunningProcess> {
   const port = await freePort();
   const child = spawnService(service, {
     env: {
@@ -103,7 +107,10 @@ export async function startService(service: ServiceName, env: Record<string, str
     logFile: `${LOG_DIR}/${label}.log`,
   });
   const url = `http://127.0.0.1:${port}`;
-  const outcome = await waitUntilReady(`${url}/readyz`, { timeoutMs: 60_000, alive: () => child.child.exitCode === null });
+  const outcome = await waitUntilReady(`${url}/readyz`, {
+    timeoutMs: 60_000,
+    alive: () => child.child.exitCode === null,
+  });
   if (outcome !== 'ready') throw new Error(`${label} not ready at ${url} (${outcome}); see ${LOG_DIR}/${label}.log`);
   return {
     name: label,

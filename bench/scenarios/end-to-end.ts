@@ -23,7 +23,8 @@ const FETCH_SETTINGS: { consumerEnv: Record<string, string>; label: string }[] =
 export const endToEndScenario: Scenario = async ({ quick }) => {
   const runs = [];
   for (const { consumerEnv, label } of FETCH_SETTINGS) {
-    for (const rate of quick ? [100] : [500, 1_000]) runs.push(await endToEndAt(`${rate}/s${label}`, rate, quick ? 3 : 20, consumerEnv));
+    for (const rate of quick ? [100] : [500, 1_000])
+      runs.push(await endToEndAt(`${rate}/s${label}`, rate, quick ? 3 : 20, consumerEnv));
   }
   return {
     parameters: { ...runs[0]!.parameters, ratePerSecond: runs.map((r) => r.parameters.ratePerSecond) },
@@ -33,7 +34,12 @@ export const endToEndScenario: Scenario = async ({ quick }) => {
 };
 
 /** One run; `at` names it in every row ("1000/s", "1000/s, fetch …"). */
-async function endToEndAt(at: string, rate: number, durationSeconds: number, consumerEnv: Record<string, string>): ReturnType<Scenario> {
+async function endToEndAt(
+  at: string,
+  rate: number,
+  durationSeconds: number,
+  consumerEnv: Record<string, string>,
+): ReturnType<Scenario> {
   const pipeline = await startPipeline('e2e', consumerEnv);
   const { generator, consumer } = pipeline;
   const redis = benchRedis();
@@ -57,7 +63,9 @@ async function endToEndAt(at: string, rate: number, durationSeconds: number, con
   let last = ((await follower.xrevrange(stream, '+', '-', 'COUNT', 1)) as [string, string[]][])[0]?.[0] ?? '0-0';
   const watcher = (async () => {
     while (watching || pending.size > 0) {
-      const reply = (await follower.xread('COUNT', 1000, 'BLOCK', 500, 'STREAMS', stream, last)) as [string, [string, string[]][]][] | null;
+      const reply = (await follower.xread('COUNT', 1000, 'BLOCK', 500, 'STREAMS', stream, last)) as
+        | [string, [string, string[]][]][]
+        | null;
       const now = performance.now();
       // An entry holds one stored chunk's events (the stream entry's format, event-schema's store).
       for (const [id, fields] of reply?.[0]?.[1] ?? []) {

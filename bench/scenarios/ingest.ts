@@ -2,7 +2,16 @@ import { cpuRows, startCpuMeter } from '../lib/cpu.js';
 import { storedEvent } from '../lib/events.js';
 import { benchRedis, deletePrefix, redisKeys, writeLikeTheConsumer } from '../lib/redis-helpers.js';
 import type { Scenario } from '../lib/report.js';
-import { brokerProcess, createTopic, deleteTopics, kafka, redisProcess, runId, startService, tuningFor } from '../lib/stack.js';
+import {
+  brokerProcess,
+  createTopic,
+  deleteTopics,
+  kafka,
+  redisProcess,
+  runId,
+  startService,
+  tuningFor,
+} from '../lib/stack.js';
 
 export const ingestScenario: Scenario = async ({ quick }) => {
   const count = quick ? 20_000 : 200_000;
@@ -16,7 +25,11 @@ export const ingestScenario: Scenario = async ({ quick }) => {
   const producer = kafka('bench-preload').producer();
   await producer.connect();
   for (let i = 0; i < records.length; i += 5_000) {
-    await producer.send({ topic, acks: -1, messages: records.slice(i, i + 5_000).map((r) => ({ key: r.event.user_id, value: r.json })) });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: records.slice(i, i + 5_000).map((r) => ({ key: r.event.user_id, value: r.json })),
+    });
   }
   await producer.disconnect();
 
@@ -53,7 +66,12 @@ export const ingestScenario: Scenario = async ({ quick }) => {
   await deleteTopics([topic, dlq]);
   const rate = stored / seconds;
   return {
-    parameters: { events: count, partitions: 3, eventBytes: Buffer.byteLength(records[0]!.json), consumer: tuningFor('event-consumer') },
+    parameters: {
+      events: count,
+      partitions: 3,
+      eventBytes: Buffer.byteLength(records[0]!.json),
+      consumer: tuningFor('event-consumer'),
+    },
     errors: count - stored,
     rows: [
       {
@@ -67,7 +85,12 @@ export const ingestScenario: Scenario = async ({ quick }) => {
       { scenario: 'ingest', measure: 'ingest ÷ Redis ceiling', value: rate / ceiling, unit: 'ratio' },
       { scenario: 'ingest', measure: 'events missing at the end', value: count - stored, unit: 'count' },
       ...cpuRows('ingest', 'consumer', cpu, stored),
-      ...cpuRows('ingest', 'ceiling storeEvents', { 'storeEvents (in harness)': ceilingCpu.harness!, redis: ceilingCpu.redis ?? 0 }, count),
+      ...cpuRows(
+        'ingest',
+        'ceiling storeEvents',
+        { 'storeEvents (in harness)': ceilingCpu.harness!, redis: ceilingCpu.redis ?? 0 },
+        count,
+      ),
     ],
   };
 };

@@ -15,7 +15,14 @@ async function meanPublishBatch(url: string): Promise<number> {
 
 /** The same POST load for the ceilings and for event-generator. */
 function postLoad(url: string, body: string, connections: number, durationSeconds: number) {
-  return hammer({ url, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections, durationSeconds });
+  return hammer({
+    url,
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json' },
+    connections,
+    durationSeconds,
+  });
 }
 
 /** A server answering 202 with a body of the same size, without Kafka: what the framework alone costs. */
@@ -38,7 +45,10 @@ async function httpCeiling(kind: 'node:http' | 'express', body: string, connecti
 async function kafkaCeiling(topic: string, durationSeconds: number, batchSize = 1_000, inFlight = 4) {
   const producer = kafka('bench-ceiling').producer();
   await producer.connect();
-  const batch = Array.from({ length: batchSize }, (_, i) => storedEvent(i)).map((r) => ({ key: r.event.user_id, value: r.json }));
+  const batch = Array.from({ length: batchSize }, (_, i) => storedEvent(i)).map((r) => ({
+    key: r.event.user_id,
+    value: r.json,
+  }));
   let sent = 0;
   const meter = startCpuMeter([brokerProcess()]);
   const started = performance.now();
@@ -54,7 +64,11 @@ async function kafkaCeiling(topic: string, durationSeconds: number, batchSize = 
   const cpu = meter.stop();
   await producer.disconnect();
   // The producer is this harness: its CPU is the Kafka client's.
-  return { eventsPerSecond: sent / seconds, events: sent, cpu: { 'kafkajs (in harness)': cpu.harness!, broker: cpu.broker ?? 0 } };
+  return {
+    eventsPerSecond: sent / seconds,
+    events: sent,
+    cpu: { 'kafkajs (in harness)': cpu.harness!, broker: cpu.broker ?? 0 },
+  };
 }
 
 export const publishScenario: Scenario = async ({ connections, durationSeconds }) => {
@@ -93,7 +107,12 @@ export const publishScenario: Scenario = async ({ connections, durationSeconds }
       },
       { scenario: 'publish', measure: 'POST /publish latency p50', value: publish.p50Ms, unit: 'ms' },
       { scenario: 'publish', measure: 'POST /publish latency p99', value: publish.p99Ms, unit: 'ms' },
-      { scenario: 'publish', measure: 'errors (connection + non-2xx)', value: publish.errors + publish.non2xx, unit: 'count' },
+      {
+        scenario: 'publish',
+        measure: 'errors (connection + non-2xx)',
+        value: publish.errors + publish.non2xx,
+        unit: 'count',
+      },
       {
         scenario: 'publish',
         measure: 'ceiling: bare node:http 202',
@@ -108,7 +127,12 @@ export const publishScenario: Scenario = async ({ connections, durationSeconds }
         unit: 'req/s',
         note: `p99 ${express.result.p99Ms} ms`,
       },
-      { scenario: 'publish', measure: 'ceiling: kafkajs in-process, 1000/batch', value: kafkaJs.eventsPerSecond, unit: 'events/s' },
+      {
+        scenario: 'publish',
+        measure: 'ceiling: kafkajs in-process, 1000/batch',
+        value: kafkaJs.eventsPerSecond,
+        unit: 'events/s',
+      },
       {
         scenario: 'publish',
         measure: 'events per produce request, generator (mean)',

@@ -12,7 +12,11 @@ type Produce = (messages: { key: string; value: string }[]) => Promise<void>;
 
 /** POST /publish for `durationSeconds` against a generator on the given brokers. */
 async function publishThroughput(brokers: string, topic: string, connections: number, durationSeconds: number) {
-  const generator = await startService('event-generator', { KAFKA_BROKERS: brokers, KAFKA_TOPIC: topic }, `generator-${topic}`);
+  const generator = await startService(
+    'event-generator',
+    { KAFKA_BROKERS: brokers, KAFKA_TOPIC: topic },
+    `generator-${topic}`,
+  );
   try {
     return await hammer({
       url: `${generator.url}/publish`,
@@ -28,12 +32,22 @@ async function publishThroughput(brokers: string, topic: string, connections: nu
 }
 
 /** Preloads `count` events, then times a fresh consumer storing them all. */
-async function ingestRate(produce: Produce, consumerEnv: Record<string, string>, count: number, redis: Redis, prefix: string) {
+async function ingestRate(
+  produce: Produce,
+  consumerEnv: Record<string, string>,
+  count: number,
+  redis: Redis,
+  prefix: string,
+) {
   const records = Array.from({ length: count }, (_, i) => storedEvent(i, Date.now() - count));
   for (let i = 0; i < records.length; i += 5_000) {
     await produce(records.slice(i, i + 5_000).map((r) => ({ key: r.event.user_id, value: r.json })));
   }
-  const consumer = await startService('event-consumer', { ...consumerEnv, REDIS_KEY_PREFIX: prefix }, `consumer-${prefix.slice(0, -1)}`);
+  const consumer = await startService(
+    'event-consumer',
+    { ...consumerEnv, REDIS_KEY_PREFIX: prefix },
+    `consumer-${prefix.slice(0, -1)}`,
+  );
   const started = performance.now();
   let stored = 0;
   for (const deadline = started + 300_000; stored < count && performance.now() < deadline; ) {
@@ -67,7 +81,11 @@ async function primary(infra: ReplicatedInfra): Promise<Redis> {
  * answered 503 (from the kill to the first 202 after the last 503).
  */
 async function brokerFailover(infra: ReplicatedInfra, topic: string): Promise<{ seconds: number; refused: number }> {
-  const generator = await startService('event-generator', { KAFKA_BROKERS: infra.brokers, KAFKA_TOPIC: topic }, 'generator-failover');
+  const generator = await startService(
+    'event-generator',
+    { KAFKA_BROKERS: infra.brokers, KAFKA_TOPIC: topic },
+    'generator-failover',
+  );
   const outcomes: { at: number; status: number }[] = [];
   let running = true;
   const sending = (async () => {
@@ -80,7 +98,9 @@ async function brokerFailover(infra: ReplicatedInfra, topic: string): Promise<{ 
   try {
     await new Promise((r) => setTimeout(r, 2_000));
     const leaders = await infra.leaders(topic);
-    const victim = [1, 2, 3].sort((a, b) => leaders.filter((l) => l === b).length - leaders.filter((l) => l === a).length)[0]!;
+    const victim = [1, 2, 3].sort(
+      (a, b) => leaders.filter((l) => l === b).length - leaders.filter((l) => l === a).length,
+    )[0]!;
     const killedAt = performance.now();
     await infra.killBroker(victim);
     await new Promise((r) => setTimeout(r, 15_000));
@@ -90,7 +110,10 @@ async function brokerFailover(infra: ReplicatedInfra, topic: string): Promise<{ 
     const lastRefused = after.filter((o) => o.status !== 202).at(-1);
     const recovered = lastRefused ? after.find((o) => o.at > lastRefused.at && o.status === 202) : after[0];
     await infra.startBroker(victim);
-    return { seconds: ((recovered?.at ?? performance.now()) - killedAt) / 1000, refused: after.filter((o) => o.status !== 202).length };
+    return {
+      seconds: ((recovered?.at ?? performance.now()) - killedAt) / 1000,
+      refused: after.filter((o) => o.status !== 202).length,
+    };
   } finally {
     running = false;
     await sending;
@@ -212,8 +235,18 @@ export const replicatedScenario: Scenario = async ({ quick, connections, duratio
         value: publishCluster.requestsPerSecond / publishSingle.requestsPerSecond,
         unit: 'ratio',
       },
-      { scenario: 'replicated', measure: `ingest ${count}, single node`, value: ingestSingle.eventsPerSecond, unit: 'events/s' },
-      { scenario: 'replicated', measure: `ingest ${count}, RF 3 + WAIT 1`, value: ingestCluster.eventsPerSecond, unit: 'events/s' },
+      {
+        scenario: 'replicated',
+        measure: `ingest ${count}, single node`,
+        value: ingestSingle.eventsPerSecond,
+        unit: 'events/s',
+      },
+      {
+        scenario: 'replicated',
+        measure: `ingest ${count}, RF 3 + WAIT 1`,
+        value: ingestCluster.eventsPerSecond,
+        unit: 'events/s',
+      },
       {
         scenario: 'replicated',
         measure: 'ingest: replicated ÷ single',
@@ -227,7 +260,12 @@ export const replicatedScenario: Scenario = async ({ quick, connections, duratio
         unit: 's',
         note: `${broker.refused} publishes refused`,
       },
-      { scenario: 'replicated', measure: 'Redis primary killed: until the replica takes writes', value: redisSeconds, unit: 's' },
+      {
+        scenario: 'replicated',
+        measure: 'Redis primary killed: until the replica takes writes',
+        value: redisSeconds,
+        unit: 's',
+      },
       {
         scenario: 'replicated',
         measure: 'event_log memory per million events',

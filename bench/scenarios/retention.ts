@@ -135,10 +135,21 @@ export const retentionScenario: Scenario = async ({ quick }) => {
         unit: 'B',
         note: `${singles.events} events in ${singles.entries} entries (a low rate)`,
       },
-      { scenario: 'retention', measure: 'event_log MiB per million events', value: (perEvent.log * 1e6) / MIB, unit: 'MiB' },
-      { scenario: 'retention', measure: 'event_ids MiB per million events', value: (perEvent.ids * 1e6) / MIB, unit: 'MiB' },
+      {
+        scenario: 'retention',
+        measure: 'event_log MiB per million events',
+        value: (perEvent.log * 1e6) / MIB,
+        unit: 'MiB',
+      },
+      {
+        scenario: 'retention',
+        measure: 'event_ids MiB per million events',
+        value: (perEvent.ids * 1e6) / MIB,
+        unit: 'MiB',
+      },
     ];
-    // Steady state in a budget: the stream at its cap (at its costlier entries), users' keys, the dedup index at its largest
+    // Steady state in a budget: the stream at its cap (at its costlier entries), users' keys, the dedup index at its
+    // largest
     // (1.5 windows of ids), and what is left divided by a day of event_log.
     const fixed = config.EVENT_STREAM_MAX_LEN * perEvent.stream + 100_000 * perEvent.user;
     for (const rate of RATES) {

@@ -28,7 +28,9 @@ export const screenScenario: Scenario = async ({ quick }) => {
   try {
     const page = await browser.newPage();
     await page.goto(`${viewer.url}/events`);
-    await page.waitForFunction(() => document.getElementById('live-state')?.textContent === 'on', undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.getElementById('live-state')?.textContent === 'on', undefined, {
+      timeout: 30_000,
+    });
     await page.evaluate(() => {
       window.rowSeenAt = {};
       new MutationObserver((mutations) => {
@@ -74,7 +76,12 @@ export const screenScenario: Scenario = async ({ quick }) => {
           note: `${latencies.length} events`,
         },
         { scenario: 'screen', measure: `same at ${rate}/s, p99`, value: percentile(latencies, 99), unit: 'ms p99' },
-        { scenario: 'screen', measure: `same at ${rate}/s, max`, value: latencies.at(-1) ?? Number.NaN, unit: 'ms max' },
+        {
+          scenario: 'screen',
+          measure: `same at ${rate}/s, max`,
+          value: latencies.at(-1) ?? Number.NaN,
+          unit: 'ms max',
+        },
         {
           scenario: 'screen',
           measure: `errors + never shown at ${rate}/s`,

@@ -124,7 +124,11 @@ export const searchScenario: Scenario = async ({ connections, durationSeconds })
     await deletePrefix(redis, prefix);
     redis.disconnect();
   }
-  return { parameters: { connections, durationSeconds, storedEvents: LOG_EVENTS, flowPerSecond: FLOW_PER_SECOND }, errors, rows };
+  return {
+    parameters: { connections, durationSeconds, storedEvents: LOG_EVENTS, flowPerSecond: FLOW_PER_SECOND },
+    errors,
+    rows,
+  };
 };
 
 /**
@@ -132,7 +136,12 @@ export const searchScenario: Scenario = async ({ connections, durationSeconds })
  * (a client refused with 429 waits its Retry-After and asks again): its p99 against its own figure alone,
  * and every 5xx of either counted as an error.
  */
-async function pagesBesideExports(url: string, connections: number, durationSeconds: number, onErrors: (n: number) => void) {
+async function pagesBesideExports(
+  url: string,
+  connections: number,
+  durationSeconds: number,
+  onErrors: (n: number) => void,
+) {
   const page = { url: `${url}/events?limit=50`, headers: { accept: 'application/json' }, connections, durationSeconds };
   const alone = await hammer(page);
   let exporting = true;
@@ -156,7 +165,13 @@ async function pagesBesideExports(url: string, connections: number, durationSeco
   onErrors(alone.serverErrors + alone.errors + beside.serverErrors + beside.errors + answers.failed);
   const ratio = beside.p99Ms / Math.max(1, alone.p99Ms);
   return [
-    { scenario: 'search', measure: 'newest page alone', value: alone.requestsPerSecond, unit: 'req/s', note: `p99 ${alone.p99Ms} ms` },
+    {
+      scenario: 'search',
+      measure: 'newest page alone',
+      value: alone.requestsPerSecond,
+      unit: 'req/s',
+      note: `p99 ${alone.p99Ms} ms`,
+    },
     {
       scenario: 'search',
       measure: `newest page beside ${EXPORTS_AT_ONCE} exports matching nothing`,

@@ -17,14 +17,19 @@ export const soakScenario: Scenario = async ({ quick }) => {
   const plateauS = quick ? 10 : 180;
   const rate = 1_000;
   const redis = benchRedis();
-  const pipeline = await startPipeline('soak', { EVENT_RETENTION: `${retentionS}s`, DEDUP_WINDOW_MS: String(retentionS * 1000) });
+  const pipeline = await startPipeline('soak', {
+    EVENT_RETENTION: `${retentionS}s`,
+    DEDUP_WINDOW_MS: String(retentionS * 1000),
+  });
   const keys = redisKeys(pipeline.prefix);
   const acknowledged: { id: string; timestamp: number }[] = [];
   const memory: { at: number; bytes: number }[] = [];
   let errors = 0;
   const started = Date.now();
   const sampler = setInterval(() => {
-    void redis.info('memory').then((info) => memory.push({ at: Date.now(), bytes: Number(/used_memory:(\d+)/.exec(info)?.[1]) }));
+    void redis
+      .info('memory')
+      .then((info) => memory.push({ at: Date.now(), bytes: Number(/used_memory:(\d+)/.exec(info)?.[1]) }));
   }, 5_000);
   try {
     await atFixedRate(rate / BULK, retentionS + plateauS, async (i) => {
@@ -45,7 +50,8 @@ export const soakScenario: Scenario = async ({ quick }) => {
     clearInterval(sampler);
     const newest = acknowledged.reduce((max, e) => Math.max(max, e.timestamp), 0);
     // Drained when the newest acknowledged event is stored; the last chunk's trim ran at about that time.
-    for (let i = 0; i < 600 && (await redis.zcount(keys.eventLog, newest, newest)) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 600 && (await redis.zcount(keys.eventLog, newest, newest)) === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const lastStoredAt = Date.now();
     const members = await redis.zrange(keys.eventLog, 0, -1, 'WITHSCORES');
     const stored = new Set<string>();
@@ -64,7 +70,13 @@ export const soakScenario: Scenario = async ({ quick }) => {
     const spread = settled.length ? Math.max(...settled.map((b) => Math.abs(b - mean) / mean)) : Number.NaN;
     const failed = errors + missing + outside + (spread > 0.1 ? 1 : 0);
     const rows: Row[] = [
-      { scenario: 'soak', measure: 'events acknowledged', value: acknowledged.length, unit: 'count', note: `${errors} requests not 202` },
+      {
+        scenario: 'soak',
+        measure: 'events acknowledged',
+        value: acknowledged.length,
+        unit: 'count',
+        note: `${errors} requests not 202`,
+      },
       {
         scenario: 'soak',
         measure: 'used_memory largest deviation from mean',

@@ -15,7 +15,12 @@ export const steadyScenario: Scenario = async ({ quick }) => {
   const prefix = `${id}:`;
   const processes: RunningProcess[] = [
     await startService('event-generator', { KAFKA_TOPIC: id }),
-    await startService('event-consumer', { KAFKA_TOPIC: id, KAFKA_DLQ_TOPIC: `${id}.dlq`, KAFKA_GROUP_ID: id, REDIS_KEY_PREFIX: prefix }),
+    await startService('event-consumer', {
+      KAFKA_TOPIC: id,
+      KAFKA_DLQ_TOPIC: `${id}.dlq`,
+      KAFKA_GROUP_ID: id,
+      REDIS_KEY_PREFIX: prefix,
+    }),
     await startService('event-viewer', { REDIS_KEY_PREFIX: prefix }),
   ];
   const [generator, , viewer] = processes as [RunningProcess, RunningProcess, RunningProcess];
@@ -27,7 +32,9 @@ export const steadyScenario: Scenario = async ({ quick }) => {
       // Heap in use, from the service's own /metrics: RSS alone cannot tell a leak from V8 growing its heap.
       void fetch(`${p.url}/metrics`)
         .then((r) => r.text())
-        .then((text) => heaps.get(p.name)!.push(Number(/nodejs_heap_size_used_bytes\{[^}]*\} (\S+)/.exec(text)?.[1] ?? Number.NaN)))
+        .then((text) =>
+          heaps.get(p.name)!.push(Number(/nodejs_heap_size_used_bytes\{[^}]*\} (\S+)/.exec(text)?.[1] ?? Number.NaN)),
+        )
         .catch(() => undefined);
     }
   }, 1_000);

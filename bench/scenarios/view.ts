@@ -16,7 +16,14 @@ const FORMATS = [
 ] as const;
 
 /** Headers each server writes for itself. */
-const PER_CONNECTION = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'content-type']);
+const PER_CONNECTION = new Set([
+  'date',
+  'connection',
+  'keep-alive',
+  'content-length',
+  'transfer-encoding',
+  'content-type',
+]);
 
 /**
  * GET /events?limit=50 over 10,000 stored events, JSON and HTML, against an express 5 handler
@@ -41,12 +48,22 @@ export const viewScenario: Scenario = async ({ connections, durationSeconds }) =
       const sample = await answer.text();
       // The same bytes on the wire, headers included (security headers, Vary, Link): what the client parses.
       const headers = Object.fromEntries([...answer.headers].filter(([name]) => !PER_CONNECTION.has(name)));
-      const ceiling = await startCeilingServer('express', { status: 200, contentType: format.contentType, body: sample, headers });
+      const ceiling = await startCeilingServer('express', {
+        status: 200,
+        contentType: format.contentType,
+        body: sample,
+        headers,
+      });
       let same: Awaited<ReturnType<typeof hammer>>;
       let ceilingCpu: Record<string, number>;
       try {
         const ceilingMeter = startCpuMeter([{ name: 'express', pid: ceiling.pid }]);
-        same = await hammer({ url: `${ceiling.url}/events?limit=50`, headers: { accept: format.accept }, connections, durationSeconds });
+        same = await hammer({
+          url: `${ceiling.url}/events?limit=50`,
+          headers: { accept: format.accept },
+          connections,
+          durationSeconds,
+        });
         ceilingCpu = ceilingMeter.stop();
       } finally {
         ceiling.stop();
@@ -90,7 +107,12 @@ export const viewScenario: Scenario = async ({ connections, durationSeconds }) =
           value: result.requestsPerSecond / same.requestsPerSecond,
           unit: 'ratio',
         },
-        { scenario: 'view', measure: `errors ${format.name} (connection + non-2xx)`, value: result.errors + result.non2xx, unit: 'count' },
+        {
+          scenario: 'view',
+          measure: `errors ${format.name} (connection + non-2xx)`,
+          value: result.errors + result.non2xx,
+          unit: 'count',
+        },
         {
           scenario: 'view',
           measure: `GET /events ${format.name} while storing ${FLOW_PER_SECOND}/s`,
@@ -104,7 +126,12 @@ export const viewScenario: Scenario = async ({ connections, durationSeconds }) =
           value: whileFlowing.requestsPerSecond / same.requestsPerSecond,
           unit: 'ratio',
         },
-        ...cpuRows('view', `GET /events ${format.name} while storing (per 1k requests)`, flowCpu, whileFlowing.requests),
+        ...cpuRows(
+          'view',
+          `GET /events ${format.name} while storing (per 1k requests)`,
+          flowCpu,
+          whileFlowing.requests,
+        ),
         ...cpuRows('view', `GET /events ${format.name} (per 1k requests)`, cpu, result.requests),
         ...cpuRows('view', `ceiling express ${format.name} (per 1k requests)`, ceilingCpu, same.requests),
       );
@@ -143,7 +170,11 @@ const ENCODINGS = [
  * Compression before (identity) and after (gzip, br): bytes and the viewer's CPU per request on the
  * kept newest page (compressed once) and on a filtered page, which is read and compressed per request.
  */
-async function compressionRows(viewer: { url: string; pid: number | undefined }, connections: number, durationSeconds: number) {
+async function compressionRows(
+  viewer: { url: string; pid: number | undefined },
+  connections: number,
+  durationSeconds: number,
+) {
   const rows: Row[] = [];
   let errors = 0;
   const pages = [
@@ -152,10 +183,14 @@ async function compressionRows(viewer: { url: string; pid: number | undefined },
   ];
   for (const page of pages) {
     for (const encoding of ENCODINGS) {
-      const headers: Record<string, string> = { accept: 'text/html', ...(encoding.header ? { 'accept-encoding': encoding.header } : {}) };
+      const headers: Record<string, string> = {
+        accept: 'text/html',
+        ...(encoding.header ? { 'accept-encoding': encoding.header } : {}),
+      };
       const url = `${viewer.url}${page.path}`;
       const sent = await wireBytes(url, headers);
-      if (sent.encoding !== encoding.name) throw new Error(`view: asked for ${encoding.name}, the viewer sent ${sent.encoding}`);
+      if (sent.encoding !== encoding.name)
+        throw new Error(`view: asked for ${encoding.name}, the viewer sent ${sent.encoding}`);
       const meter = startCpuMeter([{ name: 'event-viewer', pid: viewer.pid }]);
       const result = await hammer({ url, headers, connections, durationSeconds: Math.min(durationSeconds, 10) });
       const cpu = meter.stop();

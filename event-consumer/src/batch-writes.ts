@@ -76,7 +76,8 @@ export function createBatchWrites({ config, logger, redis, keys, dlqProducer, me
     on: {
       failed(target, err, attempt, retryInMs) {
         const failure = err instanceof ServiceError ? err : target === 'redis' ? redisFailure(err) : undefined;
-        failing[target] = failure ?? new ServiceError('kafka_unavailable', describeError(err), { retryable: true, cause: err });
+        failing[target] =
+          failure ?? new ServiceError('kafka_unavailable', describeError(err), { retryable: true, cause: err });
         metrics.retries.inc({ target, code: errorCode(failing[target]) });
         const { pass, suppressed } = throttle(`write.failed.${target}`);
         if (pass) {
@@ -100,7 +101,8 @@ export function createBatchWrites({ config, logger, redis, keys, dlqProducer, me
       },
       chunkStored(plan, result, partition, messages) {
         const storedAt = Date.now();
-        for (const message of messages) metrics.storedLatency.observe(Math.max(0, storedAt - Number(message.timestamp)) / 1000);
+        for (const message of messages)
+          metrics.storedLatency.observe(Math.max(0, storedAt - Number(message.timestamp)) / 1000);
         lastStoredAt.set(partition, Number(messages.at(-1)!.timestamp));
         delete failing.redis;
         if (plan.refused.length > 0) delete failing.dlq;
@@ -111,12 +113,22 @@ export function createBatchWrites({ config, logger, redis, keys, dlqProducer, me
         for (const refused of plan.refused) {
           metrics.deadLettered.inc({ reason: refused.rejection.code });
           logger.warn(
-            { event: 'dlq.record', partition, offset: refused.offset, reason: refused.rejection.code, detail: refused.rejection.message },
+            {
+              event: 'dlq.record',
+              partition,
+              offset: refused.offset,
+              reason: refused.rejection.code,
+              detail: refused.rejection.message,
+            },
             'record sent to the dead-letter topic',
           );
         }
       },
     },
   };
-  return { deps, failing: failing as Readonly<typeof failing>, lastStoredAt: lastStoredAt as ReadonlyMap<number, number> };
+  return {
+    deps,
+    failing: failing as Readonly<typeof failing>,
+    lastStoredAt: lastStoredAt as ReadonlyMap<number, number>,
+  };
 }

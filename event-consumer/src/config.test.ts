@@ -33,7 +33,9 @@ describe('event-consumer configuration', () => {
   });
 
   it('refuses a session shorter than a failing write’s command timeout plus backoff (the group would move the partitions)', () => {
-    expect(() => loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '8000', REDIS_COMMAND_TIMEOUT_MS: '5000', RETRY_MAX_BACKOFF_MS: '5000' })).toThrow(
+    expect(() =>
+      loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '8000', REDIS_COMMAND_TIMEOUT_MS: '5000', RETRY_MAX_BACKOFF_MS: '5000' }),
+    ).toThrow(
       /KAFKA_SESSION_TIMEOUT_MS="8000": must exceed REDIS_COMMAND_TIMEOUT_MS \+ RETRY_MAX_BACKOFF_MS \(10000\)/,
     );
     expect(
@@ -43,7 +45,9 @@ describe('event-consumer configuration', () => {
   });
 
   it('refuses a replica wait as long as the command timeout when replicas are required', () => {
-    expect(() => loadConfig({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '5000' })).toThrow(/REDIS_WAIT_TIMEOUT_MS/);
+    expect(() => loadConfig({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '5000' })).toThrow(
+      /REDIS_WAIT_TIMEOUT_MS/,
+    );
     expect(loadConfig({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '1000' }).REDIS_WAIT_REPLICAS).toBe(1);
   });
 
@@ -85,13 +89,17 @@ describe('event-consumer configuration', () => {
   });
 
   it('refuses a session equal to the command timeout plus backoff, not only a shorter one', () => {
-    expect(() => loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '7000', REDIS_COMMAND_TIMEOUT_MS: '5000', RETRY_MAX_BACKOFF_MS: '2000' })).toThrow(
+    expect(() =>
+      loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '7000', REDIS_COMMAND_TIMEOUT_MS: '5000', RETRY_MAX_BACKOFF_MS: '2000' }),
+    ).toThrow(
       /^invalid configuration: KAFKA_SESSION_TIMEOUT_MS="7000": must exceed REDIS_COMMAND_TIMEOUT_MS \+ RETRY_MAX_BACKOFF_MS \(7000\)$/,
     );
   });
 
   it('refuses a replica wait equal to the command timeout, and allows any wait when no replica is required', () => {
-    expect(() => loadConfig({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '2000', REDIS_COMMAND_TIMEOUT_MS: '2000' })).toThrow(
+    expect(() =>
+      loadConfig({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '2000', REDIS_COMMAND_TIMEOUT_MS: '2000' }),
+    ).toThrow(
       /^invalid configuration: REDIS_WAIT_TIMEOUT_MS="2000": must be below REDIS_COMMAND_TIMEOUT_MS \(2000\), or the client gives up before WAIT answers$/,
     );
     expect(loadConfig({ REDIS_WAIT_REPLICAS: '0', REDIS_WAIT_TIMEOUT_MS: '5000' }).REDIS_WAIT_TIMEOUT_MS).toBe(5_000);

@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { type BatchContext, type ConsumeBatchDeps, consumeBatch } from './consume-batch.js';
 
 function message(offset: number, value: string): KafkaMessage {
-  return { offset: String(offset), key: null, value: Buffer.from(value), timestamp: '0', attributes: 0, headers: {} } as KafkaMessage;
+  return {
+    offset: String(offset),
+    key: null,
+    value: Buffer.from(value),
+    timestamp: '0',
+    attributes: 0,
+    headers: {},
+  } as KafkaMessage;
 }
 
 function valid(seq: number): string {
@@ -21,7 +28,11 @@ function fakeContext(values: string[]) {
   let running = true;
   let stale = false;
   const ctx: BatchContext = {
-    batch: { topic: 't', partition: 1, messages: values.map((v, i) => message(i, v)) } as unknown as BatchContext['batch'],
+    batch: {
+      topic: 't',
+      partition: 1,
+      messages: values.map((v, i) => message(i, v)),
+    } as unknown as BatchContext['batch'],
     resolveOffset: (offset) => void log.push(`resolve ${offset}`),
     commitOffsetsIfNecessary: async () => void log.push('commit'),
     heartbeat: async () => void log.push('heartbeat'),

@@ -76,7 +76,11 @@ export async function consumeBatch(ctx: BatchContext, deps: ConsumeBatchDeps): P
   const { batch } = ctx;
   for (let start = 0; start < batch.messages.length; start += deps.chunkEvents) {
     const messages = batch.messages.slice(start, start + deps.chunkEvents);
-    const plan = planChunk(messages, { maxEventBytes: deps.maxEventBytes, maxFutureMs: deps.maxFutureMs }, batch.partition);
+    const plan = planChunk(
+      messages,
+      { maxEventBytes: deps.maxEventBytes, maxFutureMs: deps.maxFutureMs },
+      batch.partition,
+    );
     let result: StoreResult = { stored: 0, duplicates: 0, expired: 0 };
     const stored = await writeWhileOurs(
       'redis',
@@ -88,7 +92,12 @@ export async function consumeBatch(ctx: BatchContext, deps: ConsumeBatchDeps): P
     );
     if (stored === 'no-longer-ours') return stored;
     if (plan.refused.length > 0) {
-      const deadLettered = await writeWhileOurs('dlq', () => deps.deadLetter(plan.refused, batch.topic, batch.partition), ctx, deps);
+      const deadLettered = await writeWhileOurs(
+        'dlq',
+        () => deps.deadLetter(plan.refused, batch.topic, batch.partition),
+        ctx,
+        deps,
+      );
       if (deadLettered === 'no-longer-ours') return deadLettered;
     }
     ctx.resolveOffset(messages[messages.length - 1]!.offset);

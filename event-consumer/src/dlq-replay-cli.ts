@@ -8,7 +8,13 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { redisKeys } from '@eventstreamapp/event-schema';
 import { formatReport, type ReplayOptions, replayDeadLetters } from '@eventstreamapp/pipeline';
-import { createLogger, createRedisClient, loadConfigOrExit, serviceKafka, USAGE_EXIT } from '@eventstreamapp/service-kit';
+import {
+  createLogger,
+  createRedisClient,
+  loadConfigOrExit,
+  serviceKafka,
+  USAGE_EXIT,
+} from '@eventstreamapp/service-kit';
 import { loadConfig } from './config.js';
 
 const USAGE = 'usage: dlq-replay [--dry-run] [--from-offset N] [--to-offset N] [--partition P] [--reason CODE[,CODE…]]';
@@ -54,7 +60,10 @@ const config = loadConfigOrExit('dlq-replay', loadConfig);
 // The report goes to stdout; the clients' own complaints (a broker away) to stderr, as warnings only.
 const logger = createLogger('dlq-replay', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, process.stderr);
 const kafka = serviceKafka('dlq-replay', config, logger, { retries: 5 });
-const redis = createRedisClient(config, { connectionName: 'dlq-replay', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+const redis = createRedisClient(config, {
+  connectionName: 'dlq-replay',
+  commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+});
 try {
   await redis.connect();
   const report = await replayDeadLetters(

@@ -83,7 +83,8 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
     logger.info({ event: 'redis.ready' }, 'Redis connection ready');
   });
   redis.on('close', () => {
-    if (redisWasReady && !stopping.signal.aborted) logger.warn({ event: 'redis.lost' }, 'Redis connection lost; reconnecting');
+    if (redisWasReady && !stopping.signal.aborted)
+      logger.warn({ event: 'redis.lost' }, 'Redis connection lost; reconnecting');
     redisWasReady = false;
   });
 
@@ -100,7 +101,12 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
       partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
     });
     logger.info(
-      { event: 'consumer.running', topic: config.KAFKA_TOPIC, group: config.KAFKA_GROUP_ID, keyPrefix: config.REDIS_KEY_PREFIX },
+      {
+        event: 'consumer.running',
+        topic: config.KAFKA_TOPIC,
+        group: config.KAFKA_GROUP_ID,
+        keyPrefix: config.REDIS_KEY_PREFIX,
+      },
       'consuming',
     );
   }
@@ -128,14 +134,22 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
           {
             name: 'redis',
             ok: redis.status === 'ready' && !writes.failing.redis,
-            detail: writes.failing.redis ? `${writes.failing.redis.code}: ${writes.failing.redis.message}` : redis.status,
+            detail: writes.failing.redis
+              ? `${writes.failing.redis.code}: ${writes.failing.redis.message}`
+              : redis.status,
           },
-          { name: 'dead-letter topic', ok: !writes.failing.dlq, ...(writes.failing.dlq ? { detail: writes.failing.dlq.message } : {}) },
+          {
+            name: 'dead-letter topic',
+            ok: !writes.failing.dlq,
+            ...(writes.failing.dlq ? { detail: writes.failing.dlq.message } : {}),
+          },
         ],
       });
       redis
         .connect()
-        .catch((err: Error) => logger.warn({ event: 'redis.unreachable', reason: describeError(err) }, 'Redis not reachable yet'));
+        .catch((err: Error) =>
+          logger.warn({ event: 'redis.unreachable', reason: describeError(err) }, 'Redis not reachable yet'),
+        );
       member.start();
       logger.info(
         { event: 'service.listening', url: ops.url, topic: config.KAFKA_TOPIC, group: config.KAFKA_GROUP_ID },

@@ -81,7 +81,10 @@ export function createGroupMember({ config, kafka, logger, stopping, run, onFata
     member.on(member.events.CRASH, ({ payload }) => {
       if (!current()) return;
       joined = false;
-      logger.error({ event: 'consumer.crashed', reason: describeError(payload.error), restart: payload.restart }, 'consumer crashed');
+      logger.error(
+        { event: 'consumer.crashed', reason: describeError(payload.error), restart: payload.restart },
+        'consumer crashed',
+      );
       if (payload.restart || stopping.aborted) return;
       // kafkajs restarts a crashed member on the same client, whose cached brokers and coordinator can stay
       // wrong after a broker dies: it crashed for minutes with "group coordinator is not available" after
@@ -111,7 +114,10 @@ export function createGroupMember({ config, kafka, logger, stopping, run, onFata
 
   /** Replaces the current member; synchronous up to its generation, so a second crash report cannot start another. */
   function renew(): void {
-    logger.warn({ event: 'consumer.renewed', crashes: crashesSinceJoin }, 'replacing a group member that keeps crashing');
+    logger.warn(
+      { event: 'consumer.renewed', crashes: crashesSinceJoin },
+      'replacing a group member that keeps crashing',
+    );
     generation++;
     const memberGeneration = generation;
     const old = consumer;
@@ -145,7 +151,10 @@ export function createGroupMember({ config, kafka, logger, stopping, run, onFata
     start(): void {
       connecting = keepConnecting(consumer, generation);
     },
-    /** After `stopping` is aborted: leaves the group (a chunk not yet acknowledged stays uncommitted and is redelivered). */
+    /**
+     * After `stopping` is aborted: leaves the group (a chunk not yet acknowledged stays uncommitted and is
+     * redelivered).
+     */
     closers(): [string, () => Promise<unknown> | undefined][] {
       return [
         ['connect loop', () => connecting],

@@ -22,7 +22,9 @@ function metricsHolding(partitions: number[], lastStoredAt: Record<number, numbe
 }
 
 const samples = async (metrics: ReturnType<typeof createMetrics>, name: string) =>
-  Object.fromEntries(((await metrics.registry.getSingleMetric(name)!.get()).values ?? []).map((v) => [v.labels.partition, v.value]));
+  Object.fromEntries(
+    ((await metrics.registry.getSingleMetric(name)!.get()).values ?? []).map((v) => [v.labels.partition, v.value]),
+  );
 
 describe('the consumer’s lag metrics', () => {
   it('count only the partitions this member holds, so a sum over replicas counts each once', async () => {

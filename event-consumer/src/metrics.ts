@@ -64,7 +64,8 @@ export function createMetrics(
     registers: [registry],
     async collect() {
       this.reset();
-      for (const { partition, lag: records } of await lagOfHeld()) this.set({ topic, partition: String(partition) }, records);
+      for (const { partition, lag: records } of await lagOfHeld())
+        this.set({ topic, partition: String(partition) }, records);
     },
   });
   new Gauge({
@@ -79,7 +80,8 @@ export function createMetrics(
       for (const { partition, lag: records } of await lagOfHeld()) {
         const last = held.lastStoredAt(partition);
         if (records === 0) this.set({ topic, partition: String(partition) }, 0);
-        else if (last !== undefined) this.set({ topic, partition: String(partition) }, Math.max(0, (now() - last) / 1000));
+        else if (last !== undefined)
+          this.set({ topic, partition: String(partition) }, Math.max(0, (now() - last) / 1000));
       }
     },
   });

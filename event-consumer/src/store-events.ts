@@ -44,7 +44,12 @@ export interface StoreResult {
  * (the primary has the chunk, a failover could lose it: the caller stores it again, which the dedup
  * index makes harmless).
  */
-export async function storeEvents(redis: Redis, keys: RedisKeys, accepted: Accepted[], options: StoreOptions): Promise<StoreResult> {
+export async function storeEvents(
+  redis: Redis,
+  keys: RedisKeys,
+  accepted: Accepted[],
+  options: StoreOptions,
+): Promise<StoreResult> {
   if (accepted.length === 0) return { stored: 0, duplicates: 0, expired: 0 };
   const now = (options.now ?? Date.now)();
   const userKeys: string[] = [];
@@ -67,7 +72,13 @@ export async function storeEvents(redis: Redis, keys: RedisKeys, accepted: Accep
     }
     args.push(eventIdBytes(id), timestamp, index, bytes, journey ?? '');
   }
-  const trimArgs = [now, options.dedupWindowMs, options.retentionMs, options.maxLogLength, Math.max(MIN_TRIM_BUDGET, 2 * accepted.length)];
+  const trimArgs = [
+    now,
+    options.dedupWindowMs,
+    options.retentionMs,
+    options.maxLogLength,
+    Math.max(MIN_TRIM_BUDGET, 2 * accepted.length),
+  ];
   const replies = await runScripts(
     redis,
     { keys: [keys.eventLog, keys.eventIds], args: trimArgs },
@@ -97,10 +108,16 @@ interface ScriptCall {
 }
 
 /** What Redis receives anyway: numbers as their decimal text (ioredis' array form takes strings and buffers). */
-const asArgument = (value: string | number | Buffer): string | Buffer => (typeof value === 'number' ? String(value) : value);
+const asArgument = (value: string | number | Buffer): string | Buffer =>
+  typeof value === 'number' ? String(value) : value;
 
 /** The trim script, then the store script, then WAIT when replicas are required: one round trip. */
-async function runScripts(redis: Redis, trim: ScriptCall, store: ScriptCall, options: StoreOptions): Promise<unknown[]> {
+async function runScripts(
+  redis: Redis,
+  trim: ScriptCall,
+  store: ScriptCall,
+  options: StoreOptions,
+): Promise<unknown[]> {
   const attempt = async (withSource: boolean) => {
     const pipeline = redis.pipeline();
     // Arguments as one array (ioredis flattens it): spread into a call, a chunk of WRITE_CHUNK_EVENTS'

@@ -97,7 +97,12 @@ describe('event-consumer processes under faults', () => {
     await produce(topics.events, events);
     const keys = redisKeys(store.prefix);
     // Small chunks make the kill land mid-stream; a short session lets the restart rejoin quickly.
-    const env = { ...QUICK, REDIS_KEY_PREFIX: store.prefix, WRITE_CHUNK_EVENTS: '20', PARTITIONS_CONSUMED_CONCURRENTLY: '1' };
+    const env = {
+      ...QUICK,
+      REDIS_KEY_PREFIX: store.prefix,
+      WRITE_CHUNK_EVENTS: '20',
+      PARTITIONS_CONSUMED_CONCURRENTLY: '1',
+    };
     const first = consumer(topics, env);
     await waitFor(async () => (await store.redis.zcard(keys.eventLog)) > 200, 30_000, 'some events stored');
     const { signal } = await first.stop('SIGKILL');
@@ -138,7 +143,8 @@ describe('event-consumer processes under faults', () => {
     // Every partition is read again within the session timeout plus a heartbeat and a rejoin.
     const { KAFKA_SESSION_TIMEOUT_MS: session } = loadConsumerConfig({});
     const takeover = await b.waitForLog(
-      (l) => l.event === 'consumer.joined' && b.logs.filter((x) => x.event === 'consumer.joined').indexOf(l) >= joinsBefore,
+      (l) =>
+        l.event === 'consumer.joined' && b.logs.filter((x) => x.event === 'consumer.joined').indexOf(l) >= joinsBefore,
       30_000,
     );
     expect(partitionsOf(takeover).sort()).toEqual([0, 1, 2]);
@@ -203,7 +209,11 @@ describe('event-consumer processes under faults', () => {
     await produce(topics.events, before);
     await expectStoredExactly(client, keys.eventLog, before);
 
-    await client.config('SET', 'maxmemory', String(Number((await client.info('memory')).match(/used_memory:(\d+)/)![1]) - 1024));
+    await client.config(
+      'SET',
+      'maxmemory',
+      String(Number((await client.info('memory')).match(/used_memory:(\d+)/)![1]) - 1024),
+    );
     await client.config('SET', 'maxmemory-policy', 'noeviction');
     const during = makeEvents(400, 5, Date.now() + 10_000);
     await produce(topics.events, during);
@@ -211,11 +221,18 @@ describe('event-consumer processes under faults', () => {
     expect(failed.reason).toMatch(/OOM/);
     expect(JSON.stringify(failed).length).toBeLessThan(1_000);
     await waitFor(
-      async () => (await readiness(url)).checks.find((c) => c.name === 'redis')?.detail?.startsWith('redis_full: Redis is full') ?? false,
+      async () =>
+        (await readiness(url)).checks
+          .find((c) => c.name === 'redis')
+          ?.detail?.startsWith('redis_full: Redis is full') ?? false,
       10_000,
       '/readyz saying Redis is full',
     );
-    await waitFor(async () => (await metricValue(url, 'consumer_lag')) === during.length, 20_000, 'the lag of the unstored records');
+    await waitFor(
+      async () => (await metricValue(url, 'consumer_lag')) === during.length,
+      20_000,
+      'the lag of the unstored records',
+    );
 
     await client.config('SET', 'maxmemory', '0');
     await expectStoredExactly(client, keys.eventLog, [...before, ...during], 60_000);

@@ -18,12 +18,20 @@ export async function startConsumer(env: Record<string, string>) {
     ...env,
   });
   const logger = createLogger('event-consumer', config.LOG_LEVEL);
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'test-consumer', logger, ...consumerKafkaRetry(config) });
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: 'test-consumer',
+    logger,
+    ...consumerKafkaRetry(config),
+  });
   const consumer = createEventConsumer({
     config,
     logger,
     kafka,
-    redis: createRedisClient(config, { connectionName: 'test-consumer', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }),
+    redis: createRedisClient(config, {
+      connectionName: 'test-consumer',
+      commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    }),
   });
   await consumer.start();
   return consumer;
@@ -47,7 +55,12 @@ export async function waitForLogSize(redis: Redis, key: string, size: number, ti
  * Waits until the log has as many members as `events`, then asserts it holds exactly those
  * events, each once, scored by its timestamp.
  */
-export async function expectStoredExactly(redis: Redis, key: string, events: { json: string }[], timeoutMs = 60_000): Promise<void> {
+export async function expectStoredExactly(
+  redis: Redis,
+  key: string,
+  events: { json: string }[],
+  timeoutMs = 60_000,
+): Promise<void> {
   await waitForLogSize(redis, key, events.length, timeoutMs);
   const members = await redis.zrange(key, 0, -1, 'WITHSCORES');
   const stored = new Map<string, number>();

@@ -75,7 +75,11 @@ describe('retention and bounds of what the consumer keeps in Redis', () => {
       });
       onTestFinished(async () => void (await consumer.stop('SIGKILL')));
       await produce(topics.events, [dropped, kept]);
-      await waitFor(async () => (await store.redis.get(keys.eventKey(kept.event.user_id))) === kept.json, 30_000, 'both stored');
+      await waitFor(
+        async () => (await store.redis.get(keys.eventKey(kept.event.user_id))) === kept.json,
+        30_000,
+        'both stored',
+      );
       expect(await store.redis.get(keys.eventKey(dropped.event.user_id)), String(retention)).toBe(dropped.json);
       expect(await store.redis.zscore(keys.eventLog, kept.json), String(retention)).not.toBeNull();
       expect(await store.redis.zscore(keys.eventLog, dropped.json), String(retention)).toBeNull();
@@ -122,7 +126,11 @@ describe('retention and bounds of what the consumer keeps in Redis', () => {
     // outlives the idle one's by that much.
     await waitFor(async () => (await store.redis.pttl(keys.eventKey('u1'))) < 700, 5_000, 'most of the TTL to pass');
     await storeEvents(store.redis, keys, accepted([active]), options(ttl));
-    await waitFor(async () => (await store.redis.exists(keys.eventKey('u1'))) === 0, 5_000, 'the idle user key to expire');
+    await waitFor(
+      async () => (await store.redis.exists(keys.eventKey('u1'))) === 0,
+      5_000,
+      'the idle user key to expire',
+    );
     expect(await store.redis.get(keys.eventKey('u0'))).toBe(active.json);
     expect(await store.redis.pttl(keys.eventKey('u0'))).toBeGreaterThan(0);
     // The log keeps both users' events: the TTL bounds only the per-user keys.
@@ -136,7 +144,9 @@ describe('retention and bounds of what the consumer keeps in Redis', () => {
     const at = (now: number) => options({ dedupWindowMs: window, retentionMs: 0, now: () => now });
     expect((await storeEvents(store.redis, keys, accepted([event!]), at(t0))).stored).toBe(1);
     expect((await storeEvents(store.redis, keys, accepted([event!]), at(t0 + window - 1))).duplicates).toBe(1);
-    expect((await storeEvents(store.redis, keys, accepted([event!]), at(t0 + window + window / 2 - 1))).duplicates).toBe(1);
+    expect(
+      (await storeEvents(store.redis, keys, accepted([event!]), at(t0 + window + window / 2 - 1))).duplicates,
+    ).toBe(1);
     const bucketKeys = async () => (await store.redis.keys(`${keys.eventIds}:*`)).length;
     expect(await bucketKeys()).toBeGreaterThan(0);
     // Two windows on, its bucket is gone: the id is new again, and the old shards were deleted whole.
@@ -154,7 +164,12 @@ describe('retention and bounds of what the consumer keeps in Redis', () => {
     const write = async (count: number, now: number) => {
       const events = makeEvents(count, 100);
       for (let i = 0; i < events.length; i += 2_000) {
-        await storeEvents(store.redis, keys, accepted(events.slice(i, i + 2_000)), options({ dedupWindowMs: window, now: () => now }));
+        await storeEvents(
+          store.redis,
+          keys,
+          accepted(events.slice(i, i + 2_000)),
+          options({ dedupWindowMs: window, now: () => now }),
+        );
       }
     };
     // The first bucket learns the rate; the next one is sharded for it.

@@ -16,7 +16,12 @@ describe('event-consumer storing into Redis', () => {
   beforeEach(async () => {
     topics = await createTestTopics('consumer');
     store = testRedis('consumer');
-    env = { KAFKA_TOPIC: topics.events, KAFKA_DLQ_TOPIC: topics.dlq, KAFKA_GROUP_ID: topics.group, REDIS_KEY_PREFIX: store.prefix };
+    env = {
+      KAFKA_TOPIC: topics.events,
+      KAFKA_DLQ_TOPIC: topics.dlq,
+      KAFKA_GROUP_ID: topics.group,
+      REDIS_KEY_PREFIX: store.prefix,
+    };
     running = [];
   });
 
@@ -51,7 +56,11 @@ describe('event-consumer storing into Redis', () => {
     const keys = redisKeys(store.prefix);
     const first = await start();
     await waitForLogSize(store.redis, keys.eventLog, events.length);
-    await waitFor(async () => (await first.metrics.stored.get()).values[0]?.value === events.length, 10_000, 'all stored');
+    await waitFor(
+      async () => (await first.metrics.stored.get()).values[0]?.value === events.length,
+      10_000,
+      'all stored',
+    );
     await first.stop();
     running = [];
 
@@ -60,7 +69,11 @@ describe('event-consumer storing into Redis', () => {
     const second = await start({ KAFKA_GROUP_ID: `${topics.group}.replay` });
     // Every record is a duplicate now, including any the test's producer sent twice on a retry.
     const records = await countRecords(topics.events);
-    await waitFor(async () => (await second.metrics.duplicates.get()).values[0]?.value === records, 30_000, 'replay seen');
+    await waitFor(
+      async () => (await second.metrics.duplicates.get()).values[0]?.value === records,
+      30_000,
+      'replay seen',
+    );
     expect((await second.metrics.stored.get()).values[0]?.value ?? 0).toBe(0);
     await expectStoredExactly(store.redis, keys.eventLog, events);
     expect((await streamEvents(store.redis, keys.eventStream)).events).toHaveLength(events.length);
@@ -89,7 +102,9 @@ describe('event-consumer storing into Redis', () => {
     await expectStoredExactly(store.redis, keys.eventLog, events);
 
     const dead = await readTopic(topics.dlq, poison.length);
-    const reasons = Object.fromEntries(dead.map((m) => [m.key?.toString(), m.headers?.[DLQ_HEADERS.reason]?.toString()]));
+    const reasons = Object.fromEntries(
+      dead.map((m) => [m.key?.toString(), m.headers?.[DLQ_HEADERS.reason]?.toString()]),
+    );
     expect(reasons).toEqual(Object.fromEntries(poison.map((p) => [p.key, p.reason])));
     for (const message of dead) {
       expect(message.headers?.[DLQ_HEADERS.topic]?.toString()).toBe(topics.events);
@@ -111,7 +126,11 @@ describe('event-consumer storing into Redis', () => {
     ];
     await produce(topics.events, [original!, ...retries.map((value) => ({ key: user, value }))]);
     const consumer = await start();
-    await waitFor(async () => (await consumer.metrics.duplicates.get()).values[0]?.value === 3, 30_000, 'three duplicates seen');
+    await waitFor(
+      async () => (await consumer.metrics.duplicates.get()).values[0]?.value === 3,
+      30_000,
+      'three duplicates seen',
+    );
     const keys = redisKeys(store.prefix);
     expect(await store.redis.zrange(keys.eventLog, 0, -1)).toEqual([original!.json]);
     expect(await store.redis.get(keys.eventKey(user))).toBe(original!.json);
@@ -136,7 +155,9 @@ describe('event-consumer storing into Redis', () => {
     // Each event carries its timestamp next to the JSON (`t`): the viewer renders it without parsing for it;
     // and its journey (`k`): the record's partition, offset and broker timestamp. One user: one partition, offsets in order.
     const first = events.length - streamed.length;
-    expect(streamed.map((e) => [e.e, e.t])).toEqual(events.slice(first).map((e) => [e.json, String(e.event.timestamp)]));
+    expect(streamed.map((e) => [e.e, e.t])).toEqual(
+      events.slice(first).map((e) => [e.json, String(e.event.timestamp)]),
+    );
     streamed.forEach(({ id, k }, i) => {
       const [, offset, published] = /^\d+:(\d+):(\d+)$/.exec(k ?? '') ?? [];
       expect(Number(offset)).toBe(first + i);
@@ -144,7 +165,11 @@ describe('event-consumer storing into Redis', () => {
     });
     // One notice per stored chunk (of at most 50 here): together they count every event, the last one the newest.
     const announced = () => notices.map((n) => JSON.parse(n) as { count: number; newest_timestamp: number });
-    await waitFor(async () => announced().reduce((sum, n) => sum + n.count, 0) === events.length, 10_000, 'notices for every event');
+    await waitFor(
+      async () => announced().reduce((sum, n) => sum + n.count, 0) === events.length,
+      10_000,
+      'notices for every event',
+    );
     expect(announced().length).toBeGreaterThanOrEqual(events.length / 50);
     for (const notice of announced()) expect(notice.count).toBeLessThanOrEqual(50);
     expect(Math.max(...announced().map((n) => n.newest_timestamp))).toBe(events.at(-1)!.event.timestamp);
@@ -154,7 +179,11 @@ describe('event-consumer storing into Redis', () => {
     const events = makeEvents(500, 3);
     await produce(topics.events, events);
     const consumer = await start({ EVENT_LOG_MAX_LEN: '100' });
-    await waitFor(async () => (await consumer.metrics.stored.get()).values[0]?.value === events.length, 30_000, 'all consumed');
+    await waitFor(
+      async () => (await consumer.metrics.stored.get()).values[0]?.value === events.length,
+      30_000,
+      'all consumed',
+    );
     const keys = redisKeys(store.prefix);
     expect(await store.redis.zcard(keys.eventLog)).toBe(100);
     // Each trim keeps the newest 100 of all seen so far, so whatever the partitions' order the
@@ -187,7 +216,9 @@ describe('event-consumer storing into Redis', () => {
     expect(metrics).toMatch(new RegExp(`events_duplicate_total\\{service="event-consumer"\\} ${extra}\n`));
     expect(metrics).toMatch(/redis_write_seconds_count/);
     // Publish → stored, one observation per stored record; lag in seconds, 0 once caught up.
-    expect(Number(/publish_to_stored_seconds_count\{service="event-consumer"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(30);
+    expect(
+      Number(/publish_to_stored_seconds_count\{service="event-consumer"\} (\d+)/.exec(metrics)?.[1]),
+    ).toBeGreaterThanOrEqual(30);
     expect(metrics).toMatch(/consumer_lag_seconds\{topic="[^"]+",partition="\d",service="event-consumer"\} 0/);
   });
 });

@@ -1,4 +1,9 @@
-import { DEFAULT_MAX_EVENT_BYTES, redisKeys, STREAM_ENTRY_BYTES, STREAM_ENTRY_EVENTS } from '@eventstreamapp/event-schema';
+import {
+  DEFAULT_MAX_EVENT_BYTES,
+  redisKeys,
+  STREAM_ENTRY_BYTES,
+  STREAM_ENTRY_EVENTS,
+} from '@eventstreamapp/event-schema';
 import type { Accepted } from '@eventstreamapp/pipeline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeEvents } from '../../tests/support/events.js';
@@ -38,7 +43,11 @@ describe('the store script on large chunks', () => {
       bytes: Buffer.from(record.json),
       journey: `0:${i}:${record.event.timestamp}`,
     }));
-    expect(await storeEvents(store.redis, keys, chunk, options)).toEqual({ stored: 20_000, duplicates: 20_000, expired: 0 });
+    expect(await storeEvents(store.redis, keys, chunk, options)).toEqual({
+      stored: 20_000,
+      duplicates: 20_000,
+      expired: 0,
+    });
     expect(await store.redis.zcard(keys.eventLog)).toBe(20_000);
     // The stream holds them in order, as few entries as its bounds allow: one XADD per entry, not per event.
     const stream = await streamEvents(store.redis, keys.eventStream);
@@ -56,9 +65,14 @@ describe('the store script on large chunks', () => {
 
   it('stores only the new ones of a chunk that mixes stored and new events', async () => {
     const events = makeEvents(3_000, 10);
-    const chunk = (list: typeof events): Accepted[] => list.map((record) => ({ offset: '0', record, bytes: Buffer.from(record.json) }));
+    const chunk = (list: typeof events): Accepted[] =>
+      list.map((record) => ({ offset: '0', record, bytes: Buffer.from(record.json) }));
     await storeEvents(store.redis, keys, chunk(events.filter((_, i) => i % 2 === 0)), options);
-    expect(await storeEvents(store.redis, keys, chunk(events), options)).toEqual({ stored: 1_500, duplicates: 1_500, expired: 0 });
+    expect(await storeEvents(store.redis, keys, chunk(events), options)).toEqual({
+      stored: 1_500,
+      duplicates: 1_500,
+      expired: 0,
+    });
     expect(await store.redis.zcard(keys.eventLog)).toBe(3_000);
     // Events without a journey carry only e and t.
     const [[, fields]] = (await store.redis.xrange(keys.eventStream, '-', '+', 'COUNT', 1)) as [string, string[]][];
@@ -90,7 +104,9 @@ describe('the store script on large chunks', () => {
     // 40,000 events in entries of 128: 313 entries, three listpack nodes' worth past what the cap needs.
     const events = makeEvents(40_000, 50);
     for (let i = 0; i < events.length; i += 2_000) {
-      const chunk: Accepted[] = events.slice(i, i + 2_000).map((record) => ({ offset: '0', record, bytes: Buffer.from(record.json) }));
+      const chunk: Accepted[] = events
+        .slice(i, i + 2_000)
+        .map((record) => ({ offset: '0', record, bytes: Buffer.from(record.json) }));
       await storeEvents(store.redis, keys, chunk, capped);
     }
     const stream = await streamEvents(store.redis, keys.eventStream);

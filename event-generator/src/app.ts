@@ -46,8 +46,10 @@ function toHttpError(err: unknown): HttpError | undefined {
     case 'http':
       return failure.error;
     case 'service':
-      if (failure.error.code === 'record_too_large') return httpError('payload_too_large', failure.error.message, undefined, err);
-      if (failure.error.code.startsWith('redis_')) return httpError('redis_unavailable', failure.error.message, undefined, err);
+      if (failure.error.code === 'record_too_large')
+        return httpError('payload_too_large', failure.error.message, undefined, err);
+      if (failure.error.code.startsWith('redis_'))
+        return httpError('redis_unavailable', failure.error.message, undefined, err);
       return httpError('kafka_unavailable', failure.error.message, undefined, err);
     case 'internal':
       return undefined;
@@ -70,7 +72,11 @@ function requireApiKey(apiKey: string | undefined): RequestHandler {
     const authorization = parseAuthorization(req.get('authorization'));
     const given = Buffer.from(authorization?.scheme === 'bearer' ? authorization.credentials : '');
     const ok = given.length === expected.length && timingSafeEqual(given, expected);
-    next(ok ? undefined : httpError('unauthorized', 'a valid "Authorization: Bearer <PUBLISH_API_KEY>" header is required'));
+    next(
+      ok
+        ? undefined
+        : httpError('unauthorized', 'a valid "Authorization: Bearer <PUBLISH_API_KEY>" header is required'),
+    );
   };
 }
 
@@ -87,7 +93,10 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   const key = parseIdempotencyKey(header);
   if (key === undefined) {
-    throw httpError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters (quoted or not)');
+    throw httpError(
+      'invalid_idempotency_key',
+      'Idempotency-Key must be 1 to 255 visible ASCII characters (quoted or not)',
+    );
   }
   return key;
 }
@@ -146,10 +155,14 @@ export function createApp({ config, logger, publisher, idClaims, metrics, limits
                 ...(bulk ? { index } : {}),
               },
             )
-          : httpError('idempotency_key_reused', 'this Idempotency-Key was used with another body within the dedup window');
+          : httpError(
+              'idempotency_key_reused',
+              'this Idempotency-Key was used with another body within the dedup window',
+            );
       }
       // The same body again: sent to Kafka again (the first send may have failed), stored once by the consumer.
-      if (claimed.replayed > 0) res.setHeader('idempotent-replayed', claimed.replayed === records.length ? 'true' : 'partial');
+      if (claimed.replayed > 0)
+        res.setHeader('idempotent-replayed', claimed.replayed === records.length ? 'true' : 'partial');
       await publisher.publish(records.map((r) => ({ key: r.event.user_id, value: r.json })));
       metrics.published.inc(records.length);
       metrics.publishLatency.observe((performance.now() - started) / 1000);

@@ -6,15 +6,22 @@ describe('event-generator configuration', () => {
   it('keeps the largest event it accepts within what one Kafka record batch may hold', () => {
     const config = loadConfig({});
     expect(config.MAX_EVENT_BYTES).toBeLessThanOrEqual(largestEventFor(config.KAFKA_MAX_MESSAGE_BYTES));
-    expect(() => loadConfig({ MAX_EVENT_BYTES: '2000000' })).toThrow(/MAX_EVENT_BYTES="2000000": must fit one Kafka record batch/);
-    expect(() => loadConfig({ KAFKA_MAX_MESSAGE_BYTES: '50000' })).toThrow(/at most \d+ with KAFKA_MAX_MESSAGE_BYTES=50000/);
-    expect(loadConfig({ MAX_EVENT_BYTES: '2000000', KAFKA_MAX_MESSAGE_BYTES: '4194304', MAX_BODY_BYTES: '4194304' }).MAX_EVENT_BYTES).toBe(
-      2_000_000,
+    expect(() => loadConfig({ MAX_EVENT_BYTES: '2000000' })).toThrow(
+      /MAX_EVENT_BYTES="2000000": must fit one Kafka record batch/,
     );
+    expect(() => loadConfig({ KAFKA_MAX_MESSAGE_BYTES: '50000' })).toThrow(
+      /at most \d+ with KAFKA_MAX_MESSAGE_BYTES=50000/,
+    );
+    expect(
+      loadConfig({ MAX_EVENT_BYTES: '2000000', KAFKA_MAX_MESSAGE_BYTES: '4194304', MAX_BODY_BYTES: '4194304' })
+        .MAX_EVENT_BYTES,
+    ).toBe(2_000_000);
   });
 
   it('refuses an event limit above the body limit', () => {
-    expect(() => loadConfig({ MAX_BODY_BYTES: '2048', MAX_EVENT_BYTES: '4096' })).toThrow(/must not exceed MAX_BODY_BYTES/);
+    expect(() => loadConfig({ MAX_BODY_BYTES: '2048', MAX_EVENT_BYTES: '4096' })).toThrow(
+      /must not exceed MAX_BODY_BYTES/,
+    );
   });
 
   it('reads the timestamp window: an ISO date or epoch ms as its start, five minutes ahead by default', () => {

@@ -29,7 +29,9 @@ const schema = z
     ...redisEnv,
     ...retryAfterEnv,
     ...publishEnv,
-    /** Client-chosen event_ids are claimed for this long: at least the consumer's DEDUP_WINDOW_MS (the same variable). */
+    /**
+     * Client-chosen event_ids are claimed for this long: at least the consumer's DEDUP_WINDOW_MS (the same variable).
+     */
     DEDUP_WINDOW_MS: envInt(1_000, 30 * 24 * 3_600_000).default(24 * 3_600_000),
     ...recordLimitsEnv,
     MAX_BODY_BYTES: envInt(1024, 256 * 1024 * 1024).default(1024 * 1024),
@@ -56,7 +58,11 @@ const schema = z
       });
     }
     if (config.MAX_EVENT_BYTES > config.MAX_BODY_BYTES) {
-      ctx.addIssue({ code: 'custom', path: ['MAX_EVENT_BYTES'], message: `must not exceed MAX_BODY_BYTES (${config.MAX_BODY_BYTES})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAX_EVENT_BYTES'],
+        message: `must not exceed MAX_BODY_BYTES (${config.MAX_BODY_BYTES})`,
+      });
     }
   });
 

@@ -61,7 +61,12 @@ export function createEventGenerator({ config, logger, kafka, redis }: EventGene
   };
   const publisher = new BatchingPublisher({
     send: async (messages) => {
-      await producer.send({ topic: config.KAFKA_TOPIC, acks: config.PUBLISH_ACKS, timeout: config.PUBLISH_TIMEOUT_MS, messages });
+      await producer.send({
+        topic: config.KAFKA_TOPIC,
+        acks: config.PUBLISH_ACKS,
+        timeout: config.PUBLISH_TIMEOUT_MS,
+        messages,
+      });
     },
     lingerMs: config.PUBLISH_LINGER_MS,
     maxInFlight: config.PUBLISH_MAX_IN_FLIGHT,
@@ -70,7 +75,11 @@ export function createEventGenerator({ config, logger, kafka, redis }: EventGene
     timeoutMs: config.PUBLISH_TIMEOUT_MS,
     onBatch: (events, seconds, error) => {
       metrics.batchSize.observe(events);
-      if (error) logger.warn({ event: 'publish.batch_failed', reason: describeError(error), events, seconds }, 'publish batch failed');
+      if (error)
+        logger.warn(
+          { event: 'publish.batch_failed', reason: describeError(error), events, seconds },
+          'publish batch failed',
+        );
     },
   });
   const throttle = createThrottle(5_000);
@@ -107,14 +116,21 @@ export function createEventGenerator({ config, logger, kafka, redis }: EventGene
   const stopping = new AbortController();
   let connecting: Promise<unknown> = Promise.resolve();
 
-  /** A topic that accepts less than configured lowers the limits, so that no event is accepted that Kafka must refuse. */
+  /**
+   * A topic that accepts less than configured lowers the limits, so that no event is accepted that Kafka must refuse.
+   */
   function adoptTopicLimit(topicMax: number): void {
     if (topicMax >= maxMessageBytes) return;
     maxMessageBytes = topicMax;
     publisher.setMaxBatchBytes(topicMax - BATCH_OVERHEAD_BYTES);
     limits = { ...limits, maxEventBytes: Math.min(limits.maxEventBytes, largestEventFor(topicMax)) };
     logger.warn(
-      { event: 'config.limit_lowered', topic: config.KAFKA_TOPIC, maxMessageBytes: topicMax, maxEventBytes: limits.maxEventBytes },
+      {
+        event: 'config.limit_lowered',
+        topic: config.KAFKA_TOPIC,
+        maxMessageBytes: topicMax,
+        maxEventBytes: limits.maxEventBytes,
+      },
       'the topic accepts smaller records than configured: events and batches are limited to what it takes',
     );
   }
@@ -130,7 +146,10 @@ export function createEventGenerator({ config, logger, kafka, redis }: EventGene
       connecting = retryUntilStopped(
         async () => {
           if (!connection.connected) await producer.connect();
-          logger.info({ event: 'kafka.connected', brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC }, 'producer connected');
+          logger.info(
+            { event: 'kafka.connected', brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC },
+            'producer connected',
+          );
           const topicMax = await readTopicMaxMessageBytes(kafka, config.KAFKA_TOPIC);
           if (topicMax !== undefined) adoptTopicLimit(topicMax);
           topicChecked = true;
@@ -138,12 +157,17 @@ export function createEventGenerator({ config, logger, kafka, redis }: EventGene
         {
           signal: stopping.signal,
           onRetry: (err, retryInMs) =>
-            logger.warn({ event: 'kafka.unreachable', reason: describeError(err), retryInMs }, 'Kafka not reachable yet'),
+            logger.warn(
+              { event: 'kafka.unreachable', reason: describeError(err), retryInMs },
+              'Kafka not reachable yet',
+            ),
         },
       );
       redis
         .connect()
-        .catch((err: Error) => logger.warn({ event: 'redis.unreachable', reason: describeError(err) }, 'Redis not reachable yet'));
+        .catch((err: Error) =>
+          logger.warn({ event: 'redis.unreachable', reason: describeError(err) }, 'Redis not reachable yet'),
+        );
       started = await listen(server, config.PORT, config.HOST);
       logger.info({ event: 'service.listening', url: started.url }, 'event-generator listening');
     },

@@ -69,7 +69,9 @@ export function fingerprintOf(sent: unknown, normalized: Record<(typeof RESERVED
  */
 export function createIdClaims(redis: Redis, keyPrefix: string, windowMs: number, now: () => number = Date.now) {
   redis.defineCommand('claimEventIds', { numberOfKeys: 1, lua: CLAIM_LUA });
-  const claim = redis as unknown as { claimEventIds(meta: string, ...args: (string | number | Buffer)[]): Promise<[number, number]> };
+  const claim = redis as unknown as {
+    claimEventIds(meta: string, ...args: (string | number | Buffer)[]): Promise<[number, number]>;
+  };
   const meta = redisKeys(keyPrefix).eventClaims;
   return {
     async claim(claims: { id: string; fingerprint: Buffer }[]): Promise<ClaimOutcome> {

@@ -13,7 +13,11 @@ export function createMetrics(): GeneratorMetrics {
   const registry = createRegistry('event-generator');
   return {
     registry,
-    published: new Counter({ name: 'events_published_total', help: 'Events acknowledged by Kafka', registers: [registry] }),
+    published: new Counter({
+      name: 'events_published_total',
+      help: 'Events acknowledged by Kafka',
+      registers: [registry],
+    }),
     errors: new Counter({
       name: 'publish_errors_total',
       help: 'Refused or failed publishes by error code',

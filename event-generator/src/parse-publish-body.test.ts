@@ -2,7 +2,12 @@ import { DEFAULT_TIMESTAMP_WINDOW, eventIdFromIdempotencyKey } from '@eventstrea
 import { describe, expect, it } from 'vitest';
 import { parsePublishBody } from './parse-publish-body.js';
 
-const LIMITS = { maxBodyBytes: 100_000, maxEventBytes: 10_000, maxBulkEvents: 10, timestampWindow: DEFAULT_TIMESTAMP_WINDOW };
+const LIMITS = {
+  maxBodyBytes: 100_000,
+  maxEventBytes: 10_000,
+  maxBulkEvents: 10,
+  timestampWindow: DEFAULT_TIMESTAMP_WINDOW,
+};
 const body = (value: unknown) => Buffer.from(JSON.stringify(value));
 
 describe('parsePublishBody', () => {
@@ -23,7 +28,11 @@ describe('parsePublishBody', () => {
 
   it('refuses a timestamp outside the window with the field named', () => {
     expect(() => parsePublishBody(body({ timestamp: '9999-01-01T00:00:00Z' }), LIMITS)).toThrow(
-      expect.objectContaining({ code: 'invalid_event', status: 400, details: expect.objectContaining({ field: 'timestamp' }) }),
+      expect.objectContaining({
+        code: 'invalid_event',
+        status: 400,
+        details: expect.objectContaining({ field: 'timestamp' }),
+      }),
     );
   });
 });
@@ -33,7 +42,12 @@ describe('parsePublishBody refuses, naming what and where', () => {
     try {
       parsePublishBody(bytes, limits, key);
     } catch (err) {
-      const { code, status, message, details } = err as { code: string; status: number; message: string; details?: unknown };
+      const { code, status, message, details } = err as {
+        code: string;
+        status: number;
+        message: string;
+        details?: unknown;
+      };
       return { code, status, message, details };
     }
     throw new Error('accepted');
@@ -54,7 +68,10 @@ describe('parsePublishBody refuses, naming what and where', () => {
   });
 
   it('an empty array, and an array longer than maxBulkEvents (exactly maxBulkEvents is fine)', () => {
-    expect(refusal(body([]))).toMatchObject({ code: 'invalid_event', message: 'the array is empty; send at least one event' });
+    expect(refusal(body([]))).toMatchObject({
+      code: 'invalid_event',
+      message: 'the array is empty; send at least one event',
+    });
     expect(refusal(body(Array.from({ length: 11 }, () => ({}))))).toMatchObject({
       code: 'too_many_events',
       status: 413,
@@ -103,9 +120,12 @@ describe('parsePublishBody claims the ids a client chose, and only those', () =>
 
   it('fingerprints the same event alike however it is written, and another event otherwise', () => {
     const id = '0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69';
-    const fingerprint = (value: unknown) => parsePublishBody(body(value), LIMITS).claims[0]!.fingerprint.toString('hex');
+    const fingerprint = (value: unknown) =>
+      parsePublishBody(body(value), LIMITS).claims[0]!.fingerprint.toString('hex');
     const first = fingerprint({ event_id: id, user_id: 42, timestamp: 1_764_288_000_000, p: { a: 1, b: 2 } });
-    expect(fingerprint({ p: { b: 2, a: 1 }, timestamp: '2025-11-28T00:00:00Z', user_id: '42', event_id: id.toUpperCase() })).toBe(first);
+    expect(
+      fingerprint({ p: { b: 2, a: 1 }, timestamp: '2025-11-28T00:00:00Z', user_id: '42', event_id: id.toUpperCase() }),
+    ).toBe(first);
     expect(fingerprint({ event_id: id, user_id: 42, timestamp: 1_764_288_000_000, p: { a: 1, b: 3 } })).not.toBe(first);
     expect(fingerprint({ event_id: id, user_id: 43, timestamp: 1_764_288_000_000, p: { a: 1, b: 2 } })).not.toBe(first);
     expect(fingerprint({ event_id: id, user_id: 42, p: { a: 1, b: 2 } })).not.toBe(first);

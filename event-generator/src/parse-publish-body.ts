@@ -33,7 +33,8 @@ export function parsePublishBody(body: Buffer, limits: PublishLimits, idempotenc
   if (!json.ok) {
     const { code, message } = json.rejection;
     if (code === 'too_large') throw httpError('payload_too_large', message);
-    if (code === 'empty') throw httpError('malformed_json', 'the body is empty; send one event object or an array of them');
+    if (code === 'empty')
+      throw httpError('malformed_json', 'the body is empty; send one event object or an array of them');
     throw httpError('malformed_json', message);
   }
   const value = json.value.value;
@@ -41,7 +42,10 @@ export function parsePublishBody(body: Buffer, limits: PublishLimits, idempotenc
   const items = bulk ? (value as unknown[]) : [value];
   if (bulk && items.length === 0) throw httpError('invalid_event', 'the array is empty; send at least one event');
   if (items.length > limits.maxBulkEvents) {
-    throw httpError('too_many_events', `${items.length} events in one request; at most ${limits.maxBulkEvents} are accepted`);
+    throw httpError(
+      'too_many_events',
+      `${items.length} events in one request; at most ${limits.maxBulkEvents} are accepted`,
+    );
   }
   const records = items.map((item, index) => {
     const result = normalizeEvent(item, {

@@ -14,7 +14,12 @@ export interface RateDecision {
  * generator instance: with N instances behind a balancer a client gets up to N times the rate.
  * At most `maxClients` buckets are kept (the least recently seen go first, starting full again).
  */
-export function createRateLimiter(ratePerSecond: number, burst: number, maxClients = 10_000, now: () => number = Date.now) {
+export function createRateLimiter(
+  ratePerSecond: number,
+  burst: number,
+  maxClients = 10_000,
+  now: () => number = Date.now,
+) {
   const buckets = createLru<{ tokens: number; at: number }>(maxClients);
   return {
     take(client: string, events: number): RateDecision {
@@ -26,7 +31,11 @@ export function createRateLimiter(ratePerSecond: number, burst: number, maxClien
       const allowed = events <= bucket.tokens;
       if (allowed) bucket.tokens -= events;
       const missing = allowed ? burst - bucket.tokens : events - bucket.tokens;
-      return { allowed, remaining: Math.floor(bucket.tokens), resetSeconds: Math.max(1, Math.ceil(missing / ratePerSecond)) };
+      return {
+        allowed,
+        remaining: Math.floor(bucket.tokens),
+        resetSeconds: Math.max(1, Math.ceil(missing / ratePerSecond)),
+      };
     },
     /** Buckets held now: at most maxClients. */
     get clients(): number {

@@ -23,7 +23,10 @@ export async function startGenerator(env: Record<string, string>) {
   });
   const logger = createLogger('event-generator', config.LOG_LEVEL);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'test-generator', logger, retries: 1 });
-  const redis = createRedisClient(config, { connectionName: 'test-generator', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+  const redis = createRedisClient(config, {
+    connectionName: 'test-generator',
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+  });
   const generator = createEventGenerator({ config, logger, kafka, redis });
   await generator.start();
   return {

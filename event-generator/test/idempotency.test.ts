@@ -46,7 +46,9 @@ describe('POST /publish never answers 202 for an event that will not be stored',
     expect((again.body as { event_id: string }).event_id).toBe((first.body as { event_id: string }).event_id);
     // Kafka holds the first event and its replay (sent again: the first send may have failed; stored once by
     // the consumer), and nothing of the refused body.
-    const values = (await topicValues(topics.events)).map((v) => JSON.parse(v) as { event_id: string; user_id: string });
+    const values = (await topicValues(topics.events)).map(
+      (v) => JSON.parse(v) as { event_id: string; user_id: string },
+    );
     expect(values.map((v) => [v.event_id, v.user_id])).toEqual([
       [(first.body as { event_id: string }).event_id, 'idem-b'],
       [(first.body as { event_id: string }).event_id, 'idem-b'],
@@ -73,9 +75,14 @@ describe('POST /publish never answers 202 for an event that will not be stored',
     const app = await generator({ KAFKA_TOPIC: topics.events });
     const id = '0b4f6a4e-1c7d-4c2a-9a57-5d2e8f1b9c3d';
     expect((await post(app.url, { event_id: id, user_id: 'id-owner', action: 'first' })).status).toBe(202);
-    const reused = await post(app.url, [{ user_id: 'fresh' }, { event_id: id.toUpperCase(), user_id: 'id-owner', action: 'second' }]);
+    const reused = await post(app.url, [
+      { user_id: 'fresh' },
+      { event_id: id.toUpperCase(), user_id: 'id-owner', action: 'second' },
+    ]);
     expect(reused.status).toBe(422);
-    expect(reused.body).toMatchObject({ error: { code: 'event_id_reused', message: expect.stringMatching(/^event 1: event_id/) } });
+    expect(reused.body).toMatchObject({
+      error: { code: 'event_id_reused', message: expect.stringMatching(/^event 1: event_id/) },
+    });
     const replay = await post(app.url, { event_id: id, user_id: 'id-owner', action: 'first' });
     expect([replay.status, replay.replayed]).toEqual([202, 'true']);
     // The first and its replay: not the refused bulk, nor its valid element.
@@ -90,7 +97,12 @@ describe('POST /publish never answers 202 for an event that will not be stored',
     const topics = await topicsForTest('idem-same');
     const app = await generator({ KAFKA_TOPIC: topics.events });
     const id = '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d';
-    const first = await post(app.url, { event_id: id, user_id: 'same-owner', timestamp: 1_764_288_000_000, payload: { a: 1, b: [1, 2] } });
+    const first = await post(app.url, {
+      event_id: id,
+      user_id: 'same-owner',
+      timestamp: 1_764_288_000_000,
+      payload: { a: 1, b: [1, 2] },
+    });
     expect(first.status).toBe(202);
     const retried = await post(app.url, {
       payload: { b: [1, 2], a: 1 },
@@ -105,10 +117,17 @@ describe('POST /publish never answers 202 for an event that will not be stored',
     const again = await post(app.url, { qty: 2, action: 'buy', user_id: 42 }, key);
     expect([again.status, again.replayed]).toEqual([202, 'true']);
     // What differs is still another body: arrays keep their order.
-    const other = await post(app.url, { event_id: id, user_id: 'same-owner', timestamp: 1_764_288_000_000, payload: { a: 1, b: [2, 1] } });
+    const other = await post(app.url, {
+      event_id: id,
+      user_id: 'same-owner',
+      timestamp: 1_764_288_000_000,
+      payload: { a: 1, b: [2, 1] },
+    });
     expect(other.status).toBe(422);
     // Two events, each published with its replay; the conflicting body not at all.
-    const values = (await topicValues(topics.events)).map((v) => JSON.parse(v) as { event_id: string; payload?: { b: number[] } });
+    const values = (await topicValues(topics.events)).map(
+      (v) => JSON.parse(v) as { event_id: string; payload?: { b: number[] } },
+    );
     expect(values.filter((v) => v.event_id === id).map((v) => v.payload?.b)).toEqual([
       [1, 2],
       [1, 2],
@@ -142,7 +161,11 @@ describe('POST /publish never answers 202 for an event that will not be stored',
 
   it('answers 503 for client-chosen ids while Redis is away, and publishes server-made ids as before', async () => {
     const topics = await topicsForTest('idem-noredis');
-    const app = await startGenerator({ KAFKA_TOPIC: topics.events, REDIS_URL: 'redis://127.0.0.1:1', REDIS_KEY_PREFIX: 'unused:' });
+    const app = await startGenerator({
+      KAFKA_TOPIC: topics.events,
+      REDIS_URL: 'redis://127.0.0.1:1',
+      REDIS_KEY_PREFIX: 'unused:',
+    });
     onTestFinished(() => app.stop());
     await waitFor(async () => (await fetch(`${app.url}/readyz`)).ok, 20_000, 'readiness');
     const claimed = await post(app.url, { user_id: 'needs-redis' }, { 'idempotency-key': 'k-1' });

@@ -8,7 +8,8 @@ import { startGenerator, waitFor } from './helpers.js';
 async function findRecord(topic: string, eventId: string) {
   const records = await readTopic(topic, await countRecords(topic));
   return records.find(
-    (r) => parseEventRecord(r.value).ok && (JSON.parse(r.value!.toString()) as { event_id: string }).event_id === eventId,
+    (r) =>
+      parseEventRecord(r.value).ok && (JSON.parse(r.value!.toString()) as { event_id: string }).event_id === eventId,
   );
 }
 
@@ -67,9 +68,27 @@ describe('POST /publish against a real broker', () => {
     ['a __proto__ key', '{"__proto__":{"x":1}}', 'application/json', 400, 'invalid_event'],
     ['text/plain', '{}', 'text/plain', 415, 'unsupported_media_type'],
     ['a form', 'a=1', 'application/x-www-form-urlencoded', 415, 'unsupported_media_type'],
-    ['too many events', JSON.stringify(Array.from({ length: 6 }, () => ({}))), 'application/json', 413, 'too_many_events'],
-    ['an event over 64 KiB', JSON.stringify({ blob: 'x'.repeat(70_000) }), 'application/json', 413, 'payload_too_large'],
-    ['a body over the limit', JSON.stringify({ blob: 'x'.repeat(300_000) }), 'application/json', 413, 'payload_too_large'],
+    [
+      'too many events',
+      JSON.stringify(Array.from({ length: 6 }, () => ({}))),
+      'application/json',
+      413,
+      'too_many_events',
+    ],
+    [
+      'an event over 64 KiB',
+      JSON.stringify({ blob: 'x'.repeat(70_000) }),
+      'application/json',
+      413,
+      'payload_too_large',
+    ],
+    [
+      'a body over the limit',
+      JSON.stringify({ blob: 'x'.repeat(300_000) }),
+      'application/json',
+      413,
+      'payload_too_large',
+    ],
   ])('answers %s with a JSON error', async (_name, body, type, status, code) => {
     const res = await request(app.url).post('/publish').set('content-type', type).send(body);
     expect(res.status).toBe(status);
@@ -90,8 +109,14 @@ describe('POST /publish against a real broker', () => {
   });
 
   it('accepts application/json with a charset and +json types', async () => {
-    const a = await request(app.url).post('/publish').set('content-type', 'application/json; charset=utf-8').send('{"user_id":"cs"}');
-    const b = await request(app.url).post('/publish').set('content-type', 'application/vnd.event+json').send('{"user_id":"vnd"}');
+    const a = await request(app.url)
+      .post('/publish')
+      .set('content-type', 'application/json; charset=utf-8')
+      .send('{"user_id":"cs"}');
+    const b = await request(app.url)
+      .post('/publish')
+      .set('content-type', 'application/vnd.event+json')
+      .send('{"user_id":"vnd"}');
     expect([a.status, b.status]).toEqual([202, 202]);
   });
 
@@ -145,7 +170,10 @@ describe('POST /publish with PUBLISH_API_KEY set', () => {
 
   it('reads the scheme in any letter case (RFC 9110 §11.1), and the key exactly', async () => {
     for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
-      const res = await request(app.url).post('/publish').set('authorization', `${scheme} ${key}`).send({ user_id: 'keyed' });
+      const res = await request(app.url)
+        .post('/publish')
+        .set('authorization', `${scheme} ${key}`)
+        .send({ user_id: 'keyed' });
       expect(res.status, scheme).toBe(202);
     }
     for (const header of [`Bearer ${key.toUpperCase()}`, `Basic ${key}`, `Bearer ${key} extra`]) {

@@ -7,14 +7,26 @@ import { generatorForTest, topicsForTest } from './helpers.js';
 const generator = generatorForTest;
 
 async function post(url: string, body: Buffer | string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}/publish`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const res = await fetch(`${url}/publish`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
   const text = await res.text();
-  return { status: res.status, text, json: () => JSON.parse(text) as Record<string, never> & { error?: Record<string, unknown> } };
+  return {
+    status: res.status,
+    text,
+    json: () => JSON.parse(text) as Record<string, never> & { error?: Record<string, unknown> },
+  };
 }
 
 /** `count` events whose JSON is about `bytes` long each. */
 const events = (count: number, bytes: number, label: string) =>
-  Array.from({ length: count }, (_, i) => ({ user_id: `${label}-${i % 7}`, action: 'bulk', blob: 'x'.repeat(bytes - 100) }));
+  Array.from({ length: count }, (_, i) => ({
+    user_id: `${label}-${i % 7}`,
+    action: 'bulk',
+    blob: 'x'.repeat(bytes - 100),
+  }));
 
 describe('POST /publish: what a client is told is what Kafka accepts', () => {
   it('accepts 1,000 events of about 1 KB (inside MAX_BODY_BYTES), sent to Kafka in requests it accepts', async () => {
@@ -65,7 +77,10 @@ describe('POST /publish: what a client is told is what Kafka accepts', () => {
       }),
     );
     const others = Array.from({ length: 20 }, (_, i) => post(app.url, JSON.stringify({ user_id: `other-${i}` })));
-    const [refused, ...rest] = await Promise.all([post(app.url, JSON.stringify({ user_id: 'big', blob: 'x'.repeat(40_000) })), ...others]);
+    const [refused, ...rest] = await Promise.all([
+      post(app.url, JSON.stringify({ user_id: 'big', blob: 'x'.repeat(40_000) })),
+      ...others,
+    ]);
     expect(refused.status).toBe(413);
     expect(refused.json().error).toMatchObject({ code: 'payload_too_large' });
     expect(rest.map((r) => r.status)).toEqual(Array(20).fill(202));
@@ -106,7 +121,11 @@ describe('POST /publish: hostile or mistaken input, answered 4xx', () => {
     const topics = await topicsForTest('limits-fields');
     const app = await generator({ KAFKA_TOPIC: topics.events });
     for (const [body, field, pattern] of [
-      ['{"timestamp": "9999-12-31T23:59:59Z"}', 'timestamp', /outside the accepted window: from 2000-01-01T00:00:00.000Z to /],
+      [
+        '{"timestamp": "9999-12-31T23:59:59Z"}',
+        'timestamp',
+        /outside the accepted window: from 2000-01-01T00:00:00.000Z to /,
+      ],
       [`{"timestamp": ${Date.now() + 10 * 60_000}}`, 'timestamp', /outside the accepted window/],
       ['{"timestamp": 946684799999}', 'timestamp', /outside the accepted window/],
       ['{"timestamp": "2025-02-30T10:00:00Z"}', 'timestamp', /not a date on the calendar/],
@@ -145,19 +164,23 @@ describe('POST /publish: hostile or mistaken input, answered 4xx', () => {
 describe('POST /publish under PUBLISH_RATE_LIMIT', () => {
   /** A POST from a given loopback address, so two clients of one machine are two addresses. */
   function postFrom(url: string, localAddress: string, body: string) {
-    return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>((resolve, reject) => {
-      const req = httpRequest(
-        `${url}/publish`,
-        { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+    return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>(
+      (resolve, reject) => {
+        const req = httpRequest(
+          `${url}/publish`,
+          { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      },
+    );
   }
   const bulk = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ user_id: 'flood', n: i })));
 
@@ -165,7 +188,11 @@ describe('POST /publish under PUBLISH_RATE_LIMIT', () => {
     const topics = await topicsForTest('limits-rate');
     const app = await generator({ KAFKA_TOPIC: topics.events, PUBLISH_RATE_LIMIT: '10', PUBLISH_RATE_BURST: '100' });
     const first = await postFrom(app.url, '127.0.0.1', bulk(100));
-    expect([first.status, first.headers['ratelimit-limit'], first.headers['ratelimit-remaining']]).toEqual([202, '100', '0']);
+    expect([first.status, first.headers['ratelimit-limit'], first.headers['ratelimit-remaining']]).toEqual([
+      202,
+      '100',
+      '0',
+    ]);
     const over = await postFrom(app.url, '127.0.0.1', bulk(1));
     expect(over.status).toBe(429);
     expect(JSON.parse(over.text)).toMatchObject({ error: { code: 'rate_limited' } });

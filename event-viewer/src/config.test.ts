@@ -7,14 +7,18 @@ import { hashPasswordLine } from './http/users-file.js';
 
 describe('event-viewer configuration', () => {
   it('refuses a default limit above the maximum, which every rel="next" link would then carry', () => {
-    expect(() => loadConfig({ DEFAULT_LIMIT: '200', MAX_LIMIT: '100' })).toThrow(/DEFAULT_LIMIT="200": must not exceed MAX_LIMIT \(100\)/);
+    expect(() => loadConfig({ DEFAULT_LIMIT: '200', MAX_LIMIT: '100' })).toThrow(
+      /DEFAULT_LIMIT="200": must not exceed MAX_LIMIT \(100\)/,
+    );
     expect(loadConfig({ DEFAULT_LIMIT: '100', MAX_LIMIT: '100' }).DEFAULT_LIMIT).toBe(100);
   });
 
   it('judges lag over 2 minutes unless told, over at least three samples and at most an hour (each partition keeps that many samples)', () => {
     expect(loadConfig({}).LAG_WINDOW).toBe(120_000);
     expect(loadConfig({ STATUS_SAMPLE_MS: '500', LAG_WINDOW: '1000ms' }).LAG_WINDOW).toBe(1_000);
-    expect(() => loadConfig({ STATUS_SAMPLE_MS: '500', LAG_WINDOW: '999ms' })).toThrow(/LAG_WINDOW.*must hold at least 3 samples/);
+    expect(() => loadConfig({ STATUS_SAMPLE_MS: '500', LAG_WINDOW: '999ms' })).toThrow(
+      /LAG_WINDOW.*must hold at least 3 samples/,
+    );
     expect(loadConfig({ LAG_WINDOW: '1h' }).LAG_WINDOW).toBe(3_600_000);
     expect(() => loadConfig({ LAG_WINDOW: '61m' })).toThrow(/LAG_WINDOW.*at most/);
   });
@@ -38,7 +42,9 @@ describe('event-viewer configuration', () => {
   });
 
   it('takes an operator token only apart from the reader’s, and of 16 characters or more', () => {
-    expect(loadConfig({ VIEWER_TOKEN: 'r'.repeat(16), VIEWER_OPERATOR_TOKEN: 'o'.repeat(16) }).VIEWER_OPERATOR_TOKEN).toBe('o'.repeat(16));
+    expect(
+      loadConfig({ VIEWER_TOKEN: 'r'.repeat(16), VIEWER_OPERATOR_TOKEN: 'o'.repeat(16) }).VIEWER_OPERATOR_TOKEN,
+    ).toBe('o'.repeat(16));
     expect(() => loadConfig({ VIEWER_TOKEN: 's'.repeat(16), VIEWER_OPERATOR_TOKEN: 's'.repeat(16) })).toThrow(
       /VIEWER_OPERATOR_TOKEN.*must differ from VIEWER_TOKEN/,
     );
@@ -54,7 +60,9 @@ describe('TRUST_PROXY', () => {
   });
 
   it('refuses an address express cannot read, and trusting every hop', () => {
-    expect(() => loadConfig({ TRUST_PROXY: 'not-an-address' })).toThrow(/TRUST_PROXY="not-an-address": must be a hop count/);
+    expect(() => loadConfig({ TRUST_PROXY: 'not-an-address' })).toThrow(
+      /TRUST_PROXY="not-an-address": must be a hop count/,
+    );
     expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY="true".*any client choose its address/);
   });
 

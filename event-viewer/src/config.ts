@@ -26,7 +26,10 @@ const envTrustProxy = z.string().transform((raw, ctx) => {
     // express compiles the setting when it is set: a bad address fails here, before anything starts.
     express().set('trust proxy', value);
   } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `must be a hop count or proxy addresses/subnets: ${(err as Error).message}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a hop count or proxy addresses/subnets: ${(err as Error).message}`,
+    });
     return z.NEVER;
   }
   return value;
@@ -67,7 +70,9 @@ const schema = z
     PAGE_READS_IN_FLIGHT: envInt(1, 1_000).default(8),
     /** Most events of `event_log` one filtered page reads before it answers with what matched. */
     FILTER_SCAN_MAX: envInt(100, 1_000_000).default(10_000),
-    /** Most milliseconds one filtered page or search scans before it answers with what matched (and a link to go on). */
+    /**
+     * Most milliseconds one filtered page or search scans before it answers with what matched (and a link to go on).
+     */
     FILTER_MAX_MS: envInt(10, 60_000).default(500),
     /** Most events one GET /export writes (newest first); its X-Export-Max-Events says so. */
     EXPORT_MAX_EVENTS: envInt(1, 10_000_000).default(100_000),
@@ -76,14 +81,19 @@ const schema = z
     EXPORTS_PER_CLIENT: envInt(1, 1_000).default(1),
     /** Most events of `event_log` one export reads, matching or not; then its last line says where the rest starts. */
     EXPORT_SCAN_MAX: envInt(1_000, 1_000_000_000).default(2_000_000),
-    /** Most milliseconds one export runs (a client's pauses included); then its last line says where the rest starts. */
+    /**
+     * Most milliseconds one export runs (a client's pauses included); then its last line says where the rest starts.
+     */
     EXPORT_MAX_MS: envInt(1_000, 3_600_000).default(300_000),
     /** Longest wait for an export's client to take more; a client that takes nothing for longer is cut off. */
     EXPORT_STALL_MS: envInt(100, 600_000).default(30_000),
     /** Most simultaneous live (server-sent events) connections; more get 503. */
     LIVE_MAX_CLIENTS: envInt(0, 100_000).default(500),
     LIVE_MAX_CLIENTS_PER_ADDRESS: envInt(1, 100_000).default(20),
-    /** A bearer token for API clients (`Authorization: Bearer …`), a reader's; with VIEWER_USERS_FILE, either is accepted. */
+    /**
+     * A bearer token for API clients (`Authorization: Bearer …`), a reader's; with VIEWER_USERS_FILE, either is
+     * accepted.
+     */
     VIEWER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** A bearer token with the operator role: it may replay dead letters and read /audit. */
     VIEWER_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -93,7 +103,10 @@ const schema = z
      */
     VIEWER_PUBLIC_ORIGIN: z
       .string()
-      .refine((v) => URL.canParse(v) && new URL(v).origin === v, 'must be an origin: scheme://host[:port], no path or trailing /')
+      .refine(
+        (v) => URL.canParse(v) && new URL(v).origin === v,
+        'must be an origin: scheme://host[:port], no path or trailing /',
+      )
       .optional(),
     /** How long a page's CSRF token is taken at least (at most twice as long): then the page asks for a reload. */
     CSRF_TOKEN_TTL: envDuration(7 * 86_400_000).prefault('1h'),
@@ -139,10 +152,18 @@ const schema = z
       });
     }
     if (config.VIEWER_OPERATOR_TOKEN !== undefined && config.VIEWER_OPERATOR_TOKEN === config.VIEWER_TOKEN) {
-      ctx.addIssue({ code: 'custom', path: ['VIEWER_OPERATOR_TOKEN'], message: 'must differ from VIEWER_TOKEN (a reader’s)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['VIEWER_OPERATOR_TOKEN'],
+        message: 'must differ from VIEWER_TOKEN (a reader’s)',
+      });
     }
     if (config.DEFAULT_LIMIT > config.MAX_LIMIT) {
-      ctx.addIssue({ code: 'custom', path: ['DEFAULT_LIMIT'], message: `must not exceed MAX_LIMIT (${config.MAX_LIMIT})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEFAULT_LIMIT'],
+        message: `must not exceed MAX_LIMIT (${config.MAX_LIMIT})`,
+      });
     }
   });
 

@@ -178,15 +178,22 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
     app,
     async start(): Promise<void> {
       started = await listen(server, config.PORT, config.HOST);
-      redis.connect().catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; answering 503 until it is'));
-      reader.connect().catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; live rows start when it is'));
+      redis
+        .connect()
+        .catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; answering 503 until it is'));
+      reader
+        .connect()
+        .catch((err: Error) => warn('redis.unreachable', err, 'Redis not reachable yet; live rows start when it is'));
       streamReader.start();
       dlq.start();
       status.start();
       redisProbe = startProbe('redis', () => redis.ping(), READINESS_PROBE_MS);
       keepalive = setInterval(() => live.keepalive(), KEEPALIVE_MS);
       keepalive.unref();
-      logger.info({ event: 'service.listening', url: started.url, keyPrefix: config.REDIS_KEY_PREFIX }, 'event-viewer listening');
+      logger.info(
+        { event: 'service.listening', url: started.url, keyPrefix: config.REDIS_KEY_PREFIX },
+        'event-viewer listening',
+      );
     },
     stop: once(async () => {
       clearInterval(keepalive);

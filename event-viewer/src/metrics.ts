@@ -71,5 +71,9 @@ export function createMetrics(liveClients: () => number): ViewerMetrics {
 
 /** The live-client cap, so an alert can compare live_clients with it. */
 export function registerLiveCap(registry: Registry, max: number): void {
-  new Gauge({ name: 'live_clients_max', help: 'LIVE_MAX_CLIENTS: live connections beyond it get 503', registers: [registry] }).set(max);
+  new Gauge({
+    name: 'live_clients_max',
+    help: 'LIVE_MAX_CLIENTS: live connections beyond it get 503',
+    registers: [registry],
+  }).set(max);
 }

@@ -49,7 +49,10 @@ describe('the status and dead-letter rooms of a viewer started without Kafka', (
       const json = await request(app).get(path).set('accept', 'application/json');
       expect(json.status, path).toBe(503);
       expect(json.headers['retry-after'], path).toBe('2');
-      expect(json.body.error, path).toMatchObject({ code: 'kafka_unavailable', message: 'this viewer was started without Kafka' });
+      expect(json.body.error, path).toMatchObject({
+        code: 'kafka_unavailable',
+        message: 'this viewer was started without Kafka',
+      });
       const page = await request(app).get(path).set('accept', 'text/html');
       expect(page.status, path).toBe(503);
       expect(page.text, path).toContain('this viewer was started without Kafka');

@@ -4,7 +4,13 @@ import { type TestRedis, testRedis } from '../../tests/support/redis.js';
 import { AUDIT_MAX_ENTRIES, createAuditLog } from '../src/audit/audit-log.js';
 
 const DAY = 86_400_000;
-const record = (job: string) => ({ action: 'dlq.replay.finished', who: 'ada', job, selection: {}, counts: { replayed: 1 } });
+const record = (job: string) => ({
+  action: 'dlq.replay.finished',
+  who: 'ada',
+  job,
+  selection: {},
+  counts: { replayed: 1 },
+});
 
 /** The audit stream in a real Redis: its retention by age, its bound in entries, its pages. */
 describe('the audit log', () => {
@@ -21,7 +27,8 @@ describe('the audit log', () => {
     let clock = Date.now() - 100 * DAY;
     const audit = createAuditLog(redis.redis, key, 30 * DAY, () => clock);
     // Written a hundred days ago, at the log's own time (the entry id is Redis' clock: set it by hand).
-    for (let i = 0; i < 150; i++) await redis.redis.xadd(key, `${clock + i}-0`, 'a', 'old', 'u', 'ada', 'j', `old-${i}`, 's', '{}');
+    for (let i = 0; i < 150; i++)
+      await redis.redis.xadd(key, `${clock + i}-0`, 'a', 'old', 'u', 'ada', 'j', `old-${i}`, 's', '{}');
     clock = Date.now();
     expect(await audit.list(10)).toEqual([]);
     await audit.append(record('new'));
@@ -36,7 +43,8 @@ describe('the audit log', () => {
     const key = `${redisKeys(redis.prefix).auditLog}:count`;
     const audit = createAuditLog(redis.redis, key, 3_650 * DAY);
     const pipeline = redis.redis.pipeline();
-    for (let i = 0; i < AUDIT_MAX_ENTRIES + 500; i++) pipeline.xadd(key, '*', 'a', 'x', 'u', 'ada', 'j', `j${i}`, 's', '{}');
+    for (let i = 0; i < AUDIT_MAX_ENTRIES + 500; i++)
+      pipeline.xadd(key, '*', 'a', 'x', 'u', 'ada', 'j', `j${i}`, 's', '{}');
     await pipeline.exec();
     await audit.append(record('last'));
     const length = await redis.redis.xlen(key);
@@ -47,7 +55,8 @@ describe('the audit log', () => {
   it('pages newest first, each page going on before the last entry of the previous one; errors cut to 500 characters', async () => {
     const key = `${redisKeys(redis.prefix).auditLog}:pages`;
     const audit = createAuditLog(redis.redis, key, 30 * DAY);
-    for (let i = 0; i < 5; i++) await audit.append({ ...record(`j${i}`), ...(i === 4 ? { error: 'e'.repeat(2_000) } : {}) });
+    for (let i = 0; i < 5; i++)
+      await audit.append({ ...record(`j${i}`), ...(i === 4 ? { error: 'e'.repeat(2_000) } : {}) });
     const first = await audit.list(2);
     const second = await audit.list(2, first.at(-1)!.id);
     const third = await audit.list(2, second.at(-1)!.id);

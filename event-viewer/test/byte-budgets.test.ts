@@ -14,7 +14,10 @@ const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 function largeEvent(i: number, user: string, fill: (room: number) => unknown): EventRecord {
   const base = normalizeEvent({ user_id: user, seq: i, timestamp: Date.now() - 100_000 + i, payload: '' });
   if (!base.ok) throw new Error(base.rejection.message);
-  const record = normalizeEvent({ ...base.value.event, payload: fill(DEFAULT_MAX_EVENT_BYTES - base.value.json.length - 64) });
+  const record = normalizeEvent({
+    ...base.value.event,
+    payload: fill(DEFAULT_MAX_EVENT_BYTES - base.value.json.length - 64),
+  });
   if (!record.ok) throw new Error(record.rejection.message);
   return record.value;
 }
@@ -122,7 +125,9 @@ describe('the viewer bounded in bytes', () => {
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {
       expect(row.length).toBeLessThan(PRETTY_CHARS * 6 + 4_096);
-      expect(row).toMatch(/… [\d.]+ (KB|MB) more not shown: the JSON API \(Accept: application\/json\) has the whole event\./);
+      expect(row).toMatch(
+        /… [\d.]+ (KB|MB) more not shown: the JSON API \(Accept: application\/json\) has the whole event\./,
+      );
     }
     // What did not fit continues on the next page, never lost.
     if (rows.length < 150) expect(res.headers.get('link')).toMatch(/rel="next"/);

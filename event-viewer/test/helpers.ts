@@ -9,7 +9,13 @@ import { createEventViewer } from '../src/event-viewer.js';
 
 /** A real event-viewer on a free port, reading the keys under `prefix`; with KAFKA_DLQ_TOPIC, following that topic for /dlq. */
 export async function startViewer(env: Record<string, string>, waitUntilReady = true) {
-  const config = loadConfig({ REDIS_URL: inject('redisUrl'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({
+    REDIS_URL: inject('redisUrl'),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
   const logger = createLogger('event-viewer', config.LOG_LEVEL);
   const viewer = createEventViewer({
     config,
@@ -17,11 +23,15 @@ export async function startViewer(env: Record<string, string>, waitUntilReady = 
     ...(env.KAFKA_DLQ_TOPIC
       ? { kafka: serviceKafka('test-viewer', { ...config, KAFKA_BROKERS: inject('kafkaBrokers').split(',') }, logger) }
       : {}),
-    redis: createRedisClient(config, { connectionName: 'test-viewer', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }),
+    redis: createRedisClient(config, {
+      connectionName: 'test-viewer',
+      commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    }),
     reader: createRedisClient(config, { connectionName: 'test-viewer-live' }),
   });
   await viewer.start();
-  if (waitUntilReady) await waitFor(async () => (await fetch(`${viewer.url}/readyz`)).status === 200, 10_000, 'viewer ready');
+  if (waitUntilReady)
+    await waitFor(async () => (await fetch(`${viewer.url}/readyz`)).status === 200, 10_000, 'viewer ready');
   return { viewer, url: viewer.url!, stop: () => viewer.stop() };
 }
 

@@ -34,8 +34,11 @@ async function counter(url: string, name: string, label: string): Promise<number
 
 /** The last line of an export's body, parsed when it is the NDJSON export_incomplete object. */
 const incomplete = (body: string) =>
-  (JSON.parse(body.trimEnd().split('\n').at(-1)!) as { export_incomplete?: { reason: string; scanned: number; next: string } })
-    .export_incomplete;
+  (
+    JSON.parse(body.trimEnd().split('\n').at(-1)!) as {
+      export_incomplete?: { reason: string; scanned: number; next: string };
+    }
+  ).export_incomplete;
 
 /** The log as the consumer leaves it, written straight into `event_log` (300,000 store-script calls would take minutes). */
 async function fillLog(redis: TestRedis): Promise<string> {
@@ -50,7 +53,10 @@ async function fillLog(redis: TestRedis): Promise<string> {
         timestamp: BASE + i,
         action: 'view',
         // item-220 is the oldest event's alone: the others go up to item-199.
-        payload: { item_id: i === 0 ? 'item-220' : `item-${i % 200}`, note: i === 0 ? 'the needle in the haystack' : 'hay' },
+        payload: {
+          item_id: i === 0 ? 'item-220' : `item-${i % 200}`,
+          note: i === 0 ? 'the needle in the haystack' : 'hay',
+        },
       };
       args.push(event.timestamp, JSON.stringify(event));
     }
@@ -69,7 +75,9 @@ describe('search within the retention', () => {
   }, 120_000);
   afterAll(() => redis?.close());
 
-  it('finds a match 300,000 events back by following its cursor, each answer within its scan budget', { timeout: 180_000 }, async () => {
+  it('finds a match 300,000 events back by following its cursor, each answer within its scan budget', {
+    timeout: 180_000,
+  }, async () => {
     const viewer = await startViewer({ REDIS_KEY_PREFIX: redis.prefix });
     onTestFinished(() => viewer.stop());
     const found: { event_id: string }[] = [];
@@ -104,8 +112,14 @@ describe('search within the retention', () => {
     expect(page.text).toMatch(/rel="next" href="\/events\?[^"]*q=NEEDLE/);
   });
 
-  it('stops a search at FILTER_MAX_MS however rare the match, and serves other readers meanwhile', { timeout: 60_000 }, async () => {
-    const viewer = await startViewer({ REDIS_KEY_PREFIX: redis.prefix, FILTER_SCAN_MAX: '1000000', FILTER_MAX_MS: '20' });
+  it('stops a search at FILTER_MAX_MS however rare the match, and serves other readers meanwhile', {
+    timeout: 60_000,
+  }, async () => {
+    const viewer = await startViewer({
+      REDIS_KEY_PREFIX: redis.prefix,
+      FILTER_SCAN_MAX: '1000000',
+      FILTER_MAX_MS: '20',
+    });
     onTestFinished(() => viewer.stop());
     const res = await request(viewer.url).get('/events?q=no-such-text').set('accept', 'application/json');
     expect(res.status).toBe(200);
@@ -117,7 +131,9 @@ describe('search within the retention', () => {
     expect(res.headers.link).toMatch(/rel="next"/);
 
     // Eight searches at once, and a reader of the newest page beside them (latencies printed, not asserted).
-    const searches = Array.from({ length: 8 }, () => request(viewer.url).get('/events?q=no-such-text').set('accept', 'application/json'));
+    const searches = Array.from({ length: 8 }, () =>
+      request(viewer.url).get('/events?q=no-such-text').set('accept', 'application/json'),
+    );
     const latencies: number[] = [];
     for (let i = 0; i < 5; i++) {
       const started = performance.now();
@@ -161,7 +177,9 @@ describe('search within the retention', () => {
       });
     const rows = (csv.body as string).split('\r\n').slice(0, -1);
     expect(rows[0]).toBe('time,user_id,action,event_id,json');
-    expect(rows.slice(1).map((r) => r.split(',')[3])).toEqual(listed.map((j) => (JSON.parse(j) as { event_id: string }).event_id));
+    expect(rows.slice(1).map((r) => r.split(',')[3])).toEqual(
+      listed.map((j) => (JSON.parse(j) as { event_id: string }).event_id),
+    );
     // The page links both.
     const page = await request(viewer.url).get(`/events?${search}`).set('accept', 'text/html');
     expect(page.text).toContain('href="/export?user_id=u7&amp;where=payload.item_id%3Ditem-7&amp;format=csv" download');
@@ -221,7 +239,10 @@ describe('search within the retention', () => {
     onTestFinished(() => viewer.stop());
     const from = (address: string) => ({ 'x-forwarded-for': address });
     // Two clients each hold an export open by not reading it.
-    const held = [await rawExport(viewer.url, '/export', from('10.0.0.1')), await rawExport(viewer.url, '/export', from('10.0.0.2'))];
+    const held = [
+      await rawExport(viewer.url, '/export', from('10.0.0.1')),
+      await rawExport(viewer.url, '/export', from('10.0.0.2')),
+    ];
     await waitFor(async () => held.every((h) => h.received() > 0), 10_000, 'both exports started');
     for (const h of held) h.socket.pause();
     const again = await fetch(`${viewer.url}/export`, { headers: { ...from('10.0.0.1'), accept: 'application/json' } });
@@ -234,9 +255,13 @@ describe('search within the retention', () => {
     const third = await rawExport(viewer.url, '/export', from('10.0.0.3'));
     await waitFor(async () => third.received() > 0, 10_000, 'the third export started');
     third.socket.pause();
-    const fourth = await fetch(`${viewer.url}/export`, { headers: { ...from('10.0.0.4'), accept: 'application/json' } });
+    const fourth = await fetch(`${viewer.url}/export`, {
+      headers: { ...from('10.0.0.4'), accept: 'application/json' },
+    });
     expect(fourth.status).toBe(429);
-    expect(((await fourth.json()) as { error: { message: string } }).error.message).toMatch(/exports are running at once/);
+    expect(((await fourth.json()) as { error: { message: string } }).error.message).toMatch(
+      /exports are running at once/,
+    );
     expect(await counter(viewer.url, 'exports_refused_total', 'limit="client"')).toBe(1);
     expect(await counter(viewer.url, 'exports_refused_total', 'limit="total"')).toBe(1);
     // A client that goes away frees its slot at once.
@@ -248,7 +273,9 @@ describe('search within the retention', () => {
     );
   });
 
-  it('keeps every read slot for the pages while exports that match nothing scan the log', { timeout: 120_000 }, async () => {
+  it('keeps every read slot for the pages while exports that match nothing scan the log', {
+    timeout: 120_000,
+  }, async () => {
     const viewer = await startViewer({
       REDIS_KEY_PREFIX: redis.prefix,
       PAGE_READS_IN_FLIGHT: '1',
@@ -262,7 +289,9 @@ describe('search within the retention', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     // 30 filtered pages at once: one reads, 29 wait, within the 32 waiting one slot allows; the exports take none.
     const pages = await Promise.all(
-      Array.from({ length: 30 }, () => fetch(`${viewer.url}/events?q=no-such-text&limit=10`, { headers: { accept: 'application/json' } })),
+      Array.from({ length: 30 }, () =>
+        fetch(`${viewer.url}/events?q=no-such-text&limit=10`, { headers: { accept: 'application/json' } }),
+      ),
     );
     expect(pages.map((r) => r.status)).toEqual(Array(30).fill(200));
     // The exports went on to the log's end: nothing matched, nothing was cut.
@@ -294,7 +323,9 @@ describe('search within the retention', () => {
     expect(next.searchParams.get('format')).toBe('ndjson');
     // Following it reads the next stretch of the log, older than the first.
     const second = incomplete(await (await fetch(next)).text())!;
-    expect(Number(new URL(second.next, viewer.url).searchParams.get('before'))).toBeLessThan(Number(next.searchParams.get('before')));
+    expect(Number(new URL(second.next, viewer.url).searchParams.get('before'))).toBeLessThan(
+      Number(next.searchParams.get('before')),
+    );
     const csv = await (await fetch(`${viewer.url}/export?q=no-such-text&format=csv`)).text();
     expect(csv.split('\r\n').slice(0, -1).at(-1)).toMatch(
       /^# export incomplete \(scan_budget\) after \d+ events read; the rest: \/export\?.*format=csv$/,
@@ -322,15 +353,25 @@ describe('search within the retention', () => {
     expect(await counter(viewer.url, 'exports_ended_total', 'outcome="scan_budget"')).toBe(3);
   });
 
-  it('cuts off a client that takes nothing for EXPORT_STALL_MS, and its slot serves the next', { timeout: 60_000 }, async () => {
-    const viewer = await startViewer({ REDIS_KEY_PREFIX: redis.prefix, EXPORTS_IN_FLIGHT: '1', EXPORT_STALL_MS: '1000' });
+  it('cuts off a client that takes nothing for EXPORT_STALL_MS, and its slot serves the next', {
+    timeout: 60_000,
+  }, async () => {
+    const viewer = await startViewer({
+      REDIS_KEY_PREFIX: redis.prefix,
+      EXPORTS_IN_FLIGHT: '1',
+      EXPORT_STALL_MS: '1000',
+    });
     onTestFinished(() => viewer.stop());
     const stalled = await rawExport(viewer.url, '/export');
     await waitFor(async () => stalled.received() > 0, 10_000, 'the export starting');
     stalled.socket.pause();
     expect((await fetch(`${viewer.url}/export`)).status).toBe(429);
     // What a stalled export holds is its socket's buffers and one page (500 events), for EXPORT_STALL_MS at most.
-    await waitFor(async () => (await counter(viewer.url, 'exports_ended_total', 'outcome="stalled"')) === 1, 10_000, 'the cut');
+    await waitFor(
+      async () => (await counter(viewer.url, 'exports_ended_total', 'outcome="stalled"')) === 1,
+      10_000,
+      'the cut',
+    );
     expect(await metricValue(viewer.url, 'export_events_total')).toBeLessThan(LOG_EVENTS / 2);
     expect((await fetch(`${viewer.url}/export?q=no-such-text`)).status).toBe(200);
   });

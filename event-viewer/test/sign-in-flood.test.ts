@@ -50,12 +50,15 @@ describe('the viewer under a flood of sign-ins', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     // Ready once its first Redis probe answered; open all the while.
     await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 10_000, '/readyz 200 without credentials');
-    for (const path of ['/metrics', '/events', '/status', '/dlq']) expect((await fetch(`${url}${path}`)).status, path).toBe(401);
+    for (const path of ['/metrics', '/events', '/status', '/dlq'])
+      expect((await fetch(`${url}${path}`)).status, path).toBe(401);
   });
 
   it('checks only AUTH_MAX_FAILURES_PER_MINUTE of 600 wrong passwords sent at once from one address; the rest get 429', async () => {
     const statuses = await Promise.all(
-      Array.from({ length: 600 }, (_, i) => get('/events', '10.9.0.1', basic('ada', `guess-${i}`)).then((r) => r.status)),
+      Array.from({ length: 600 }, (_, i) =>
+        get('/events', '10.9.0.1', basic('ada', `guess-${i}`)).then((r) => r.status),
+      ),
     );
     const count = (status: number) => statuses.filter((s) => s === status).length;
     expect({ 401: count(401), 429: count(429) }).toEqual({ 401: 10, 429: 590 });
@@ -79,7 +82,9 @@ describe('the viewer under a flood of sign-ins', () => {
     expect((await scrape()).status).toBe(200);
 
     const flood = Promise.all(
-      Array.from({ length: 300 }, (_, i) => get('/events', `10.8.${i >> 8}.${i & 255}`, basic('ada', `flood-${i}`)).then((r) => r.status)),
+      Array.from({ length: 300 }, (_, i) =>
+        get('/events', `10.8.${i >> 8}.${i & 255}`, basic('ada', `flood-${i}`)).then((r) => r.status),
+      ),
     );
     const during: number[] = [];
     let scrapes = 0;

@@ -52,8 +52,10 @@ async function readLive(
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         const lines = block.split('\n');
-        const field = (name: string) => lines.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
-        if (field('event').length > 0) messages.push({ id: field('id')[0], event: field('event')[0]!, data: field('data').join('\n') });
+        const field = (name: string) =>
+          lines.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
+        if (field('event').length > 0)
+          messages.push({ id: field('id')[0], event: field('event')[0]!, data: field('data').join('\n') });
         end = buffer.indexOf('\n\n');
       }
     }
@@ -82,8 +84,10 @@ function openLive(url: string, headers: Record<string, string> = {}) {
         for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
           const lines = buffer.slice(0, end).split('\n');
           buffer = buffer.slice(end + 2);
-          const field = (name: string) => lines.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
-          if (field('event').length > 0) messages.push({ id: field('id')[0], event: field('event')[0]!, data: field('data').join('\n') });
+          const field = (name: string) =>
+            lines.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
+          if (field('event').length > 0)
+            messages.push({ id: field('id')[0], event: field('event')[0]!, data: field('data').join('\n') });
         }
       }
     },
@@ -92,7 +96,9 @@ function openLive(url: string, headers: Record<string, string> = {}) {
 }
 
 const rowIds = (messages: { event: string; data: string }[]) =>
-  messages.filter((m) => m.event === 'rows').flatMap((m) => [...m.data.matchAll(/data-event-id="([^"]+)"/g)].map((x) => x[1]!));
+  messages
+    .filter((m) => m.event === 'rows')
+    .flatMap((m) => [...m.data.matchAll(/data-event-id="([^"]+)"/g)].map((x) => x[1]!));
 
 describe('event-viewer over a real Redis', () => {
   let redis: TestRedis;
@@ -151,11 +157,14 @@ describe('event-viewer over a real Redis', () => {
     expect((await request(app.url).get('/events?limit=1000').set('accept', 'application/json')).body).toHaveLength(125);
   });
 
-  it.each(['0', '1001', 'abc', '-1', '2.5'])('answers limit=%s with a 400 JSON error naming the parameter', async (limit) => {
-    const res = await request(app.url).get(`/events?limit=${limit}`);
-    expect(res.status).toBe(400);
-    expect(res.body.error).toMatchObject({ code: 'invalid_query', parameter: 'limit' });
-  });
+  it.each(['0', '1001', 'abc', '-1', '2.5'])(
+    'answers limit=%s with a 400 JSON error naming the parameter',
+    async (limit) => {
+      const res = await request(app.url).get(`/events?limit=${limit}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'invalid_query', parameter: 'limit' });
+    },
+  );
 
   it('answers a bad before with 400', async () => {
     const res = await request(app.url).get('/events?before=yesterday').set('accept', 'application/json');
@@ -280,22 +289,28 @@ describe('event-viewer over a real Redis', () => {
       ['gzip', 'gzip'],
       ['gzip, deflate, br, zstd', 'br'],
       ['gzip;q=1, br;q=0.5', 'gzip'],
-    ] as const)('Accept-Encoding %s: the page in %s, the same bytes once decoded, JSON and HTML', async (acceptEncoding, expected) => {
-      for (const accept of ['application/json', 'text/html']) {
-        const plain = await rawGet(`${app.url}/events?limit=100`, { accept });
-        expect(plain.headers['content-encoding']).toBeUndefined();
-        const packed = await rawGet(`${app.url}/events?limit=100`, { accept, 'accept-encoding': acceptEncoding });
-        expect(packed.status).toBe(200);
-        expect(packed.headers['content-encoding']).toBe(expected);
-        expect(packed.headers.vary).toMatch(/Accept-Encoding/);
-        expect(Number(packed.headers['content-length'])).toBe(packed.body.length);
-        expect(decode[expected](packed.body).toString()).toBe(plain.body.toString());
-        expect(packed.body.length).toBeLessThan(plain.body.length / 3);
-      }
-    });
+    ] as const)(
+      'Accept-Encoding %s: the page in %s, the same bytes once decoded, JSON and HTML',
+      async (acceptEncoding, expected) => {
+        for (const accept of ['application/json', 'text/html']) {
+          const plain = await rawGet(`${app.url}/events?limit=100`, { accept });
+          expect(plain.headers['content-encoding']).toBeUndefined();
+          const packed = await rawGet(`${app.url}/events?limit=100`, { accept, 'accept-encoding': acceptEncoding });
+          expect(packed.status).toBe(200);
+          expect(packed.headers['content-encoding']).toBe(expected);
+          expect(packed.headers.vary).toMatch(/Accept-Encoding/);
+          expect(Number(packed.headers['content-length'])).toBe(packed.body.length);
+          expect(decode[expected](packed.body).toString()).toBe(plain.body.toString());
+          expect(packed.body.length).toBeLessThan(plain.body.length / 3);
+        }
+      },
+    );
 
     it('sends identity when the client refuses both, and small answers as they are', async () => {
-      const refused = await rawGet(`${app.url}/events?limit=100`, { accept: 'application/json', 'accept-encoding': 'br;q=0, gzip;q=0' });
+      const refused = await rawGet(`${app.url}/events?limit=100`, {
+        accept: 'application/json',
+        'accept-encoding': 'br;q=0, gzip;q=0',
+      });
       expect(refused.headers['content-encoding']).toBeUndefined();
       expect(JSON.parse(refused.body.toString())).toHaveLength(100);
       const small = await rawGet(`${app.url}/events/u2`, { accept: 'application/json', 'accept-encoding': 'br' });
@@ -329,7 +344,12 @@ describe('event-viewer over a real Redis', () => {
 describe('event-viewer with XSS payloads in events', () => {
   it('shows every value as text', async () => {
     const redis = testRedis('viewer-xss');
-    const payloads = ['<script>alert(1)</script>', '"><img src=x onerror=alert(2)>', 'javascript:alert(3)', "' onmouseover='alert(4)"];
+    const payloads = [
+      '<script>alert(1)</script>',
+      '"><img src=x onerror=alert(2)>',
+      'javascript:alert(3)',
+      "' onmouseover='alert(4)",
+    ];
     const event = {
       event_id: '6f1c1a54-3b7e-4ad4-9d8e-1d2a3b4c5d6e',
       user_id: '<b>bold</b>',
@@ -389,7 +409,10 @@ describe('event-viewer while Redis is frozen with its connections open', () => {
     const app = await startViewer({ REDIS_URL: own.url });
     try {
       own.freeze();
-      const res = await fetch(`${app.url}/events`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
+      const res = await fetch(`${app.url}/events`, {
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(10_000),
+      });
       expect(res.status).toBe(503);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('redis_unavailable');
       // /readyz tells the truth meanwhile: not ready, answered at once, although the connection looks open.
@@ -397,7 +420,10 @@ describe('event-viewer while Redis is frozen with its connections open', () => {
         async () => {
           const ready = await fetch(`${app.url}/readyz`, { signal: AbortSignal.timeout(1_000) });
           const body = (await ready.json()) as { checks: { name: string; ok: boolean; detail?: string }[] };
-          return ready.status === 503 && body.checks.some((c) => c.name === 'redis' && !c.ok && /timed out/i.test(c.detail ?? ''));
+          return (
+            ready.status === 503 &&
+            body.checks.some((c) => c.name === 'redis' && !c.ok && /timed out/i.test(c.detail ?? ''))
+          );
         },
         10_000,
         '/readyz saying Redis does not answer',
@@ -444,7 +470,11 @@ describe('the live feed over a real Redis stream', () => {
     // Disconnected now; more events arrive, among them after the far-future one.
     const missed = makeEvents(5, 2);
     await store(redis, missed);
-    const resumed = await readLive(`${app.url}/live`, { 'last-event-id': seen[1]?.id ?? lastId }, (m) => rowIds(m).length >= missed.length);
+    const resumed = await readLive(
+      `${app.url}/live`,
+      { 'last-event-id': seen[1]?.id ?? lastId },
+      (m) => rowIds(m).length >= missed.length,
+    );
     expect(rowIds(resumed).slice(-missed.length)).toEqual(missed.map((e) => e.event.event_id));
     expect(new Set(rowIds(resumed)).size).toBe(rowIds(resumed).length);
   });
@@ -485,7 +515,11 @@ describe('the live feed over a real Redis stream', () => {
     const [fresh] = makeEvents(1, 1, Date.now() + 1_000);
     await store(redis, [fresh!]);
     // The live stream's new entry forgets the cached page, long before its 10 s bound.
-    await waitFor(async () => (await read()).includes(fresh!.event.event_id), 5_000, 'the new event on the newest page');
+    await waitFor(
+      async () => (await read()).includes(fresh!.event.event_id),
+      5_000,
+      'the new event on the newest page',
+    );
   });
 
   it('serves a stored chunk as the consumer writes it, a few entries: live in order, a resume after any message exact, each page row its journey', async () => {
@@ -503,7 +537,11 @@ describe('the live feed over a real Redis stream', () => {
     expect(rows.length).toBeGreaterThan(2);
     // Cut off after the first message: the rest comes exactly, nothing lost inside an entry.
     const rest = rowIds(rows.slice(1));
-    const resumed = await readLive(`${app.url}/live`, { 'last-event-id': rows[0]!.id! }, (m) => rowIds(m).length >= rest.length);
+    const resumed = await readLive(
+      `${app.url}/live`,
+      { 'last-event-id': rows[0]!.id! },
+      (m) => rowIds(m).length >= rest.length,
+    );
     expect(rowIds(resumed)).toEqual(rest);
     // The newest page reads the newest entries until they hold its 50 events: every row has its journey.
     const page = (await request(app.url).get('/events?limit=50').set('accept', 'text/html')).text;

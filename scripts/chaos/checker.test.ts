@@ -3,7 +3,8 @@ import { checkRun, formatReport } from './checker.ts';
 import type { FinalDump, HistoryOp } from './history.ts';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-const json = (n: number, user = 'u1', extra = '') => `{"event_id":"${id(n)}","user_id":"${user}","timestamp":${1_000 + n}${extra}}`;
+const json = (n: number, user = 'u1', extra = '') =>
+  `{"event_id":"${id(n)}","user_id":"${user}","timestamp":${1_000 + n}${extra}}`;
 
 /** A clean run: events 1..3 of user u1 published, acknowledged, stored once, in order. */
 function cleanRun(): { history: HistoryOp[]; dump: FinalDump } {
@@ -63,7 +64,15 @@ describe('the chaos checker', () => {
   it('phantom: a refused event stored, and a stored event nobody published', () => {
     const { history, dump } = cleanRun();
     history.push({ type: 'invoke', time: 60, client: 'c2', seq: 1, event_id: id(9), user_id: 'u9', attempt: 1 });
-    history.push({ type: 'fail', time: 61, client: 'c2', seq: 1, event_id: id(9), status: 422, code: 'event_id_reused' });
+    history.push({
+      type: 'fail',
+      time: 61,
+      client: 'c2',
+      seq: 1,
+      event_id: id(9),
+      status: 422,
+      code: 'event_id_reused',
+    });
     dump.eventLog.push(json(9, 'u9'), json(10, 'u10'));
     dump.topic.push(
       { partition: 1, offset: 0, key: 'u9', value: json(9, 'u9') },
@@ -76,7 +85,15 @@ describe('the chaos checker', () => {
   it('an unknown outcome (info) may be stored once; an info then ok is an ok', () => {
     const { history, dump } = cleanRun();
     history.push({ type: 'invoke', time: 70, client: 'c1', seq: 4, event_id: id(4), user_id: 'u1', attempt: 1 });
-    history.push({ type: 'info', time: 75, client: 'c1', seq: 4, event_id: id(4), status: 503, reason: 'kafka_unavailable' });
+    history.push({
+      type: 'info',
+      time: 75,
+      client: 'c1',
+      seq: 4,
+      event_id: id(4),
+      status: 503,
+      reason: 'kafka_unavailable',
+    });
     history.push({ type: 'invoke', time: 70, client: 'c1', seq: 5, event_id: id(5), user_id: 'u1', attempt: 1 });
     history.push({ type: 'info', time: 75, client: 'c1', seq: 5, event_id: id(5), reason: 'timeout' });
     history.push({ type: 'invoke', time: 80, client: 'c1', seq: 5, event_id: id(5), user_id: 'u1', attempt: 2 });
@@ -162,7 +179,15 @@ describe('the chaos checker', () => {
       { type: 'fault-applied', time: 3, id: 2, kind: 'kill', target: 'redis', ok: true },
       { type: 'fault-end', time: 5, id: 2, kind: 'kill', target: 'redis', error: 'port in use' },
       { type: 'fault-start', time: 4, id: 3, kind: 'pause', target: 'event-consumer-1' },
-      { type: 'fault-applied', time: 4, id: 3, kind: 'pause', target: 'event-consumer-1', ok: false, error: 'not running' },
+      {
+        type: 'fault-applied',
+        time: 4,
+        id: 3,
+        kind: 'pause',
+        target: 'event-consumer-1',
+        ok: false,
+        error: 'not running',
+      },
     );
     const report = checkRun(history, dump);
     expect(report.faults).toEqual({ kill: 2 });
@@ -172,7 +197,9 @@ describe('the chaos checker', () => {
       { id: 3, kind: 'pause', target: 'event-consumer-1', step: 'apply', error: 'not running' },
     ]);
     expect(report.valid).toBe(true);
-    expect(formatReport(report)).toContain('faults applied: kill 2 (of 3 drawn)\n  fault 2 (kill redis) not healed: port in use\n');
+    expect(formatReport(report)).toContain(
+      'faults applied: kill 2 (of 3 drawn)\n  fault 2 (kill redis) not healed: port in use\n',
+    );
   });
 
   it('untested: faults were drawn and none could be applied', () => {
@@ -189,7 +216,9 @@ describe('the chaos checker', () => {
         error: 'process 7 could not be sent SIGSTOP: ESRCH',
       },
     );
-    expect(checkRun(history, dump).anomalies.untested.map((a) => a.detail)).toEqual(['none of the 1 faults drawn could be applied']);
+    expect(checkRun(history, dump).anomalies.untested.map((a) => a.detail)).toEqual([
+      'none of the 1 faults drawn could be applied',
+    ]);
     // A run that drew no fault tested what it said: the load alone.
     expect(kinds(cleanRun().history, dump)).toEqual({});
   });

@@ -11,7 +11,16 @@ import type { FinalDump, HistoryOp } from './history.ts';
  * `unchecked` (the checker could not see every stored write: event_stream was trimmed during the run) and
  * `untested` (faults were drawn and none of them could be applied).
  */
-export const ANOMALY_KINDS = ['lost', 'phantom', 'duplicate', 'inconsistent', 'regression', 'liveness', 'unchecked', 'untested'] as const;
+export const ANOMALY_KINDS = [
+  'lost',
+  'phantom',
+  'duplicate',
+  'inconsistent',
+  'regression',
+  'liveness',
+  'unchecked',
+  'untested',
+] as const;
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 
 export interface Anomaly {
@@ -61,7 +70,10 @@ function percentile(sorted: number[], p: number): number {
 const EXAMPLES = 20;
 
 export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
-  const anomalies = Object.fromEntries(ANOMALY_KINDS.map((k) => [k, [] as Anomaly[]])) as Record<AnomalyKind, Anomaly[]>;
+  const anomalies = Object.fromEntries(ANOMALY_KINDS.map((k) => [k, [] as Anomaly[]])) as Record<
+    AnomalyKind,
+    Anomaly[]
+  >;
   const add = (a: Anomaly) => anomalies[a.kind].push(a);
 
   // What each event_id's publishes ended as: ok beats info beats fail (a retry may have succeeded).
@@ -79,13 +91,15 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
     } else if (op.type === 'ok' || op.type === 'info' || op.type === 'fail') {
       publishes[op.type]++;
       const before = outcome.get(op.event_id);
-      if (op.type === 'ok' || before === undefined || (before === 'fail' && op.type === 'info')) outcome.set(op.event_id, op.type);
+      if (op.type === 'ok' || before === undefined || (before === 'fail' && op.type === 'info'))
+        outcome.set(op.event_id, op.type);
       if (op.type === 'ok' && !okAt.has(op.event_id)) okAt.set(op.event_id, op.time);
     } else if (op.type === 'fault-start') {
       faultsDrawn[op.kind] = (faultsDrawn[op.kind] ?? 0) + 1;
     } else if (op.type === 'fault-applied') {
       if (op.ok) faults[op.kind] = (faults[op.kind] ?? 0) + 1;
-      else faultErrors.push({ id: op.id, kind: op.kind, target: op.target, step: 'apply', error: op.error ?? 'unknown' });
+      else
+        faultErrors.push({ id: op.id, kind: op.kind, target: op.target, step: 'apply', error: op.error ?? 'unknown' });
     } else if (op.type === 'fault-end' && op.error !== undefined) {
       faultErrors.push({ id: op.id, kind: op.kind, target: op.target, step: 'heal', error: op.error });
     }
@@ -101,7 +115,9 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
     }
     stored.set(event.event_id, [...(stored.get(event.event_id) ?? []), json]);
   }
-  const inTopic = new Set(dump.topic.map((r) => parse(r.value)?.event_id).filter((id): id is string => id !== undefined));
+  const inTopic = new Set(
+    dump.topic.map((r) => parse(r.value)?.event_id).filter((id): id is string => id !== undefined),
+  );
 
   for (const [id, result] of outcome) {
     const copies = stored.get(id)?.length ?? 0;
@@ -115,7 +131,8 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
     if (result === 'fail' && copies > 0) add({ kind: 'phantom', event_id: id, detail: 'refused (4xx) yet stored' });
   }
   for (const [id, members] of stored) {
-    if (!outcome.has(id)) add({ kind: 'phantom', event_id: id, detail: 'stored, but never published by a client of the run' });
+    if (!outcome.has(id))
+      add({ kind: 'phantom', event_id: id, detail: 'stored, but never published by a client of the run' });
     if (members.length > 1) add({ kind: 'duplicate', event_id: id, detail: `${members.length} members of event_log` });
   }
   const infoStored = [...outcome].filter(([id, r]) => r === 'info' && stored.has(id)).length;
@@ -128,12 +145,14 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
     if (id !== undefined) streamed.set(id, (streamed.get(id) ?? 0) + 1);
     if (!logMembers.has(e)) add({ kind: 'inconsistent', event_id: id, detail: 'in event_stream but not in event_log' });
   }
-  for (const [id, count] of streamed) if (count > 1) add({ kind: 'duplicate', event_id: id, detail: `${count} times in event_stream` });
+  for (const [id, count] of streamed)
+    if (count > 1) add({ kind: 'duplicate', event_id: id, detail: `${count} times in event_stream` });
 
   // Stored and dead-lettered: a valid event refused.
   for (const value of dump.deadLetters) {
     const id = parse(value)?.event_id;
-    if (id !== undefined && stored.has(id)) add({ kind: 'inconsistent', event_id: id, detail: 'both stored and dead-lettered' });
+    if (id !== undefined && stored.has(id))
+      add({ kind: 'inconsistent', event_id: id, detail: 'both stored and dead-lettered' });
   }
 
   // event:<user_id> is the user's last new event in partition order (ARCHITECTURE.md, "Contracts"): the last
@@ -168,11 +187,13 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
     if (op.type === 'read-stored') for (const id of op.event_ids) seenStored.add(id);
     if (op.type === 'read-user' && op.event_id !== null) {
       const before = seenKey.get(op.user_id);
-      if (before === undefined || (position.get(op.event_id) ?? -1) > (position.get(before) ?? -1)) seenKey.set(op.user_id, op.event_id);
+      if (before === undefined || (position.get(op.event_id) ?? -1) > (position.get(before) ?? -1))
+        seenKey.set(op.user_id, op.event_id);
     }
   }
   for (const id of seenStored)
-    if (!stored.has(id)) add({ kind: 'regression', event_id: id, detail: 'seen stored during the run, gone at the end' });
+    if (!stored.has(id))
+      add({ kind: 'regression', event_id: id, detail: 'seen stored during the run, gone at the end' });
   for (const [user, seen] of seenKey) {
     const final = dump.userKeys[user] ? parse(dump.userKeys[user])?.event_id : undefined;
     if ((position.get(final ?? '') ?? -1) < (position.get(seen) ?? -1)) {
@@ -187,18 +208,28 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
   // Settled: the consumer committed everything, and the run said so in time.
   const settled = history.filter((op) => op.type === 'settled').at(-1);
   if (!settled || (settled.type === 'settled' && !settled.settled)) {
-    add({ kind: 'liveness', detail: settled?.type === 'settled' ? `not settled: ${settled.detail}` : 'the run ended without settling' });
+    add({
+      kind: 'liveness',
+      detail: settled?.type === 'settled' ? `not settled: ${settled.detail}` : 'the run ended without settling',
+    });
   }
   for (const p of dump.offsets) {
-    if (p.committed < p.end) add({ kind: 'liveness', detail: `partition ${p.partition}: committed ${p.committed} of ${p.end}` });
+    if (p.committed < p.end)
+      add({ kind: 'liveness', detail: `partition ${p.partition}: committed ${p.committed} of ${p.end}` });
   }
 
   // Duplicates are looked for in the stream, the one key that keeps every stored write: only if none was trimmed.
   if (!dump.streamWrites) {
-    add({ kind: 'unchecked', detail: 'the dump does not say whether event_stream was trimmed: duplicates may be unseen' });
+    add({
+      kind: 'unchecked',
+      detail: 'the dump does not say whether event_stream was trimmed: duplicates may be unseen',
+    });
   } else if (dump.streamWrites.added > dump.streamWrites.kept) {
     const { kept, added } = dump.streamWrites;
-    add({ kind: 'unchecked', detail: `event_stream kept ${kept} of ${added} entries: duplicates written before the trim are unseen` });
+    add({
+      kind: 'unchecked',
+      detail: `event_stream kept ${kept} of ${added} entries: duplicates written before the trim are unseen`,
+    });
   }
   const drawn = Object.values(faultsDrawn).reduce((a, b) => a + b, 0);
   if (drawn > 0 && Object.keys(faults).length === 0) {
@@ -221,7 +252,12 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
     faults,
     faultsDrawn,
     faultErrors,
-    latency: { count: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 },
+    latency: {
+      count: latencies.length,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      max: latencies.at(-1) ?? 0,
+    },
     anomalies,
     valid,
   };
@@ -259,7 +295,10 @@ export function formatReport(report: Report): string {
 /** The report as kept beside the run (report.json): at most EXAMPLES of each anomaly, and its count. */
 export function reportJson(report: Report): string {
   const anomalies = Object.fromEntries(
-    ANOMALY_KINDS.map((k) => [k, { count: report.anomalies[k].length, examples: report.anomalies[k].slice(0, EXAMPLES) }]),
+    ANOMALY_KINDS.map((k) => [
+      k,
+      { count: report.anomalies[k].length, examples: report.anomalies[k].slice(0, EXAMPLES) },
+    ]),
   );
   return JSON.stringify({ ...report, anomalies }, null, 2);
 }

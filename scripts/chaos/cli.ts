@@ -10,7 +10,7 @@ import { DEFAULT_FAULT_KINDS, FAULT_KINDS, type FaultKind, seedOf, type Topology
 /**
  * make chaos / make chaos-check:
  *
- *   cli.ts run [--seed S] [--duration 2m] [--rate 100] [--topology single|replicated] [--faults kill,pause,…] [--dir DIR]
+ * cli.ts run [--seed S] [--duration 2m] [--rate 100] [--topology single|replicated] [--faults kill,pause,…] [--dir DIR]
  *              [--sabotage dedup]   (the checker's own test: the run must then be judged invalid, with duplicates)
  *   cli.ts check DIR
  *
@@ -42,19 +42,31 @@ if (command === 'check') {
       sabotage: { type: 'string' },
     },
   });
-  const durationMs = parseDuration(values.duration) ?? usage(`--duration ${values.duration}: a duration such as 90s or 2m`);
+  const durationMs =
+    parseDuration(values.duration) ?? usage(`--duration ${values.duration}: a duration such as 90s or 2m`);
   const rate = Number(values.rate);
   if (!(rate > 0 && rate <= 5_000)) usage(`--rate ${values.rate}: events a second, 1 to 5000`);
-  if (values.topology !== 'single' && values.topology !== 'replicated') usage(`--topology ${values.topology}: single or replicated`);
+  if (values.topology !== 'single' && values.topology !== 'replicated')
+    usage(`--topology ${values.topology}: single or replicated`);
   const kinds = values.faults.split(',').filter(Boolean) as FaultKind[];
-  for (const kind of kinds) if (!FAULT_KINDS.includes(kind)) usage(`--faults: ${kind} is not one of ${FAULT_KINDS.join(', ')}`);
+  for (const kind of kinds)
+    if (!FAULT_KINDS.includes(kind)) usage(`--faults: ${kind} is not one of ${FAULT_KINDS.join(', ')}`);
   if (values.sabotage !== undefined && values.sabotage !== 'dedup') usage(`--sabotage ${values.sabotage}: only dedup`);
   const seed = seedOf(values.seed);
   const dir =
-    values.dir ?? join(REPO_ROOT, '.local', 'chaos', `${new Date().toISOString().replace(/[:.]/g, '-')}-${values.topology}-${seed}`);
+    values.dir ??
+    join(REPO_ROOT, '.local', 'chaos', `${new Date().toISOString().replace(/[:.]/g, '-')}-${values.topology}-${seed}`);
   mkdirSync(dir, { recursive: true });
   const sabotage = values.sabotage === 'dedup' ? { sabotage: 'dedup' as const } : {};
-  const report = await runChaos({ seed, durationMs, rate, topology: values.topology as Topology, kinds, dir, ...sabotage });
+  const report = await runChaos({
+    seed,
+    durationMs,
+    rate,
+    topology: values.topology as Topology,
+    kinds,
+    dir,
+    ...sabotage,
+  });
   process.stdout.write(`${formatReport(report)}\nrun kept in ${dir} (make chaos-check RUN=${dir} judges it again)\n`);
   process.exit(report.valid ? 0 : 1);
 } else {

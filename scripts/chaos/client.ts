@@ -31,7 +31,13 @@ let seq = 0;
 let inFlight = 0;
 const pending = new Set<Promise<void>>();
 
-async function publish(body: string, event_id: string, user_id: string, number: number, attempt: number): Promise<void> {
+async function publish(
+  body: string,
+  event_id: string,
+  user_id: string,
+  number: number,
+  attempt: number,
+): Promise<void> {
   emit({ type: 'invoke', time: Date.now(), client, seq: number, event_id, user_id, attempt });
   inFlight++;
   try {
@@ -51,12 +57,22 @@ async function publish(body: string, event_id: string, user_id: string, number: 
     })();
     if (res.status === 202) emit({ type: 'ok', time: Date.now(), client, seq: number, event_id, json: text });
     else if (res.status < 500)
-      emit({ type: 'fail', time: Date.now(), client, seq: number, event_id, status: res.status, ...(code ? { code } : {}) });
-    else unknown(body, event_id, user_id, number, attempt, { status: res.status, reason: code ?? `HTTP ${res.status}` });
+      emit({
+        type: 'fail',
+        time: Date.now(),
+        client,
+        seq: number,
+        event_id,
+        status: res.status,
+        ...(code ? { code } : {}),
+      });
+    else
+      unknown(body, event_id, user_id, number, attempt, { status: res.status, reason: code ?? `HTTP ${res.status}` });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code;
     // Refused: the generator was not listening, so nothing was sent.
-    if (cause === 'ECONNREFUSED') emit({ type: 'fail', time: Date.now(), client, seq: number, event_id, status: 0, code: cause });
+    if (cause === 'ECONNREFUSED')
+      emit({ type: 'fail', time: Date.now(), client, seq: number, event_id, status: 0, code: cause });
     else unknown(body, event_id, user_id, number, attempt, { reason: cause ?? (err as Error).name });
   } finally {
     inFlight--;
@@ -73,7 +89,9 @@ function unknown(
 ): void {
   emit({ type: 'info', time: Date.now(), client, seq: number, event_id, ...why });
   if (attempt > 1) return;
-  const retry = new Promise<void>((resolve) => setTimeout(resolve, RETRY_AFTER_MS)).then(() => publish(body, event_id, user_id, number, 2));
+  const retry = new Promise<void>((resolve) => setTimeout(resolve, RETRY_AFTER_MS)).then(() =>
+    publish(body, event_id, user_id, number, 2),
+  );
   pending.add(retry);
   void retry.finally(() => pending.delete(retry));
 }
@@ -93,6 +111,7 @@ const timer = setInterval(tick, Math.max(1, Math.round(1_000 / rate)));
 setTimeout(async () => {
   clearInterval(timer);
   const deadline = Date.now() + REQUEST_TIMEOUT_MS + RETRY_AFTER_MS + REQUEST_TIMEOUT_MS + 1_000;
-  while (pending.size > 0 && Date.now() < deadline) await Promise.race([...pending, new Promise((r) => setTimeout(r, 200))]);
+  while (pending.size > 0 && Date.now() < deadline)
+    await Promise.race([...pending, new Promise((r) => setTimeout(r, 200))]);
   process.exit(0);
 }, durationMs);

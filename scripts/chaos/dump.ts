@@ -5,7 +5,9 @@ import type { Kafka } from 'kafkajs';
 import { topicEnds } from '../../packages/service-kit/src/kafka/topic-ends.ts';
 import type { FinalDump } from './history.ts';
 
-/** What the checker reads after the last heal: the topic from its beginning, the keys, the dead letters, the offsets. */
+/**
+ * What the checker reads after the last heal: the topic from its beginning, the keys, the dead letters, the offsets.
+ */
 export async function dumpFinalState(kafka: Kafka, redis: Redis, users: string[]): Promise<FinalDump> {
   const admin = kafka.admin();
   await admin.connect();
@@ -18,7 +20,12 @@ export async function dumpFinalState(kafka: Kafka, redis: Redis, users: string[]
         topic,
         ends.map((e) => ({ partition: e.partition, from: e.low, to: e.high })),
         (partition, m) =>
-          void records.push({ partition, offset: Number(m.offset), key: m.key?.toString() ?? null, value: m.value?.toString() ?? '' }),
+          void records.push({
+            partition,
+            offset: Number(m.offset),
+            key: m.key?.toString() ?? null,
+            value: m.value?.toString() ?? '',
+          }),
         { groupPrefix: 'chaos-dump', stallTimeoutMs: 60_000 },
       );
       return { records, ends };

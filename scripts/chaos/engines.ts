@@ -67,7 +67,12 @@ async function exited(pid: number): Promise<void> {
 }
 
 function kafkaClient(brokers: string): Kafka {
-  return new Kafka({ clientId: 'chaos', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 8 } });
+  return new Kafka({
+    clientId: 'chaos',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8 },
+  });
 }
 
 /** A size-limited tmpfs of its own (root): what a `diskfull` fault fills. */
@@ -80,7 +85,9 @@ interface SmallDisk {
 
 function smallDisk(megabytes: number): SmallDisk {
   const dir = mkdtempSync(join(tmpdir(), 'eventstreamapp-chaos-disk-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m,mode=0755`, 'tmpfs', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m,mode=0755`, 'tmpfs', dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   return {
     dir,
     fill() {
@@ -88,7 +95,9 @@ function smallDisk(megabytes: number): SmallDisk {
       const { bavail, bsize } = statfsSync(dir);
       // Allocated, not sparse: tmpfs hands the pages out now. The last megabyte is written until the
       // file system refuses, so the engine's next write gets ENOSPC whatever tmpfs rounds.
-      execFileSync('fallocate', ['-l', String(Math.max(0, bavail * bsize - 1024 * 1024)), filler], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('fallocate', ['-l', String(Math.max(0, bavail * bsize - 1024 * 1024)), filler], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       const fd = openSync(filler, 'a');
       try {
         for (const size of [65_536, 4_096, 1]) {
@@ -181,7 +190,10 @@ async function moveLeadersOf(kafka: Kafka, brokers: string): Promise<() => Promi
   try {
     const [topic] = (await admin.fetchTopicMetadata({ topics: [EVENTS_TOPIC] })).topics;
     const original = topic!.partitions.map((p) => ({ partition: p.partitionId, replicas: p.replicas }));
-    const moved = topic!.partitions.map((p) => ({ partition: p.partitionId, replicas: p.replicas.filter((r) => r !== p.leader) }));
+    const moved = topic!.partitions.map((p) => ({
+      partition: p.partitionId,
+      replicas: p.replicas.filter((r) => r !== p.leader),
+    }));
     await admin.alterPartitionReassignments({ topics: [{ topic: EVENTS_TOPIC, partitionAssignment: moved }] });
     const leaders = new Map(topic!.partitions.map((p) => [p.partitionId, p.leader]));
     await leadersWhere(admin, (partition, leader) => leader !== leaders.get(partition), 'moved off the old leaders');
@@ -222,7 +234,9 @@ async function moveLeadersOf(kafka: Kafka, brokers: string): Promise<() => Promi
   }
 }
 
-/** Waits (15 s unless said) until every partition's leader passes `test`: a fault is applied only once it took effect. */
+/**
+ * Waits (15 s unless said) until every partition's leader passes `test`: a fault is applied only once it took effect.
+ */
 async function leadersWhere(
   admin: Admin,
   test: (partition: number, leader: number) => boolean,
@@ -232,7 +246,8 @@ async function leadersWhere(
   for (const deadline = Date.now() + timeoutMs; ; ) {
     const [topic] = (await admin.fetchTopicMetadata({ topics: [EVENTS_TOPIC] })).topics;
     if (topic!.partitions.every((p) => test(p.partitionId, p.leader))) return;
-    if (Date.now() > deadline) throw new Error(`the leaders of ${EVENTS_TOPIC} were not ${what} within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`the leaders of ${EVENTS_TOPIC} were not ${what} within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -240,7 +255,10 @@ async function leadersWhere(
 /** Kafka's LeaderElectionCommand, preferred, for these partitions of `events` (kafkajs has no ElectLeaders). */
 async function preferredElection(brokers: string, partitions: number[]): Promise<void> {
   const file = join(mkdtempSync(join(tmpdir(), 'eventstreamapp-election-')), 'partitions.json');
-  writeFileSync(file, JSON.stringify({ partitions: partitions.map((partition) => ({ topic: EVENTS_TOPIC, partition })) }));
+  writeFileSync(
+    file,
+    JSON.stringify({ partitions: partitions.map((partition) => ({ topic: EVENTS_TOPIC, partition })) }),
+  );
   try {
     await promisify(execFile)(
       'java',
@@ -266,7 +284,12 @@ async function replicatedEngines(): Promise<Engines> {
   const infra: ReplicatedInfra = await startReplicatedInfra();
   const [host, port] = infra.sentinels.split(',')[0]!.split(':') as [string, string];
   const sentinels = infra.sentinels.split(',').map((s) => ({ host: s.split(':')[0]!, port: Number(s.split(':')[1]) }));
-  const client = new Redis({ sentinels, name: infra.sentinelName, maxRetriesPerRequest: 2, sentinelRetryStrategy: () => 200 });
+  const client = new Redis({
+    sentinels,
+    name: infra.sentinelName,
+    maxRetriesPerRequest: 2,
+    sentinelRetryStrategy: () => 200,
+  });
   client.on('error', () => {});
   const node = (target: string) => Number(target.replace('kafka-', ''));
   return {

@@ -42,7 +42,10 @@ export interface FinalDump {
   topic: { partition: number; offset: number; key: string | null; value: string }[];
   /** The members of event_log. */
   eventLog: string[];
-  /** The events of event_stream, oldest first: each `e` field with its entry's id (whose first part is when it was stored). */
+  /**
+   * The events of event_stream, oldest first: each `e` field with its entry's id (whose first part is when it was
+   * stored).
+   */
   stream: { id: string; e: string }[];
   /** GET event:<user_id> for every user of the run. */
   userKeys: Record<string, string | null>;

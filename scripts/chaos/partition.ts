@@ -33,7 +33,8 @@ export class Partitions {
       const fromProcess = ['-o', 'lo', '-p', 'tcp', '-m', 'owner', '--uid-owner', String(uid), '--dport', port];
       rules.push([...fromProcess, '-j', 'CONNMARK', '--set-mark', mark]);
       if (mode !== 'in') rules.push([...fromProcess, '-j', 'DROP']);
-      if (mode !== 'out') rules.push(['-o', 'lo', '-p', 'tcp', '--sport', port, '-m', 'connmark', '--mark', mark, '-j', 'DROP']);
+      if (mode !== 'out')
+        rules.push(['-o', 'lo', '-p', 'tcp', '--sport', port, '-m', 'connmark', '--mark', mark, '-j', 'DROP']);
     }
     for (const rule of rules) this.iptables(['-A', this.chain, ...rule]);
     this.active.set(id, rules);

@@ -63,7 +63,10 @@ export async function runChaos(options: RunOptions): Promise<Report> {
   writeFileSync(historyFile, '');
   const record = (op: HistoryOp) => appendOp(historyFile, op);
   const schedule = drawSchedule({ seed, durationMs, topology, kinds });
-  writeFileSync(join(dir, 'schedule.json'), JSON.stringify({ seed, durationMs, rate, topology, kinds, faults: schedule }, null, 2));
+  writeFileSync(
+    join(dir, 'schedule.json'),
+    JSON.stringify({ seed, durationMs, rate, topology, kinds, faults: schedule }, null, 2),
+  );
   log(
     `seed ${seed}, ${topology}, ${durationMs / 1000} s at ${rate}/s: ${schedule.length} faults (${JSON.stringify(countByKind(schedule))}) → ${dir}`,
   );
@@ -96,7 +99,11 @@ export async function runChaos(options: RunOptions): Promise<Report> {
     });
     const start = (name: ServiceProcessName) => {
       const service = name.replace(/-\d$/, '') as ServiceName;
-      const started = spawnService(service, { env: env(name), logFile: join(dir, 'logs', `${name}.log`), uid: uid(name) });
+      const started = spawnService(service, {
+        env: env(name),
+        logFile: join(dir, 'logs', `${name}.log`),
+        uid: uid(name),
+      });
       processes.set(name, started);
       return started;
     };
@@ -156,7 +163,8 @@ export async function runChaos(options: RunOptions): Promise<Report> {
       if (service) {
         const running = processes.get(service)!;
         // A process that is not running cannot be hurt: the fault would be counted and do nothing.
-        if (running.child.exitCode !== null || running.child.signalCode !== null) throw new Error(`${service} is not running`);
+        if (running.child.exitCode !== null || running.child.signalCode !== null)
+          throw new Error(`${service} is not running`);
         if (fault.kind === 'kill') {
           await running.stop('SIGKILL');
           return async () => void start(service);
@@ -295,7 +303,9 @@ export async function runChaos(options: RunOptions): Promise<Report> {
     }
     await admin.disconnect();
 
-    const published = [...new Set(readHistory(historyFile).flatMap((op) => (op.type === 'invoke' ? [op.user_id] : [])))];
+    const published = [
+      ...new Set(readHistory(historyFile).flatMap((op) => (op.type === 'invoke' ? [op.user_id] : []))),
+    ];
     const dump: FinalDump = await dumpFinalState(kafka, redis, published);
     writeFileSync(join(dir, 'dump.json'), JSON.stringify(dump));
   } finally {
@@ -325,7 +335,10 @@ async function forgetDedup(redis: Redis): Promise<void> {
 
 /** Judges a kept run again (make chaos-check RUN=dir): report.json and report.txt beside it. */
 export function judge(dir: string): Report {
-  const report = checkRun(readHistory(join(dir, 'history.jsonl')), JSON.parse(readFileSync(join(dir, 'dump.json'), 'utf8')) as FinalDump);
+  const report = checkRun(
+    readHistory(join(dir, 'history.jsonl')),
+    JSON.parse(readFileSync(join(dir, 'dump.json'), 'utf8')) as FinalDump,
+  );
   writeFileSync(join(dir, 'report.json'), reportJson(report));
   writeFileSync(join(dir, 'report.txt'), `${formatReport(report)}\n`);
   return report;

@@ -16,7 +16,10 @@ export type PartitionMode = 'out' | 'in' | 'both';
 export interface Fault {
   id: number;
   kind: FaultKind;
-  /** A service process ('event-consumer-2'), an engine ('kafka', 'kafka-3', 'redis', 'redis-primary'), or for a partition the process. */
+  /**
+   * A service process ('event-consumer-2'), an engine ('kafka', 'kafka-3', 'redis', 'redis-primary'), or for a
+   * partition the process.
+   */
   target: string;
   /** A partition's other side and direction. */
   engine?: 'kafka' | 'redis';
@@ -26,7 +29,13 @@ export interface Fault {
   durationMs: number;
 }
 
-export const SERVICE_PROCESSES = ['event-generator', 'event-consumer-1', 'event-consumer-2', 'event-consumer-3', 'event-viewer'] as const;
+export const SERVICE_PROCESSES = [
+  'event-generator',
+  'event-consumer-1',
+  'event-consumer-2',
+  'event-consumer-3',
+  'event-viewer',
+] as const;
 export type ServiceProcessName = (typeof SERVICE_PROCESSES)[number];
 
 /** mulberry32: small, fast, and the same numbers for the same seed on every machine. */
@@ -91,14 +100,24 @@ export function drawSchedule({ seed, durationMs, topology, kinds, maxOverlap = 2
   const usable = kinds.filter((k) => targetsOf(k, topology).length > 0);
   const faults: Fault[] = [];
   if (usable.length === 0) return faults;
-  for (let at = LEAD_MS + random() * MEAN_GAP_MS; at < durationMs - TAIL_MS - MIN_FAULT_MS; at += MEAN_GAP_MS * (0.5 + random())) {
+  for (
+    let at = LEAD_MS + random() * MEAN_GAP_MS;
+    at < durationMs - TAIL_MS - MIN_FAULT_MS;
+    at += MEAN_GAP_MS * (0.5 + random())
+  ) {
     const kind = pick(usable);
     const length = Math.min(MIN_FAULT_MS + random() * (MAX_FAULT_MS - MIN_FAULT_MS), durationMs - TAIL_MS - at);
     const running = faults.filter((f) => f.startMs + f.durationMs > at);
     const target = pick(targetsOf(kind, topology));
     // Never two faults on one target at once, and never more than maxOverlap at once.
     if (running.length >= maxOverlap || running.some((f) => f.target === target)) continue;
-    const fault: Fault = { id: faults.length + 1, kind, target, startMs: Math.round(at), durationMs: Math.round(length) };
+    const fault: Fault = {
+      id: faults.length + 1,
+      kind,
+      target,
+      startMs: Math.round(at),
+      durationMs: Math.round(length),
+    };
     if (kind === 'partition') {
       fault.engine = pick(['kafka', 'redis'] as const);
       fault.mode = pick(['out', 'in', 'both'] as const);

@@ -80,7 +80,9 @@ function infraEnv(rt: Runtime, service: ServiceName): NodeJS.ProcessEnv {
   return {
     KAFKA_BROKERS: scriptOutput('infra/kafka/cluster.sh', 'bootstrap'),
     REDIS_SENTINELS: scriptOutput('infra/redis/replicated.sh', 'sentinels'),
-    ...(service === 'event-consumer' && process.env.REDIS_WAIT_REPLICAS === undefined ? { REDIS_WAIT_REPLICAS: '1' } : {}),
+    ...(service === 'event-consumer' && process.env.REDIS_WAIT_REPLICAS === undefined
+      ? { REDIS_WAIT_REPLICAS: '1' }
+      : {}),
   };
 }
 
@@ -105,7 +107,8 @@ function lastLines(path: string, count: number): string {
 
 /** Starts a service under its supervisor (detached, so it outlives `make`) and waits until it is ready. */
 export async function startService(rt: Runtime, service: ServiceName): Promise<void> {
-  if (!existsSync(join(REPO_ROOT, service, 'dist/main.js'))) throw new Error(`${service} is not built: run 'make build'`);
+  if (!existsSync(join(REPO_ROOT, service, 'dist/main.js')))
+    throw new Error(`${service} is not built: run 'make build'`);
   mkdirSync(rt.runDir, { recursive: true });
   mkdirSync(rt.logDir, { recursive: true });
   const running = supervisorPid(rt, service);
@@ -131,11 +134,17 @@ export async function startService(rt: Runtime, service: ServiceName): Promise<v
   writeFileSync(pidFile(rt, service), `${supervisor.pid}\n`);
   const outcome = await waitUntilReady(`${rt.url(service)}/readyz`, {
     timeoutMs: rt.readyTimeoutMs,
-    alive: () => supervisor.pid !== undefined && isAlive(supervisor.pid) && readState(rt, service)?.state !== 'config-error',
+    alive: () =>
+      supervisor.pid !== undefined && isAlive(supervisor.pid) && readState(rt, service)?.state !== 'config-error',
   });
   if (outcome !== 'ready') {
-    const why = outcome === 'exited' ? 'it exited' : `no answer from ${rt.url(service)}/readyz after ${rt.readyTimeoutMs / 1000}s`;
-    throw new Error(`${service}: not ready (${why}); last lines of ${logFile(rt, service)}:\n${lastLines(logFile(rt, service), 20)}`);
+    const why =
+      outcome === 'exited'
+        ? 'it exited'
+        : `no answer from ${rt.url(service)}/readyz after ${rt.readyTimeoutMs / 1000}s`;
+    throw new Error(
+      `${service}: not ready (${why}); last lines of ${logFile(rt, service)}:\n${lastLines(logFile(rt, service), 20)}`,
+    );
   }
   say(`${service}: running (pid ${supervisor.pid}), log ${logFile(rt, service)}`);
 }
@@ -160,7 +169,9 @@ async function stopOrphans(rt: Runtime, service: ServiceName, graceMs = 15_000):
   if (!pgid || isAlive(pgid)) return;
   const left = groupMembers(pgid);
   if (left.length === 0) return;
-  say(`${service}: its supervisor (pid ${pgid}) is gone but pid ${left.join(', ')} of its process group is not; stopping it`);
+  say(
+    `${service}: its supervisor (pid ${pgid}) is gone but pid ${left.join(', ')} of its process group is not; stopping it`,
+  );
   await terminate(-pgid, () => groupMembers(pgid).length > 0, graceMs);
 }
 
@@ -195,7 +206,9 @@ export async function statusLine(rt: Runtime, service: ServiceName): Promise<str
 function infra(rt: Runtime, command: 'start' | 'stop' | 'status'): number {
   let failed = 0;
   const scripts =
-    rt.topology === 'single' ? ['infra/kafka/kafka.sh', 'infra/redis/redis.sh'] : ['infra/kafka/cluster.sh', 'infra/redis/replicated.sh'];
+    rt.topology === 'single'
+      ? ['infra/kafka/kafka.sh', 'infra/redis/redis.sh']
+      : ['infra/kafka/cluster.sh', 'infra/redis/replicated.sh'];
   for (const script of scripts) {
     const result = spawnSync('bash', [join(REPO_ROOT, script), command], { stdio: 'inherit', env: process.env });
     if (result.status !== 0) failed = result.status ?? 1;
@@ -209,7 +222,8 @@ export async function runLocalRuntime(args: string[]): Promise<number> {
   const rt = localRuntime();
   const [command, name] = args;
   const service = (): ServiceName => {
-    if (!name || !(SERVICES as readonly string[]).includes(name)) throw new Error(`name a service: ${SERVICES.join(', ')}`);
+    if (!name || !(SERVICES as readonly string[]).includes(name))
+      throw new Error(`name a service: ${SERVICES.join(', ')}`);
     return name as ServiceName;
   };
   switch (command) {
@@ -232,7 +246,10 @@ export async function runLocalRuntime(args: string[]): Promise<number> {
     case 'logs': {
       const files = name ? [logFile(rt, service())] : SERVICES.map((s) => logFile(rt, s)).filter((f) => existsSync(f));
       const lines = process.env.LINES ?? (name ? '100' : '20');
-      return spawnSync('tail', ['-n', lines, ...(process.env.FOLLOW ? ['-F'] : []), ...files], { stdio: 'inherit' }).status ?? 1;
+      return (
+        spawnSync('tail', ['-n', lines, ...(process.env.FOLLOW ? ['-F'] : []), ...files], { stdio: 'inherit' })
+          .status ?? 1
+      );
     }
     case 'start':
       await startService(rt, service());

@@ -140,6 +140,7 @@ export async function terminate(
   const left = () => [...(running() ? [target] : []), ...killTargets.filter((t) => t > 0 && isAlive(t))];
   const killDeadline = Date.now() + KILL_WAIT_MS;
   while (left().length > 0 && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 50));
-  if (left().length > 0) throw new Error(`pid ${left().join(', ')} still exists ${KILL_WAIT_MS / 1000} s after SIGKILL`);
+  if (left().length > 0)
+    throw new Error(`pid ${left().join(', ')} still exists ${KILL_WAIT_MS / 1000} s after SIGKILL`);
   return true;
 }

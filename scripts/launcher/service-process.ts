@@ -55,11 +55,19 @@ export interface SpawnOptions {
  */
 export function spawnService(name: ServiceName, { env, logFile, uid }: SpawnOptions): ServiceProcess {
   const { command, args, cwd } = serviceCommand(name);
-  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], ...(uid === undefined ? {} : { uid, gid: uid }) });
+  const child = spawn(command, args, {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(uid === undefined ? {} : { uid, gid: uid }),
+  });
   const logs: LogLine[] = [];
   const otherOutput: string[] = [];
   const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
   let file: ReturnType<typeof createWriteStream> | undefined;
   if (logFile) {
     mkdirSync(dirname(logFile), { recursive: true });
@@ -85,7 +93,8 @@ export function spawnService(name: ServiceName, { env, logFile, uid }: SpawnOpti
       }
     });
   }
-  const tail = (count = 15) => [...otherOutput.slice(-count), ...logs.slice(-count).map((l) => JSON.stringify(l))].join('\n');
+  const tail = (count = 15) =>
+    [...otherOutput.slice(-count), ...logs.slice(-count).map((l) => JSON.stringify(l))].join('\n');
 
   const handle: ServiceProcess = {
     name,
@@ -122,7 +131,8 @@ export function spawnService(name: ServiceName, { env, logFile, uid }: SpawnOpti
         timeoutMs: Math.max(timeoutMs - (Date.now() - started), 1_000),
         alive: () => child.pid !== undefined && isAlive(child.pid) && child.exitCode === null,
       });
-      if (outcome !== 'ready') throw new Error(`${name}: not ready at ${url}/readyz (${outcome}); its last output:\n${tail()}`);
+      if (outcome !== 'ready')
+        throw new Error(`${name}: not ready at ${url}/readyz (${outcome}); its last output:\n${tail()}`);
       return url;
     },
     async stop(signal = 'SIGTERM') {

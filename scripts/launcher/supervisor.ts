@@ -27,7 +27,9 @@ export interface SupervisorOptions {
   stopGraceMs?: number;
 }
 
-/** The wait before the next restart: 1 s, doubling with each failure in a row, up to the cap (the one backoff policy). */
+/**
+ * The wait before the next restart: 1 s, doubling with each failure in a row, up to the cap (the one backoff policy).
+ */
 export function restartDelay(failuresInARow: number, maxBackoffMs: number): number {
   return backoffDelay(failuresInARow, { initialDelayMs: 1_000, maxDelayMs: maxBackoffMs });
 }
@@ -82,7 +84,11 @@ export function supervise(options: SupervisorOptions): void {
       if (code === CONFIG_ERROR_EXIT) {
         state.state = 'config-error';
         save();
-        note(50, 'launcher.config_error', `${service} refused its configuration (exit ${CONFIG_ERROR_EXIT}); not restarting it`);
+        note(
+          50,
+          'launcher.config_error',
+          `${service} refused its configuration (exit ${CONFIG_ERROR_EXIT}); not restarting it`,
+        );
         process.exit(CONFIG_ERROR_EXIT);
       }
       failuresInARow = Date.now() - startedAt >= stableAfterMs ? 1 : failuresInARow + 1;

@@ -21,8 +21,12 @@ describe('make bench --quick', () => {
         timeout: 240_000,
       }).catch((err: Error & { stdout?: string; stderr?: string }) => {
         // The rows that counted errors, wherever they are in the table, then its end.
-        const errorRows = (err.stdout ?? '').split('\n').filter((line) => /errors|never|missing/.test(line) && !/\s0\.00\s/.test(line));
-        throw new Error(`${err.message}\n${errorRows.join('\n')}\n${err.stdout?.slice(-3_000) ?? ''}\n${err.stderr?.slice(-3_000) ?? ''}`);
+        const errorRows = (err.stdout ?? '')
+          .split('\n')
+          .filter((line) => /errors|never|missing/.test(line) && !/\s0\.00\s/.test(line));
+        throw new Error(
+          `${err.message}\n${errorRows.join('\n')}\n${err.stdout?.slice(-3_000) ?? ''}\n${err.stderr?.slice(-3_000) ?? ''}`,
+        );
       });
       expect(stdout).toMatch(/machine: \d+ cores/);
       expect(stdout).toMatch(/versions: Node v\d+/);

@@ -50,7 +50,8 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
 
   /** How many times the live stream holds the event: once per time it was stored. */
   const timesStored = async (event: EventRecord) =>
-    (await streamEvents(redis.redis, keys().eventStream)).events.filter(({ e }) => e.includes(event.event.event_id)).length;
+    (await streamEvents(redis.redis, keys().eventStream)).events.filter(({ e }) => e.includes(event.event.event_id))
+      .length;
 
   beforeAll(async () => {
     topics = await createTestTopics('browser-replay');
@@ -59,7 +60,8 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
     await produce(topics.events, [fixed, other]);
     for (const letter of await readTopic(topics.dlq, 2, 60_000)) {
       for (const event of [fixed, other])
-        if (letter.value!.toString().includes(event.event.event_id)) offsets.set(event.event.event_id, Number(letter.offset));
+        if (letter.value!.toString().includes(event.event.event_id))
+          offsets.set(event.event.event_id, Number(letter.offset));
     }
     expect(offsets.size).toBe(2);
     // The cause fixed: the consumer, and the viewer that judges replays as it does, take larger events now.
@@ -89,7 +91,8 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
   });
 
   const signedIn = (credentials: typeof operator) => browser.newContext({ httpCredentials: credentials });
-  const rowOf = (page: Page, event: EventRecord) => page.locator(`#dead-letters tr[data-offset="0:${offsets.get(event.event.event_id)}"]`);
+  const rowOf = (page: Page, event: EventRecord) =>
+    page.locator(`#dead-letters tr[data-offset="0:${offsets.get(event.event.event_id)}"]`);
   /** /dlq once the viewer's window holds both dead letters. */
   async function openDlq(context: BrowserContext): Promise<Page> {
     const page = await context.newPage();
@@ -147,7 +150,9 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
     const done = page.locator(`#audit tr[data-job="${replay}"][data-action="dlq.replay.finished"]`);
     expect(await done.textContent()).toContain('olga');
     expect(await done.textContent()).toContain('replayed 1');
-    expect(await done.textContent()).toContain(`the dead letter at offset ${offsets.get(fixed.event.event_id)} of partition 0`);
+    expect(await done.textContent()).toContain(
+      `the dead letter at offset ${offsets.get(fixed.event.event_id)} of partition 0`,
+    );
     // Dry runs change nothing, but who counted which dead letters is audited (#44, finding 3).
     const counted = page.locator(`#audit tr[data-job="${dryRun}"][data-action="dlq.dry_run.finished"]`);
     expect(await counted.textContent()).toContain('would replay 1');
@@ -158,7 +163,9 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
   it('a reader sees no replay control, and the replay endpoint answers 403 with or without a CSRF token', async () => {
     const operatorContext = await signedIn(operator);
     const operatorToken = (
-      (await (await operatorContext.request.get(`${viewer.url}/dlq`, { headers: { accept: 'application/json' } })).json()) as {
+      (await (
+        await operatorContext.request.get(`${viewer.url}/dlq`, { headers: { accept: 'application/json' } })
+      ).json()) as {
         csrfToken: string;
       }
     ).csrfToken;
@@ -169,10 +176,9 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
     const page = await openDlq(context);
     expect(await page.locator('form[action^="/dlq/replay"]').count()).toBe(0);
     expect(await page.locator('button', { hasText: 'Replay' }).count()).toBe(0);
-    const json = (await (await context.request.get(`${viewer.url}/dlq`, { headers: { accept: 'application/json' } })).json()) as Record<
-      string,
-      unknown
-    >;
+    const json = (await (
+      await context.request.get(`${viewer.url}/dlq`, { headers: { accept: 'application/json' } })
+    ).json()) as Record<string, unknown>;
     expect(json).not.toHaveProperty('csrfToken');
 
     const offset = String(offsets.get(other.event.event_id));
@@ -197,7 +203,9 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
   it("refuses an operator's replay from another origin, without the page's token or over 4 KiB, and nothing runs", async () => {
     const context = await signedIn(operator);
     const token = (
-      (await (await context.request.get(`${viewer.url}/dlq`, { headers: { accept: 'application/json' } })).json()) as { csrfToken: string }
+      (await (await context.request.get(`${viewer.url}/dlq`, { headers: { accept: 'application/json' } })).json()) as {
+        csrfToken: string;
+      }
     ).csrfToken;
     const offset = String(offsets.get(other.event.event_id));
     const attempts = [
@@ -222,13 +230,19 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
       const head = `partition=0&csrf=stale&pad=`;
       const response = await context.request.post(`${viewer.url}/dlq/replay`, {
         data: head + 'x'.repeat(bytes - head.length),
-        headers: { accept: 'application/json', origin: viewer.url, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          accept: 'application/json',
+          origin: viewer.url,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
       });
       expect(response.status(), `${bytes} bytes`).toBe(status);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
     }
     // No GET starts anything.
-    expect((await context.request.get(`${viewer.url}/dlq/replay?partition=0&from_offset=${offset}&csrf=${token}`)).status()).toBe(404);
+    expect(
+      (await context.request.get(`${viewer.url}/dlq/replay?partition=0&from_offset=${offset}&csrf=${token}`)).status(),
+    ).toBe(404);
     // The same request from the page's origin with its token is taken (a dry run: it sends nothing).
     const taken = await context.request.post(`${viewer.url}/dlq/replay`, {
       form: { partition: '0', from_offset: offset, to_offset: String(Number(offset) + 1), csrf: token },
@@ -239,7 +253,9 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
     expect(job.dryRun).toBe(true);
     await waitFor(
       async () => {
-        const now = await context.request.get(`${viewer.url}/dlq/replay/${job.id}`, { headers: { accept: 'application/json' } });
+        const now = await context.request.get(`${viewer.url}/dlq/replay/${job.id}`, {
+          headers: { accept: 'application/json' },
+        });
         return ((await now.json()) as { job: { state: string } }).job.state === 'done';
       },
       30_000,
@@ -289,7 +305,9 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
       const { job } = (await started.json()) as { job: { id: string } };
       return waitFor(
         async () => {
-          const { job: now } = (await (await fetch(`${viewer.url}/dlq/replay/${job.id}`, { headers: as(operatorToken) })).json()) as {
+          const { job: now } = (await (
+            await fetch(`${viewer.url}/dlq/replay/${job.id}`, { headers: as(operatorToken) })
+          ).json()) as {
             job: { id: string; state: string; report?: { replayed: number } };
           };
           return now.state !== 'running' && now;
@@ -315,7 +333,10 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
     const metrics = await (await fetch(`${viewer.url}/metrics`, { headers: as(operatorToken) })).text();
     const done = metrics
       .split('\n')
-      .find((line) => line.startsWith('dlq_replays_total{') && line.includes('kind="replay"') && line.includes('outcome="done"'));
+      .find(
+        (line) =>
+          line.startsWith('dlq_replays_total{') && line.includes('kind="replay"') && line.includes('outcome="done"'),
+      );
     expect(done?.split(' ').at(-1)).toBe('2');
   });
 });

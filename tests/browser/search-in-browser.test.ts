@@ -53,7 +53,9 @@ describe('searching and exporting from the page in a real browser', () => {
     await page.waitForURL(/where=payload.item_id%3Ditem-220/);
     let pages = 1;
     while ((await page.locator(`#events tr[data-event-id="${oldest}"]`).count()) === 0) {
-      expect(await page.locator('#scan').textContent()).toMatch(/^Searched 1000 events back to .+; older events continue the search\.$/);
+      expect(await page.locator('#scan').textContent()).toMatch(
+        /^Searched 1000 events back to .+; older events continue the search\.$/,
+      );
       await page.locator('a[rel="next"]').click();
       await page.waitForLoadState();
       pages++;
@@ -69,7 +71,9 @@ describe('searching and exporting from the page in a real browser', () => {
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
     await page.goto(`${viewer.url}/events?action=refund`);
-    const listed = await page.locator('#events tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-event-id')));
+    const listed = await page
+      .locator('#events tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-event-id')));
     expect(listed).toEqual(refunds);
     for (const [format, ids] of [
       [
@@ -90,7 +94,10 @@ describe('searching and exporting from the page in a real browser', () => {
             .map((line) => line.split(',')[3]),
       ],
     ] as const) {
-      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export a', { hasText: format }).click()]);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.locator('#export a', { hasText: format }).click(),
+      ]);
       expect(download.suggestedFilename()).toMatch(new RegExp(`^events-.+\\.${format.toLowerCase()}$`));
       expect(ids(readFileSync((await download.path())!, 'utf8')), format).toEqual(listed);
     }

@@ -40,7 +40,9 @@ describe('the viewer behind HTTP Basic, in a real browser', () => {
     // Every route the app's router holds (a new one cannot be forgotten), a filter, and /metrics (served
     // beside the router); none answers without credentials, nor says a word of the events.
     const routes = getRoutes(viewer.viewer.app, 'secret-user');
-    expect(routes).toEqual(expect.arrayContaining(['/', '/events', '/events/secret-user', '/live', '/dlq', '/status', '/assets/live.js']));
+    expect(routes).toEqual(
+      expect.arrayContaining(['/', '/events', '/events/secret-user', '/live', '/dlq', '/status', '/assets/live.js']),
+    );
     for (const path of [...routes, '/events?user_id=secret-user', '/metrics']) {
       const response = await context.request.get(`${viewer.url}${path}`, { headers: { accept: 'text/html' } });
       expect(response.status(), path).toBe(401);
@@ -56,7 +58,8 @@ describe('the viewer behind HTTP Basic, in a real browser', () => {
       expect(response.status(), path).toBe(401);
     }
     // The probes stay open, for orchestrators.
-    for (const probe of ['/healthz', '/readyz']) expect((await context.request.get(`${viewer.url}${probe}`)).status(), probe).toBe(200);
+    for (const probe of ['/healthz', '/readyz'])
+      expect((await context.request.get(`${viewer.url}${probe}`)).status(), probe).toBe(200);
     await context.close();
   });
 
@@ -71,7 +74,10 @@ describe('the viewer behind HTTP Basic, in a real browser', () => {
     await expect.poll(() => page.locator('#live-state').textContent(), { timeout: 10_000 }).toBe('on');
 
     // The page's EventSource goes to the same origin, and the browser sends it the same credentials.
-    const [live] = makeEvents(1, 1, Date.now() + 1_000).map((e) => ({ ...e, event: { ...e.event, user_id: 'live-user' } }));
+    const [live] = makeEvents(1, 1, Date.now() + 1_000).map((e) => ({
+      ...e,
+      event: { ...e.event, user_id: 'live-user' },
+    }));
     live!.json = JSON.stringify(live!.event);
     await store(redis, [live!]);
     await page.locator(`#events tr[data-event-id="${live!.event.event_id}"]`).waitFor({ timeout: 10_000 });

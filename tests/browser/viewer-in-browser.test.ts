@@ -16,7 +16,11 @@ import { freePort } from '../support/wait.js';
 const ARTIFACTS = `${REPO_ROOT}test-artifacts`;
 const XSS = {
   action: '<script>alert("action")</script>',
-  payload: { a: '"><img src=x onerror="window.__xss=1;alert(1)">', b: 'javascript:alert(2)', c: '<svg onload=alert(3)>' },
+  payload: {
+    a: '"><img src=x onerror="window.__xss=1;alert(1)">',
+    b: 'javascript:alert(2)',
+    c: '<svg onload=alert(3)>',
+  },
 };
 
 /**
@@ -67,7 +71,8 @@ describe('the event page in a real browser, fed by the whole pipeline', () => {
     return page;
   }
 
-  const liveOn = (page: Page) => expect.poll(() => page.locator('#live-state').textContent(), { timeout: 10_000 }).toBe('on');
+  const liveOn = (page: Page) =>
+    expect.poll(() => page.locator('#live-state').textContent(), { timeout: 10_000 }).toBe('on');
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -91,8 +96,16 @@ describe('the event page in a real browser, fed by the whole pipeline', () => {
     consumer = createEventConsumer({
       config,
       logger,
-      kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'browser-test', logger, ...consumerKafkaRetry(config) }),
-      redis: createRedisClient(config, { connectionName: 'browser-test', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }),
+      kafka: createKafka({
+        brokers: config.KAFKA_BROKERS,
+        clientId: 'browser-test',
+        logger,
+        ...consumerKafkaRetry(config),
+      }),
+      redis: createRedisClient(config, {
+        connectionName: 'browser-test',
+        commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+      }),
     });
     await consumer.start();
     viewerPort = await freePort();
@@ -161,12 +174,16 @@ describe('the event page in a real browser, fed by the whole pipeline', () => {
     expect(await page.getByRole('button', { name: 'Resume' }).getAttribute('aria-pressed')).toBe('true');
     const held = [];
     for (let i = 0; i < 3; i++) held.push(await publish({ user_id: 'browser-pause', action: `while paused ${i}` }));
-    await expect.poll(() => page.locator('#paused-count').textContent(), { timeout: 15_000 }).toBe('3 new while paused');
+    await expect
+      .poll(() => page.locator('#paused-count').textContent(), { timeout: 15_000 })
+      .toBe('3 new while paused');
     for (const e of held) expect(await row(page, e.event_id).count()).toBe(0);
     await page.getByRole('button', { name: 'Resume' }).click();
     for (const e of held) expect(await row(page, e.event_id).count()).toBe(1);
     // Newest first.
-    const ids = await page.locator('#events tbody tr').evaluateAll((rows) => rows.slice(0, 3).map((r) => r.getAttribute('data-event-id')));
+    const ids = await page
+      .locator('#events tbody tr')
+      .evaluateAll((rows) => rows.slice(0, 3).map((r) => r.getAttribute('data-event-id')));
     expect(ids).toEqual(held.map((e) => e.event_id).reverse());
     await page.close();
   });
@@ -242,8 +259,18 @@ describe('the event page in a real browser, fed by the whole pipeline', () => {
     const anchor = await publish({ user_id: 'browser-future', action: 'before the far future' });
     const page = await openPage('/events', anchor.event_id);
     await liveOn(page);
-    const ahead = { event_id: randomUUID(), user_id: 'browser-future', action: 'a year ahead', timestamp: Date.now() + 364 * 86_400_000 };
-    const y9999 = { event_id: randomUUID(), user_id: 'browser-future', action: 'from the year 9999', timestamp: 253_402_300_799_000 };
+    const ahead = {
+      event_id: randomUUID(),
+      user_id: 'browser-future',
+      action: 'a year ahead',
+      timestamp: Date.now() + 364 * 86_400_000,
+    };
+    const y9999 = {
+      event_id: randomUUID(),
+      user_id: 'browser-future',
+      action: 'from the year 9999',
+      timestamp: 253_402_300_799_000,
+    };
     const producer = testKafka().producer();
     await producer.connect();
     await producer.send({
@@ -253,7 +280,8 @@ describe('the event page in a real browser, fed by the whole pipeline', () => {
     await producer.disconnect();
     await row(page, ahead.event_id).waitFor({ timeout: 15_000 });
     const after = [];
-    for (let i = 0; i < 3; i++) after.push(await publish({ user_id: 'browser-future', action: `after the far future ${i}` }));
+    for (let i = 0; i < 3; i++)
+      after.push(await publish({ user_id: 'browser-future', action: `after the far future ${i}` }));
     for (const e of after) await row(page, e.event_id).waitFor({ timeout: 15_000 });
     // Past TIMESTAMP_MAX_FUTURE_MS: dead-lettered by the consumer, on no page.
     expect(await row(page, y9999.event_id).count()).toBe(0);

@@ -21,34 +21,39 @@ describe.each([
   ['replicated', 7, 35_000, DEFAULT_FAULT_KINDS],
   ['single', 12, 40_000, ['diskfull']],
   ['replicated', 12, 40_000, ['leader']],
-] as [Topology, number, number, FaultKind[]][])('a seeded chaos run, %s topology', (topology, seed, durationMs, kinds) => {
-  it(`seed ${seed}, ${kinds.join(',')}: every acknowledged event stored once, nothing refused stored, settled`, {
-    timeout: 420_000,
-  }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), `chaos-${topology}-`));
-    const report = await runChaos({ seed, durationMs, rate: 60, topology, kinds, dir, log: () => {} });
-    const summary = `${formatReport(report)}\n(run kept in ${dir})`;
-    console.log(summary);
-    expect(report.valid, summary).toBe(true);
-    // The run did what it says: load acknowledged, faults of several kinds applied and healed.
-    expect(report.publishes.ok, summary).toBeGreaterThan(300);
-    expect(
-      Object.values(report.faults).reduce((a, b) => a + b, 0),
-      summary,
-    ).toBeGreaterThanOrEqual(4);
-    const history = readFileSync(join(dir, 'history.jsonl'), 'utf8');
-    expect(history.split('\n').filter((l) => l.includes('"type":"fault-end"') && l.includes('"error"'))).toEqual([]);
-    // Counted faults are applied ones (#44, finding 10): every fault drawn here was.
-    expect(report.faultErrors, summary).toEqual([]);
-    expect(report.faults, summary).toEqual(report.faultsDrawn);
-  });
-});
+] as [Topology, number, number, FaultKind[]][])(
+  'a seeded chaos run, %s topology',
+  (topology, seed, durationMs, kinds) => {
+    it(`seed ${seed}, ${kinds.join(',')}: every acknowledged event stored once, nothing refused stored, settled`, {
+      timeout: 420_000,
+    }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), `chaos-${topology}-`));
+      const report = await runChaos({ seed, durationMs, rate: 60, topology, kinds, dir, log: () => {} });
+      const summary = `${formatReport(report)}\n(run kept in ${dir})`;
+      console.log(summary);
+      expect(report.valid, summary).toBe(true);
+      // The run did what it says: load acknowledged, faults of several kinds applied and healed.
+      expect(report.publishes.ok, summary).toBeGreaterThan(300);
+      expect(
+        Object.values(report.faults).reduce((a, b) => a + b, 0),
+        summary,
+      ).toBeGreaterThanOrEqual(4);
+      const history = readFileSync(join(dir, 'history.jsonl'), 'utf8');
+      expect(history.split('\n').filter((l) => l.includes('"type":"fault-end"') && l.includes('"error"'))).toEqual([]);
+      // Counted faults are applied ones (#44, finding 10): every fault drawn here was.
+      expect(report.faultErrors, summary).toEqual([]);
+      expect(report.faults, summary).toEqual(report.faultsDrawn);
+    });
+  },
+);
 
 // #44, finding 11: the checker proves it sees every stored write. With the consumer's dedup index deleted
 // every half second, records read again after the kills are stored again: the run must be judged invalid,
 // with duplicates (event_log, a set of exact JSON texts, cannot show them; the untrimmed stream does).
 describe('the chaos checker, sabotaged', () => {
-  it('seed 35 with the dedup index deleted during the load: duplicates reported, the run invalid', { timeout: 420_000 }, async () => {
+  it('seed 35 with the dedup index deleted during the load: duplicates reported, the run invalid', {
+    timeout: 420_000,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'chaos-sabotaged-'));
     const report = await runChaos({
       seed: 35,

@@ -78,20 +78,28 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     // The seed's command, with the container name Compose v2 gives (eventstreamapp-redis-1).
     const [redis] = await stack.containers('redis');
     expect(redis).toBe(`${stack.project}-redis-1`);
-    expect((await stack.docker('exec', redis!, 'redis-cli', 'ZREVRANGE', 'event_log', '0', '9')).split('\n')).toContain(text);
+    expect((await stack.docker('exec', redis!, 'redis-cli', 'ZREVRANGE', 'event_log', '0', '9')).split('\n')).toContain(
+      text,
+    );
 
     const html = await (await fetch(`${stack.viewerUrl}/events`)).text();
     expect(html).toContain(event.event_id);
-    const json = (await (await fetch(`${stack.viewerUrl}/events`, { headers: { accept: 'application/json' } })).json()) as {
+    const json = (await (
+      await fetch(`${stack.viewerUrl}/events`, { headers: { accept: 'application/json' } })
+    ).json()) as {
       event_id: string;
     }[];
     expect(json.map((e) => e.event_id)).toContain(event.event_id);
-    expect(await (await fetch(`${stack.viewerUrl}/events/docker-user`, { headers: { accept: 'application/json' } })).text()).toBe(text);
+    expect(
+      await (await fetch(`${stack.viewerUrl}/events/docker-user`, { headers: { accept: 'application/json' } })).text(),
+    ).toBe(text);
 
     // The viewer reads Kafka itself inside the compose network: the group, its partitions, the broker.
     const status = await waitFor(
       async () => {
-        const s = (await (await fetch(`${stack.viewerUrl}/status`, { headers: { accept: 'application/json' } })).json()) as {
+        const s = (await (
+          await fetch(`${stack.viewerUrl}/status`, { headers: { accept: 'application/json' } })
+        ).json()) as {
           group: { members: unknown[] } | null;
           partitions: unknown[] | null;
           kafka: { brokers: unknown[] } | null;
@@ -120,7 +128,9 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     for (const service of services) expect(rates[service], JSON.stringify(rates)).toBeLessThanOrEqual(20);
   });
 
-  it('stops, starts and restarts the automatic generator with make, and make status says so', { timeout: 180_000 }, async () => {
+  it('stops, starts and restarts the automatic generator with make, and make status says so', {
+    timeout: 180_000,
+  }, async () => {
     const automatic = () => countWhere((e) => e.source === 'automatic-generator');
     expect((await stack.make('status')).trim()).toBe('automatic-generator: running');
     await waitFor(async () => (await automatic()) > 0, 30_000, 'an automatic event');
@@ -182,7 +192,11 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
 
     const acknowledged: string[] = [];
     for (let batch = 0; batch < 30; batch++) {
-      const events = Array.from({ length: 100 }, (_, i) => ({ user_id: `scale-u${(batch * 100 + i) % 97}`, action: 'scale', i }));
+      const events = Array.from({ length: 100 }, (_, i) => ({
+        user_id: `scale-u${(batch * 100 + i) % 97}`,
+        action: 'scale',
+        i,
+      }));
       acknowledged.push(...(JSON.parse(await publish(events)) as unknown[]).map((e) => JSON.stringify(e)));
     }
     await expectStoredOnce(acknowledged);
@@ -239,7 +253,8 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
 
     // Plain `docker compose up` has no such check: the broker itself refuses, stays up unhealthy and says
     // why in its health log, instead of hanging on a storage without its users or looping on restarts.
-    const withCredentials = 'set -a; eval "$(infra/credentials.sh env)"; set +a; exec scripts/compose.sh plain up -d --no-deps kafka';
+    const withCredentials =
+      'set -a; eval "$(infra/credentials.sh env)"; set +a; exec scripts/compose.sh plain up -d --no-deps kafka';
     await stack.run('bash', '-c', withCredentials);
     const [kafka] = await stack.containers('kafka');
     await waitFor(
@@ -250,12 +265,16 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
       60_000,
       'the broker naming its refusal in its health log',
     );
-    expect((await stack.docker('inspect', '-f', '{{.State.Status}} {{.RestartCount}}', kafka!)).trim()).toBe('running 0');
+    expect((await stack.docker('inspect', '-f', '{{.State.Status}} {{.RestartCount}}', kafka!)).trim()).toBe(
+      'running 0',
+    );
   });
 
   /** The records Kafka holds in `events` (the sum of its partitions' end offsets), as the viewer's /status reads them. */
   const recordsInKafka = async () => {
-    const status = (await (await fetch(`${stack.viewerUrl}/status`, { headers: { accept: 'application/json' } })).json()) as {
+    const status = (await (
+      await fetch(`${stack.viewerUrl}/status`, { headers: { accept: 'application/json' } })
+    ).json()) as {
       partitions: { high: number }[] | null;
     };
     return status.partitions?.reduce((sum, p) => sum + p.high, 0) ?? 0;
@@ -282,7 +301,11 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     expect(log.length).toBeGreaterThan(3_000);
     await expectStoredOnce([await publish({ user_id: 'after-down-up', action: 'x' })]);
     expect(recordsBeforeDown).toBeGreaterThan(3_000);
-    await waitFor(async () => (await recordsInKafka()) > recordsBeforeDown, 30_000, 'Kafka holding what it held before make down');
+    await waitFor(
+      async () => (await recordsInKafka()) > recordsBeforeDown,
+      30_000,
+      'Kafka holding what it held before make down',
+    );
   });
 
   it('with CREDENTIALS=on after make infra-wipe: publishes, stores and shows; Redis without the password and Kafka with a wrong one refuse', {
@@ -296,14 +319,25 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     expect(password).toBeTruthy();
     await waitFor(
       async () =>
-        (await stack.docker('exec', '-e', `REDISCLI_AUTH=${password}`, redis!, 'redis-cli', 'GET', 'event:with-credentials')).trim() ===
-        text,
+        (
+          await stack.docker(
+            'exec',
+            '-e',
+            `REDISCLI_AUTH=${password}`,
+            redis!,
+            'redis-cli',
+            'GET',
+            'event:with-credentials',
+          )
+        ).trim() === text,
       30_000,
       'the event stored with credentials',
     );
-    expect(await (await fetch(`${stack.viewerUrl}/events/with-credentials`, { headers: { accept: 'application/json' } })).text()).toBe(
-      text,
-    );
+    expect(
+      await (
+        await fetch(`${stack.viewerUrl}/events/with-credentials`, { headers: { accept: 'application/json' } })
+      ).text(),
+    ).toBe(text);
     expect(await stack.docker('exec', redis!, 'redis-cli', 'GET', 'event:with-credentials')).toContain('NOAUTH');
 
     const [consumer] = await stack.containers('event-consumer');

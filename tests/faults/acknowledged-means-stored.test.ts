@@ -142,7 +142,9 @@ describe('acknowledged means stored, through faults, under load', () => {
     // During the outage: 503s, each answered within the publish timeout; no request hung.
     expect(duringOutage.filter((o) => o.status !== 202 && o.status !== 503)).toEqual([]);
     expect(outcomes.filter((o) => o.status !== 202 && o.status !== 503)).toEqual([]);
-    expect(Math.max(...outcomes.filter((o) => o.status === 503).map((o) => o.ms))).toBeLessThan(PUBLISH_TIMEOUT_MS + ANSWER_SLACK_MS);
+    expect(Math.max(...outcomes.filter((o) => o.status === 503).map((o) => o.ms))).toBeLessThan(
+      PUBLISH_TIMEOUT_MS + ANSWER_SLACK_MS,
+    );
     expect(automatic.child.exitCode).toBeNull();
     const keys = redisKeys(store.prefix);
     await expectAcknowledgedStoredOnce(store.redis, keys.eventLog, publishing.acknowledged(), 120_000);
@@ -151,7 +153,9 @@ describe('acknowledged means stored, through faults, under load', () => {
     expect((await automatic.stop('SIGTERM')).code).toBe(0);
     expect(await fetch(`${automaticUrl}/healthz`).catch(() => 'gone')).toBe('gone');
     const all = await readTopic('events', await countRecords('events', kafka.brokers), 60_000, kafka.brokers);
-    const fromAutomatic = all.map((m) => m.value!.toString()).filter((json) => json.includes('"source":"automatic-generator"'));
+    const fromAutomatic = all
+      .map((m) => m.value!.toString())
+      .filter((json) => json.includes('"source":"automatic-generator"'));
     expect(fromAutomatic.length).toBeGreaterThan(10);
     await expectAcknowledgedStoredOnce(store.redis, keys.eventLog, fromAutomatic, 60_000);
   });

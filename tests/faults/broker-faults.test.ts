@@ -70,9 +70,11 @@ describe('the services while their broker is killed, restarted and frozen', () =
     const consumer = services.get('event-consumer')!;
     for (let round = 1; round <= 2; round++) {
       process.kill(kafka.pid(), 'SIGKILL');
-      await waitFor(noneReady, 10_000, `round ${round}: every service not ready after the broker died`).catch(async (err: Error) => {
-        throw new Error(`${err.message}: ${JSON.stringify(await readiness())}`);
-      });
+      await waitFor(noneReady, 10_000, `round ${round}: every service not ready after the broker died`).catch(
+        async (err: Error) => {
+          throw new Error(`${err.message}: ${JSON.stringify(await readiness())}`);
+        },
+      );
       // Down for a while, as a crashed broker is before its supervisor restarts it.
       await new Promise((r) => setTimeout(r, 5_000));
       await kafka.start();
@@ -94,7 +96,9 @@ describe('the services while their broker is killed, restarted and frozen', () =
       `${renewed} renewals`,
     ).toHaveLength(1);
     const metrics = await (await fetch(`${urls.get('event-consumer')}/metrics`)).text();
-    const lagPartitions = [...metrics.matchAll(/^consumer_lag\{[^}]*partition="(\d+)"/gm)].map(([, p]) => Number(p)).sort();
+    const lagPartitions = [...metrics.matchAll(/^consumer_lag\{[^}]*partition="(\d+)"/gm)]
+      .map(([, p]) => Number(p))
+      .sort();
     expect(lagPartitions).toEqual([0, 1, 2]);
 
     // And it stores what comes next, each event once (the automatic generator publishes beside it).
@@ -113,12 +117,16 @@ describe('the services while their broker is killed, restarted and frozen', () =
     expect(ids.length - new Set(ids).size, 'event_ids stored twice').toBe(0);
   });
 
-  it('each turns not ready within seconds of the broker freezing (SIGSTOP), and ready when it thaws', { timeout: 120_000 }, async () => {
+  it('each turns not ready within seconds of the broker freezing (SIGSTOP), and ready when it thaws', {
+    timeout: 120_000,
+  }, async () => {
     process.kill(kafka.pid(), 'SIGSTOP');
     try {
-      await waitFor(noneReady, 10_000, 'every service not ready while the broker is frozen').catch(async (err: Error) => {
-        throw new Error(`${err.message}: ${JSON.stringify(await readiness())}`);
-      });
+      await waitFor(noneReady, 10_000, 'every service not ready while the broker is frozen').catch(
+        async (err: Error) => {
+          throw new Error(`${err.message}: ${JSON.stringify(await readiness())}`);
+        },
+      );
     } finally {
       process.kill(kafka.pid(), 'SIGCONT');
     }

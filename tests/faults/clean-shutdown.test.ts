@@ -4,7 +4,12 @@ import { makeEvents, produce } from '../support/events.js';
 import { countRecords, createTestTopics, readTopic, type TestTopics, withAdmin } from '../support/kafka.js';
 import { startPublishLoad } from '../support/publish-load.js';
 import { type TestRedis, testRedis } from '../support/redis.js';
-import { type ServiceName, type ServiceProcess, shutdownBudgetMs, startServiceProcess } from '../support/service-process.js';
+import {
+  type ServiceName,
+  type ServiceProcess,
+  shutdownBudgetMs,
+  startServiceProcess,
+} from '../support/service-process.js';
 import { expectAcknowledgedStoredOnce } from '../support/stored-once.js';
 import { metricValue, waitFor } from '../support/wait.js';
 
@@ -18,7 +23,11 @@ async function fixtures(): Promise<{ topics: TestTopics; store: TestRedis }> {
   return { topics, store };
 }
 
-function service(name: ServiceName, { topics, store }: { topics: TestTopics; store: TestRedis }, env: Record<string, string> = {}) {
+function service(
+  name: ServiceName,
+  { topics, store }: { topics: TestTopics; store: TestRedis },
+  env: Record<string, string> = {},
+) {
   const p: ServiceProcess = startServiceProcess(name, {
     KAFKA_TOPIC: topics.events,
     KAFKA_DLQ_TOPIC: topics.dlq,

@@ -41,9 +41,13 @@ describe('make up RUNTIME=local, then the seed’s commands', () => {
     return `${stdout}${stderr}`;
   };
   const sourceCount = async (source: string) =>
-    (await redis.zrange('event_log', 0, -1)).filter((m) => (JSON.parse(m) as { source?: string }).source === source).length;
+    (await redis.zrange('event_log', 0, -1)).filter((m) => (JSON.parse(m) as { source?: string }).source === source)
+      .length;
   const state = (service: string) =>
-    JSON.parse(readFileSync(join(localDir, 'run', `${service}.json`), 'utf8')) as { childPid: number; restarts: number };
+    JSON.parse(readFileSync(join(localDir, 'run', `${service}.json`), 'utf8')) as {
+      childPid: number;
+      restarts: number;
+    };
 
   beforeAll(async () => {
     for (const name of [
@@ -85,7 +89,9 @@ describe('make up RUNTIME=local, then the seed’s commands', () => {
 
     const html = await (await fetch(viewerUrl)).text();
     expect(html).toContain(event.event_id);
-    const json = (await (await fetch(viewerUrl, { headers: { accept: 'application/json' } })).json()) as { event_id: string }[];
+    const json = (await (await fetch(viewerUrl, { headers: { accept: 'application/json' } })).json()) as {
+      event_id: string;
+    }[];
     expect(json.map((e) => e.event_id)).toContain(event.event_id);
     const user = await fetch(`${viewerUrl}/flow-user`, { headers: { accept: 'application/json' } });
     expect(await user.text()).toBe(text);
@@ -106,21 +112,37 @@ describe('make up RUNTIME=local, then the seed’s commands', () => {
 
     await make('start-generator');
     expect((await make('status')).trim()).toBe('automatic-generator: running');
-    await waitFor(async () => (await sourceCount('automatic-generator')) >= afterStop + 2, 10_000, 'two events ~2 s apart');
+    await waitFor(
+      async () => (await sourceCount('automatic-generator')) >= afterStop + 2,
+      10_000,
+      'two events ~2 s apart',
+    );
   });
 
   it('restarts a service that dies, with a backoff, and make ps counts the restarts', async () => {
     const before = state('event-consumer');
     process.kill(before.childPid, 'SIGKILL');
-    await waitFor(async () => state('event-consumer').restarts === 1 && isAlive(state('event-consumer').childPid), 20_000, 'a restart');
-    await waitFor(async () => (await make('ps')).includes('1 restart), ready'), 60_000, 'make ps showing the restart and readiness');
+    await waitFor(
+      async () => state('event-consumer').restarts === 1 && isAlive(state('event-consumer').childPid),
+      20_000,
+      'a restart',
+    );
+    await waitFor(
+      async () => (await make('ps')).includes('1 restart), ready'),
+      60_000,
+      'make ps showing the restart and readiness',
+    );
     const res = await fetch(publishUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"user_id":"after-crash"}',
     });
     const text = await res.text();
-    await waitFor(async () => (await redis.get('event:after-crash')) === text, 20_000, 'stored by the restarted consumer');
+    await waitFor(
+      async () => (await redis.get('event:after-crash')) === text,
+      20_000,
+      'stored by the restarted consumer',
+    );
   });
 
   it('shows the events with make kafka-consume', async () => {
@@ -153,7 +175,10 @@ describe('make up RUNTIME=local, then the seed’s commands', () => {
   it('leaves nothing running after make down', async () => {
     await make('start-generator');
     const services = ['event-generator', 'event-viewer', 'event-consumer', 'automatic-generator'];
-    const pids = services.flatMap((s) => [Number(readFileSync(join(localDir, 'run', `${s}.pid`), 'utf8')), state(s).childPid]);
+    const pids = services.flatMap((s) => [
+      Number(readFileSync(join(localDir, 'run', `${s}.pid`), 'utf8')),
+      state(s).childPid,
+    ]);
     pids.push(Number(readFileSync(join(localDir, 'kafka', 'kafka.pid'), 'utf8')));
     // A supervisor killed just before: make down still stops its service, by its process group.
     process.kill(Number(readFileSync(join(localDir, 'run', 'event-consumer.pid'), 'utf8')), 'SIGKILL');

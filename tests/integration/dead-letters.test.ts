@@ -35,7 +35,10 @@ describe('dead letters: read on /dlq, replayed by make dlq-replay', () => {
   const big = normalizeEvent({ user_id: 'big', timestamp: Date.now(), note: 'x'.repeat(2_000) });
   if (!big.ok) throw new Error('the large event is valid');
   // Not UTF-8, and markup that must be shown, not run.
-  const poison = { key: 'poison', value: Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff]), Buffer.from('<b>x</b>"}')]) };
+  const poison = {
+    key: 'poison',
+    value: Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff]), Buffer.from('<b>x</b>"}')]),
+  };
 
   /** `make dlq-replay` in the local runtime, on this file's topics and keys, with the consumer's MAX_EVENT_BYTES. */
   async function makeReplay(maxEventBytes: number, args = ''): Promise<string> {
@@ -113,9 +116,14 @@ describe('dead letters: read on /dlq, replayed by make dlq-replay', () => {
     const first = await fetch(`${viewer!.url}/dlq?limit=1`, { headers: { accept: 'application/json' } });
     const next = /<([^>]+)>; rel="next"/.exec(first.headers.get('link') ?? '')?.[1];
     expect(next).toBeDefined();
-    const second = (await (await fetch(`${viewer!.url}${next}`, { headers: { accept: 'application/json' } })).json()) as typeof body;
+    const second = (await (
+      await fetch(`${viewer!.url}${next}`, { headers: { accept: 'application/json' } })
+    ).json()) as typeof body;
     const firstBody = (await first.json()) as typeof body;
-    expect([...firstBody.deadLetters, ...second.deadLetters].map((d) => d.reason).sort()).toEqual(['invalid_utf8', 'too_large']);
+    expect([...firstBody.deadLetters, ...second.deadLetters].map((d) => d.reason).sort()).toEqual([
+      'invalid_utf8',
+      'too_large',
+    ]);
 
     expect((await fetch(`${viewer!.url}/dlq?before=nonsense`)).status).toBe(400);
   });
@@ -182,7 +190,9 @@ describe('dead letters: read on /dlq, replayed by make dlq-replay', () => {
         () => undefined,
         (err: { code: number; stderr: string }) => err,
       );
-      expect(refused?.stderr).toContain('another dead-letter replay is running (viewer, user ada, job 42); try again when it ends');
+      expect(refused?.stderr).toContain(
+        'another dead-letter replay is running (viewer, user ada, job 42); try again when it ends',
+      );
       expect(await makeReplay(4096, '--dry-run')).toContain('already stored: 1');
     } finally {
       await store.redis.del(keys().replayLock);

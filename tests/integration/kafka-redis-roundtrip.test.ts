@@ -8,7 +8,9 @@ describe('the real Kafka and Redis of this run', () => {
   let store: TestRedis;
 
   beforeAll(async () => {
-    process.stdout.write(`round trip through Kafka ${inject('kafkaBrokers')} and Redis ${inject('redisUrl')} (${inject('infraSource')})\n`);
+    process.stdout.write(
+      `round trip through Kafka ${inject('kafkaBrokers')} and Redis ${inject('redisUrl')} (${inject('infraSource')})\n`,
+    );
     topics = await createTestTopics('roundtrip');
     store = testRedis('roundtrip');
   });
@@ -27,7 +29,11 @@ describe('the real Kafka and Redis of this run', () => {
 
     const producer = testKafka().producer();
     await producer.connect();
-    await producer.send({ topic: topics.events, acks: -1, messages: records.map((r) => ({ key: r.event.user_id, value: r.json })) });
+    await producer.send({
+      topic: topics.events,
+      acks: -1,
+      messages: records.map((r) => ({ key: r.event.user_id, value: r.json })),
+    });
     await producer.disconnect();
 
     const read = await readTopic(topics.events, records.length);
@@ -49,6 +55,9 @@ describe('the real Kafka and Redis of this run', () => {
       .zadd(keys.eventLog, first.event.timestamp, first.json)
       .exec();
     expect(await store.redis.get(keys.eventKey('alice'))).toBe(first.json);
-    expect(await store.redis.zrange(keys.eventLog, 0, -1, 'WITHSCORES')).toEqual([first.json, String(first.event.timestamp)]);
+    expect(await store.redis.zrange(keys.eventLog, 0, -1, 'WITHSCORES')).toEqual([
+      first.json,
+      String(first.event.timestamp),
+    ]);
   });
 });

@@ -7,7 +7,8 @@ import { waitFor } from '../support/wait.js';
 /** infra/kafka/kafka.sh: data survives stop/start, wipe starts clean, start twice is harmless. */
 describe('the local runtime’s Kafka', () => {
   let broker: OwnKafka;
-  const client = () => new Kafka({ clientId: 'local-kafka-test', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
+  const client = () =>
+    new Kafka({ clientId: 'local-kafka-test', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
 
   async function topics(): Promise<string[]> {
     const admin = client().admin();
@@ -61,7 +62,9 @@ describe('the local runtime’s Kafka', () => {
     expect(await topics()).toEqual(['events', 'events.dlq']);
   });
 
-  it('starts a new broker right after the last one was killed, judging readiness by this start only', { timeout: 180_000 }, async () => {
+  it('starts a new broker right after the last one was killed, judging readiness by this start only', {
+    timeout: 180_000,
+  }, async () => {
     const killed = broker.pid();
     process.kill(killed, 'SIGKILL');
     // Dead (a zombie nobody reaps, on machines whose PID 1 does not), not yet cleaned up after.

@@ -34,7 +34,9 @@ function scaleRule(rules: string, alert: string, scale: (rule: string) => string
  */
 function scaledRules(): string {
   let rules = readFileSync(join(REPO_ROOT, 'infra/prometheus/rules.yml'), 'utf8');
-  rules = scaleRule(rules, 'EventStreamAppConsumerLagHigh', (r) => r.replace(/\) > 60\n/, ') > 2\n').replace(/for: 2m/, 'for: 2s'));
+  rules = scaleRule(rules, 'EventStreamAppConsumerLagHigh', (r) =>
+    r.replace(/\) > 60\n/, ') > 2\n').replace(/for: 2m/, 'for: 2s'),
+  );
   for (const alert of ['EventStreamAppConsumerStopped', 'EventStreamAppConsumerStalled'])
     rules = scaleRule(rules, alert, (r) => r.replace(/for: 1m/, 'for: 1s'));
   return rules;
@@ -81,7 +83,9 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
   });
 
   const status = async () =>
-    (await (await fetch(`${viewer.url}/status`, { headers: { accept: 'application/json' } })).json()) as PipelineSnapshot;
+    (await (
+      await fetch(`${viewer.url}/status`, { headers: { accept: 'application/json' } })
+    ).json()) as PipelineSnapshot;
 
   beforeAll(async () => {
     topics = await createTestTopics('operations');
@@ -184,7 +188,9 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
     await waitFor(async () => (await states()) === 'stop,stop,stop', 15_000, 'every partition judged STOP');
     const stopped = await firing('EventStreamAppConsumerStopped');
     expect(stopped.labels.group).toBe(topics.group);
-    expect((await status()).partitions![0]!.stateReason).toMatch(/^no member holds it and its offset has not moved for \d+ s/);
+    expect((await status()).partitions![0]!.stateReason).toMatch(
+      /^no member holds it and its offset has not moved for \d+ s/,
+    );
     expect(await (await fetch(`${viewer.url}/metrics`)).text()).toMatch(
       /^kafka_group_lag_state\{[^}]*partition="0",state="stop"[^}]*\} 1$/m,
     );
@@ -271,7 +277,11 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
         }
       ).data.result;
     expect((await query(`up{instance="${instance}"}`))[0]?.value[1]).toBe('1');
-    await waitFor(async () => (await query(`live_clients_max{instance="${instance}"}`)).length === 1, 15_000, 'a viewer gauge');
+    await waitFor(
+      async () => (await query(`live_clients_max{instance="${instance}"}`)).length === 1,
+      15_000,
+      'a viewer gauge',
+    );
   });
 
   it('with three consumers, their summed consumer_lag is the group’s real lag, each partition counted once', async () => {
@@ -318,11 +328,17 @@ describe('operating it: /status and the lag alert in a real Prometheus, the page
     const summed = async () => (await Promise.all(members.map((m) => lagOf(m.opsUrl!)))).reduce((a, b) => a + b, 0);
     const expected = recordsHeld - committedBefore;
     expect(await groupLag()).toBe(expected);
-    await waitFor(async () => (await summed()) === expected, 60_000, `the three members reporting ${expected} records of lag`);
+    await waitFor(
+      async () => (await summed()) === expected,
+      60_000,
+      `the three members reporting ${expected} records of lag`,
+    );
     expect(await groupLag()).toBe(expected);
     const held = await Promise.all(
       members.map(async (m) =>
-        [...(await (await fetch(`${m.opsUrl}/metrics`)).text()).matchAll(/^consumer_lag\{[^}]*partition="(\d+)"/gm)].map((x) => x[1]),
+        [
+          ...(await (await fetch(`${m.opsUrl}/metrics`)).text()).matchAll(/^consumer_lag\{[^}]*partition="(\d+)"/gm),
+        ].map((x) => x[1]),
       ),
     );
     expect(held.flat().sort()).toEqual(['0', '1', '2']);

@@ -8,7 +8,9 @@ import { testRedis } from '../support/redis.js';
 // #44, finding 2: a replay whose lock expired while it ran (Redis slow or away past the lock's TTL) must not
 // go on beside the replay that took the lock next. The lock's value is checked, and renewed, before each batch.
 describe('the dead-letter replay lock', () => {
-  it('lost under a running replay: that replay stops before its next batch, one replayer sends', { timeout: 90_000 }, async () => {
+  it('lost under a running replay: that replay stops before its next batch, one replayer sends', {
+    timeout: 90_000,
+  }, async () => {
     const topics = await createTestTopics('replay-lock');
     const store = testRedis('replay-lock');
     onTestFinished(async () => {

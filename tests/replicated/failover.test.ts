@@ -20,7 +20,9 @@ const RATE = 250;
  * machine (CI saw 7.2 s once).
  */
 const BROKER_SESSION_MS = Number(
-  /^broker\.session\.timeout\.ms=(\d+)$/m.exec(readFileSync(join(REPO_ROOT, 'infra/kafka/server.properties.template'), 'utf8'))![1],
+  /^broker\.session\.timeout\.ms=(\d+)$/m.exec(
+    readFileSync(join(REPO_ROOT, 'infra/kafka/server.properties.template'), 'utf8'),
+  )![1],
 );
 const FAILOVER_503_MS = BROKER_SESSION_MS + 1_000 + 3_000;
 /** The generator's PUBLISH_TIMEOUT_MS here: no publish waits longer for Kafka. */
@@ -47,7 +49,11 @@ describe('the replicated topology, through failover, under load', { timeout: 300
 
   /** A pipeline on topics of its own (replication 3), a key prefix of its own, finding Redis through the Sentinels. */
   async function pipeline(label: string) {
-    const topics: TestTopics = await createTestTopics(label, 3, { brokers: infra.brokers, replicationFactor: 3, minInsyncReplicas: 2 });
+    const topics: TestTopics = await createTestTopics(label, 3, {
+      brokers: infra.brokers,
+      replicationFactor: 3,
+      minInsyncReplicas: 2,
+    });
     const prefix = `${uniqueName(label)}:`;
     const env = {
       KAFKA_BROKERS: infra.brokers,
@@ -76,7 +82,10 @@ describe('the replicated topology, through failover, under load', { timeout: 300
     onTestFailed(() => {
       mkdirSync(`${REPO_ROOT}test-artifacts`, { recursive: true });
       for (const p of services) {
-        writeFileSync(`${REPO_ROOT}test-artifacts/${label}-${p.name}.log`, p.logs.map((l) => JSON.stringify(l)).join('\n'));
+        writeFileSync(
+          `${REPO_ROOT}test-artifacts/${label}-${p.name}.log`,
+          p.logs.map((l) => JSON.stringify(l)).join('\n'),
+        );
       }
     });
     onTestFinished(async () => {
@@ -112,7 +121,12 @@ describe('the replicated topology, through failover, under load', { timeout: 300
         // Where the missing events are: in Kafka (and where), or not even there.
         const members = new Set(await redis.zrange(redisKeys(prefix).eventLog, 0, -1));
         const missing = load.acknowledged().filter((json) => !members.has(json));
-        const records = await readTopic(topics.events, await countRecords(topics.events, infra.brokers), 60_000, infra.brokers);
+        const records = await readTopic(
+          topics.events,
+          await countRecords(topics.events, infra.brokers),
+          60_000,
+          infra.brokers,
+        );
         const where = missing.map((json) => {
           const r = records.find((m) => m.value?.toString() === json);
           return r ? `p${r.partition}@${r.offset}` : 'not in Kafka';
@@ -122,7 +136,9 @@ describe('the replicated topology, through failover, under load', { timeout: 300
         const committed = await offsets.fetchOffsets({ groupId: topics.group, topics: [topics.events] });
         const ends = await offsets.fetchTopicOffsets(topics.events);
         // A group whose offsets partition has no leader has no coordinator: say which one, and its replicas.
-        const groupOffsets = (await offsets.fetchTopicMetadata({ topics: ['__consumer_offsets'] })).topics[0]?.partitions
+        const groupOffsets = (
+          await offsets.fetchTopicMetadata({ topics: ['__consumer_offsets'] })
+        ).topics[0]?.partitions
           .filter((p) => p.leader < 0 || p.isr.length < p.replicas.length)
           .map((p) => `${p.partitionId}: leader ${p.leader} isr [${p.isr}] of [${p.replicas}]`);
         await offsets.disconnect();
@@ -144,7 +160,11 @@ describe('the replicated topology, through failover, under load', { timeout: 300
       ['primary', port],
       ['sentinel', sentinelPort],
     ] as const) {
-      const anonymous = new Redis(redisPort, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const anonymous = new Redis(redisPort, '127.0.0.1', {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
       anonymous.on('error', () => {});
       await expect(anonymous.ping(), what).rejects.toThrow(/NOAUTH/);
       anonymous.disconnect();
@@ -193,7 +213,9 @@ describe('the replicated topology, through failover, under load', { timeout: 300
     const p = await pipeline('failover-broker');
     await p.acknowledgedMore(RATE, 'load before the kill');
     const leaders = await infra.leaders(p.topics.events);
-    const victim = [1, 2, 3].sort((a, b) => leaders.filter((l) => l === b).length - leaders.filter((l) => l === a).length)[0]!;
+    const victim = [1, 2, 3].sort(
+      (a, b) => leaders.filter((l) => l === b).length - leaders.filter((l) => l === a).length,
+    )[0]!;
     const killedAt = p.load.outcomes.length;
     await infra.killBroker(victim);
     await p.acknowledgedMore(RATE * 2, 'publishing again without the killed broker');
@@ -201,7 +223,11 @@ describe('the replicated topology, through failover, under load', { timeout: 300
     // At most the failover's few seconds of 503s (FAILOVER_503_MS), each answered promptly with Retry-After.
     expect(failed).toBeLessThan((RATE * FAILOVER_503_MS) / 1_000);
     await infra.startBroker(victim);
-    await waitFor(async () => (await infra.underReplicated(p.topics.events)) === 0, 120_000, 'all replicas in sync again');
+    await waitFor(
+      async () => (await infra.underReplicated(p.topics.events)) === 0,
+      120_000,
+      'all replicas in sync again',
+    );
     await p.acknowledgedMore(RATE, 'load after the restart');
     await p.expectAllStoredOnce();
   });
@@ -211,7 +237,11 @@ describe('the replicated topology, through failover, under load', { timeout: 300
     await p.acknowledgedMore(RATE, 'load before the kill');
     const before = await infra.redisPrimary();
     await infra.killRedis(before.node);
-    await waitFor(async () => (await infra.redisPrimary()).node !== before.node, 60_000, 'Sentinel promoting the replica');
+    await waitFor(
+      async () => (await infra.redisPrimary()).node !== before.node,
+      60_000,
+      'Sentinel promoting the replica',
+    );
     await p.acknowledgedMore(RATE, 'load after the failover');
     // The consumer waits for a replica to acknowledge each chunk: the old primary rejoins as one.
     await infra.startRedis(before.node);
@@ -232,7 +262,11 @@ describe('the replicated topology, through failover, under load', { timeout: 300
     await p.acknowledgedMore(RATE * 2, 'publishing with two brokers (min.insync.replicas=2)');
     await infra.stopBroker(2);
     const twoDown = p.load.outcomes.length;
-    await waitFor(async () => p.load.outcomes.slice(twoDown).filter((o) => o.status === 503).length > RATE, 60_000, 'a second of 503s');
+    await waitFor(
+      async () => p.load.outcomes.slice(twoDown).filter((o) => o.status === 503).length > RATE,
+      60_000,
+      'a second of 503s',
+    );
     const refused = p.load.outcomes.slice(twoDown).filter((o) => o.status === 503);
     // Promptly: within the publish timeout, plus the request's own time on a loaded machine.
     expect(Math.max(...refused.map((o) => o.ms))).toBeLessThan(PUBLISH_TIMEOUT_MS + 2_000);

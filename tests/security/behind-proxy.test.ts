@@ -49,7 +49,9 @@ describe('state-changing requests behind a reverse proxy', () => {
     return res.status;
   }
 
-  it('nginx’s defaults (Host: the upstream) and no setting: refused as from another origin', { timeout: 60_000 }, async () => {
+  it('nginx’s defaults (Host: the upstream) and no setting: refused as from another origin', {
+    timeout: 60_000,
+  }, async () => {
     expect(await replayThrough({})).toBe(403);
   });
 

@@ -6,17 +6,22 @@ import { createTestTopics, type TestTopics } from '../support/kafka.js';
 import { type TestRedis, testRedis } from '../support/redis.js';
 import { type ServiceProcess, startServiceProcess } from '../support/service-process.js';
 
-const rssMiB = (p: ServiceProcess) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.child.pid}/status`, 'utf8'))?.[1]) / 1024;
+const rssMiB = (p: ServiceProcess) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.child.pid}/status`, 'utf8'))?.[1]) / 1024;
 
 /** Sends raw bytes with the given headers, optionally trickling them, and resolves with the status. */
 function rawRequest(url: string, body: Buffer, headers: Record<string, string>, trickleMs = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     // The status counts as soon as it arrives: a server refusing a large body may close the
     // connection while the rest is still being sent, and that reset comes after its answer.
-    const req = httpRequest(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-    });
+    const req = httpRequest(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } },
+      (res) => {
+        resolve(res.statusCode ?? 0);
+        res.resume();
+      },
+    );
     req.on('error', reject);
     if (trickleMs === 0) {
       req.end(body);
@@ -95,7 +100,10 @@ describe('hostile HTTP against real service processes', () => {
   });
 
   it('answers random objects with adversarial keys and values with 202 or 400, and its own prototype stays clean', async () => {
-    const key = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'user_id', 'timestamp', 'event_id', ''), fc.string());
+    const key = fc.oneof(
+      fc.constantFrom('__proto__', 'constructor', 'prototype', 'user_id', 'timestamp', 'event_id', ''),
+      fc.string(),
+    );
     const value = fc.oneof(
       fc.string(),
       fc.integer(),
@@ -131,7 +139,8 @@ describe('hostile HTTP against real service processes', () => {
     const polluted = startServiceProcess('event-generator', {
       KAFKA_TOPIC: topics.events,
       // Non-enumerable, so that the libraries' own start-up survives it; a lookup still finds it.
-      NODE_OPTIONS: "--import=data:text/javascript,Object.defineProperty(Object.prototype,'user_id',{value:'polluted',configurable:true})",
+      NODE_OPTIONS:
+        "--import=data:text/javascript,Object.defineProperty(Object.prototype,'user_id',{value:'polluted',configurable:true})",
     });
     try {
       expect(await serverPrototypeLeak(`${await polluted.ready()}/publish`)).not.toEqual([]);
@@ -183,10 +192,19 @@ describe('hostile HTTP against real service processes', () => {
 
   it('handles a slow body correctly while serving other requests meanwhile', async () => {
     let slowDone = false;
-    const slow = rawRequest(publishUrl, Buffer.from('{"user_id":"slow-loris"}'), { 'content-type': 'application/json' }, 40).finally(() => {
+    const slow = rawRequest(
+      publishUrl,
+      Buffer.from('{"user_id":"slow-loris"}'),
+      { 'content-type': 'application/json' },
+      40,
+    ).finally(() => {
       slowDone = true;
     });
-    const quick = await fetch(publishUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user_id":"quick"}' });
+    const quick = await fetch(publishUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"user_id":"quick"}',
+    });
     expect(quick.status).toBe(202);
     // The trickling body (about a second) did not hold up a request that arrived after it.
     expect(slowDone).toBe(false);
@@ -196,7 +214,15 @@ describe('hostile HTTP against real service processes', () => {
   it('answers malformed percent-encoding on every route of both services with a 4xx', async () => {
     const generatorUrl = publishUrl.replace('/publish', '');
     for (const base of [viewerUrl, generatorUrl]) {
-      for (const path of ['/events/%E0%A4%A', '/events/%', '/events/%zz?limit=%', '/live?since=%', '/publish/%', '/%', '/assets/%c0']) {
+      for (const path of [
+        '/events/%E0%A4%A',
+        '/events/%',
+        '/events/%zz?limit=%',
+        '/live?since=%',
+        '/publish/%',
+        '/%',
+        '/assets/%c0',
+      ]) {
         for (const accept of ['application/json', 'text/html']) {
           const res = await fetch(`${base}${path}`, { headers: { accept } });
           await res.arrayBuffer();
@@ -210,7 +236,17 @@ describe('hostile HTTP against real service processes', () => {
   });
 
   it('answers random bytes under any Content-Encoding with 202 or a 4xx, never a 5xx', async () => {
-    const encoding = fc.constantFrom('gzip', 'deflate', 'br', 'zstd', 'identity', 'compress', 'gzip, br', 'x-bogus', 'GZIP');
+    const encoding = fc.constantFrom(
+      'gzip',
+      'deflate',
+      'br',
+      'zstd',
+      'identity',
+      'compress',
+      'gzip, br',
+      'x-bogus',
+      'GZIP',
+    );
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 500 }), encoding, async (bytes, contentEncoding) => {
         const status = await rawRequest(publishUrl, Buffer.from(bytes), {

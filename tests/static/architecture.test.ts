@@ -21,8 +21,12 @@ describe('ARCHITECTURE.md', () => {
   });
 
   it('is what the code cites: no tracked code or script cites a document outside the repository', () => {
-    const code = tracked.filter((f) => /\.(ts|mjs|sh|ya?ml)$|(^|\/)(Makefile|Dockerfile[^/]*)$/.test(f) && existsSync(join(REPO_ROOT, f)));
-    const citing = code.filter((f) => /DESIGN\.md|STYLE\.md|\.\.\/shared\//.test(readFileSync(join(REPO_ROOT, f), 'utf8')));
+    const code = tracked.filter(
+      (f) => /\.(ts|mjs|sh|ya?ml)$|(^|\/)(Makefile|Dockerfile[^/]*)$/.test(f) && existsSync(join(REPO_ROOT, f)),
+    );
+    const citing = code.filter((f) =>
+      /DESIGN\.md|STYLE\.md|\.\.\/shared\//.test(readFileSync(join(REPO_ROOT, f), 'utf8')),
+    );
     // This file names them to look for them.
     expect(citing.filter((f) => f !== 'tests/static/architecture.test.ts')).toEqual([]);
   });

@@ -78,14 +78,25 @@ describe('docker-compose.yml', () => {
     expect(compose.name).toBeUndefined();
     expect(read('.env')).toMatch(/^COMPOSE_PROJECT_NAME=eventstreamapp$/m);
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['automatic-generator', 'event-consumer', 'event-generator', 'event-viewer', 'kafka', 'kafka-init', 'prometheus', 'redis'].sort(),
+      [
+        'automatic-generator',
+        'event-consumer',
+        'event-generator',
+        'event-viewer',
+        'kafka',
+        'kafka-init',
+        'prometheus',
+        'redis',
+      ].sort(),
     );
     // Prometheus only with `make up MONITORING=1`.
     expect(compose.services.prometheus?.profiles).toEqual(['monitoring']);
   });
 
   it('publishes only 8080 and 5000 (and Prometheus on this host only), and pins no container name, so consumers can scale', () => {
-    const published = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((p) => `${name}=${p}`));
+    const published = Object.entries(compose.services).flatMap(([name, s]) =>
+      (s.ports ?? []).map((p) => `${name}=${p}`),
+    );
     expect(published.sort()).toEqual([
       `event-generator=${variable('GENERATOR_PORT', '8080')}:8080`,
       `event-viewer=${variable('VIEWER_PORT', '5000')}:5000`,
@@ -144,14 +155,17 @@ describe('the containers, hardened in both topologies', () => {
     return Number(n) * factor;
   };
 
-  it.each(Object.keys(topologies))('%s: every container gains no privilege, rotates its logs and has a memory limit', (topology) => {
-    for (const [name, service] of Object.entries(topologies[topology as keyof typeof topologies])) {
-      expect(service.security_opt, name).toEqual(['no-new-privileges:true']);
-      expect(service.logging, name).toEqual({ driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } });
-      expect(service.cap_drop, name).toEqual(['ALL']);
-      expect(units(service.mem_limit), `${name} mem_limit`).toBeGreaterThanOrEqual(64);
-    }
-  });
+  it.each(Object.keys(topologies))(
+    '%s: every container gains no privilege, rotates its logs and has a memory limit',
+    (topology) => {
+      for (const [name, service] of Object.entries(topologies[topology as keyof typeof topologies])) {
+        expect(service.security_opt, name).toEqual(['no-new-privileges:true']);
+        expect(service.logging, name).toEqual({ driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } });
+        expect(service.cap_drop, name).toEqual(['ALL']);
+        expect(units(service.mem_limit), `${name} mem_limit`).toBeGreaterThanOrEqual(64);
+      }
+    },
+  );
 
   it.each(Object.keys(topologies))(
     '%s: the services, Redis and Prometheus run read-only with a small /tmp; only 8080, 5000 (and Prometheus) are published',
@@ -184,7 +198,11 @@ describe('the containers, hardened in both topologies', () => {
     const dataVolume = (service: ComposeService | undefined) =>
       service?.volumes?.find((v) => v.target === '/var/lib/kafka/data' && v.type === 'volume')?.source;
     expect(dataVolume(single.kafka)).toBe('kafka-data');
-    expect(['kafka', 'kafka-2', 'kafka-3'].map((n) => dataVolume(replicated[n]))).toEqual(['kafka-1-data', 'kafka-2-data', 'kafka-3-data']);
+    expect(['kafka', 'kafka-2', 'kafka-3'].map((n) => dataVolume(replicated[n]))).toEqual([
+      'kafka-1-data',
+      'kafka-2-data',
+      'kafka-3-data',
+    ]);
   });
 
   it.each(Object.keys(topologies))('%s: bind-mounts only read-only, with the SELinux shared label', (topology) => {
@@ -207,7 +225,8 @@ describe('the containers, hardened in both topologies', () => {
   it('gives each service a limit above the RSS the bench measured under load, and Redis more than its maxmemory', () => {
     // bench/README, steady: generator 129 MiB, consumer 239 MiB, viewer 147 MiB at most.
     const measured: Record<string, number> = { 'event-generator': 129, 'event-consumer': 239, 'event-viewer': 147 };
-    for (const [name, rss] of Object.entries(measured)) expect(units(single[name]?.mem_limit), name).toBeGreaterThan(1.5 * rss);
+    for (const [name, rss] of Object.entries(measured))
+      expect(units(single[name]?.mem_limit), name).toBeGreaterThan(1.5 * rss);
     expect(units(single.redis?.mem_limit)).toBeGreaterThan(1024);
   });
 });

@@ -14,7 +14,9 @@ import { CONFIG_PORTS } from '../support/service-ports.js';
 // TypeScript constants are the source, and this test fails the moment another copy drifts.
 
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
-type Compose = { services: Record<string, { command?: unknown; ports?: string[]; environment?: Record<string, string> }> };
+type Compose = {
+  services: Record<string, { command?: unknown; ports?: string[]; environment?: Record<string, string> }>;
+};
 const compose = parse(read('docker-compose.yml')) as Compose;
 const replicated = parse(read('docker-compose.replicated.yml')) as Compose;
 

@@ -15,12 +15,16 @@ const DIR = join(REPO_ROOT, 'infra/prometheus');
 function promtool(...args: string[]): string {
   const result = spawnSync('promtool', args, { cwd: DIR, encoding: 'utf8' });
   if (result.error)
-    throw new Error(`promtool is missing (Debian: apt-get install -y prometheus; make prerequisites): ${result.error.message}`);
+    throw new Error(
+      `promtool is missing (Debian: apt-get install -y prometheus; make prerequisites): ${result.error.message}`,
+    );
   expect(result.status, `promtool ${args.join(' ')}:\n${result.stdout}${result.stderr}`).toBe(0);
   return result.stdout;
 }
 
-const rules = parse(readFileSync(join(DIR, 'rules.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+const rules = parse(readFileSync(join(DIR, 'rules.yml'), 'utf8')) as {
+  groups: { rules: { alert: string; expr: string }[] }[];
+};
 const alerts = rules.groups.flatMap((g) => g.rules);
 
 /** Metric names a TypeScript file registers (`name: 'x'`, or the viewer's `gauge('x'`), across the services and service-kit. */
@@ -35,7 +39,8 @@ function registeredMetrics(): Set<string> {
         for (const m of readFileSync(path, 'utf8').matchAll(/(?:name:\s*|gauge\(\s*)'([a-z_]+)'/g)) names.add(m[1]!);
     }
   };
-  for (const dir of ['event-generator', 'automatic-generator', 'event-consumer', 'event-viewer']) walk(join(REPO_ROOT, dir, 'src'));
+  for (const dir of ['event-generator', 'automatic-generator', 'event-consumer', 'event-viewer'])
+    walk(join(REPO_ROOT, dir, 'src'));
   for (const dir of readdirSync(join(REPO_ROOT, 'packages'))) walk(join(REPO_ROOT, 'packages', dir, 'src'));
   return names;
 }
@@ -53,7 +58,8 @@ describe('the Prometheus alert rules', () => {
 
   it('each have test cases that expect them to fire', () => {
     const cases = readFileSync(join(DIR, 'rules.test.yml'), 'utf8');
-    for (const { alert } of alerts) expect(cases, alert).toMatch(new RegExp(`alertname: ${alert}\\n\\s+exp_alerts:\\n\\s+- exp_labels`));
+    for (const { alert } of alerts)
+      expect(cases, alert).toMatch(new RegExp(`alertname: ${alert}\\n\\s+exp_alerts:\\n\\s+- exp_labels`));
   });
 
   it('name only metrics the services export', () => {
@@ -65,7 +71,8 @@ describe('the Prometheus alert rules', () => {
         .replace(/\[[^\]]*\]/g, '')
         .match(/[a-z_][a-z0-9_]*/g)!
         .filter((token) => !PROMQL.has(token));
-      for (const name of names) expect(metrics.has(name), `${alert} reads ${name}, which no service exports`).toBe(true);
+      for (const name of names)
+        expect(metrics.has(name), `${alert} reads ${name}, which no service exports`).toBe(true);
     }
   });
 });
@@ -105,12 +112,18 @@ describe('the Prometheus configurations', () => {
       const dir = mkdtempSync(join(scratch, `${runtime}-`));
       const env = { ...process.env, VIEWER_TOKEN: 'token-for-the-scrape-1234', PROMETHEUS_DIR: dir, TMP: dir };
       if (runtime === 'local')
-        writeFileSync(join(dir, 'prometheus.yml'), execFileSync('bash', [join(DIR, 'prometheus.sh'), 'config'], { encoding: 'utf8', env }));
+        writeFileSync(
+          join(dir, 'prometheus.yml'),
+          execFileSync('bash', [join(DIR, 'prometheus.sh'), 'config'], { encoding: 'utf8', env }),
+        );
       else {
         const source = join(dir, 'source.yml');
         writeFileSync(
           source,
-          readFileSync(join(DIR, 'prometheus.docker.yml'), 'utf8').replace('/etc/eventstreamapp/rules.yml', join(DIR, 'rules.yml')),
+          readFileSync(join(DIR, 'prometheus.docker.yml'), 'utf8').replace(
+            '/etc/eventstreamapp/rules.yml',
+            join(DIR, 'rules.yml'),
+          ),
         );
         execFileSync('sh', [join(DIR, 'docker-entrypoint.sh')], { env: { ...env, CONFIG: source } });
       }
@@ -118,7 +131,10 @@ describe('the Prometheus configurations', () => {
         scrape_configs: { job_name: string; authorization?: { type: string; credentials_file: string } }[];
       };
       expect(config.scrape_configs).toHaveLength(1);
-      expect(config.scrape_configs[0]!.authorization).toEqual({ type: 'Bearer', credentials_file: join(dir, 'viewer-token') });
+      expect(config.scrape_configs[0]!.authorization).toEqual({
+        type: 'Bearer',
+        credentials_file: join(dir, 'viewer-token'),
+      });
       expect(readFileSync(join(dir, 'viewer-token'), 'utf8')).toBe('token-for-the-scrape-1234');
       expect(statSync(join(dir, 'viewer-token')).mode & 0o777).toBe(0o600);
       promtool('check', 'config', join(dir, 'prometheus.yml'));

@@ -19,15 +19,18 @@ describe('the Redis memory budget', () => {
     expect(limitArgs).toContain('--client-output-buffer-limit "normal 64mb 16mb 10"');
   });
 
-  it.each(['infra/redis/redis.sh', 'infra/redis/replicated.sh'])('is given to every redis-server that %s starts', (script) => {
-    const starts = read(script)
-      .replace(/\\\n\s*/g, ' ')
-      .split('\n')
-      .filter((line) => /^\s*redis-server /.test(line) && !line.includes('--sentinel'));
-    expect(starts.length).toBeGreaterThan(0);
-    // The bash array expansion, written out: "${REDIS_LIMIT_ARGS[@]}".
-    for (const line of starts) expect(line).toContain(['"$', '{REDIS_LIMIT_ARGS[@]}"'].join(''));
-  });
+  it.each(['infra/redis/redis.sh', 'infra/redis/replicated.sh'])(
+    'is given to every redis-server that %s starts',
+    (script) => {
+      const starts = read(script)
+        .replace(/\\\n\s*/g, ' ')
+        .split('\n')
+        .filter((line) => /^\s*redis-server /.test(line) && !line.includes('--sentinel'));
+      expect(starts.length).toBeGreaterThan(0);
+      // The bash array expansion, written out: "${REDIS_LIMIT_ARGS[@]}".
+      for (const line of starts) expect(line).toContain(['"$', '{REDIS_LIMIT_ARGS[@]}"'].join(''));
+    },
+  );
 
   it.each(['docker-compose.yml', 'docker-compose.replicated.yml'])('is given to every Redis server in %s', (file) => {
     const services = (parse(read(file)) as { services: Record<string, { command?: unknown }> }).services;

@@ -117,7 +117,8 @@ describe('no container leaves an anonymous volume: every VOLUME of its image is 
       checked.push(name);
       const targets = (service.volumes ?? []).map((v) => v.target);
       const mounted = new Set([...targets, ...(service.tmpfs ?? []).map((t) => t.split(':')[0])]);
-      for (const path of officialVolumes(image)) expect(mounted.has(path), `${name}: ${path} (a VOLUME of ${image})`).toBe(true);
+      for (const path of officialVolumes(image))
+        expect(mounted.has(path), `${name}: ${path} (a VOLUME of ${image})`).toBe(true);
     }
     expect(checked).toContain('kafka');
     expect(checked).toContain('redis');

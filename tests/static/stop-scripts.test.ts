@@ -67,7 +67,10 @@ async function victim(): Promise<Victim> {
 }
 
 /** Runs a stop, releases the victim after the stop has had time to send SIGKILL, and says what the stop reported before that. */
-async function stopAcrossRelease(v: Victim, stop: () => Promise<string>): Promise<{ beforeRelease: string | 'pending'; output: string }> {
+async function stopAcrossRelease(
+  v: Victim,
+  stop: () => Promise<string>,
+): Promise<{ beforeRelease: string | 'pending'; output: string }> {
   let settled: string | undefined;
   const running = stop().then((output) => {
     settled = output;
@@ -86,7 +89,9 @@ function bash(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<str
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(output) : reject(new Error(`bash ${args.join(' ')} exited ${code}: ${output}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`bash ${args.join(' ')} exited ${code}: ${output}`)),
+    );
   });
 }
 
@@ -112,7 +117,9 @@ describe('a stop that says stopped only once the process is gone, SIGKILL includ
 
   it("the launcher's terminate (make down of the local services)", async () => {
     const v = await victim();
-    const { beforeRelease } = await stopAcrossRelease(v, async () => String(await terminate(v.pid, () => isAlive(v.pid), 500)));
+    const { beforeRelease } = await stopAcrossRelease(v, async () =>
+      String(await terminate(v.pid, () => isAlive(v.pid), 500)),
+    );
     expect(beforeRelease).toBe('pending');
     expect(isAlive(v.pid)).toBe(false);
   });

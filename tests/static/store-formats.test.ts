@@ -9,7 +9,15 @@ import { REPO_ROOT } from '../support/paths.js';
 // may spell them on purpose: an independent reader is what checks the owner.
 
 const OWNER = 'packages/event-schema/src/store/';
-const ROOTS = ['packages', 'event-generator', 'automatic-generator', 'event-consumer', 'event-viewer', 'bench', 'scripts'];
+const ROOTS = [
+  'packages',
+  'event-generator',
+  'automatic-generator',
+  'event-consumer',
+  'event-viewer',
+  'bench',
+  'scripts',
+];
 
 function codeFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -40,12 +48,18 @@ function spellings(pattern: RegExp, path: string): string[] {
 }
 
 describe('every stored format has one owner (packages/event-schema/src/store)', () => {
-  const files = ROOTS.flatMap((root) => codeFiles(join(REPO_ROOT, root))).filter((path) => !relative(REPO_ROOT, path).startsWith(OWNER));
+  const files = ROOTS.flatMap((root) => codeFiles(join(REPO_ROOT, root))).filter(
+    (path) => !relative(REPO_ROOT, path).startsWith(OWNER),
+  );
 
   it('reads the code it means to', () => {
     const names = files.map((f) => relative(REPO_ROOT, f));
     expect(names).toEqual(
-      expect.arrayContaining(['event-consumer/src/store-script.ts', 'event-viewer/src/model/stream-entry.ts', 'scripts/chaos/dump.ts']),
+      expect.arrayContaining([
+        'event-consumer/src/store-script.ts',
+        'event-viewer/src/model/stream-entry.ts',
+        'scripts/chaos/dump.ts',
+      ]),
     );
     expect(names.some((n) => n.startsWith(OWNER))).toBe(false);
   });

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/paths.js';
 
-const WORKSPACES = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces;
+const WORKSPACES = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { workspaces: string[] })
+  .workspaces;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -17,7 +18,9 @@ function sourceFiles(dir: string): string[] {
 function importedPackages(workspace: string): Set<string> {
   const found = new Set<string>();
   for (const file of sourceFiles(join(REPO_ROOT, workspace, 'src'))) {
-    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+'([^']+)'/g)) {
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(
+      /(?:^|\n)\s*(?:import|export)[^'"]*?from\s+'([^']+)'/g,
+    )) {
       if (specifier!.startsWith('.') || specifier!.startsWith('node:')) continue;
       const parts = specifier!.split('/');
       found.add(specifier!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);

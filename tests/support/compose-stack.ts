@@ -54,7 +54,9 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
 /** A Docker engine, started when installed and not running (scripts/prerequisites.sh); else one clear error. */
 export async function ensureDockerEngine(): Promise<void> {
   await run('bash', ['scripts/prerequisites.sh', 'docker-engine'], process.env, 120_000).catch((err: Error) => {
-    throw new Error(`no Docker engine for the Docker runtime's tests: ${err.message.split('\n').filter(Boolean).at(-1)}`);
+    throw new Error(
+      `no Docker engine for the Docker runtime's tests: ${err.message.split('\n').filter(Boolean).at(-1)}`,
+    );
   });
 }
 

@@ -16,7 +16,12 @@ export interface RawRecord {
 }
 
 /** Publishes records straight into a topic (as any producer could), in one request per chunk. */
-export async function produce(topic: string, records: (EventRecord | RawRecord)[], chunk = 500, brokers?: string): Promise<void> {
+export async function produce(
+  topic: string,
+  records: (EventRecord | RawRecord)[],
+  chunk = 500,
+  brokers?: string,
+): Promise<void> {
   const producer = testKafka(uniqueName('producer'), brokers).producer();
   await producer.connect();
   try {
@@ -26,7 +31,9 @@ export async function produce(topic: string, records: (EventRecord | RawRecord)[
         acks: -1,
         messages: records
           .slice(i, i + chunk)
-          .map((r) => ('event' in r ? { key: r.event.user_id, value: r.json } : { key: r.key ?? null, value: r.value })),
+          .map((r) =>
+            'event' in r ? { key: r.event.user_id, value: r.json } : { key: r.key ?? null, value: r.value },
+          ),
       });
     }
   } finally {

@@ -11,7 +11,9 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const infra = await resolveInfrastructure();
-  process.stdout.write(`integration tests use Kafka ${infra.kafkaBrokers} and Redis ${infra.redisUrl} (${infra.source})\n`);
+  process.stdout.write(
+    `integration tests use Kafka ${infra.kafkaBrokers} and Redis ${infra.redisUrl} (${infra.source})\n`,
+  );
   project.provide('kafkaBrokers', infra.kafkaBrokers);
   project.provide('redisUrl', infra.redisUrl);
   project.provide('infraSource', infra.source);

@@ -26,13 +26,19 @@ export class InfrastructureError extends Error {
 export async function resolveInfrastructure(env = process.env): Promise<Infrastructure> {
   const mode = env.TEST_INFRA;
   if (env.KAFKA_BROKERS && env.REDIS_URL) {
-    return verified({ kafkaBrokers: env.KAFKA_BROKERS, redisUrl: env.REDIS_URL, source: 'environment', stop: async () => {} });
+    return verified({
+      kafkaBrokers: env.KAFKA_BROKERS,
+      redisUrl: env.REDIS_URL,
+      source: 'environment',
+      stop: async () => {},
+    });
   }
   if (mode !== 'local' && (await dockerAnswers())) {
     const { missingTestImages, startDockerInfrastructure } = await import('./docker-infrastructure.js');
     const missing = await missingTestImages(env);
     if (missing.length === 0) return verified(await startDockerInfrastructure(env));
-    if (mode === 'docker') throw new InfrastructureError(`TEST_INFRA=docker, but ${missing.join(' and ')} cannot be pulled`);
+    if (mode === 'docker')
+      throw new InfrastructureError(`TEST_INFRA=docker, but ${missing.join(' and ')} cannot be pulled`);
     process.stdout.write(
       `integration tests: Docker answers, but ${missing.join(' and ')} cannot be pulled; using the local runtime (set KAFKA_IMAGE/REDIS_IMAGE to use other images)\n`,
     );
@@ -82,13 +88,19 @@ async function startLocalInfrastructure(): Promise<Infrastructure> {
 }
 
 async function verified(infra: Infrastructure): Promise<Infrastructure> {
-  const kafka = new Kafka({ brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  const kafka = new Kafka({
+    brokers: infra.kafkaBrokers.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 3 },
+  });
   const admin = kafka.admin();
   try {
     await admin.connect();
     await admin.listTopics();
   } catch (err) {
-    throw new InfrastructureError(`Kafka at ${infra.kafkaBrokers} (${infra.source}) does not answer: ${(err as Error).message}`);
+    throw new InfrastructureError(
+      `Kafka at ${infra.kafkaBrokers} (${infra.source}) does not answer: ${(err as Error).message}`,
+    );
   } finally {
     await admin.disconnect();
   }
@@ -97,7 +109,9 @@ async function verified(infra: Infrastructure): Promise<Infrastructure> {
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    throw new InfrastructureError(`Redis at ${infra.redisUrl} (${infra.source}) does not answer: ${(err as Error).message}`);
+    throw new InfrastructureError(
+      `Redis at ${infra.redisUrl} (${infra.source}) does not answer: ${(err as Error).message}`,
+    );
   } finally {
     redis.disconnect();
   }

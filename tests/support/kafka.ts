@@ -41,7 +41,8 @@ export async function createTestTopics(
   const { brokers, replicationFactor = 1, minInsyncReplicas } = options;
   const base = uniqueName(label);
   const names = { events: `${base}.events`, dlq: `${base}.events.dlq`, group: `${base}.group` };
-  const configEntries = minInsyncReplicas === undefined ? [] : [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }];
+  const configEntries =
+    minInsyncReplicas === undefined ? [] : [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }];
   await withAdmin(
     (admin) =>
       createTopicsWithLeaders(admin, [
@@ -73,8 +74,16 @@ export interface ReadMessage extends KafkaMessage {
 }
 
 /** Reads a topic from the beginning until `count` messages arrived (or the timeout passed). */
-export async function readTopic(topic: string, count: number, timeoutMs = 30_000, brokers?: string): Promise<ReadMessage[]> {
-  const consumer = testKafka(uniqueName('reader'), brokers).consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 200 });
+export async function readTopic(
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+  brokers?: string,
+): Promise<ReadMessage[]> {
+  const consumer = testKafka(uniqueName('reader'), brokers).consumer({
+    groupId: uniqueName('reader'),
+    maxWaitTimeInMs: 200,
+  });
   const messages: ReadMessage[] = [];
   await consumer.connect();
   try {

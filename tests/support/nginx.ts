@@ -18,7 +18,9 @@ export interface Nginx {
 export async function startNginx(upstream: string, directives = '', port?: number): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'eventstreamapp-nginx-'));
   const listen = port ?? (await freePort());
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `${kind}_temp_path ${dir}/${kind};`).join(' ');
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .map((kind) => `${kind}_temp_path ${dir}/${kind};`)
+    .join(' ');
   writeFileSync(
     join(dir, 'nginx.conf'),
     `daemon off; master_process off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
@@ -30,7 +32,9 @@ http {
 `,
   );
   const nginx = process.env.NGINX ?? '/usr/sbin/nginx';
-  const child: ChildProcess = spawn(nginx, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(nginx, ['-p', dir, '-c', join(dir, 'nginx.conf')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

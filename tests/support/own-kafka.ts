@@ -27,7 +27,13 @@ export interface OwnKafka {
  * `started: false` only reserves its ports, for a test of what runs before Kafka is up. Its state in `dir`
  * when given (the caller's to delete), else in a folder of its own.
  */
-export async function startOwnKafka({ started = true, dir: given }: { started?: boolean; dir?: string } = {}): Promise<OwnKafka> {
+export async function startOwnKafka({
+  started = true,
+  dir: given,
+}: {
+  started?: boolean;
+  dir?: string;
+} = {}): Promise<OwnKafka> {
   const dir = given ?? mkdtempSync(join(tmpdir(), 'eventstreamapp-kafka-'));
   const env = {
     ...process.env,
@@ -37,7 +43,8 @@ export async function startOwnKafka({ started = true, dir: given }: { started?: 
     KAFKA_LIB_DIR: join(REPO_ROOT, '.local/kafka-lib/4.4.0'),
     KAFKA_HEAP_OPTS: '-Xms128m -Xmx512m',
   };
-  const script = (command: string) => run('bash', ['infra/kafka/kafka.sh', command], { cwd: REPO_ROOT, env, timeout: 180_000 });
+  const script = (command: string) =>
+    run('bash', ['infra/kafka/kafka.sh', command], { cwd: REPO_ROOT, env, timeout: 180_000 });
   const own: OwnKafka = {
     brokers: `127.0.0.1:${env.KAFKA_PORT}`,
     start: async () => {

@@ -32,7 +32,11 @@ export function startPublishLoad(url: string, ratePerSecond: number, label: stri
         signal: AbortSignal.timeout(hangMs),
       });
       const text = await res.text();
-      outcomes.push({ status: res.status, ms: performance.now() - started, ...(res.status === 202 ? { json: text } : {}) });
+      outcomes.push({
+        status: res.status,
+        ms: performance.now() - started,
+        ...(res.status === 202 ? { json: text } : {}),
+      });
     } catch (err) {
       outcomes.push({ status: 0, ms: performance.now() - started, error: (err as Error).message });
     }

@@ -38,7 +38,12 @@ export interface EngineCredentials {
 
 export function testCredentials(): EngineCredentials {
   const secret = () => randomBytes(18).toString('hex');
-  return { REDIS_PASSWORD: secret(), KAFKA_SASL_USERNAME: 'eventstreamapp', KAFKA_SASL_PASSWORD: secret(), KAFKA_ADMIN_PASSWORD: secret() };
+  return {
+    REDIS_PASSWORD: secret(),
+    KAFKA_SASL_USERNAME: 'eventstreamapp',
+    KAFKA_SASL_PASSWORD: secret(),
+    KAFKA_ADMIN_PASSWORD: secret(),
+  };
 }
 
 export interface ReplicatedInfra {
@@ -99,7 +104,11 @@ export async function startReplicatedInfra(credentials?: EngineCredentials): Pro
   const brokers = await cluster('bootstrap');
   const sasl =
     credentials &&
-    ({ mechanism: 'scram-sha-512', username: credentials.KAFKA_SASL_USERNAME, password: credentials.KAFKA_SASL_PASSWORD } as const);
+    ({
+      mechanism: 'scram-sha-512',
+      username: credentials.KAFKA_SASL_USERNAME,
+      password: credentials.KAFKA_SASL_PASSWORD,
+    } as const);
   const kafka = () =>
     new Kafka({
       clientId: 'replicated-test',

@@ -4,7 +4,11 @@ import { html } from '../http/html.js';
 import { layout } from '../http/layout.js';
 import type { AuditEntry } from './audit-log.js';
 
-const outcome = (counts: { read?: number; replayed?: number; alreadyStored?: number }, refused: string, dryRun: boolean) =>
+const outcome = (
+  counts: { read?: number; replayed?: number; alreadyStored?: number },
+  refused: string,
+  dryRun: boolean,
+) =>
   `read ${counts.read ?? 0}, ${dryRun ? 'would replay' : 'replayed'} ${counts.replayed ?? 0}, ` +
   `already stored ${counts.alreadyStored ?? 0}${refused ? `, still refused: ${refused}` : ''}`;
 

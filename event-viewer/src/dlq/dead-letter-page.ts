@@ -36,13 +36,22 @@ function parseDlqQuery(query: Record<string, unknown>): DlqQuery {
   let before: Cursor | undefined;
   if (query.before !== undefined && query.before !== '') {
     const match = typeof query.before === 'string' ? /^(\d{1,15})\.(\d{1,6})\.(\d{1,15})$/.exec(query.before) : null;
-    if (!match) throw httpError('invalid_query', 'before must be the cursor of a rel="next" link', { parameter: 'before' });
+    if (!match)
+      throw httpError('invalid_query', 'before must be the cursor of a rel="next" link', { parameter: 'before' });
     before = { refusedAt: Number(match[1]), partition: Number(match[2]), offset: Number(match[3]) };
   }
-  return { limit, ...(partition === undefined ? {} : { partition }), ...(reason ? { reason } : {}), ...(before ? { before } : {}) };
+  return {
+    limit,
+    ...(partition === undefined ? {} : { partition }),
+    ...(reason ? { reason } : {}),
+    ...(before ? { before } : {}),
+  };
 }
 
-/** Whether `letter` comes after the cursor in the window's order (newest refusal first, then partition, then offset down). */
+/**
+ * Whether `letter` comes after the cursor in the window's order (newest refusal first, then partition, then offset
+ * down).
+ */
 function isAfter(letter: DeadLetter, c: Cursor): boolean {
   if (letter.refusedAt !== c.refusedAt) return letter.refusedAt < c.refusedAt;
   if (letter.partition !== c.partition) return letter.partition > c.partition;
@@ -86,7 +95,10 @@ type Described = ReturnType<typeof describe>;
 function renderRow(d: Described, csrfToken: string | undefined) {
   const value = d.value ?? '';
   const more = d.bytes - d.valueShownBytes;
-  const origin = d.source.topic === undefined ? 'unknown' : `${d.source.topic} ${d.source.partition ?? '?'}:${d.source.offset ?? '?'}`;
+  const origin =
+    d.source.topic === undefined
+      ? 'unknown'
+      : `${d.source.topic} ${d.source.partition ?? '?'}:${d.source.offset ?? '?'}`;
   return html`<tr data-reason="${d.reason}" data-offset="${d.partition}:${d.offset}">
 <td><time datetime="${d.refusedAt}">${d.refusedAt.replace('T', ' ').replace('Z', '')}</time></td>
 <td><code>${d.reason}</code><div class="id">${d.message}</div></td>
@@ -124,7 +136,10 @@ export function createDeadLetterRoute({ window, topic, perPartition, operatorCon
     }
     const selected = window
       .letters()
-      .filter((l) => (q.partition === undefined || l.partition === q.partition) && (!q.reason || l.origin.reason === q.reason));
+      .filter(
+        (l) =>
+          (q.partition === undefined || l.partition === q.partition) && (!q.reason || l.origin.reason === q.reason),
+      );
     const start = q.before ? selected.findIndex((l) => isAfter(l, q.before!)) : 0;
     const page = start < 0 ? [] : selected.slice(start, start + q.limit);
     const last = page[page.length - 1];
@@ -144,7 +159,10 @@ export function createDeadLetterRoute({ window, topic, perPartition, operatorCon
         deadLetters: letters,
         ...(controls ? { csrfToken: controls.csrfToken } : {}),
       };
-      return sendCompressible(req, res, { contentType: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify(body)) });
+      return sendCompressible(req, res, {
+        contentType: 'application/json; charset=utf-8',
+        body: Buffer.from(JSON.stringify(body)),
+      });
     }
     const summary =
       depth === undefined

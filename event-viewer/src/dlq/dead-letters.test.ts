@@ -5,7 +5,12 @@ import { type DeadLetter, holdNewest, readDeadLetter } from './dead-letters.js';
 
 const PREVIEW = 4 * 1024;
 
-function record(offset: number, value: Buffer, headers: KafkaMessage['headers'] = {}, key = Buffer.alloc(100_000, 'k')): KafkaMessage {
+function record(
+  offset: number,
+  value: Buffer,
+  headers: KafkaMessage['headers'] = {},
+  key = Buffer.alloc(100_000, 'k'),
+): KafkaMessage {
   return {
     offset: String(offset),
     timestamp: String(1_700_000_000_000 + offset),

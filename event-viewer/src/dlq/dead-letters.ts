@@ -3,7 +3,10 @@ import { type DeadLetterOrigin, deadLetterOrigin } from '@eventstreamapp/event-s
 import { type AdminSession, type PartitionEnds, retryUntilStopped, topicEnds } from '@eventstreamapp/service-kit';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 
-/** One record of the dead-letter topic as the viewer keeps it: its origin, and a copy of at most `previewBytes` of its value. */
+/**
+ * One record of the dead-letter topic as the viewer keeps it: its origin, and a copy of at most `previewBytes` of its
+ * value.
+ */
 export interface DeadLetter {
   partition: number;
   offset: number;
@@ -27,7 +30,9 @@ export interface DeadLetterWindowOptions {
   onError: (err: unknown) => void;
 }
 
-/** What a reason message or a key may hold in memory: they come from headers anyone producing to the topic could set. */
+/**
+ * What a reason message or a key may hold in memory: they come from headers anyone producing to the topic could set.
+ */
 const HEADER_CHARS = 1024;
 const KEY_BYTES = 256;
 /** How long the partitions' ends are reused: one admin request per second however many read /dlq. */
@@ -54,7 +59,10 @@ export function readDeadLetter(partition: number, message: KafkaMessage, preview
   };
 }
 
-/** Adds a letter to its partition's list, keeping the newest `perPartition`; an offset already passed is a re-fetch and is dropped. */
+/**
+ * Adds a letter to its partition's list, keeping the newest `perPartition`; an offset already passed is a re-fetch and
+ * is dropped.
+ */
 export function holdNewest(held: Map<number, DeadLetter[]>, letter: DeadLetter, perPartition: number): void {
   let list = held.get(letter.partition);
   if (!list) {
@@ -73,7 +81,14 @@ export function holdNewest(held: Map<number, DeadLetter[]>, letter: DeadLetter, 
  * records and bytes (perPartition × partitions × (previewBytes + ~1.3 KiB)); older records stay in Kafka,
  * where `make dlq-replay --from-offset` and `make kafka-consume` reach them.
  */
-export function createDeadLetterWindow({ kafka, admin, topic, perPartition, previewBytes, onError }: DeadLetterWindowOptions) {
+export function createDeadLetterWindow({
+  kafka,
+  admin,
+  topic,
+  perPartition,
+  previewBytes,
+  onError,
+}: DeadLetterWindowOptions) {
   const held = new Map<number, DeadLetter[]>();
   let consumer: Consumer | undefined;
   let following = false;
@@ -84,7 +99,11 @@ export function createDeadLetterWindow({ kafka, admin, topic, perPartition, prev
 
   async function follow(): Promise<void> {
     const start = await topicEnds(await admin.get(), topic);
-    const next = kafka.consumer({ groupId: `event-viewer-dlq-${randomUUID()}`, maxBytesPerPartition: 1024 * 1024, maxWaitTimeInMs: 1_000 });
+    const next = kafka.consumer({
+      groupId: `event-viewer-dlq-${randomUUID()}`,
+      maxBytesPerPartition: 1024 * 1024,
+      maxWaitTimeInMs: 1_000,
+    });
     consumer = next;
     await next.connect();
     await next.subscribe({ topic, fromBeginning: true });
@@ -99,7 +118,8 @@ export function createDeadLetterWindow({ kafka, admin, topic, perPartition, prev
         for (const message of batch.messages) keep(readDeadLetter(batch.partition, message, previewBytes));
       },
     });
-    for (const p of start) next.seek({ topic, partition: p.partition, offset: String(Math.max(p.low, p.high - perPartition)) });
+    for (const p of start)
+      next.seek({ topic, partition: p.partition, offset: String(Math.max(p.low, p.high - perPartition)) });
     following = true;
     await crashed;
   }
@@ -125,7 +145,9 @@ export function createDeadLetterWindow({ kafka, admin, topic, perPartition, prev
     },
     /** Every letter held, newest refusal first (then by partition and offset). */
     letters(): DeadLetter[] {
-      return [...held.values()].flat().sort((a, b) => b.refusedAt - a.refusedAt || a.partition - b.partition || b.offset - a.offset);
+      return [...held.values()]
+        .flat()
+        .sort((a, b) => b.refusedAt - a.refusedAt || a.partition - b.partition || b.offset - a.offset);
     },
     /** The topic's partitions and their offsets, asked of Kafka at most once per second. */
     ends(now = Date.now()): Promise<PartitionEnds[]> {

@@ -7,7 +7,12 @@ describe('showBytes', () => {
   });
 
   it('shows each byte that is not UTF-8 as \\xNN, and the rest as text', () => {
-    const bytes = Buffer.concat([Buffer.from('ok '), Buffer.from([0xff, 0xc3]), Buffer.from(' é '), Buffer.from([0xed, 0xa0, 0x80])]);
+    const bytes = Buffer.concat([
+      Buffer.from('ok '),
+      Buffer.from([0xff, 0xc3]),
+      Buffer.from(' é '),
+      Buffer.from([0xed, 0xa0, 0x80]),
+    ]);
     expect(showBytes(bytes)).toEqual({ text: 'ok \\xff\\xc3 é \\xed\\xa0\\x80', utf8: false });
   });
 

@@ -13,8 +13,9 @@ const hex = (byte: number) => `\\x${byte.toString(16).padStart(2, '0')}`;
 
 /** Control characters other than newline and tab would be invisible or garble the page: shown as escapes. */
 function visible(text: string): string {
+  const asEscape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u0080-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u0080-\u009f]/g, asEscape);
 }
 
 /**

@@ -11,7 +11,9 @@ const report = (options: ReplayOptions, replayed: number): ReplayReport => ({
   alreadyStored: 0,
   replayed,
   dryRun: options.dryRun ?? false,
-  ranges: options.ranges ?? [{ partition: options.partition ?? 0, from: options.fromOffset ?? 0, to: options.toOffset ?? 9 }],
+  ranges: options.ranges ?? [
+    { partition: options.partition ?? 0, from: options.fromOffset ?? 0, to: options.toOffset ?? 9 },
+  ],
 });
 
 /** Jobs over a replay the test ends by hand, recording what each call was asked and what the audit got. */
@@ -41,7 +43,17 @@ function harness() {
   // What the replay's own records say, the dry runs' left out.
   const replays = () => audited.filter((a) => a.action.startsWith('dlq.replay.'));
   const breakAudit = (err: Error | undefined) => (auditDown = err);
-  return { jobs, calls, audited, replays, logged, auditFailures, settle, breakAudit, tick: (ms: number) => (clock += ms) };
+  return {
+    jobs,
+    calls,
+    audited,
+    replays,
+    logged,
+    auditFailures,
+    settle,
+    breakAudit,
+    tick: (ms: number) => (clock += ms),
+  };
 }
 
 describe('replays from the viewer', () => {
@@ -49,7 +61,9 @@ describe('replays from the viewer', () => {
     const { jobs, calls, settle } = harness();
     const first = await jobs.dryRun('ada', { reason: 'too_large' });
     expect(first).toMatchObject({ state: 'running', by: 'ada', dryRun: true, startedAt: 1_000 });
-    await expect(jobs.dryRun('bob', {})).rejects.toThrow(`a replay is running (${first.id}, by ada); wait for it to end`);
+    await expect(jobs.dryRun('bob', {})).rejects.toThrow(
+      `a replay is running (${first.id}, by ada); wait for it to end`,
+    );
     expect(jobs.running).toBe(first);
     calls[0]!.finish(report(calls[0]!.options, 2));
     await settle();
@@ -67,7 +81,13 @@ describe('replays from the viewer', () => {
     await settle();
     calls.length = 0;
     await jobs.dryRun('ada', { partition: 2, fromOffset: 5, toOffset: 6, reason: 'too_large' });
-    expect(calls[0]!.options).toMatchObject({ dryRun: true, partition: 2, fromOffset: 5, toOffset: 6, reasons: ['too_large'] });
+    expect(calls[0]!.options).toMatchObject({
+      dryRun: true,
+      partition: 2,
+      fromOffset: 5,
+      toOffset: 6,
+      reasons: ['too_large'],
+    });
     expect(calls[0]!.options.ranges).toBeUndefined();
     expect(calls[0]!.holder).toMatch(/^viewer, user ada, job [0-9a-f-]{36}$/);
     calls[0]!.finish(report(calls[0]!.options, 1));
@@ -116,7 +136,12 @@ describe('replays from the viewer', () => {
     await settle();
     expect(calls[1]!.options).toMatchObject({ dryRun: false, ranges: counted, reasons: ['too_large'] });
     expect(replays()).toStrictEqual([
-      { action: 'dlq.replay.started', who: 'bob', job: replay.id, selection: { reason: 'too_large', dryRunOf: dry.id, ranges: undefined } },
+      {
+        action: 'dlq.replay.started',
+        who: 'bob',
+        job: replay.id,
+        selection: { reason: 'too_large', dryRunOf: dry.id, ranges: undefined },
+      },
     ]);
     calls[1]!.finish({ ...report(calls[1]!.options, 7), ranges: counted });
     await settle();
@@ -139,11 +164,17 @@ describe('replays from the viewer', () => {
     calls[1]!.options.onProgress?.(report(calls[1]!.options, 1));
     calls[1]!.finish(new Error('Kafka went away'));
     await settle();
-    expect(replay).toMatchObject({ state: 'failed', error: 'Kafka went away', report: { replayed: 1, stillRefused: { invalid_json: 1 } } });
+    expect(replay).toMatchObject({
+      state: 'failed',
+      error: 'Kafka went away',
+      report: { replayed: 1, stillRefused: { invalid_json: 1 } },
+    });
     expect(replays().map((a) => a.action)).toEqual(['dlq.replay.started', 'dlq.replay.failed']);
     // The same records reach the log, whatever becomes of Redis.
     const replayLines = logged.filter(([fields]) => String(fields.event).startsWith('audit.dlq.replay.'));
-    expect(replayLines.map(([fields, message]) => [fields.event, fields.who, fields.job, fields.error, message])).toEqual([
+    expect(
+      replayLines.map(([fields, message]) => [fields.event, fields.who, fields.job, fields.error, message]),
+    ).toEqual([
       ['audit.dlq.replay.started', 'ada', replay.id, undefined, 'audit: dlq.replay.started by ada'],
       ['audit.dlq.replay.failed', 'ada', replay.id, 'Kafka went away', 'audit: dlq.replay.failed by ada'],
     ]);
@@ -210,11 +241,15 @@ describe('replays from the viewer', () => {
     const dry = await jobs.dryRun('ada', {});
     calls[0]!.finish(report(calls[0]!.options, 1));
     await settle();
-    expect(() => jobs.cancel('bob', dry.id)).toThrow(expect.objectContaining({ code: 'replay_not_running', status: 409 }));
+    expect(() => jobs.cancel('bob', dry.id)).toThrow(
+      expect.objectContaining({ code: 'replay_not_running', status: 409 }),
+    );
     const replay = await jobs.confirm('ada', dry.id);
     await settle();
     expect(() => jobs.cancel('bob', dry.id)).toThrow(expect.objectContaining({ code: 'replay_not_running' }));
-    calls[1]!.options.signal!.addEventListener('abort', () => calls[1]!.finish(calls[1]!.options.signal!.reason as Error));
+    calls[1]!.options.signal!.addEventListener('abort', () =>
+      calls[1]!.finish(calls[1]!.options.signal!.reason as Error),
+    );
     expect(jobs.cancel('bob', replay.id)).toBe(replay);
     await settle();
     await settle();
@@ -234,7 +269,9 @@ describe('replays from the viewer', () => {
     await settle();
     await jobs.confirm('ada', dry.id);
     await settle();
-    calls[1]!.options.signal!.addEventListener('abort', () => calls[1]!.finish(calls[1]!.options.signal!.reason as Error));
+    calls[1]!.options.signal!.addEventListener('abort', () =>
+      calls[1]!.finish(calls[1]!.options.signal!.reason as Error),
+    );
     await jobs.stop();
     expect(replays().map((a) => [a.action, a.error])).toEqual([
       ['dlq.replay.started', undefined],

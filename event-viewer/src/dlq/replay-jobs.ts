@@ -3,7 +3,10 @@ import type { PartitionRange, ReplayOptions, ReplayReport } from '@eventstreamap
 import type { AuditLog } from '../audit/audit-log.js';
 import { httpError } from '../http/errors.js';
 
-/** What an operator picked on /dlq: one letter (a partition and one offset), a filter's reason, or everything from an offset. */
+/**
+ * What an operator picked on /dlq: one letter (a partition and one offset), a filter's reason, or everything from an
+ * offset.
+ */
 export interface Selection {
   partition?: number;
   fromOffset?: number;
@@ -77,8 +80,15 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
   /** Writes one audit record of `job`, to the log and to the audit stream; rejects when the stream refuses it. */
   const record = (job: ReplayJob, action: string): Promise<void> => {
     const counts = countsOf(job.report);
-    const selection = { ...job.selection, ...(job.dryRunOf ? { dryRunOf: job.dryRunOf } : {}), ranges: job.report?.ranges };
-    log({ event: `audit.${action}`, who: job.by, job: job.id, selection, counts, error: job.error }, `audit: ${action} by ${job.by}`);
+    const selection = {
+      ...job.selection,
+      ...(job.dryRunOf ? { dryRunOf: job.dryRunOf } : {}),
+      ranges: job.report?.ranges,
+    };
+    log(
+      { event: `audit.${action}`, who: job.by, job: job.id, selection, counts, error: job.error },
+      `audit: ${action} by ${job.by}`,
+    );
     return audit.append({
       action,
       who: job.by,
@@ -95,7 +105,11 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
     dryRun: boolean,
     from?: { id: string; ranges: PartitionRange[] },
   ): Promise<ReplayJob> {
-    if (running) throw httpError('replay_running', `a replay is running (${running.job.id}, by ${running.job.by}); wait for it to end`);
+    if (running)
+      throw httpError(
+        'replay_running',
+        `a replay is running (${running.job.id}, by ${running.job.by}); wait for it to end`,
+      );
     const job: ReplayJob = {
       id: randomUUID(),
       dryRun,
@@ -116,7 +130,12 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
       running = undefined;
       onAuditFailed(err);
       const why = (err as Error).message ?? String(err);
-      throw httpError('audit_unavailable', `the audit log cannot be written (${why}): nothing was started`, undefined, err);
+      throw httpError(
+        'audit_unavailable',
+        `the audit log cannot be written (${why}): nothing was started`,
+        undefined,
+        err,
+      );
     }
     jobs.set(job.id, job);
     for (const id of jobs.keys()) if (jobs.size > JOBS_KEPT && id !== job.id) jobs.delete(id);
@@ -160,7 +179,8 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
     /** Replays what the dry run `dryRunId` counted: its ranges and its reason, nothing that arrived since. */
     async confirm(by: string, dryRunId: string): Promise<ReplayJob> {
       const dry = jobs.get(dryRunId);
-      if (!dry?.dryRun || dry.state !== 'done' || !dry.report) throw httpError('dry_run_required', 'confirm a dry run that has finished');
+      if (!dry?.dryRun || dry.state !== 'done' || !dry.report)
+        throw httpError('dry_run_required', 'confirm a dry run that has finished');
       if (now() - (dry.finishedAt ?? 0) > DRY_RUN_VALID_MS)
         throw httpError('dry_run_required', 'that dry run is more than 10 minutes old: count again before replaying');
       const confirmed = dry.confirmedAs;
@@ -171,9 +191,13 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
       dry.confirmedAs = replay.id;
       return replay;
     },
-    /** Ends the running job `id` early, for `by` (what it sent stays sent, each record once); audited as failed, naming them. */
+    /**
+     * Ends the running job `id` early, for `by` (what it sent stays sent, each record once); audited as failed, naming
+     * them.
+     */
     cancel(by: string, id: string): ReplayJob {
-      if (!running || running.job.id !== id) throw httpError('replay_not_running', 'that replay is not running: nothing to cancel');
+      if (!running || running.job.id !== id)
+        throw httpError('replay_not_running', 'that replay is not running: nothing to cancel');
       running.abort.abort(new Error(`cancelled by ${by}`));
       return running.job;
     },

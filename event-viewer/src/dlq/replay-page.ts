@@ -54,11 +54,13 @@ function nextStep(job: ReplayJob, csrfToken: string): Html {
 <p id="replay-state">Running… this page reloads every second.</p>
 <button type="submit">Cancel</button> <span class="id">what was sent stays sent, each record once</span>
 </form>`;
-  if (job.state === 'failed') return html`<p id="replay-state" class="error">Failed: ${job.error ?? 'unknown error'}</p>`;
+  if (job.state === 'failed')
+    return html`<p id="replay-state" class="error">Failed: ${job.error ?? 'unknown error'}</p>`;
   const n = job.report?.replayed ?? 0;
   if (!job.dryRun)
     return html`<p id="replay-state">Done: ${n} replayed. <a href="/audit">Audit log</a> · <a href="/dlq">Dead letters</a></p>`;
-  if (n === 0) return html`<p id="replay-state">Nothing to replay: every selected letter is stored already or still refused.</p>`;
+  if (n === 0)
+    return html`<p id="replay-state">Nothing to replay: every selected letter is stored already or still refused.</p>`;
   if (job.confirmedAs)
     return html`<p id="replay-state">Confirmed: <a href="/dlq/replay/${job.confirmedAs}">replay ${job.confirmedAs}</a>.
       Count again to replay more.</p>`;
@@ -83,7 +85,11 @@ ${nextStep(job, csrfToken)}
 }
 
 /** The forms an operator sees on /dlq: one per letter (in its row), and these two above the table. */
-export function renderReplayForms(csrfToken: string, filter: { partition?: number; reason?: string }, running?: ReplayJob): Html {
+export function renderReplayForms(
+  csrfToken: string,
+  filter: { partition?: number; reason?: string },
+  running?: ReplayJob,
+): Html {
   const hidden = (name: string, value: string | number | undefined) =>
     value === undefined ? '' : html`<input type="hidden" name="${name}" value="${value}">`;
   return html`<section id="replay" aria-label="Replay">

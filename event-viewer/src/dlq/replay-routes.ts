@@ -11,7 +11,9 @@ const OFFSET_MAX = 2 ** 53 - 1;
 /** A form of a few numbers and a reason: 4 KiB is ample, and all a request may make the viewer parse. */
 const BODY_LIMIT = '4kb';
 
-/** The selection a replay form sends (fields as strings, or numbers in JSON); a field it cannot read is a 400 naming it. */
+/**
+ * The selection a replay form sends (fields as strings, or numbers in JSON); a field it cannot read is a 400 naming it.
+ */
 export function parseSelection(body: unknown): Selection {
   const fields = (body ?? {}) as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === 'number' ? String(v) : v);
@@ -75,7 +77,10 @@ export function createReplayRoutes({ jobs, csrf }: ReplayRoutesDeps): Router {
   router.get('/dlq/replay/:id', requireOperator, (req, res) => {
     const job = available().get(String(req.params.id));
     if (!job)
-      throw httpError('not_found', 'no such replay: the viewer remembers its last 20, until it restarts; the audit log keeps every replay');
+      throw httpError(
+        'not_found',
+        'no such replay: the viewer remembers its last 20, until it restarts; the audit log keeps every replay',
+      );
     answer(req, res, job, 200);
   });
   return router;

@@ -18,7 +18,12 @@ import { createReplayRoutes } from './replay-routes.js';
 export interface DlqRoomDeps {
   config: Pick<
     Config,
-    'KAFKA_TOPIC' | 'KAFKA_DLQ_TOPIC' | 'DLQ_WINDOW' | 'DLQ_PREVIEW_BYTES' | 'MAX_EVENT_BYTES' | 'TIMESTAMP_MAX_FUTURE_MS'
+    | 'KAFKA_TOPIC'
+    | 'KAFKA_DLQ_TOPIC'
+    | 'DLQ_WINDOW'
+    | 'DLQ_PREVIEW_BYTES'
+    | 'MAX_EVENT_BYTES'
+    | 'TIMESTAMP_MAX_FUTURE_MS'
   >;
   keys: Pick<RedisKeys, 'eventLog' | 'replayLock'>;
   redis: Redis;
@@ -89,7 +94,10 @@ export function createDlqRoom({ config, keys, redis, kafka, admin, audit, csrf, 
           perPartition: config.DLQ_WINDOW,
           operatorControls: (res) =>
             replays && isOperator(res)
-              ? { csrfToken: csrf.tokenFor(principalOf(res)!), ...(replays.running ? { running: replays.running } : {}) }
+              ? {
+                  csrfToken: csrf.tokenFor(principalOf(res)!),
+                  ...(replays.running ? { running: replays.running } : {}),
+                }
               : undefined,
         }),
     ),
@@ -101,7 +109,10 @@ export function createDlqRoom({ config, keys, redis, kafka, admin, audit, csrf, 
     deadLetters,
     start: () => deadLetters?.start(),
     async stop(): Promise<void> {
-      await closeInStages([[['replay', async () => replays?.stop()]], [['dead letters', async () => deadLetters?.stop()]]]);
+      await closeInStages([
+        [['replay', async () => replays?.stop()]],
+        [['dead letters', async () => deadLetters?.stop()]],
+      ]);
     },
   };
 }

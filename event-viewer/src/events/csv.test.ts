@@ -16,7 +16,8 @@ describe('the CSV export', () => {
     expect(csvField('say "hi"')).toBe('"say ""hi"""');
     expect(csvField('two\nlines')).toBe('"two\nlines"');
     expect(csvField('cr\r')).toBe('"cr\r"');
-    for (const formula of ['=1+1', '+1', '-1', '@SUM(A1)', '\tx']) expect(csvField(formula), formula).toBe(`'${formula}`);
+    for (const formula of ['=1+1', '+1', '-1', '@SUM(A1)', '\tx'])
+      expect(csvField(formula), formula).toBe(`'${formula}`);
     expect(csvField('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
     expect(csvField(undefined)).toBe('');
     expect(csvField(null)).toBe('');
@@ -24,7 +25,8 @@ describe('the CSV export', () => {
   });
 
   it('defuses the full-width forms and a leading line feed, in every column of a row', () => {
-    for (const formula of ['＝1+1', '＋1', '－1', '＠SUM(A1)', '\nx']) expect(csvField(formula), formula).toMatch(/^"?'/);
+    for (const formula of ['＝1+1', '＋1', '－1', '＠SUM(A1)', '\nx'])
+      expect(csvField(formula), formula).toMatch(/^"?'/);
     const payload = { '＝k': '＠v' };
     const hostile = { event_id: '=e', user_id: '+u', action: '@a', timestamp: 0, '=key': '-value', payload };
     const cells = csvRow({ json: JSON.stringify(hostile), timestamp: 0 })

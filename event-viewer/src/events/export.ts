@@ -19,7 +19,14 @@ interface ExportBudget {
 }
 
 /** How an export ended (exports_ended_total{outcome}). */
-export type ExportOutcome = 'complete' | 'max_events' | 'scan_budget' | 'time_budget' | 'stalled' | 'client_gone' | 'read_failed';
+export type ExportOutcome =
+  | 'complete'
+  | 'max_events'
+  | 'scan_budget'
+  | 'time_budget'
+  | 'stalled'
+  | 'client_gone'
+  | 'read_failed';
 
 export interface ExportDeps {
   /** One budgeted page read (FILTER_SCAN_MAX and FILTER_MAX_MS) in the exports' own read lane, never a page's slot. */
@@ -77,10 +84,22 @@ function incompleteLine(format: 'ndjson' | 'csv', reason: ExportOutcome, scanned
  * `slots` (429 beyond them); each export within its budget, after which its last line says where to go on.
  */
 export function createExport(deps: ExportDeps) {
-  const { readPage, slots, budget, pageEvents, defaultLimit, maxLimit, onWritten, onRefused, onEnded, now = Date.now } = deps;
+  const {
+    readPage,
+    slots,
+    budget,
+    pageEvents,
+    defaultLimit,
+    maxLimit,
+    onWritten,
+    onRefused,
+    onEnded,
+    now = Date.now,
+  } = deps;
   return async (req: Request, res: Response): Promise<void> => {
     const format = req.query.format === undefined || req.query.format === '' ? 'ndjson' : req.query.format;
-    if (format !== 'ndjson' && format !== 'csv') throw httpError('invalid_query', 'format must be ndjson or csv', { parameter: 'format' });
+    if (format !== 'ndjson' && format !== 'csv')
+      throw httpError('invalid_query', 'format must be ndjson or csv', { parameter: 'format' });
     const { limit: _limit, ...start } = parsePageQuery({ ...req.query, limit: undefined }, defaultLimit, maxLimit);
     const principal = principalOf(res)?.name;
     const release = slots.take(principal ? `user ${principal}` : `address ${req.ip ?? req.socket.remoteAddress}`);

@@ -7,7 +7,11 @@
  * holds is only what was read within `ttlMs` (with each page's compressed copies), never one page per
  * `limit` a client ever asked for.
  */
-export function createNewestPageCache<V>(ttlMs: number, now: () => number = Date.now, observe?: (hit: boolean) => void) {
+export function createNewestPageCache<V>(
+  ttlMs: number,
+  now: () => number = Date.now,
+  observe?: (hit: boolean) => void,
+) {
   const entries = new Map<string, { at: number; pending: Promise<V>; value?: V }>();
   return {
     /** The fresh page (at once when already read), else `read()`'s, shared with whoever asks meanwhile. */

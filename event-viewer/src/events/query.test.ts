@@ -8,7 +8,9 @@ describe('parsePageQuery', () => {
   });
 
   it('reads limit, before, skip and the filters', () => {
-    expect(parsePageQuery({ limit: '10', before: '1700000000000', skip: '2', user_id: 'alice', action: 'login' }, 50, 1000)).toEqual({
+    expect(
+      parsePageQuery({ limit: '10', before: '1700000000000', skip: '2', user_id: 'alice', action: 'login' }, 50, 1000),
+    ).toEqual({
       limit: 10,
       before: 1700000000000,
       skip: 2,
@@ -19,7 +21,9 @@ describe('parsePageQuery', () => {
 
   it('reads before as an ISO-8601 date-time, a zoneless one (a datetime-local field) as UTC', () => {
     expect(parsePageQuery({ before: '2026-11-28T10:30' }, 50, 1000).before).toBe(Date.UTC(2026, 10, 28, 10, 30));
-    expect(parsePageQuery({ before: '2026-11-28T10:30:15+01:00' }, 50, 1000).before).toBe(Date.UTC(2026, 10, 28, 9, 30, 15));
+    expect(parsePageQuery({ before: '2026-11-28T10:30:15+01:00' }, 50, 1000).before).toBe(
+      Date.UTC(2026, 10, 28, 9, 30, 15),
+    );
   });
 
   it.each([
@@ -110,9 +114,13 @@ describe('the page query, at its edges and in its words', () => {
   it('reads before as epoch ms up to the largest date and one past it (exclusive), and as dates, saying what is wrong', () => {
     expect(parsePageQuery({ before: '0' }, 50, 1000).before).toBe(0);
     expect(parsePageQuery({ before: String(8.64e15 + 1) }, 50, 1000).before).toBe(8.64e15 + 1);
-    expect(refusal({ before: String(8.64e15 + 2) })).toMatchObject({ message: `before must be between 0 and ${8.64e15 + 1}` });
+    expect(refusal({ before: String(8.64e15 + 2) })).toMatchObject({
+      message: `before must be between 0 and ${8.64e15 + 1}`,
+    });
     expect(parsePageQuery({ before: '2026-11-28' }, 50, 1000).before).toBe(Date.UTC(2026, 10, 28));
-    expect(parsePageQuery({ before: '2026-11-28T10:30:15.25' }, 50, 1000).before).toBe(Date.UTC(2026, 10, 28, 10, 30, 15, 250));
+    expect(parsePageQuery({ before: '2026-11-28T10:30:15.25' }, 50, 1000).before).toBe(
+      Date.UTC(2026, 10, 28, 10, 30, 15, 250),
+    );
     expect(parsePageQuery({ before: '2026-11-28T12:30+02:00' }, 50, 1000).before).toBe(Date.UTC(2026, 10, 28, 10, 30));
     expect(refusal({ before: '2026-02-30' })).toEqual({
       code: 'invalid_query',
@@ -136,7 +144,10 @@ describe('the page query, at its edges and in its words', () => {
     expect(parseFilter({ action: 'a'.repeat(200) }).action).toHaveLength(200);
     for (const action of ['a'.repeat(201), 'a\ud800']) {
       expect(() => parseFilter({ action }), action.slice(0, 10)).toThrow(
-        expect.objectContaining({ message: 'action must be at most 200 characters of text', details: { parameter: 'action' } }),
+        expect.objectContaining({
+          message: 'action must be at most 200 characters of text',
+          details: { parameter: 'action' },
+        }),
       );
     }
     expect(parseFilter({ user_id: 'alice' })).toEqual({ userId: 'alice' });
@@ -144,18 +155,22 @@ describe('the page query, at its edges and in its words', () => {
   });
 
   it('tells a filtered query from an unfiltered one', () => {
-    expect([isFiltered({}), isFiltered({ userId: 'a' }), isFiltered({ action: 'b' }), isFiltered({ userId: 'a', action: 'b' })]).toEqual([
-      false,
-      true,
-      true,
-      true,
-    ]);
+    expect([
+      isFiltered({}),
+      isFiltered({ userId: 'a' }),
+      isFiltered({ action: 'b' }),
+      isFiltered({ userId: 'a', action: 'b' }),
+    ]).toEqual([false, true, true, true]);
   });
 
   it('has no next page after an empty scan; starts at 0 skipped when the cursor moved; writes only what is set into the link', () => {
     expect(nextPageQuery({ limit: 5, skip: 0 }, [], false)).toBeUndefined();
     // The previous page started at another millisecond: its skip does not carry over.
-    expect(nextPageQuery({ limit: 5, before: 100, skip: 3 }, [50, 40], false)).toEqual({ limit: 5, before: 41, skip: 1 });
+    expect(nextPageQuery({ limit: 5, before: 100, skip: 3 }, [50, 40], false)).toEqual({
+      limit: 5,
+      before: 41,
+      skip: 1,
+    });
     expect(pageQueryString({ limit: 5, skip: 0 })).toBe('limit=5');
     expect(pageQueryString({ limit: 5, skip: 0, before: 0 })).toBe('limit=5&before=0');
     expect(pageQueryString({ limit: 5, skip: 2, before: 9, userId: 'a b', action: 'c&d' })).toBe(
@@ -178,7 +193,10 @@ describe('search in the page query', () => {
 });
 
 describe('a search filter on stored events', () => {
-  const stored = (payload: object) => ({ json: JSON.stringify({ user_id: 'u', action: 'buy', timestamp: 1, payload }), timestamp: 1 });
+  const stored = (payload: object) => ({
+    json: JSON.stringify({ user_id: 'u', action: 'buy', timestamp: 1, payload }),
+    timestamp: 1,
+  });
 
   it('keeps the events whose values hold the text and meet the condition, both at once', () => {
     const filter = parseFilter({ q: 'RED', where: 'payload.item_id=item-220' });
@@ -215,7 +233,9 @@ describe('parseFilter and matchesFilter, field by field', () => {
     expect(parseFilter({ q: 'x'.repeat(200) }).text).toHaveLength(200);
     expect(() => parseFilter({ q: '\uD800' })).toThrow(/q must be at most 200 characters of text/);
     expect(parseFilter({ where: `a=${'x'.repeat(298)}` }).where).toHaveLength(300);
-    expect(() => parseFilter({ where: `a=${'x'.repeat(299)}` })).toThrow(/where must be at most 300 characters of text/);
+    expect(() => parseFilter({ where: `a=${'x'.repeat(299)}` })).toThrow(
+      /where must be at most 300 characters of text/,
+    );
     expect(() => parseFilter({ where: 'a=\uD800' })).toThrow(/where must be at most 300/);
     expect(() => parseFilter({ user_id: ' ' })).toThrow(/user_id/);
   });

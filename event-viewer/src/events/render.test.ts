@@ -6,7 +6,13 @@ const XSS = `"><img src=x onerror=alert(1)><script>alert('x')</script>`;
 
 describe('renderRow', () => {
   it('escapes every value of the event in every place it appears: cells, summary and the pretty JSON', () => {
-    const json = JSON.stringify({ event_id: 'e1', user_id: '<b>u</b>', timestamp: 1_700_000_000_000, action: XSS, payload: { x: XSS } });
+    const json = JSON.stringify({
+      event_id: 'e1',
+      user_id: '<b>u</b>',
+      timestamp: 1_700_000_000_000,
+      action: XSS,
+      payload: { x: XSS },
+    });
     const row = renderRow({ json, timestamp: 1_700_000_000_000 }).text;
     expect(row).not.toMatch(/<img|<script|<b>/);
     expect(row).toContain('&lt;script&gt;');
@@ -32,12 +38,20 @@ describe('renderRow', () => {
     const a = JSON.stringify({ event_id: 'a', user_id: 'u', timestamp: 7, action: 'x' });
     const b = JSON.stringify({ event_id: 'b', user_id: 'u', timestamp: 8, action: 'x' });
     const [first, second, third] = fromStreamReply([
-      ['1700000000200-0', ['e', a, 't', '7', 'k', '1:10:1700000000100', 'e', b, 't', '8', 'e', a, 'k', '1:12:1700000000150']],
+      [
+        '1700000000200-0',
+        ['e', a, 't', '7', 'k', '1:10:1700000000100', 'e', b, 't', '8', 'e', a, 'k', '1:12:1700000000150'],
+      ],
     ]);
     expect([first!.json, second!.json, third!.json]).toEqual([a, b, a]);
     expect([first!.id, second!.id, third!.id]).toEqual(['1700000000200-0', '1700000000200-0', '1700000000200-0']);
     expect([first!.timestamp, second!.timestamp, third!.timestamp]).toEqual([7, 8, 7]);
-    expect(first!.journey).toEqual({ partition: 1, offset: '10', publishedAt: 1_700_000_000_100, storedAt: 1_700_000_000_200 });
+    expect(first!.journey).toEqual({
+      partition: 1,
+      offset: '10',
+      publishedAt: 1_700_000_000_100,
+      storedAt: 1_700_000_000_200,
+    });
     expect(second!.journey).toBeUndefined();
     expect(third!.journey?.offset).toBe('12');
   });
@@ -48,9 +62,16 @@ describe('renderRow', () => {
       ['1700000000140-0', ['e', json, 't', '5', 'k', '2:41:1700000000123']],
       ['1700000000150-0', ['e', json, 't', '5', 'k', '2:x:1']],
     ]);
-    expect(entry!.journey).toEqual({ partition: 2, offset: '41', publishedAt: 1_700_000_000_123, storedAt: 1_700_000_000_140 });
+    expect(entry!.journey).toEqual({
+      partition: 2,
+      offset: '41',
+      publishedAt: 1_700_000_000_123,
+      storedAt: 1_700_000_000_140,
+    });
     const row = renderLiveRow(entry!)!;
-    expect(row).toContain('partition 2 · offset 41 · published <time datetime="2023-11-14T22:13:20.123Z">22:13:20.123</time>');
+    expect(row).toContain(
+      'partition 2 · offset 41 · published <time datetime="2023-11-14T22:13:20.123Z">22:13:20.123</time>',
+    );
     expect(row).toContain('<span class="latency">17 ms</span>');
     // Without a journey (gone from the stream, or a malformed field) the row is the plain one.
     expect(malformed!.journey).toBeUndefined();

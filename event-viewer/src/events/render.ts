@@ -76,7 +76,9 @@ export function renderLiveRow(entry: StoredEvent): string | undefined {
   return renderRow(entry).text;
 }
 
-/** The events-per-second chart as inline SVG with its heading: on the page, and what /rate sends a page refreshing it. */
+/**
+ * The events-per-second chart as inline SVG with its heading: on the page, and what /rate sends a page refreshing it.
+ */
 export function renderChart(buckets: RateBucket[], bucketMs: number): Html {
   const max = Math.max(1, ...buckets.map((b) => b.count));
   const width = 600;

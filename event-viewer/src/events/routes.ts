@@ -54,7 +54,13 @@ const EXPORT_PAGE_EVENTS = 500;
 const EXPORT_REST = 3;
 
 /** The next page's href; `userInPath`: the path names the user (/events/<user_id>), so the query does not. */
-function nextLink(path: string, query: PageQuery, scanned: number[], exhausted: boolean, userInPath = false): string | undefined {
+function nextLink(
+  path: string,
+  query: PageQuery,
+  scanned: number[],
+  exhausted: boolean,
+  userInPath = false,
+): string | undefined {
   const next = nextPageQuery(query, scanned, exhausted);
   if (!next) return undefined;
   const { userId: _inPath, ...rest } = next;
@@ -75,7 +81,12 @@ function fitRows(page: Page, maxBytes: number): Page {
   return page;
 }
 
-function sendPage(req: Request, res: Response, page: RenderedPage, retention: string | undefined): void | Promise<void> {
+function sendPage(
+  req: Request,
+  res: Response,
+  page: RenderedPage,
+  retention: string | undefined,
+): void | Promise<void> {
   if (page.link) res.setHeader('link', page.link);
   if (retention) res.setHeader('x-event-retention', retention);
   if (page.retentionNotice) res.setHeader('x-retention-notice', page.retentionNotice);
@@ -129,7 +140,8 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, expor
     const page = await store.page(query, { ...budget, withStreamId: false });
     // Pages were asked for while it read: the lane rests EXPORT_REST times as long as the read took, so the
     // exports take at most 1 / (1 + EXPORT_REST) of the viewer's time from pages; alone, they run at full speed.
-    if (pageRequests !== seen) await new Promise((resolve) => setTimeout(resolve, EXPORT_REST * (performance.now() - started)));
+    if (pageRequests !== seen)
+      await new Promise((resolve) => setTimeout(resolve, EXPORT_REST * (performance.now() - started)));
     return page;
   };
   const exporter = createExport({
@@ -155,7 +167,8 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, expor
   // The end of a scan is where retention cut the log, not where history began: say so on that page.
   const retentionNotice = (exhausted: boolean) =>
     retention && exhausted ? `events older than ${retention} are not kept (EVENT_RETENTION)` : undefined;
-  const chart = async () => renderChart(await store.rate(now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS), CHART_BUCKET_MS);
+  const chart = async () =>
+    renderChart(await store.rate(now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS), CHART_BUCKET_MS);
 
   /**
    * The one place an events page is built, HTML or JSON: the newest or an older page of `event_log`, or of one
@@ -178,7 +191,9 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, expor
     const path = userId === undefined ? '/events' : `/events/${encodeURIComponent(userId)}`;
     const nextHref = nextLink(path, query, page.scanned, page.exhausted, userId !== undefined);
     const notice = retentionNotice(page.exhausted);
-    const scan = filtered ? { count: page.scanned.length, ...(page.scanned.length > 0 ? { to: page.scanned.at(-1)! } : {}) } : undefined;
+    const scan = filtered
+      ? { count: page.scanned.length, ...(page.scanned.length > 0 ? { to: page.scanned.at(-1)! } : {}) }
+      : undefined;
     const link = {
       ...(nextHref ? { link: `<${nextHref}>; rel="next"` } : {}),
       ...(notice ? { retentionNotice: notice } : {}),
@@ -202,7 +217,9 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, expor
       emptyText: emptyTextOf(userId, newest, filtered, page.scanned.length),
       ...(notice ? { retentionNotice: `Events older than ${retention} are not kept (EVENT_RETENTION).` } : {}),
       ...(userId === undefined && newest && !filtered ? { chart: await chart() } : {}),
-      ...(latest === null ? {} : { latest: { json: latest, timestamp: (JSON.parse(latest) as { timestamp: number }).timestamp } }),
+      ...(latest === null
+        ? {}
+        : { latest: { json: latest, timestamp: (JSON.parse(latest) as { timestamp: number }).timestamp } }),
       ...(scan ? { scan } : {}),
       ...(nextHref ? { nextHref } : {}),
     });
@@ -218,7 +235,8 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, expor
       const query = parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT);
       const newest = query.before === undefined && query.skip === 0;
       const read = () => renderEvents(format, query);
-      const page = newest && !isFiltered(query) && newestPages ? newestPages.load(`${format}|${query.limit}`, read) : read();
+      const page =
+        newest && !isFiltered(query) && newestPages ? newestPages.load(`${format}|${query.limit}`, read) : read();
       // A kept page is answered in this turn: no promise on the hot path.
       if (page instanceof Promise) return page.then((p) => sendPage(req, res, p, retention));
       return sendPage(req, res, page, retention);

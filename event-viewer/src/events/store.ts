@@ -132,12 +132,19 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
     newestStreamEvents(key: string, events: number): R;
   };
   interface PageTransaction extends ChainableCommander, PageRange<PageTransaction> {}
-  const streamHead = (): Promise<string> => redisRead(async () => headOf(await redis.xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)));
+  const streamHead = (): Promise<string> =>
+    redisRead(async () => headOf(await redis.xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)));
   const maxScore = (query: PageQuery) => (query.before === undefined ? '+inf' : `(${query.before}`);
   /** One byte-bounded range: its events and whether the log ended. */
   const range = async (query: PageQuery, offset: number, count: number, budget: number) =>
     fromRangeReply(
-      await (redis as unknown as PageRange<Promise<unknown[]>>).eventPageRange(keys.eventLog, maxScore(query), offset, count, budget),
+      await (redis as unknown as PageRange<Promise<unknown[]>>).eventPageRange(
+        keys.eventLog,
+        maxScore(query),
+        offset,
+        count,
+        budget,
+      ),
     );
 
   return {
@@ -213,7 +220,10 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
     rate(now: number, windowMs: number, bucketMs: number): Promise<RateBucket[]> {
       return redisRead(async () => {
         const end = Math.floor(now / bucketMs) * bucketMs + bucketMs;
-        const starts = Array.from({ length: Math.ceil(windowMs / bucketMs) }, (_, i) => end - (i + 1) * bucketMs).reverse();
+        const starts = Array.from(
+          { length: Math.ceil(windowMs / bucketMs) },
+          (_, i) => end - (i + 1) * bucketMs,
+        ).reverse();
         const pipeline = redis.pipeline();
         for (const start of starts) pipeline.zcount(keys.eventLog, start, `(${start + bucketMs}`);
         const replies = (await pipeline.exec()) ?? [];

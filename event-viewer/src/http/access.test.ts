@@ -38,7 +38,8 @@ describe('viewer access', () => {
   it('refuses an address past its failed attempts for the rest of the minute, right credentials included, and no other', async () => {
     let clock = 0;
     const access = createAccess({ token: 'k'.repeat(16), maxFailuresPerMinute: 3, now: () => clock });
-    for (let i = 0; i < 3; i++) expect(await access.check('Bearer nope', 'attacker')).toMatchObject({ reason: 'wrong' });
+    for (let i = 0; i < 3; i++)
+      expect(await access.check('Bearer nope', 'attacker')).toMatchObject({ reason: 'wrong' });
     expect(await access.check(`Bearer ${'k'.repeat(16)}`, 'attacker')).toEqual({
       ok: false,
       reason: 'too_many_failures',
@@ -54,12 +55,16 @@ describe('viewer access', () => {
       users: readUsersFile(await usersFile([await hashPasswordLine('ada', 'correct horse')])),
       maxFailuresPerMinute: 10,
     });
-    const decisions = await Promise.all(Array.from({ length: 60 }, (_, i) => access.check(basic('ada', `guess-${i}`), 'attacker')));
+    const decisions = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => access.check(basic('ada', `guess-${i}`), 'attacker')),
+    );
     const reasons = decisions.map((d) => (d.ok ? 'ok' : d.reason));
     expect(reasons.filter((r) => r === 'wrong')).toHaveLength(10);
     expect(reasons.filter((r) => r === 'too_many_failures')).toHaveLength(50);
     // A right password counted as an attempt in flight is given back: it does not use up the limit.
-    const other = await Promise.all(Array.from({ length: 12 }, () => access.check(basic('ada', 'correct horse'), 'user')));
+    const other = await Promise.all(
+      Array.from({ length: 12 }, () => access.check(basic('ada', 'correct horse'), 'user')),
+    );
     expect(other.every((d) => d.ok)).toBe(true);
   });
 
@@ -84,7 +89,9 @@ describe('viewer access', () => {
     const sampler = setInterval(() => {
       most = Math.max(most, access.passwordChecksRunning);
     }, 1);
-    const decisions = await Promise.all(Array.from({ length: 20 }, (_, i) => access.check(basic('ada', `nope-${i}`), `address-${i}`)));
+    const decisions = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => access.check(basic('ada', `nope-${i}`), `address-${i}`)),
+    );
     clearInterval(sampler);
     const reasons = decisions.map((d) => (d.ok ? 'ok' : d.reason));
     expect(reasons.filter((r) => r === 'wrong')).toHaveLength(6);
@@ -119,8 +126,12 @@ describe('viewer access', () => {
     });
     expect(await access.check(`bearer ${'q'.repeat(16)}`, 'a')).toMatchObject({ ok: true });
     expect(await access.check(`BEARER ${'q'.repeat(16)}`, 'a')).toMatchObject({ ok: true });
-    expect(await access.check(basic('ada', 'correct horse').replace('Basic', 'BASIC'), 'a')).toMatchObject({ ok: true });
-    expect(await access.check(basic('ada', 'correct horse').replace('Basic', 'basic'), 'b')).toMatchObject({ ok: true });
+    expect(await access.check(basic('ada', 'correct horse').replace('Basic', 'BASIC'), 'a')).toMatchObject({
+      ok: true,
+    });
+    expect(await access.check(basic('ada', 'correct horse').replace('Basic', 'basic'), 'b')).toMatchObject({
+      ok: true,
+    });
     expect(await access.check(`Token ${'q'.repeat(16)}`, 'c')).toMatchObject({ ok: false, reason: 'wrong' });
   });
 
@@ -136,7 +147,9 @@ describe('viewer access', () => {
 
   it('names the line of a users file that is not a hashed password', async () => {
     const path = await usersFile(['ada:plaintext-password']);
-    expect(() => readUsersFile(path)).toThrow(/users:2: not a "user:scrypt\$N\$r\$p\$salt\$hash\[:reader\|operator\]" line/);
+    expect(() => readUsersFile(path)).toThrow(
+      /users:2: not a "user:scrypt\$N\$r\$p\$salt\$hash\[:reader\|operator\]" line/,
+    );
   });
 });
 
@@ -146,17 +159,28 @@ describe('viewer roles', () => {
     const bob = await hashPasswordLine('bob', 'pw');
     expect(ada).toMatch(/:operator$/);
     expect(bob).toMatch(/:reader$/);
-    const users = readUsersFile(await usersFile([ada, bob, (await hashPasswordLine('cy', 'pw')).replace(/:reader$/, '')]));
+    const users = readUsersFile(
+      await usersFile([ada, bob, (await hashPasswordLine('cy', 'pw')).replace(/:reader$/, '')]),
+    );
     expect([...users].map(([name, stored]) => [name, stored.role])).toEqual([
       ['ada', 'operator'],
       ['bob', 'reader'],
       ['cy', 'reader'],
     ]);
     const access = createAccess({ users, maxFailuresPerMinute: 10 });
-    expect(await access.check(basic('ada', 'pw'), 'a')).toEqual({ ok: true, principal: { name: 'ada', role: 'operator' } });
-    expect(await access.check(basic('bob', 'pw'), 'a')).toEqual({ ok: true, principal: { name: 'bob', role: 'reader' } });
+    expect(await access.check(basic('ada', 'pw'), 'a')).toEqual({
+      ok: true,
+      principal: { name: 'ada', role: 'operator' },
+    });
+    expect(await access.check(basic('bob', 'pw'), 'a')).toEqual({
+      ok: true,
+      principal: { name: 'bob', role: 'reader' },
+    });
     // Remembered with its role, not re-derived.
-    expect(await access.check(basic('ada', 'pw'), 'a')).toEqual({ ok: true, principal: { name: 'ada', role: 'operator' } });
+    expect(await access.check(basic('ada', 'pw'), 'a')).toEqual({
+      ok: true,
+      principal: { name: 'ada', role: 'operator' },
+    });
   });
 
   it('gives requests sent together with one header the same answer, principal included', async () => {
@@ -177,13 +201,18 @@ describe('viewer roles', () => {
   it('refuses a role that is neither reader nor operator, in the file and when writing a line', async () => {
     const line = await hashPasswordLine('ada', 'pw');
     expect(() => readUsersFile(awaitedFile(line.replace(/:reader$/, ':admin')))).toThrow(/not a "user:scrypt/);
-    await expect(hashPasswordLine('ada', 'pw', 'admin' as 'reader')).rejects.toThrow('a role is reader or operator, not "admin"');
+    await expect(hashPasswordLine('ada', 'pw', 'admin' as 'reader')).rejects.toThrow(
+      'a role is reader or operator, not "admin"',
+    );
   });
 
   it('makes VIEWER_TOKEN a reader and VIEWER_OPERATOR_TOKEN an operator', async () => {
     const access = createAccess({ token: 'r'.repeat(20), operatorToken: 'o'.repeat(20), maxFailuresPerMinute: 10 });
     expect(access.enabled).toBe(true);
-    expect(await access.check(`Bearer ${'r'.repeat(20)}`, 'a')).toEqual({ ok: true, principal: { name: 'token', role: 'reader' } });
+    expect(await access.check(`Bearer ${'r'.repeat(20)}`, 'a')).toEqual({
+      ok: true,
+      principal: { name: 'token', role: 'reader' },
+    });
     expect(await access.check(`Bearer ${'o'.repeat(20)}`, 'a')).toEqual({
       ok: true,
       principal: { name: 'operator-token', role: 'operator' },
@@ -199,7 +228,9 @@ describe('viewer access, at its edges', () => {
   const token = 't'.repeat(20);
 
   it('makes user lines only for names of 1 to 64 characters without ":" or spaces', async () => {
-    expect(await hashPasswordLine('a'.repeat(64), 'p')).toMatch(/^a{64}:scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:reader$/);
+    expect(await hashPasswordLine('a'.repeat(64), 'p')).toMatch(
+      /^a{64}:scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:reader$/,
+    );
     for (const name of ['', 'a'.repeat(65), 'a:b', 'a b', ' a', 'a ']) {
       await expect(hashPasswordLine(name, 'p'), JSON.stringify(name)).rejects.toThrow(
         'a user name is 1 to 64 characters, without ":" or spaces',
@@ -212,8 +243,15 @@ describe('viewer access, at its edges', () => {
     const users = readUsersFile(await usersFile([`   ${line}   `, '', '   # a comment']));
     expect([...users.keys()]).toEqual(['ada']);
     expect(users.get('ada')).toMatchObject({ N: 16384, r: 8, p: 1 });
-    for (const broken of [line.replace('ada:', ':'), `${line} trailing`, `prefix ${line}`, line.replace('$8$', '$x$')]) {
-      expect(() => readUsersFile(awaitedFile(broken)), broken.slice(0, 30)).toThrow(/not a "user:scrypt\$N\$r\$p\$salt\$hash/);
+    for (const broken of [
+      line.replace('ada:', ':'),
+      `${line} trailing`,
+      `prefix ${line}`,
+      line.replace('$8$', '$x$'),
+    ]) {
+      expect(() => readUsersFile(awaitedFile(broken)), broken.slice(0, 30)).toThrow(
+        /not a "user:scrypt\$N\$r\$p\$salt\$hash/,
+      );
     }
   });
 
@@ -234,7 +272,11 @@ describe('viewer access, at its edges', () => {
     clock = 1_000;
     await access.check('Bearer b', 'x');
     clock = 10_000;
-    expect(await access.check('Bearer c', 'x')).toEqual({ ok: false, reason: 'too_many_failures', retryAfterSeconds: 50 });
+    expect(await access.check('Bearer c', 'x')).toEqual({
+      ok: false,
+      reason: 'too_many_failures',
+      retryAfterSeconds: 50,
+    });
     clock = 59_999;
     expect(await access.check('Bearer c', 'x')).toMatchObject({ reason: 'too_many_failures', retryAfterSeconds: 1 });
     clock = 60_000;
@@ -254,7 +296,9 @@ describe('viewer access, at its edges', () => {
   });
 
   it('gives back the failure it counted for an attempt that turned out right', async () => {
-    const users = readUsersFile(await usersFile([await hashPasswordLine('ada', 'pw'), await hashPasswordLine('bob', 'pw')]));
+    const users = readUsersFile(
+      await usersFile([await hashPasswordLine('ada', 'pw'), await hashPasswordLine('bob', 'pw')]),
+    );
     const access = createAccess({ users, maxFailuresPerMinute: 2 });
     expect(await access.check(basic('ada', 'nope'), 'x')).toEqual({ ok: false, reason: 'wrong' });
     expect(await access.check(basic('ada', 'pw'), 'x')).toMatchObject({ ok: true });
@@ -264,7 +308,10 @@ describe('viewer access, at its edges', () => {
   });
 
   it('checks one password at a time by default', async () => {
-    const access = createAccess({ users: readUsersFile(await usersFile([await hashPasswordLine('ada', 'pw')])), maxFailuresPerMinute: 10 });
+    const access = createAccess({
+      users: readUsersFile(await usersFile([await hashPasswordLine('ada', 'pw')])),
+      maxFailuresPerMinute: 10,
+    });
     let most = 0;
     const sampler = setInterval(() => {
       most = Math.max(most, access.passwordChecksRunning);
@@ -290,10 +337,22 @@ describe('viewer access, at its edges', () => {
   it('takes Basic only as base64 of user:password, and a bearer token only as a bearer token', async () => {
     const users = readUsersFile(await usersFile([await hashPasswordLine('ada', 'pw')]));
     const both = createAccess({ token, users, maxFailuresPerMinute: 100 });
-    expect(await both.check(`Basic ${Buffer.from('ada-pw').toString('base64')}`, 'x')).toEqual({ ok: false, reason: 'wrong' });
-    expect(await both.check(`Basic ${Buffer.from('ada:pw').toString('base64')}!`, 'x')).toEqual({ ok: false, reason: 'wrong' });
-    expect(await both.check(`Basic !${Buffer.from('ada:pw').toString('base64')}`, 'x')).toEqual({ ok: false, reason: 'wrong' });
-    expect(await both.check(`Bearer ${Buffer.from('ada:pw').toString('base64')}`, 'x')).toEqual({ ok: false, reason: 'wrong' });
+    expect(await both.check(`Basic ${Buffer.from('ada-pw').toString('base64')}`, 'x')).toEqual({
+      ok: false,
+      reason: 'wrong',
+    });
+    expect(await both.check(`Basic ${Buffer.from('ada:pw').toString('base64')}!`, 'x')).toEqual({
+      ok: false,
+      reason: 'wrong',
+    });
+    expect(await both.check(`Basic !${Buffer.from('ada:pw').toString('base64')}`, 'x')).toEqual({
+      ok: false,
+      reason: 'wrong',
+    });
+    expect(await both.check(`Bearer ${Buffer.from('ada:pw').toString('base64')}`, 'x')).toEqual({
+      ok: false,
+      reason: 'wrong',
+    });
     expect(await both.check(`Basic ${token}`, 'x')).toEqual({ ok: false, reason: 'wrong' });
     const usersOnly = createAccess({ users, maxFailuresPerMinute: 100 });
     expect(await usersOnly.check(`Bearer ${token}`, 'x')).toEqual({ ok: false, reason: 'wrong' });

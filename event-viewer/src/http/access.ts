@@ -113,7 +113,11 @@ export function createAccess(options: AccessOptions) {
       if (known && known.until > now()) return { ok: true, principal: known.principal };
       const failed = recentFailures(address);
       if (failed && failed.count >= options.maxFailuresPerMinute) {
-        return { ok: false, reason: 'too_many_failures', retryAfterSeconds: Math.ceil((failed.since + 60_000 - now()) / 1000) };
+        return {
+          ok: false,
+          reason: 'too_many_failures',
+          retryAfterSeconds: Math.ceil((failed.since + 60_000 - now()) / 1000),
+        };
       }
       if (!authorization) return { ok: false, reason: 'missing' };
       // Requests sent together with one header (a page's assets, its live feed) share one check.
@@ -127,7 +131,12 @@ export function createAccess(options: AccessOptions) {
       const refund = reserveFailure(address);
       let ok: Principal | undefined | 'busy';
       if (tokens.length > 0 && key && parsed?.scheme === 'bearer') ok = checkBearer(key);
-      else if (key && options.users?.size && parsed?.scheme === 'basic' && /^[A-Za-z0-9+/=]{1,1024}$/.test(parsed.credentials)) {
+      else if (
+        key &&
+        options.users?.size &&
+        parsed?.scheme === 'basic' &&
+        /^[A-Za-z0-9+/=]{1,1024}$/.test(parsed.credentials)
+      ) {
         const check = passwordChecks.run(() => checkBasic(parsed.credentials));
         checking.set(key.toString('base64'), check);
         ok = await check.finally(() => checking.delete(key.toString('base64')));

@@ -26,12 +26,14 @@ function fakeStore(events: StoredEvent[], failing = false) {
   const queries: PageQuery[] = [];
   const store = {
     async page(query: PageQuery): Promise<Page> {
-      if (failing) throw new ServiceError('redis_unavailable', 'Redis is unavailable: Connection is closed.', { retryable: true });
+      if (failing)
+        throw new ServiceError('redis_unavailable', 'Redis is unavailable: Connection is closed.', { retryable: true });
       queries.push(query);
       const matching = events.filter((e) => {
         const parsed = JSON.parse(e.json) as { user_id: string; action: string };
         return (
-          (query.userId === undefined || parsed.user_id === query.userId) && (query.action === undefined || parsed.action === query.action)
+          (query.userId === undefined || parsed.user_id === query.userId) &&
+          (query.action === undefined || parsed.action === query.action)
         );
       });
       const page = matching.slice(query.skip, query.skip + query.limit);
@@ -73,7 +75,11 @@ function app(
     logger: createLogger('event-viewer', 'silent'),
     rooms: [
       createEventRoutes({ config, store, now: () => 10_000 }),
-      createLiveRoutes({ live, newest: async () => '5-0', renderPage: (_filter, streamId) => `<p>live from ${streamId}</p>` }),
+      createLiveRoutes({
+        live,
+        newest: async () => '5-0',
+        renderPage: (_filter, streamId) => `<p>live from ${streamId}</p>`,
+      }),
     ],
     liveScript: '/* live */',
     trustProxy,
@@ -101,7 +107,10 @@ describe('the viewer’s routes', () => {
     expect(ok.text).toContain('alice');
     for (const probe of ['/healthz', '/readyz']) expect((await request(viewer).get(probe)).status, probe).toBe(200);
     for (let i = 0; i < 2; i++) await request(viewer).get('/events').set('authorization', 'Bearer guess');
-    const limited = await request(viewer).get('/events').set('accept', 'application/json').set('authorization', 'Bearer another-guess');
+    const limited = await request(viewer)
+      .get('/events')
+      .set('accept', 'application/json')
+      .set('authorization', 'Bearer another-guess');
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('too_many_attempts');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
@@ -187,8 +196,14 @@ describe('the viewer’s routes', () => {
       .set('accept', 'application/json');
     expect(full.status).toBe(503);
     expect(full.headers['retry-after']).toBe('2');
-    expect(full.body.error).toMatchObject({ code: 'too_many_live_clients', message: expect.stringContaining('your address') });
-    const bad = await request(app(store)).get('/live').set('last-event-id', 'yesterday').set('accept', 'application/json');
+    expect(full.body.error).toMatchObject({
+      code: 'too_many_live_clients',
+      message: expect.stringContaining('your address'),
+    });
+    const bad = await request(app(store))
+      .get('/live')
+      .set('last-event-id', 'yesterday')
+      .set('accept', 'application/json');
     expect(bad.status).toBe(400);
     expect(bad.body.error.parameter).toBe('since');
   });
@@ -202,7 +217,9 @@ describe('the viewer’s routes', () => {
         return 'full' as const;
       },
     };
-    const page = await request(app(store, live)).get('/live?user_id=alice').set('accept', 'text/html,application/xhtml+xml,*/*;q=0.8');
+    const page = await request(app(store, live))
+      .get('/live?user_id=alice')
+      .set('accept', 'text/html,application/xhtml+xml,*/*;q=0.8');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.headers.vary).toMatch(/Accept/);

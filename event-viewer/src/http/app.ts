@@ -1,4 +1,10 @@
-import { classifyRequestError, type HttpError, httpObservability, type Logger, type ReadinessCheck } from '@eventstreamapp/service-kit';
+import {
+  classifyRequestError,
+  type HttpError,
+  httpObservability,
+  type Logger,
+  type ReadinessCheck,
+} from '@eventstreamapp/service-kit';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Access } from './access.js';
@@ -68,7 +74,12 @@ function requireAccess(access: Access): RequestHandler {
         return next(httpError('too_many_attempts', 'too many sign-ins are being checked at once; retry in a second'));
       }
       res.set('www-authenticate', access.challenge);
-      next(httpError('unauthorized', decision.reason === 'missing' ? 'credentials are required' : 'those credentials are not valid'));
+      next(
+        httpError(
+          'unauthorized',
+          decision.reason === 'missing' ? 'credentials are required' : 'those credentials are not valid',
+        ),
+      );
     }, next);
   };
 }
@@ -127,10 +138,12 @@ export function createApp({
   const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     const error = toHttpError(err);
     if (error.code === 'internal') log.error({ err }, 'unhandled error');
-    else if (error.status >= 500) log.warn({ event: 'http.unavailable', code: error.code, reason: error.message }, error.message);
+    else if (error.status >= 500)
+      log.warn({ event: 'http.unavailable', code: error.code, reason: error.message }, error.message);
     if (res.headersSent) return;
     if (error.status === 503) res.set('retry-after', String(retryAfterSeconds));
-    const wantsHtml = error.code !== 'not_acceptable' && req.get('accept') !== undefined && req.accepts(['json', 'html']) === 'html';
+    const wantsHtml =
+      error.code !== 'not_acceptable' && req.get('accept') !== undefined && req.accepts(['json', 'html']) === 'html';
     if (wantsHtml) res.status(error.status).type('html').send(renderErrorPage(error.status, error.message));
     else res.status(error.status).json(error.toJSON());
   };

@@ -3,7 +3,8 @@ import type { Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { chooseEncoding, MIN_COMPRESS_BYTES, sendCompressible } from './compress.js';
 
-const withHeader = (value: string | undefined) => ({ headers: value === undefined ? {} : { 'accept-encoding': value } }) as Request;
+const withHeader = (value: string | undefined) =>
+  ({ headers: value === undefined ? {} : { 'accept-encoding': value } }) as Request;
 
 describe('chooseEncoding', () => {
   it.each([
@@ -56,8 +57,14 @@ describe('sendCompressible', () => {
 
   it('sends under MIN_COMPRESS_BYTES as it is, and from MIN_COMPRESS_BYTES on compressed, saying Vary and the type', async () => {
     const small = response();
-    expect(sendCompressible(withHeader('br'), small.res, { contentType: 'text/html', body: text(MIN_COMPRESS_BYTES - 1) })).toBeUndefined();
-    expect(small.sent).toEqual({ vary: 'Accept-Encoding', headers: { 'content-type': 'text/html' }, body: text(MIN_COMPRESS_BYTES - 1) });
+    expect(
+      sendCompressible(withHeader('br'), small.res, { contentType: 'text/html', body: text(MIN_COMPRESS_BYTES - 1) }),
+    ).toBeUndefined();
+    expect(small.sent).toEqual({
+      vary: 'Accept-Encoding',
+      headers: { 'content-type': 'text/html' },
+      body: text(MIN_COMPRESS_BYTES - 1),
+    });
     const large = response();
     await sendCompressible(withHeader('gzip'), large.res, { contentType: 'text/html', body: text(MIN_COMPRESS_BYTES) });
     expect(large.sent.headers).toEqual({ 'content-type': 'text/html', 'content-encoding': 'gzip' });
@@ -89,7 +96,9 @@ describe('sendCompressible', () => {
 
   it('sends uncompressed to a client that takes neither', () => {
     const plain = response();
-    expect(sendCompressible(withHeader('zstd'), plain.res, { contentType: 'text/html', body: text(5_000) })).toBeUndefined();
+    expect(
+      sendCompressible(withHeader('zstd'), plain.res, { contentType: 'text/html', body: text(5_000) }),
+    ).toBeUndefined();
     expect(plain.sent.headers).toEqual({ 'content-type': 'text/html' });
     expect(plain.sent.body).toEqual(text(5_000));
   });

@@ -5,7 +5,10 @@ import type { Request, Response } from 'express';
 
 export type Encoding = 'br' | 'gzip';
 
-/** A body that can be sent again: what it was compressed to is kept with it, so a kept page is compressed once per encoding. */
+/**
+ * A body that can be sent again: what it was compressed to is kept with it, so a kept page is compressed once per
+ * encoding.
+ */
 export interface Compressible {
   contentType: string;
   body: Buffer;

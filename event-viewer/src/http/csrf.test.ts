@@ -68,7 +68,11 @@ describe('the CSRF check', () => {
     const direct = appWith({ ttlMs: 60_000 });
     expect(await post(direct, { host: 'viewer:5000', origin: 'http://viewer:5000' })).toBe(204);
     expect(await post(direct, { host: 'viewer:5000', origin: 'http://evil.example' })).toBe(403);
-    const forwarded = { host: 'viewer:5000', 'x-forwarded-host': 'events.example.com', origin: 'https://events.example.com' };
+    const forwarded = {
+      host: 'viewer:5000',
+      'x-forwarded-host': 'events.example.com',
+      origin: 'https://events.example.com',
+    };
     // Off by default: any client could send the header.
     expect(await post(direct, forwarded)).toBe(403);
     expect(await post(appWith({ ttlMs: 60_000 }, 'loopback'), forwarded)).toBe(204);

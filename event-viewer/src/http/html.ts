@@ -21,7 +21,13 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
   values.forEach((value, i) => {
     const parts = Array.isArray(value) ? value : [value];
     out += parts
-      .map((part) => (part instanceof Html ? part.text : part === undefined || part === null || part === false ? '' : escapeHtml(part)))
+      .map((part) =>
+        part instanceof Html
+          ? part.text
+          : part === undefined || part === null || part === false
+            ? ''
+            : escapeHtml(part),
+      )
       .join('');
     out += strings[i + 1]!;
   });

@@ -32,7 +32,15 @@ function navigation(current: Section | undefined): Html {
 }
 
 /** Every HTML page of the viewer: one head, one header with the navigation, then the page's own parts. */
-export function layout({ title, section, script = false, data = {}, header, main, refreshSeconds }: LayoutOptions): string {
+export function layout({
+  title,
+  section,
+  script = false,
+  data = {},
+  header,
+  main,
+  refreshSeconds,
+}: LayoutOptions): string {
   const attributes = Object.entries(data).map(([name, value]) => html` data-${name}="${value}"`);
   return html`<!doctype html>
 <html lang="en">

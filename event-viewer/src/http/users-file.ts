@@ -2,7 +2,12 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: object,
+) => Promise<Buffer>;
 
 /** scrypt's cost for new hashes: about 50 ms and 16 MiB per check (OWASP's minimum is N=2^17 with r=8, p=1). */
 const SCRYPT = { N: 2 ** 14, r: 8, p: 1 } as const;
@@ -47,9 +52,14 @@ export function readUsersFile(path: string): Map<string, StoredPassword> {
   for (const [i, raw] of readFileSync(path, 'utf8').split('\n').entries()) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
-    const match = /^([^:\s]{1,64}):scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)(?::(reader|operator))?$/.exec(line);
+    const match =
+      /^([^:\s]{1,64}):scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)(?::(reader|operator))?$/.exec(
+        line,
+      );
     if (!match)
-      throw new Error(`${path}:${i + 1}: not a "user:scrypt$N$r$p$salt$hash[:reader|operator]" line (make viewer-user writes them)`);
+      throw new Error(
+        `${path}:${i + 1}: not a "user:scrypt$N$r$p$salt$hash[:reader|operator]" line (make viewer-user writes them)`,
+      );
     const [, user, N, r, p, salt, hash, role] = match;
     if (RESERVED_NAMES.includes(user!)) throw new Error(`${path}:${i + 1}: ${reservedMessage(user!)}`);
     users.set(user!, {
@@ -67,9 +77,17 @@ export function readUsersFile(path: string): Map<string, StoredPassword> {
 const reservedMessage = (user: string) =>
   `the user name "${user}" is reserved: the audit log names the bearer tokens ${RESERVED_NAMES.join(' and ')}`;
 
-/** Whether `password` is the stored one; an unknown user (undefined) costs the same scrypt, so timing does not tell which names exist. */
+/**
+ * Whether `password` is the stored one; an unknown user (undefined) costs the same scrypt, so timing does not tell
+ * which names exist.
+ */
 export async function verifyPassword(stored: StoredPassword | undefined, password: string): Promise<boolean> {
-  const { N, r, p, salt, hash } = stored ?? { ...SCRYPT, salt: Buffer.alloc(16), hash: Buffer.alloc(KEY_BYTES), role: 'reader' };
+  const { N, r, p, salt, hash } = stored ?? {
+    ...SCRYPT,
+    salt: Buffer.alloc(16),
+    hash: Buffer.alloc(KEY_BYTES),
+    role: 'reader',
+  };
   const given = await scryptAsync(password, salt, hash.length, { N, r, p, maxmem: 256 * 1024 * 1024 });
   return stored !== undefined && timingSafeEqual(given, hash);
 }

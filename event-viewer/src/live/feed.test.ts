@@ -64,14 +64,19 @@ function fakeSink() {
   };
 }
 
-const entry = (n: number, user = `u${n}`): StreamEntry => ({ id: `1000-${n}`, json: JSON.stringify({ user_id: user, n }), timestamp: n });
+const entry = (n: number, user = `u${n}`): StreamEntry => ({
+  id: `1000-${n}`,
+  json: JSON.stringify({ user_id: user, n }),
+  timestamp: n,
+});
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
 function feed(stream: ReturnType<typeof fakeStream>, overrides: Partial<Parameters<typeof createLiveFeed>[0]> = {}) {
   return createLiveFeed({
     source: stream,
     renderEntry: (e) => `${(JSON.parse(e.json) as { user_id: string }).user_id}|`,
-    matches: (e, filter) => filter.userId === undefined || (JSON.parse(e.json) as { user_id: string }).user_id === filter.userId,
+    matches: (e, filter) =>
+      filter.userId === undefined || (JSON.parse(e.json) as { user_id: string }).user_id === filter.userId,
     maxClients: 10,
     maxClientsPerAddress: 3,
     maxBufferedBytes: 1_000,
@@ -230,7 +235,9 @@ describe('the live feed', () => {
   it('never splits one stream entry (a stored chunk) over two messages, so a resume after any message misses nothing', async () => {
     // Three entries of four events each; messages of at most 5 bytes would hold one row ("uN|") each.
     const chunked = [1, 2, 3].flatMap((id) =>
-      [1, 2, 3, 4].map((n): StreamEntry => ({ id: `1000-${id}`, json: JSON.stringify({ user_id: `u${id}${n}` }), timestamp: n })),
+      [1, 2, 3, 4].map(
+        (n): StreamEntry => ({ id: `1000-${id}`, json: JSON.stringify({ user_id: `u${id}${n}` }), timestamp: n }),
+      ),
     );
     const live = feed(fakeStream(chunked), { maxMessageBytes: 5 });
     live.setHead('0-0');
@@ -284,7 +291,11 @@ describe('the live feed', () => {
     await settle();
     expect(gaps).toEqual(['ahead']);
     expect(client.messages).toEqual([
-      { id: '1000-5', event: 'gap', data: expect.stringMatching(/^Last-Event-ID 99999999999999-0 is ahead of the stream/) },
+      {
+        id: '1000-5',
+        event: 'gap',
+        data: expect.stringMatching(/^Last-Event-ID 99999999999999-0 is ahead of the stream/),
+      },
     ]);
     stream.entries.push(entry(6));
     live.publish([entry(6)]);

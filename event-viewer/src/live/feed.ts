@@ -32,7 +32,10 @@ export interface LiveFeedOptions {
   source: StreamSource;
   /** One entry as the page's row: the same renderer the server page uses. */
   renderEntry: (entry: StreamEntry) => string | undefined;
-  /** Whether a filtered client gets the entry (model/event-filter.ts' matchesFilter: the entry is parsed once for all of them). */
+  /**
+   * Whether a filtered client gets the entry (model/event-filter.ts' matchesFilter: the entry is parsed once for all of
+   * them).
+   */
   matches: (entry: StreamEntry, filter: EventFilter) => boolean;
   maxClients: number;
   maxClientsPerAddress: number;
@@ -42,7 +45,9 @@ export interface LiveFeedOptions {
    * message just written.
    */
   maxBufferedBytes: number;
-  /** Rows go out in SSE messages of about this many bytes (more when one stream entry's rows are), each with its own id. */
+  /**
+   * Rows go out in SSE messages of about this many bytes (more when one stream entry's rows are), each with its own id.
+   */
   maxMessageBytes?: number;
   /** How long a catching-up client may stay over `maxBufferedBytes` before it is dropped. */
   stallMs?: number;
@@ -183,7 +188,10 @@ export function createLiveFeed(options: LiveFeedOptions) {
      * A new connection. `since`: the id to continue after (Last-Event-ID, or the stream id its page
      * was read at); without one it starts with the next entries.
      */
-    add(sink: LiveSink, { address, since, filter }: { address: string; since?: string; filter: EventFilter }): AddResult {
+    add(
+      sink: LiveSink,
+      { address, since, filter }: { address: string; since?: string; filter: EventFilter },
+    ): AddResult {
       if (clients.size >= options.maxClients) return 'full';
       if ((perAddress.get(address) ?? 0) >= options.maxClientsPerAddress) return 'address-full';
       const client: Client = { sink, address, filter, cursor: since ?? head, catchingUp: false, closed: false };
@@ -203,11 +211,20 @@ export function createLiveFeed(options: LiveFeedOptions) {
               client.cursor = newest;
               options.onGap?.('ahead');
               sink.write(
-                sseMessage('gap', `Last-Event-ID ${since} is ahead of the stream (was it reset?); showing new events from now on`, newest),
+                sseMessage(
+                  'gap',
+                  `Last-Event-ID ${since} is ahead of the stream (was it reset?); showing new events from now on`,
+                  newest,
+                ),
               );
             } else if (oldest !== undefined && compareStreamIds(since, oldest) < 0) {
               options.onGap?.('trimmed');
-              sink.write(sseMessage('gap', 'some events were trimmed from the live stream before they could be sent; reload to see them'));
+              sink.write(
+                sseMessage(
+                  'gap',
+                  'some events were trimmed from the live stream before they could be sent; reload to see them',
+                ),
+              );
             }
           })
           .catch(options.onError)

@@ -9,25 +9,37 @@ export interface LiveRouteDeps {
   live: Pick<LiveFeed, 'add'>;
   /** The stream's newest entry id: the live page starts there, with nothing before it. */
   newest: () => Promise<string>;
-  /** The live page: an empty table that fills from `streamId` on (the events pages' renderer, given by the composition root). */
+  /**
+   * The live page: an empty table that fills from `streamId` on (the events pages' renderer, given by the composition
+   * root).
+   */
   renderPage: (filter: EventFilter, streamId: string) => string;
 }
 
-/** Server-sent events unless the client prefers HTML: EventSource and curl get the stream, a browser's navigation the page. */
+/**
+ * Server-sent events unless the client prefers HTML: EventSource and curl get the stream, a browser's navigation the
+ * page.
+ */
 function wantsPage(req: Request): boolean {
   return req.accepts(['text/event-stream', 'html']) === 'html';
 }
 
-/** The live feed: GET /live as server-sent events from the live stream, after Last-Event-ID or ?since=; as HTML, the live page (from ?since= too). */
+/**
+ * The live feed: GET /live as server-sent events from the live stream, after Last-Event-ID or ?since=; as HTML, the
+ * live page (from ?since= too).
+ */
 export function createLiveRoutes({ live, newest, renderPage }: LiveRouteDeps): Router {
   const router = Router();
   router.get('/live', async (req: Request, res: Response) => {
     res.vary('Accept');
     const filter = parseFilter(req.query);
     const lastEventId = req.get('last-event-id');
-    const since = lastEventId ?? (typeof req.query.since === 'string' && req.query.since !== '' ? req.query.since : undefined);
+    const since =
+      lastEventId ?? (typeof req.query.since === 'string' && req.query.since !== '' ? req.query.since : undefined);
     if (since !== undefined && !isStreamId(since)) {
-      throw httpError('invalid_query', 'since (or Last-Event-ID) must be a stream id such as 1764288000000-0', { parameter: 'since' });
+      throw httpError('invalid_query', 'since (or Last-Event-ID) must be a stream id such as 1764288000000-0', {
+        parameter: 'since',
+      });
     }
     if (wantsPage(req)) {
       // The page starts where it was asked to (?since=), else at the stream's newest entry.
@@ -57,7 +69,8 @@ export function createLiveRoutes({ live, newest, renderPage }: LiveRouteDeps): R
       ...(since === undefined ? {} : { since }),
     });
     if (added === 'full') throw httpError('too_many_live_clients', 'too many live connections; retry later');
-    if (added === 'address-full') throw httpError('too_many_live_clients', 'too many live connections from your address; retry later');
+    if (added === 'address-full')
+      throw httpError('too_many_live_clients', 'too many live connections from your address; retry later');
   });
   return router;
 }

@@ -19,7 +19,15 @@ export interface StreamReaderOptions {
  * clients. After an error (Redis away, a failover) it waits a little and goes on from the last id
  * it read, so nothing stored meanwhile is skipped.
  */
-export function createStreamReader({ redis, key, onEntries, onStart, onError, blockMs = 5_000, count = 64 }: StreamReaderOptions) {
+export function createStreamReader({
+  redis,
+  key,
+  onEntries,
+  onStart,
+  onError,
+  blockMs = 5_000,
+  count = 64,
+}: StreamReaderOptions) {
   let running = false;
   let loop: Promise<void> | undefined;
 

@@ -14,12 +14,16 @@ export function createStreamStore(redis: Redis, keys: Pick<RedisKeys, 'eventStre
         if ((await redis.exists(keys.eventStream)) === 0) return undefined;
         const info = (await redis.xinfo('STREAM', keys.eventStream)) as unknown[];
         const field = (name: string) => info[info.indexOf(name) + 1];
-        return Number(field('entries-added')) > Number(field('length')) ? String(field('recorded-first-entry-id')) : undefined;
+        return Number(field('entries-added')) > Number(field('length'))
+          ? String(field('recorded-first-entry-id'))
+          : undefined;
       }),
 
     after: (afterId: string, count: number): Promise<StreamEntry[]> =>
       redisRead(async () =>
-        fromStreamReply((await redis.xrange(keys.eventStream, `(${afterId}`, '+', 'COUNT', count)) as [string, string[]][]),
+        fromStreamReply(
+          (await redis.xrange(keys.eventStream, `(${afterId}`, '+', 'COUNT', count)) as [string, string[]][],
+        ),
       ),
   };
 }

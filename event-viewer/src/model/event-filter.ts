@@ -53,7 +53,13 @@ export const FILTER_FIELDS: readonly FilterField[] = [
     },
     matches: (fields, v) => fields.user_id === v,
   },
-  { key: 'action', param: 'action', label: 'action', check: textUpTo(MAX_ACTION_LENGTH), matches: (fields, v) => fields.action === v },
+  {
+    key: 'action',
+    param: 'action',
+    label: 'action',
+    check: textUpTo(MAX_ACTION_LENGTH),
+    matches: (fields, v) => fields.action === v,
+  },
   {
     key: 'text',
     param: 'q',
@@ -68,7 +74,8 @@ export const FILTER_FIELDS: readonly FilterField[] = [
     label: 'where',
     placeholder: 'payload.item_id=item-220',
     check: (v) => {
-      if (v.length > MAX_WHERE_LENGTH || !v.isWellFormed()) return `must be at most ${MAX_WHERE_LENGTH} characters of text`;
+      if (v.length > MAX_WHERE_LENGTH || !v.isWellFormed())
+        return `must be at most ${MAX_WHERE_LENGTH} characters of text`;
       const parsed = parseCondition(v);
       return typeof parsed === 'string' ? parsed : undefined;
     },
@@ -110,5 +117,8 @@ export function isFiltered(filter: EventFilter): boolean {
 export function matchesFilter(event: StoredEvent, filter: EventFilter): boolean {
   if (!isFiltered(filter)) return true;
   const fields = eventFields(event);
-  return fields !== undefined && FILTER_FIELDS.every(({ key, matches }) => filter[key] === undefined || matches(fields, filter[key]));
+  return (
+    fields !== undefined &&
+    FILTER_FIELDS.every(({ key, matches }) => filter[key] === undefined || matches(fields, filter[key]))
+  );
 }

@@ -11,7 +11,11 @@ const event = {
 
 describe('where= conditions', () => {
   it('parse a path, an operator and a value; a path alone is exists', () => {
-    expect(parseCondition('payload.item_id=item-220')).toEqual({ path: ['payload', 'item_id'], op: '=', value: 'item-220' });
+    expect(parseCondition('payload.item_id=item-220')).toEqual({
+      path: ['payload', 'item_id'],
+      op: '=',
+      value: 'item-220',
+    });
     expect(parseCondition('payload.amount>=10')).toEqual({ path: ['payload', 'amount'], op: '>=', value: '10' });
     expect(parseCondition('payload.note!=')).toEqual({ path: ['payload', 'note'], op: '!=', value: '' });
     expect(parseCondition('payload.tags.0')).toEqual({ path: ['payload', 'tags', '0'], op: 'exists', value: '' });
@@ -28,7 +32,8 @@ describe('where= conditions', () => {
       expect(parseCondition(bad), bad).toMatch(/compares numbers/);
   });
 
-  const holds = (text: string) => meetsCondition(event, parseCondition(text) as Exclude<ReturnType<typeof parseCondition>, string>);
+  const holds = (text: string) =>
+    meetsCondition(event, parseCondition(text) as Exclude<ReturnType<typeof parseCondition>, string>);
 
   it('compare strings as they are and other values as JSON', () => {
     expect(holds('payload.item_id=item-220')).toBe(true);
@@ -47,8 +52,16 @@ describe('where= conditions', () => {
     expect(holds('payload.missing')).toBe(false);
     expect(holds('payload.note')).toBe(true);
     expect(holds('payload.item_id.deeper')).toBe(false);
-    expect([holds('payload.amount>12'), holds('payload.amount>12.5'), holds('payload.amount>=12.5')]).toEqual([true, false, true]);
-    expect([holds('payload.amount<13'), holds('payload.amount<12.5'), holds('payload.amount<=12.5')]).toEqual([true, false, true]);
+    expect([holds('payload.amount>12'), holds('payload.amount>12.5'), holds('payload.amount>=12.5')]).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    expect([holds('payload.amount<13'), holds('payload.amount<12.5'), holds('payload.amount<=12.5')]).toEqual([
+      true,
+      false,
+      true,
+    ]);
     expect(holds('payload.item_id>0')).toBe(false);
     expect([holds('payload.amount>=13'), holds('payload.amount<=12')]).toEqual([false, false]);
     // A number written as a string is a string: not ordered.

@@ -16,13 +16,15 @@ const SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export function parseCondition(text: string): Condition | string {
   const match = /^([^=!<>]+?)(?:(!=|>=|<=|=|>|<)(.*))?$/s.exec(text);
-  if (!match) return 'must be a path such as payload.item_id, an operator (= != > < >= <=) and a value, or a path alone (exists)';
+  if (!match)
+    return 'must be a path such as payload.item_id, an operator (= != > < >= <=) and a value, or a path alone (exists)';
   const [, rawPath, op, value = ''] = match;
   const path = rawPath!.split('.');
   if (path.length > MAX_PATH_SEGMENTS || !path.every((s) => SEGMENT.test(s)))
     return `the path must be at most ${MAX_PATH_SEGMENTS} dot-separated names of letters, digits, _ and -`;
   const numeric = op === '>' || op === '<' || op === '>=' || op === '<=';
-  if (numeric && (value.trim() === '' || !Number.isFinite(Number(value)))) return `${op} compares numbers: the value must be one`;
+  if (numeric && (value.trim() === '' || !Number.isFinite(Number(value))))
+    return `${op} compares numbers: the value must be one`;
   return { path, op: (op as Condition['op'] | undefined) ?? 'exists', value };
 }
 

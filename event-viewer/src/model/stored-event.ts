@@ -1,4 +1,6 @@
-/** Where an event went on its way, from its live-stream entry: the Kafka record, and when it was published and stored. */
+/**
+ * Where an event went on its way, from its live-stream entry: the Kafka record, and when it was published and stored.
+ */
 export interface Journey {
   partition: number;
   offset: string;

@@ -48,17 +48,25 @@ export function registerStatusGauges(
     (g) => {
       for (const p of snapshot().partitions ?? [])
         for (const state of LAG_STATES)
-          g.set({ group: labels.group, topic: labels.topic, partition: String(p.partition), state }, p.state === state ? 1 : 0);
+          g.set(
+            { group: labels.group, topic: labels.topic, partition: String(p.partition), state },
+            p.state === state ? 1 : 0,
+          );
     },
   );
   gauge('kafka_group_members', 'Members of the consumer group', ['group'], (g) => {
     const group = snapshot().group;
     if (group) g.set({ group: labels.group }, group.members.length);
   });
-  gauge('kafka_topic_records', 'Records a topic holds (end minus start offsets), for the dead-letter topic', ['topic'], (g) => {
-    const dlq = snapshot().dlq;
-    if (dlq) g.set({ topic: labels.dlq }, dlq.depth);
-  });
+  gauge(
+    'kafka_topic_records',
+    'Records a topic holds (end minus start offsets), for the dead-letter topic',
+    ['topic'],
+    (g) => {
+      const dlq = snapshot().dlq;
+      if (dlq) g.set({ topic: labels.dlq }, dlq.depth);
+    },
+  );
   gauge('kafka_brokers', 'Brokers in the cluster', [], (g) => {
     const kafka = snapshot().kafka;
     if (kafka) g.set(kafka.brokers.length);

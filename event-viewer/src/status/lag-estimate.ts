@@ -10,7 +10,11 @@ export interface EndSample {
  * bracket it, time is interpolated in proportion to offsets. Samples are oldest first. When every sample
  * already lies past the record, the answer is the age of the oldest sample and `atLeast` says it is a bound.
  */
-export function lagSeconds(samples: EndSample[], committed: number, now: number): { seconds: number; atLeast: boolean } {
+export function lagSeconds(
+  samples: EndSample[],
+  committed: number,
+  now: number,
+): { seconds: number; atLeast: boolean } {
   const last = samples[samples.length - 1];
   if (!last || committed >= last.high) return { seconds: 0, atLeast: false };
   // The first sample whose end lies past the record: it had arrived by then.

@@ -11,13 +11,19 @@ describe('judgePartition (Burrow’s rules)', () => {
   });
 
   it('is ok when the lag was zero at any point, whatever else: a slow topic is never stopped', () => {
-    expect(judgePartition(samples([5, 5, 5, 5], [0, 0, 0, 0], false))).toEqual({ state: 'ok', reason: 'caught up within the window' });
+    expect(judgePartition(samples([5, 5, 5, 5], [0, 0, 0, 0], false))).toEqual({
+      state: 'ok',
+      reason: 'caught up within the window',
+    });
     expect(judgePartition(samples([5, 5, 5, 5], [3, 0, 2, 2], false)).state).toBe('ok');
     expect(judgePartition(samples([9, 5, 5, 5], [1, 5, 0, 5])).state).toBe('ok');
   });
 
   it('is rewind when the committed offset went back, before anything else', () => {
-    expect(judgePartition(samples([10, 20, 15, 30], [5, 5, 10, 1]))).toEqual({ state: 'rewind', reason: 'the committed offset went back' });
+    expect(judgePartition(samples([10, 20, 15, 30], [5, 5, 10, 1]))).toEqual({
+      state: 'rewind',
+      reason: 'the committed offset went back',
+    });
     expect(judgePartition(samples([10, 10, 9, 9], [5, 5, 6, 6], false)).state).toBe('rewind');
   });
 
@@ -46,7 +52,10 @@ describe('judgePartition (Burrow’s rules)', () => {
       state: 'warning',
       reason: 'committing, but the lag has not fallen in the window',
     });
-    expect(judgePartition(samples([1, 2, 3, 4], [10, 11, 10, 15]))).toEqual({ state: 'ok', reason: 'committing, and the lag falls' });
+    expect(judgePartition(samples([1, 2, 3, 4], [10, 11, 10, 15]))).toEqual({
+      state: 'ok',
+      reason: 'committing, and the lag falls',
+    });
   });
 });
 

@@ -37,13 +37,18 @@ export function judgePartition(window: readonly PartitionSample[]): Judgement {
   if (window.length < MIN_SAMPLES) return { state: 'ok', reason: 'not enough samples yet' };
   if (window.some((s) => s.lag === 0)) return { state: 'ok', reason: 'caught up within the window' };
   const pairs = window.slice(1).map((s, i) => [window[i]!, s] as const);
-  if (pairs.some(([a, b]) => b.committed < a.committed)) return { state: 'rewind', reason: 'the committed offset went back' };
+  if (pairs.some(([a, b]) => b.committed < a.committed))
+    return { state: 'rewind', reason: 'the committed offset went back' };
   if (pairs.every(([a, b]) => b.committed === a.committed)) {
     const seconds = Math.round((window.at(-1)!.t - window[0]!.t) / 1000);
     return window.at(-1)!.held
       ? { state: 'stall', reason: `a member holds it but its offset has not moved for ${seconds} s while records wait` }
-      : { state: 'stop', reason: `no member holds it and its offset has not moved for ${seconds} s while records wait` };
+      : {
+          state: 'stop',
+          reason: `no member holds it and its offset has not moved for ${seconds} s while records wait`,
+        };
   }
-  if (pairs.every(([a, b]) => b.lag >= a.lag)) return { state: 'warning', reason: 'committing, but the lag has not fallen in the window' };
+  if (pairs.every(([a, b]) => b.lag >= a.lag))
+    return { state: 'warning', reason: 'committing, but the lag has not fallen in the window' };
   return { state: 'ok', reason: 'committing, and the lag falls' };
 }

@@ -22,7 +22,8 @@ function replicaOf(value: string) {
 export async function readGroupMembers(admin: Admin, group: string, topic: string) {
   const [described] = (await admin.describeGroups([group])).groups;
   const members = (described?.members ?? []).map((m) => {
-    const assignment = m.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null;
+    const assignment =
+      m.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null;
     return {
       id: m.memberId,
       clientId: m.clientId,
@@ -38,7 +39,9 @@ export async function readCluster(admin: Admin, topics: string[]) {
   const [cluster, metadata] = await Promise.all([admin.describeCluster(), admin.fetchTopicMetadata({ topics })]);
   const partitions = metadata.topics.flatMap((t) => t.partitions);
   return {
-    brokers: cluster.brokers.map((b) => ({ nodeId: b.nodeId, address: `${b.host}:${b.port}` })).sort((x, y) => x.nodeId - y.nodeId),
+    brokers: cluster.brokers
+      .map((b) => ({ nodeId: b.nodeId, address: `${b.host}:${b.port}` }))
+      .sort((x, y) => x.nodeId - y.nodeId),
     controller: cluster.controller,
     underReplicated: partitions.filter((p) => p.isr.length < p.replicas.length).length,
     offline: partitions.filter((p) => p.leader < 0).length,

@@ -50,7 +50,11 @@ export interface HistoryPoint {
 /** What /status shows: each part null when its source did not answer at the last sample (`errors` says which). */
 export interface PipelineSnapshot {
   at: string;
-  group: { id: string; state: string; members: { id: string; clientId: string; host: string; partitions: number[] }[] } | null;
+  group: {
+    id: string;
+    state: string;
+    members: { id: string; clientId: string; host: string; partitions: number[] }[];
+  } | null;
   partitions: PartitionStatus[] | null;
   lag: { records: number; seconds: number } | null;
   publishedPerSecond: number | null;
@@ -63,7 +67,12 @@ export interface PipelineSnapshot {
     replicas: { address: string; state: string; lagSeconds: number }[];
     sentinel: boolean;
   } | null;
-  kafka: { brokers: { nodeId: number; address: string }[]; controller: number | null; underReplicated: number; offline: number } | null;
+  kafka: {
+    brokers: { nodeId: number; address: string }[];
+    controller: number | null;
+    underReplicated: number;
+    offline: number;
+  } | null;
   history: HistoryPoint[];
   errors: { source: string; message: string }[];
 }
@@ -83,10 +92,23 @@ const total = (ends: PartitionEnds[] | null) => (ends ? ends.reduce((sum, p) => 
 /**
  * The pipeline's state as an operator needs it, sampled every `sampleMs` from Kafka (an admin client) and
  * Redis — never by calling the other services — and kept for `historyMs` for the charts and the lag in
- * seconds. Each sample is a handful of requests (offsets, group, cluster, INFO, the dedup index's counts), whatever the load.
+ * seconds. Each sample is a handful of requests (offsets, group, cluster, INFO, the dedup index's counts), whatever the
+ * load.
  */
 export function createPipelineStatus(options: PipelineStatusOptions) {
-  const { admin, redis, topics, group, dedupIndexKey, sampleMs, historyMs, lagWindowMs, deadLetters, onError, now = Date.now } = options;
+  const {
+    admin,
+    redis,
+    topics,
+    group,
+    dedupIndexKey,
+    sampleMs,
+    historyMs,
+    lagWindowMs,
+    deadLetters,
+    onError,
+    now = Date.now,
+  } = options;
   /** Each partition's samples over the lag window, oldest first. */
   const windows = new Map<number, PartitionSample[]>();
   const samples: Sample[] = [];
@@ -127,7 +149,9 @@ export function createPipelineStatus(options: PipelineStatusOptions) {
       settle('redis', () => readRedisStatus(redis, dedupIndexKey)),
       deadLetters ? settle('dlq', () => deadLetters.ends(t)) : Promise.resolve(null),
     ]);
-    const committed = ends ? await settle('group', async () => committedOffsets(await admin.get(), group, topics.events, ends)) : null;
+    const committed = ends
+      ? await settle('group', async () => committedOffsets(await admin.get(), group, topics.events, ends))
+      : null;
     const previous = samples[samples.length - 1];
     samples.push({ t, ends, storedByBucket: redisStatus?.storedByBucket ?? null });
     if (samples.length > maxSamples) samples.shift();
@@ -164,14 +188,23 @@ export function createPipelineStatus(options: PipelineStatusOptions) {
       });
     }
     const lag = partitions
-      ? { records: partitions.reduce((s, p) => s + p.lagRecords, 0), seconds: Math.max(0, ...partitions.map((p) => p.lagSeconds)) }
+      ? {
+          records: partitions.reduce((s, p) => s + p.lagRecords, 0),
+          seconds: Math.max(0, ...partitions.map((p) => p.lagSeconds)),
+        }
       : null;
     const dt = previous ? t - previous.t : 0;
     const publishedPerSecond = rate(total(previous?.ends ?? null), total(ends), dt);
     const before = previous?.storedByBucket;
     const after = redisStatus?.storedByBucket;
     const storedPerSecond = before && after ? rate(0, idsTakenBetween(before, after), dt) : null;
-    history.push({ t, lagRecords: lag?.records ?? 0, lagSeconds: lag?.seconds ?? 0, publishedPerSecond, storedPerSecond });
+    history.push({
+      t,
+      lagRecords: lag?.records ?? 0,
+      lagSeconds: lag?.seconds ?? 0,
+      publishedPerSecond,
+      storedPerSecond,
+    });
     if (history.length > maxSamples) history.shift();
     snapshot = {
       at: new Date(t).toISOString(),
@@ -187,7 +220,11 @@ export function createPipelineStatus(options: PipelineStatusOptions) {
               newest: deadLetters
                 .letters()
                 .slice(0, 5)
-                .map((l) => ({ refusedAt: new Date(l.refusedAt).toISOString(), reason: l.origin.reason, message: l.origin.message })),
+                .map((l) => ({
+                  refusedAt: new Date(l.refusedAt).toISOString(),
+                  reason: l.origin.reason,
+                  message: l.origin.message,
+                })),
             }
           : null,
       redis: redisStatus?.status ?? null,

@@ -9,7 +9,10 @@ import { createPipelineStatus, type PipelineStatusOptions } from './pipeline-sta
 import { createStatusRoute } from './status-route.js';
 
 export interface StatusRoomDeps {
-  config: Pick<Config, 'KAFKA_TOPIC' | 'KAFKA_DLQ_TOPIC' | 'KAFKA_GROUP_ID' | 'STATUS_SAMPLE_MS' | 'STATUS_HISTORY_MINUTES' | 'LAG_WINDOW'>;
+  config: Pick<
+    Config,
+    'KAFKA_TOPIC' | 'KAFKA_DLQ_TOPIC' | 'KAFKA_GROUP_ID' | 'STATUS_SAMPLE_MS' | 'STATUS_HISTORY_MINUTES' | 'LAG_WINDOW'
+  >;
   dedupIndexKey: string;
   redis: Redis;
   /** Without Kafka, GET /status answers 503 kafka_unavailable and no gauge is registered. */

@@ -9,9 +9,13 @@ export function createStatusRoute(status: Pick<PipelineStatus, 'snapshot'>, samp
     res.set('cache-control', 'no-store');
     const snapshot = status.snapshot();
     if (format === 'json') {
-      return sendCompressible(req, res, { contentType: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify(snapshot)) });
+      return sendCompressible(req, res, {
+        contentType: 'application/json; charset=utf-8',
+        body: Buffer.from(JSON.stringify(snapshot)),
+      });
     }
-    const text = req.query.part === 'main' ? renderStatusMain(snapshot, sampleMs).text : renderStatusPage(snapshot, sampleMs);
+    const text =
+      req.query.part === 'main' ? renderStatusMain(snapshot, sampleMs).text : renderStatusPage(snapshot, sampleMs);
     return sendCompressible(req, res, { contentType: 'text/html; charset=utf-8', body: Buffer.from(text) });
   };
 }

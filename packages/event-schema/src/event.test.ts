@@ -33,7 +33,13 @@ describe('the event schema says why, in words a client can act on', () => {
 
   it('event_id: must be a UUID; every other field is kept', () => {
     expect(firstMessage(eventSchema.safeParse({ event_id: 'x', user_id: 'u', timestamp: 0 }))).toBe('must be a UUID');
-    const event = { event_id: '0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69', user_id: 'u', timestamp: 0, action: 'a', payload: { n: 1 } };
+    const event = {
+      event_id: '0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69',
+      user_id: 'u',
+      timestamp: 0,
+      action: 'a',
+      payload: { n: 1 },
+    };
     expect(eventSchema.parse(event)).toEqual(event);
   });
 });

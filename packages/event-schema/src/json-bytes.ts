@@ -20,7 +20,10 @@ function parseJsonText(text: string): Result<unknown> {
 }
 
 /** Bytes to a JSON value, refusing empty, over-size, non-UTF-8 and malformed input. */
-export function parseJsonBytes(bytes: Uint8Array | null | undefined, maxBytes: number): Result<{ text: string; value: unknown }> {
+export function parseJsonBytes(
+  bytes: Uint8Array | null | undefined,
+  maxBytes: number,
+): Result<{ text: string; value: unknown }> {
   if (!bytes || bytes.length === 0) return reject('empty', 'no content');
   if (bytes.length > maxBytes) return reject('too_large', `${bytes.length} bytes exceeds the limit of ${maxBytes}`);
   const text = decodeUtf8(bytes);

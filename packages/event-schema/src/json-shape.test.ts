@@ -25,14 +25,21 @@ describe('checkJsonShape', () => {
   it('refuses nesting one level past the limit, in arrays and in objects, naming where', () => {
     expect(checkJsonShape(arrays(MAX_NESTING_DEPTH + 1))).toEqual({
       ok: false,
-      rejection: { code: 'too_deep', message: `nesting deeper than ${MAX_NESTING_DEPTH} levels`, path: '[0]'.repeat(MAX_NESTING_DEPTH) },
+      rejection: {
+        code: 'too_deep',
+        message: `nesting deeper than ${MAX_NESTING_DEPTH} levels`,
+        path: '[0]'.repeat(MAX_NESTING_DEPTH),
+      },
     });
     expect(checkJsonShape(objects(MAX_NESTING_DEPTH + 1))).toMatchObject({
       ok: false,
       rejection: { code: 'too_deep', path: Array(MAX_NESTING_DEPTH).fill('k').join('.') },
     });
     // Deep only in its last element: the walk goes on past the shallow ones.
-    expect(checkJsonShape([1, { a: 2 }, arrays(MAX_NESTING_DEPTH)])).toMatchObject({ ok: false, rejection: { code: 'too_deep' } });
+    expect(checkJsonShape([1, { a: 2 }, arrays(MAX_NESTING_DEPTH)])).toMatchObject({
+      ok: false,
+      rejection: { code: 'too_deep' },
+    });
   });
 
   it('refuses a number JSON can write but JavaScript cannot hold, at any depth, naming where', () => {
@@ -52,7 +59,9 @@ describe('checkJsonShape', () => {
       ok: false,
       rejection: { code: 'forbidden_key', message: 'the key "__proto__" is not allowed', path: 'a.__proto__' },
     });
-    expect(checkJsonShape(JSON.parse('[{"__proto__":1}]'))).toMatchObject({ rejection: { code: 'forbidden_key', path: '[0].__proto__' } });
+    expect(checkJsonShape(JSON.parse('[{"__proto__":1}]'))).toMatchObject({
+      rejection: { code: 'forbidden_key', path: '[0].__proto__' },
+    });
     expect(checkJsonShape({ a: '__proto__', b: ['__proto__'], constructor: { prototype: 1 } })).toEqual({ ok: true });
   });
 });

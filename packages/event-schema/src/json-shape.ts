@@ -31,13 +31,18 @@ function isSafe(value: unknown, depth: number): boolean {
 }
 
 function explain(value: unknown, path: string, depth: number): ShapeResult {
-  if (typeof value === 'number' && !Number.isFinite(value)) return reject('invalid_number', 'number is out of range', path || undefined);
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return reject('invalid_number', 'number is out of range', path || undefined);
   if (value === null || typeof value !== 'object') return { ok: true };
-  if (depth >= MAX_NESTING_DEPTH) return reject('too_deep', `nesting deeper than ${MAX_NESTING_DEPTH} levels`, path || undefined);
-  const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v]) : Object.entries(value);
+  if (depth >= MAX_NESTING_DEPTH)
+    return reject('too_deep', `nesting deeper than ${MAX_NESTING_DEPTH} levels`, path || undefined);
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [`[${i}]`, v])
+    : Object.entries(value);
   for (const [key, child] of entries) {
     const childPath = key.startsWith('[') ? `${path}${key}` : path ? `${path}.${key}` : key;
-    if (key === '__proto__' && !Array.isArray(value)) return reject('forbidden_key', 'the key "__proto__" is not allowed', childPath);
+    if (key === '__proto__' && !Array.isArray(value))
+      return reject('forbidden_key', 'the key "__proto__" is not allowed', childPath);
     const result = explain(child, childPath, depth + 1);
     if (!result.ok) return result;
   }

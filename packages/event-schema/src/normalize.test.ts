@@ -36,7 +36,9 @@ describe('normalizeEvent', () => {
   });
 
   it('keeps a client-supplied UUID event_id and refuses anything else', () => {
-    expect(accepted({ event_id: 'f47ac10b-58cc-4372-a567-0e02b2c3d479' }).event.event_id).toBe('f47ac10b-58cc-4372-a567-0e02b2c3d479');
+    expect(accepted({ event_id: 'f47ac10b-58cc-4372-a567-0e02b2c3d479' }).event.event_id).toBe(
+      'f47ac10b-58cc-4372-a567-0e02b2c3d479',
+    );
     expect(rejected({ event_id: 'abc' })).toMatchObject({ code: 'invalid_field', path: 'event_id' });
     expect(rejected({ event_id: 42 })).toMatchObject({ code: 'invalid_field', path: 'event_id' });
   });
@@ -78,7 +80,9 @@ describe('normalizeEvent', () => {
 
   it('keeps an epoch-milliseconds timestamp and converts ISO-8601 with a zone', () => {
     expect(accepted({ timestamp: 1_600_000_000_123 }).event.timestamp).toBe(1_600_000_000_123);
-    expect(accepted({ timestamp: '2024-02-03T04:05:06.789Z' }).event.timestamp).toBe(Date.UTC(2024, 1, 3, 4, 5, 6, 789));
+    expect(accepted({ timestamp: '2024-02-03T04:05:06.789Z' }).event.timestamp).toBe(
+      Date.UTC(2024, 1, 3, 4, 5, 6, 789),
+    );
     expect(accepted({ timestamp: '2024-02-03T04:05:06+02:00' }).event.timestamp).toBe(Date.UTC(2024, 1, 3, 2, 5, 6));
     expect(accepted({ timestamp: '2024-02-03' }).event.timestamp).toBe(Date.UTC(2024, 1, 3));
   });
@@ -103,7 +107,9 @@ describe('normalizeEvent', () => {
   });
 
   it('accepts the 29th of February of a leap year and reads fractions to the millisecond', () => {
-    expect(accepted({ timestamp: '2024-02-29T12:00:00.123456Z' }).event.timestamp).toBe(Date.UTC(2024, 1, 29, 12, 0, 0, 123));
+    expect(accepted({ timestamp: '2024-02-29T12:00:00.123456Z' }).event.timestamp).toBe(
+      Date.UTC(2024, 1, 29, 12, 0, 0, 123),
+    );
     expect(accepted({ timestamp: '2000-02-29' }).event.timestamp).toBe(Date.UTC(2000, 1, 29));
   });
 
@@ -139,7 +145,9 @@ describe('normalizeEvent', () => {
   });
 
   it('stores a client event_id in lowercase, so differently cased retries are one event', () => {
-    expect(accepted({ event_id: 'F47AC10B-58CC-4372-A567-0E02B2C3D479' }).event.event_id).toBe('f47ac10b-58cc-4372-a567-0e02b2c3d479');
+    expect(accepted({ event_id: 'F47AC10B-58CC-4372-A567-0E02B2C3D479' }).event.event_id).toBe(
+      'f47ac10b-58cc-4372-a567-0e02b2c3d479',
+    );
   });
 
   it.each([[null], [[]], ['text'], [42], [true]])('refuses the non-object %j', (input) => {
@@ -162,7 +170,10 @@ describe('normalizeEvent', () => {
   });
 
   it('refuses numbers JSON can write but JavaScript cannot hold', () => {
-    expect(rejected(JSON.parse('{"payload": {"n": 1e400}}'))).toMatchObject({ code: 'invalid_number', path: 'payload.n' });
+    expect(rejected(JSON.parse('{"payload": {"n": 1e400}}'))).toMatchObject({
+      code: 'invalid_number',
+      path: 'payload.n',
+    });
   });
 
   it('refuses nesting deeper than the limit', () => {
@@ -184,7 +195,11 @@ describe('normalizeEvent, word for word', () => {
 
   it('names each refusal of a reserved field with its path and message', () => {
     expect(rejected('x')).toEqual({ code: 'not_object', message: 'an event must be a JSON object' });
-    expect(rejected({ event_id: 'nope' })).toEqual({ code: 'invalid_field', message: 'event_id must be a UUID', path: 'event_id' });
+    expect(rejected({ event_id: 'nope' })).toEqual({
+      code: 'invalid_field',
+      message: 'event_id must be a UUID',
+      path: 'event_id',
+    });
     expect(rejected({ user_id: 1.5 })).toEqual({
       code: 'invalid_field',
       message: 'user_id must be a string or a safe integer',
@@ -195,7 +210,11 @@ describe('normalizeEvent, word for word', () => {
       message: 'user_id must be a string or an integer',
       path: 'user_id',
     });
-    expect(rejected({ user_id: '' })).toEqual({ code: 'invalid_field', message: 'user_id must not be empty', path: 'user_id' });
+    expect(rejected({ user_id: '' })).toEqual({
+      code: 'invalid_field',
+      message: 'user_id must not be empty',
+      path: 'user_id',
+    });
     expect(rejected({ timestamp: 1.5 })).toEqual({
       code: 'invalid_field',
       message: 'timestamp must be an integer of epoch milliseconds',

@@ -4,7 +4,12 @@ import { type Event, eventSchema, RESERVED_FIELDS, timestampSchema, userIdSchema
 import { checkJsonShape, isPlainObject } from './json-shape.js';
 import { DEFAULT_MAX_EVENT_BYTES } from './limits.js';
 import { type Rejection, type Result, reject } from './rejection.js';
-import { checkTimestampWindow, DEFAULT_TIMESTAMP_WINDOW, parseIsoTimestamp, type TimestampWindow } from './timestamp.js';
+import {
+  checkTimestampWindow,
+  DEFAULT_TIMESTAMP_WINDOW,
+  parseIsoTimestamp,
+  type TimestampWindow,
+} from './timestamp.js';
 
 /** An event together with the one JSON text that represents it everywhere downstream. */
 export interface EventRecord {
@@ -35,7 +40,8 @@ export function firstIssue(error: z.ZodError, prefix?: string): Rejection {
 function normalizeUserId(raw: unknown, newUserId: () => string): Result<string> {
   if (raw === undefined || raw === null) return { ok: true, value: newUserId() };
   if (typeof raw === 'number') {
-    if (!Number.isSafeInteger(raw)) return reject('invalid_field', 'user_id must be a string or a safe integer', 'user_id');
+    if (!Number.isSafeInteger(raw))
+      return reject('invalid_field', 'user_id must be a string or a safe integer', 'user_id');
     return { ok: true, value: String(raw) };
   }
   const parsed = userIdSchema.safeParse(raw);
@@ -76,7 +82,9 @@ export function normalizeEvent(input: unknown, options: NormalizeOptions = {}): 
   if (!shape.ok) return shape;
 
   const eventId =
-    input.event_id === undefined ? { success: true as const, data: newEventId() } : eventSchema.shape.event_id.safeParse(input.event_id);
+    input.event_id === undefined
+      ? { success: true as const, data: newEventId() }
+      : eventSchema.shape.event_id.safeParse(input.event_id);
   if (!eventId.success) return { ok: false, rejection: firstIssue(eventId.error, 'event_id') };
   const userId = normalizeUserId(input.user_id, newUserId);
   if (!userId.ok) return userId;

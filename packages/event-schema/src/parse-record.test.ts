@@ -3,7 +3,8 @@ import { normalizeEvent } from './normalize.js';
 import { parseEventRecord } from './parse-record.js';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
-const VALID = '{"event_id":"0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69","user_id":"u1","timestamp":1700000000000,"action":"x"}';
+const VALID =
+  '{"event_id":"0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69","user_id":"u1","timestamp":1700000000000,"action":"x"}';
 
 describe('parseEventRecord', () => {
   it('returns the typed event and the exact text of the record', () => {
@@ -12,7 +13,12 @@ describe('parseEventRecord', () => {
     expect(result).toEqual({
       ok: true,
       value: {
-        event: { event_id: '0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69', user_id: 'u1', timestamp: 1700000000000, action: 'x' },
+        event: {
+          event_id: '0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69',
+          user_id: 'u1',
+          timestamp: 1700000000000,
+          action: 'x',
+        },
         json: spaced,
       },
     });

@@ -12,7 +12,10 @@ const RESERVED = Object.entries(eventSchema.shape);
  * Turns a Kafka record's value into a typed event or an explained rejection. The returned
  * `json` is the record's own text, so storing it keeps the exact bytes that were published.
  */
-export function parseEventRecord(value: Uint8Array | null | undefined, maxBytes = DEFAULT_MAX_EVENT_BYTES): Result<EventRecord> {
+export function parseEventRecord(
+  value: Uint8Array | null | undefined,
+  maxBytes = DEFAULT_MAX_EVENT_BYTES,
+): Result<EventRecord> {
   const parsed = parseJsonBytes(value, maxBytes);
   if (!parsed.ok) return parsed;
   const { text, value: json } = parsed.value;

@@ -29,7 +29,15 @@ describe('parseIsoTimestamp', () => {
   it('knows the calendar: 29 February in leap years only (every 4th, not every 100th, every 400th)', () => {
     expect(ms('2024-02-29')).toBe(Date.UTC(2024, 1, 29));
     expect(ms('2000-02-29')).toBe(Date.UTC(2000, 1, 29));
-    for (const text of ['2023-02-29', '1900-02-29', '2025-04-31', '2025-13-01', '2025-00-10', '2025-01-00', '2025-01-32']) {
+    for (const text of [
+      '2023-02-29',
+      '1900-02-29',
+      '2025-04-31',
+      '2025-13-01',
+      '2025-00-10',
+      '2025-01-00',
+      '2025-01-32',
+    ]) {
       expect(ms(text), text).toBe(`timestamp ${JSON.stringify(text)} is not a date on the calendar`);
     }
     expect(ms('2025-12-31')).toBe(Date.UTC(2025, 11, 31));
@@ -51,7 +59,15 @@ describe('parseIsoTimestamp', () => {
   });
 
   it('refuses what is not the format, a zoneless date-time included, naming the field', () => {
-    for (const text of ['2025-11-28T10:30', '28/11/2025', ' 2025-11-28', '2025-11-28 ', 'x2025-11-28', '2025-11-28T10Z', '']) {
+    for (const text of [
+      '2025-11-28T10:30',
+      '28/11/2025',
+      ' 2025-11-28',
+      '2025-11-28 ',
+      'x2025-11-28',
+      '2025-11-28T10Z',
+      '',
+    ]) {
       expect(parseIsoTimestamp(text), text).toEqual({
         ok: false,
         rejection: {

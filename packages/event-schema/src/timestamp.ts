@@ -1,7 +1,8 @@
 import { type Result, reject } from './rejection.js';
 
 // A date, or a date-time with a zone: a zoneless date-time would be read in the server's local time.
-const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):?(\d{2})))?$/;
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):?(\d{2})))?$/;
 
 const FORMAT = 'timestamp must be epoch milliseconds or an ISO-8601 date-time with a zone';
 
@@ -20,7 +21,14 @@ export function parseIsoTimestamp(text: string): Result<number> {
   const match = ISO_8601.exec(text);
   if (!match) return reject('invalid_field', FORMAT, 'timestamp');
   const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', , sign, zh = '0', zm = '0'] = match;
-  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const [offsetHours, offsetMinutes] = [Number(zh), Number(zm)];
   const valid =
     month >= 1 &&
@@ -32,7 +40,8 @@ export function parseIsoTimestamp(text: string): Result<number> {
     second <= 59 &&
     offsetHours <= 23 &&
     offsetMinutes <= 59;
-  if (!valid) return reject('invalid_field', `timestamp ${JSON.stringify(text)} is not a date on the calendar`, 'timestamp');
+  if (!valid)
+    return reject('invalid_field', `timestamp ${JSON.stringify(text)} is not a date on the calendar`, 'timestamp');
   const date = new Date(Date.UTC(2000, 0, 1, hour, minute, second, Number(fraction.padEnd(3, '0').slice(0, 3))));
   // setUTCFullYear, because Date.UTC reads the years 0–99 as 1900–1999.
   date.setUTCFullYear(year, month - 1, day);

@@ -49,7 +49,9 @@ describe('what a dead-letter replay reads', () => {
       'still refused: 4 (too_large 3, invalid_json 1)',
       'not selected by --reason: 2',
     ]);
-    expect(formatReport({ ...report, dryRun: false, notSelected: 0, stillRefused: {}, ranges: [] }, 'd').split('\n')).toEqual([
+    expect(
+      formatReport({ ...report, dryRun: false, notSelected: 0, stillRefused: {}, ranges: [] }, 'd').split('\n'),
+    ).toEqual([
       'd read: 9 dead letters (partition:from..to none)',
       'replayed: 2',
       'already stored: 1',

@@ -53,7 +53,9 @@ export interface ReplayDeps {
   maxEventBytes: number;
   /** TIMESTAMP_MAX_FUTURE_MS, as the consumer applies it. */
   maxFutureMs: number;
-  /** Longest wait for the next dead letters before the replay gives up (a stalled broker), not a limit on its length. */
+  /**
+   * Longest wait for the next dead letters before the replay gives up (a stalled broker), not a limit on its length.
+   */
   stallTimeoutMs?: number;
 }
 
@@ -71,7 +73,10 @@ class ReplayBusyError extends Error {
   }
 }
 
-/** The ranges a replay reads: a dry run's own, or the options' partition and offsets, each clipped to what the topic holds. */
+/**
+ * The ranges a replay reads: a dry run's own, or the options' partition and offsets, each clipped to what the topic
+ * holds.
+ */
 export function rangesFor(ends: PartitionEnds[], options: ReplayOptions): PartitionRange[] {
   if (options.ranges) {
     return options.ranges.flatMap((r) => {
@@ -89,7 +94,8 @@ export function rangesFor(ends: PartitionEnds[], options: ReplayOptions): Partit
 }
 
 const RELEASE_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
-const RENEW_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
+const RENEW_LUA =
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
 
 /** The lock expired or another replayer holds it: this replay sends nothing more. */
 class ReplayLockLostError extends Error {}
@@ -105,7 +111,12 @@ interface HeldLock {
 }
 
 /** Takes the replay lock for the duration of `work`, or throws ReplayBusyError naming who holds it. */
-async function withReplayLock<T>(redis: Redis, key: string, holder: string, work: (lock: HeldLock) => Promise<T>): Promise<T> {
+async function withReplayLock<T>(
+  redis: Redis,
+  key: string,
+  holder: string,
+  work: (lock: HeldLock) => Promise<T>,
+): Promise<T> {
   const value = `${randomUUID()} ${holder}`;
   if ((await redis.set(key, value, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
     const current = await redis.get(key);
@@ -236,7 +247,9 @@ async function replayUnlocked(deps: ReplayDeps, options: ReplayOptions, lock?: H
   return report;
 }
 
-/** The records whose exact JSON `event_log` does not hold (the consumer stores the record's own bytes), in one ZMSCORE. */
+/**
+ * The records whose exact JSON `event_log` does not hold (the consumer stores the record's own bytes), in one ZMSCORE.
+ */
 async function notYetStored(redis: Redis, eventLog: string, messages: KafkaMessage[]): Promise<KafkaMessage[]> {
   if (messages.length === 0) return [];
   const scores = await redis.zmscore(eventLog, ...messages.map((m) => m.value!));

@@ -14,7 +14,12 @@ function admin(offsets: Record<number, string> | undefined, asked: unknown[] = [
     fetchOffsets: async (request: unknown) => {
       asked.push(request);
       return offsets
-        ? [{ topic: 'events', partitions: Object.entries(offsets).map(([p, offset]) => ({ partition: Number(p), offset })) }]
+        ? [
+            {
+              topic: 'events',
+              partitions: Object.entries(offsets).map(([p, offset]) => ({ partition: Number(p), offset })),
+            },
+          ]
         : [];
     },
     fetchTopicOffsets: async () => [

@@ -10,7 +10,12 @@ export interface PartitionLag {
  * Where the group resumes in each partition: its committed offset, or — for a partition it never
  * committed — the earliest record kept, since a new group starts there (auto.offset.reset earliest).
  */
-export async function committedOffsets(admin: Admin, groupId: string, topic: string, ends: PartitionEnds[]): Promise<Map<number, number>> {
+export async function committedOffsets(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  ends: PartitionEnds[],
+): Promise<Map<number, number>> {
   const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
   const committed = new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
   return new Map(
@@ -23,7 +28,10 @@ export async function committedOffsets(admin: Admin, groupId: string, topic: str
 
 /** The group's lag in records, per partition: the high watermark minus where the group resumes (never below 0). */
 export function recordsBehind(ends: PartitionEnds[], committed: Map<number, number>): PartitionLag[] {
-  return ends.map((p) => ({ partition: p.partition, lag: Math.max(0, p.high - (committed.get(p.partition) ?? p.low)) }));
+  return ends.map((p) => ({
+    partition: p.partition,
+    lag: Math.max(0, p.high - (committed.get(p.partition) ?? p.low)),
+  }));
 }
 
 /**

@@ -35,7 +35,10 @@ describe('planChunk', () => {
   });
 
   it('sets refused records aside with their reason and offset', () => {
-    const plan = planChunk([message(0, 'nope'), message(1, json('a', 1)), message(2, null), message(3, '{"user_id":"x"}')], LIMITS);
+    const plan = planChunk(
+      [message(0, 'nope'), message(1, json('a', 1)), message(2, null), message(3, '{"user_id":"x"}')],
+      LIMITS,
+    );
     expect(plan.accepted.map((a) => a.offset)).toEqual(['1']);
     expect(plan.refused.map((r) => [r.offset, r.rejection.code])).toEqual([
       ['0', 'not_json'],

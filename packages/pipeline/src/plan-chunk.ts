@@ -44,7 +44,9 @@ function futureRejection(eventTimestamp: number, message: KafkaMessage, limits: 
   };
 }
 
-/** Sorts a run of Kafka records (of `partition`, when known) into events to store and records for the dead-letter topic. */
+/**
+ * Sorts a run of Kafka records (of `partition`, when known) into events to store and records for the dead-letter topic.
+ */
 export function planChunk(messages: KafkaMessage[], limits: RecordLimits, partition?: number): ChunkPlan {
   const plan: ChunkPlan = { accepted: [], refused: [] };
   for (const message of messages) {

@@ -35,7 +35,12 @@ export async function readTopicRanges(
   if (pending.size === 0) return;
   signal?.throwIfAborted();
   const groupId = `${groupPrefix}-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, maxBytesPerPartition, maxBytes: maxBytesPerPartition * pending.size, maxWaitTimeInMs: 250 });
+  const consumer = kafka.consumer({
+    groupId,
+    maxBytesPerPartition,
+    maxBytes: maxBytesPerPartition * pending.size,
+    maxWaitTimeInMs: 250,
+  });
   const admin = kafka.admin();
   let timer: NodeJS.Timeout | undefined;
   let abort: (() => void) | undefined;
@@ -45,7 +50,10 @@ export async function readTopicRanges(
     await new Promise<void>((resolve, reject) => {
       const stalled = () => {
         clearTimeout(timer);
-        timer = setTimeout(() => reject(new Error(`no records of ${topic} arrived for ${stallTimeoutMs} ms`)), stallTimeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`no records of ${topic} arrived for ${stallTimeoutMs} ms`)),
+          stallTimeoutMs,
+        );
       };
       stalled();
       abort = () => reject(signal?.reason);
@@ -75,7 +83,8 @@ export async function readTopicRanges(
           },
         })
         .catch(reject);
-      for (const range of pending.values()) consumer.seek({ topic, partition: range.partition, offset: String(range.from) });
+      for (const range of pending.values())
+        consumer.seek({ topic, partition: range.partition, offset: String(range.from) });
     });
   } finally {
     clearTimeout(timer);

@@ -17,13 +17,28 @@ describe('audit records', () => {
   it('leave out counts and error until they are known', () => {
     const fields = encodeAuditRecord({ action: 'dlq.replay.started', who: 'bob', job: 'j2', selection: {} });
     expect(fields).toEqual(['a', 'dlq.replay.started', 'u', 'bob', 'j', 'j2', 's', '{}']);
-    expect(decodeAuditRecord(fields)).toStrictEqual({ action: 'dlq.replay.started', who: 'bob', job: 'j2', selection: {} });
+    expect(decodeAuditRecord(fields)).toStrictEqual({
+      action: 'dlq.replay.started',
+      who: 'bob',
+      job: 'j2',
+      selection: {},
+    });
   });
 
   it('read a damaged entry as empty fields, never throwing', () => {
-    expect(decodeAuditRecord(['s', 'not json', 'c', '[1]', 'x'])).toStrictEqual({ action: '', who: '', job: '', selection: {} });
+    expect(decodeAuditRecord(['s', 'not json', 'c', '[1]', 'x'])).toStrictEqual({
+      action: '',
+      who: '',
+      job: '',
+      selection: {},
+    });
     for (const json of ['null', '"text"', '7', '[]']) {
-      expect(decodeAuditRecord(['s', json, 'c', json]), json).toStrictEqual({ action: '', who: '', job: '', selection: {} });
+      expect(decodeAuditRecord(['s', json, 'c', json]), json).toStrictEqual({
+        action: '',
+        who: '',
+        job: '',
+        selection: {},
+      });
     }
   });
 });

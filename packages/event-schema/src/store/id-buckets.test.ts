@@ -22,7 +22,9 @@ describe('ids taken by an id index, from its meta hash', () => {
 
 describe('eventIdBytes', () => {
   it('is the 16 bytes a UUID writes in hex, whatever its dashes', () => {
-    expect(eventIdBytes('0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69').toString('hex')).toBe('0b6a3a8e1f0c4d559a7e3c1f2d4b5a69');
+    expect(eventIdBytes('0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69').toString('hex')).toBe(
+      '0b6a3a8e1f0c4d559a7e3c1f2d4b5a69',
+    );
     expect(eventIdBytes('0B6A3A8E-1F0C-4D55-9A7E-3C1F2D4B5A69')).toHaveLength(16);
   });
 });

@@ -9,9 +9,14 @@ export const EVENT_KEY_PREFIX = 'event:';
 export const EVENT_STREAM_KEY = 'event_stream';
 /** The dedup index: a small hash naming time buckets of ids (`<this>:<bucket>:<shard>`, id-buckets.ts). */
 export const EVENT_IDS_KEY = 'event_ids';
-/** The generator's claims of client-chosen event_ids, in the same id buckets, each id's value its body's fingerprint. */
+/**
+ * The generator's claims of client-chosen event_ids, in the same id buckets, each id's value its body's fingerprint.
+ */
 export const EVENT_CLAIMS_KEY = 'event_claims';
-/** Held (SET NX, with an expiry it renews) while a dead-letter replay runs: one at a time, from a viewer or make dlq-replay. */
+/**
+ * Held (SET NX, with an expiry it renews) while a dead-letter replay runs: one at a time, from a viewer or make
+ * dlq-replay.
+ */
 export const REPLAY_LOCK_KEY = 'dlq_replay_lock';
 /** A Redis Stream of what operators did from the viewer (audit.ts), trimmed by age (AUDIT_RETENTION). */
 export const AUDIT_LOG_KEY = 'audit_log';

@@ -36,7 +36,9 @@ describe('a live-stream entry', () => {
 
   it('reads an entry of one event as older consumers wrote it, and skips fields before the first event or unknown', () => {
     expect(decodeStreamEntry(['e', '{"a":1}'])).toEqual([{ json: '{"a":1}' }]);
-    expect(decodeStreamEntry(['t', '5', 'x', 'y', 'e', '{"a":1}', 'x', 'z', 't', '7'])).toEqual([{ json: '{"a":1}', timestamp: 7 }]);
+    expect(decodeStreamEntry(['t', '5', 'x', 'y', 'e', '{"a":1}', 'x', 'z', 't', '7'])).toEqual([
+      { json: '{"a":1}', timestamp: 7 },
+    ]);
     expect(decodeStreamEntry([])).toEqual([]);
     expect(STREAM_FIELDS).toEqual({ event: 'e', timestamp: 't', journey: 'k' });
   });

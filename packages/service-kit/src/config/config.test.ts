@@ -21,7 +21,13 @@ const schema = z.object({ ...httpEnv(8083), ...kafkaEnv, BATCH: envInt(1, 10).de
 describe('parseEnv', () => {
   it('fills defaults (topic names from the event-schema package) and freezes the result', () => {
     const config = parseEnv(schema, {});
-    expect(config).toMatchObject({ PORT: 8083, HOST: '0.0.0.0', KAFKA_TOPIC: 'events', BATCH: 5, KAFKA_BROKERS: ['127.0.0.1:9092'] });
+    expect(config).toMatchObject({
+      PORT: 8083,
+      HOST: '0.0.0.0',
+      KAFKA_TOPIC: 'events',
+      BATCH: 5,
+      KAFKA_BROKERS: ['127.0.0.1:9092'],
+    });
     expect(Object.isFrozen(config)).toBe(true);
     expect(() => {
       (config as { PORT: number }).PORT = 1;
@@ -30,7 +36,9 @@ describe('parseEnv', () => {
 
   it('names every bad variable and its value in one error', () => {
     expect(() => parseEnv(schema, { PORT: 'http', BATCH: '11', KAFKA_BROKERS: 'nope' })).toThrow(ConfigError);
-    expect(() => parseEnv(schema, { PORT: 'http', BATCH: '11' })).toThrow(/PORT="http".*BATCH="11"|BATCH="11".*PORT="http"/);
+    expect(() => parseEnv(schema, { PORT: 'http', BATCH: '11' })).toThrow(
+      /PORT="http".*BATCH="11"|BATCH="11".*PORT="http"/,
+    );
   });
 
   it('treats an empty variable as unset', () => {
@@ -38,10 +46,15 @@ describe('parseEnv', () => {
   });
 
   it('reads the deprecated OPS_PORT and OPS_HOST as PORT and HOST, saying so, unless the new names are set', () => {
-    expect(parseEnv(schema, { OPS_PORT: '9000', OPS_HOST: '127.0.0.1' })).toMatchObject({ PORT: 9000, HOST: '127.0.0.1' });
+    expect(parseEnv(schema, { OPS_PORT: '9000', OPS_HOST: '127.0.0.1' })).toMatchObject({
+      PORT: 9000,
+      HOST: '127.0.0.1',
+    });
     expect(deprecationNotices({ OPS_PORT: '9000' })).toEqual(['OPS_PORT is deprecated: it is read as PORT; rename it']);
     expect(parseEnv(schema, { OPS_PORT: '9000', PORT: '9001' }).PORT).toBe(9001);
-    expect(deprecationNotices({ OPS_PORT: '9000', PORT: '9001' })).toEqual(['OPS_PORT is deprecated and ignored: PORT is set']);
+    expect(deprecationNotices({ OPS_PORT: '9000', PORT: '9001' })).toEqual([
+      'OPS_PORT is deprecated and ignored: PORT is set',
+    ]);
     expect(deprecationNotices({ PORT: '9001' })).toEqual([]);
   });
 });
@@ -51,8 +64,21 @@ describe('durations', () => {
     expect(['7d', '36h', '90m', '30s', '250ms', '1500', '0'].map(parseDuration)).toEqual([
       604_800_000, 129_600_000, 5_400_000, 30_000, 250, 1_500, 0,
     ]);
-    expect([604_800_000, 129_600_000, 5_400_000, 30_000, 250, 0].map(formatDuration)).toEqual(['7d', '36h', '90m', '30s', '250ms', '0ms']);
-    expect(['', '7 days', '-1d', '1.5h', '7w'].map(parseDuration)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect([604_800_000, 129_600_000, 5_400_000, 30_000, 250, 0].map(formatDuration)).toEqual([
+      '7d',
+      '36h',
+      '90m',
+      '30s',
+      '250ms',
+      '0ms',
+    ]);
+    expect(['', '7 days', '-1d', '1.5h', '7w'].map(parseDuration)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('refuses a duration past its maximum, naming the variable', () => {
@@ -66,13 +92,18 @@ describe('durations', () => {
 
 describe('addresses', () => {
   it('refuses a HOST that cannot be bound and broker ports past 65535, naming the variable', () => {
-    expect(() => parseEnv(schema, { HOST: '999.1.1.1' })).toThrow(/HOST="999.1.1.1": must be a host name or an IP address/);
+    expect(() => parseEnv(schema, { HOST: '999.1.1.1' })).toThrow(
+      /HOST="999.1.1.1": must be a host name or an IP address/,
+    );
     expect(() => parseEnv(schema, { HOST: 'two words' })).toThrow(/HOST=/);
     for (const host of ['127.0.0.1', '::', '::1', 'kafka', 'event-viewer.internal', '0.0.0.0'])
       expect(parseEnv(schema, { HOST: host }).HOST).toBe(host);
     expect(() => parseEnv(schema, { KAFKA_BROKERS: '127.0.0.1:99999' })).toThrow(/KAFKA_BROKERS=.*ports 1–65535/);
     expect(() => parseEnv(schema, { KAFKA_BROKERS: '300.0.0.1:9092' })).toThrow(/KAFKA_BROKERS=/);
-    expect(parseEnv(schema, { KAFKA_BROKERS: 'kafka:9092, kafka-2:9092' }).KAFKA_BROKERS).toEqual(['kafka:9092', 'kafka-2:9092']);
+    expect(parseEnv(schema, { KAFKA_BROKERS: 'kafka:9092, kafka-2:9092' }).KAFKA_BROKERS).toEqual([
+      'kafka:9092',
+      'kafka-2:9092',
+    ]);
   });
 });
 
@@ -112,7 +143,9 @@ describe('the shared variables, at their edges', () => {
     expect(refusal({ LOG_LEVEL: 'verbose' }).message).toMatch(/^invalid configuration: LOG_LEVEL="verbose": /);
     expect(refusal({ PUBLISH_ACKS: '2' }).message).toMatch(/PUBLISH_ACKS="2"/);
     expect(refusal({ KAFKA_SASL_MECHANISM: 'gssapi' }).message).toMatch(/KAFKA_SASL_MECHANISM="gssapi"/);
-    expect(parse({ KAFKA_CLIENT_ID: 'c', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'longer-than-one' })).toMatchObject({
+    expect(
+      parse({ KAFKA_CLIENT_ID: 'c', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'longer-than-one' }),
+    ).toMatchObject({
       KAFKA_CLIENT_ID: 'c',
       KAFKA_SASL_USERNAME: 'u',
       KAFKA_SASL_PASSWORD: 'longer-than-one',
@@ -129,7 +162,11 @@ describe('the shared variables, at their edges', () => {
   });
 
   it('reads a list of brokers with spaces and empty items, each host:port with a port of 1 to 65535', () => {
-    expect(parse({ KAFKA_BROKERS: ' kafka:9092, ,10.0.0.2:1 ,k3:65535' }).KAFKA_BROKERS).toEqual(['kafka:9092', '10.0.0.2:1', 'k3:65535']);
+    expect(parse({ KAFKA_BROKERS: ' kafka:9092, ,10.0.0.2:1 ,k3:65535' }).KAFKA_BROKERS).toEqual([
+      'kafka:9092',
+      '10.0.0.2:1',
+      'k3:65535',
+    ]);
     for (const bad of [
       ',',
       'kafka',
@@ -141,7 +178,9 @@ describe('the shared variables, at their edges', () => {
       'kafka:9092,nope',
       '999.1.1.1:9092',
     ]) {
-      expect(refusal({ KAFKA_BROKERS: bad }).message, bad).toMatch(/KAFKA_BROKERS=.*must be host:port\[,host:port…\] with ports 1–65535/);
+      expect(refusal({ KAFKA_BROKERS: bad }).message, bad).toMatch(
+        /KAFKA_BROKERS=.*must be host:port\[,host:port…\] with ports 1–65535/,
+      );
     }
   });
 
@@ -165,7 +204,17 @@ describe('the shared variables, at their edges', () => {
 
 describe('hosts', () => {
   it('takes names, IPv4 and IPv6 (bracketed or not) and nothing that cannot be bound', () => {
-    for (const host of ['localhost', 'kafka-1', 'a.b.c.', 'x_y', '127.0.0.1', '::1', '[::1]', 'fe80::1', 'h'.repeat(63)]) {
+    for (const host of [
+      'localhost',
+      'kafka-1',
+      'a.b.c.',
+      'x_y',
+      '127.0.0.1',
+      '::1',
+      '[::1]',
+      'fe80::1',
+      'h'.repeat(63),
+    ]) {
       expect(isHost(host), host).toBe(true);
     }
     for (const host of [

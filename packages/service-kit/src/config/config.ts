@@ -14,7 +14,9 @@ export function deprecationNotices(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(DEPRECATED_VARIABLES)
     .filter(([old]) => env[old] !== undefined && env[old] !== '')
     .map(([old, current]) =>
-      env[current] ? `${old} is deprecated and ignored: ${current} is set` : `${old} is deprecated: it is read as ${current}; rename it`,
+      env[current]
+        ? `${old} is deprecated and ignored: ${current} is set`
+        : `${old} is deprecated: it is read as ${current}; rename it`,
     );
 }
 
@@ -74,7 +76,10 @@ export const envDuration = (maxMs: number) =>
   z.union([z.string(), z.number()]).transform((raw, ctx) => {
     const ms = parseDuration(String(raw));
     if (ms === undefined || ms > maxMs) {
-      ctx.addIssue({ code: 'custom', message: `must be a duration such as 7d, 36h, 90m, 30s or 0, at most ${formatDuration(maxMs)}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration such as 7d, 36h, 90m, 30s or 0, at most ${formatDuration(maxMs)}`,
+      });
       return z.NEVER;
     }
     return ms;

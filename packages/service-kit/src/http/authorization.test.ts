@@ -9,7 +9,17 @@ describe('parseAuthorization', () => {
   });
 
   it('refuses a header without credentials, with two of them, or with a scheme that is not a token', () => {
-    for (const header of [undefined, '', 'Bearer', 'Bearer ', 'Bearer a b', ' Bearer a', 'Be arer a', '1Bearer a', 'Bea(rer a'])
+    for (const header of [
+      undefined,
+      '',
+      'Bearer',
+      'Bearer ',
+      'Bearer a b',
+      ' Bearer a',
+      'Be arer a',
+      '1Bearer a',
+      'Bea(rer a',
+    ])
       expect(parseAuthorization(header), String(header)).toBeUndefined();
   });
 });

@@ -38,7 +38,8 @@ export function httpErrorFactory<Codes extends Record<string, number>>(codes: Co
     message: string,
     details?: Record<string, unknown>,
     cause?: unknown,
-  ): HttpError<keyof Codes & string> => new HttpError(code, codes[code]!, message, details, cause === undefined ? undefined : { cause });
+  ): HttpError<keyof Codes & string> =>
+    new HttpError(code, codes[code]!, message, details, cause === undefined ? undefined : { cause });
 }
 
 /**
@@ -46,7 +47,9 @@ export function httpErrorFactory<Codes extends Record<string, number>>(codes: Co
  * client's mistake — a malformed path, an undecodable body — or undefined for anything else.
  */
 export function clientErrorStatus(err: unknown): number | undefined {
-  const status = (err as { status?: unknown; statusCode?: unknown } | null)?.status ?? (err as { statusCode?: unknown } | null)?.statusCode;
+  const status =
+    (err as { status?: unknown; statusCode?: unknown } | null)?.status ??
+    (err as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 

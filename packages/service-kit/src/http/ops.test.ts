@@ -15,7 +15,10 @@ describe('the ops port', () => {
     expect(await (await fetch(`${ops.url}/healthz`)).json()).toEqual({ status: 'ok' });
     const notReady = await fetch(`${ops.url}/readyz`);
     expect(notReady.status).toBe(503);
-    expect(await notReady.json()).toEqual({ status: 'not ready', checks: [{ name: 'kafka', ok: false, detail: 'down' }] });
+    expect(await notReady.json()).toEqual({
+      status: 'not ready',
+      checks: [{ name: 'kafka', ok: false, detail: 'down' }],
+    });
     ok = true;
     expect((await fetch(`${ops.url}/readyz`)).status).toBe(200);
     expect((await fetch(`${ops.url}/metrics`)).headers.get('content-type')).toMatch(/text\/plain/);

@@ -107,7 +107,8 @@ export async function startOpsServer(options: OpsOptions & { port: number; host:
   const handle = createOpsHandler(options);
   const server = createHttpServer((req, res) => {
     const answering = handle(req, res);
-    if (!answering) sendJson(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${req.url}` } });
+    if (!answering)
+      sendJson(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${req.url}` } });
     else answering.catch(() => sendJson(res, 500, { error: { code: 'internal', message: 'ops endpoint failed' } }));
   });
   return listen(server, options.port, options.host);

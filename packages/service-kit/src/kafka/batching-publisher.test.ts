@@ -13,7 +13,10 @@ function fakeProducer() {
   return { sends, send, values: (i: number) => sends[i]!.messages.map((m) => String(m.value)) };
 }
 
-const msg = (value: string, bytes = 10): Message => ({ key: 'k', value: value.padEnd(bytes - 1 - RECORD_OVERHEAD_BYTES, '.') });
+const msg = (value: string, bytes = 10): Message => ({
+  key: 'k',
+  value: value.padEnd(bytes - 1 - RECORD_OVERHEAD_BYTES, '.'),
+});
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 function publisher(send: BatchingPublisherOptions['send'], overrides: Partial<BatchingPublisherOptions> = {}) {
@@ -30,7 +33,9 @@ function publisher(send: BatchingPublisherOptions['send'], overrides: Partial<Ba
 
 function tooLarge(): Error {
   return Object.assign(new Error('MESSAGE_TOO_LARGE wrapped'), {
-    cause: Object.assign(new Error('The request included a message larger than the max message size'), { type: 'MESSAGE_TOO_LARGE' }),
+    cause: Object.assign(new Error('The request included a message larger than the max message size'), {
+      type: 'MESSAGE_TOO_LARGE',
+    }),
   });
 }
 
@@ -57,7 +62,10 @@ describe('BatchingPublisher', () => {
     const small = p.publish([msg('small', 100)]);
     await tick();
     for (const send of kafka.sends) {
-      const bytes = send.messages.reduce((sum, m) => sum + String(m.key).length + String(m.value).length + RECORD_OVERHEAD_BYTES, 0);
+      const bytes = send.messages.reduce(
+        (sum, m) => sum + String(m.key).length + String(m.value).length + RECORD_OVERHEAD_BYTES,
+        0,
+      );
       expect(bytes).toBeLessThanOrEqual(250);
     }
     expect(kafka.sends.flatMap((s) => s.messages)).toHaveLength(7);
@@ -140,7 +148,9 @@ describe('BatchingPublisher retrying a batch', () => {
       async (messages) => {
         sends.push(messages.map((m) => String(m.value).slice(0, 1)));
         if (failures-- > 0)
-          throw Object.assign(new Error('wrapped'), { cause: Object.assign(new Error('NOT_LEADER'), { retriable: true }) });
+          throw Object.assign(new Error('wrapped'), {
+            cause: Object.assign(new Error('NOT_LEADER'), { retriable: true }),
+          });
       },
       { lingerMs: 5 },
     );

@@ -42,7 +42,8 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-const kafkaUnavailable = (message: string, cause?: unknown) => new ServiceError('kafka_unavailable', message, { retryable: true, cause });
+const kafkaUnavailable = (message: string, cause?: unknown) =>
+  new ServiceError('kafka_unavailable', message, { retryable: true, cause });
 
 /**
  * Coalesces concurrent publishes into producer requests: what arrives while earlier requests are
@@ -73,9 +74,12 @@ export class BatchingPublisher {
 
   /** Resolves once Kafka acknowledged every message; rejects with a ServiceError otherwise. */
   publish(messages: Message[]): Promise<void> {
-    if (this.closing) return Promise.reject(new ServiceError('closed', 'the publisher is closed', { retryable: false }));
+    if (this.closing)
+      return Promise.reject(new ServiceError('closed', 'the publisher is closed', { retryable: false }));
     if (this.now() < this.failingUntil) {
-      return Promise.reject(kafkaUnavailable(`Kafka is unavailable: ${this.lastError?.message ?? 'send failed'}`, this.lastError));
+      return Promise.reject(
+        kafkaUnavailable(`Kafka is unavailable: ${this.lastError?.message ?? 'send failed'}`, this.lastError),
+      );
     }
     // A body larger than one request travels in several, each settled on its own; the publish
     // succeeds when all of them did.
@@ -104,7 +108,8 @@ export class BatchingPublisher {
     let current: { messages: Message[]; bytes: number } = { messages: [], bytes: 0 };
     for (const message of messages) {
       const bytes = recordBytes(message);
-      const full = current.messages.length >= this.options.maxBatchEvents || current.bytes + bytes > this.options.maxBatchBytes;
+      const full =
+        current.messages.length >= this.options.maxBatchEvents || current.bytes + bytes > this.options.maxBatchBytes;
       if (current.messages.length > 0 && full) {
         parts.push(current);
         current = { messages: [], bytes: 0 };
@@ -162,7 +167,9 @@ export class BatchingPublisher {
     let bytes = 0;
     let count = 0;
     for (const entry of this.queue) {
-      const fits = events + entry.messages.length <= this.options.maxBatchEvents && bytes + entry.bytes <= this.options.maxBatchBytes;
+      const fits =
+        events + entry.messages.length <= this.options.maxBatchEvents &&
+        bytes + entry.bytes <= this.options.maxBatchBytes;
       if (count > 0 && !fits) break;
       events += entry.messages.length;
       bytes += entry.bytes;

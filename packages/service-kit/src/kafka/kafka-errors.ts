@@ -10,7 +10,11 @@ interface KafkaError {
 function anyWrapped(err: unknown, test: (e: KafkaError) => boolean, depth = 0): boolean {
   const e = err as KafkaError | undefined;
   if (!e || depth >= 5) return false;
-  return test(e) || anyWrapped(e.cause, test, depth + 1) || (e.errors?.some((inner) => anyWrapped(inner, test, depth + 1)) ?? false);
+  return (
+    test(e) ||
+    anyWrapped(e.cause, test, depth + 1) ||
+    (e.errors?.some((inner) => anyWrapped(inner, test, depth + 1)) ?? false)
+  );
 }
 
 /** Whether Kafka said trying again may help. */

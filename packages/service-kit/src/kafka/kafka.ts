@@ -1,4 +1,12 @@
-import { Kafka, type LogEntry, logLevel, Partitioners, type Producer, type ProducerConfig, type SASLOptions } from 'kafkajs';
+import {
+  Kafka,
+  type LogEntry,
+  logLevel,
+  Partitioners,
+  type Producer,
+  type ProducerConfig,
+  type SASLOptions,
+} from 'kafkajs';
 import type { Logger } from 'pino';
 import { createThrottle } from '../observability/throttle.js';
 
@@ -44,7 +52,14 @@ export function kafkaSasl(config: {
  * A kafkajs client whose own logs go through pino: its INFO chatter as debug, and each repeated
  * message (a connection refused on every retry) at most once per 5 s, without the stack trace.
  */
-export function createKafka({ brokers, clientId, logger, retries = 5, maxRetryTimeMs = 5_000, sasl }: KafkaOptions): Kafka {
+export function createKafka({
+  brokers,
+  clientId,
+  logger,
+  retries = 5,
+  maxRetryTimeMs = 5_000,
+  sasl,
+}: KafkaOptions): Kafka {
   const log = logger.child({ component: 'kafkajs' });
   const throttle = createThrottle(5_000);
   return new Kafka({
@@ -57,16 +72,24 @@ export function createKafka({ brokers, clientId, logger, retries = 5, maxRetryTi
     logLevel: logLevel.WARN,
     logCreator:
       () =>
-      ({ level, namespace, log: { message, stack: _stack, timestamp: _timestamp, logger: _logger, ...extra } }: LogEntry) => {
+      ({
+        level,
+        namespace,
+        log: { message, stack: _stack, timestamp: _timestamp, logger: _logger, ...extra },
+      }: LogEntry) => {
         const pinoLevel = level === logLevel.INFO ? 'debug' : PINO_LEVEL[level];
         if (pinoLevel === 'silent' || !log.isLevelEnabled(pinoLevel)) return;
-        const { pass, suppressed } = level <= logLevel.WARN ? throttle(`${namespace}:${message}`) : { pass: true, suppressed: 0 };
-        if (pass) log[pinoLevel]({ event: 'kafkajs.log', namespace, ...extra, ...(suppressed ? { suppressed } : {}) }, message);
+        const { pass, suppressed } =
+          level <= logLevel.WARN ? throttle(`${namespace}:${message}`) : { pass: true, suppressed: 0 };
+        if (pass)
+          log[pinoLevel]({ event: 'kafkajs.log', namespace, ...extra, ...(suppressed ? { suppressed } : {}) }, message);
       },
   });
 }
 
-/** A service's Kafka client from its configuration (kafkaEnv): brokers, client id (the service's name by default), SASL. */
+/**
+ * A service's Kafka client from its configuration (kafkaEnv): brokers, client id (the service's name by default), SASL.
+ */
 export function serviceKafka(
   service: string,
   config: Parameters<typeof kafkaSasl>[0] & { KAFKA_BROKERS: string[]; KAFKA_CLIENT_ID?: string | undefined },

@@ -8,7 +8,8 @@ export function createRegistry(service: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   // The event-loop delay histogram samples with a timer on the loop: prom-client's 10 ms default woke every
-  // service 100 times a second with nothing to do (ARCHITECTURE.md, "Rules the tree keeps": idle means a few wake-ups a second).
+  // service 100 times a second with nothing to do (ARCHITECTURE.md, "Rules the tree keeps": idle means a few wake-ups a
+  // second).
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   return registry;
 }

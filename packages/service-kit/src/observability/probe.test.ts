@@ -48,14 +48,23 @@ describe('startProbe', () => {
     onTestFinished(() => void vi.useRealTimers());
     let answer: (() => void) | undefined;
     let hang = false;
-    const probe = startProbe('kafka', () => (hang ? new Promise<void>((resolve) => (answer = resolve)) : Promise.resolve()), 1_000, 3_000);
+    const probe = startProbe(
+      'kafka',
+      () => (hang ? new Promise<void>((resolve) => (answer = resolve)) : Promise.resolve()),
+      1_000,
+      3_000,
+    );
     await vi.advanceTimersByTimeAsync(1);
     expect(probe.check.ok).toBe(true);
     hang = true;
     await vi.advanceTimersByTimeAsync(3_500);
     expect(probe.check).toEqual({ name: 'kafka', ok: true });
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(probe.check).toMatchObject({ name: 'kafka', ok: false, detail: expect.stringMatching(/^no answer for [34]\.\d s$/) });
+    expect(probe.check).toMatchObject({
+      name: 'kafka',
+      ok: false,
+      detail: expect.stringMatching(/^no answer for [34]\.\d s$/),
+    });
     hang = false;
     answer?.();
     await vi.advanceTimersByTimeAsync(1_000);

@@ -14,7 +14,12 @@ export interface Probe {
  * — and still answer at once, never blocked on that dependency. A probe still running after `timeoutMs`
  * counts as a failure from then on: a frozen server never answers at all.
  */
-export function startProbe(name: string, probe: () => Promise<unknown>, intervalMs: number, timeoutMs = 2 * intervalMs): Probe {
+export function startProbe(
+  name: string,
+  probe: () => Promise<unknown>,
+  intervalMs: number,
+  timeoutMs = 2 * intervalMs,
+): Probe {
   let check: ReadinessCheck = { name, ok: false, detail: 'not probed yet' };
   let startedAt: number | undefined;
   const run = async () => {

@@ -27,7 +27,11 @@ describe('closeInStages', () => {
           if (fail) throw new Error(`${name} broke`);
         },
       ] as const;
-    const closing = closeInStages([[closer('http'), closer('publisher', true)], [closer('producer')], [closer('redis', true)]]);
+    const closing = closeInStages([
+      [closer('http'), closer('publisher', true)],
+      [closer('producer')],
+      [closer('redis', true)],
+    ]);
     await expect(closing).rejects.toBeInstanceOf(AggregateError);
     await closing.catch((err: AggregateError) => {
       expect(err.errors.map((e: Error) => e.message)).toEqual(['publisher: publisher broke', 'redis: redis broke']);

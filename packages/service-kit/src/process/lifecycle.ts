@@ -21,9 +21,12 @@ export async function closeInStages(stages: readonly (readonly Closer[])[]): Pro
     results.forEach((result, i) => {
       if (result.status === 'rejected') {
         const name = stage[i]![0];
-        failures.push(new Error(`${name}: ${(result.reason as Error)?.message ?? String(result.reason)}`, { cause: result.reason }));
+        failures.push(
+          new Error(`${name}: ${(result.reason as Error)?.message ?? String(result.reason)}`, { cause: result.reason }),
+        );
       }
     });
   }
-  if (failures.length > 0) throw new AggregateError(failures, `stop failed: ${failures.map((f) => f.message).join('; ')}`);
+  if (failures.length > 0)
+    throw new AggregateError(failures, `stop failed: ${failures.map((f) => f.message).join('; ')}`);
 }

@@ -26,7 +26,10 @@ export async function runService(
     stopping = true;
     logger.info({ event: 'service.stopping', reason }, 'stopping');
     const deadline = setTimeout(() => {
-      logger.error({ event: 'service.stop_timeout', timeoutMs: shutdownTimeoutMs }, 'shutdown timed out; exiting anyway');
+      logger.error(
+        { event: 'service.stop_timeout', timeoutMs: shutdownTimeoutMs },
+        'shutdown timed out; exiting anyway',
+      );
       process.exit(exitCode || 1);
     }, shutdownTimeoutMs);
     deadline.unref();

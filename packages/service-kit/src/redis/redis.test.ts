@@ -31,9 +31,12 @@ describe('redisFailure', () => {
   });
 
   it('never carries the dumped command arguments into its message', () => {
-    const err = Object.assign(reply(`WRONGTYPE Operation against a key holding the wrong kind of value\n${'x'.repeat(50_000)}`), {
-      command: { name: 'evalsha', args: ['x'.repeat(50_000)] },
-    });
+    const err = Object.assign(
+      reply(`WRONGTYPE Operation against a key holding the wrong kind of value\n${'x'.repeat(50_000)}`),
+      {
+        command: { name: 'evalsha', args: ['x'.repeat(50_000)] },
+      },
+    );
     const failure = redisFailure(err);
     expect(failure.message.length).toBeLessThan(250);
     expect(failure.cause).toBe(err);

@@ -137,11 +137,14 @@ export function redisFailure(err: unknown): ServiceError {
     });
   }
   // WRONGTYPE, NOPERM, a script error: the same command will be refused again until someone acts.
-  if (isReply(root)) return new ServiceError('redis_refused', `Redis refused the write: ${message}`, { retryable: false, cause: err });
+  if (isReply(root))
+    return new ServiceError('redis_refused', `Redis refused the write: ${message}`, { retryable: false, cause: err });
   return new ServiceError('redis_unavailable', `Redis is unavailable: ${message}`, { retryable: true, cause: err });
 }
 
-/** Runs Redis commands, turning any failure into the ServiceError redisFailure names: a reader answers 503, never 500. */
+/**
+ * Runs Redis commands, turning any failure into the ServiceError redisFailure names: a reader answers 503, never 500.
+ */
 export async function redisRead<T>(read: () => Promise<T>): Promise<T> {
   try {
     return await read();
