@@ -8,7 +8,9 @@ export const MODULES = [
   'packages/pipeline/src/{group-lag,plan-chunk,dead-letter-replay}.ts',
   'event-consumer/src/config.ts',
   'event-consumer/src/offset-commits.ts',
-  'event-viewer/src/{events/query,events/csv,events/export-slots,model/search,model/event-filter,live/feed,status/lag-estimate,status/lag-states,dlq/replay-jobs,http/compress,http/access,http/users-file}.ts',
+  'event-viewer/src/{events/query,events/csv,events/export-slots,model/search,model/event-filter,live/feed}.ts',
+  'event-viewer/src/{status/lag-estimate,status/lag-states,dlq/replay-jobs}.ts',
+  'event-viewer/src/{http/compress,http/access,http/users-file}.ts',
   'event-generator/src/{parse-publish-body,rate-limit}.ts',
 ];
 

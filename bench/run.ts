@@ -66,9 +66,12 @@ const environment = await describeEnvironment(REDIS_URL);
 process.stdout.write(
   `EventStreamApp bench — ${environment.date}\n` +
     `machine: ${environment.cores} cores (${environment.cpu}), ${environment.memoryGiB} GiB\n` +
-    `versions: Node ${environment.node}, Apache Kafka ${environment.kafka} (kafkajs ${environment.kafkajs}), Redis ${environment.redis}, ${environment.java}\n` +
+    `versions: Node ${environment.node}, Apache Kafka ${environment.kafka} (kafkajs ${environment.kafkajs}), Redis \
+${environment.redis}, ${environment.java}\n` +
     `infrastructure: Kafka ${KAFKA_BROKERS}, Redis ${REDIS_URL}\n` +
-    `parameters: ${JSON.stringify(params)}${values.quick ? ' (quick: proves the harness, numbers are not meaningful)' : ''}\n\n`,
+    `parameters: ${JSON.stringify(params)}${
+      values.quick ? ' (quick: proves the harness, numbers are not meaningful)' : ''
+    }\n\n`,
 );
 
 const results: { scenario: string; parameters: Record<string, unknown>; errors: number; rows: Row[] }[] = [];

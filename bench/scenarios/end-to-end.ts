@@ -13,7 +13,10 @@ import { brokerProcess, redisProcess, startPipeline } from '../lib/stack.js';
  */
 const FETCH_SETTINGS: { consumerEnv: Record<string, string>; label: string }[] = [
   { consumerEnv: {}, label: '' },
-  { consumerEnv: { KAFKA_FETCH_MIN_BYTES: '65536', KAFKA_FETCH_MAX_WAIT_MS: '10' }, label: ', fetch ≥64 KiB or 10 ms' },
+  {
+    consumerEnv: { KAFKA_FETCH_MIN_BYTES: '65536', KAFKA_FETCH_MAX_WAIT_MS: '10' },
+    label: ', fetch ≥64 KiB or 10 ms',
+  },
 ];
 
 /**
@@ -167,7 +170,9 @@ async function endToEndAt(
         measure: `errors + never stored at ${at}`,
         value: refused.total + missing,
         unit: 'count',
-        note: `not 202: ${refused}, never stored: ${missing}${missing > 0 ? ` (yet in event_log: ${missingInLog})` : ''}`,
+        note: `not 202: ${refused}, never stored: ${missing}${
+          missing > 0 ? ` (yet in event_log: ${missingInLog})` : ''
+        }`,
       },
       ...cpuRows('e2e', `POST → stored at ${at}`, cpu, latencies.length),
     ],

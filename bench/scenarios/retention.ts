@@ -160,7 +160,10 @@ export const retentionScenario: Scenario = async ({ quick }) => {
         measure: `days of event_log in 1 GiB at ${rate.toLocaleString('en-US')} events/s`,
         value: Math.max(0, days),
         unit: 'days',
-        note: `${(Math.max(0, days) * 24).toFixed(1)} h; 100,000 users, ${config.DEDUP_WINDOW_MS / 3_600_000} h dedup window (${(dedup / MIB).toFixed(0)} MiB at its largest), stream at its cap`,
+        note: `${(Math.max(0, days) * 24).toFixed(
+          1,
+        )} h; 100,000 users, ${config.DEDUP_WINDOW_MS / 3_600_000} h dedup window \
+(${(dedup / MIB).toFixed(0)} MiB at its largest), stream at its cap`,
       });
     }
     return {

@@ -87,7 +87,8 @@ export const screenScenario: Scenario = async ({ quick }) => {
           measure: `errors + never shown at ${rate}/s`,
           value: refused.total + missing,
           unit: 'count',
-          note: `not 202: ${refused}; so far the page was dropped as too slow ${viewerMetric('live_clients_dropped_total')} times, told of a gap ${viewerMetric('live_stream_gaps_total')}`,
+          note: `not 202: ${refused}; so far the page was dropped as too slow \
+${viewerMetric('live_clients_dropped_total')} times, told of a gap ${viewerMetric('live_stream_gaps_total')}`,
         },
       );
     }

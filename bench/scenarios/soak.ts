@@ -82,7 +82,8 @@ export const soakScenario: Scenario = async ({ quick }) => {
         measure: 'used_memory largest deviation from mean',
         value: spread * 100,
         unit: '%',
-        note: `${settled.length} samples after the first retention period, mean ${(mean / 2 ** 20).toFixed(1)} MiB; goal ≤ 10%`,
+        note: `${settled.length} samples after the first retention period, mean ${(mean / 2 ** 20).toFixed(1)} MiB; \
+goal ≤ 10%`,
       },
       {
         scenario: 'soak',

@@ -70,7 +70,8 @@ export const steadyScenario: Scenario = async ({ quick }) => {
       measure: `${name} RSS growth after warm-up`,
       value: (last - first) / MiB,
       unit: 'MiB',
-      note: `${(first / MiB).toFixed(0)} → ${(last / MiB).toFixed(0)} MiB, max ${(Math.max(...values) / MiB).toFixed(0)} MiB`,
+      note: `${(first / MiB).toFixed(0)} → ${(last / MiB).toFixed(0)} MiB, max \
+${(Math.max(...values) / MiB).toFixed(0)} MiB`,
     });
     const heap = heaps.get(name)!.slice(Math.floor(values.length / 4));
     const half = Math.floor(heap.length / 2);
@@ -80,7 +81,10 @@ export const steadyScenario: Scenario = async ({ quick }) => {
       measure: `${name} heap used, 2nd half − 1st half`,
       value: (mean(heap.slice(half)) - mean(heap.slice(0, half))) / MiB,
       unit: 'MiB',
-      note: `mean ${(mean(heap.slice(0, half)) / MiB).toFixed(0)} → ${(mean(heap.slice(half)) / MiB).toFixed(0)} MiB, max ${(Math.max(...heap) / MiB).toFixed(0)} MiB`,
+      note: `mean ${(mean(heap.slice(0, half)) / MiB).toFixed(
+        0,
+      )} → ${(mean(heap.slice(half)) / MiB).toFixed(0)} MiB, max \
+${(Math.max(...heap) / MiB).toFixed(0)} MiB`,
     });
   }
   rows.push({ scenario: 'steady', measure: 'errors', value: errors, unit: 'count' });

@@ -79,7 +79,8 @@ const schema = z
       ctx.addIssue({
         code: 'custom',
         path: ['REDIS_WAIT_TIMEOUT_MS'],
-        message: `must be below REDIS_COMMAND_TIMEOUT_MS (${config.REDIS_COMMAND_TIMEOUT_MS}), or the client gives up before WAIT answers`,
+        message: `must be below REDIS_COMMAND_TIMEOUT_MS (${config.REDIS_COMMAND_TIMEOUT_MS}), or the client gives up \
+before WAIT answers`,
       });
     }
   });

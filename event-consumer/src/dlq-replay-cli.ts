@@ -17,7 +17,10 @@ import {
 } from '@eventstreamapp/service-kit';
 import { loadConfig } from './config.js';
 
-const USAGE = 'usage: dlq-replay [--dry-run] [--from-offset N] [--to-offset N] [--partition P] [--reason CODE[,CODE…]]';
+const USAGE = [
+  'usage: dlq-replay [--dry-run] [--from-offset N] [--to-offset N]',
+  '[--partition P] [--reason CODE[,CODE…]]',
+].join(' ');
 
 function parseOptions(argv: string[]): ReplayOptions {
   const { values } = parseArgs({

@@ -59,7 +59,9 @@ export function createMetrics(
   };
   new Gauge({
     name: 'consumer_lag',
-    help: "Records past the group's committed offset, per partition this member holds (high watermark minus committed offset)",
+    help:
+      "Records past the group's committed offset, per partition this member holds (high watermark minus " +
+      'committed offset)',
     labelNames: ['topic', 'partition'],
     registers: [registry],
     async collect() {
@@ -71,7 +73,8 @@ export function createMetrics(
   new Gauge({
     name: 'consumer_lag_seconds',
     help:
-      'While records wait in a partition this member holds: seconds since the broker timestamp of the last record it stored from it ' +
+      'While records wait in a partition this member holds: seconds since the broker timestamp of the last record ' +
+      'it stored from it ' +
       '(an upper bound of the oldest waiting record’s age); 0 when caught up',
     labelNames: ['topic', 'partition'],
     registers: [registry],

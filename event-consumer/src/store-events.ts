@@ -94,7 +94,8 @@ export async function storeEvents(
     if (acknowledged < options.waitReplicas) {
       throw new ServiceError(
         'redis_not_replicated',
-        `${acknowledged} of ${options.waitReplicas} Redis replicas acknowledged the chunk within ${options.waitTimeoutMs} ms`,
+        `${acknowledged} of ${options.waitReplicas} Redis replicas acknowledged the chunk within \
+${options.waitTimeoutMs} ms`,
         { retryable: true },
       );
     }

@@ -12,7 +12,8 @@ import { ID_BUCKETS_LUA, STREAM_ENTRY_BYTES, STREAM_ENTRY_EVENTS, STREAM_FIELDS 
  */
 export const TRIM_LUA = `#!lua flags=allow-oom
 ${ID_BUCKETS_LUA}
-local now, window, retention, max_log, budget = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local now, window, retention, max_log, budget = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), \
+tonumber(ARGV[4]), tonumber(ARGV[5])
 local removed = 0
 if retention > 0 then
   local old = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. (now - retention))

@@ -54,7 +54,8 @@ const schema = z
       ctx.addIssue({
         code: 'custom',
         path: ['MAX_EVENT_BYTES'],
-        message: `must fit one Kafka record batch: at most ${largest} with KAFKA_MAX_MESSAGE_BYTES=${config.KAFKA_MAX_MESSAGE_BYTES}`,
+        message: `must fit one Kafka record batch: at most ${largest} with \
+KAFKA_MAX_MESSAGE_BYTES=${config.KAFKA_MAX_MESSAGE_BYTES}`,
       });
     }
     if (config.MAX_EVENT_BYTES > config.MAX_BODY_BYTES) {

@@ -50,13 +50,17 @@ export function createMetrics(liveClients: () => number): ViewerMetrics {
     }),
     exportsRefused: new Counter({
       name: 'exports_refused_total',
-      help: 'GET /export refused with 429: EXPORTS_IN_FLIGHT running in all (total) or EXPORTS_PER_CLIENT of one client',
+      help:
+        'GET /export refused with 429: EXPORTS_IN_FLIGHT running in all (total) or EXPORTS_PER_CLIENT of one ' +
+        'client',
       labelNames: ['limit'],
       registers: [registry],
     }),
     exportsEnded: new Counter({
       name: 'exports_ended_total',
-      help: 'Exports by how they ended: complete, max_events, scan_budget, time_budget, stalled, client_gone, read_failed',
+      help:
+        'Exports by how they ended: complete, max_events, scan_budget, time_budget, stalled, client_gone, ' +
+        'read_failed',
       labelNames: ['outcome'],
       registers: [registry],
     }),

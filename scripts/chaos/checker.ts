@@ -175,7 +175,9 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
       add({
         kind: 'inconsistent',
         user_id: user,
-        detail: `event:${user} holds ${value === null ? 'nothing' : (parse(value)?.event_id ?? 'a non-event')}, its last new stored event is ${expected === null ? 'none' : parse(expected)?.event_id}`,
+        detail: `event:${user} holds ${
+          value === null ? 'nothing' : (parse(value)?.event_id ?? 'a non-event')
+        }, its last new stored event is ${expected === null ? 'none' : parse(expected)?.event_id}`,
       });
     }
   }
@@ -267,7 +269,8 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
 export function formatReport(report: Report): string {
   const { publishes, latency } = report;
   const lines = [
-    `publishes: ${publishes.invoked} invoked, ${publishes.ok} ok (202), ${publishes.fail} fail (4xx), ${publishes.info} info (unknown; ${report.infoStored} stored)`,
+    `publishes: ${publishes.invoked} invoked, ${publishes.ok} ok (202), ${publishes.fail} fail (4xx), \
+${publishes.info} info (unknown; ${report.infoStored} stored)`,
     `faults applied: ${
       Object.entries(report.faults)
         .map(([k, n]) => `${k} ${n}`)

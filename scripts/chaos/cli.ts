@@ -10,7 +10,8 @@ import { DEFAULT_FAULT_KINDS, FAULT_KINDS, type FaultKind, seedOf, type Topology
 /**
  * make chaos / make chaos-check:
  *
- * cli.ts run [--seed S] [--duration 2m] [--rate 100] [--topology single|replicated] [--faults kill,pause,…] [--dir DIR]
+ * cli.ts run [--seed S] [--duration 2m] [--rate 100] [--topology single|replicated] [--faults kill,pause,…]
+ *            [--dir DIR]
  *              [--sabotage dedup]   (the checker's own test: the run must then be judged invalid, with duplicates)
  *   cli.ts check DIR
  *
@@ -19,7 +20,8 @@ import { DEFAULT_FAULT_KINDS, FAULT_KINDS, type FaultKind, seedOf, type Topology
 const [command, ...rest] = process.argv.slice(2);
 const usage = (why: string): never => {
   process.stderr.write(
-    `chaos: ${why}\nusage: cli.ts run [--seed S] [--duration 2m] [--rate N] [--topology single|replicated] [--faults ${FAULT_KINDS.join(',')}] [--dir DIR] | cli.ts check DIR\n`,
+    `chaos: ${why}\nusage: cli.ts run [--seed S] [--duration 2m] [--rate N] [--topology single|replicated] [--faults \
+${FAULT_KINDS.join(',')}] [--dir DIR] | cli.ts check DIR\n`,
   );
   process.exit(2);
 };

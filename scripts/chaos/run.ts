@@ -68,7 +68,8 @@ export async function runChaos(options: RunOptions): Promise<Report> {
     JSON.stringify({ seed, durationMs, rate, topology, kinds, faults: schedule }, null, 2),
   );
   log(
-    `seed ${seed}, ${topology}, ${durationMs / 1000} s at ${rate}/s: ${schedule.length} faults (${JSON.stringify(countByKind(schedule))}) → ${dir}`,
+    `seed ${seed}, ${topology}, ${durationMs / 1000} s at ${rate}/s: ${schedule.length} faults \
+(${JSON.stringify(countByKind(schedule))}) → ${dir}`,
   );
 
   const runId = randomBytes(4).toString('hex');

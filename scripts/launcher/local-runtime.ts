@@ -120,7 +120,10 @@ export async function startService(rt: Runtime, service: ServiceName): Promise<v
   const holder = portHolder(rt.port(service));
   if (holder) {
     throw new Error(
-      `${service}: port ${rt.port(service)} is held by pid ${holder.pid} (${holder.command.slice(0, 120)}); stop it, or give ${service} another port (${PORT_VARIABLES[service][0]})`,
+      `${service}: port ${rt.port(service)} is held by pid ${holder.pid} (${holder.command.slice(
+        0,
+        120,
+      )}); stop it, or give ${service} another port (${PORT_VARIABLES[service][0]})`,
     );
   }
   rmSync(stateFile(rt, service), { force: true });
@@ -170,7 +173,8 @@ async function stopOrphans(rt: Runtime, service: ServiceName, graceMs = 15_000):
   const left = groupMembers(pgid);
   if (left.length === 0) return;
   say(
-    `${service}: its supervisor (pid ${pgid}) is gone but pid ${left.join(', ')} of its process group is not; stopping it`,
+    `${service}: its supervisor (pid ${pgid}) is gone but pid ${left.join(', ')} of its process group is not; \
+stopping it`,
   );
   await terminate(-pgid, () => groupMembers(pgid).length > 0, graceMs);
 }
@@ -200,7 +204,9 @@ export async function statusLine(rt: Runtime, service: ServiceName): Promise<str
     () => false,
   );
   const restarts = state?.restarts ? `, ${state.restarts} restart${state.restarts === 1 ? '' : 's'}` : '';
-  return `${state?.state ?? 'running'} (pid ${state?.childPid ?? '-'}, supervisor ${pid}${restarts}), ${ready ? 'ready' : 'not ready'}`;
+  return `${state?.state ?? 'running'} (pid ${state?.childPid ?? '-'}, supervisor ${pid}${restarts}), ${
+    ready ? 'ready' : 'not ready'
+  }`;
 }
 
 function infra(rt: Runtime, command: 'start' | 'stop' | 'status'): number {
@@ -272,7 +278,8 @@ export async function runLocalRuntime(args: string[]): Promise<number> {
       return 0;
     default:
       throw new Error(
-        'usage: local-runtime up|down|ps|logs [SERVICE]|start SERVICE|stop SERVICE|restart SERVICE|status SERVICE|dlq-replay [ARGS]',
+        'usage: local-runtime up|down|ps|logs [SERVICE]|start SERVICE|stop SERVICE|restart SERVICE|status ' +
+          'SERVICE|dlq-replay [ARGS]',
       );
   }
 }

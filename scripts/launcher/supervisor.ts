@@ -62,7 +62,15 @@ export function supervise(options: SupervisorOptions): void {
     const fd = openSync(logFile, 'a');
     writeFileSync(
       fd,
-      `${JSON.stringify({ level, time: new Date().toISOString(), service: 'launcher', supervised: service, event, msg, ...extra })}\n`,
+      `${JSON.stringify({
+        level,
+        time: new Date().toISOString(),
+        service: 'launcher',
+        supervised: service,
+        event,
+        msg,
+        ...extra,
+      })}\n`,
     );
     closeSync(fd);
   };

@@ -21,18 +21,25 @@ export function renderAuditPage(entries: AuditEntry[], next: string | undefined)
       .map(([code, n]) => `${code} ${n}`)
       .join(', ');
     return html`<tr data-job="${record.job}" data-action="${record.action}">
-<td><time datetime="${new Date(at).toISOString()}">${new Date(at).toISOString().replace('T', ' ').replace('Z', '')}</time></td>
+<td><time datetime="${new Date(at).toISOString()}">${new Date(at).toISOString().replace('T', ' ').replace('Z', '')}\
+</time></td>
 <td>${record.who}</td>
 <td><code>${record.action}</code></td>
 <td>${describeSelection(record.selection as Selection)}</td>
-<td>${counts ? outcome(counts, refused, record.action.startsWith('dlq.dry_run.')) : ''}${record.error ? html` <span class="error">${record.error}</span>` : ''}</td>
+<td>${counts ? outcome(counts, refused, record.action.startsWith('dlq.dry_run.')) : ''}${
+      record.error
+        ? html` \
+<span class="error">${record.error}</span>`
+        : ''
+    }</td>
 </tr>`;
   };
   return layout({
     title: 'Audit log',
     main: html`<main>
 <table id="audit" class="events">
-<thead><tr><th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Selection</th><th scope="col">Outcome</th></tr></thead>
+<thead><tr><th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Selection\
+</th><th scope="col">Outcome</th></tr></thead>
 <tbody>${entries.map(row)}</tbody>
 </table>
 ${entries.length === 0 ? html`<p id="empty">Nothing audited within AUDIT_RETENTION.</p>` : ''}

@@ -103,9 +103,18 @@ function renderRow(d: Described, csrfToken: string | undefined) {
 <td><time datetime="${d.refusedAt}">${d.refusedAt.replace('T', ' ').replace('Z', '')}</time></td>
 <td><code>${d.reason}</code><div class="id">${d.message}</div></td>
 <td>${origin}</td>
-<td>${d.partition}:${d.offset}${csrfToken === undefined ? '' : renderLetterReplay(csrfToken, d.partition, d.offset)}</td>
+<td>${d.partition}:${d.offset}${csrfToken === undefined ? '' : renderLetterReplay(csrfToken, d.partition, d.offset)}\
+</td>
 <td>${d.bytes} B${d.valueIsUtf8 ? '' : html` <span class="warn">not UTF-8</span>`}</td>
-<td><details><summary><code>${value.length > SUMMARY_CHARS ? `${value.slice(0, SUMMARY_CHARS)}…` : value}</code></summary><pre>${value}</pre>${more > 0 ? html`<p class="cut">… ${more} more bytes not kept by the viewer (DLQ_PREVIEW_BYTES); make kafka-consume or make dlq-replay reach the record.</p>` : ''}${d.key !== null ? html`<div class="id">key ${d.key}</div>` : ''}</details></td>
+<td><details><summary><code>${value.length > SUMMARY_CHARS ? `${value.slice(0, SUMMARY_CHARS)}…` : value}</code>\
+</summary><pre>${value}\
+</pre>${
+    more > 0
+      ? html`<p class="cut">… ${more} more bytes not kept by the viewer (DLQ_PREVIEW_BYTES); make kafka-consume or \
+make \
+dlq-replay reach the record.</p>`
+      : ''
+  }${d.key !== null ? html`<div class="id">key ${d.key}</div>` : ''}</details></td>
 </tr>`;
 }
 
@@ -167,7 +176,9 @@ export function createDeadLetterRoute({ window, topic, perPartition, operatorCon
     const summary =
       depth === undefined
         ? 'Kafka is not answering; showing what the viewer holds.'
-        : `${depth} dead letter${depth === 1 ? '' : 's'} in ${topic} (${ends!.length} partition${ends!.length === 1 ? '' : 's'}); the viewer keeps the newest ${perPartition} of each partition.`;
+        : `${depth} dead letter${depth === 1 ? '' : 's'} in ${topic} (${ends!.length} partition${
+            ends!.length === 1 ? '' : 's'
+          }); the viewer keeps the newest ${perPartition} of each partition.`;
     const page_ = layout({
       title: 'Dead letters',
       section: 'dlq',
@@ -181,11 +192,19 @@ export function createDeadLetterRoute({ window, topic, perPartition, operatorCon
 ${controls ? renderReplayForms(controls.csrfToken, q, controls.running) : ''}`,
       main: html`<main>
 <table id="dead-letters" class="events">
-<thead><tr><th scope="col">Refused (UTC)</th><th scope="col">Reason</th><th scope="col">From</th><th scope="col">DLQ record</th><th scope="col">Size</th><th scope="col">Value</th></tr></thead>
+<thead><tr><th scope="col">Refused (UTC)</th><th scope="col">Reason</th><th scope="col">From</th>\
+<th scope="col">DLQ record</th><th scope="col">Size</th><th scope="col">Value</th></tr></thead>
 <tbody>${letters.map((d) => renderRow(d, controls?.csrfToken))}</tbody>
 </table>
-${letters.length === 0 ? html`<p id="empty">No dead letters${q.reason || q.partition !== undefined ? ' match' : ''}.</p>` : ''}
-<p>Replay the ones whose cause is fixed: ${controls ? 'with the buttons above, or ' : 'an operator can, from this page, or '}<code>make dlq-replay</code> (README, “Operating it”).</p>
+${
+  letters.length === 0
+    ? html`<p id="empty">No dead letters${q.reason || q.partition !== undefined ? ' match' : ''}.\
+</p>`
+    : ''
+}
+<p>Replay the ones whose cause is fixed: ${
+        controls ? 'with the buttons above, or ' : 'an operator can, from this page, or '
+      }<code>make dlq-replay</code> (README, “Operating it”).</p>
 ${next ? html`<nav><a rel="next" href="${next}">Older dead letters →</a></nav>` : ''}
 </main>`,
     });

@@ -40,11 +40,26 @@ function countsTable(job: ReplayJob): Html {
 <tr><th scope="row">Dead letters read</th><td data-count="read">${r.read}</td></tr>
 <tr><th scope="row">${verb}</th><td data-count="replayed">${r.replayed}</td></tr>
 <tr><th scope="row">Already stored</th><td data-count="alreadyStored">${r.alreadyStored}</td></tr>
-${refused.map(([code, n]) => html`<tr><th scope="row">Still refused: <code>${code}</code></th><td data-count="refused-${code}">${n}</td></tr>`)}
-${r.notSelected ? html`<tr><th scope="row">Other reasons (not selected)</th><td data-count="notSelected">${r.notSelected}</td></tr>` : ''}
+${refused.map(
+  ([code, n]) => html`<tr><th scope="row">Still refused: <code>${code}</code></th>\
+<td data-count="refused-${code}">${n}</td></tr>`,
+)}
+${
+  r.notSelected
+    ? html`<tr><th scope="row">Other reasons (not selected)</th>\
+<td data-count="notSelected">${r.notSelected}</td></tr>`
+    : ''
+}
 </tbody>
 </table>
-<p class="id">Ranges read (partition: from..to): ${r.ranges.map((x) => `${x.partition}: ${x.from}..${x.to}`).join(', ') || 'none'}</p>`;
+<p class="id">Ranges read (partition: from..to): ${
+    r.ranges
+      .map(
+        (x) => `${x.partition}: \
+${x.from}..${x.to}`,
+      )
+      .join(', ') || 'none'
+  }</p>`;
 }
 
 function nextStep(job: ReplayJob, csrfToken: string): Html {
@@ -58,7 +73,8 @@ function nextStep(job: ReplayJob, csrfToken: string): Html {
     return html`<p id="replay-state" class="error">Failed: ${job.error ?? 'unknown error'}</p>`;
   const n = job.report?.replayed ?? 0;
   if (!job.dryRun)
-    return html`<p id="replay-state">Done: ${n} replayed. <a href="/audit">Audit log</a> · <a href="/dlq">Dead letters</a></p>`;
+    return html`<p id="replay-state">Done: ${n} replayed. <a href="/audit">Audit log</a> · <a href="/dlq">Dead letters\
+</a></p>`;
   if (n === 0)
     return html`<p id="replay-state">Nothing to replay: every selected letter is stored already or still refused.</p>`;
   if (job.confirmedAs)
@@ -66,7 +82,8 @@ function nextStep(job: ReplayJob, csrfToken: string): Html {
       Count again to replay more.</p>`;
   return html`<form id="confirm-replay" method="post" action="/dlq/replay/${job.id}/confirm">
 <input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}">
-<p id="replay-state">The dry run is done. Replaying sends these ${n} records back to the events topic; the consumer stores each once.</p>
+<p id="replay-state">The dry run is done. Replaying sends these ${n} records back to the events topic; the consumer \
+stores each once.</p>
 <button type="submit">Replay ${n} dead letter${n === 1 ? '' : 's'}</button> <a href="/dlq">Cancel</a>
 </form>`;
 }
@@ -76,7 +93,10 @@ export function renderReplayPage(job: ReplayJob, csrfToken: string): string {
     title: job.dryRun ? 'Replay: dry run' : 'Replay',
     section: 'dlq',
     ...(job.state === 'running' ? { refreshSeconds: 1 } : {}),
-    header: html`<p id="replay-summary">${job.dryRun ? 'Dry run' : 'Replay'} of ${describeSelection(job.selection)}, started by <b>${job.by}</b> at <time>${new Date(job.startedAt).toISOString()}</time>.</p>`,
+    header: html`<p id="replay-summary">${
+      job.dryRun ? 'Dry run' : 'Replay'
+    } of ${describeSelection(job.selection)}, started by <b>${job.by}</b> at \
+<time>${new Date(job.startedAt).toISOString()}</time>.</p>`,
     main: html`<main data-job="${job.id}" data-state="${job.state}">
 ${countsTable(job)}
 ${nextStep(job, csrfToken)}
@@ -93,10 +113,21 @@ export function renderReplayForms(
   const hidden = (name: string, value: string | number | undefined) =>
     value === undefined ? '' : html`<input type="hidden" name="${name}" value="${value}">`;
   return html`<section id="replay" aria-label="Replay">
-${running ? html`<p id="replay-running" class="warn">A ${running.dryRun ? 'dry run' : 'replay'} is running: <a href="/dlq/replay/${running.id}">follow it</a>.</p>` : ''}
+${
+  running
+    ? html`<p id="replay-running" class="warn">A ${running.dryRun ? 'dry run' : 'replay'} is running: \
+<a href="/dlq/replay/${running.id}">follow it</a>.</p>`
+    : ''
+}
 <form method="post" action="/dlq/replay" id="replay-filter">
-<input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}">${hidden('partition', filter.partition)}${hidden('reason', filter.reason)}
-<button type="submit">Replay what this filter selects…</button> <span class="id">every dead letter in Kafka${filter.reason ? ` refused for ${filter.reason}` : ''}${filter.partition === undefined ? '' : ` in partition ${filter.partition}`}, not only those listed; a dry run counts them first</span>
+<input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}">${hidden(
+    'partition',
+    filter.partition,
+  )}${hidden('reason', filter.reason)}
+<button type="submit">Replay what this filter selects…</button> \
+<span class="id">every dead letter in Kafka${filter.reason ? ` refused for ${filter.reason}` : ''}${
+    filter.partition === undefined ? '' : ` in partition ${filter.partition}`
+  }, not only those listed; a dry run counts them first</span>
 </form>
 <form method="post" action="/dlq/replay" id="replay-from">
 <input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}">
@@ -111,7 +142,9 @@ ${running ? html`<p id="replay-running" class="warn">A ${running.dryRun ? 'dry r
 /** The button in a letter's row. */
 export function renderLetterReplay(csrfToken: string, partition: number, offset: number): Html {
   return html`<form method="post" action="/dlq/replay" class="replay-one">
-<input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}"><input type="hidden" name="partition" value="${partition}"><input type="hidden" name="from_offset" value="${offset}"><input type="hidden" name="to_offset" value="${offset + 1}">
+<input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}">\
+<input type="hidden" name="partition" value="${partition}"><input type="hidden" name="from_offset" value="${offset}">\
+<input type="hidden" name="to_offset" value="${offset + 1}">
 <button type="submit">Replay…</button>
 </form>`;
 }

@@ -56,7 +56,9 @@ export function createDlqRoom({ config, keys, redis, kafka, admin, audit, csrf, 
       : undefined;
   const replaysEnded = new Counter({
     name: 'dlq_replays_total',
-    help: 'Dead-letter replays started from this viewer that ended, by kind (dry_run, replay) and outcome (done, failed)',
+    help:
+      'Dead-letter replays started from this viewer that ended, by kind (dry_run, replay) and outcome (done, ' +
+      'failed)',
     labelNames: ['kind', 'outcome'],
     registers: [registry],
   });

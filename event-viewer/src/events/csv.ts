@@ -21,5 +21,7 @@ export function csvField(value: unknown): string {
 
 export function csvRow(event: StoredEvent): string {
   const fields = eventFields(event);
-  return `${[new Date(event.timestamp).toISOString(), fields?.user_id, fields?.action, fields?.event_id, event.json].map(csvField).join(',')}\r\n`;
+  return `${[new Date(event.timestamp).toISOString(), fields?.user_id, fields?.action, fields?.event_id, event.json]
+    .map(csvField)
+    .join(',')}\r\n`;
 }

@@ -47,7 +47,10 @@ const clock = (ms: number) => new Date(ms).toISOString().slice(11, 23);
 
 /** Where the event went: its Kafka record, when the broker took it and when the consumer stored it. */
 function renderJourney(j: Journey): Html {
-  return html`<p class="journey">partition ${j.partition} · offset ${j.offset} · published <time datetime="${new Date(j.publishedAt).toISOString()}">${clock(j.publishedAt)}</time> · stored <time datetime="${new Date(j.storedAt).toISOString()}">${clock(j.storedAt)}</time> · <span class="latency">${Math.max(0, j.storedAt - j.publishedAt)} ms</span></p>`;
+  return html`<p class="journey">partition ${j.partition} · offset ${j.offset} · published \
+<time datetime="${new Date(j.publishedAt).toISOString()}">${clock(j.publishedAt)}</time> · stored \
+<time datetime="${new Date(j.storedAt).toISOString()}">${clock(j.storedAt)}</time> · \
+<span class="latency">${Math.max(0, j.storedAt - j.publishedAt)} ms</span></p>`;
 }
 
 function renderRowOnce(stored: StoredEvent): Html {
@@ -61,12 +64,15 @@ function renderRowOnce(stored: StoredEvent): Html {
   const shown =
     pretty.length <= PRETTY_CHARS
       ? html`<pre>${pretty}</pre>`
-      : html`<pre>${pretty.slice(0, PRETTY_CHARS)}</pre><p class="cut">… ${formatSize(pretty.length - PRETTY_CHARS)} more not shown: the JSON API (Accept: application/json) has the whole event.</p>`;
+      : html`<pre>${pretty.slice(0, PRETTY_CHARS)}</pre>\
+<p class="cut">… ${formatSize(pretty.length - PRETTY_CHARS)} more not shown: the JSON API (Accept: application/json) \
+has the whole event.</p>`;
   return html`<tr id="e-${id}" data-event-id="${id}">
 <td><time datetime="${time}">${time.replace('T', ' ').replace('Z', '')}</time></td>
 <td><a href="/events/${encodeURIComponent(user)}">${user}</a></td>
 <td>${text(event.action)}</td>
-<td><details><summary><code>${rest.length > SUMMARY_CHARS ? `${rest.slice(0, SUMMARY_CHARS)}…` : rest}</code></summary>${stored.journey ? renderJourney(stored.journey) : ''}${shown}</details><div class="id">${id}</div></td>
+<td><details><summary><code>${rest.length > SUMMARY_CHARS ? `${rest.slice(0, SUMMARY_CHARS)}…` : rest}</code>\
+</summary>${stored.journey ? renderJourney(stored.journey) : ''}${shown}</details><div class="id">${id}</div></td>
 </tr>`;
 }
 
@@ -87,10 +93,16 @@ export function renderChart(buckets: RateBucket[], bucketMs: number): Html {
   const peak = (max * 1000) / bucketMs;
   const bars = buckets.map((b, i) => {
     const h = Math.round((b.count / max) * (height - 2));
-    return html`<rect x="${(i * barWidth).toFixed(1)}" y="${height - h}" width="${Math.max(barWidth - 1, 1).toFixed(1)}" height="${h}"><title>${new Date(b.start).toISOString()}: ${((b.count * 1000) / bucketMs).toFixed(1)}/s</title></rect>`;
+    return html`<rect x="${(i * barWidth).toFixed(1)}" y="${height - h}" width="${Math.max(barWidth - 1, 1).toFixed(
+      1,
+    )}" height="${h}"><title>${new Date(b.start).toISOString()}: ${((b.count * 1000) / bucketMs).toFixed(1)}/s\
+</title></rect>`;
   });
-  return html`<h2>Events per second</h2><svg id="rate-chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="events per second" data-bucket-ms="${bucketMs}">${bars}</svg>
-<p class="chart-scale">peak <span id="rate-peak">${peak.toFixed(1)}</span> events/s · each bar ${bucketMs / 1000} s</p>`;
+  return html`<h2>Events per second</h2>\
+<svg id="rate-chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="events per second" \
+data-bucket-ms="${bucketMs}">${bars}</svg>
+<p class="chart-scale">peak <span id="rate-peak">${peak.toFixed(1)}</span> events/s · each bar ${bucketMs / 1000} s\
+</p>`;
 }
 
 export interface PageOptions {
@@ -137,7 +149,8 @@ ${kept}<input type="hidden" name="limit" value="${options.limit}">
   const inputs = fields.map(
     ({ key, param, label, type, placeholder }) =>
       // The line break inside the tag is a line continuation (\ before it): the input stays on one line.
-      html`<label>${label} <input name="${param}"${type ? html` type="${type}"` : ''} value="${options.filter[key] ?? ''}" \
+      html`<label>${label} \
+<input name="${param}"${type ? html` type="${type}"` : ''} value="${options.filter[key] ?? ''}" \
 autocomplete="off"${placeholder ? html` placeholder="${placeholder}"` : ''}></label>
 `,
   );
@@ -153,13 +166,15 @@ ${jump}`;
 function exportLinks(filter: EventFilter): Html {
   const params = filterParams(filter);
   const href = (format: string) => `/export?${new URLSearchParams([...params, ['format', format]])}`;
-  return html`<p id="export">Download these events: <a href="${href('ndjson')}" download>NDJSON</a> · <a href="${href('csv')}" download>CSV</a></p>`;
+  return html`<p id="export">Download these events: <a href="${href('ndjson')}" download>NDJSON</a> · \
+<a href="${href('csv')}" download>CSV</a></p>`;
 }
 
 export function renderEventsPage(options: PageOptions): string {
   const { title, page, chart, nextHref, live, limit, latest, emptyText } = options;
   const liveControls = live
-    ? html` · live: <span id="live-state">connecting…</span> <button type="button" id="pause" aria-pressed="false">Pause</button> <span id="paused-count" hidden></span>`
+    ? html` · live: <span id="live-state">connecting…</span> \
+<button type="button" id="pause" aria-pressed="false">Pause</button> <span id="paused-count" hidden></span>`
     : '';
   return layout({
     title,
@@ -172,14 +187,33 @@ export function renderEventsPage(options: PageOptions): string {
 ${options.section === 'live' ? '' : exportLinks(options.filter)}`,
     main: html`<main>
 ${chart ? html`<section class="chart">${chart}</section>` : ''}
-${latest ? html`<section class="latest"><h2>Latest event (event:${String((JSON.parse(latest.json) as { user_id: unknown }).user_id)})</h2><table class="events"><tbody>${renderRow(latest)}</tbody></table></section>` : ''}
+${
+  latest
+    ? html`<section class="latest">\
+<h2>Latest event (event:${String((JSON.parse(latest.json) as { user_id: unknown }).user_id)})</h2>\
+<table class="events"><tbody>${renderRow(latest)}</tbody></table></section>`
+    : ''
+}
 <table id="events" class="events">
-<thead><tr><th scope="col">Time (UTC)</th><th scope="col">User</th><th scope="col">Action</th><th scope="col">Event</th></tr></thead>
+<thead><tr><th scope="col">Time (UTC)</th><th scope="col">User</th><th scope="col">Action</th><th scope="col">Event\
+</th></tr></thead>
 <tbody>${page.events.map(renderRow)}</tbody>
 </table>
 ${page.events.length === 0 ? html`<p id="empty">${emptyText}</p>` : ''}
 ${options.retentionNotice ? html`<p id="retention">${options.retentionNotice}</p>` : ''}
-${options.scan ? html`<p id="scan">Searched ${options.scan.count} event${options.scan.count === 1 ? '' : 's'}${options.scan.to === undefined ? '' : html` back to <time datetime="${new Date(options.scan.to).toISOString()}">${new Date(options.scan.to).toISOString().replace('T', ' ').slice(0, 19)}</time> UTC`}${nextHref ? '; older events continue the search.' : ', to the oldest kept.'}</p>` : ''}
+${
+  options.scan
+    ? html`<p id="scan">Searched ${options.scan.count} event${options.scan.count === 1 ? '' : 's'}${
+        options.scan.to === undefined
+          ? ''
+          : html` back to \
+<time datetime="${new Date(options.scan.to).toISOString()}">${new Date(options.scan.to)
+              .toISOString()
+              .replace('T', ' ')
+              .slice(0, 19)}</time> UTC`
+      }${nextHref ? '; older events continue the search.' : ', to the oldest kept.'}</p>`
+    : ''
+}
 ${nextHref ? html`<nav><a rel="next" href="${nextHref}">Older events →</a></nav>` : ''}
 </main>`,
   });

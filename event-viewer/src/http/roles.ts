@@ -21,7 +21,8 @@ export const requireOperator: RequestHandler = (_req, res, next) => {
       'forbidden',
       principal
         ? `${principal.name} is a reader; this needs the operator role`
-        : 'this needs an operator, and this viewer has no credentials configured (VIEWER_USERS_FILE, VIEWER_OPERATOR_TOKEN)',
+        : 'this needs an operator, and this viewer has no credentials configured (VIEWER_USERS_FILE, ' +
+            'VIEWER_OPERATOR_TOKEN)',
     ),
   );
 };

@@ -31,7 +31,8 @@ export async function hashPasswordLine(user: string, password: string, role: Rol
   if (!ROLES.includes(role)) throw new Error(`a role is ${ROLES.join(' or ')}, not ${JSON.stringify(role)}`);
   const salt = randomBytes(16);
   const hash = await scryptAsync(password, salt, KEY_BYTES, { ...SCRYPT, maxmem: 64 * 1024 * 1024 });
-  return `${user}:scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${hash.toString('base64')}:${role}`;
+  const scrypt = `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
+  return `${user}:${scrypt}:${role}`;
 }
 
 export interface StoredPassword {

@@ -34,7 +34,8 @@ export function registerStatusGauges(
   );
   gauge(
     'kafka_group_lag_seconds',
-    'Age of the oldest record the consumer group has not committed, per partition (estimated from the end offsets sampled over time)',
+    'Age of the oldest record the consumer group has not committed, per partition (estimated from the end offsets ' +
+      'sampled over time)',
     ['group', 'topic', 'partition'],
     (g) => {
       for (const p of snapshot().partitions ?? [])
@@ -43,7 +44,8 @@ export function registerStatusGauges(
   );
   gauge(
     'kafka_group_lag_state',
-    "Each partition's consumer judged over LAG_WINDOW by Burrow's rules: 1 for its state (ok, warning, stall, stop, rewind), 0 for the others",
+    "Each partition's consumer judged over LAG_WINDOW by Burrow's rules: 1 for its state (ok, warning, stall, stop, " +
+      'rewind), 0 for the others',
     ['group', 'topic', 'partition', 'state'],
     (g) => {
       for (const p of snapshot().partitions ?? [])

@@ -32,9 +32,13 @@ function lineChart(id: string, label: string, unit: string, series: Series[]): H
   });
   const legend = series.map((s) => {
     const last = s.values[s.values.length - 1];
-    return html`<span class="${s.className}">${s.name}: ${last === null || last === undefined ? '?' : formatNumber(last)}${unit}</span> `;
+    return html`<span class="${s.className}">${s.name}: ${
+      last === null || last === undefined ? '?' : formatNumber(last)
+    }${unit}</span> `;
   });
-  return html`<figure><svg id="${id}" class="line-chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${label}" preserveAspectRatio="none">${lines}</svg>
+  return html`<figure>\
+<svg id="${id}" class="line-chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${label}" \
+preserveAspectRatio="none">${lines}</svg>
 <figcaption>${label} · ${legend} · peak ${formatNumber(max)}${unit}</figcaption></figure>`;
 }
 
@@ -57,20 +61,37 @@ export function renderStatusMain(s: PipelineSnapshot, sampleMs: number): Html {
 <section id="lag"><h2>Consumer group ${s.group?.id ?? ''}</h2>
 ${
   lag
-    ? html`<p class="headline">lag <strong id="lag-records">${lag.records}</strong> records · oldest waiting <strong id="lag-seconds">${lag.seconds.toFixed(1)}</strong> s</p>`
+    ? html`<p class="headline">lag <strong id="lag-records">${lag.records}</strong> records · oldest waiting \
+<strong id="lag-seconds">${lag.seconds.toFixed(1)}</strong> s</p>`
     : unknown('Kafka')
 }
-${lineChart('lag-chart', `Lag, last ${minutes} min`, '', [{ name: 'records', className: 's1', values: history.map((h) => h.lagRecords) }])}
+${lineChart('lag-chart', `Lag, last ${minutes} min`, '', [
+  { name: 'records', className: 's1', values: history.map((h) => h.lagRecords) },
+])}
 ${
   s.partitions
-    ? html`<table class="events"><thead><tr><th scope="col">Partition</th><th scope="col">End offset</th><th scope="col">Committed</th><th scope="col">Lag (records)</th><th scope="col">Lag (s)</th><th scope="col">Held by</th><th scope="col">State</th></tr></thead>
+    ? html`<table class="events"><thead><tr><th scope="col">Partition</th><th scope="col">End offset</th>\
+<th scope="col">Committed</th><th scope="col">Lag (records)</th><th scope="col">Lag (s)</th><th scope="col">Held by\
+</th><th scope="col">State</th></tr></thead>
 <tbody>${s.partitions.map(
         (p) =>
-          html`<tr data-partition="${p.partition}"><td>${p.partition}</td><td>${p.high}</td><td>${p.committed}</td><td>${p.lagRecords}</td><td>${p.lagSecondsAtLeast ? '≥ ' : ''}${p.lagSeconds.toFixed(1)}</td><td>${p.member ?? html`<span class="warn">nobody</span>`}</td><td class="state-${p.state}" title="${p.stateReason}">${p.state.toUpperCase()}</td></tr>`,
+          html`<tr data-partition="${p.partition}"><td>${p.partition}</td><td>${p.high}</td><td>${p.committed}</td>\
+<td>${p.lagRecords}</td><td>${p.lagSecondsAtLeast ? '≥ ' : ''}${p.lagSeconds.toFixed(1)}</td>\
+<td>${p.member ?? html`<span class="warn">nobody</span>`}</td>\
+<td class="state-${p.state}" title="${p.stateReason}">${p.state.toUpperCase()}</td></tr>`,
       )}</tbody></table>`
     : ''
 }
-${s.group ? html`<p>state ${s.group.state} · ${s.group.members.length} member${s.group.members.length === 1 ? '' : 's'}: ${s.group.members.map((m) => html`<code>${m.clientId}</code> (${m.host}) partitions ${m.partitions.join(', ') || 'none'}; `)}</p>` : unknown('the group coordinator')}
+${
+  s.group
+    ? html`<p>state ${s.group.state} · ${s.group.members.length} member${
+        s.group.members.length === 1 ? '' : 's'
+      }: ${s.group.members.map(
+        (m) => html`<code>${m.clientId}\
+</code> (${m.host}) partitions ${m.partitions.join(', ') || 'none'}; `,
+      )}</p>`
+    : unknown('the group coordinator')
+}
 </section>
 <section id="rates"><h2>Events per second</h2>
 ${lineChart('rate-lines', `Published (topic end offsets) and stored (event_stream), last ${minutes} min`, '/s', [
@@ -82,27 +103,55 @@ ${lineChart('rate-lines', `Published (topic end offsets) and stored (event_strea
 ${
   s.dlq
     ? html`<p><strong id="dlq-depth">${s.dlq.depth}</strong> in the dead-letter topic.</p>
-${s.dlq.newest.length ? html`<ul>${s.dlq.newest.map((d) => html`<li><time datetime="${d.refusedAt}">${d.refusedAt.replace('T', ' ').replace('Z', '')}</time> <code>${d.reason}</code> ${d.message}</li>`)}</ul>` : ''}`
+${
+  s.dlq.newest.length
+    ? html`<ul>${s.dlq.newest.map(
+        (d) => html`<li>\
+<time datetime="${d.refusedAt}">${d.refusedAt.replace('T', ' ').replace('Z', '')}</time> <code>${d.reason}\
+</code> ${d.message}</li>`,
+      )}</ul>`
+    : ''
+}`
     : unknown('Kafka')
 }
 </section>
 <section id="redis"><h2>Redis</h2>
 ${
   s.redis
-    ? html`<p>${s.redis.role} · memory <strong id="redis-used">${formatBytes(s.redis.usedBytes)}</strong> of ${s.redis.maxBytes > 0 ? formatBytes(s.redis.maxBytes) : 'no budget (maxmemory 0)'}${s.redis.maxBytes > 0 ? ` (${((100 * s.redis.usedBytes) / s.redis.maxBytes).toFixed(1)} %)` : ''}${s.redis.sentinel ? ' · found through Sentinel' : ''}</p>
-${s.redis.replicas.length ? html`<ul>${s.redis.replicas.map((r) => html`<li>replica ${r.address}: ${r.state}, ${r.lagSeconds} s behind</li>`)}</ul>` : s.redis.sentinel ? html`<p class="warn">no replica connected</p>` : ''}`
+    ? html`<p>${s.redis.role} · memory <strong id="redis-used">${formatBytes(s.redis.usedBytes)}\
+</strong> of ${s.redis.maxBytes > 0 ? formatBytes(s.redis.maxBytes) : 'no budget (maxmemory 0)'}${
+        s.redis.maxBytes > 0 ? ` (${((100 * s.redis.usedBytes) / s.redis.maxBytes).toFixed(1)} %)` : ''
+      }${s.redis.sentinel ? ' · found through Sentinel' : ''}</p>
+${
+  s.redis.replicas.length
+    ? html`<ul>${s.redis.replicas.map(
+        (r) => html`<li>replica ${r.address}: ${r.state}, ${r.lagSeconds} s behind\
+</li>`,
+      )}\
+</ul>`
+    : s.redis.sentinel
+      ? html`<p class="warn">no replica connected</p>`
+      : ''
+}`
     : unknown('Redis')
 }
 </section>
 <section id="kafka"><h2>Kafka</h2>
 ${
   s.kafka
-    ? html`<p>${s.kafka.brokers.length} broker${s.kafka.brokers.length === 1 ? '' : 's'}: ${s.kafka.brokers.map((b) => html`${b.nodeId}${b.nodeId === s.kafka!.controller ? ' (controller)' : ''} ${b.address}; `)}</p>
-<p>under-replicated partitions <strong id="under-replicated">${s.kafka.underReplicated}</strong> · without a leader ${s.kafka.offline}</p>`
+    ? html`<p>${s.kafka.brokers.length} broker${s.kafka.brokers.length === 1 ? '' : 's'}: ${s.kafka.brokers.map(
+        (b) => html`${b.nodeId}${b.nodeId === s.kafka!.controller ? ' (controller)' : ''} ${b.address}; `,
+      )}</p>
+<p>under-replicated partitions <strong id="under-replicated">${s.kafka.underReplicated}\
+</strong> · without a leader ${s.kafka.offline}</p>`
     : unknown('Kafka')
 }
 </section>
-${s.errors.length ? html`<p id="status-errors" class="error">${s.errors.map((e) => `${e.source}: ${e.message}`).join(' · ')}</p>` : ''}
+${
+  s.errors.length
+    ? html`<p id="status-errors" class="error">${s.errors.map((e) => `${e.source}: ${e.message}`).join(' · ')}</p>`
+    : ''
+}
 <p class="chart-scale">sampled ${s.at.replace('T', ' ').replace('Z', '')} UTC, every ${sampleMs / 1000} s</p>
 </main>`;
 }

@@ -71,7 +71,9 @@ export function checkTimestampWindow(timestamp: number, now: number, window: Tim
   if (timestamp >= window.minMs && timestamp <= max) return { ok: true, value: timestamp };
   return reject(
     'invalid_field',
-    `timestamp ${new Date(timestamp).toISOString()} is outside the accepted window: from ${new Date(window.minMs).toISOString()} to ${new Date(max).toISOString()} (${window.maxFutureMs / 1000} s after the server's clock)`,
+    `timestamp ${new Date(timestamp).toISOString()} is outside the accepted window: from \
+${new Date(window.minMs).toISOString()} to ${new Date(max).toISOString()} (${window.maxFutureMs / 1000} s after the \
+server's clock)`,
     'timestamp',
   );
 }

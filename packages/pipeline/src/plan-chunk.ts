@@ -39,7 +39,8 @@ function futureRejection(eventTimestamp: number, message: KafkaMessage, limits: 
   if (eventTimestamp <= reference + limits.maxFutureMs) return undefined;
   return {
     code: 'future_timestamp',
-    message: `timestamp ${new Date(eventTimestamp).toISOString()} is more than ${limits.maxFutureMs} ms after ${new Date(reference).toISOString()} (TIMESTAMP_MAX_FUTURE_MS)`,
+    message: `timestamp ${new Date(eventTimestamp).toISOString()} is more than ${limits.maxFutureMs} ms after \
+${new Date(reference).toISOString()} (TIMESTAMP_MAX_FUTURE_MS)`,
     path: 'timestamp',
   };
 }

@@ -106,7 +106,8 @@ local function drop_old_buckets(meta, now, window)
       local shards = tonumber(redis.call('HGET', meta, field))
       for first = 0, shards - 1, 1000 do
         local names = {}
-        for shard = first, math.min(first + 999, shards - 1) do names[#names + 1] = meta .. ':' .. bucket .. ':' .. shard end
+        for shard = first, math.min(first + 999, shards - 1) do names[#names + 1] = meta .. ':' .. bucket .. ':' .. \
+shard end
         redis.call('UNLINK', unpack(names))
       end
       redis.call('HDEL', meta, field, field .. ':n')
