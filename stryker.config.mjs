@@ -5,7 +5,7 @@ export const MODULES = [
   'packages/event-schema/src/{event,event-id,json-bytes,json-shape,names,normalize,parse-record,timestamp}.ts',
   'packages/event-schema/src/store/{audit,dead-letter,id-buckets,journey,keys,stream-entry}.ts',
   'packages/service-kit/src/{process/retry,observability/throttle,http/authorization,process/lru,config/config}.ts',
-  'packages/pipeline/src/{group-lag,plan-chunk,dead-letter-replay}.ts',
+  'packages/pipeline/src/{group-lag,plan-chunk}.ts',
   'event-consumer/src/config.ts',
   'event-consumer/src/offset-commits.ts',
   'event-viewer/src/{events/query,events/csv,events/export-slots,model/search,model/event-filter,live/feed}.ts',

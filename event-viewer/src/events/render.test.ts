@@ -109,4 +109,33 @@ describe('the pages', () => {
     expect(page).toContain('<tbody></tbody>');
     expect(page).toContain('id="empty"');
   });
+
+  it('the filter form: one labelled input per filter field, with its value; no user field on a user’s own page', () => {
+    const page = (formAction: string) =>
+      renderEventsPage({
+        title: 'Events',
+        page: empty,
+        filter: { userId: 'ada', action: 'buy', text: 'red', where: 'payload.n>1' },
+        limit: 50,
+        live: false,
+        formAction,
+        emptyText: 'none',
+      });
+    const form = (html: string) => /<form id="filters"[^>]*>(.*?)<\/form>/s.exec(html)?.[1] ?? '';
+    expect(
+      form(page('/events'))
+        .split('\n')
+        .filter((line) => line.startsWith('<label>')),
+    ).toEqual([
+      '<label>user_id <input name="user_id" value="ada" autocomplete="off"></label>',
+      '<label>action <input name="action" value="buy" autocomplete="off"></label>',
+      '<label>text <input name="q" type="search" value="red" autocomplete="off"></label>',
+      '<label>where <input name="where" value="payload.n&gt;1" autocomplete="off" placeholder="payload.item_id=item-220"></label>',
+    ]);
+    // The jump into the past keeps the whole filter.
+    expect(/<form id="jump"[^>]*>(.*?)<\/form>/s.exec(page('/events'))?.[1]).toContain(
+      '<input type="hidden" name="q" value="red">',
+    );
+    expect(form(page('/events/ada'))).not.toContain('name="user_id"');
+  });
 });
