@@ -69,17 +69,16 @@ function percentile(sorted: number[], p: number): number {
 /** At most this many examples of one anomaly kind in the report: the counts say the rest. */
 const EXAMPLES = 20;
 
-export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
-  const anomalies = Object.fromEntries(ANOMALY_KINDS.map((k) => [k, [] as Anomaly[]])) as Record<
-    AnomalyKind,
-    Anomaly[]
-  >;
-  const add = (a: Anomaly) => anomalies[a.kind].push(a);
+type Add = (a: Anomaly) => void;
+type Outcome = 'ok' | 'info' | 'fail';
 
-  // What each event_id's publishes ended as: ok beats info beats fail (a retry may have succeeded).
-  const outcome = new Map<string, 'ok' | 'info' | 'fail'>();
+/**
+ * What the history says: each event_id's outcome (ok beats info beats fail: a retry may have succeeded), its 202's
+ * time, the faults.
+ */
+function tallyHistory(history: HistoryOp[]) {
+  const outcome = new Map<string, Outcome>();
   const okAt = new Map<string, number>();
-  const userOf = new Map<string, string>();
   const publishes = { invoked: 0, ok: 0, fail: 0, info: 0 };
   const faults: Record<string, number> = {};
   const faultsDrawn: Record<string, number> = {};
@@ -87,7 +86,6 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
   for (const op of history) {
     if (op.type === 'invoke') {
       publishes.invoked++;
-      userOf.set(op.event_id, op.user_id);
     } else if (op.type === 'ok' || op.type === 'info' || op.type === 'fail') {
       publishes[op.type]++;
       const before = outcome.get(op.event_id);
@@ -104,8 +102,13 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
       faultErrors.push({ id: op.id, kind: op.kind, target: op.target, step: 'heal', error: op.error });
     }
   }
+  return { outcome, okAt, publishes, faults, faultsDrawn, faultErrors };
+}
 
-  // Stored: event_log's members by event_id (two members for one id is a duplicate).
+/**
+ * event_log's members by event_id: two members for one id is a duplicate, a member that is not an event inconsistent.
+ */
+function storedEvents(dump: FinalDump, add: Add): Map<string, string[]> {
   const stored = new Map<string, string[]>();
   for (const json of dump.eventLog) {
     const event = parse(json);
@@ -115,10 +118,14 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
     }
     stored.set(event.event_id, [...(stored.get(event.event_id) ?? []), json]);
   }
+  return stored;
+}
+
+/** Lost (a 202 not stored), phantom (a refusal or a stranger stored) and duplicate members of event_log. */
+function checkLog(outcome: Map<string, Outcome>, stored: Map<string, string[]>, dump: FinalDump, add: Add): void {
   const inTopic = new Set(
     dump.topic.map((r) => parse(r.value)?.event_id).filter((id): id is string => id !== undefined),
   );
-
   for (const [id, result] of outcome) {
     const copies = stored.get(id)?.length ?? 0;
     if (result === 'ok' && copies === 0) {
@@ -135,9 +142,10 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
       add({ kind: 'phantom', event_id: id, detail: 'stored, but never published by a client of the run' });
     if (members.length > 1) add({ kind: 'duplicate', event_id: id, detail: `${members.length} members of event_log` });
   }
-  const infoStored = [...outcome].filter(([id, r]) => r === 'info' && stored.has(id)).length;
+}
 
-  // The live stream: each event once, and each of them in event_log.
+/** The live stream holds each event once, each in event_log; nothing stored is also dead-lettered. */
+function checkStreamAndDeadLetters(stored: Map<string, string[]>, dump: FinalDump, add: Add): void {
   const logMembers = new Set(dump.eventLog);
   const streamed = new Map<string, number>();
   for (const { e } of dump.stream) {
@@ -147,17 +155,19 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
   }
   for (const [id, count] of streamed)
     if (count > 1) add({ kind: 'duplicate', event_id: id, detail: `${count} times in event_stream` });
-
-  // Stored and dead-lettered: a valid event refused.
   for (const value of dump.deadLetters) {
     const id = parse(value)?.event_id;
     if (id !== undefined && stored.has(id))
       add({ kind: 'inconsistent', event_id: id, detail: 'both stored and dead-lettered' });
   }
+}
 
-  // event:<user_id> is the user's last new event in partition order (ARCHITECTURE.md, "Contracts"): the last
-  // record of the user, in offset order, whose event_id was new there (a redelivered or resent copy is not)
-  // and stored.
+/**
+ * event:<user_id> is the user's last new event in partition order (ARCHITECTURE.md, "Contracts"): the last
+ * record of the user, in offset order, whose event_id was new there (a redelivered or resent copy is not) and
+ * stored. Returns each event's position in that order, which the regression check compares reads by.
+ */
+function checkUserKeys(stored: Map<string, string[]>, dump: FinalDump, add: Add): Map<string, number> {
   const position = new Map<string, number>();
   const expectedKey = new Map<string, string | null>();
   const seenIds = new Set<string>();
@@ -181,8 +191,17 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
       });
     }
   }
+  return position;
+}
 
-  // Reads during the run that the end contradicts: an event seen stored and gone, a user's key gone back.
+/** Reads during the run that the end contradicts: an event seen stored and gone, a user's key gone back. */
+function checkRegressions(
+  history: HistoryOp[],
+  stored: Map<string, string[]>,
+  position: Map<string, number>,
+  dump: FinalDump,
+  add: Add,
+): void {
   const seenStored = new Set<string>();
   const seenKey = new Map<string, string>();
   for (const op of history) {
@@ -206,8 +225,16 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
       });
     }
   }
+}
 
-  // Settled: the consumer committed everything, and the run said so in time.
+/** Settled (the consumer committed everything, and the run said so in time), and a run the checker can vouch for. */
+function checkSettledAndVouched(
+  history: HistoryOp[],
+  dump: FinalDump,
+  faultsDrawn: Record<string, number>,
+  faults: Record<string, number>,
+  add: Add,
+): void {
   const settled = history.filter((op) => op.type === 'settled').at(-1);
   if (!settled || (settled.type === 'settled' && !settled.settled)) {
     add({
@@ -219,7 +246,6 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
     if (p.committed < p.end)
       add({ kind: 'liveness', detail: `partition ${p.partition}: committed ${p.committed} of ${p.end}` });
   }
-
   // Duplicates are looked for in the stream, the one key that keeps every stored write: only if none was trimmed.
   if (!dump.streamWrites) {
     add({
@@ -237,6 +263,22 @@ export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
   if (drawn > 0 && Object.keys(faults).length === 0) {
     add({ kind: 'untested', detail: `none of the ${drawn} faults drawn could be applied` });
   }
+}
+
+export function checkRun(history: HistoryOp[], dump: FinalDump): Report {
+  const anomalies = Object.fromEntries(ANOMALY_KINDS.map((k) => [k, [] as Anomaly[]])) as Record<
+    AnomalyKind,
+    Anomaly[]
+  >;
+  const add = (a: Anomaly) => anomalies[a.kind].push(a);
+  const { outcome, okAt, publishes, faults, faultsDrawn, faultErrors } = tallyHistory(history);
+  const stored = storedEvents(dump, add);
+  checkLog(outcome, stored, dump, add);
+  const infoStored = [...outcome].filter(([id, r]) => r === 'info' && stored.has(id)).length;
+  checkStreamAndDeadLetters(stored, dump, add);
+  const position = checkUserKeys(stored, dump, add);
+  checkRegressions(history, stored, position, dump, add);
+  checkSettledAndVouched(history, dump, faultsDrawn, faults, add);
 
   const latencies = dump.stream
     .map(({ id, e }) => {
