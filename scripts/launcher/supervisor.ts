@@ -34,6 +34,19 @@ export function restartDelay(failuresInARow: number, maxBackoffMs: number): numb
   return backoffDelay(failuresInARow, { initialDelayMs: 1_000, maxDelayMs: maxBackoffMs });
 }
 
+/** The supervisor's state, replaced whole (a reader never sees half of it). */
+function saveState(stateFile: string, state: SupervisorState): void {
+  writeFileSync(`${stateFile}.tmp`, `${JSON.stringify(state)}\n`);
+  renameSync(`${stateFile}.tmp`, stateFile);
+}
+
+/** One JSON line in the service's log, as pino writes them: `make logs` shows the launcher's among the service's. */
+function appendLogLine(logFile: string, line: Record<string, unknown>): void {
+  const fd = openSync(logFile, 'a');
+  writeFileSync(fd, `${JSON.stringify(line)}\n`);
+  closeSync(fd);
+}
+
 /**
  * Keeps one service running, as Compose's `restart: unless-stopped` does: when it exits on its own
  * it is started again after a backoff, except for a configuration error (78). SIGTERM stops the
@@ -54,26 +67,17 @@ export function supervise(options: SupervisorOptions): void {
   let failuresInARow = 0;
   let restartTimer: NodeJS.Timeout | undefined;
 
-  const save = () => {
-    writeFileSync(`${stateFile}.tmp`, `${JSON.stringify(state)}\n`);
-    renameSync(`${stateFile}.tmp`, stateFile);
-  };
-  const note = (level: number, event: string, msg: string, extra: Record<string, unknown> = {}) => {
-    const fd = openSync(logFile, 'a');
-    writeFileSync(
-      fd,
-      `${JSON.stringify({
-        level,
-        time: new Date().toISOString(),
-        service: 'launcher',
-        supervised: service,
-        event,
-        msg,
-        ...extra,
-      })}\n`,
-    );
-    closeSync(fd);
-  };
+  const save = () => saveState(stateFile, state);
+  const note = (level: number, event: string, msg: string, extra: Record<string, unknown> = {}) =>
+    appendLogLine(logFile, {
+      level,
+      time: new Date().toISOString(),
+      service: 'launcher',
+      supervised: service,
+      event,
+      msg,
+      ...extra,
+    });
 
   const start = () => {
     const { command, args, cwd } = serviceCommand(service);
