@@ -12,7 +12,7 @@ import {
   startOpsServer,
   watchProducer,
 } from '@eventstreamapp/service-kit';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import type { Config } from './config.js';
 import { makeEvent } from './make-event.js';
 import { createMetrics } from './metrics.js';
@@ -29,18 +29,15 @@ export interface AutomaticGeneratorDeps {
   kafka: Kafka;
 }
 
-/** Publishes EVENTS_PER_TICK events every INTERVAL_MS, keeping them through a Kafka outage (TickSender). */
-export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGeneratorDeps) {
-  // `sender.pending` is read at each scrape, once the sender exists.
-  const { registry, published, errors, dropped } = createMetrics(() => sender.pending);
-  const producer = createProducer(kafka);
-  const connection = watchProducer(producer);
-  // The generator's send path: requests bounded in bytes by what the topic accepts, a batch sent again
-  // whole after a retriable failure, acks from PUBLISH_ACKS. Ticks come one at a time (no linger, one
-  // request in flight); TickSender keeps what failed for the next tick.
-  const publisher = new BatchingPublisher({
+/**
+ * The generator's send path: requests bounded in bytes by what the topic accepts, a batch sent again whole after
+ * a retriable failure, acks from PUBLISH_ACKS. Ticks come one at a time (no linger, one request in flight);
+ * TickSender keeps what failed for the next tick.
+ */
+function tickPublisher(config: Config, producer: Producer, connected: () => boolean): BatchingPublisher {
+  return new BatchingPublisher({
     send: async (messages) => {
-      if (!connection.connected) await producer.connect();
+      if (!connected()) await producer.connect();
       await producer.send({ topic: config.KAFKA_TOPIC, acks: config.PUBLISH_ACKS, timeout: SEND_TIMEOUT_MS, messages });
     },
     lingerMs: 0,
@@ -50,6 +47,39 @@ export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGen
     timeoutMs: SEND_TIMEOUT_MS,
     failFastMs: 0,
   });
+}
+
+/** What each tick's outcome counts and logs. */
+function tickOutcomes(
+  logger: Logger,
+  metrics: Pick<ReturnType<typeof createMetrics>, 'published' | 'errors' | 'dropped'>,
+) {
+  return {
+    sent(events: number, afterFailures: number) {
+      metrics.published.inc(events);
+      if (afterFailures > 0) logger.info({ event: 'kafka.recovered', afterFailures }, 'Kafka reachable again');
+    },
+    failed(err: unknown, pending: number, retryInMs: number) {
+      metrics.errors.inc({ code: err instanceof ServiceError ? err.code : 'kafka_unavailable' });
+      logger.warn(
+        { event: 'publish.failed', reason: describeError(err), pending, retryInMs },
+        'publish failed; will retry',
+      );
+    },
+    dropped(events: number) {
+      metrics.dropped.inc(events);
+      logger.warn({ event: 'events.dropped', dropped: events }, 'pending queue full; oldest events dropped');
+    },
+  };
+}
+
+/** Publishes EVENTS_PER_TICK events every INTERVAL_MS, keeping them through a Kafka outage (TickSender). */
+export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGeneratorDeps) {
+  // `sender.pending` is read at each scrape, once the sender exists.
+  const { registry, published, errors, dropped } = createMetrics(() => sender.pending);
+  const producer = createProducer(kafka);
+  const connection = watchProducer(producer);
+  const publisher = tickPublisher(config, producer, () => connection.connected);
   const sender = new TickSender({
     intervalMs: config.INTERVAL_MS,
     maxPending: config.MAX_PENDING_EVENTS,
@@ -59,23 +89,7 @@ export function createAutomaticGenerator({ config, logger, kafka }: AutomaticGen
       if (logger.isLevelEnabled('debug'))
         for (const { event } of batch) logger.debug({ event: 'event.published', published: event }, 'event published');
     },
-    on: {
-      sent(events, afterFailures) {
-        published.inc(events);
-        if (afterFailures > 0) logger.info({ event: 'kafka.recovered', afterFailures }, 'Kafka reachable again');
-      },
-      failed(err, pending, retryInMs) {
-        errors.inc({ code: err instanceof ServiceError ? err.code : 'kafka_unavailable' });
-        logger.warn(
-          { event: 'publish.failed', reason: describeError(err), pending, retryInMs },
-          'publish failed; will retry',
-        );
-      },
-      dropped(events) {
-        dropped.inc(events);
-        logger.warn({ event: 'events.dropped', dropped: events }, 'pending queue full; oldest events dropped');
-      },
-    },
+    on: tickOutcomes(logger, { published, errors, dropped }),
   });
 
   let timer: NodeJS.Timeout | undefined;
