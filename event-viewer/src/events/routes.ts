@@ -3,6 +3,7 @@ import { type Request, type Response, Router } from 'express';
 import type { Config } from '../config.js';
 import { type Compressible, sendCompressible } from '../http/compress.js';
 import { httpError } from '../http/errors.js';
+import type { Html } from '../http/html.js';
 import { negotiate } from '../http/negotiate.js';
 import { createReadLimiter } from '../http/read-limiter.js';
 import { filterOf, isFiltered } from '../model/event-filter.js';
@@ -121,30 +122,105 @@ export function createEventRoutes(deps: RouteDeps): Router {
   return router;
 }
 
-function createEventHandlers({ config, store, newestPages, now = Date.now, exportEvents }: RouteDeps) {
-  const budget = { scanMax: config.FILTER_SCAN_MAX, maxBytes: config.MAX_PAGE_BYTES, maxMs: config.FILTER_MAX_MS };
-  const reads = createReadLimiter(config.PAGE_READS_IN_FLIGHT, 32 * config.PAGE_READS_IN_FLIGHT);
-  /** One page of `event_log`, read when a slot is free (read-limiter.ts). */
-  const readPage = async (query: PageQuery, withStreamId: boolean) => {
-    const page = await reads.run(() => store.page(query, { ...budget, withStreamId }));
-    if (page === 'busy') throw httpError('too_many_reads', 'too many page reads waiting; retry later');
-    return page;
+/** What building a page needs of the handlers: budgeted reads, the chart, and what retention says. */
+interface PageContext {
+  config: RouteDeps['config'];
+  store: EventStore;
+  readPage: (query: PageQuery, withStreamId: boolean) => Promise<Page>;
+  chart: () => Promise<Html>;
+  retention: string | undefined;
+  retentionNotice: (exhausted: boolean) => string | undefined;
+}
+
+/**
+ * The one place an events page is built, HTML or JSON: the newest or an older page of `event_log`, or of one
+ * user's events under `/events/<user_id>` (`userId`: then with their latest event above, and a 404 when
+ * they have none).
+ */
+async function renderEvents(
+  { config, store, readPage, chart, retention, retentionNotice }: PageContext,
+  format: 'html' | 'json',
+  query: PageQuery,
+  userId?: string,
+): Promise<RenderedPage> {
+  const newest = query.before === undefined && query.skip === 0;
+  // On a user's page the path names the user: the page counts as filtered only by what the form adds.
+  const { userId: _inPath, ...formFilter } = filterOf(query);
+  const filtered = isFiltered(userId === undefined ? query : formFilter);
+  const [read, latest] = await Promise.all([
+    readPage(query, format === 'html' && newest),
+    userId === undefined ? null : store.latestOf(userId),
+  ]);
+  if (userId !== undefined && latest === null && read.events.length === 0) {
+    throw httpError('not_found', `no event stored for user ${JSON.stringify(userId)}`);
+  }
+  const page = format === 'html' ? fitRows(read, config.MAX_PAGE_BYTES) : read;
+  const path = userId === undefined ? '/events' : `/events/${encodeURIComponent(userId)}`;
+  const nextHref = nextLink(path, query, page.scanned, page.exhausted, userId !== undefined);
+  const notice = retentionNotice(page.exhausted);
+  const scan = filtered
+    ? { count: page.scanned.length, ...(page.scanned.length > 0 ? { to: page.scanned.at(-1)! } : {}) }
+    : undefined;
+  const link = {
+    ...(nextHref ? { link: `<${nextHref}>; rel="next"` } : {}),
+    ...(notice ? { retentionNotice: notice } : {}),
+    ...(scan ? { scan } : {}),
   };
-  // Exports read in a lane of their own, one read at a time, so that however many run (EXPORTS_IN_FLIGHT),
-  // the pages keep every one of their read slots.
+  if (format === 'json') {
+    // Members are stored JSON texts: the array is assembled, never re-serialized.
+    return {
+      contentType: 'application/json; charset=utf-8',
+      body: Buffer.from(`[${page.events.map((e) => e.json).join(',')}]`),
+      ...link,
+    };
+  }
+  const html = renderEventsPage({
+    title: titleOf(userId, newest, filtered),
+    page,
+    filter: query,
+    limit: query.limit,
+    live: newest,
+    formAction: path,
+    emptyText: emptyTextOf(userId, newest, filtered, page.scanned.length),
+    ...(notice ? { retentionNotice: `Events older than ${retention} are not kept (EVENT_RETENTION).` } : {}),
+    ...(userId === undefined && newest && !filtered ? { chart: await chart() } : {}),
+    ...(latest === null
+      ? {}
+      : { latest: { json: latest, timestamp: (JSON.parse(latest) as { timestamp: number }).timestamp } }),
+    ...(scan ? { scan } : {}),
+    ...(nextHref ? { nextHref } : {}),
+  });
+  return { contentType: 'text/html; charset=utf-8', body: Buffer.from(html), ...link };
+}
+
+/**
+ * GET /export's handler. Exports read in a lane of their own, one read at a time, so that however many run
+ * (EXPORTS_IN_FLIGHT), the pages keep every one of their read slots; `pagesAsked` counts the pages' requests.
+ */
+function createExporter({
+  config,
+  store,
+  budget,
+  pagesAsked,
+  now,
+  exportEvents,
+}: Pick<RouteDeps, 'config' | 'store' | 'exportEvents'> & {
+  budget: { scanMax: number; maxBytes: number; maxMs: number };
+  pagesAsked: () => number;
+  now: () => number;
+}) {
   const exportReads = createReadLimiter(1, config.EXPORTS_IN_FLIGHT);
-  let pageRequests = 0;
   const exportRead = async (query: PageQuery) => {
-    const seen = pageRequests;
+    const seen = pagesAsked();
     const started = performance.now();
     const page = await store.page(query, { ...budget, withStreamId: false });
     // Pages were asked for while it read: the lane rests EXPORT_REST times as long as the read took, so the
     // exports take at most 1 / (1 + EXPORT_REST) of the viewer's time from pages; alone, they run at full speed.
-    if (pageRequests !== seen)
+    if (pagesAsked() !== seen)
       await new Promise((resolve) => setTimeout(resolve, EXPORT_REST * (performance.now() - started)));
     return page;
   };
-  const exporter = createExport({
+  return createExport({
     readPage: async (query) => {
       const page = await exportReads.run(() => exportRead(query));
       if (page === 'busy') throw httpError('too_many_reads', 'too many export reads waiting; retry later');
@@ -163,6 +239,19 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, expor
     now,
     ...exportEvents,
   });
+}
+
+function createEventHandlers({ config, store, newestPages, now = Date.now, exportEvents }: RouteDeps) {
+  const budget = { scanMax: config.FILTER_SCAN_MAX, maxBytes: config.MAX_PAGE_BYTES, maxMs: config.FILTER_MAX_MS };
+  const reads = createReadLimiter(config.PAGE_READS_IN_FLIGHT, 32 * config.PAGE_READS_IN_FLIGHT);
+  /** One page of `event_log`, read when a slot is free (read-limiter.ts). */
+  const readPage = async (query: PageQuery, withStreamId: boolean) => {
+    const page = await reads.run(() => store.page(query, { ...budget, withStreamId }));
+    if (page === 'busy') throw httpError('too_many_reads', 'too many page reads waiting; retry later');
+    return page;
+  };
+  let pageRequests = 0;
+  const exporter = createExporter({ config, store, budget, pagesAsked: () => pageRequests, now, exportEvents });
   const retention = config.EVENT_RETENTION > 0 ? formatDuration(config.EVENT_RETENTION) : undefined;
   // The end of a scan is where retention cut the log, not where history began: say so on that page.
   const retentionNotice = (exhausted: boolean) =>
@@ -170,61 +259,7 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, expor
   const chart = async () =>
     renderChart(await store.rate(now(), config.CHART_MINUTES * 60_000, CHART_BUCKET_MS), CHART_BUCKET_MS);
 
-  /**
-   * The one place an events page is built, HTML or JSON: the newest or an older page of `event_log`, or of one
-   * user's events under `/events/<user_id>` (`userId`: then with their latest event above, and a 404 when
-   * they have none).
-   */
-  async function renderEvents(format: 'html' | 'json', query: PageQuery, userId?: string): Promise<RenderedPage> {
-    const newest = query.before === undefined && query.skip === 0;
-    // On a user's page the path names the user: the page counts as filtered only by what the form adds.
-    const { userId: _inPath, ...formFilter } = filterOf(query);
-    const filtered = isFiltered(userId === undefined ? query : formFilter);
-    const [read, latest] = await Promise.all([
-      readPage(query, format === 'html' && newest),
-      userId === undefined ? null : store.latestOf(userId),
-    ]);
-    if (userId !== undefined && latest === null && read.events.length === 0) {
-      throw httpError('not_found', `no event stored for user ${JSON.stringify(userId)}`);
-    }
-    const page = format === 'html' ? fitRows(read, config.MAX_PAGE_BYTES) : read;
-    const path = userId === undefined ? '/events' : `/events/${encodeURIComponent(userId)}`;
-    const nextHref = nextLink(path, query, page.scanned, page.exhausted, userId !== undefined);
-    const notice = retentionNotice(page.exhausted);
-    const scan = filtered
-      ? { count: page.scanned.length, ...(page.scanned.length > 0 ? { to: page.scanned.at(-1)! } : {}) }
-      : undefined;
-    const link = {
-      ...(nextHref ? { link: `<${nextHref}>; rel="next"` } : {}),
-      ...(notice ? { retentionNotice: notice } : {}),
-      ...(scan ? { scan } : {}),
-    };
-    if (format === 'json') {
-      // Members are stored JSON texts: the array is assembled, never re-serialized.
-      return {
-        contentType: 'application/json; charset=utf-8',
-        body: Buffer.from(`[${page.events.map((e) => e.json).join(',')}]`),
-        ...link,
-      };
-    }
-    const html = renderEventsPage({
-      title: titleOf(userId, newest, filtered),
-      page,
-      filter: query,
-      limit: query.limit,
-      live: newest,
-      formAction: path,
-      emptyText: emptyTextOf(userId, newest, filtered, page.scanned.length),
-      ...(notice ? { retentionNotice: `Events older than ${retention} are not kept (EVENT_RETENTION).` } : {}),
-      ...(userId === undefined && newest && !filtered ? { chart: await chart() } : {}),
-      ...(latest === null
-        ? {}
-        : { latest: { json: latest, timestamp: (JSON.parse(latest) as { timestamp: number }).timestamp } }),
-      ...(scan ? { scan } : {}),
-      ...(nextHref ? { nextHref } : {}),
-    });
-    return { contentType: 'text/html; charset=utf-8', body: Buffer.from(html), ...link };
-  }
+  const pages: PageContext = { config, store, readPage, chart, retention, retentionNotice };
 
   return {
     /** GET /events: newest first, filtered by user_id and action, paged with Link: rel="next". */
@@ -234,7 +269,7 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, expor
       const format = negotiate(req);
       const query = parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT);
       const newest = query.before === undefined && query.skip === 0;
-      const read = () => renderEvents(format, query);
+      const read = () => renderEvents(pages, format, query);
       const page =
         newest && !isFiltered(query) && newestPages ? newestPages.load(`${format}|${query.limit}`, read) : read();
       // A kept page is answered in this turn: no promise on the hot path.
@@ -254,7 +289,7 @@ function createEventHandlers({ config, store, newestPages, now = Date.now, expor
         return sendCompressible(req, res, { contentType: 'application/json; charset=utf-8', body: Buffer.from(json) });
       }
       const query = { ...parsePageQuery(req.query, config.DEFAULT_LIMIT, config.MAX_LIMIT), userId };
-      return sendPage(req, res, await renderEvents('html', query, userId), retention);
+      return sendPage(req, res, await renderEvents(pages, 'html', query, userId), retention);
     },
 
     /** GET /export: the filter's events as NDJSON or CSV (export.ts). */
