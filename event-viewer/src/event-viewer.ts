@@ -1,4 +1,4 @@
-import { redisKeys } from '@eventstreamapp/event-schema';
+import { type RedisKeys, redisKeys } from '@eventstreamapp/event-schema';
 import {
   closeInStages,
   createAdminSession,
@@ -30,7 +30,7 @@ import { createLiveFeed } from './live/feed.js';
 import { createLiveRoutes } from './live/routes.js';
 import { createStreamReader } from './live/stream-reader.js';
 import { createStreamStore } from './live/stream-store.js';
-import { createMetrics, registerLiveCap } from './metrics.js';
+import { createMetrics, registerLiveCap, type ViewerMetrics } from './metrics.js';
 import { matchesFilter } from './model/event-filter.js';
 import { createStatusRoom } from './status/room.js';
 
@@ -49,27 +49,20 @@ const KEEPALIVE_MS = 15_000;
 /** How often /readyz learns whether Redis answers a command (each probe waits at most REDIS_COMMAND_TIMEOUT_MS). */
 const READINESS_PROBE_MS = 1_000;
 
+type Warn = (event: string, err: unknown, message: string) => void;
+
 /**
- * The viewer's composition root: its rooms behind one door (http/app.ts), each one router — the event
- * pages (events/), the live feed over the stored-event stream (live/), the pipeline's status (status/), the
- * dead letters and their replays (dlq/) and what operators did (audit/).
+ * The live feed over the stored-event stream: one reader of `event_stream` (its own connection) feeding every
+ * live client, and forgetting the newest pages kept in memory whenever new events arrive.
  */
-export function createEventViewer({ config, logger, redis, reader, kafka }: EventViewerDeps) {
-  const keys = redisKeys(config.REDIS_KEY_PREFIX);
-  const throttle = createThrottle(5_000);
-  const warn = (event: string, err: unknown, message: string) => {
-    const { pass, suppressed } = throttle(event);
-    if (pass) logger.warn({ event, reason: describeError(err), suppressed }, message);
-  };
-  const metrics = createMetrics(() => live.clients);
-  for (const client of [redis, reader]) {
-    client.on('error', (err: Error) => {
-      metrics.redisErrors.inc({ kind: 'connection' });
-      warn('redis.error', err, 'Redis connection error');
-    });
-  }
-  const store = createEventStore(redis, keys);
-  const stream = createStreamStore(redis, keys);
+function liveParts(
+  config: Config,
+  stream: ReturnType<typeof createStreamStore>,
+  reader: Redis,
+  streamKey: string,
+  metrics: ViewerMetrics,
+  warn: Warn,
+) {
   const live = createLiveFeed({
     source: stream,
     renderEntry: renderLiveRow,
@@ -89,7 +82,7 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
   );
   const streamReader = createStreamReader({
     redis: reader,
-    key: keys.eventStream,
+    key: streamKey,
     onStart: (head) => live.setHead(head),
     onEntries: (entries) => {
       newestPages.invalidate();
@@ -100,6 +93,19 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
       warn('live.read_failed', err, 'could not read the live stream; retrying');
     },
   });
+  return { live, newestPages, streamReader };
+}
+
+/** The operator's rooms: the dead letters and their replays, the pipeline's status, and the audit they write to. */
+function consoleRooms(
+  config: Config,
+  keys: RedisKeys,
+  redis: Redis,
+  kafka: Kafka | undefined,
+  metrics: ViewerMetrics,
+  warn: Warn,
+  logger: Logger,
+) {
   // One Kafka admin session for the rooms that ask Kafka (dlq, status).
   const admin = kafka ? createAdminSession(kafka) : undefined;
   const audit = createAuditLog(redis, keys.auditLog, config.AUDIT_RETENTION);
@@ -126,6 +132,42 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
     registry: metrics.registry,
     warn,
   });
+  return { admin, audit, dlq, status };
+}
+
+/** Who may read and who may replay: the tokens and the users file, as configured (none: open to readers). */
+function accessOf(config: Config) {
+  return createAccess({
+    ...(config.VIEWER_TOKEN === undefined ? {} : { token: config.VIEWER_TOKEN }),
+    ...(config.VIEWER_OPERATOR_TOKEN === undefined ? {} : { operatorToken: config.VIEWER_OPERATOR_TOKEN }),
+    ...(config.VIEWER_USERS_FILE === undefined ? {} : { users: config.VIEWER_USERS_FILE }),
+    maxFailuresPerMinute: config.AUTH_MAX_FAILURES_PER_MINUTE,
+  });
+}
+
+/**
+ * The viewer's composition root: its rooms behind one door (http/app.ts), each one router — the event
+ * pages (events/), the live feed over the stored-event stream (live/), the pipeline's status (status/), the
+ * dead letters and their replays (dlq/) and what operators did (audit/).
+ */
+export function createEventViewer({ config, logger, redis, reader, kafka }: EventViewerDeps) {
+  const keys = redisKeys(config.REDIS_KEY_PREFIX);
+  const throttle = createThrottle(5_000);
+  const warn = (event: string, err: unknown, message: string) => {
+    const { pass, suppressed } = throttle(event);
+    if (pass) logger.warn({ event, reason: describeError(err), suppressed }, message);
+  };
+  const metrics = createMetrics(() => live.clients);
+  for (const client of [redis, reader]) {
+    client.on('error', (err: Error) => {
+      metrics.redisErrors.inc({ kind: 'connection' });
+      warn('redis.error', err, 'Redis connection error');
+    });
+  }
+  const store = createEventStore(redis, keys);
+  const stream = createStreamStore(redis, keys);
+  const { live, newestPages, streamReader } = liveParts(config, stream, reader, keys.eventStream, metrics, warn);
+  const { admin, audit, dlq, status } = consoleRooms(config, keys, redis, kafka, metrics, warn, logger);
   registerLiveCap(metrics.registry, config.LIVE_MAX_CLIENTS);
   // A frozen Redis keeps its connection 'ready': only a command shows that it no longer answers.
   let redisProbe: Probe | undefined;
@@ -155,12 +197,7 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
     registry: metrics.registry,
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,
     trustProxy: config.TRUST_PROXY ?? false,
-    access: createAccess({
-      ...(config.VIEWER_TOKEN === undefined ? {} : { token: config.VIEWER_TOKEN }),
-      ...(config.VIEWER_OPERATOR_TOKEN === undefined ? {} : { operatorToken: config.VIEWER_OPERATOR_TOKEN }),
-      ...(config.VIEWER_USERS_FILE === undefined ? {} : { users: config.VIEWER_USERS_FILE }),
-      maxFailuresPerMinute: config.AUTH_MAX_FAILURES_PER_MINUTE,
-    }),
+    access: accessOf(config),
     readiness: () => [
       redis.status === 'ready' && redisProbe ? redisProbe.check : { name: 'redis', ok: false, detail: redis.status },
       { name: 'redis-live', ok: reader.status === 'ready', detail: reader.status },
