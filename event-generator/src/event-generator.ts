@@ -16,11 +16,11 @@ import {
   watchProducer,
 } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
-import kafkajs, { type Kafka } from 'kafkajs';
+import kafkajs, { type Kafka, type Producer } from 'kafkajs';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createIdClaims } from './id-claims.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type GeneratorMetrics } from './metrics.js';
 import type { PublishLimits } from './parse-publish-body.js';
 
 export interface EventGeneratorDeps {
@@ -47,19 +47,12 @@ async function readTopicMaxMessageBytes(kafka: Kafka, topic: string): Promise<nu
   }
 }
 
-/** POST /publish on an HTTP port, publishing through one batching producer. */
-export function createEventGenerator({ config, logger, kafka, redis }: EventGeneratorDeps) {
-  const metrics = createMetrics();
-  const producer = createProducer(kafka);
-  const connection = watchProducer(producer);
-  let maxMessageBytes = config.KAFKA_MAX_MESSAGE_BYTES;
-  let limits: PublishLimits = {
-    maxBodyBytes: config.MAX_BODY_BYTES,
-    maxEventBytes: config.MAX_EVENT_BYTES,
-    maxBulkEvents: config.MAX_BULK_EVENTS,
-    timestampWindow: { minMs: config.TIMESTAMP_MIN, maxFutureMs: config.TIMESTAMP_MAX_FUTURE_MS },
-  };
-  const publisher = new BatchingPublisher({
+/**
+ * The publish path: requests bounded in bytes by what the topic accepts (lowered later if the topic accepts
+ * less), PUBLISH_LINGER_MS and PUBLISH_MAX_IN_FLIGHT, acks from PUBLISH_ACKS; each batch's size observed.
+ */
+function publishPath(config: Config, producer: Producer, metrics: GeneratorMetrics, logger: Logger): BatchingPublisher {
+  return new BatchingPublisher({
     send: async (messages) => {
       await producer.send({
         topic: config.KAFKA_TOPIC,
@@ -71,7 +64,7 @@ export function createEventGenerator({ config, logger, kafka, redis }: EventGene
     lingerMs: config.PUBLISH_LINGER_MS,
     maxInFlight: config.PUBLISH_MAX_IN_FLIGHT,
     maxBatchEvents: config.PUBLISH_MAX_BATCH_EVENTS,
-    maxBatchBytes: maxMessageBytes - BATCH_OVERHEAD_BYTES,
+    maxBatchBytes: config.KAFKA_MAX_MESSAGE_BYTES - BATCH_OVERHEAD_BYTES,
     timeoutMs: config.PUBLISH_TIMEOUT_MS,
     onBatch: (events, seconds, error) => {
       metrics.batchSize.observe(events);
@@ -82,8 +75,21 @@ export function createEventGenerator({ config, logger, kafka, redis }: EventGene
         );
     },
   });
+}
+
+/** The limits a request is judged by, as configured (a smaller topic lowers them once it is read). */
+function limitsOf(config: Config): PublishLimits {
+  return {
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    maxEventBytes: config.MAX_EVENT_BYTES,
+    maxBulkEvents: config.MAX_BULK_EVENTS,
+    timestampWindow: { minMs: config.TIMESTAMP_MIN, maxFutureMs: config.TIMESTAMP_MAX_FUTURE_MS },
+  };
+}
+
+/** Redis errors, a line every 5 s at most: only requests with client-chosen event_ids need Redis. */
+function warnOfRedisErrors(redis: Redis, logger: Logger): void {
   const throttle = createThrottle(5_000);
-  const idClaims = createIdClaims(redis, config.REDIS_KEY_PREFIX, config.DEDUP_WINDOW_MS);
   redis.on('error', (err: Error) => {
     const { pass, suppressed } = throttle('redis.error');
     if (pass)
@@ -92,6 +98,48 @@ export function createEventGenerator({ config, logger, kafka, redis }: EventGene
         'Redis connection error (client-chosen event_ids answer 503 meanwhile)',
       );
   });
+}
+
+/**
+ * Connects the producer and reads the topic's max.message.bytes, retrying until it can or the service stops:
+ * the HTTP port answers (503) meanwhile.
+ */
+function connectInBackground(
+  kafka: Kafka,
+  producer: Producer,
+  connection: { connected: boolean },
+  config: Config,
+  logger: Logger,
+  signal: AbortSignal,
+  onTopicMax: (topicMax: number | undefined) => void,
+): Promise<unknown> {
+  return retryUntilStopped(
+    async () => {
+      if (!connection.connected) await producer.connect();
+      logger.info(
+        { event: 'kafka.connected', brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC },
+        'producer connected',
+      );
+      onTopicMax(await readTopicMaxMessageBytes(kafka, config.KAFKA_TOPIC));
+    },
+    {
+      signal,
+      onRetry: (err, retryInMs) =>
+        logger.warn({ event: 'kafka.unreachable', reason: describeError(err), retryInMs }, 'Kafka not reachable yet'),
+    },
+  );
+}
+
+/** POST /publish on an HTTP port, publishing through one batching producer. */
+export function createEventGenerator({ config, logger, kafka, redis }: EventGeneratorDeps) {
+  const metrics = createMetrics();
+  const producer = createProducer(kafka);
+  const connection = watchProducer(producer);
+  let maxMessageBytes = config.KAFKA_MAX_MESSAGE_BYTES;
+  let limits = limitsOf(config);
+  const publisher = publishPath(config, producer, metrics, logger);
+  const idClaims = createIdClaims(redis, config.REDIS_KEY_PREFIX, config.DEDUP_WINDOW_MS);
+  warnOfRedisErrors(redis, logger);
   const app = createApp({
     config,
     logger,
@@ -143,26 +191,10 @@ export function createEventGenerator({ config, logger, kafka, redis }: EventGene
     async start(): Promise<void> {
       kafkaProbe = startKafkaProbe(kafka);
       // The HTTP port answers (503) while Kafka is away; connecting goes on in the background.
-      connecting = retryUntilStopped(
-        async () => {
-          if (!connection.connected) await producer.connect();
-          logger.info(
-            { event: 'kafka.connected', brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC },
-            'producer connected',
-          );
-          const topicMax = await readTopicMaxMessageBytes(kafka, config.KAFKA_TOPIC);
-          if (topicMax !== undefined) adoptTopicLimit(topicMax);
-          topicChecked = true;
-        },
-        {
-          signal: stopping.signal,
-          onRetry: (err, retryInMs) =>
-            logger.warn(
-              { event: 'kafka.unreachable', reason: describeError(err), retryInMs },
-              'Kafka not reachable yet',
-            ),
-        },
-      );
+      connecting = connectInBackground(kafka, producer, connection, config, logger, stopping.signal, (topicMax) => {
+        if (topicMax !== undefined) adoptTopicLimit(topicMax);
+        topicChecked = true;
+      });
       redis
         .connect()
         .catch((err: Error) =>

@@ -135,6 +135,23 @@ function consoleRooms(
   return { admin, audit, dlq, status };
 }
 
+/** A Redis connection's errors: counted, and logged a line every 5 s at most. */
+function countErrorsOf(client: Redis, metrics: ViewerMetrics, warn: Warn): void {
+  client.on('error', (err: Error) => {
+    metrics.redisErrors.inc({ kind: 'connection' });
+    warn('redis.error', err, 'Redis connection error');
+  });
+}
+
+/** What the exports count: events handed to sockets, refusals, and how each ended. */
+function exportCounters(metrics: ViewerMetrics) {
+  return {
+    onWritten: (n: number) => metrics.exportedEvents.inc(n),
+    onRefused: (limit: 'total' | 'client') => metrics.exportsRefused.inc({ limit }),
+    onEnded: (outcome: string) => metrics.exportsEnded.inc({ outcome }),
+  };
+}
+
 /** Who may read and who may replay: the tokens and the users file, as configured (none: open to readers). */
 function accessOf(config: Config) {
   return createAccess({
@@ -158,12 +175,7 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
     if (pass) logger.warn({ event, reason: describeError(err), suppressed }, message);
   };
   const metrics = createMetrics(() => live.clients);
-  for (const client of [redis, reader]) {
-    client.on('error', (err: Error) => {
-      metrics.redisErrors.inc({ kind: 'connection' });
-      warn('redis.error', err, 'Redis connection error');
-    });
-  }
+  for (const client of [redis, reader]) countErrorsOf(client, metrics, warn);
   const store = createEventStore(redis, keys);
   const stream = createStreamStore(redis, keys);
   const { live, newestPages, streamReader } = liveParts(config, stream, reader, keys.eventStream, metrics, warn);
@@ -178,11 +190,7 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
         config,
         store,
         newestPages,
-        exportEvents: {
-          onWritten: (n) => metrics.exportedEvents.inc(n),
-          onRefused: (limit) => metrics.exportsRefused.inc({ limit }),
-          onEnded: (outcome) => metrics.exportsEnded.inc({ outcome }),
-        },
+        exportEvents: exportCounters(metrics),
       }),
       createLiveRoutes({
         live,
