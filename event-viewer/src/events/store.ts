@@ -122,6 +122,50 @@ function fromRangeReply(reply: unknown[]): { events: StoredEvent[]; exhausted: b
   return { events, exhausted: reply[0] === 1 };
 }
 
+type RangeRead = (
+  query: PageQuery,
+  offset: number,
+  count: number,
+  budget: number,
+) => Promise<{ events: StoredEvent[]; exhausted: boolean }>;
+
+/**
+ * A filtered page: reads `event_log` in chunks of SCAN_CHUNK, newest first, until `limit` events match, the
+ * page's bytes are spent, `scanMax` members were read, the log ends or `maxMs` has passed.
+ */
+async function scanFiltered(range: RangeRead, query: PageQuery, options: PageBudget): Promise<Page> {
+  const events: StoredEvent[] = [];
+  const positions: number[] = [];
+  const scanned: number[] = [];
+  let exhausted = false;
+  let bytes = 0;
+  const deadline = options.maxMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + options.maxMs;
+  for (let offset = query.skip; events.length < query.limit && scanned.length < options.scanMax; ) {
+    const count = Math.min(SCAN_CHUNK, options.scanMax - scanned.length);
+    const chunk = await range(query, offset, count, options.maxBytes);
+    let full = false;
+    for (const row of chunk.events) {
+      scanned.push(row.timestamp);
+      if (matchesFilter(row, query)) {
+        events.push(row);
+        positions.push(scanned.length - 1);
+        bytes += row.json.length;
+      }
+      full = events.length === query.limit || bytes >= options.maxBytes;
+      if (full) break;
+    }
+    offset += chunk.events.length;
+    if (full) break;
+    if (chunk.exhausted) {
+      exhausted = true;
+      break;
+    }
+    // However rare the match, a search holds the viewer (and a read slot) for its budget at most.
+    if (performance.now() > deadline) break;
+  }
+  return { events, positions, scanned, exhausted };
+}
+
 /** The event pages' reads: pages of `event_log` (filtered or not), one user's key, per-bucket counts. */
 export function createEventStore(redis: Redis, keys: RedisKeys) {
   redis.defineCommand('eventPageRange', { numberOfKeys: 1, lua: PAGE_RANGE_LUA });
@@ -179,36 +223,7 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
           };
         }
         const streamId = options.withStreamId ? await streamHead() : undefined;
-        const events: StoredEvent[] = [];
-        const positions: number[] = [];
-        const scanned: number[] = [];
-        let exhausted = false;
-        let bytes = 0;
-        const deadline = options.maxMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + options.maxMs;
-        for (let offset = query.skip; events.length < query.limit && scanned.length < options.scanMax; ) {
-          const count = Math.min(SCAN_CHUNK, options.scanMax - scanned.length);
-          const chunk = await range(query, offset, count, options.maxBytes);
-          let full = false;
-          for (const row of chunk.events) {
-            scanned.push(row.timestamp);
-            if (matchesFilter(row, query)) {
-              events.push(row);
-              positions.push(scanned.length - 1);
-              bytes += row.json.length;
-            }
-            full = events.length === query.limit || bytes >= options.maxBytes;
-            if (full) break;
-          }
-          offset += chunk.events.length;
-          if (full) break;
-          if (chunk.exhausted) {
-            exhausted = true;
-            break;
-          }
-          // However rare the match, a search holds the viewer (and a read slot) for its budget at most.
-          if (performance.now() > deadline) break;
-        }
-        return { events, positions, scanned, exhausted, ...(streamId === undefined ? {} : { streamId }) };
+        return { ...(await scanFiltered(range, query, options)), ...(streamId === undefined ? {} : { streamId }) };
       });
     },
 
