@@ -33,24 +33,8 @@ export type AccessDecision =
   | { ok: true; principal: Principal }
   | { ok: false; reason: 'missing' | 'wrong' | 'too_many_failures' | 'busy'; retryAfterSeconds?: number };
 
-/**
- * Who may read the viewer: a bearer token (VIEWER_TOKEN) and users with scrypt-hashed passwords
- * (VIEWER_USERS_FILE), checked in constant time. A verified Authorization header is remembered (by its
- * SHA-256) for five minutes, so a page's requests and its live feed do not each pay scrypt's cost;
- * failed attempts are counted per address, and past the limit refused before any check.
- */
-export function createAccess(options: AccessOptions) {
-  const now = options.now ?? Date.now;
-  const bearer = (token: string | undefined, role: Role) => {
-    const principal = { name: TOKEN_PRINCIPALS[role], role };
-    return token === undefined ? [] : [{ digest: digest(`bearer ${token}`), principal }];
-  };
-  const tokens = [...bearer(options.token, 'reader'), ...bearer(options.operatorToken, 'operator')];
-  const verified = createLru<{ until: number; principal: Principal }>(1_000);
-  const failures = new Map<string, { count: number; since: number }>();
-  const passwordChecks = createReadLimiter(options.passwordChecksInFlight ?? 1, options.passwordChecksWaiting ?? 64);
-  const checking = new Map<string, Promise<Principal | undefined | 'busy'>>();
-
+/** Failed sign-ins counted per address over a minute, in `failures` (which the caller reports the size of). */
+function failureCounter(failures: Map<string, { count: number; since: number }>, now: () => number) {
   const recentFailures = (address: string) => {
     const entry = failures.get(address);
     if (!entry || now() - entry.since >= 60_000) return undefined;
@@ -71,15 +55,38 @@ export function createAccess(options: AccessOptions) {
       entry.count--;
     };
   };
+  return { recentFailures, reserveFailure };
+}
 
-  async function checkBasic(encoded: string): Promise<Principal | undefined> {
-    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return undefined;
-    const name = decoded.slice(0, colon);
-    const stored = options.users?.get(name);
-    return (await verifyPassword(stored, decoded.slice(colon + 1))) && stored ? { name, role: stored.role } : undefined;
-  }
+/** HTTP Basic credentials checked against the users file (scrypt: the slow part, run in limited numbers). */
+async function checkBasic(users: AccessOptions['users'], encoded: string): Promise<Principal | undefined> {
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  const name = decoded.slice(0, colon);
+  const stored = users?.get(name);
+  return (await verifyPassword(stored, decoded.slice(colon + 1))) && stored ? { name, role: stored.role } : undefined;
+}
+
+/**
+ * Who may read the viewer: a bearer token (VIEWER_TOKEN) and users with scrypt-hashed passwords
+ * (VIEWER_USERS_FILE), checked in constant time. A verified Authorization header is remembered (by its
+ * SHA-256) for five minutes, so a page's requests and its live feed do not each pay scrypt's cost;
+ * failed attempts are counted per address, and past the limit refused before any check.
+ */
+export function createAccess(options: AccessOptions) {
+  const now = options.now ?? Date.now;
+  const bearer = (token: string | undefined, role: Role) => {
+    const principal = { name: TOKEN_PRINCIPALS[role], role };
+    return token === undefined ? [] : [{ digest: digest(`bearer ${token}`), principal }];
+  };
+  const tokens = [...bearer(options.token, 'reader'), ...bearer(options.operatorToken, 'operator')];
+  const verified = createLru<{ until: number; principal: Principal }>(1_000);
+  const failures = new Map<string, { count: number; since: number }>();
+  const passwordChecks = createReadLimiter(options.passwordChecksInFlight ?? 1, options.passwordChecksWaiting ?? 64);
+  const checking = new Map<string, Promise<Principal | undefined | 'busy'>>();
+
+  const { recentFailures, reserveFailure } = failureCounter(failures, now);
 
   /** Every token compared (each in constant time), so the time taken does not tell which one was close. */
   const checkBearer = (key: Buffer): Principal | undefined => {
@@ -137,7 +144,7 @@ export function createAccess(options: AccessOptions) {
         parsed?.scheme === 'basic' &&
         /^[A-Za-z0-9+/=]{1,1024}$/.test(parsed.credentials)
       ) {
-        const check = passwordChecks.run(() => checkBasic(parsed.credentials));
+        const check = passwordChecks.run(() => checkBasic(options.users, parsed.credentials));
         checking.set(key.toString('base64'), check);
         ok = await check.finally(() => checking.delete(key.toString('base64')));
       }
