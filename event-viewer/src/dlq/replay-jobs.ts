@@ -58,6 +58,19 @@ function optionsFor(selection: Selection): ReplayOptions {
   };
 }
 
+/** What the replay of `job` is asked: its selection (or a dry run's ranges), its signal, and where its counts go. */
+function replayOptionsOf(job: ReplayJob, ranges: PartitionRange[] | undefined, signal: AbortSignal): ReplayOptions {
+  return {
+    ...optionsFor(job.selection),
+    ...(ranges ? { ranges } : {}),
+    dryRun: job.dryRun,
+    signal,
+    onProgress: (report) => {
+      job.report = { ...report, stillRefused: { ...report.stillRefused } };
+    },
+  };
+}
+
 const countsOf = (report: ReplayReport | undefined) =>
   report && {
     read: report.read,
@@ -66,6 +79,33 @@ const countsOf = (report: ReplayReport | undefined) =>
     stillRefused: report.stillRefused,
     notSelected: report.notSelected,
   };
+
+/** Writes one audit record of `job`, to the log and to the audit stream; rejects when the stream refuses it. */
+function auditRecord(
+  audit: ReplayJobsDeps['audit'],
+  log: ReplayJobsDeps['log'],
+  job: ReplayJob,
+  action: string,
+): Promise<void> {
+  const counts = countsOf(job.report);
+  const selection = {
+    ...job.selection,
+    ...(job.dryRunOf ? { dryRunOf: job.dryRunOf } : {}),
+    ranges: job.report?.ranges,
+  };
+  log(
+    { event: `audit.${action}`, who: job.by, job: job.id, selection, counts, error: job.error },
+    `audit: ${action} by ${job.by}`,
+  );
+  return audit.append({
+    action,
+    who: job.by,
+    job: job.id,
+    selection,
+    ...(counts ? { counts } : {}),
+    ...(job.error === undefined ? {} : { error: job.error }),
+  });
+}
 
 /**
  * The viewer's replays: one at a time (and, through the replay lock, one at a time with every other
@@ -77,27 +117,7 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
   const jobs = new Map<string, ReplayJob>();
   let running: { job: ReplayJob; abort: AbortController; done: Promise<void> } | undefined;
 
-  /** Writes one audit record of `job`, to the log and to the audit stream; rejects when the stream refuses it. */
-  const record = (job: ReplayJob, action: string): Promise<void> => {
-    const counts = countsOf(job.report);
-    const selection = {
-      ...job.selection,
-      ...(job.dryRunOf ? { dryRunOf: job.dryRunOf } : {}),
-      ranges: job.report?.ranges,
-    };
-    log(
-      { event: `audit.${action}`, who: job.by, job: job.id, selection, counts, error: job.error },
-      `audit: ${action} by ${job.by}`,
-    );
-    return audit.append({
-      action,
-      who: job.by,
-      job: job.id,
-      selection,
-      ...(counts ? { counts } : {}),
-      ...(job.error === undefined ? {} : { error: job.error }),
-    });
-  };
+  const record = (job: ReplayJob, action: string) => auditRecord(audit, log, job, action);
 
   async function start(
     by: string,
@@ -105,20 +125,10 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
     dryRun: boolean,
     from?: { id: string; ranges: PartitionRange[] },
   ): Promise<ReplayJob> {
-    if (running)
-      throw httpError(
-        'replay_running',
-        `a replay is running (${running.job.id}, by ${running.job.by}); wait for it to end`,
-      );
-    const job: ReplayJob = {
-      id: randomUUID(),
-      dryRun,
-      selection,
-      ...(from ? { dryRunOf: from.id } : {}),
-      by,
-      startedAt: now(),
-      state: 'running',
-    };
+    const busy = running?.job;
+    if (busy) throw httpError('replay_running', `a replay is running (${busy.id}, by ${busy.by}); wait for it to end`);
+    const job: ReplayJob = { id: randomUUID(), dryRun, selection, by, startedAt: now(), state: 'running' };
+    if (from) job.dryRunOf = from.id;
     const abort = new AbortController();
     // Taken before the audit write, so that a second request is refused rather than racing this one.
     const slot = { job, abort, done: Promise.resolve() };
@@ -139,15 +149,7 @@ export function createReplayJobs({ replay, audit, log, onAuditFailed, onEnded, n
     }
     jobs.set(job.id, job);
     for (const id of jobs.keys()) if (jobs.size > JOBS_KEPT && id !== job.id) jobs.delete(id);
-    const options: ReplayOptions = {
-      ...optionsFor(selection),
-      ...(from ? { ranges: from.ranges } : {}),
-      dryRun,
-      signal: abort.signal,
-      onProgress: (report) => {
-        job.report = { ...report, stillRefused: { ...report.stillRefused } };
-      },
-    };
+    const options = replayOptionsOf(job, from?.ranges, abort.signal);
     slot.done = (async () => {
       try {
         job.report = await replay(options, `viewer, user ${by}, job ${job.id}`);
