@@ -90,6 +90,102 @@ const rate = (a: number | null | undefined, b: number | null | undefined, ms: nu
 const total = (ends: PartitionEnds[] | null) => (ends ? ends.reduce((sum, p) => sum + p.high, 0) : null);
 
 /**
+ * Each partition's lag in records and seconds, who holds it, and its state judged over the lag window (whose
+ * samples `windows` keeps, oldest first).
+ */
+function judgePartitions(
+  ends: PartitionEnds[],
+  committed: Map<number, number>,
+  groupStatus: Awaited<ReturnType<typeof readGroupMembers>> | null,
+  samples: Sample[],
+  windows: Map<number, PartitionSample[]>,
+  t: number,
+  lagWindowMs: number,
+): PartitionStatus[] {
+  const holder = new Map<number, string>();
+  for (const m of groupStatus?.members ?? []) for (const p of m.partitions) holder.set(p, m.clientId || m.id);
+  return ends.map((p) => {
+    const history: EndSample[] = samples.flatMap((s) => {
+      const end = s.ends?.find((e) => e.partition === p.partition);
+      return end ? [{ t: s.t, high: end.high }] : [];
+    });
+    const c = committed.get(p.partition) ?? p.low;
+    const lag = lagSeconds(history, c, t);
+    const window = [
+      ...(windows.get(p.partition) ?? []),
+      { t, committed: c, lag: Math.max(0, p.high - c), held: holder.has(p.partition) },
+    ];
+    while (window.length > 0 && window[0]!.t < t - lagWindowMs) window.shift();
+    windows.set(p.partition, window);
+    const judged = judgePartition(window);
+    return {
+      partition: p.partition,
+      high: p.high,
+      committed: c,
+      lagRecords: Math.max(0, p.high - c),
+      lagSeconds: Math.round(lag.seconds * 10) / 10,
+      lagSecondsAtLeast: lag.atLeast,
+      member: holder.get(p.partition) ?? null,
+      state: judged.state,
+      stateReason: judged.reason,
+    };
+  });
+}
+
+/** The group's lag: records waiting in all partitions, and the oldest wait of any. */
+function totalLag(partitions: PartitionStatus[]) {
+  return {
+    records: partitions.reduce((s, p) => s + p.lagRecords, 0),
+    seconds: Math.max(0, ...partitions.map((p) => p.lagSeconds)),
+  };
+}
+
+/** The dead-letter topic's depth and its five newest letters. */
+function dlqSummary(dlqEnds: PartitionEnds[], deadLetters: NonNullable<PipelineStatusOptions['deadLetters']>) {
+  return {
+    depth: dlqEnds.reduce((s, p) => s + p.high - p.low, 0),
+    newest: deadLetters
+      .letters()
+      .slice(0, 5)
+      .map((l) => ({
+        refusedAt: new Date(l.refusedAt).toISOString(),
+        reason: l.origin.reason,
+        message: l.origin.message,
+      })),
+  };
+}
+
+/** A source read that fails gives null, reported to `onError` and noted in the sample's `errors`. */
+function settler(onError: PipelineStatusOptions['onError'], errors: { source: string; message: string }[]) {
+  return async <T>(source: string, read: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await read();
+    } catch (err) {
+      onError(source, err);
+      errors.push({ source, message: (err as Error).message ?? String(err) });
+      return null;
+    }
+  };
+}
+
+/** What /status says before its first sample. */
+function noSampleYet(at: number, history: HistoryPoint[]): PipelineSnapshot {
+  return {
+    at: new Date(at).toISOString(),
+    group: null,
+    partitions: null,
+    lag: null,
+    publishedPerSecond: null,
+    storedPerSecond: null,
+    dlq: null,
+    redis: null,
+    kafka: null,
+    history,
+    errors: [{ source: 'status', message: 'no sample taken yet' }],
+  };
+}
+
+/**
  * The pipeline's state as an operator needs it, sampled every `sampleMs` from Kafka (an admin client) and
  * Redis — never by calling the other services — and kept for `historyMs` for the charts and the lag in
  * seconds. Each sample is a handful of requests (offsets, group, cluster, INFO, the dedup index's counts), whatever the
@@ -114,34 +210,14 @@ export function createPipelineStatus(options: PipelineStatusOptions) {
   const samples: Sample[] = [];
   const history: HistoryPoint[] = [];
   const maxSamples = Math.max(2, Math.ceil(historyMs / sampleMs) + 1);
-  let snapshot: PipelineSnapshot = {
-    at: new Date(now()).toISOString(),
-    group: null,
-    partitions: null,
-    lag: null,
-    publishedPerSecond: null,
-    storedPerSecond: null,
-    dlq: null,
-    redis: null,
-    kafka: null,
-    history,
-    errors: [{ source: 'status', message: 'no sample taken yet' }],
-  };
+  let snapshot = noSampleYet(now(), history);
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
   async function sample(): Promise<void> {
     const t = now();
     const errors: { source: string; message: string }[] = [];
-    const settle = async <T>(source: string, read: () => Promise<T>): Promise<T | null> => {
-      try {
-        return await read();
-      } catch (err) {
-        onError(source, err);
-        errors.push({ source, message: (err as Error).message ?? String(err) });
-        return null;
-      }
-    };
+    const settle = settler(onError, errors);
     const [ends, groupStatus, cluster, redisStatus, dlqEnds] = await Promise.all([
       settle('kafka', async () => topicEnds(await admin.get(), topics.events)),
       settle('group', async () => readGroupMembers(await admin.get(), group, topics.events)),
@@ -156,47 +232,12 @@ export function createPipelineStatus(options: PipelineStatusOptions) {
     samples.push({ t, ends, storedByBucket: redisStatus?.storedByBucket ?? null });
     if (samples.length > maxSamples) samples.shift();
 
-    let partitions: PartitionStatus[] | null = null;
-    if (ends && committed) {
-      const holder = new Map<number, string>();
-      for (const m of groupStatus?.members ?? []) for (const p of m.partitions) holder.set(p, m.clientId || m.id);
-      partitions = ends.map((p) => {
-        const history: EndSample[] = samples.flatMap((s) => {
-          const end = s.ends?.find((e) => e.partition === p.partition);
-          return end ? [{ t: s.t, high: end.high }] : [];
-        });
-        const c = committed.get(p.partition) ?? p.low;
-        const lag = lagSeconds(history, c, t);
-        const window = [
-          ...(windows.get(p.partition) ?? []),
-          { t, committed: c, lag: Math.max(0, p.high - c), held: holder.has(p.partition) },
-        ];
-        while (window.length > 0 && window[0]!.t < t - lagWindowMs) window.shift();
-        windows.set(p.partition, window);
-        const judged = judgePartition(window);
-        return {
-          partition: p.partition,
-          high: p.high,
-          committed: c,
-          lagRecords: Math.max(0, p.high - c),
-          lagSeconds: Math.round(lag.seconds * 10) / 10,
-          lagSecondsAtLeast: lag.atLeast,
-          member: holder.get(p.partition) ?? null,
-          state: judged.state,
-          stateReason: judged.reason,
-        };
-      });
-    }
-    const lag = partitions
-      ? {
-          records: partitions.reduce((s, p) => s + p.lagRecords, 0),
-          seconds: Math.max(0, ...partitions.map((p) => p.lagSeconds)),
-        }
-      : null;
+    const partitions =
+      ends && committed ? judgePartitions(ends, committed, groupStatus, samples, windows, t, lagWindowMs) : null;
+    const lag = partitions && totalLag(partitions);
     const dt = previous ? t - previous.t : 0;
     const publishedPerSecond = rate(total(previous?.ends ?? null), total(ends), dt);
-    const before = previous?.storedByBucket;
-    const after = redisStatus?.storedByBucket;
+    const [before, after] = [previous?.storedByBucket, redisStatus?.storedByBucket];
     const storedPerSecond = before && after ? rate(0, idsTakenBetween(before, after), dt) : null;
     history.push({
       t,
@@ -213,20 +254,7 @@ export function createPipelineStatus(options: PipelineStatusOptions) {
       lag,
       publishedPerSecond,
       storedPerSecond,
-      dlq:
-        dlqEnds && deadLetters
-          ? {
-              depth: dlqEnds.reduce((s, p) => s + p.high - p.low, 0),
-              newest: deadLetters
-                .letters()
-                .slice(0, 5)
-                .map((l) => ({
-                  refusedAt: new Date(l.refusedAt).toISOString(),
-                  reason: l.origin.reason,
-                  message: l.origin.message,
-                })),
-            }
-          : null,
+      dlq: dlqEnds && deadLetters ? dlqSummary(dlqEnds, deadLetters) : null,
       redis: redisStatus?.status ?? null,
       kafka: cluster,
       history,
