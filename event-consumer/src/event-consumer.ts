@@ -8,12 +8,13 @@ import {
   describeError,
   type Logger,
   once,
+  type ReadinessCheck,
   type StartedServer,
   startKafkaProbe,
   startOpsServer,
 } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { createBatchWrites } from './batch-writes.js';
 import type { Config } from './config.js';
 import { consumeBatch } from './consume-batch.js';
@@ -38,6 +39,92 @@ export function consumerKafkaRetry(config: Pick<Config, 'KAFKA_RETRIES'>) {
   return { retries: config.KAFKA_RETRIES, maxRetryTimeMs: 2_000 } as const;
 }
 
+/** Redis' connection as the log tells it: errors a line every 5 s at most, ready, and lost (not when stopping). */
+function logRedisConnection(
+  redis: Redis,
+  logger: Logger,
+  throttle: ReturnType<typeof createThrottle>,
+  stopping: AbortSignal,
+) {
+  let redisWasReady = false;
+  redis.on('error', (err: Error) => {
+    const { pass, suppressed } = throttle('redis.error');
+    if (pass) logger.warn({ event: 'redis.error', reason: describeError(err), suppressed }, 'Redis connection error');
+  });
+  redis.on('ready', () => {
+    redisWasReady = true;
+    logger.info({ event: 'redis.ready' }, 'Redis connection ready');
+  });
+  redis.on('close', () => {
+    if (redisWasReady && !stopping.aborted) logger.warn({ event: 'redis.lost' }, 'Redis connection lost; reconnecting');
+    redisWasReady = false;
+  });
+}
+
+/**
+ * Ready: a member of the group whose broker answers its probe, Redis answering and not failing writes, the
+ * dead-letter topic taking what it is sent.
+ */
+function readinessOf(
+  member: { joined: boolean },
+  kafkaProbe: { check: ReadinessCheck } | undefined,
+  redis: Redis,
+  writes: Pick<ReturnType<typeof createBatchWrites>, 'failing'>,
+): ReadinessCheck[] {
+  return [
+    // A member keeps believing it is joined for a session or more after its broker died or froze:
+    // the probe says within seconds.
+    member.joined
+      ? (kafkaProbe?.check ?? { name: 'kafka', ok: false, detail: 'not probed yet' })
+      : { name: 'kafka', ok: false, detail: 'not a member of the consumer group' },
+    {
+      name: 'redis',
+      ok: redis.status === 'ready' && !writes.failing.redis,
+      detail: writes.failing.redis ? `${writes.failing.redis.code}: ${writes.failing.redis.message}` : redis.status,
+    },
+    {
+      name: 'dead-letter topic',
+      ok: !writes.failing.dlq,
+      ...(writes.failing.dlq ? { detail: writes.failing.dlq.message } : {}),
+    },
+  ];
+}
+
+interface ConsumingDeps {
+  config: Config;
+  logger: Logger;
+  dlqProducer: Producer;
+  commits: ReturnType<typeof createOffsetCommits>;
+  writes: Pick<ReturnType<typeof createBatchWrites>, 'deps'>;
+}
+
+/** A member's consumer joined: subscribed from the beginning, each batch stored, its offsets committed as paced. */
+async function startConsuming(
+  consumer: Consumer,
+  { config, logger, dlqProducer, commits, writes }: ConsumingDeps,
+): Promise<void> {
+  await dlqProducer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topic: config.KAFKA_TOPIC, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async (payload) => {
+      await consumeBatch(commits.pace(payload), writes.deps);
+    },
+    eachBatchAutoResolve: false,
+    ...commits.runOptions,
+    partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
+  });
+  logger.info(
+    {
+      event: 'consumer.running',
+      topic: config.KAFKA_TOPIC,
+      group: config.KAFKA_GROUP_ID,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+    },
+    'consuming',
+  );
+}
+
 /**
  * Reads `events` in batches and stores them in Redis, each event_id once: a chunk's offsets are
  * committed only after Redis (and, for refused records, the dead-letter topic) acknowledged it.
@@ -57,7 +144,7 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
     kafka,
     logger,
     stopping: stopping.signal,
-    run: connectAndRun,
+    run: (consumer) => startConsuming(consumer, { config, logger, dlqProducer, commits, writes }),
     onFatal: (err) => onFatal(err),
   });
   const metrics = createMetrics(
@@ -73,43 +160,10 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
     logger.warn({ event: 'kafka.commit_failed', reason: describeError(err) }, 'offsets not committed; read again');
   const commits = createOffsetCommits(config.KAFKA_COMMIT_INTERVAL_MS, stopping.signal, commitFailed);
 
-  let redisWasReady = false;
-  redis.on('error', (err: Error) => {
-    const { pass, suppressed } = throttle('redis.error');
-    if (pass) logger.warn({ event: 'redis.error', reason: describeError(err), suppressed }, 'Redis connection error');
-  });
-  redis.on('ready', () => {
-    redisWasReady = true;
-    logger.info({ event: 'redis.ready' }, 'Redis connection ready');
-  });
-  redis.on('close', () => {
-    if (redisWasReady && !stopping.signal.aborted)
-      logger.warn({ event: 'redis.lost' }, 'Redis connection lost; reconnecting');
-    redisWasReady = false;
-  });
+  logRedisConnection(redis, logger, throttle, stopping.signal);
 
-  async function connectAndRun(consumer: Consumer): Promise<void> {
-    await dlqProducer.connect();
-    await consumer.connect();
-    await consumer.subscribe({ topic: config.KAFKA_TOPIC, fromBeginning: true });
-    await consumer.run({
-      eachBatch: async (payload) => {
-        await consumeBatch(commits.pace(payload), writes.deps);
-      },
-      eachBatchAutoResolve: false,
-      ...commits.runOptions,
-      partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
-    });
-    logger.info(
-      {
-        event: 'consumer.running',
-        topic: config.KAFKA_TOPIC,
-        group: config.KAFKA_GROUP_ID,
-        keyPrefix: config.REDIS_KEY_PREFIX,
-      },
-      'consuming',
-    );
-  }
+  const connectAndRun = (consumer: Consumer) =>
+    startConsuming(consumer, { config, logger, dlqProducer, commits, writes });
 
   return {
     metrics,
@@ -125,25 +179,7 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
         registry: metrics.registry,
         port: config.PORT,
         host: config.HOST,
-        readiness: () => [
-          // A member keeps believing it is joined for a session or more after its broker died or froze:
-          // the probe says within seconds.
-          member.joined
-            ? (kafkaProbe?.check ?? { name: 'kafka', ok: false, detail: 'not probed yet' })
-            : { name: 'kafka', ok: false, detail: 'not a member of the consumer group' },
-          {
-            name: 'redis',
-            ok: redis.status === 'ready' && !writes.failing.redis,
-            detail: writes.failing.redis
-              ? `${writes.failing.redis.code}: ${writes.failing.redis.message}`
-              : redis.status,
-          },
-          {
-            name: 'dead-letter topic',
-            ok: !writes.failing.dlq,
-            ...(writes.failing.dlq ? { detail: writes.failing.dlq.message } : {}),
-          },
-        ],
+        readiness: () => readinessOf(member, kafkaProbe, redis, writes),
       });
       redis
         .connect()
