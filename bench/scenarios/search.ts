@@ -31,68 +31,9 @@ export const searchScenario: Scenario = async ({ connections, durationSeconds })
   const flowing = storeSteadily(redis, redisKeys(prefix), FLOW_PER_SECOND, (i) => storedEvent(LOG_EVENTS + i));
   const flowStarted = performance.now();
   try {
-    // A search that matches nothing reads as far as its budget lets it: the worst case, answer after answer.
-    const times: number[] = [];
-    const reach: number[] = [];
-    let next: string | undefined = '/events?q=no-such-text&limit=50';
-    for (const until = performance.now() + durationSeconds * 1000; next && performance.now() < until; ) {
-      const started = performance.now();
-      const res: Response = await fetch(`${viewer.url}${next}`, { headers: { accept: 'application/json' } });
-      await res.arrayBuffer();
-      times.push(performance.now() - started);
-      if (!res.ok) errors++;
-      reach.push(Number(res.headers.get('x-scanned-events')));
-      next = /<([^>]+)>; rel="next"/.exec(res.headers.get('link') ?? '')?.[1];
-    }
-    times.sort((a, b) => a - b);
-    rows.push(
-      {
-        scenario: 'search',
-        measure: 'search answer p50 (matching nothing)',
-        value: percentile(times, 50),
-        unit: 'ms',
-        note: `${times.length} answers`,
-      },
-      {
-        scenario: 'search',
-        measure: 'search answer max',
-        value: times.at(-1) ?? 0,
-        unit: 'ms',
-        note: 'budget FILTER_MAX_MS 500 + one slice',
-      },
-      {
-        scenario: 'search',
-        measure: 'events read per search answer (mean)',
-        value: reach.reduce((a, b) => a + b, 0) / Math.max(1, reach.length),
-        unit: 'events',
-        note: 'FILTER_SCAN_MAX 10000',
-      },
-    );
+    rows.push(...(await searchAnswers(viewer.url, durationSeconds, (n) => (errors += n))));
 
-    // The newest page while eight searches run at once, over and over.
-    let searching = true;
-    const searchers = Array.from({ length: SEARCHES_AT_ONCE }, async () => {
-      while (searching) {
-        const res = await fetch(`${viewer.url}/events?q=no-such-text`, { headers: { accept: 'application/json' } });
-        await res.arrayBuffer();
-      }
-    });
-    const beside = await hammer({
-      url: `${viewer.url}/events?limit=50`,
-      headers: { accept: 'application/json' },
-      connections,
-      durationSeconds,
-    });
-    searching = false;
-    await Promise.all(searchers);
-    errors += beside.errors + beside.non2xx;
-    rows.push({
-      scenario: 'search',
-      measure: `newest page beside ${SEARCHES_AT_ONCE} searches`,
-      value: beside.requestsPerSecond,
-      unit: 'req/s',
-      note: `p99 ${beside.p99Ms} ms`,
-    });
+    rows.push(await pagesBesideSearches(viewer.url, connections, durationSeconds, (n) => (errors += n)));
 
     rows.push(...(await pagesBesideExports(viewer.url, connections, durationSeconds, (n) => (errors += n))));
 
@@ -130,6 +71,78 @@ export const searchScenario: Scenario = async ({ connections, durationSeconds })
     rows,
   };
 };
+
+/** A search that matches nothing reads as far as its budget lets it: the worst case, answer after answer. */
+async function searchAnswers(url: string, durationSeconds: number, onErrors: (n: number) => void) {
+  const times: number[] = [];
+  const reach: number[] = [];
+  let next: string | undefined = '/events?q=no-such-text&limit=50';
+  for (const until = performance.now() + durationSeconds * 1000; next && performance.now() < until; ) {
+    const started = performance.now();
+    const res: Response = await fetch(`${url}${next}`, { headers: { accept: 'application/json' } });
+    await res.arrayBuffer();
+    times.push(performance.now() - started);
+    if (!res.ok) onErrors(1);
+    reach.push(Number(res.headers.get('x-scanned-events')));
+    next = /<([^>]+)>; rel="next"/.exec(res.headers.get('link') ?? '')?.[1];
+  }
+  times.sort((a, b) => a - b);
+  return [
+    {
+      scenario: 'search',
+      measure: 'search answer p50 (matching nothing)',
+      value: percentile(times, 50),
+      unit: 'ms',
+      note: `${times.length} answers`,
+    },
+    {
+      scenario: 'search',
+      measure: 'search answer max',
+      value: times.at(-1) ?? 0,
+      unit: 'ms',
+      note: 'budget FILTER_MAX_MS 500 + one slice',
+    },
+    {
+      scenario: 'search',
+      measure: 'events read per search answer (mean)',
+      value: reach.reduce((a, b) => a + b, 0) / Math.max(1, reach.length),
+      unit: 'events',
+      note: 'FILTER_SCAN_MAX 10000',
+    },
+  ] satisfies Row[];
+}
+
+/** The newest page while eight searches run at once, over and over. */
+async function pagesBesideSearches(
+  url: string,
+  connections: number,
+  durationSeconds: number,
+  onErrors: (n: number) => void,
+) {
+  let searching = true;
+  const searchers = Array.from({ length: SEARCHES_AT_ONCE }, async () => {
+    while (searching) {
+      const res = await fetch(`${url}/events?q=no-such-text`, { headers: { accept: 'application/json' } });
+      await res.arrayBuffer();
+    }
+  });
+  const beside = await hammer({
+    url: `${url}/events?limit=50`,
+    headers: { accept: 'application/json' },
+    connections,
+    durationSeconds,
+  });
+  searching = false;
+  await Promise.all(searchers);
+  onErrors(beside.errors + beside.non2xx);
+  return {
+    scenario: 'search',
+    measure: `newest page beside ${SEARCHES_AT_ONCE} searches`,
+    value: beside.requestsPerSecond,
+    unit: 'req/s',
+    note: `p99 ${beside.p99Ms} ms`,
+  } satisfies Row;
+}
 
 /**
  * The newest page alone, then beside EXPORTS_AT_ONCE clients each exporting a search that matches nothing
