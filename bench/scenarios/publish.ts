@@ -71,6 +71,19 @@ async function kafkaCeiling(topic: string, durationSeconds: number, batchSize = 
   };
 }
 
+/** The generator under the load: its answers, its and the broker's CPU, and the mean size of its produce requests. */
+async function publishUnderLoad(topic: string, body: string, connections: number, durationSeconds: number) {
+  const generator = await startService('event-generator', { KAFKA_TOPIC: topic });
+  try {
+    const meter = startCpuMeter([{ name: 'event-generator', pid: generator.pid }, brokerProcess()]);
+    const publish = await postLoad(`${generator.url}/publish`, body, connections, durationSeconds);
+    const cpu: Record<string, number> = meter.stop();
+    return { publish, cpu, meanBatch: await meanPublishBatch(generator.url) };
+  } finally {
+    await generator.stop();
+  }
+}
+
 export const publishScenario: Scenario = async ({ connections, durationSeconds }) => {
   const topic = runId('publish');
   const ceilingTopic = `${topic}-ceiling`;
@@ -83,18 +96,7 @@ export const publishScenario: Scenario = async ({ connections, durationSeconds }
     const bare = await httpCeiling('node:http', body, connections, durationSeconds);
     const express = await httpCeiling('express', body, connections, durationSeconds);
     const kafkaJs = await kafkaCeiling(ceilingTopic, durationSeconds);
-    const generator = await startService('event-generator', { KAFKA_TOPIC: topic });
-    let publish: Awaited<ReturnType<typeof hammer>>;
-    let cpu: Record<string, number>;
-    let meanBatch = Number.NaN;
-    try {
-      const meter = startCpuMeter([{ name: 'event-generator', pid: generator.pid }, brokerProcess()]);
-      publish = await postLoad(`${generator.url}/publish`, body, connections, durationSeconds);
-      cpu = meter.stop();
-      meanBatch = await meanPublishBatch(generator.url);
-    } finally {
-      await generator.stop();
-    }
+    const { publish, cpu, meanBatch } = await publishUnderLoad(topic, body, connections, durationSeconds);
     const maxInFlight = generatorSettings.PUBLISH_MAX_IN_FLIGHT;
     const small = await kafkaCeiling(ceilingTopic, durationSeconds, Math.max(1, Math.round(meanBatch)), maxInFlight);
     const rows: Row[] = [

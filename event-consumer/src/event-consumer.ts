@@ -162,9 +162,6 @@ export function createEventConsumer({ config, logger, kafka, redis }: EventConsu
 
   logRedisConnection(redis, logger, throttle, stopping.signal);
 
-  const connectAndRun = (consumer: Consumer) =>
-    startConsuming(consumer, { config, logger, dlqProducer, commits, writes });
-
   return {
     metrics,
     onFatal(handler: (err: Error) => void) {
