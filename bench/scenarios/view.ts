@@ -26,6 +26,35 @@ const PER_CONNECTION = new Set([
 ]);
 
 /**
+ * express answering the viewer's page from memory: the same bytes on the wire, headers included (security
+ * headers, Vary, Link), what the client parses.
+ */
+async function sameBytesCeiling(
+  answer: Response,
+  sample: string,
+  format: (typeof FORMATS)[number],
+  connections: number,
+  durationSeconds: number,
+) {
+  const headers = Object.fromEntries([...answer.headers].filter(([name]) => !PER_CONNECTION.has(name)));
+  const ceiling = await startCeilingServer('express', {
+    status: 200,
+    contentType: format.contentType,
+    body: sample,
+    headers,
+  });
+  try {
+    const ceilingMeter = startCpuMeter([{ name: 'express', pid: ceiling.pid }]);
+    const url = `${ceiling.url}/events?limit=50`;
+    const same = await hammer({ url, headers: { accept: format.accept }, connections, durationSeconds });
+    const ceilingCpu: Record<string, number> = ceilingMeter.stop();
+    return { same, ceilingCpu };
+  } finally {
+    ceiling.stop();
+  }
+}
+
+/**
  * GET /events?limit=50 over 10,000 stored events, JSON and HTML, against an express 5 handler
  * answering the same bytes (headers and body) from memory in the same run: the viewer's goal is 0.7 of
  * that — with no new events, and again while 1,000 events/s are stored.
@@ -46,28 +75,7 @@ export const viewScenario: Scenario = async ({ connections, durationSeconds }) =
       const url = `${viewer.url}/events?limit=50`;
       const answer = await fetch(url, { headers: { accept: format.accept } });
       const sample = await answer.text();
-      // The same bytes on the wire, headers included (security headers, Vary, Link): what the client parses.
-      const headers = Object.fromEntries([...answer.headers].filter(([name]) => !PER_CONNECTION.has(name)));
-      const ceiling = await startCeilingServer('express', {
-        status: 200,
-        contentType: format.contentType,
-        body: sample,
-        headers,
-      });
-      let same: Awaited<ReturnType<typeof hammer>>;
-      let ceilingCpu: Record<string, number>;
-      try {
-        const ceilingMeter = startCpuMeter([{ name: 'express', pid: ceiling.pid }]);
-        same = await hammer({
-          url: `${ceiling.url}/events?limit=50`,
-          headers: { accept: format.accept },
-          connections,
-          durationSeconds,
-        });
-        ceilingCpu = ceilingMeter.stop();
-      } finally {
-        ceiling.stop();
-      }
+      const { same, ceilingCpu } = await sameBytesCeiling(answer, sample, format, connections, durationSeconds);
       const meter = startCpuMeter([{ name: 'event-viewer', pid: viewer.pid }, redisProcess()]);
       const result = await hammer({ url, headers: { accept: format.accept }, connections, durationSeconds });
       const cpu = meter.stop();
