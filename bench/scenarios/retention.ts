@@ -38,6 +38,56 @@ async function keysMatching(redis: Redis, pattern: string): Promise<string[]> {
   return found;
 }
 
+/** Each half: its own events, stored as if half a dedup window apart (a new bucket of the index). */
+async function storeTwoBuckets(
+  redis: ReturnType<typeof benchRedis>,
+  keys: ReturnType<typeof redisKeys>,
+  config: ReturnType<typeof loadConfig>,
+  count: number,
+  users: number,
+  t0: number,
+) {
+  const window = config.DEDUP_WINDOW_MS;
+  for (const [half, now] of [t0, t0 + window / 2].entries()) {
+    for (let i = 0; i < count; i += config.WRITE_CHUNK_EVENTS) {
+      const accepted: Accepted[] = [];
+      for (let j = i; j < Math.min(i + config.WRITE_CHUNK_EVENTS, count); j++) {
+        const result = normalizeEvent({ ...clientEvent(half * count + j, users), timestamp: Date.now() });
+        if (!result.ok) throw new Error(result.rejection.message);
+        accepted.push({ offset: String(j), record: result.value, bytes: Buffer.from(result.value.json) });
+      }
+      await storeEvents(
+        redis,
+        keys,
+        accepted,
+        defaultStoreOptions(() => now),
+      );
+    }
+  }
+}
+
+/**
+ * At a low rate each chunk is an event or two: the stream then holds one event per entry, its largest cost per
+ * event. Measured on 1,000 events stored one chunk each.
+ */
+async function storeOneByOne(
+  redis: ReturnType<typeof benchRedis>,
+  keys: ReturnType<typeof redisKeys>,
+  count: number,
+  users: number,
+) {
+  for (let i = 0; i < 1_000; i++) {
+    const result = normalizeEvent({ ...clientEvent(2 * count + i, users), timestamp: Date.now() });
+    if (!result.ok) throw new Error(result.rejection.message);
+    await storeEvents(
+      redis,
+      keys,
+      [{ offset: String(i), record: result.value, bytes: Buffer.from(result.value.json) }],
+      defaultStoreOptions(),
+    );
+  }
+}
+
 /**
  * The cost of a day: N bench events (~300 B of JSON each) from M users stored by the consumer's own
  * store script with its default settings, then each key's bytes from MEMORY USAGE. The dedup index is
@@ -55,42 +105,15 @@ export const retentionScenario: Scenario = async ({ quick }) => {
   const window = config.DEDUP_WINDOW_MS;
   const t0 = Math.floor(Date.now() / window) * window;
   try {
-    // Each half: its own events, stored as if half a dedup window apart (a new bucket of the index).
-    for (const [half, now] of [t0, t0 + window / 2].entries()) {
-      for (let i = 0; i < count; i += config.WRITE_CHUNK_EVENTS) {
-        const accepted: Accepted[] = [];
-        for (let j = i; j < Math.min(i + config.WRITE_CHUNK_EVENTS, count); j++) {
-          const result = normalizeEvent({ ...clientEvent(half * count + j, users), timestamp: Date.now() });
-          if (!result.ok) throw new Error(result.rejection.message);
-          accepted.push({ offset: String(j), record: result.value, bytes: Buffer.from(result.value.json) });
-        }
-        await storeEvents(
-          redis,
-          keys,
-          accepted,
-          defaultStoreOptions(() => now),
-        );
-      }
-    }
+    await storeTwoBuckets(redis, keys, config, count, users, t0);
     const stored = 2 * count;
     const secondBucket = String((t0 + window / 2) / Math.max(1_000, Math.floor(window / 2)));
     const logBytes = await bytesOf(redis, [keys.eventLog]);
     const userKeys = await keysMatching(redis, `${prefix}event:*`);
     const userBytes = await bytesOf(redis, userKeys);
     const full = await streamCost(redis, keys.eventStream);
-    // At a low rate each chunk is an event or two: the stream then holds one event per entry, its
-    // largest cost per event. Measured on 1,000 events stored one chunk each.
     const singlesKeys = redisKeys(`${prefix}singles:`);
-    for (let i = 0; i < 1_000; i++) {
-      const result = normalizeEvent({ ...clientEvent(2 * count + i, users), timestamp: Date.now() });
-      if (!result.ok) throw new Error(result.rejection.message);
-      await storeEvents(
-        redis,
-        singlesKeys,
-        [{ offset: String(i), record: result.value, bytes: Buffer.from(result.value.json) }],
-        defaultStoreOptions(),
-      );
-    }
+    await storeOneByOne(redis, singlesKeys, count, users);
     const singles = await streamCost(redis, singlesKeys.eventStream);
     const idBytes = await bytesOf(redis, await keysMatching(redis, `${keys.eventIds}:${secondBucket}:*`));
     const perEvent = {
