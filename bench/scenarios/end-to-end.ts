@@ -36,6 +36,72 @@ export const endToEndScenario: Scenario = async ({ quick }) => {
   };
 };
 
+/**
+ * Each event's latency from its POST to stored, and its two halves: until the 202 (Kafka acknowledged), then
+ * until stored. The 202's body is exactly the member the consumer stores, which matches the two.
+ */
+function createLatencyMatcher() {
+  // Member → time its POST was sent, for those acknowledged and not yet seen stored.
+  const pending = new Map<string, number>();
+  const ackedAt = new Map<string, number>();
+  // Stored before the harness had read its 202 (the consumer can be that quick): matched when the 202 comes.
+  const storedEarly = new Map<string, number>();
+  const latencies: number[] = [];
+  const ackLatencies: number[] = [];
+  const afterAck: number[] = [];
+  return {
+    pending,
+    latencies,
+    ackLatencies,
+    afterAck,
+    acknowledged(json: string, sent: number, now: number): void {
+      ackLatencies.push(now - sent);
+      const stored = storedEarly.get(json);
+      if (stored !== undefined) {
+        latencies.push(stored - sent);
+        afterAck.push(0);
+        storedEarly.delete(json);
+        return;
+      }
+      ackedAt.set(json, now);
+      pending.set(json, sent);
+    },
+    stored(json: string, now: number): void {
+      const sent = pending.get(json);
+      if (sent === undefined) {
+        storedEarly.set(json, now);
+        return;
+      }
+      latencies.push(now - sent);
+      afterAck.push(now - ackedAt.get(json)!);
+      ackedAt.delete(json);
+      pending.delete(json);
+    },
+  };
+}
+
+/** Reads the stored-event stream from `from` on, in blocking reads, telling `times` when each event was stored. */
+async function watchStored(
+  follower: ReturnType<typeof benchRedis>,
+  stream: string,
+  from: string,
+  times: ReturnType<typeof createLatencyMatcher>,
+  watching: () => boolean,
+): Promise<void> {
+  let last = from;
+  while (watching() || times.pending.size > 0) {
+    const reply = (await follower.xread('COUNT', 1000, 'BLOCK', 500, 'STREAMS', stream, last)) as
+      | [string, [string, string[]][]][]
+      | null;
+    const now = performance.now();
+    // An entry holds one stored chunk's events (the stream entry's format, event-schema's store).
+    for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+      last = id;
+      for (const { json } of decodeStreamEntry(fields)) times.stored(json, now);
+    }
+  }
+}
+
 /** One run; `at` names it in every row ("1000/s", "1000/s, fetch …"). */
 async function endToEndAt(
   at: string,
@@ -47,15 +113,8 @@ async function endToEndAt(
   const { generator, consumer } = pipeline;
   const redis = benchRedis();
   const { eventStream: stream, eventLog } = redisKeys(pipeline.prefix);
-  // Member → time its POST was sent; the 202's body is exactly the member the consumer stores.
-  const pending = new Map<string, number>();
-  const latencies: number[] = [];
-  // The two halves of each latency: until the 202 (Kafka acknowledged), then until stored.
-  const ackLatencies: number[] = [];
-  const ackedAt = new Map<string, number>();
-  const afterAck: number[] = [];
-  // Stored before the harness had read its 202 (the consumer can be that quick): matched when the 202 comes.
-  const storedEarly = new Map<string, number>();
+  const times = createLatencyMatcher();
+  const { pending, latencies, ackLatencies, afterAck } = times;
   const refused = createRefusals();
   let watching = true;
   // The stored-event stream tells when each event is stored, in one blocking read per batch: the
@@ -63,30 +122,8 @@ async function endToEndAt(
   const follower = redis.duplicate();
   // The stream's head read before the first POST: read after, it could already be the entry of the
   // first events stored, which the follower would then never see (6 "never stored" in one run).
-  let last = ((await follower.xrevrange(stream, '+', '-', 'COUNT', 1)) as [string, string[]][])[0]?.[0] ?? '0-0';
-  const watcher = (async () => {
-    while (watching || pending.size > 0) {
-      const reply = (await follower.xread('COUNT', 1000, 'BLOCK', 500, 'STREAMS', stream, last)) as
-        | [string, [string, string[]][]][]
-        | null;
-      const now = performance.now();
-      // An entry holds one stored chunk's events (the stream entry's format, event-schema's store).
-      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
-        last = id;
-        for (const { json } of decodeStreamEntry(fields)) {
-          const sent = pending.get(json);
-          if (sent === undefined) {
-            storedEarly.set(json, now);
-            continue;
-          }
-          latencies.push(now - sent);
-          afterAck.push(now - ackedAt.get(json)!);
-          ackedAt.delete(json);
-          pending.delete(json);
-        }
-      }
-    }
-  })();
+  const last = ((await follower.xrevrange(stream, '+', '-', 'COUNT', 1)) as [string, string[]][])[0]?.[0] ?? '0-0';
+  const watcher = watchStored(follower, stream, last, times, () => watching);
   // The harness is part of the measurement: its own event-loop delay is reported alongside.
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
@@ -101,19 +138,8 @@ async function endToEndAt(
     sentAt.set(i, performance.now());
     const answer = await postJson(`${generator.url}/publish`, JSON.stringify(clientEvent(i)));
     const { status, text } = answer;
-    if (status === 202) {
-      const now = performance.now();
-      ackLatencies.push(now - sentAt.get(i)!);
-      const stored = storedEarly.get(text);
-      if (stored !== undefined) {
-        latencies.push(stored - sentAt.get(i)!);
-        afterAck.push(0);
-        storedEarly.delete(text);
-        return;
-      }
-      ackedAt.set(text, now);
-      pending.set(text, sentAt.get(i)!);
-    } else refused.add(answer);
+    if (status === 202) times.acknowledged(text, sentAt.get(i)!, performance.now());
+    else refused.add(answer);
   });
   const drainDeadline = performance.now() + 30_000;
   while (pending.size > 0 && performance.now() < drainDeadline) await new Promise((r) => setTimeout(r, 20));
