@@ -146,50 +146,30 @@ async function redisFailover(infra: ReplicatedInfra): Promise<number> {
   return seconds;
 }
 
-/**
- * The replicated topology (three KRaft nodes, RF 3, min.insync.replicas 2; a Redis primary, its replica
- * and three Sentinels, the consumer waiting for one replica per chunk) beside the single-node one in the
- * same run: publish and ingest throughput, their ratios, and how long each failover took.
- */
-export const replicatedScenario: Scenario = async ({ quick, connections, durationSeconds }) => {
-  const count = quick ? 10_000 : 100_000;
-  const infra = await startReplicatedInfra();
-  const single = runId('repl-single');
-  const cluster = runId('repl-cluster');
-  const singleRedis = new Redis(REDIS_URL);
-  let clusterRedis: Redis | undefined;
+/** Publishing and ingest on topics of their own, single and replicated: the ingest consumer must find only its own. */
+async function createScenarioTopics(infra: ReplicatedInfra, single: string, cluster: string): Promise<void> {
+  await createTopic(single);
+  await createTopic(`${single}.ingest`);
+  await createTopic(`${single}.dlq`, 1);
+  const admin = infra.kafka().admin();
+  await admin.connect();
+  await createTopicsWithLeaders(
+    admin,
+    [cluster, `${cluster}.ingest`, `${cluster}.dlq`].map((topic) => ({
+      topic,
+      numPartitions: 3,
+      replicationFactor: 3,
+      configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+    })),
+  );
+  await admin.disconnect();
+}
+
+/** Ingest on the replicated topology (RF 3, WAIT for one replica), and the memory its keys take per event. */
+async function ingestReplicated(infra: ReplicatedInfra, cluster: string, count: number) {
+  const clusterProducer = await producerOn(infra.brokers, `${cluster}.ingest`);
+  const clusterRedis = await primary(infra);
   try {
-    // Publishing and ingest on topics of their own: the ingest consumer must find only its own records.
-    await createTopic(single);
-    await createTopic(`${single}.ingest`);
-    await createTopic(`${single}.dlq`, 1);
-    const admin = infra.kafka().admin();
-    await admin.connect();
-    await createTopicsWithLeaders(
-      admin,
-      [cluster, `${cluster}.ingest`, `${cluster}.dlq`].map((topic) => ({
-        topic,
-        numPartitions: 3,
-        replicationFactor: 3,
-        configEntries: [{ name: 'min.insync.replicas', value: '2' }],
-      })),
-    );
-    await admin.disconnect();
-
-    const publishSingle = await publishThroughput(KAFKA_BROKERS, single, connections, durationSeconds);
-    const publishCluster = await publishThroughput(infra.brokers, cluster, connections, durationSeconds);
-
-    const singleProducer = await producerOn(KAFKA_BROKERS, `${single}.ingest`);
-    const ingestSingle = await ingestRate(
-      singleProducer.produce,
-      { KAFKA_TOPIC: `${single}.ingest`, KAFKA_DLQ_TOPIC: `${single}.dlq`, KAFKA_GROUP_ID: `${single}-ingest` },
-      count,
-      singleRedis,
-      `${single}:`,
-    );
-    await singleProducer.close();
-    const clusterProducer = await producerOn(infra.brokers, `${cluster}.ingest`);
-    clusterRedis = await primary(infra);
     const ingestCluster = await ingestRate(
       clusterProducer.produce,
       {
@@ -208,8 +188,39 @@ export const replicatedScenario: Scenario = async ({ quick, connections, duratio
     await clusterProducer.close();
     const memory = Number(await clusterRedis.memory('USAGE', `${cluster}:event_log`, 'SAMPLES', '0'));
     const idsMemory = Number(await clusterRedis.memory('USAGE', `${cluster}:event_ids`, 'SAMPLES', '0'));
+    return { ingestCluster, memory, idsMemory };
+  } finally {
     clusterRedis.disconnect();
-    clusterRedis = undefined;
+  }
+}
+
+/**
+ * The replicated topology (three KRaft nodes, RF 3, min.insync.replicas 2; a Redis primary, its replica
+ * and three Sentinels, the consumer waiting for one replica per chunk) beside the single-node one in the
+ * same run: publish and ingest throughput, their ratios, and how long each failover took.
+ */
+export const replicatedScenario: Scenario = async ({ quick, connections, durationSeconds }) => {
+  const count = quick ? 10_000 : 100_000;
+  const infra = await startReplicatedInfra();
+  const single = runId('repl-single');
+  const cluster = runId('repl-cluster');
+  const singleRedis = new Redis(REDIS_URL);
+  try {
+    await createScenarioTopics(infra, single, cluster);
+
+    const publishSingle = await publishThroughput(KAFKA_BROKERS, single, connections, durationSeconds);
+    const publishCluster = await publishThroughput(infra.brokers, cluster, connections, durationSeconds);
+
+    const singleProducer = await producerOn(KAFKA_BROKERS, `${single}.ingest`);
+    const ingestSingle = await ingestRate(
+      singleProducer.produce,
+      { KAFKA_TOPIC: `${single}.ingest`, KAFKA_DLQ_TOPIC: `${single}.dlq`, KAFKA_GROUP_ID: `${single}-ingest` },
+      count,
+      singleRedis,
+      `${single}:`,
+    );
+    await singleProducer.close();
+    const { ingestCluster, memory, idsMemory } = await ingestReplicated(infra, cluster, count);
 
     const broker = await brokerFailover(infra, cluster);
     const redisSeconds = await redisFailover(infra);
@@ -280,16 +291,10 @@ export const replicatedScenario: Scenario = async ({ quick, connections, duratio
         unit: 'MiB',
       },
     ];
-    const errors =
-      publishSingle.errors +
-      publishSingle.non2xx +
-      publishCluster.errors +
-      publishCluster.non2xx +
-      ingestSingle.missing +
-      ingestCluster.missing;
+    const publishErrors = publishSingle.errors + publishSingle.non2xx + publishCluster.errors + publishCluster.non2xx;
+    const errors = publishErrors + ingestSingle.missing + ingestCluster.missing;
     return { parameters: { events: count, connections, durationSeconds, waitReplicas: 1 }, errors, rows };
   } finally {
-    clusterRedis?.disconnect();
     await deletePrefix(singleRedis, `${single}:`);
     singleRedis.disconnect();
     await deleteTopics([single, `${single}.ingest`, `${single}.dlq`]);

@@ -88,6 +88,9 @@ async function storeOneByOne(
   }
 }
 
+/** The default `maxmemory` of the Redis the project starts. */
+const BUDGET_BYTES = 1024 * MIB;
+
 /**
  * The cost of a day: N bench events (~300 B of JSON each) from M users stored by the consumer's own
  * store script with its default settings, then each key's bytes from MEMORY USAGE. The dedup index is
@@ -95,10 +98,8 @@ async function storeOneByOne(
  * retention that fits the default 1 GiB budget is worked out per rate from those figures.
  */
 export const retentionScenario: Scenario = async ({ quick }) => {
-  const count = quick ? 20_000 : 200_000;
-  const users = quick ? 2_000 : 20_000;
+  const [count, users] = quick ? [20_000, 2_000] : [200_000, 20_000];
   const config = loadConfig({});
-  const budgetBytes = 1024 * MIB;
   const prefix = `${runId('retention')}:`;
   const keys = redisKeys(prefix);
   const redis = benchRedis();
@@ -177,7 +178,7 @@ export const retentionScenario: Scenario = async ({ quick }) => {
     const fixed = config.EVENT_STREAM_MAX_LEN * perEvent.stream + 100_000 * perEvent.user;
     for (const rate of RATES) {
       const dedup = ((rate * (1.5 * window)) / 1000) * perEvent.ids;
-      const days = (budgetBytes - fixed - dedup) / (rate * DAY_S * perEvent.log);
+      const days = (BUDGET_BYTES - fixed - dedup) / (rate * DAY_S * perEvent.log);
       rows.push({
         scenario: 'retention',
         measure: `days of event_log in 1 GiB at ${rate.toLocaleString('en-US')} events/s`,
