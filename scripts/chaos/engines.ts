@@ -166,8 +166,13 @@ async function singleEngines(options: EngineOptions): Promise<Engines> {
       return async () => {
         free();
         // A broker whose only log directory failed halts; Redis exits on an append-only write it cannot
-        // make under appendfsync always. Either is started again on what its disk kept.
-        if (!engine.alive()) await engine.start();
+        // make under appendfsync always. Either is started again on what its disk kept. A write that failed
+        // just before the space came back can still stop it a moment later (a 10-minute run lost its broker
+        // for 110 s so): it is looked at again after a few seconds.
+        for (const wait of [0, 3_000]) {
+          await new Promise((r) => setTimeout(r, wait));
+          if (!engine.alive()) await engine.start();
+        }
       };
     },
     moveLeaders: unsupported('moving leaders'),
