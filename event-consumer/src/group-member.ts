@@ -1,5 +1,5 @@
 import { describeError, type Logger, retryUntilStopped } from '@eventstreamapp/service-kit';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs';
 import type { Config } from './config.js';
 
 /** Crashes in a row, without a join between them, after which the group member is replaced. */
@@ -25,6 +25,38 @@ export interface GroupMemberOptions {
   onFatal: (err: Error) => void;
 }
 
+/** The member's consumer settings: the group's, the fetch sizes, and kafkajs' own retry with `restartOnFailure`. */
+function consumerConfig(
+  config: GroupMemberOptions['config'],
+  restartOnFailure: () => Promise<boolean>,
+): ConsumerConfig {
+  return {
+    groupId: config.KAFKA_GROUP_ID,
+    sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
+    // A third of the session, as Kafka advises: two heartbeats may be lost before the member is.
+    heartbeatInterval: Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 3),
+    maxBytesPerPartition: config.KAFKA_MAX_BYTES_PER_PARTITION,
+    minBytes: config.KAFKA_FETCH_MIN_BYTES,
+    maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+    allowAutoTopicCreation: false,
+    // kafkajs' own default for a consumer (it does not take the client's retries), with one change: it asks.
+    retry: { retries: 5, restartOnFailure },
+  };
+}
+
+/**
+ * Kafka may come up after us (a fresh stack, a broker restart): keep trying instead of exiting, for as long as
+ * `attempt` is for the process's current member (it does nothing for a replaced one).
+ */
+function keepTrying(attempt: () => Promise<void>, stopping: AbortSignal, logger: Logger): Promise<unknown> {
+  return retryUntilStopped(attempt, {
+    signal: stopping,
+    maxDelayMs: 5_000,
+    onRetry: (err, retryInMs) =>
+      logger.warn({ event: 'kafka.unreachable', reason: describeError(err), retryInMs }, 'Kafka not reachable yet'),
+  });
+}
+
 /**
  * This process's one member of the consumer group, kept one whatever the broker does. Each member made
  * has a generation; only the newest one's events count, and a member replaced is never restarted by
@@ -32,38 +64,24 @@ export interface GroupMemberOptions {
  */
 export function createGroupMember({ config, kafka, logger, stopping, run, onFatal }: GroupMemberOptions) {
   let generation = 0;
-  /** Crashes since the member last joined its group. */
-  let crashesSinceJoin = 0;
+  let crashesSinceJoin = 0; // since the member last joined its group
   /** Set when the current member's last crash was its MEMBER_RENEWAL_CRASHES-th: replace it, do not restart it. */
   let renewalDue = false;
   let joined = false;
-  /** Partitions this member holds. */
-  let assigned = new Set<number>();
+  let assigned = new Set<number>(); // the partitions this member holds
   let connecting: Promise<unknown> = Promise.resolve();
   let renewing: Promise<void> | undefined;
 
+  // kafkajs asks before it restarts a crashed member: a replaced or renewing one stays down.
   const newMember = (memberGeneration: number) =>
-    kafka.consumer({
-      groupId: config.KAFKA_GROUP_ID,
-      sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
-      // A third of the session, as Kafka advises: two heartbeats may be lost before the member is.
-      heartbeatInterval: Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 3),
-      maxBytesPerPartition: config.KAFKA_MAX_BYTES_PER_PARTITION,
-      minBytes: config.KAFKA_FETCH_MIN_BYTES,
-      maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS,
-      allowAutoTopicCreation: false,
-      // kafkajs' own default for a consumer (it does not take the client's retries), with one change:
-      // kafkajs asks before it restarts a crashed member, and a replaced or renewing one stays down.
-      retry: {
-        retries: 5,
-        restartOnFailure: async () => {
-          if (memberGeneration !== generation || stopping.aborted) return false;
-          crashesSinceJoin++;
-          renewalDue = crashesSinceJoin >= MEMBER_RENEWAL_CRASHES;
-          return !renewalDue;
-        },
-      },
-    });
+    kafka.consumer(
+      consumerConfig(config, async () => {
+        if (memberGeneration !== generation || stopping.aborted) return false;
+        crashesSinceJoin++;
+        renewalDue = crashesSinceJoin >= MEMBER_RENEWAL_CRASHES;
+        return !renewalDue;
+      }),
+    );
   let consumer = newMember(generation);
 
   function watch(member: Consumer, memberGeneration: number): void {
@@ -73,53 +91,37 @@ export function createGroupMember({ config, kafka, logger, stopping, run, onFata
       joined = true;
       assigned = new Set(payload.memberAssignment[config.KAFKA_TOPIC] ?? []);
       crashesSinceJoin = 0;
-      logger.info(
-        { event: 'consumer.joined', memberId: payload.memberId, assignment: payload.memberAssignment },
-        'joined the consumer group',
-      );
+      const { memberId, memberAssignment: assignment } = payload;
+      logger.info({ event: 'consumer.joined', memberId, assignment }, 'joined the consumer group');
     });
     member.on(member.events.CRASH, ({ payload }) => {
       if (!current()) return;
       joined = false;
-      logger.error(
-        { event: 'consumer.crashed', reason: describeError(payload.error), restart: payload.restart },
-        'consumer crashed',
-      );
+      const reason = describeError(payload.error);
+      logger.error({ event: 'consumer.crashed', reason, restart: payload.restart }, 'consumer crashed');
       if (payload.restart || stopping.aborted) return;
-      // kafkajs restarts a crashed member on the same client, whose cached brokers and coordinator can stay
-      // wrong after a broker dies: it crashed for minutes with "group coordinator is not available" after
-      // every broker was back (kafkajs #1630; tests/replicated). A member that keeps crashing is replaced
-      // by one on a fresh client, as a restarted process would be, without losing the process.
       if (renewalDue) renew();
       // kafkajs does not restart after some errors: the process exits so its supervisor starts a fresh one.
       else onFatal(payload.error);
     });
   }
 
-  // Kafka may come up after us (a fresh stack, a broker restart): keep trying instead of exiting, for as
-  // long as this member is the process's current one.
   const keepConnecting = (member: Consumer, memberGeneration: number) =>
-    retryUntilStopped(
-      async () => {
-        if (memberGeneration !== generation) return;
-        await run(member);
-      },
-      {
-        signal: stopping,
-        maxDelayMs: 5_000,
-        onRetry: (err, retryInMs) =>
-          logger.warn({ event: 'kafka.unreachable', reason: describeError(err), retryInMs }, 'Kafka not reachable yet'),
-      },
-    );
+    keepTrying(() => (memberGeneration === generation ? run(member) : Promise.resolve()), stopping, logger);
 
-  /** Replaces the current member; synchronous up to its generation, so a second crash report cannot start another. */
+  /**
+   * Replaces the current member; synchronous up to its generation, so a second crash report cannot start another.
+   * kafkajs restarts a crashed member on the same client, whose cached brokers and coordinator can stay wrong
+   * after a broker dies: it crashed for minutes with "group coordinator is not available" after every broker was
+   * back (kafkajs #1630; tests/replicated). A member that keeps crashing is replaced by one on a fresh client, as
+   * a restarted process would be, without losing the process.
+   */
   function renew(): void {
     logger.warn(
       { event: 'consumer.renewed', crashes: crashesSinceJoin },
       'replacing a group member that keeps crashing',
     );
-    generation++;
-    const memberGeneration = generation;
+    const memberGeneration = ++generation;
     const old = consumer;
     crashesSinceJoin = 0;
     renewalDue = false;

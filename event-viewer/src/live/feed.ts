@@ -77,14 +77,111 @@ function sseMessage(event: string, data: string, id?: string): string {
 }
 
 /**
+ * Sends the events after the client's cursor that match its filter, in messages of about
+ * `maxMessageBytes` — split only between stream entries, never inside one — each carrying the id of
+ * its last entry, so a client cut off mid-burst resumes after the last message it took, never before
+ * the burst nor inside an entry; and advances the cursor.
+ */
+function deliver(
+  client: Client,
+  entries: StreamEntry[],
+  rendered: (entry: StreamEntry) => string | undefined,
+  options: Pick<LiveFeedOptions, 'matches'> & { maxMessageBytes: number },
+): void {
+  const fresh = client.cursor === null ? entries : entries.filter((e) => compareStreamIds(e.id, client.cursor!) > 0);
+  if (fresh.length === 0) return;
+  let html = '';
+  let bytes = 0;
+  let lastId = '';
+  for (const entry of fresh) {
+    const row = options.matches(entry, client.filter) ? rendered(entry) : undefined;
+    if (row !== undefined) {
+      const rowBytes = Buffer.byteLength(row);
+      if (html !== '' && entry.id !== lastId && bytes + rowBytes > options.maxMessageBytes) {
+        client.sink.write(sseMessage('rows', html, lastId));
+        html = '';
+        bytes = 0;
+      }
+      html += row;
+      bytes += rowBytes;
+    }
+    lastId = entry.id;
+  }
+  client.cursor = lastId;
+  if (html !== '') client.sink.write(sseMessage('rows', html, lastId));
+}
+
+/** Resolves true once the client has taken enough of what it was sent, false if it stalls past `stallMs`. */
+async function drained(client: Client, stallMs: number, maxBufferedBytes: number): Promise<boolean> {
+  for (const until = Date.now() + stallMs; client.sink.bufferedBytes > maxBufferedBytes; ) {
+    if (client.closed || Date.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+/**
+ * A client resuming from `since` (Last-Event-ID, or its page's stream id) is told when it cannot have all it
+ * missed: its id is past the stream's newest (it continues from the newest), or older than what the cap kept.
+ */
+async function tellWhereItResumes(
+  client: Client,
+  since: string,
+  options: Pick<LiveFeedOptions, 'source' | 'onGap'>,
+): Promise<void> {
+  const [oldest, newest] = await Promise.all([options.source.oldestKeptAfterTrim(), options.source.newest()]);
+  const sink = client.sink;
+  if (client.closed) return;
+  // An id past the stream's newest in Redis (a Redis that was wiped, a hand-made id) would wait
+  // for ever for entries after it: the client continues from the newest entry, and is told so.
+  // (Against Redis, not the reader's head: a page read a moment ago may be ahead of the reader.)
+  if (compareStreamIds(since, newest) > 0) {
+    client.cursor = newest;
+    options.onGap?.('ahead');
+    sink.write(
+      sseMessage(
+        'gap',
+        `Last-Event-ID ${since} is ahead of the stream (was it reset?); showing new events from now on`,
+        newest,
+      ),
+    );
+  } else if (oldest !== undefined && compareStreamIds(since, oldest) < 0) {
+    options.onGap?.('trimmed');
+    sink.write(
+      sseMessage('gap', 'some events were trimmed from the live stream before they could be sent; reload to see them'),
+    );
+  }
+}
+
+/** The connected clients, counted per address; a client removed once, however often its end is reported. */
+function clientRegistry(onDropped: (() => void) | undefined) {
+  const clients = new Set<Client>();
+  const perAddress = new Map<string, number>();
+  const remove = (client: Client): void => {
+    if (client.closed) return;
+    client.closed = true;
+    clients.delete(client);
+    const left = (perAddress.get(client.address) ?? 1) - 1;
+    if (left > 0) perAddress.set(client.address, left);
+    else perAddress.delete(client.address);
+  };
+  /** A client too slow, or whose catch-up failed: cut off; it resumes on reconnect. */
+  const drop = (client: Client): void => {
+    remove(client);
+    client.sink.destroy();
+    onDropped?.();
+  };
+  return { clients, perAddress, remove, drop };
+}
+
+/**
  * Server-sent events fed from the live stream. Every client has its own cursor, the id of the last
  * stream entry it has had: a client that is in step gets each new batch as it is read; one that is
  * behind (it reconnected with Last-Event-ID, or its page was read a moment earlier) first reads what
  * it missed, in order, then joins. Event timestamps play no part: ids are the order of storing.
  */
 export function createLiveFeed(options: LiveFeedOptions) {
-  const clients = new Set<Client>();
-  const perAddress = new Map<string, number>();
+  const { clients, perAddress, remove, drop } = clientRegistry(options.onDropped);
   /** The newest entry id read so far; null until the reader knows it. */
   let head: string | null = null;
   // Stream entries per catch-up read: at most 64 × STREAM_ENTRY_BYTES of JSON (1 MiB), or 64 single
@@ -93,73 +190,19 @@ export function createLiveFeed(options: LiveFeedOptions) {
   const maxMessageBytes = options.maxMessageBytes ?? 64 * 1024;
   const stallMs = options.stallMs ?? 10_000;
 
-  function remove(client: Client): void {
-    if (client.closed) return;
-    client.closed = true;
-    clients.delete(client);
-    const left = (perAddress.get(client.address) ?? 1) - 1;
-    if (left > 0) perAddress.set(client.address, left);
-    else perAddress.delete(client.address);
-  }
-
-  function drop(client: Client): void {
-    remove(client);
-    client.sink.destroy();
-    options.onDropped?.();
-  }
-
-  /**
-   * Sends the events after the client's cursor that match its filter, in messages of about
-   * `maxMessageBytes` — split only between stream entries, never inside one — each carrying the id of
-   * its last entry, so a client cut off mid-burst resumes after the last message it took, never before
-   * the burst nor inside an entry; and advances the cursor.
-   */
-  function deliver(client: Client, entries: StreamEntry[], rendered: (entry: StreamEntry) => string | undefined): void {
-    const fresh = client.cursor === null ? entries : entries.filter((e) => compareStreamIds(e.id, client.cursor!) > 0);
-    if (fresh.length === 0) return;
-    let html = '';
-    let bytes = 0;
-    let lastId = '';
-    for (const entry of fresh) {
-      const row = options.matches(entry, client.filter) ? rendered(entry) : undefined;
-      if (row !== undefined) {
-        const rowBytes = Buffer.byteLength(row);
-        if (html !== '' && entry.id !== lastId && bytes + rowBytes > maxMessageBytes) {
-          client.sink.write(sseMessage('rows', html, lastId));
-          html = '';
-          bytes = 0;
-        }
-        html += row;
-        bytes += rowBytes;
-      }
-      lastId = entry.id;
-    }
-    client.cursor = lastId;
-    if (html !== '') client.sink.write(sseMessage('rows', html, lastId));
-  }
-
-  /** Resolves true once the client has taken enough of what it was sent, false if it stalls past `stallMs`. */
-  async function drained(client: Client): Promise<boolean> {
-    for (const until = Date.now() + stallMs; client.sink.bufferedBytes > options.maxBufferedBytes; ) {
-      if (client.closed || Date.now() >= until) return false;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return true;
-  }
-
   async function catchUp(client: Client): Promise<void> {
     if (client.catchingUp || client.cursor === null) return;
     client.catchingUp = true;
     try {
       while (!client.closed && head !== null && compareStreamIds(client.cursor!, head) < 0) {
         // Backpressure: the next batch is read only once this client has taken most of the last.
-        if (!(await drained(client))) {
+        if (!(await drained(client, stallMs, options.maxBufferedBytes))) {
           if (!client.closed) drop(client);
           return;
         }
         const entries = await options.source.after(client.cursor!, batch);
         if (entries.length === 0) break;
-        deliver(client, entries, options.renderEntry);
+        deliver(client, entries, options.renderEntry, { matches: options.matches, maxMessageBytes });
       }
     } catch (err) {
       options.onError?.(err);
@@ -201,32 +244,7 @@ export function createLiveFeed(options: LiveFeedOptions) {
       sink.open();
       sink.write('retry: 2000\n\n');
       if (since !== undefined) {
-        void Promise.all([options.source.oldestKeptAfterTrim(), options.source.newest()])
-          .then(([oldest, newest]) => {
-            if (client.closed) return;
-            // An id past the stream's newest in Redis (a Redis that was wiped, a hand-made id) would wait
-            // for ever for entries after it: the client continues from the newest entry, and is told so.
-            // (Against Redis, not the reader's head: a page read a moment ago may be ahead of the reader.)
-            if (compareStreamIds(since, newest) > 0) {
-              client.cursor = newest;
-              options.onGap?.('ahead');
-              sink.write(
-                sseMessage(
-                  'gap',
-                  `Last-Event-ID ${since} is ahead of the stream (was it reset?); showing new events from now on`,
-                  newest,
-                ),
-              );
-            } else if (oldest !== undefined && compareStreamIds(since, oldest) < 0) {
-              options.onGap?.('trimmed');
-              sink.write(
-                sseMessage(
-                  'gap',
-                  'some events were trimmed from the live stream before they could be sent; reload to see them',
-                ),
-              );
-            }
-          })
+        void tellWhereItResumes(client, since, options)
           .catch(options.onError)
           .finally(() => void catchUp(client));
       }
@@ -250,7 +268,7 @@ export function createLiveFeed(options: LiveFeedOptions) {
           continue;
         }
         const inStep = client.cursor === null || previous === null || compareStreamIds(client.cursor, previous) >= 0;
-        if (inStep) deliver(client, entries, rendered);
+        if (inStep) deliver(client, entries, rendered, { matches: options.matches, maxMessageBytes });
         else void catchUp(client);
       }
     },
