@@ -7,7 +7,10 @@ import { waitFor } from '../../tests/support/wait.js';
 import { loadConfig } from '../src/config.js';
 import { createEventViewer } from '../src/event-viewer.js';
 
-/** A real event-viewer on a free port, reading the keys under `prefix`; with KAFKA_DLQ_TOPIC, following that topic for /dlq. */
+/**
+ * A real event-viewer on a free port, reading the keys under `prefix`; with KAFKA_DLQ_TOPIC, following that
+ * topic for /dlq.
+ */
 export async function startViewer(env: Record<string, string>, waitUntilReady = true) {
   const config = loadConfig({
     REDIS_URL: inject('redisUrl'),
