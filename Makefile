@@ -60,12 +60,15 @@ ifeq ($(filter $(TOPOLOGY),single replicated),)
 $(error TOPOLOGY must be single or replicated, not '$(TOPOLOGY)')
 endif
 
-.PHONY: help prerequisites docker-engine images install build lint test test-quick viewer-user mutation chaos chaos-check bench up down ps logs start-generator stop-generator restart-generator \
+.PHONY: help prerequisites docker-engine images install build lint test test-quick viewer-user mutation \
+        chaos chaos-check \
+        bench up down ps logs start-generator stop-generator restart-generator \
         logs-generator status redis-cli kafka-consume dlq-replay infra-up infra-down infra-wipe docker-check
 
 help: ## list the targets (RUNTIME=docker|local, now: $(RUNTIME); TOPOLOGY=single|replicated)
 	@echo "RUNTIME=$(RUNTIME) TOPOLOGY=$(TOPOLOGY)"
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -hE '^([a-z-]+:.*## |#\+ )' $(MAKEFILE_LIST) \
+		| awk -F':.*## ' '/^#\+ /{printf "  %-18s %s\n", "", substr($$0, 4); next} {printf "  %-18s %s\n", $$1, $$2}'
 
 # patches/: fixes to dependencies, applied by patch-package at every install (patches/README.md).
 node_modules/.package-lock.json: package-lock.json $(wildcard patches/*.patch)
@@ -79,7 +82,8 @@ prerequisites: ## install the Debian packages the tests need (as root; otherwise
 docker-engine: ## start dockerd when it is installed and not running (root)
 	@scripts/prerequisites.sh docker-engine
 
-images: ## the Docker runtime's base images: official when pullable, else stand-ins built here (scripts/docker-images.sh)
+images: ## the Docker runtime's base images: official when pullable, else stand-ins built here
+#+ (scripts/docker-images.sh)
 	@scripts/docker-images.sh ensure
 
 build: ## build: docker images, or (local) type-check and compile every workspace to dist/
@@ -93,30 +97,36 @@ endif
 lint: install ## lint and format check (Biome)
 	@$(WITH_NODE) npm run lint
 
-test: prerequisites install ## install what is missing, build, lint, then every test against a real Kafka and Redis (ends with "N passed, N failed")
+test: prerequisites install ## install what is missing, build, lint, then every test against a real Kafka and Redis
+#+ (ends with "N passed, N failed")
 	@scripts/prerequisites.sh docker-engine || echo "test: the Docker runtime's tests will fail (see the line above)" >&2
 	@$(WITH_NODE) npm run build
 	@$(WITH_NODE) npm run lint
 	@$(WITH_NODE) npm test
 
-viewer-user: install ## add a viewer user (NAME=name, ROLE=reader|operator, default reader; password from VIEWER_PASSWORD or asked) to VIEWER_USERS_FILE (.local/viewer-users)
+viewer-user: install ## add a viewer user (NAME=name, ROLE=reader|operator, default reader; password from
+#+ VIEWER_PASSWORD or asked) to VIEWER_USERS_FILE (.local/viewer-users)
 	@$(WITH_NODE) npm run build >/dev/null
 	@$(WITH_NODE) node scripts/viewer-user.ts "$(NAME)" "$${VIEWER_USERS_FILE:-.local/viewer-users}" "$(or $(ROLE),reader)"
 
 test-quick: install ## the edit loop: unit and static tests only, no Kafka or Redis (under a minute)
 	@$(WITH_NODE) npm run test:unit
 
-mutation: install ## mutation testing of the pure modules (StrykerJS, stryker.config.mjs; MUTATE=glob[,glob] narrows it; MUTATION_ARGS=--force re-tests every mutant; report in reports/mutation; not part of make test)
+mutation: install ## mutation testing of the pure modules (StrykerJS, stryker.config.mjs; MUTATE=glob[,glob] narrows
+#+ it; MUTATION_ARGS=--force re-tests every mutant; report in reports/mutation; not part of make test)
 	@$(WITH_NODE) MUTATE="$(MUTATE)" npx stryker run $(MUTATION_ARGS)
 
-chaos: build ## seeded random faults under load, then a check of the history (SEED=, DURATION=2m, RATE=100, TOPOLOGY=, FAULTS=kill,pause,partition,failover, or diskfull, leader; SABOTAGE=dedup tests the checker; root: partitions use iptables)
-	@$(WITH_NODE) npx tsx scripts/chaos/cli.ts run --duration $(or $(DURATION),2m) --rate $(or $(RATE),100) --topology $(TOPOLOGY) \
+chaos: build ## seeded random faults under load, then a check of the history (SEED=, DURATION=2m, RATE=100, TOPOLOGY=,
+#+ FAULTS=kill,pause,partition,failover, or diskfull, leader; SABOTAGE=dedup tests the checker; root: iptables)
+	@$(WITH_NODE) npx tsx scripts/chaos/cli.ts run --duration $(or $(DURATION),2m) --rate $(or $(RATE),100) \
+		--topology $(TOPOLOGY) \
 		$(if $(SEED),--seed $(SEED)) $(if $(FAULTS),--faults $(FAULTS)) $(if $(SABOTAGE),--sabotage $(SABOTAGE))
 
 chaos-check: install ## judge a kept chaos run again (RUN=.local/chaos/<run>)
 	@$(WITH_NODE) npx tsx scripts/chaos/cli.ts check $(RUN)
 
-bench: install ## measure the pipeline against ceilings measured in the same run (SCENARIO=publish|ingest|e2e|view|search|screen|steady|all)
+bench: install ## measure the pipeline against ceilings measured in the same run
+#+ (SCENARIO=publish|ingest|e2e|view|search|screen|steady|cost|all)
 	@$(WITH_NODE) npm run build
 	@$(WITH_NODE) npx tsx bench/run.ts --scenario $(SCENARIO) $(BENCH_ARGS)
 
@@ -141,10 +151,13 @@ status: ## print "automatic-generator: running" or "automatic-generator: stopped
 	@$(COMPOSE) status automatic-generator
 redis-cli: ## a redis-cli on the pipeline's Redis (REDIS_CLI_ARGS="GET event:alice")
 	@$(COMPOSE) exec $(if $(REDIS_PASSWORD),-e REDISCLI_AUTH=$(REDIS_PASSWORD)) redis redis-cli $(REDIS_CLI_ARGS)
-dlq-replay: ## send dead letters that now pass back to `events`, once each (DLQ_REPLAY_ARGS="--dry-run --from-offset N --reason too_large")
+dlq-replay: ## send dead letters that now pass back to `events`, once each
+#+ (DLQ_REPLAY_ARGS="--dry-run --from-offset N --reason too_large")
 	@$(COMPOSE) run event-consumer node dist/dlq-replay-cli.js $(DLQ_REPLAY_ARGS)
 kafka-consume: ## print the topic `events` from the beginning (KAFKA_CONSUME_ARGS="--max-messages 10")
-	@$(COMPOSE) exec kafka kafka-console-consumer.sh --bootstrap-server kafka:9092 --consumer.config /tmp/client.properties --topic events --from-beginning --property print.key=true $(KAFKA_CONSUME_ARGS)
+	@$(COMPOSE) exec kafka kafka-console-consumer.sh --bootstrap-server kafka:9092 \
+		--consumer.config /tmp/client.properties --topic events --from-beginning --property print.key=true \
+		$(KAFKA_CONSUME_ARGS)
 else
 up: build
 	@$(LOCAL) up
@@ -170,9 +183,11 @@ dlq-replay: build
 	@$(LOCAL) dlq-replay $(DLQ_REPLAY_ARGS)
 ifeq ($(TOPOLOGY),replicated)
 redis-cli:
-	@$(if $(REDIS_PASSWORD),REDISCLI_AUTH=$(REDIS_PASSWORD)) redis-cli -p $$(infra/redis/replicated.sh primary-port) $(REDIS_CLI_ARGS)
+	@$(if $(REDIS_PASSWORD),REDISCLI_AUTH=$(REDIS_PASSWORD)) redis-cli -p $$(infra/redis/replicated.sh primary-port) \
+		$(REDIS_CLI_ARGS)
 kafka-consume:
-	@KAFKA_PORT=$$(infra/kafka/cluster.sh node-port 1) KAFKA_CONSUME_ARGS="$(KAFKA_CONSUME_ARGS)" infra/kafka/kafka.sh consume events
+	@KAFKA_PORT=$$(infra/kafka/cluster.sh node-port 1) KAFKA_CONSUME_ARGS="$(KAFKA_CONSUME_ARGS)" \
+		infra/kafka/kafka.sh consume events
 else
 redis-cli:
 	@$(if $(REDIS_PASSWORD),REDISCLI_AUTH=$(REDIS_PASSWORD)) redis-cli -p $${REDIS_PORT:-6379} $(REDIS_CLI_ARGS)
@@ -190,7 +205,8 @@ infra-down: ## (local) stop Kafka (data kept) and a Redis this project started
 	@$(REDIS_INFRA) stop
 
 ifeq ($(RUNTIME),docker)
-infra-wipe: ## stop and delete the data: local, Kafka's and Redis' folders; docker, `down -v` (every volume of the project)
+infra-wipe: ## stop and delete the data: local, Kafka's and Redis' folders; docker, `down -v`
+#+ (every volume of the project)
 	COMPOSE_PROFILES=monitoring $(COMPOSE) down -v --remove-orphans
 else
 infra-wipe:

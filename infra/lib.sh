@@ -6,14 +6,16 @@ die() { echo "$*" >&2; exit 1; }
 log() { echo "$*" >&2; }
 
 require() { # require COMMAND DEBIAN_PACKAGE
-  command -v "$1" >/dev/null 2>&1 || die "missing prerequisite: '$1' not found; install it (Debian: apt-get install -y $2)"
+  command -v "$1" >/dev/null 2>&1 \
+    || die "missing prerequisite: '$1' not found; install it (Debian: apt-get install -y $2)"
 }
 
 # The memory budget of every Redis this project starts (README "Bounds"; tests/static/redis-limits.test.ts
 # checks that compose says the same): a full Redis refuses writes (the consumer holds, nothing is lost)
 # instead of evicting events or being killed, and no one client's unread replies can grow it past 64 MiB.
 REDIS_MAXMEMORY=${REDIS_MAXMEMORY:-1gb}
-REDIS_LIMIT_ARGS=(--maxmemory "$REDIS_MAXMEMORY" --maxmemory-policy noeviction --client-output-buffer-limit "normal 64mb 16mb 10")
+REDIS_LIMIT_ARGS=(--maxmemory "$REDIS_MAXMEMORY" --maxmemory-policy noeviction
+  --client-output-buffer-limit "normal 64mb 16mb 10")
 
 # CREDENTIALS=on (infra/credentials.sh): every Redis and Sentinel this project starts requires REDIS_PASSWORD,
 # and a replica gives it to its primary.
@@ -43,7 +45,8 @@ redis_answers() { [[ "$(redis_command "$1" 1 PING)" == "+PONG" ]]; }
 redis_budget_note() { # redis_budget_note PORT NAME
   local reply
   reply=$(redis_command "$1" 5 CONFIG GET maxmemory | sed -n 5p)
-  [[ "$reply" == 0 ]] && log "$2: note: the Redis on 127.0.0.1:$1 has no maxmemory (this project starts its own with $REDIS_MAXMEMORY, policy noeviction)"
+  [[ "$reply" == 0 ]] && log "$2: note: the Redis on 127.0.0.1:$1 has no maxmemory" \
+    "(this project starts its own with $REDIS_MAXMEMORY, policy noeviction)"
   return 0
 }
 

@@ -2,7 +2,8 @@
 # The Docker runtime's commands, run with Compose v2 (`docker compose`: what the suite tests; scripts/compose-v2.sh
 # builds it where a machine lacks it), or Debian's v1 (`docker-compose`) where v2 is missing (untested since v2 came).
 #
-#   scripts/compose.sh runtime            prints `docker`, or `local: <why not docker>` (the Makefile's default RUNTIME; local while the local runtime is up)
+#   scripts/compose.sh runtime            prints `docker`, or `local: <why not docker>`
+#                                         (the Makefile's default RUNTIME; local while the local runtime is up)
 #   scripts/compose.sh up [ARGS]          base images ensured, images built, `up -d --wait ARGS` (v2; v1: `up -d`, then
 #                                         the wait below), the last log lines of whatever is not healthy when it fails
 #   scripts/compose.sh wait [SERVICE…]    waits until each service's containers are healthy
@@ -37,17 +38,23 @@ local_runtime_up() {
 }
 
 runtime() {
-  # Whatever is actually up: `make ps` after `make up RUNTIME=local` looks at the local runtime even when Docker answers.
+  # Whatever is actually up: `make ps` after `make up RUNTIME=local` looks at the local runtime
+  # even when Docker answers.
   if local_runtime_up; then echo "local: the local runtime is up (make down RUNTIME=local stops it)"; return; fi
   if ! command -v docker >/dev/null 2>&1; then echo "local: docker is not installed"; return; fi
-  if ! docker info >/dev/null 2>&1; then echo "local: no Docker engine answers (make docker-engine starts one)"; return; fi
-  if ! compose_command >/dev/null; then echo "local: Docker answers but neither 'docker compose' nor 'docker-compose' is installed"; return; fi
+  if ! docker info >/dev/null 2>&1; then
+    echo "local: no Docker engine answers (make docker-engine starts one)"; return
+  fi
+  if ! compose_command >/dev/null; then
+    echo "local: Docker answers but neither 'docker compose' nor 'docker-compose' is installed"; return
+  fi
   echo docker
 }
 
 compose() {
   local cmd files=() file
-  cmd=$(compose_command) || die "compose: neither 'docker compose' nor 'docker-compose' found (Debian: apt-get install -y docker-compose)"
+  cmd=$(compose_command) \
+    || die "compose: neither 'docker compose' nor 'docker-compose' found (Debian: apt-get install -y docker-compose)"
   for file in ${COMPOSE_FILES:-docker-compose.yml}; do files+=(-f "$file"); done
   eval "$("$ROOT/scripts/docker-images.sh" env)"
   # shellcheck disable=SC2086
@@ -56,7 +63,10 @@ compose() {
 
 containers_of() { compose ps -q "$1" 2>/dev/null; }
 
-health_of() { docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$1" 2>/dev/null || echo missing; }
+health_of() {
+  docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$1" \
+    2>/dev/null || echo missing
+}
 
 wait_healthy() {
   local services=("$@") deadline=$((SECONDS + WAIT_TIMEOUT)) service id pending
@@ -103,7 +113,8 @@ wait_failed() {
 check_kafka_storage() {
   local service
   for service in $(compose config --services | grep -E '^kafka(-[0-9]+)?$'); do
-    compose run --rm --no-deps -T --entrypoint "bash /opt/eventstreamapp/kafka-entrypoint.sh check" "$service" >/dev/null \
+    compose run --rm --no-deps -T --entrypoint "bash /opt/eventstreamapp/kafka-entrypoint.sh check" \
+      "$service" >/dev/null \
       || die "up: $service cannot start on its volume (the line above says why)"
   done
 }
@@ -131,7 +142,8 @@ case "${1:-}" in
       compose up -d "${args[@]}"
       wait_healthy
     fi
-    log "up: generator http://127.0.0.1:${GENERATOR_PORT:-8080}/publish · viewer http://127.0.0.1:${VIEWER_PORT:-5000}/events"
+    log "up: generator http://127.0.0.1:${GENERATOR_PORT:-8080}/publish ·" \
+      "viewer http://127.0.0.1:${VIEWER_PORT:-5000}/events"
     ;;
   wait) shift; wait_healthy "$@" ;;
   status) status "${2:?usage: $0 status SERVICE}" ;;

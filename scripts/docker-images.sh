@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Base images of the Docker runtime. docker-compose.yml and the Dockerfiles take them as
-# parameters — NODE_IMAGE, KAFKA_IMAGE, REDIS_IMAGE, and with MONITORING=1 PROMETHEUS_IMAGE — defaulting to the official images. Where an
+# parameters — NODE_IMAGE, KAFKA_IMAGE, REDIS_IMAGE, and with MONITORING=1 PROMETHEUS_IMAGE —
+# defaulting to the official images. Where an
 # official image is neither present nor pullable, a stand-in is built once from what the machine
 # reaches (Debian packages through debootstrap and apt, Node and npm from the npm registry, Kafka's
 # jars from Maven Central) under its own name, eventstreamapp-offline/…, never under the official tag.
@@ -19,10 +20,15 @@ WORK=$LOCAL_DIR/docker-images
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 BASE_STANDIN=eventstreamapp-offline/debian:bookworm
 
-declare -A OFFICIAL=([NODE_IMAGE]=node:24-bookworm-slim [KAFKA_IMAGE]=apache/kafka:$KAFKA_VERSION [REDIS_IMAGE]=redis:7.4-alpine [PROMETHEUS_IMAGE]=prom/prometheus:v2.53.0)
-declare -A STANDIN=([NODE_IMAGE]=eventstreamapp-offline/node:24 [KAFKA_IMAGE]=eventstreamapp-offline/kafka:$KAFKA_VERSION [REDIS_IMAGE]=eventstreamapp-offline/redis:7 [PROMETHEUS_IMAGE]=eventstreamapp-offline/prometheus:2)
+declare -A OFFICIAL=([NODE_IMAGE]=node:24-bookworm-slim [KAFKA_IMAGE]=apache/kafka:$KAFKA_VERSION
+  [REDIS_IMAGE]=redis:7.4-alpine [PROMETHEUS_IMAGE]=prom/prometheus:v2.53.0)
+declare -A STANDIN=([NODE_IMAGE]=eventstreamapp-offline/node:24
+  [KAFKA_IMAGE]=eventstreamapp-offline/kafka:$KAFKA_VERSION
+  [REDIS_IMAGE]=eventstreamapp-offline/redis:7 [PROMETHEUS_IMAGE]=eventstreamapp-offline/prometheus:2)
 declare -A RECIPE=([NODE_IMAGE]=node [KAFKA_IMAGE]=kafka [REDIS_IMAGE]=redis [PROMETHEUS_IMAGE]=prometheus)
-declare -A SOURCES=([NODE_IMAGE]="Debian packages and the npm registry's node and npm" [KAFKA_IMAGE]="Debian's OpenJDK and the Kafka jars from Maven Central" [REDIS_IMAGE]="Debian's redis-server" [PROMETHEUS_IMAGE]="Debian's prometheus")
+declare -A SOURCES=([NODE_IMAGE]="Debian packages and the npm registry's node and npm"
+  [KAFKA_IMAGE]="Debian's OpenJDK and the Kafka jars from Maven Central"
+  [REDIS_IMAGE]="Debian's redis-server" [PROMETHEUS_IMAGE]="Debian's prometheus")
 VARIABLES=(NODE_IMAGE KAFKA_IMAGE REDIS_IMAGE)
 # Prometheus only for `make up MONITORING=1`: nothing else runs it.
 [[ "${MONITORING:-}" == 1 ]] && VARIABLES+=(PROMETHEUS_IMAGE)
@@ -38,30 +44,38 @@ LOCAL_CAS=(/usr/local/share/ca-certificates/*.crt)
 # depends on nothing but the release it bootstraps and the CAs; a stand-in on its own files in docker/offline
 # (<recipe>.Dockerfile and <recipe>-*), the function filling its context, and the base.
 base_hash() {
-  { echo "debootstrap --variant=minbase --include=ca-certificates bookworm"; cat "${LOCAL_CAS[@]}" /dev/null; } | sha256sum | cut -c1-16
+  { echo "debootstrap --variant=minbase --include=ca-certificates bookworm"; cat "${LOCAL_CAS[@]}" /dev/null; } \
+    | sha256sum | cut -c1-16
 }
 recipe_hash() {
-  { base_hash; echo "$KAFKA_VERSION"; declare -f "context_$1"; cat "$OFFLINE/$1".Dockerfile "$OFFLINE/$1"-* 2>/dev/null; } | sha256sum | cut -c1-16
+  { base_hash; echo "$KAFKA_VERSION"; declare -f "context_$1"
+    cat "$OFFLINE/$1".Dockerfile "$OFFLINE/$1"-* 2>/dev/null; } \
+    | sha256sum | cut -c1-16
 }
 
 label_of() { docker image inspect -f '{{ index .Config.Labels "eventstreamapp.recipe" }}' "$1" 2>/dev/null || true; }
 
 build_base() {
   if present "$BASE_STANDIN" && [[ "$(label_of "$BASE_STANDIN")" == "$(base_hash)" ]]; then return 0; fi
-  [[ $EUID -eq 0 ]] || die "docker-images: building the Debian base needs root (debootstrap); or make the official images available"
+  [[ $EUID -eq 0 ]] \
+    || die "docker-images: building the Debian base needs root (debootstrap); or make the official images available"
   require debootstrap debootstrap
   local rootfs=$WORK/rootfs
   rm -rf "$rootfs"
   mkdir -p "$rootfs"
   log "docker-images: debootstrap Debian bookworm from $DEBIAN_MIRROR (about a minute, once)"
-  debootstrap --variant=minbase --include=ca-certificates bookworm "$rootfs" "$DEBIAN_MIRROR" > "$WORK/debootstrap.log" 2>&1 \
+  debootstrap --variant=minbase --include=ca-certificates bookworm "$rootfs" "$DEBIAN_MIRROR" \
+    > "$WORK/debootstrap.log" 2>&1 \
     || { tail -n 20 "$WORK/debootstrap.log" >&2; die "docker-images: debootstrap failed (log: $WORK/debootstrap.log)"; }
   if ((${#LOCAL_CAS[@]})); then
     cp "${LOCAL_CAS[@]}" "$rootfs/usr/local/share/ca-certificates/"
-    chroot "$rootfs" update-ca-certificates >/dev/null 2>&1 || die "docker-images: update-ca-certificates failed in the Debian base"
+    chroot "$rootfs" update-ca-certificates >/dev/null 2>&1 \
+      || die "docker-images: update-ca-certificates failed in the Debian base"
   fi
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  tar -C "$rootfs" -c . | docker import --change "LABEL eventstreamapp.recipe=$(base_hash)" --change 'CMD ["/bin/bash"]' - "$BASE_STANDIN" >/dev/null
+  tar -C "$rootfs" -c . \
+    | docker import --change "LABEL eventstreamapp.recipe=$(base_hash)" --change 'CMD ["/bin/bash"]' - "$BASE_STANDIN" \
+    >/dev/null
   rm -rf "$rootfs"
 }
 
@@ -87,7 +101,8 @@ context_kafka() {
   cp "$OFFLINE/kafka-tool.sh" "$ctx/bin/"
   cp "$OFFLINE/kafka-run.sh" "$OFFLINE/kafka-default-server.properties" "$ctx/"
   for tool in kafka-server-start kafka-storage kafka-topics kafka-console-consumer kafka-console-producer \
-    kafka-broker-api-versions kafka-consumer-groups kafka-configs kafka-metadata-quorum kafka-get-offsets kafka-run-class; do
+    kafka-broker-api-versions kafka-consumer-groups kafka-configs kafka-metadata-quorum kafka-get-offsets \
+    kafka-run-class; do
     ln -s kafka-tool.sh "$ctx/bin/$tool.sh"
   done
 }
@@ -107,7 +122,8 @@ build_standin() {
   log "docker-images: building $image"
   docker build -f "$OFFLINE/$recipe.Dockerfile" --build-arg "BASE_IMAGE=$BASE_STANDIN" \
     --label "eventstreamapp.recipe=$(recipe_hash "$recipe")" -t "$image" "$ctx" > "$WORK/$recipe-build.log" 2>&1 \
-    || { tail -n 20 "$WORK/$recipe-build.log" >&2; die "docker-images: building $image failed (log: $WORK/$recipe-build.log)"; }
+    || { tail -n 20 "$WORK/$recipe-build.log" >&2
+      die "docker-images: building $image failed (log: $WORK/$recipe-build.log)"; }
   rm -rf "$ctx"
 }
 
@@ -120,18 +136,22 @@ ensure() {
   for variable in "${VARIABLES[@]}"; do
     local given=${!variable:-} official=${OFFICIAL[$variable]} reason
     if [[ -n "$given" ]]; then
-      present "$given" || docker pull -q "$given" >/dev/null || die "docker-images: $variable=$given is neither present nor pullable"
+      present "$given" || docker pull -q "$given" >/dev/null \
+        || die "docker-images: $variable=$given is neither present nor pullable"
       echo "export $variable=$given"
       continue
     fi
     if present "$official"; then echo "export $variable=$official"; continue; fi
-    if present "${STANDIN[$variable]}" && [[ "$(label_of "${STANDIN[$variable]}")" == "$(recipe_hash "${RECIPE[$variable]}")" ]]; then
-      log "docker-images: using the stand-in ${STANDIN[$variable]} built here earlier ($official was not pullable; 'docker pull $official' to use it)"
+    local standin=${STANDIN[$variable]}
+    if present "$standin" && [[ "$(label_of "$standin")" == "$(recipe_hash "${RECIPE[$variable]}")" ]]; then
+      log "docker-images: using the stand-in $standin built here earlier" \
+        "($official was not pullable; 'docker pull $official' to use it)"
       echo "export $variable=${STANDIN[$variable]}"
       continue
     fi
     if reason=$(timeout 120 docker pull -q "$official" 2>&1); then echo "export $variable=$official"; continue; fi
-    log "docker-images: $official cannot be pulled (${reason##*: }); using the stand-in ${STANDIN[$variable]} (${SOURCES[$variable]})"
+    log "docker-images: $official cannot be pulled (${reason##*: });" \
+      "using the stand-in ${STANDIN[$variable]} (${SOURCES[$variable]})"
     build_standin "$variable"
     echo "export $variable=${STANDIN[$variable]}"
   done

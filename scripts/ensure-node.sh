@@ -21,7 +21,8 @@ if ! command -v npm >/dev/null; then
   echo "ensure-node: Node.js >= $REQUIRED_MAJOR is required and npm is missing to fetch it: install nodejs and npm" >&2
   exit 1
 fi
-echo "ensure-node: machine node is $(node --version 2>/dev/null || echo absent); installing node@$REQUIRED_MAJOR into .tools/node" >&2
+echo "ensure-node: machine node is $(node --version 2>/dev/null || echo absent);" \
+  "installing node@$REQUIRED_MAJOR into .tools/node" >&2
 mkdir -p "$LOCAL_DIR"
 # The `node` package installs its binary in a preinstall script: approve exactly that (npm 11's allowScripts).
 echo '{"private": true, "allowScripts": {"node": true}}' > "$LOCAL_DIR/package.json"

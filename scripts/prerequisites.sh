@@ -25,11 +25,14 @@ PACKAGES=(
 install() {
   local missing=() entry
   for entry in "${PACKAGES[@]}"; do
-    command -v "${entry%%:*}" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry#*:}")
+    command -v "${entry%%:*}" >/dev/null 2>&1 \
+      || PATH="$PATH:/usr/sbin:/sbin" command -v "${entry%%:*}" >/dev/null 2>&1 \
+      || missing+=("${entry#*:}")
   done
   ((${#missing[@]})) || { compose_v2; return; }
   if [[ $EUID -ne 0 ]] || ! command -v apt-get >/dev/null; then
-    die "prerequisites: missing ${missing[*]}; install them (Debian: sudo apt-get install -y --no-install-recommends ${missing[*]})"
+    die "prerequisites: missing ${missing[*]}; install them" \
+      "(Debian: sudo apt-get install -y --no-install-recommends ${missing[*]})"
   fi
   log "prerequisites: installing ${missing[*]} (apt-get)"
   apt-get update -qq
@@ -44,8 +47,11 @@ docker_engine() {
   command -v docker >/dev/null || die "docker-engine: docker is not installed (Debian: apt-get install -y docker.io)"
   if timeout 20 docker info >/dev/null 2>&1; then return 0; fi
   local dockerd
-  dockerd=$(PATH="$PATH:/usr/sbin:/sbin" command -v dockerd) || die "docker-engine: no engine answers and dockerd is not installed (Debian: apt-get install -y docker.io)"
-  [[ $EUID -eq 0 ]] || die "docker-engine: no engine answers, and starting dockerd needs root (sudo dockerd &, or sudo systemctl start docker)"
+  dockerd=$(PATH="$PATH:/usr/sbin:/sbin" command -v dockerd) \
+    || die "docker-engine: no engine answers and dockerd is not installed (Debian: apt-get install -y docker.io)"
+  [[ $EUID -eq 0 ]] \
+    || die "docker-engine: no engine answers, and starting dockerd needs root" \
+      "(sudo dockerd &, or sudo systemctl start docker)"
   mkdir -p "$LOCAL_DIR"
   log "docker-engine: starting dockerd (log: $LOCAL_DIR/dockerd.log)"
   # setsid: the engine outlives the make or test run that started it.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Writes each service's Dockerfile (under OUT, default the repository) from docker/Dockerfile.template (one source for all four).
+# Writes each service's Dockerfile (under OUT, default the repository) from docker/Dockerfile.template
+# (one source for all four).
 # tests/static/docker.test.ts fails when a Dockerfile is not what this script writes.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

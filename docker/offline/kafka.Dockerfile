@@ -9,7 +9,8 @@ FROM ${BASE_IMAGE}
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jre-headless procps \
  && rm -rf /var/lib/apt/lists/* \
- && mkdir -p /opt/java/openjdk && ln -s "$(dirname "$(dirname "$(readlink -f /usr/bin/java)")")/bin" /opt/java/openjdk/bin \
+ && mkdir -p /opt/java/openjdk \
+ && ln -s "$(dirname "$(dirname "$(readlink -f /usr/bin/java)")")/bin" /opt/java/openjdk/bin \
  && useradd --uid 1000 --user-group --home-dir /home/appuser --create-home --shell /bin/bash appuser
 COPY libs /opt/kafka/libs
 COPY config /opt/kafka/config

@@ -32,7 +32,7 @@ describe('event-consumer configuration', () => {
     }
   });
 
-  it('refuses a session shorter than a failing write’s command timeout plus backoff (the group would move the partitions)', () => {
+  it('refuses a session shorter than a failing write’s timeout plus backoff (the group would move partitions)', () => {
     expect(() =>
       loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '8000', REDIS_COMMAND_TIMEOUT_MS: '5000', RETRY_MAX_BACKOFF_MS: '5000' }),
     ).toThrow(
@@ -92,7 +92,11 @@ describe('event-consumer configuration', () => {
     expect(() =>
       loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '7000', REDIS_COMMAND_TIMEOUT_MS: '5000', RETRY_MAX_BACKOFF_MS: '2000' }),
     ).toThrow(
-      /^invalid configuration: KAFKA_SESSION_TIMEOUT_MS="7000": must exceed REDIS_COMMAND_TIMEOUT_MS \+ RETRY_MAX_BACKOFF_MS \(7000\)$/,
+      expect.objectContaining({
+        message:
+          'invalid configuration: KAFKA_SESSION_TIMEOUT_MS="7000": ' +
+          'must exceed REDIS_COMMAND_TIMEOUT_MS + RETRY_MAX_BACKOFF_MS (7000)',
+      }),
     );
   });
 
@@ -100,7 +104,11 @@ describe('event-consumer configuration', () => {
     expect(() =>
       loadConfig({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '2000', REDIS_COMMAND_TIMEOUT_MS: '2000' }),
     ).toThrow(
-      /^invalid configuration: REDIS_WAIT_TIMEOUT_MS="2000": must be below REDIS_COMMAND_TIMEOUT_MS \(2000\), or the client gives up before WAIT answers$/,
+      expect.objectContaining({
+        message:
+          'invalid configuration: REDIS_WAIT_TIMEOUT_MS="2000": ' +
+          'must be below REDIS_COMMAND_TIMEOUT_MS (2000), or the client gives up before WAIT answers',
+      }),
     );
     expect(loadConfig({ REDIS_WAIT_REPLICAS: '0', REDIS_WAIT_TIMEOUT_MS: '5000' }).REDIS_WAIT_TIMEOUT_MS).toBe(5_000);
   });

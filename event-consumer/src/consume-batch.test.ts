@@ -78,7 +78,7 @@ describe('consumeBatch', () => {
     expect(log).toEqual(['resolve 1', 'commit', 'heartbeat', 'resolve 2', 'commit', 'heartbeat']);
   });
 
-  it('waits the longest at once after a refusal that repeating cannot cure, and still commits nothing until it succeeds', async () => {
+  it('waits the longest at once after a refusal repeating cannot cure; commits nothing until it succeeds', async () => {
     let failures = 2;
     const { ctx, log } = fakeContext([valid(0)]);
     const { deps, pauses } = fakeDeps({
@@ -92,7 +92,7 @@ describe('consumeBatch', () => {
     expect(log).toEqual(['heartbeat', 'heartbeat', 'resolve 0', 'commit', 'heartbeat']);
   });
 
-  it('retries a failing write with growing waits and a heartbeat between, and commits nothing until it succeeds', async () => {
+  it('retries a failing write with growing waits, a heartbeat between; commits nothing until it succeeds', async () => {
     let failures = 3;
     const { ctx, log } = fakeContext([valid(0)]);
     const { deps, pauses, events } = fakeDeps({

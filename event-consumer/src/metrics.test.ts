@@ -32,7 +32,7 @@ describe('the consumer’s lag metrics', () => {
     expect(await samples(metrics, 'consumer_lag')).toEqual({ '0': 5, '2': 0 });
   });
 
-  it('give seconds since the last stored record while records wait, 0 when caught up, nothing when unknown', async () => {
+  it('give seconds since the last stored record while records wait, 0 caught up, nothing unknown', async () => {
     const { metrics } = metricsHolding([0, 1, 2], { 0: NOW - 30_000 });
     // Partition 1 waits but this member has stored nothing from it yet: no figure rather than a wrong one.
     expect(await samples(metrics, 'consumer_lag_seconds')).toEqual({ '0': 30, '2': 0 });

@@ -182,7 +182,7 @@ describe('event-consumer processes under faults', () => {
     await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 15_000, 'ready again');
   });
 
-  it('keeps every event when Redis stops mid-stream and comes back, saying meanwhile that it is unavailable', async () => {
+  it('keeps every event when Redis stops mid-stream and comes back, saying meanwhile it is unavailable', async () => {
     const { topics, own, client, p, url, keys } = await consumerOnOwnRedis();
     const before = makeEvents(500, 10);
     await produce(topics.events, before);
@@ -203,7 +203,7 @@ describe('event-consumer processes under faults', () => {
     await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 10_000, 'ready again');
   });
 
-  it('names an out-of-memory Redis in one short line and in /readyz, reports the true lag meanwhile, and catches up', async () => {
+  it('names an out-of-memory Redis in one line and in /readyz, reports the true lag, then catches up', async () => {
     const { topics, client, p, url, keys } = await consumerOnOwnRedis();
     const before = makeEvents(50, 5);
     await produce(topics.events, before);

@@ -116,7 +116,7 @@ describe('event-consumer storing into Redis', () => {
     expect(await store.redis.zrangebyscore(keys.eventLog, Date.now() + 3_600_000, '+inf')).toEqual([]);
   });
 
-  it('stores an event_id once within the window, whatever its JSON: new timestamp, other field order, other case', async () => {
+  it('stores an event_id once within the window, whatever its JSON: timestamp, field order, case', async () => {
     const [original] = makeEvents(1, 1);
     const { event_id: id, user_id: user, timestamp } = original!.event;
     const retries = [
@@ -153,7 +153,8 @@ describe('event-consumer storing into Redis', () => {
     expect(streamed.length).toBeGreaterThanOrEqual(100);
     expect(streamed.length).toBeLessThan(300);
     // Each event carries its timestamp next to the JSON (`t`): the viewer renders it without parsing for it;
-    // and its journey (`k`): the record's partition, offset and broker timestamp. One user: one partition, offsets in order.
+    // and its journey (`k`): the record's partition, offset and broker timestamp.
+    // One user: one partition, offsets in order.
     const first = events.length - streamed.length;
     expect(streamed.map((e) => [e.e, e.t])).toEqual(
       events.slice(first).map((e) => [e.json, String(e.event.timestamp)]),

@@ -35,7 +35,7 @@ describe('the store script on large chunks', () => {
   });
   afterEach(() => store.close());
 
-  it('stores each of 20,000 events once when each comes twice in one chunk, in order, each user key its newest', async () => {
+  it('stores 20,000 events once each when each comes twice in a chunk, in order, user keys newest', async () => {
     const events = makeEvents(20_000, 50);
     const chunk: Accepted[] = [...events, ...events].map((record, i) => ({
       offset: String(i),
@@ -79,7 +79,7 @@ describe('the store script on large chunks', () => {
     expect(new Set(fields.filter((_, i) => i % 2 === 0))).toEqual(new Set(['e', 't']));
   });
 
-  it('ends a stream entry before it would hold more than STREAM_ENTRY_BYTES of JSON; a larger event is alone', async () => {
+  it('ends a stream entry before it holds more than STREAM_ENTRY_BYTES of JSON; a larger event is alone', async () => {
     const [small, large, after] = makeEvents(3, 3);
     // The record with its JSON padded to exactly `bytes`.
     const padded = (record: typeof small, bytes: number) => {

@@ -26,7 +26,7 @@ async function topicValues(topic: string): Promise<string[]> {
 }
 
 describe('POST /publish never answers 202 for an event that will not be stored', () => {
-  it('refuses an Idempotency-Key reused with another body, across generator instances, and nothing of it reaches Kafka', async () => {
+  it('refuses an Idempotency-Key reused with another body, across instances; none of it reaches Kafka', async () => {
     const topics = await topicsForTest('idem-key');
     const shared = { KAFKA_TOPIC: topics.events, REDIS_KEY_PREFIX: `${uniqueName('idem')}:` };
     const [a, b] = [await generator(shared), await generator(shared)];
@@ -55,7 +55,7 @@ describe('POST /publish never answers 202 for an event that will not be stored',
     ]);
   });
 
-  it('treats every element of a bulk request under one key alike: one changed element refuses the whole retry', async () => {
+  it('treats a bulk request under one key as one: one changed element refuses the whole retry', async () => {
     const topics = await topicsForTest('idem-bulk');
     const app = await generator({ KAFKA_TOPIC: topics.events });
     const key = { 'idempotency-key': 'bulk-1' };
@@ -93,7 +93,7 @@ describe('POST /publish never answers 202 for an event that will not be stored',
     ]);
   });
 
-  it('takes a retry of the same event as a replay, however its JSON is written: the id in upper case, keys in another order', async () => {
+  it('takes a retry of the same event as a replay however written: id in upper case, keys reordered', async () => {
     const topics = await topicsForTest('idem-same');
     const app = await generator({ KAFKA_TOPIC: topics.events });
     const id = '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d';

@@ -13,7 +13,7 @@ describe('event-viewer configuration', () => {
     expect(loadConfig({ DEFAULT_LIMIT: '100', MAX_LIMIT: '100' }).DEFAULT_LIMIT).toBe(100);
   });
 
-  it('judges lag over 2 minutes unless told, over at least three samples and at most an hour (each partition keeps that many samples)', () => {
+  it('judges lag over 2 minutes unless told, at least three samples and at most an hour (kept per partition)', () => {
     expect(loadConfig({}).LAG_WINDOW).toBe(120_000);
     expect(loadConfig({ STATUS_SAMPLE_MS: '500', LAG_WINDOW: '1000ms' }).LAG_WINDOW).toBe(1_000);
     expect(() => loadConfig({ STATUS_SAMPLE_MS: '500', LAG_WINDOW: '999ms' })).toThrow(

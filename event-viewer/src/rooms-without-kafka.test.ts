@@ -44,7 +44,7 @@ describe('the status and dead-letter rooms of a viewer started without Kafka', (
     readiness: () => [],
   });
 
-  it('keeps /status and /dlq routed, answering 503 kafka_unavailable in the format asked for, and 406 for neither', async () => {
+  it('keeps /status and /dlq routed: 503 kafka_unavailable in the format asked for, 406 for neither', async () => {
     for (const path of ['/status', '/dlq']) {
       const json = await request(app).get(path).set('accept', 'application/json');
       expect(json.status, path).toBe(503);

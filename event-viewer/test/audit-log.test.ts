@@ -52,7 +52,7 @@ describe('the audit log', () => {
     expect(length).toBeLessThanOrEqual(AUDIT_MAX_ENTRIES + 100);
   });
 
-  it('pages newest first, each page going on before the last entry of the previous one; errors cut to 500 characters', async () => {
+  it('pages newest first, each before the previous page’s last entry; errors cut to 500 characters', async () => {
     const key = `${redisKeys(redis.prefix).auditLog}:pages`;
     const audit = createAuditLog(redis.redis, key, 30 * DAY);
     for (let i = 0; i < 5; i++)

@@ -52,7 +52,7 @@ describe('the viewer bounded in bytes', () => {
     await store.close();
   });
 
-  it('pages 1,000 events of 64 KiB in pages of at most MAX_PAGE_BYTES, each event once, while 10 readers cannot grow Redis or stall its writes', async () => {
+  it('pages 1,000 events of 64 KiB within MAX_PAGE_BYTES, each once; 10 readers do not grow Redis', async () => {
     const events = Array.from({ length: 1_000 }, (_, i) => largeEvent(i, 'big', (room) => 'x'.repeat(room)));
     await storeLikeTheConsumer(store.redis, store.prefix, events);
     const app = await startViewer({ REDIS_KEY_PREFIX: store.prefix, MAX_PAGE_BYTES: String(MAX_PAGE_BYTES) });
@@ -111,7 +111,7 @@ describe('the viewer bounded in bytes', () => {
     expect(peak - before).toBeLessThan(200 * 1024 * 1024);
   });
 
-  it('renders a page of events that pretty-print to megabytes within its budget, each row cut with how much more there is', async () => {
+  it('renders events that pretty-print to megabytes within budget, each row cut saying how much more', async () => {
     const events = Array.from({ length: 150 }, (_, i) => largeEvent(i, `nested-${i}`, nestedArrays));
     expect(JSON.stringify(events[0]!.event, null, 2).length).toBeGreaterThan(1_000_000);
     await storeLikeTheConsumer(store.redis, store.prefix, events);

@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config.js';
 import { MIN_COMPRESS_BYTES } from '../src/http/compress.js';
 import { startViewer, store } from './helpers.js';
 
-/** One GET with node:http, which, unlike fetch, hands back the body as sent (compressed); `abortAfterMs` for a stream. */
+/** One GET with node:http, which, unlike fetch, hands back the body as sent (compressed); `abortAfterMs`: a stream. */
 function rawGet(url: string, headers: Record<string, string>, abortAfterMs?: number) {
   return new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
     const req = httpGet(url, { headers }, (res) => {
@@ -199,7 +199,7 @@ describe('event-viewer over a real Redis', () => {
     expect(small).toHaveLength(5 + 51);
   });
 
-  it('filters by user_id and action in JSON and HTML, paging through every match once, even past the scan budget', async () => {
+  it('filters by user_id and action in JSON and HTML, paging every match once, even past the scan budget', async () => {
     const small = await startViewer({ REDIS_KEY_PREFIX: redis.prefix, FILTER_SCAN_MAX: '100' });
     onTestFinished(() => small.stop());
     const expected = [...events, ...ties]
@@ -455,7 +455,7 @@ describe('the live feed over a real Redis stream', () => {
     return { redis, app };
   }
 
-  it('resumes after Last-Event-ID with exactly what was missed, in order, and is not held back by a far-future timestamp', async () => {
+  it('resumes after Last-Event-ID with exactly what was missed, in order, past a far-future date', async () => {
     const { redis, app } = await ownViewer('viewer-live');
     const first = makeEvents(3, 1);
     const farFuture = makeEvents(1, 1, Date.now() + 60_000)[0]!;
@@ -479,7 +479,7 @@ describe('the live feed over a real Redis stream', () => {
     expect(new Set(rowIds(resumed)).size).toBe(rowIds(resumed).length);
   });
 
-  it('keeps a reader through a burst of large events bigger than its buffer bound, in bounded messages, and a resume advances', async () => {
+  it('keeps a reader through a burst past its buffer bound, in bounded messages; resumes advance', async () => {
     // 500 events of about 3 KB: about 1.5 MB of rows at once, past the 1 MiB buffer bound.
     const { redis, app } = await ownViewer('viewer-burst');
     const burst = makeEvents(500, 5).map((e) => {
@@ -522,7 +522,7 @@ describe('the live feed over a real Redis stream', () => {
     );
   });
 
-  it('serves a stored chunk as the consumer writes it, a few entries: live in order, a resume after any message exact, each page row its journey', async () => {
+  it('serves a stored chunk live in order, a resume after any message exact, rows with journeys', async () => {
     const { redis, app } = await ownViewer('viewer-chunks');
     const events = makeEvents(300, 7);
     const published = Date.now();

@@ -21,8 +21,10 @@ client_config() {
     echo "security.protocol=PLAINTEXT" > "$CLIENT_CONFIG"
     return 0
   fi
-  JAAS="org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$SCRAM_ADMIN_PASSWORD\";"
-  (umask 077; printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=%s\n' "$JAAS" > "$CLIENT_CONFIG")
+  JAAS="org.apache.kafka.common.security.scram.ScramLoginModule required"
+  JAAS+=" username=\"admin\" password=\"$SCRAM_ADMIN_PASSWORD\";"
+  (umask 077; printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=%s\n' \
+    "$JAAS" > "$CLIENT_CONFIG")
 }
 
 # What `kafka-storage.sh format` reads: the node's identity, its listeners and its log directory, from the
@@ -30,7 +32,8 @@ client_config() {
 format_properties() {
   local name key
   for name in PROCESS_ROLES NODE_ID CONTROLLER_QUORUM_VOTERS CONTROLLER_LISTENER_NAMES LISTENERS ADVERTISED_LISTENERS \
-    INTER_BROKER_LISTENER_NAME LISTENER_SECURITY_PROTOCOL_MAP SASL_ENABLED_MECHANISMS SASL_MECHANISM_INTER_BROKER_PROTOCOL LOG_DIRS; do
+    INTER_BROKER_LISTENER_NAME LISTENER_SECURITY_PROTOCOL_MAP SASL_ENABLED_MECHANISMS \
+    SASL_MECHANISM_INTER_BROKER_PROTOCOL LOG_DIRS; do
     key=${name,,}
     name=KAFKA_$name
     echo "${key//_/.}=${!name:?$name must be set (docker-compose.yml)}"
@@ -43,14 +46,19 @@ format_properties() {
 # it logs in with waits forever; so a mismatch stops here, saying how to start afresh.
 STORAGE_MODE_FILE=eventstreamapp-storage.properties
 REFUSED=/tmp/eventstreamapp-refused
+AFRESH="To start afresh, delete the data: \`make infra-wipe RUNTIME=docker\` or \`docker compose down -v\`"
+AFRESH+=" (Kafka's and Redis' volumes)"
+NEEDS_USER="SCRAM_USER_PASSWORD must be set with SCRAM_ADMIN_PASSWORD"
 
 storage_mode() {
   local credentials=plaintext fingerprint=none
   if [[ -n "${SCRAM_ADMIN_PASSWORD:-}" ]]; then
     credentials=scram
-    fingerprint=$(printf 'admin:%s\n%s:%s' "$SCRAM_ADMIN_PASSWORD" "${SCRAM_USER:-eventstreamapp}" "${SCRAM_USER_PASSWORD:-}" | sha256sum | cut -c1-16)
+    fingerprint=$(printf 'admin:%s\n%s:%s' "$SCRAM_ADMIN_PASSWORD" "${SCRAM_USER:-eventstreamapp}" \
+      "${SCRAM_USER_PASSWORD:-}" | sha256sum | cut -c1-16)
   fi
-  printf 'voters=%s\ncredentials=%s\nscram_fingerprint=%s\n' "${KAFKA_CONTROLLER_QUORUM_VOTERS:-}" "$credentials" "$fingerprint"
+  printf 'voters=%s\ncredentials=%s\nscram_fingerprint=%s\n' \
+    "${KAFKA_CONTROLLER_QUORUM_VOTERS:-}" "$credentials" "$fingerprint"
 }
 
 field() { sed -n "s/^$1=//p" <<< "$2"; }
@@ -59,17 +67,21 @@ field() { sed -n "s/^$1=//p" <<< "$2"; }
 mismatch() {
   local recorded=$1 wanted=$2
   if [[ "$(field voters "$recorded")" != "$(field voters "$wanted")" ]]; then
-    echo "its storage was formatted for the quorum '$(field voters "$recorded")', not '$(field voters "$wanted")' (another topology)"
+    echo "its storage was formatted for the quorum '$(field voters "$recorded")',"\
+      "not '$(field voters "$wanted")' (another topology)"
   elif [[ "$(field credentials "$wanted")" == scram && "$(field credentials "$recorded")" != scram ]]; then
     echo "its storage was formatted without SCRAM users (credentials off), and KRaft writes them only when it formats"
-  elif [[ "$(field credentials "$wanted")" == scram && "$(field scram_fingerprint "$recorded")" != "$(field scram_fingerprint "$wanted")" ]]; then
-    echo "its storage holds SCRAM users with other passwords than the ones given now (.local/credentials.env was made anew?)"
+  elif [[ "$(field credentials "$wanted")" == scram \
+    && "$(field scram_fingerprint "$recorded")" != "$(field scram_fingerprint "$wanted")" ]]; then
+    echo "its storage holds SCRAM users with other passwords than the ones given now" \
+      "(.local/credentials.env was made anew?)"
   fi
 }
 
 # Stays up, unhealthy, saying why, instead of exiting into the restart policy's loop.
 refuse() {
-  local message="kafka: refusing to start: $1. To start afresh, delete the data: \`make infra-wipe RUNTIME=docker\` or \`docker compose down -v\` (Kafka's and Redis' volumes), or only Kafka's: \`docker compose down\`, then \`docker volume rm\` the project's kafka-*data volumes."
+  local message="kafka: refusing to start: $1. $AFRESH, or only Kafka's: \`docker compose down\`,"
+  message+=" then \`docker volume rm\` the project's kafka-*data volumes."
   echo "$message" >&2
   echo "$message" > "$REFUSED"
   trap 'exit 0' TERM INT
@@ -83,7 +95,7 @@ check() {
   log_dir=${log_dir%%,*}
   [[ -f "$log_dir/$STORAGE_MODE_FILE" ]] || return 0
   reason=$(mismatch "$(cat "$log_dir/$STORAGE_MODE_FILE")" "$(storage_mode)")
-  [[ -z "$reason" ]] || { echo "kafka: cannot start on this volume: $reason. To start afresh, delete the data: \`make infra-wipe RUNTIME=docker\` or \`docker compose down -v\` (Kafka's and Redis' volumes)." >&2; return 1; }
+  [[ -z "$reason" ]] || { echo "kafka: cannot start on this volume: $reason. $AFRESH." >&2; return 1; }
 }
 
 broker() {
@@ -103,14 +115,17 @@ broker() {
     reason=$(mismatch "$recorded" "$wanted")
     [[ -z "$reason" ]] || refuse "$reason"
     if [[ "$(field credentials "$recorded")" == scram && -z "${SCRAM_ADMIN_PASSWORD:-}" ]]; then
-      echo "kafka: credentials are off: its SCRAM users stay in the storage, unused, and the listener takes any client" >&2
+      echo "kafka: credentials are off: its SCRAM users stay in the storage, unused," \
+        "and the listener takes any client" >&2
     fi
   elif [[ ! -f "$log_dir/meta.properties" ]]; then
     if [[ -n "${SCRAM_ADMIN_PASSWORD:-}" ]]; then
       format_properties > /tmp/format.properties
-      /opt/kafka/bin/kafka-storage.sh format --cluster-id "$CLUSTER_ID" --config /tmp/format.properties --ignore-formatted \
+      /opt/kafka/bin/kafka-storage.sh format --cluster-id "$CLUSTER_ID" --config /tmp/format.properties \
+        --ignore-formatted \
         --add-scram "SCRAM-SHA-512=[name=admin,password=$SCRAM_ADMIN_PASSWORD]" \
-        --add-scram "SCRAM-SHA-512=[name=${SCRAM_USER:-eventstreamapp},password=${SCRAM_USER_PASSWORD:?SCRAM_USER_PASSWORD must be set with SCRAM_ADMIN_PASSWORD}]" >/dev/null
+        --add-scram "SCRAM-SHA-512=[name=${SCRAM_USER:-eventstreamapp},password=${SCRAM_USER_PASSWORD:?$NEEDS_USER}]" \
+        >/dev/null
       echo "kafka: storage formatted with SCRAM users admin and ${SCRAM_USER:-eventstreamapp}" >&2
     fi
     # Written before the image formats a plaintext storage too: a first start that dies between the two

@@ -3,7 +3,8 @@
 # resolves from Maven Central (infra/kafka/pom.xml) — a single-node cluster by default, or one node of
 # the three that infra/kafka/cluster.sh runs for the replicated topology.
 #
-#   infra/kafka/kafka.sh install|lib-dir|cluster-id|start|launch|wait|stop|kill|wipe|status|create-topics|consume [TOPIC]
+#   infra/kafka/kafka.sh install|lib-dir|cluster-id|start|launch|wait|stop|kill|wipe|status|create-topics
+#   infra/kafka/kafka.sh consume [TOPIC]
 #
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_STATE_DIR
 # (.local/kafka), KAFKA_HEAP_OPTS (-Xms256m -Xmx768m), KAFKA_TOPIC_PARTITIONS (3),
@@ -36,20 +37,24 @@ MIN_ISR=${KAFKA_MIN_ISR:-1}
 SASL=${KAFKA_SASL_PASSWORD:+on}
 CLIENT_CONFIG=$STATE_DIR/client.properties
 if [[ -n "$SASL" ]]; then
-  [[ -n "${KAFKA_ADMIN_PASSWORD:-}" ]] || die "kafka: KAFKA_SASL_PASSWORD is set but KAFKA_ADMIN_PASSWORD is not (infra/credentials.sh sets both)"
+  [[ -n "${KAFKA_ADMIN_PASSWORD:-}" ]] \
+    || die "kafka: KAFKA_SASL_PASSWORD is set but KAFKA_ADMIN_PASSWORD is not (infra/credentials.sh sets both)"
   SASL_USER=${KAFKA_SASL_USERNAME:-eventstreamapp}
-  JAAS="org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$KAFKA_ADMIN_PASSWORD\";"
+  JAAS="org.apache.kafka.common.security.scram.ScramLoginModule required"
+  JAAS+=" username=\"admin\" password=\"$KAFKA_ADMIN_PASSWORD\";"
 fi
 # The tools' client settings: the admin's SCRAM login when credentials are on.
 tool_config() { # tool_config OPTION → OPTION FILE, or nothing
   [[ -n "$SASL" ]] || return 0
-  (umask 077; printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=%s\n' "$JAAS" > "$CLIENT_CONFIG")
+  (umask 077; printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=%s\n' \
+    "$JAAS" > "$CLIENT_CONFIG")
   echo "$1" "$CLIENT_CONFIG"
 }
 
 # The tools run for a second or two: C1 only and the serial collector cost them a third less CPU.
 kafka_java() {
-  java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms64m -Xmx256m -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2-tools.yaml" \
+  java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms64m -Xmx256m \
+    -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2-tools.yaml" \
     -cp "$LIB_DIR/*" "$@"
 }
 
@@ -67,7 +72,8 @@ install() {
   require mvn maven
   log "kafka: resolving Apache Kafka $KAFKA_VERSION jars from Maven Central into ${LIB_DIR#"$ROOT"/}"
   mkdir -p "$LIB_DIR"
-  mvn -q -B -f "$ROOT/infra/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB_DIR" >&2 \
+  mvn -q -B -f "$ROOT/infra/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$LIB_DIR" >&2 \
     || die "kafka: Maven could not resolve Apache Kafka $KAFKA_VERSION (see the output above)"
   touch "$LIB_DIR/.complete"
 }
@@ -93,18 +99,23 @@ PROPERTIES
 }
 
 # Which SCRAM users the storage was formatted with (a digest, not the passwords).
-scram_digest() { [[ -n "$SASL" ]] && printf '%s:%s:%s' "$SASL_USER" "$KAFKA_SASL_PASSWORD" "$KAFKA_ADMIN_PASSWORD" | sha256sum | cut -c1-16 || echo none; }
+scram_digest() {
+  [[ -n "$SASL" ]] && printf '%s:%s:%s' "$SASL_USER" "$KAFKA_SASL_PASSWORD" "$KAFKA_ADMIN_PASSWORD" \
+    | sha256sum | cut -c1-16 || echo none
+}
 
 format_storage() {
   if [[ -f "$DATA_DIR/meta.properties" ]]; then
     # SCRAM users are written at format time: storage formatted with other credentials would refuse these.
     [[ -z "$SASL" || "$(cat "$STATE_DIR/scram-users" 2>/dev/null)" == "$(scram_digest)" ]] \
-      || die "kafka: ${DATA_DIR#"$ROOT"/} was formatted without these credentials (CREDENTIALS=on); make infra-wipe formats it anew (its events are lost)"
+      || die "kafka: ${DATA_DIR#"$ROOT"/} was formatted without these credentials (CREDENTIALS=on);" \
+        "make infra-wipe formats it anew (its events are lost)"
     return 0
   fi
   log "kafka: formatting new KRaft storage in ${DATA_DIR#"$ROOT"/}${SASL:+ with SCRAM users admin and $SASL_USER}"
   local scram=()
-  [[ -n "$SASL" ]] && scram=(--add-scram "SCRAM-SHA-512=[name=admin,password=$KAFKA_ADMIN_PASSWORD]" --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$KAFKA_SASL_PASSWORD]")
+  [[ -n "$SASL" ]] && scram=(--add-scram "SCRAM-SHA-512=[name=admin,password=$KAFKA_ADMIN_PASSWORD]"
+    --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$KAFKA_SASL_PASSWORD]")
   kafka_java kafka.tools.StorageTool format --cluster-id "${KAFKA_CLUSTER_ID:-$(new_cluster_id)}" \
     --config "$CONFIG" "${scram[@]}" >/dev/null
   scram_digest > "$STATE_DIR/scram-users"
@@ -126,7 +137,8 @@ wait_ready() {
 
 create_topic() {
   # shellcheck disable=SC2046 # tool_config prints an option and a file name, or nothing
-  kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" $(tool_config --command-config) --create --if-not-exists \
+  kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" $(tool_config --command-config) \
+    --create --if-not-exists \
     --topic "$1" --partitions "$PARTITIONS" --replication-factor "$REPLICATION" \
     --config "min.insync.replicas=$MIN_ISR" >/dev/null
 }
@@ -187,7 +199,8 @@ start() {
   wait_port_released
   if port_open "$KAFKA_PORT"; then
     # Like Redis: a broker this project did not start (another clone's, a developer's) is used as is.
-    create_topics 2>/dev/null || die "kafka: port $KAFKA_PORT is taken by something that is not a Kafka broker; set KAFKA_PORT"
+    create_topics 2>/dev/null \
+      || die "kafka: port $KAFKA_PORT is taken by something that is not a Kafka broker; set KAFKA_PORT"
     log "kafka: using the Kafka already answering on $BOOTSTRAP"
     return 0
   fi
@@ -198,7 +211,8 @@ start() {
 }
 
 status() {
-  if pid_alive "$PID_FILE"; then echo "kafka: running on $BOOTSTRAP (pid $(cat "$PID_FILE"))"; else echo "kafka: stopped"; return 3; fi
+  if pid_alive "$PID_FILE"; then echo "kafka: running on $BOOTSTRAP (pid $(cat "$PID_FILE"))"
+  else echo "kafka: stopped"; return 3; fi
 }
 
 case "${1:-}" in
@@ -209,14 +223,20 @@ case "${1:-}" in
   launch) launch ;;
   wait) wait_ready ;;
   stop) stop_pid "$PID_FILE" kafka 30 ;;
-  kill) if pid_alive "$PID_FILE"; then kill_pid "$(cat "$PID_FILE")" kafka || exit 1; log "kafka: node $NODE_ID killed"; fi ;;
-  wipe) stop_pid "$PID_FILE" kafka 30; rm -rf "$DATA_DIR" "$LOG_FILE" "$CONFIG" "$CLIENT_CONFIG" "$STATE_DIR/scram-users"; log "kafka: wiped ${STATE_DIR#"$ROOT"/}" ;;
+  kill)
+    if pid_alive "$PID_FILE"; then kill_pid "$(cat "$PID_FILE")" kafka || exit 1; log "kafka: node $NODE_ID killed"; fi
+    ;;
+  wipe)
+    stop_pid "$PID_FILE" kafka 30
+    rm -rf "$DATA_DIR" "$LOG_FILE" "$CONFIG" "$CLIENT_CONFIG" "$STATE_DIR/scram-users"
+    log "kafka: wiped ${STATE_DIR#"$ROOT"/}" ;;
   status) status ;;
   create-topics) install; create_topics && wait_topics_stored ;;
   consume)
     install
     # shellcheck disable=SC2046
-    kafka_java org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$BOOTSTRAP" $(tool_config --consumer.config) \
+    kafka_java org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$BOOTSTRAP" \
+      $(tool_config --consumer.config) \
       --topic "${2:-events}" --from-beginning --property print.key=true ${KAFKA_CONSUME_ARGS:-} ;;
   *) die "usage: $0 install|lib-dir|cluster-id|start|launch|wait|stop|kill|wipe|status|create-topics|consume [TOPIC]" ;;
 esac

@@ -16,7 +16,8 @@ DIR=${PROMETHEUS_DIR:-$LOCAL_DIR/prometheus}
 daemon_files "$DIR" prometheus
 INTERVAL=${PROMETHEUS_INTERVAL:-5s}
 RULES=${PROMETHEUS_RULES:-$ROOT/infra/prometheus/rules.yml}
-DEFAULT_TARGETS="127.0.0.1:${GENERATOR_PORT:-8080},127.0.0.1:${VIEWER_PORT:-5000},127.0.0.1:${AUTOGEN_PORT:-8082},127.0.0.1:${CONSUMER_PORT:-8083}"
+DEFAULT_TARGETS="127.0.0.1:${GENERATOR_PORT:-8080},127.0.0.1:${VIEWER_PORT:-5000},"
+DEFAULT_TARGETS+="127.0.0.1:${AUTOGEN_PORT:-8082},127.0.0.1:${CONSUMER_PORT:-8083}"
 TARGETS=${PROMETHEUS_TARGETS:-$DEFAULT_TARGETS}
 
 config() {
@@ -46,7 +47,9 @@ ready() { curl -fsS "http://127.0.0.1:$PORT/-/ready" >/dev/null 2>&1; }
 
 start() {
   require prometheus prometheus
-  if pid_alive "$PID_FILE"; then log "prometheus: already running on 127.0.0.1:$PORT (pid $(cat "$PID_FILE"))"; return 0; fi
+  if pid_alive "$PID_FILE"; then
+    log "prometheus: already running on 127.0.0.1:$PORT (pid $(cat "$PID_FILE"))"; return 0
+  fi
   port_open "$PORT" && die "prometheus: port $PORT is taken; set PROMETHEUS_PORT"
   mkdir -p "$DIR/data"
   config > "$DIR/prometheus.yml"
@@ -55,7 +58,9 @@ start() {
     --storage.tsdb.retention.time=2d --web.listen-address="127.0.0.1:$PORT" >> "$LOG_FILE" 2>&1 < /dev/null &
   echo $! > "$PID_FILE"
   for _ in $(seq 1 100); do
-    if ready; then log "prometheus: http://127.0.0.1:$PORT (alerts: /alerts; scraping $TARGETS every $INTERVAL)"; return 0; fi
+    if ready; then
+      log "prometheus: http://127.0.0.1:$PORT (alerts: /alerts; scraping $TARGETS every $INTERVAL)"; return 0
+    fi
     pid_alive "$PID_FILE" || break
     sleep 0.2
   done
@@ -66,7 +71,9 @@ start() {
 case "${1:-}" in
   start) start ;;
   stop) if [[ -f "$PID_FILE" ]]; then stop_pid "$PID_FILE" prometheus 10; fi ;;
-  status) if pid_alive "$PID_FILE" && ready; then echo "prometheus: http://127.0.0.1:$PORT"; else echo "prometheus: stopped"; exit 3; fi ;;
+  status)
+    if pid_alive "$PID_FILE" && ready; then echo "prometheus: http://127.0.0.1:$PORT"
+    else echo "prometheus: stopped"; exit 3; fi ;;
   config) config ;;
   *) die "usage: $0 start|stop|status|config" ;;
 esac

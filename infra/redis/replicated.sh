@@ -36,7 +36,8 @@ start_node() { # start_node a|b
   # b starts as a's replica; a node restarted after a failover is told its role by the Sentinels.
   [[ $n == b && ! -f "$DIR/b/started-once" ]] && role=(--replicaof 127.0.0.1 "$PORT")
   redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --pidfile "$DIR/$n/redis.pid" --dir "$DIR/$n" \
-    --logfile "$DIR/$n/redis.log" --appendonly yes --save '' "${REDIS_LIMIT_ARGS[@]}" "${REDIS_AUTH_ARGS[@]}" "${role[@]}" >/dev/null
+    --logfile "$DIR/$n/redis.log" --appendonly yes --save '' \
+    "${REDIS_LIMIT_ARGS[@]}" "${REDIS_AUTH_ARGS[@]}" "${role[@]}" >/dev/null
   wait_answers "$port" "redis $n"
   touch "$DIR/$n/started-once"
 }
@@ -59,8 +60,11 @@ CONF
   fi
   # The password as CREDENTIALS says now (infra/credentials.sh): the Sentinel's own, and the one it gives the nodes.
   sed -i -e '/^requirepass /d' -e "/^sentinel auth-pass $NAME /d" "$dir/sentinel.conf"
-  [[ -n "${REDIS_PASSWORD:-}" ]] && printf 'requirepass %s\nsentinel auth-pass %s %s\n' "$REDIS_PASSWORD" "$NAME" "$REDIS_PASSWORD" >> "$dir/sentinel.conf"
-  redis-server "$dir/sentinel.conf" --sentinel --daemonize yes --pidfile "$dir/sentinel.pid" --logfile "$dir/sentinel.log" >/dev/null
+  [[ -n "${REDIS_PASSWORD:-}" ]] \
+    && printf 'requirepass %s\nsentinel auth-pass %s %s\n' "$REDIS_PASSWORD" "$NAME" "$REDIS_PASSWORD" \
+    >> "$dir/sentinel.conf"
+  redis-server "$dir/sentinel.conf" --sentinel --daemonize yes --pidfile "$dir/sentinel.pid" \
+    --logfile "$dir/sentinel.log" >/dev/null
   wait_answers "$port" "sentinel $i"
 }
 
@@ -95,12 +99,21 @@ case "${1:-}" in
   wipe) stop; rm -rf "$DIR"; log "redis-replicated: wiped" ;;
   status)
     rc=0
-    for n in a b; do if answers "$(node_port "$n")"; then echo "redis $n: answering on 127.0.0.1:$(node_port "$n")"; else echo "redis $n: stopped"; rc=3; fi; done
-    for i in 1 2 3; do if answers $((SENTINEL_PORT + i - 1)); then echo "sentinel $i: answering on 127.0.0.1:$((SENTINEL_PORT + i - 1))"; else echo "sentinel $i: stopped"; rc=3; fi; done
+    for n in a b; do
+      if answers "$(node_port "$n")"; then echo "redis $n: answering on 127.0.0.1:$(node_port "$n")"
+      else echo "redis $n: stopped"; rc=3; fi
+    done
+    for i in 1 2 3; do
+      if answers $((SENTINEL_PORT + i - 1)); then echo "sentinel $i: answering on 127.0.0.1:$((SENTINEL_PORT + i - 1))"
+      else echo "sentinel $i: stopped"; rc=3; fi
+    done
     exit $rc ;;
   sentinels) sentinels ;;
   primary-port) primary_port ;;
-  kill-node) if pid_alive "$DIR/${2:?a or b}/redis.pid"; then kill_pid "$(cat "$DIR/$2/redis.pid")" "redis $2" || exit 1; log "redis $2: killed"; else log "redis $2: not running"; fi ;;
+  kill-node)
+    if pid_alive "$DIR/${2:?a or b}/redis.pid"; then
+      kill_pid "$(cat "$DIR/$2/redis.pid")" "redis $2" || exit 1; log "redis $2: killed"
+    else log "redis $2: not running"; fi ;;
   start-node) start_node "${2:?a or b}" ;;
   node-pid) cat "$DIR/${2:?a or b}/redis.pid" ;;
   *) die "usage: $0 start|stop|wipe|status|sentinels|primary-port|kill-node a|b|start-node a|b|node-pid a|b" ;;

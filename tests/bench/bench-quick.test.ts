@@ -25,7 +25,8 @@ describe('make bench --quick', () => {
           .split('\n')
           .filter((line) => /errors|never|missing/.test(line) && !/\s0\.00\s/.test(line));
         throw new Error(
-          `${err.message}\n${errorRows.join('\n')}\n${err.stdout?.slice(-3_000) ?? ''}\n${err.stderr?.slice(-3_000) ?? ''}`,
+          `${err.message}\n${errorRows.join('\n')}\n` +
+            `${err.stdout?.slice(-3_000) ?? ''}\n${err.stderr?.slice(-3_000) ?? ''}`,
         );
       });
       expect(stdout).toMatch(/machine: \d+ cores/);

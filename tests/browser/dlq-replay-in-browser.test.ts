@@ -70,7 +70,8 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
     const users = join(mkdtempSync(join(tmpdir(), 'viewer-users-')), 'users');
     writeFileSync(
       users,
-      `${await hashPasswordLine(operator.username, operator.password, 'operator')}\n${await hashPasswordLine(reader.username, reader.password)}\n`,
+      `${await hashPasswordLine(operator.username, operator.password, 'operator')}\n` +
+        `${await hashPasswordLine(reader.username, reader.password)}\n`,
     );
     viewer = await startViewer({
       ...env(),
@@ -112,7 +113,7 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
     return (await page.locator('main').getAttribute('data-job'))!;
   }
 
-  it('an operator replays one fixed dead letter from /dlq: a dry run counts it, the replay stores it once, the audit page shows it', async () => {
+  it('an operator replays a fixed dead letter from /dlq: counted, stored once, shown in the audit', async () => {
     const context = await signedIn(operator);
     const page = await openDlq(context);
     await rowOf(page, fixed).locator('button', { hasText: 'Replay…' }).click();
@@ -200,7 +201,7 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
     await context.close();
   });
 
-  it("refuses an operator's replay from another origin, without the page's token or over 4 KiB, and nothing runs", async () => {
+  it("refuses a replay from another origin, without the page's token or over 4 KiB; nothing runs", async () => {
     const context = await signedIn(operator);
     const token = (
       (await (await context.request.get(`${viewer.url}/dlq`, { headers: { accept: 'application/json' } })).json()) as {
@@ -275,7 +276,7 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
     await context.close();
   });
 
-  it('the API: VIEWER_TOKEN is a reader, VIEWER_OPERATOR_TOKEN replays with the token of /dlq’s JSON, audited as operator-token', async () => {
+  it('the API: VIEWER_TOKEN reads, VIEWER_OPERATOR_TOKEN replays with /dlq’s CSRF token, audited', async () => {
     const as = (token: string, extra: Record<string, string> = {}) => ({
       authorization: `Bearer ${token}`,
       accept: 'application/json',

@@ -203,7 +203,7 @@ describe('the event page in a real browser, fed by the whole pipeline', () => {
     await page.close();
   });
 
-  it('filters by user and action from the page’s form, live rows included, and lists a user’s events on their page', async () => {
+  it('filters by user and action from the form, live rows included; a user’s page lists theirs', async () => {
     const carol = await publish({ user_id: 'browser-carol', action: 'filter-me' });
     await publish({ user_id: 'browser-dave', action: 'filter-me' });
     const page = await openPage('/events', carol.event_id);
@@ -255,7 +255,7 @@ describe('the event page in a real browser, fed by the whole pipeline', () => {
   });
 
   // Last in the file: the year-9999 event then tops this test's newest page for good.
-  it('keeps showing live rows after an event dated a year ahead written straight into the topic; one dated 9999 never shows', async () => {
+  it('keeps showing live rows after an event dated a year ahead; one dated 9999 never shows', async () => {
     const anchor = await publish({ user_id: 'browser-future', action: 'before the far future' });
     const page = await openPage('/events', anchor.event_id);
     await liveOn(page);

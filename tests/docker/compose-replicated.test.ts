@@ -50,7 +50,7 @@ describe('make up TOPOLOGY=replicated RUNTIME=docker, then its lifecycle', () =>
     await storedOn('redis-replica', 'replicated-docker', text);
   });
 
-  it('keeps the replica’s data across `restart redis-replica` (its user, no restart loop), in sync after', async () => {
+  it('keeps the replica’s data across `restart redis-replica` (its user, no restart loop), in sync', async () => {
     await stack.compose('restart', 'redis-replica');
     await stack.compose('wait', 'redis-replica');
     expect(await health('redis-replica')).toBe('healthy 0');

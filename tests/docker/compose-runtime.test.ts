@@ -35,12 +35,16 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     expect(ids.length - new Set(ids).size, 'event_ids stored more than once').toBe(0);
   };
   const consumerMetric = async (container: string, name: string) => {
-    const script = `fetch('http://127.0.0.1:'+(process.env.PORT||8083)+'/metrics').then(r=>r.text()).then(t=>process.stdout.write(t))`;
+    const script =
+      `fetch('http://127.0.0.1:'+(process.env.PORT||8083)+'/metrics')` +
+      '.then(r=>r.text()).then(t=>process.stdout.write(t))';
     const text = await stack.docker('exec', container, 'node', '-e', script);
     return Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
   };
   const consumerReady = async (container: string) => {
-    const script = `fetch('http://127.0.0.1:'+(process.env.PORT||8083)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+    const script =
+      `fetch('http://127.0.0.1:'+(process.env.PORT||8083)+'/readyz')` +
+      '.then(r=>process.exit(r.ok?0:1),()=>process.exit(1))';
     return stack.docker('exec', container, 'node', '-e', script).then(
       () => true,
       () => false,
@@ -65,7 +69,7 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     await stack?.remove();
   }, 120_000);
 
-  it('stores a published event, readable with make redis-cli, docker exec, and the viewer in HTML and JSON', async () => {
+  it('stores a published event, readable with make redis-cli, docker exec, the viewer in HTML and JSON', async () => {
     const text = await publish({ user_id: 'docker-user', action: 'signup' });
     const event = JSON.parse(text) as { event_id: string };
     await waitFor(
@@ -152,7 +156,7 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     await waitFor(async () => (await automatic()) > afterRestart, 15_000, 'automatic events after a restart');
   });
 
-  it('prints the topic from the beginning with make kafka-consume and with the seed’s console consumer; make dlq-replay runs', {
+  it('prints the topic from the start with make kafka-consume and the seed’s console consumer; dlq-replay runs', {
     timeout: 180_000,
   }, async () => {
     // The console consumer ends after 5 s without a new record, so the generator must be quiet.
@@ -225,7 +229,7 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     await expectStoredOnce(load.acknowledged());
   });
 
-  it('keeps event_log across `restart redis` (its own user on its volume, append-only) and stores new events after', async () => {
+  it('keeps event_log across `restart redis` (own user, own volume, append-only), stores new events', async () => {
     const before = await eventLog();
     expect(before.length).toBeGreaterThan(3_000);
     await stack.compose('restart', 'redis');
@@ -238,7 +242,7 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     await expectStoredOnce([await publish({ user_id: 'after-redis-restart', action: 'x' })]);
   });
 
-  it('refuses `make up CREDENTIALS=on` over the running plaintext stack at once, naming the way out, and leaves it serving', {
+  it('refuses `make up CREDENTIALS=on` over the plaintext stack at once, naming the way out; it keeps serving', {
     timeout: 180_000,
   }, async () => {
     const started = Date.now();
@@ -270,7 +274,7 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     );
   });
 
-  /** The records Kafka holds in `events` (the sum of its partitions' end offsets), as the viewer's /status reads them. */
+  /** The records Kafka holds in `events` (its partitions' end offsets summed), as the viewer's /status reads them. */
   const recordsInKafka = async () => {
     const status = (await (
       await fetch(`${stack.viewerUrl}/status`, { headers: { accept: 'application/json' } })
@@ -293,7 +297,7 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     await expect(fetch(`${stack.viewerUrl}/healthz`)).rejects.toThrow();
   });
 
-  it('comes back with make up after make down, its events still in Redis and Kafka (its named volume), storing new ones', {
+  it('comes back with make up after make down, its events still in Redis and Kafka (named volumes), storing more', {
     timeout: 300_000,
   }, async () => {
     await stack.make('up');
@@ -308,7 +312,7 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     );
   });
 
-  it('with CREDENTIALS=on after make infra-wipe: publishes, stores and shows; Redis without the password and Kafka with a wrong one refuse', {
+  it('CREDENTIALS=on after infra-wipe: publishes, stores, shows; wrong or no password refused', {
     timeout: 300_000,
   }, async () => {
     await stack.make('infra-wipe');
@@ -344,7 +348,8 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     const login = (password: string) =>
       `const { Kafka, logLevel } = require('kafkajs');
        const admin = new Kafka({ brokers: ['kafka:9092'], logLevel: logLevel.NOTHING, retry: { retries: 0 },
-         sasl: { mechanism: 'scram-sha-512', username: process.env.KAFKA_SASL_USERNAME, password: ${JSON.stringify(password)} || process.env.KAFKA_SASL_PASSWORD } }).admin();
+         sasl: { mechanism: 'scram-sha-512', username: process.env.KAFKA_SASL_USERNAME,
+           password: ${JSON.stringify(password)} || process.env.KAFKA_SASL_PASSWORD } }).admin();
        admin.connect().then(() => admin.listTopics()).then((t) => { console.log('listed', t.length); process.exit(0); },
          (e) => { console.log(e.type || e.name, e.message); process.exit(1); });`;
     expect(await stack.docker('exec', consumer!, 'node', '-e', login(''))).toContain('listed');

@@ -103,7 +103,7 @@ describe('acknowledged means stored, through faults, under load', () => {
     expect(consumer.child.exitCode).toBeNull();
   });
 
-  it('when the Kafka broker stops and restarts: 503 fast meanwhile, the automatic generator retries, nothing acknowledged is lost', {
+  it('when the broker stops and restarts: 503 fast meanwhile, the automatic generator retries, nothing acked lost', {
     timeout: 240_000,
   }, async () => {
     const kafka = await startOwnKafka();

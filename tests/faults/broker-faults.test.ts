@@ -64,7 +64,7 @@ describe('the services while their broker is killed, restarted and frozen', () =
   const noneReady = async () => (await readiness()).every((r) => !r.ready && r.kafka !== 'ok');
   const allReady = async () => (await readiness()).every((r) => r.ready);
 
-  it('each turns not ready within seconds of the broker dying, and ready when it is back; the consumer stays one member', {
+  it('each turns not ready within seconds of the broker dying, ready when it is back; the consumer stays one member', {
     timeout: 240_000,
   }, async () => {
     const consumer = services.get('event-consumer')!;

@@ -183,7 +183,7 @@ describe('dead letters: read on /dlq, replayed by make dlq-replay', () => {
     expect(await store.redis.zcard(keys().eventLog)).toBe(good.length + 1);
   });
 
-  it('one replay at a time: make dlq-replay refuses while another holds the replay lock, naming it; a dry run still counts', async () => {
+  it('one replay at a time: make dlq-replay refuses while the lock is held, naming it; dry runs count', async () => {
     await store.redis.set(keys().replayLock, 'some-token viewer, user ada, job 42', 'PX', 60_000);
     try {
       const refused = await makeReplay(4096).then(

@@ -143,7 +143,9 @@ describe('the replicated topology, through failover, under load', { timeout: 300
           .map((p) => `${p.partitionId}: leader ${p.leader} isr [${p.isr}] of [${p.replicas}]`);
         await offsets.disconnect();
         throw new Error(
-          `${(err as Error).message}; missing at ${where.join(', ')}; committed ${JSON.stringify(committed[0]?.partitions)}; ends ${JSON.stringify(ends)}; __consumer_offsets partitions not fully in sync: ${groupOffsets?.join(', ') || 'none'}`,
+          `${(err as Error).message}; missing at ${where.join(', ')}; ` +
+            `committed ${JSON.stringify(committed[0]?.partitions)}; ends ${JSON.stringify(ends)}; ` +
+            `__consumer_offsets partitions not fully in sync: ${groupOffsets?.join(', ') || 'none'}`,
         );
       } finally {
         redis.disconnect();
@@ -209,7 +211,7 @@ describe('the replicated topology, through failover, under load', { timeout: 300
     await admin.disconnect();
   });
 
-  it('keeps publishing and storing when the broker leading most partitions is killed, and its replicas catch up', async () => {
+  it('keeps publishing and storing when the broker leading most partitions is killed; replicas catch up', async () => {
     const p = await pipeline('failover-broker');
     await p.acknowledgedMore(RATE, 'load before the kill');
     const leaders = await infra.leaders(p.topics.events);
@@ -232,7 +234,7 @@ describe('the replicated topology, through failover, under load', { timeout: 300
     await p.expectAllStoredOnce();
   });
 
-  it('follows a Redis failover without a restart: Sentinel promotes the replica, nothing acknowledged is missing', async () => {
+  it('follows a Redis failover without a restart: Sentinel promotes the replica, nothing acked lost', async () => {
     const p = await pipeline('failover-redis');
     await p.acknowledgedMore(RATE, 'load before the kill');
     const before = await infra.redisPrimary();

@@ -93,7 +93,7 @@ describe('docker-compose.yml', () => {
     expect(compose.services.prometheus?.profiles).toEqual(['monitoring']);
   });
 
-  it('publishes only 8080 and 5000 (and Prometheus on this host only), and pins no container name, so consumers can scale', () => {
+  it('publishes only 8080 and 5000 (Prometheus on this host only), pins no container name: consumers scale', () => {
     const published = Object.entries(compose.services).flatMap(([name, s]) =>
       (s.ports ?? []).map((p) => `${name}=${p}`),
     );
@@ -116,7 +116,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs the same Apache Kafka version as the local runtime, and Redis with append-only persistence on a volume', () => {
+  it('runs the local runtime’s Apache Kafka version, and Redis with append-only persistence on a volume', () => {
     expect(kafkaVersion).toMatch(/^4\./);
     expect(compose.services.kafka?.image).toBe(variable('KAFKA_IMAGE', `apache/kafka:${kafkaVersion}`));
     expect(compose.services['kafka-init']?.image).toBe(variable('KAFKA_IMAGE', `apache/kafka:${kafkaVersion}`));
@@ -168,7 +168,7 @@ describe('the containers, hardened in both topologies', () => {
   );
 
   it.each(Object.keys(topologies))(
-    '%s: the services, Redis and Prometheus run read-only with a small /tmp; only 8080, 5000 (and Prometheus) are published',
+    '%s: services, Redis and Prometheus run read-only with a small /tmp; only 8080, 5000 (Prometheus) published',
     (topology) => {
       const services = topologies[topology as keyof typeof topologies];
       const readOnly = Object.keys(services).filter((name) => !/^kafka/.test(name));
@@ -194,7 +194,7 @@ describe('the containers, hardened in both topologies', () => {
     },
   );
 
-  it('keeps each broker’s log directory on a named volume of its own, never one topology’s on the other’s', () => {
+  it('keeps each broker’s log directory on a named volume of its own, never shared between topologies', () => {
     const dataVolume = (service: ComposeService | undefined) =>
       service?.volumes?.find((v) => v.target === '/var/lib/kafka/data' && v.type === 'volume')?.source;
     expect(dataVolume(single.kafka)).toBe('kafka-data');
@@ -222,7 +222,7 @@ describe('the containers, hardened in both topologies', () => {
     }
   });
 
-  it('gives each service a limit above the RSS the bench measured under load, and Redis more than its maxmemory', () => {
+  it('gives each service a limit above the RSS the bench measured under load, Redis more than maxmemory', () => {
     // bench/README, steady: generator 129 MiB, consumer 239 MiB, viewer 147 MiB at most.
     const measured: Record<string, number> = { 'event-generator': 129, 'event-consumer': 239, 'event-viewer': 147 };
     for (const [name, rss] of Object.entries(measured))

@@ -27,7 +27,7 @@ const rules = parse(readFileSync(join(DIR, 'rules.yml'), 'utf8')) as {
 };
 const alerts = rules.groups.flatMap((g) => g.rules);
 
-/** Metric names a TypeScript file registers (`name: 'x'`, or the viewer's `gauge('x'`), across the services and service-kit. */
+/** Metric names a TypeScript file registers (`name: 'x'`, or the viewer's `gauge('x'`), in services and service-kit. */
 function registeredMetrics(): Set<string> {
   const names = new Set<string>(['up']);
   const walk = (dir: string) => {

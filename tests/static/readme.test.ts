@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../support/paths.js';
 
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 
-/** The `status | code` pairs of the first Markdown table after `heading` (a row may pair "404 / 405" with "`a` / `b`"). */
+/** The `status | code` pairs of the first Markdown table after `heading` (a row may pair "404 / 405", "`a` / `b`"). */
 function documentedCodes(heading: string): Record<string, number> {
   const after = README.slice(README.indexOf(heading));
   const table = after.slice(after.indexOf('\n|')).split('\n\n')[0]!;

@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../support/paths.js';
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 const lib = read('infra/lib.sh');
 const maxmemory = /^REDIS_MAXMEMORY=\$\{REDIS_MAXMEMORY:-([^}]+)\}$/m.exec(lib)?.[1];
-const limitArgs = /^REDIS_LIMIT_ARGS=\((.*)\)$/m.exec(lib)?.[1];
+const limitArgs = /^REDIS_LIMIT_ARGS=\(([^)]*)\)$/m.exec(lib)?.[1];
 
 describe('the Redis memory budget', () => {
   it('is stated once in infra/lib.sh', () => {

@@ -31,7 +31,8 @@ async function victim(): Promise<Victim> {
     process.execPath,
     [
       '-e',
-      `process.on('SIGTERM', () => {}); const held = Buffer.alloc(${held}, 1); console.log('ready', held.length); setInterval(() => {}, 1000);`,
+      `process.on('SIGTERM', () => {}); const held = Buffer.alloc(${held}, 1); ` +
+        "console.log('ready', held.length); setInterval(() => {}, 1000);",
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -66,7 +67,7 @@ async function victim(): Promise<Victim> {
   return { pid, dir, pidFile, release };
 }
 
-/** Runs a stop, releases the victim after the stop has had time to send SIGKILL, and says what the stop reported before that. */
+/** Runs a stop, releases the victim once the stop has had time to send SIGKILL; says what the stop reported before. */
 async function stopAcrossRelease(
   v: Victim,
   stop: () => Promise<string>,

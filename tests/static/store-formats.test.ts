@@ -29,8 +29,18 @@ function codeFiles(dir: string): string[] {
 }
 
 /** A key, channel or header name as a string literal (or a template's end), not in a comment or a sentence. */
-const KEY_LITERAL =
-  /(['"`]|\})(event_log|event_stream|event_ids|event_claims|events:stored|event:|dlq-reason|dlq-message|dlq-original-(?:topic|partition|offset))['"`]/;
+const KEY_NAMES = [
+  'event_log',
+  'event_stream',
+  'event_ids',
+  'event_claims',
+  'events:stored',
+  'event:',
+  'dlq-reason',
+  'dlq-message',
+  'dlq-original-(?:topic|partition|offset)',
+];
+const KEY_LITERAL = new RegExp(`(['"\`]|\\})(${KEY_NAMES.join('|')})['"\`]`);
 /** A live-stream field name: a one-letter string literal e, t or k (in TypeScript or in Lua inside it). */
 const FIELD_LITERAL = /(^|[^\w.$])['"](e|t|k)['"]/;
 

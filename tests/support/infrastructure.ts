@@ -40,7 +40,8 @@ export async function resolveInfrastructure(env = process.env): Promise<Infrastr
     if (mode === 'docker')
       throw new InfrastructureError(`TEST_INFRA=docker, but ${missing.join(' and ')} cannot be pulled`);
     process.stdout.write(
-      `integration tests: Docker answers, but ${missing.join(' and ')} cannot be pulled; using the local runtime (set KAFKA_IMAGE/REDIS_IMAGE to use other images)\n`,
+      `integration tests: Docker answers, but ${missing.join(' and ')} cannot be pulled; ` +
+        'using the local runtime (set KAFKA_IMAGE/REDIS_IMAGE to use other images)\n',
     );
   } else if (mode === 'docker') {
     throw new InfrastructureError('TEST_INFRA=docker, but no Docker engine answers');
@@ -74,7 +75,8 @@ async function startLocalInfrastructure(): Promise<Infrastructure> {
     } catch (err) {
       const stderr = (err as { stderr?: string }).stderr?.trim() ?? String(err);
       throw new InfrastructureError(
-        `no ${name} for the integration tests: KAFKA_BROKERS/REDIS_URL are unset, no Docker engine answers, and the local runtime failed:\n${stderr}`,
+        `no ${name} for the integration tests: KAFKA_BROKERS/REDIS_URL are unset, no Docker engine answers, ` +
+          `and the local runtime failed:\n${stderr}`,
       );
     }
   }

@@ -72,7 +72,7 @@ describe('replays from the viewer', () => {
     expect((await jobs.dryRun('bob', {})).by).toBe('bob');
   });
 
-  it('count first: a dry run publishes nothing, is audited as one; the selection becomes the replay’s options', async () => {
+  it('count first: a dry run publishes nothing, is audited; the selection becomes the replay’s options', async () => {
     const { jobs, calls, audited, settle } = harness();
     await jobs.dryRun('ada', {});
     // Nothing chosen: nothing narrows the replay (not even a key holding undefined).
@@ -102,7 +102,7 @@ describe('replays from the viewer', () => {
     expect(audited[3]!.selection).toMatchObject({ partition: 2, fromOffset: 5, toOffset: 6, reason: 'too_large' });
   });
 
-  it('start nothing whose "started" record the audit refused: 503 audit_unavailable, and the slot free again', async () => {
+  it('start nothing whose "started" record the audit refused: 503 audit_unavailable, the slot free', async () => {
     const { jobs, calls, replays, auditFailures, breakAudit, settle } = harness();
     breakAudit(new Error("READONLY You can't write against a read only replica."));
     await expect(jobs.dryRun('ada', {})).rejects.toThrow(
@@ -125,7 +125,7 @@ describe('replays from the viewer', () => {
     expect(replays().map((a) => a.action)).toEqual(['dlq.replay.started']);
   });
 
-  it('replay exactly what the dry run counted: its ranges and reason, audited when started and when finished', async () => {
+  it('replay exactly what the dry run counted: its ranges and reason, audited at start and end', async () => {
     const { jobs, calls, replays, settle } = harness();
     const dry = await jobs.dryRun('ada', { reason: 'too_large' });
     const counted = [{ partition: 0, from: 3, to: 40 }];

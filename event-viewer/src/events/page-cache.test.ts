@@ -37,7 +37,7 @@ describe('createNewestPageCache', () => {
     expect(source.reads).toBe(2);
   });
 
-  it('holds only the pages read within its time to live: a client walking every limit does not pile them up', async () => {
+  it('holds only the pages read within its time to live: walking every limit does not pile them up', async () => {
     let now = 1_000;
     const cache = createNewestPageCache<string>(250, () => now);
     for (let limit = 1; limit <= 1_000; limit++) {
@@ -69,7 +69,7 @@ describe('createNewestPageCache', () => {
     expect(await failing.load('a', async () => 'recovered')).toBe('recovered');
   });
 
-  it('forgets everything when the live stream brings new events, and caches nothing with a zero time to live', async () => {
+  it('forgets everything when the live stream brings events; caches nothing with a zero time to live', async () => {
     const cache = createNewestPageCache<string>(250, () => 0);
     const source = reader(['old', 'new']);
     await cache.load('a', source.read);

@@ -111,7 +111,7 @@ describe('the page query, at its edges and in its words', () => {
     expect(refusal({ limit: ['1', '2'] })).toMatchObject({ message: 'limit must be a whole number' });
   });
 
-  it('reads before as epoch ms up to the largest date and one past it (exclusive), and as dates, saying what is wrong', () => {
+  it('reads before as epoch ms up to the largest date and one past it, and as dates, saying what is wrong', () => {
     expect(parsePageQuery({ before: '0' }, 50, 1000).before).toBe(0);
     expect(parsePageQuery({ before: String(8.64e15 + 1) }, 50, 1000).before).toBe(8.64e15 + 1);
     expect(refusal({ before: String(8.64e15 + 2) })).toMatchObject({
@@ -134,7 +134,7 @@ describe('the page query, at its edges and in its words', () => {
     expect(parsePageQuery({ before: '' }, 50, 1000)).toEqual({ limit: 50, skip: 0 });
   });
 
-  it('refuses a filter given twice, a user_id the schema refuses, and an action past 200 characters or not text', () => {
+  it('refuses a filter given twice, a user_id the schema refuses, an action past 200 characters or not text', () => {
     expect(() => parseFilter({ user_id: ['a', 'b'] })).toThrow(
       expect.objectContaining({ message: 'user_id must be given once', details: { parameter: 'user_id' } }),
     );
@@ -163,7 +163,7 @@ describe('the page query, at its edges and in its words', () => {
     ]).toEqual([false, true, true, true]);
   });
 
-  it('has no next page after an empty scan; starts at 0 skipped when the cursor moved; writes only what is set into the link', () => {
+  it('no next page after an empty scan; 0 skipped when the cursor moved; only what is set goes into the link', () => {
     expect(nextPageQuery({ limit: 5, skip: 0 }, [], false)).toBeUndefined();
     // The previous page started at another millisecond: its skip does not carry over.
     expect(nextPageQuery({ limit: 5, before: 100, skip: 3 }, [50, 40], false)).toEqual({

@@ -20,7 +20,7 @@ describe('renderRow', () => {
     expect(row).toMatch(/<pre>\{\n {2}&quot;event_id&quot;/);
   });
 
-  it('is what the live feed sends, from the entry’s t or, written by an older consumer, its JSON; nothing for an entry that is not an event', () => {
+  it('is what the live feed sends, from the entry’s t or an older consumer’s JSON; nothing for a non-event', () => {
     const json = JSON.stringify({ event_id: 'e2', user_id: 'u', timestamp: 5, action: 'a' });
     const [withT, withoutT, notJson, noTimestamp] = fromStreamReply([
       ['1-0', ['e', json, 't', '5']],
@@ -94,7 +94,8 @@ describe('the pages', () => {
     });
     const nav = /<nav class="site"[^>]*>(.*?)<\/nav>/s.exec(events)?.[1];
     expect(nav).toBe(
-      '<a href="/events" aria-current="page">Events</a> <a href="/live">Live</a> <a href="/status">Status</a> <a href="/dlq">Dead letters</a> ',
+      '<a href="/events" aria-current="page">Events</a> <a href="/live">Live</a> ' +
+        '<a href="/status">Status</a> <a href="/dlq">Dead letters</a> ',
     );
     expect(renderLivePage({}, '7-0', 50)).toContain('<a href="/live" aria-current="page">Live</a>');
   });
@@ -110,7 +111,7 @@ describe('the pages', () => {
     expect(page).toContain('id="empty"');
   });
 
-  it('the filter form: one labelled input per filter field, with its value; no user field on a user’s own page', () => {
+  it('the filter form: one labelled input per filter field with its value; none for user on a user’s page', () => {
     const page = (formAction: string) =>
       renderEventsPage({
         title: 'Events',
@@ -130,7 +131,8 @@ describe('the pages', () => {
       '<label>user_id <input name="user_id" value="ada" autocomplete="off"></label>',
       '<label>action <input name="action" value="buy" autocomplete="off"></label>',
       '<label>text <input name="q" type="search" value="red" autocomplete="off"></label>',
-      '<label>where <input name="where" value="payload.n&gt;1" autocomplete="off" placeholder="payload.item_id=item-220"></label>',
+      '<label>where <input name="where" value="payload.n&gt;1" autocomplete="off" ' +
+        'placeholder="payload.item_id=item-220"></label>',
     ]);
     // The jump into the past keeps the whole filter.
     expect(/<form id="jump"[^>]*>(.*?)<\/form>/s.exec(page('/events'))?.[1]).toContain(

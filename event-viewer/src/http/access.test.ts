@@ -35,7 +35,7 @@ describe('viewer access', () => {
     expect(access.challenge).toBe('Bearer realm="EventStreamApp"');
   });
 
-  it('refuses an address past its failed attempts for the rest of the minute, right credentials included, and no other', async () => {
+  it('refuses an address past its failures for the rest of the minute, right credentials too; no other', async () => {
     let clock = 0;
     const access = createAccess({ token: 'k'.repeat(16), maxFailuresPerMinute: 3, now: () => clock });
     for (let i = 0; i < 3; i++)
@@ -50,7 +50,7 @@ describe('viewer access', () => {
     expect(await access.check(`Bearer ${'k'.repeat(16)}`, 'attacker')).toMatchObject({ ok: true });
   });
 
-  it('counts attempts sent together: of 60 wrong passwords at once from one address, only the limit is checked', async () => {
+  it('counts attempts sent together: of 60 wrong passwords at once, only the limit is checked', async () => {
     const access = createAccess({
       users: readUsersFile(await usersFile([await hashPasswordLine('ada', 'correct horse')])),
       maxFailuresPerMinute: 10,
@@ -68,7 +68,7 @@ describe('viewer access', () => {
     expect(other.every((d) => d.ok)).toBe(true);
   });
 
-  it('accepts a header proven right before, even from an address past its limit (a scrape beside a flood)', async () => {
+  it('accepts a header proven right before, even from an address past its limit (scrape beside a flood)', async () => {
     const token = 's'.repeat(20);
     const access = createAccess({ token, maxFailuresPerMinute: 2 });
     expect(await access.check(`Bearer ${token}`, 'shared')).toMatchObject({ ok: true });
@@ -255,7 +255,7 @@ describe('viewer access, at its edges', () => {
     }
   });
 
-  it('is on with a token or at least one user, and off otherwise; its challenge names each scheme it takes', async () => {
+  it('is on with a token or at least one user, else off; its challenge names each scheme it takes', async () => {
     expect(createAccess({ maxFailuresPerMinute: 1 }).enabled).toBe(false);
     expect(createAccess({ users: new Map(), maxFailuresPerMinute: 1 }).enabled).toBe(false);
     const users = readUsersFile(await usersFile([await hashPasswordLine('ada', 'pw')]));

@@ -90,7 +90,7 @@ function app(
 }
 
 describe('the viewer’s routes', () => {
-  it('behind a token: 401 with WWW-Authenticate for pages, the live feed and /metrics, 200 with it, probes open, 429 past the failures', async () => {
+  it('behind a token: 401 for pages, feed, /metrics; 200 with it; probes open; 429 past limit', async () => {
     const { store } = fakeStore([event(1)]);
     const viewer = app(store, undefined, 0, false, createAccess({ token: 's'.repeat(20), maxFailuresPerMinute: 2 }));
     for (const path of ['/events', '/events/alice', '/live', '/rate', '/metrics', '/assets/live.js']) {
@@ -189,7 +189,7 @@ describe('the viewer’s routes', () => {
     expect(addresses).toEqual([expect.stringMatching(/127\.0\.0\.1$/), '203.0.113.7']);
   });
 
-  it('refuses a live connection beyond the limits with 503 and Retry-After, and a bad Last-Event-ID with 400', async () => {
+  it('refuses a live connection beyond the limits with 503 + Retry-After, a bad Last-Event-ID with 400', async () => {
     const { store } = fakeStore([]);
     const full = await request(app(store, { add: () => 'address-full' }))
       .get('/live')
@@ -208,7 +208,7 @@ describe('the viewer’s routes', () => {
     expect(bad.body.error.parameter).toBe('since');
   });
 
-  it('gives a browser navigating to /live the live page, starting at the stream’s newest id, and an EventSource the stream', async () => {
+  it('gives a browser on /live the page from the stream’s newest id, an EventSource the stream', async () => {
     const { store } = fakeStore([]);
     let added = 0;
     const live = {

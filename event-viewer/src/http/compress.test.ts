@@ -55,7 +55,7 @@ describe('sendCompressible', () => {
   }
   const text = (bytes: number) => Buffer.from('<tr><td>row</td></tr>'.repeat(Math.ceil(bytes / 21)).slice(0, bytes));
 
-  it('sends under MIN_COMPRESS_BYTES as it is, and from MIN_COMPRESS_BYTES on compressed, saying Vary and the type', async () => {
+  it('sends under MIN_COMPRESS_BYTES as it is, from there on compressed, saying Vary and the type', async () => {
     const small = response();
     expect(
       sendCompressible(withHeader('br'), small.res, { contentType: 'text/html', body: text(MIN_COMPRESS_BYTES - 1) }),
@@ -71,7 +71,7 @@ describe('sendCompressible', () => {
     expect(gunzipSync(large.sent.body!)).toEqual(text(MIN_COMPRESS_BYTES));
   });
 
-  it('compresses with brotli at quality 3 and a 256 KiB window (bench/README), once, then answers from the kept bytes at once', async () => {
+  it('compresses with brotli (quality 3, 256 KiB window: bench/README) once, then serves kept bytes', async () => {
     const body = text(300_000);
     const item = { contentType: 'text/html', body };
     const first = response();

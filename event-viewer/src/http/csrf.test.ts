@@ -57,7 +57,7 @@ describe('the CSRF check', () => {
     expect((await from('https://events.example.com:8443')).status).toBe(403);
   });
 
-  it('without it: the Origin’s host must be the Host, or X-Forwarded-Host only from a proxy TRUST_PROXY names', async () => {
+  it('without it: the Origin’s host must be Host, or X-Forwarded-Host only from a TRUST_PROXY proxy', async () => {
     const post = async (app: express.Express, headers: Record<string, string>) =>
       (
         await request(app)

@@ -98,7 +98,7 @@ describe('the live feed', () => {
     expect(client.messages.map((m) => m.id)).toEqual(['1000-2', '1000-3']);
   });
 
-  it('gives a reconnecting client exactly what it missed after its Last-Event-ID, in order, then the new entries', async () => {
+  it('gives a reconnecting client exactly what it missed after Last-Event-ID, in order, then new ones', async () => {
     const stream = fakeStream([1, 2, 3, 4, 5].map((n) => entry(n)));
     const live = feed(stream);
     live.setHead('1000-5');
@@ -165,7 +165,7 @@ describe('the live feed', () => {
     expect(client.rows()).toEqual(['u5', 'u6']);
   });
 
-  it('drops a client that did not read what it was sent (its unsent bytes past the bound) and keeps serving the others', () => {
+  it('drops a client that did not read what it was sent (unsent bytes past the bound), serves the others', () => {
     let dropped = 0;
     const live = feed(fakeStream([]), { onDropped: () => void dropped++ });
     live.setHead('0-0');
@@ -184,7 +184,7 @@ describe('the live feed', () => {
     expect(slow.rows()).toEqual(['u1']);
   });
 
-  it('sends a burst larger than the buffer bound in bounded messages, each with its own id, and drops a reader only for what it failed to read', () => {
+  it('sends a burst past the buffer bound in bounded messages, each its own id; drops only a reader that fails', () => {
     const live = feed(fakeStream([]), { maxBufferedBytes: 1_000, maxMessageBytes: 300 });
     live.setHead('0-0');
     // Sockets that take nothing until the test says so: every write stays buffered, as with a slow reader.
@@ -232,7 +232,7 @@ describe('the live feed', () => {
     expect(live.clients).toBe(1);
   });
 
-  it('never splits one stream entry (a stored chunk) over two messages, so a resume after any message misses nothing', async () => {
+  it('never splits a stream entry (a stored chunk) over two messages: a resume after any misses nothing', async () => {
     // Three entries of four events each; messages of at most 5 bytes would hold one row ("uN|") each.
     const chunked = [1, 2, 3].flatMap((id) =>
       [1, 2, 3, 4].map(
@@ -256,7 +256,7 @@ describe('the live feed', () => {
     await vi.waitFor(() => expect(resumed.rows()).toEqual(['u21', 'u22', 'u23', 'u24', 'u31', 'u32', 'u33', 'u34']));
   });
 
-  it('resumes a reconnecting reader past a burst bigger than its buffer: it takes one batch, then the next once it has read it', async () => {
+  it('resumes a reader past a burst bigger than its buffer: one batch, then the next once it read it', async () => {
     const burst = Array.from({ length: 6 }, (_, i) => ({
       id: `1000-${i + 1}`,
       json: JSON.stringify({ user_id: `u${i + 1}${'y'.repeat(400)}` }),
@@ -281,7 +281,7 @@ describe('the live feed', () => {
     expect(reader.messages.filter((m) => m.event === 'rows').at(-1)!.id).toBe('1000-6');
   });
 
-  it('continues a client whose Last-Event-ID is ahead of the stream from its newest entry, and tells it so', async () => {
+  it('continues a client whose Last-Event-ID is ahead of the stream from its newest entry, saying so', async () => {
     const stream = fakeStream([entry(5)]);
     const gaps: string[] = [];
     const live = feed(stream, { onGap: (reason) => void gaps.push(reason) });
@@ -358,7 +358,7 @@ describe('the live feed, on the wire and at its bounds', () => {
     ]);
   });
 
-  it('gives an in-step client only what is past its cursor, renders each entry once for every client, and ignores an empty read', () => {
+  it('gives an in-step client only what is past its cursor, renders each entry once, ignores an empty read', () => {
     let renders = 0;
     const live = feed(fakeStream([]), {
       renderEntry: (e) => {
@@ -423,7 +423,8 @@ describe('the live feed, on the wire and at its bounds', () => {
     live.add(trimmed.sink, { address: 'c', filter: {}, since: '1000-4' });
     for (let i = 0; i < 5; i++) await settle();
     expect(trimmed.state.chunks[1]).toBe(
-      'event: gap\ndata: some events were trimmed from the live stream before they could be sent; reload to see them\n\n',
+      'event: gap\ndata: some events were trimmed from the live stream before they could be sent; ' +
+        'reload to see them\n\n',
     );
   });
 
@@ -439,7 +440,7 @@ describe('the live feed, on the wire and at its bounds', () => {
     expect(live.add(rawSink().sink, { address: 'a', filter: {} })).toBe('added');
   });
 
-  it('drops a catching-up client that does not read within stallMs (10 s by default), and not one that reads', async () => {
+  it('drops a catching-up client that does not read within stallMs (10 s default), not one that reads', async () => {
     vi.useFakeTimers();
     onTestFinished(() => void vi.useRealTimers());
     const burst = Array.from({ length: 4 }, (_, i) => entry(i + 1));

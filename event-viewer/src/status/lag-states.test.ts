@@ -47,7 +47,7 @@ describe('judgePartition (Burrow’s rules)', () => {
     expect(judgePartition(samples([7, 7, 8, 8], [2, 2, 1, 1], false)).state).toBe('ok');
   });
 
-  it('is warning when the offset moves but the lag never falls (equal counts as not falling), ok when it falls once', () => {
+  it('is warning when the offset moves but lag never falls (equal is not falling), ok when it falls once', () => {
     expect(judgePartition(samples([1, 2, 3, 4], [10, 10, 12, 15]))).toEqual({
       state: 'warning',
       reason: 'committing, but the lag has not fallen in the window',

@@ -22,7 +22,8 @@ describe('normalizeEvent', () => {
   it('fills event_id, user_id and timestamp when absent and keeps client fields in order', () => {
     const { event, json } = accepted({ action: 'click', payload: { page: '/a' } });
     expect(json).toBe(
-      '{"event_id":"0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69","user_id":"anon-1","timestamp":1735689600000,"action":"click","payload":{"page":"/a"}}',
+      '{"event_id":"0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69","user_id":"anon-1","timestamp":1735689600000,' +
+        '"action":"click","payload":{"page":"/a"}}',
     );
     expect(eventSchema.parse(JSON.parse(json))).toEqual(event);
   });

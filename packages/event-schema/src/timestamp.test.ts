@@ -92,7 +92,10 @@ describe('checkTimestampWindow', () => {
       rejection: {
         code: 'invalid_field',
         path: 'timestamp',
-        message: `timestamp ${new Date(2_300_001).toISOString()} is outside the accepted window: from ${new Date(1_000_000).toISOString()} to ${new Date(2_300_000).toISOString()} (300 s after the server's clock)`,
+        message:
+          `timestamp ${new Date(2_300_001).toISOString()} is outside the accepted window: ` +
+          `from ${new Date(1_000_000).toISOString()} to ${new Date(2_300_000).toISOString()} ` +
+          "(300 s after the server's clock)",
       },
     });
   });

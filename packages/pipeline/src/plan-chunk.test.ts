@@ -46,7 +46,7 @@ describe('planChunk', () => {
       ['3', 'invalid_field'],
     ]);
   });
-  it('dead-letters an event dated beyond TIMESTAMP_MAX_FUTURE_MS after the record or the clock, and keeps one just within', () => {
+  it('dead-letters an event past TIMESTAMP_MAX_FUTURE_MS after the record or clock; keeps one within', () => {
     const now = Date.UTC(2026, 11, 2);
     const at = (timestamp: number, offset: number, recordTime = now) => ({
       ...message(offset, JSON.stringify({ event_id: '0b6a3a8e-1f0c-4d55-9a7e-3c1f2d4b5a69', user_id: 'u', timestamp })),

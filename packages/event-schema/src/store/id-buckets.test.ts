@@ -11,7 +11,7 @@ describe('ids taken by an id index, from its meta hash', () => {
     );
   });
 
-  it('counts each bucket’s growth between two readings, a new bucket whole, and nothing for one dropped meanwhile', () => {
+  it('counts each bucket’s growth between two readings, a new bucket whole, nothing for one dropped meanwhile', () => {
     const before = idsTakenByBucket({ '99:n': '4000', '100:n': '1500' });
     const after = idsTakenByBucket({ '100:n': '1600', '101:n': '25' });
     // The sum of the counts fell (5,500 → 1,625) as bucket 99 was dropped; 125 ids were taken.

@@ -34,7 +34,7 @@ describe('a live-stream entry', () => {
     expect(decodeStreamEntry(fields)).toEqual(events);
   });
 
-  it('reads an entry of one event as older consumers wrote it, and skips fields before the first event or unknown', () => {
+  it('reads an entry of one event as older consumers wrote it; skips fields before the first event or unknown', () => {
     expect(decodeStreamEntry(['e', '{"a":1}'])).toEqual([{ json: '{"a":1}' }]);
     expect(decodeStreamEntry(['t', '5', 'x', 'y', 'e', '{"a":1}', 'x', 'z', 't', '7'])).toEqual([
       { json: '{"a":1}', timestamp: 7 },

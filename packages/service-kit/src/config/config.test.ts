@@ -119,7 +119,7 @@ describe('the shared variables, at their edges', () => {
     throw new Error('accepted');
   };
 
-  it('defaults: info logs, 5 s to stop, acks from every in-sync replica, Kafka’s record limit, SCRAM-SHA-512 as eventstreamapp', () => {
+  it('defaults: info logs, 5 s to stop, acks from all in-sync replicas, Kafka’s record limit, SCRAM-SHA-512', () => {
     expect(parse({})).toEqual({
       LOG_LEVEL: 'info',
       SHUTDOWN_TIMEOUT_MS: 5_000,
@@ -192,7 +192,7 @@ describe('the shared variables, at their edges', () => {
     }
   });
 
-  it('says the configuration is invalid in a ConfigError, joining the problems, and names a rule between settings by its message alone', () => {
+  it('says the configuration is invalid in a ConfigError joining the problems; a cross rule by message', () => {
     const err = refusal({ LOG_LEVEL: 'x', RETRY_AFTER_SECONDS: '0' });
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.name).toBe('ConfigError');

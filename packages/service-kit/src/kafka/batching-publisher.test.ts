@@ -40,7 +40,7 @@ function tooLarge(): Error {
 }
 
 describe('BatchingPublisher', () => {
-  it('sends at once when idle, and what arrives while a request is in flight together in the next one (group commit)', async () => {
+  it('sends at once when idle; what arrives while a request is in flight goes together next', async () => {
     const kafka = fakeProducer();
     const p = publisher(kafka.send);
     const first = p.publish([msg('a')]);
@@ -55,7 +55,7 @@ describe('BatchingPublisher', () => {
     await Promise.all(rest);
   });
 
-  it('never puts more bytes in one request than the broker accepts, splitting a large body across requests', async () => {
+  it('never puts more bytes in a request than the broker accepts, splitting a large body across requests', async () => {
     const kafka = fakeProducer();
     const p = publisher(kafka.send, { maxBatchBytes: 250, maxInFlight: 8 });
     const big = p.publish(Array.from({ length: 6 }, (_, i) => msg(`big${i}`, 100)));
@@ -73,7 +73,7 @@ describe('BatchingPublisher', () => {
     await Promise.all([big, small]);
   });
 
-  it('fails only the publish holding a record the broker refuses as too large, with a non-retryable error, and stays open', async () => {
+  it('fails only the publish whose record the broker refuses as too large, non-retryably, and stays open', async () => {
     const kafka = fakeProducer();
     const p = publisher(kafka.send);
     const blocker = p.publish([msg('first')]);

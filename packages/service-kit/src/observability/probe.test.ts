@@ -3,7 +3,7 @@ import { waitFor } from '../../../../tests/support/wait.js';
 import { startProbe } from './probe.js';
 
 describe('startProbe', () => {
-  it('reports the last outcome at once, turning not ready when the dependency stops answering and ready when it answers again', async () => {
+  it('reports the last outcome at once: not ready when the dependency stops answering, then ready', async () => {
     let answering = true;
     const probe = startProbe(
       'redis',
@@ -43,7 +43,7 @@ describe('startProbe', () => {
     expect(probe.check).toMatchObject({ name: 'hung', ok: false });
   });
 
-  it('turns not ready when a probe that answered before hangs past its timeout (a frozen server), and ready when it answers', async () => {
+  it('turns not ready when a probe hangs past its timeout (a frozen server), ready when it answers', async () => {
     vi.useFakeTimers();
     onTestFinished(() => void vi.useRealTimers());
     let answer: (() => void) | undefined;

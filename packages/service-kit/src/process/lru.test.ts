@@ -21,7 +21,7 @@ describe('createLru', () => {
     expect([lru.get('a'), lru.get('b'), lru.size, lru.weight]).toEqual([2, 3, 2, 2]);
   });
 
-  it('bounds the summed weight, evicting as many old entries as a heavy one needs, and refuses one heavier than it all', () => {
+  it('bounds the summed weight, evicting as many old entries as a heavy one needs; refuses too heavy', () => {
     const lru = createLru<string>(10, (v) => v.length);
     lru.set('a', 'xxxx');
     lru.set('b', 'yyyy');
