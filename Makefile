@@ -60,7 +60,7 @@ ifeq ($(filter $(TOPOLOGY),single replicated),)
 $(error TOPOLOGY must be single or replicated, not '$(TOPOLOGY)')
 endif
 
-.PHONY: help prerequisites docker-engine images install build lint test test-quick viewer-user mutation \
+.PHONY: help prerequisites docker-engine images install build lint test test-quick viewer-user mutation fuzz-api \
         chaos chaos-check \
         bench up down ps logs start-generator stop-generator restart-generator \
         logs-generator status redis-cli kafka-consume dlq-replay infra-up infra-down infra-wipe docker-check
@@ -115,6 +115,11 @@ test-quick: install ## the edit loop: unit and static tests only, no Kafka or Re
 mutation: install ## mutation testing of the pure modules (StrykerJS, stryker.config.mjs; MUTATE=glob[,glob] narrows
 #+ it; MUTATION_ARGS=--force re-tests every mutant; report in reports/mutation; not part of make test)
 	@$(WITH_NODE) MUTATE="$(MUTATE)" npx stryker run $(MUTATION_ARGS)
+
+fuzz-api: install ## Schemathesis against the services' OpenAPI documents, longer than make test does
+#+ (FUZZ_API_EXAMPLES=2000 examples per operation; a fixed seed; README "The HTTP contract")
+	@$(WITH_NODE) npm run build
+	@$(WITH_NODE) FUZZ_API_EXAMPLES=$(or $(FUZZ_API_EXAMPLES),2000) npx vitest run tests/contract
 
 chaos: build ## seeded random faults under load, then a check of the history (SEED=, DURATION=2m, RATE=100, TOPOLOGY=,
 #+ FAULTS=kill,pause,partition,failover, or diskfull, leader; SABOTAGE=dedup tests the checker; root: iptables)

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import { parseIdempotencyKey } from '@eventstreamapp/event-schema';
+import { asyncApiDocument, parseIdempotencyKey } from '@eventstreamapp/event-schema';
 import {
+  allowedMethods,
   type BatchingPublisher,
   classifyRequestError,
   type HttpError,
@@ -14,6 +15,7 @@ import type { Config } from './config.js';
 import { type ErrorCode, httpError } from './errors.js';
 import type { IdClaims } from './id-claims.js';
 import type { GeneratorMetrics } from './metrics.js';
+import { generatorDocument } from './openapi.js';
 import { type PublishLimits, parsePublishBody } from './parse-publish-body.js';
 import { createRateLimiter } from './rate-limit.js';
 
@@ -101,6 +103,30 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
   return key;
 }
 
+/** The OpenAPI document, built once for the bulk limit in force (the topic may lower it), and the topics'. */
+function serveDocuments(app: Express, config: Config, limits: () => PublishLimits): void {
+  let document: { maxBulkEvents: number; json: string } | undefined;
+  app.get('/openapi.json', (_req, res) => {
+    const { maxBulkEvents } = limits();
+    if (document?.maxBulkEvents !== maxBulkEvents)
+      document = { maxBulkEvents, json: JSON.stringify(generatorDocument(config, maxBulkEvents)) };
+    res.type('application/json').send(document.json);
+  });
+  const topics = JSON.stringify(asyncApiDocument());
+  app.get('/asyncapi.json', (_req, res) => res.type('application/json').send(topics));
+}
+
+/** 404 for a path the document does not list; 405 naming the methods it takes for one it does. */
+function unknownRoute(config: Config): RequestHandler {
+  const allowed = allowedMethods(generatorDocument(config, config.MAX_BULK_EVENTS));
+  return (req, res, next) => {
+    const methods = allowed(req.path);
+    if (methods === undefined) return next(httpError('not_found', `no route for ${req.method} ${req.path}`));
+    res.set('allow', methods.join(', '));
+    next(httpError('method_not_allowed', `${req.path} takes ${methods.join(', ')}`));
+  };
+}
+
 export function createApp({ config, logger, publisher, idClaims, metrics, limits, readiness }: AppDeps): Express {
   const burst = config.PUBLISH_RATE_BURST || config.PUBLISH_RATE_LIMIT;
   const limiter = config.PUBLISH_RATE_LIMIT > 0 ? createRateLimiter(config.PUBLISH_RATE_LIMIT, burst) : undefined;
@@ -110,6 +136,8 @@ export function createApp({ config, logger, publisher, idClaims, metrics, limits
   const log = logger.child({ component: 'http' });
 
   app.use(...httpObservability({ logger, registry: metrics.registry, readiness }));
+
+  serveDocuments(app, config, limits);
 
   app.post(
     '/publish',
@@ -172,8 +200,7 @@ export function createApp({ config, logger, publisher, idClaims, metrics, limits
     },
   );
 
-  app.all('/publish', (_req, _res, next) => next(httpError('method_not_allowed', 'use POST /publish')));
-  app.use((req, _res, next) => next(httpError('not_found', `no route for ${req.method} ${req.path}`)));
+  app.use(unknownRoute(config));
 
   const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
     const known = toHttpError(err);
@@ -182,7 +209,6 @@ export function createApp({ config, logger, publisher, idClaims, metrics, limits
     metrics.errors.inc({ code: error.code });
     if (res.headersSent) return;
     if (error.status === 503) res.set('retry-after', String(config.RETRY_AFTER_SECONDS));
-    if (error.code === 'method_not_allowed') res.set('allow', 'POST');
     res.status(error.status).json(error.toJSON());
   };
   app.use(errorHandler);

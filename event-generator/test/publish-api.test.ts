@@ -120,13 +120,33 @@ describe('POST /publish against a real broker', () => {
     expect([a.status, b.status]).toEqual([202, 202]);
   });
 
-  it('answers 404 for unknown routes and 405 for other methods on /publish', async () => {
+  it('answers 404 for unknown routes and 405 naming the methods for other methods on a documented path', async () => {
     const missing = await request(app.url).get('/nope');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('not_found');
     const wrong = await request(app.url).get('/publish');
     expect(wrong.status).toBe(405);
     expect(wrong.headers.allow).toBe('POST');
+    // Found by Schemathesis: TRACE /readyz was a 404, as if the path did not exist.
+    for (const path of ['/readyz', '/healthz', '/metrics', '/openapi.json', '/asyncapi.json']) {
+      const res = await request(app.url).delete(path);
+      expect([path, res.status, res.headers.allow, res.body.error.code]).toEqual([
+        path,
+        405,
+        'GET, HEAD',
+        'method_not_allowed',
+      ]);
+    }
+  });
+
+  it('serves its OpenAPI document and the topics’ AsyncAPI document', async () => {
+    const openapi = await request(app.url).get('/openapi.json');
+    expect(openapi.headers['content-type']).toMatch(/^application\/json/);
+    expect(openapi.body.openapi).toBe('3.1.1');
+    expect(Object.keys(openapi.body.paths)).toContain('/publish');
+    expect(JSON.stringify(openapi.body.paths['/publish'].post.requestBody)).toContain('"maxItems":5');
+    const asyncapi = await request(app.url).get('/asyncapi.json');
+    expect(asyncapi.body.asyncapi).toBe('3.0.0');
   });
 
   it('serves /healthz, /readyz and Prometheus /metrics', async () => {

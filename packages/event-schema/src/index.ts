@@ -1,10 +1,12 @@
-export { type Event, userIdSchema } from './event.js';
+export { asyncApiDocument } from './asyncapi.js';
+export { type Event, eventSchema, userIdSchema } from './event.js';
 export { eventIdFromIdempotencyKey, parseIdempotencyKey } from './event-id.js';
 export { parseJsonBytes } from './json-bytes.js';
 export { DEFAULT_MAX_EVENT_BYTES, MAX_TIMESTAMP_MS, STREAM_ENTRY_BYTES, STREAM_ENTRY_EVENTS } from './limits.js';
 export { CONSUMER_GROUP, DLQ_TOPIC, EVENTS_TOPIC, EVENTS_TOPIC_PARTITIONS } from './names.js';
 export { type EventRecord, normalizeEvent } from './normalize.js';
 export { parseEventRecord } from './parse-record.js';
+export { publishBodySchema, publishedEventSchema } from './publish-body.js';
 export type { Rejection } from './rejection.js';
 export * from './store/index.js';
 export { DEFAULT_TIMESTAMP_WINDOW, parseIsoTimestamp, type TimestampWindow } from './timestamp.js';

@@ -1,4 +1,4 @@
-const REJECTION_CODES = [
+export const REJECTION_CODES = [
   'empty',
   'invalid_utf8',
   'too_large',

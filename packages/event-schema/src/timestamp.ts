@@ -1,7 +1,7 @@
 import { type Result, reject } from './rejection.js';
 
 // A date, or a date-time with a zone: a zoneless date-time would be read in the server's local time.
-const ISO_8601 =
+export const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):?(\d{2})))?$/;
 
 const FORMAT = 'timestamp must be epoch milliseconds or an ISO-8601 date-time with a zone';

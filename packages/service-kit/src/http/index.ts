@@ -3,6 +3,15 @@ export { parseAuthorization } from './authorization.js';
 export { COMMON_ERROR_CODES, classifyRequestError, HttpError, httpErrorFactory } from './http-error.js';
 export { httpObservability } from './http-observability.js';
 export {
+  allowedMethods,
+  errorResponses,
+  type JsonSchema,
+  OPS_OPERATIONS,
+  type OperationSpec,
+  openApiDocument,
+  RETRY_AFTER_HEADER,
+} from './openapi.js';
+export {
   createHttpServer,
   listen,
   type ReadinessCheck,

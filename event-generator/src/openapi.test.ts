@@ -1,0 +1,38 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+import { ERROR_CODES } from './errors.js';
+import { generatorDocument } from './openapi.js';
+
+type Doc = { paths: Record<string, Record<string, { responses: Record<string, unknown>; security: unknown[] }>> };
+
+const validate = async (document: unknown) => {
+  const result = await new Validator().validate(document as object);
+  return result.valid ? 'valid' : JSON.stringify(result.errors).slice(0, 2_000);
+};
+
+describe("the generator's OpenAPI document", () => {
+  it('validates against the OpenAPI 3.1 schema, open and with credentials and a rate limit', async () => {
+    expect(await validate(generatorDocument(loadConfig({}), 1_000))).toBe('valid');
+    const closed = loadConfig({ PUBLISH_API_KEY: 'k'.repeat(16), PUBLISH_RATE_LIMIT: '10' });
+    expect(await validate(generatorDocument(closed, 1_000))).toBe('valid');
+  });
+
+  it('lists every status POST /publish answers with, each error code under its own status', () => {
+    const open = generatorDocument(loadConfig({}), 1_000) as Doc;
+    expect(Object.keys(open.paths['/publish']!.post!.responses)).toEqual(['202', '400', '413', '415', '422', '503']);
+    expect(open.paths['/publish']!.post!.security).toEqual([]);
+    const closed = generatorDocument(
+      loadConfig({ PUBLISH_API_KEY: 'k'.repeat(16), PUBLISH_RATE_LIMIT: '10' }),
+      1,
+    ) as Doc;
+    const post = closed.paths['/publish']!.post!;
+    expect(Object.keys(post.responses)).toEqual(['202', '400', '401', '413', '415', '422', '429', '503']);
+    expect(post.security).toEqual([{ publishApiKey: [] }]);
+    const codes = JSON.stringify(post.responses['400']);
+    for (const [code, status] of Object.entries(ERROR_CODES))
+      if (status === 400) expect(codes, code).toContain(`"${code}"`);
+    expect(JSON.stringify(post.responses['429'])).toContain('Retry-After');
+    expect(JSON.stringify(post)).toContain('"maxItems":1');
+  });
+});
