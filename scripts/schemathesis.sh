@@ -24,6 +24,9 @@ ensure() {
 
 case "${1:-}" in
   ensure) ensure ;;
-  run) shift; ensure; exec "$VENV/bin/schemathesis" --config-file "$ROOT/tools/schemathesis/schemathesis.toml" run "$@" ;;
+  run)
+    shift
+    ensure
+    exec "$VENV/bin/schemathesis" --config-file "$ROOT/tools/schemathesis/schemathesis.toml" run "$@" ;;
   *) die "usage: scripts/schemathesis.sh ensure|run ARGS…" ;;
 esac

@@ -20,15 +20,13 @@ const RATE_LIMIT_HEADERS = {
 
 function publishOperation(config: Config, maxBulkEvents: number): OperationSpec {
   const limited = config.PUBLISH_RATE_LIMIT > 0 ? RATE_LIMIT_HEADERS : {};
-  const statuses = [
-    400,
-    ...(config.PUBLISH_API_KEY ? [401] : []),
-    413,
-    415,
-    422,
-    ...(config.PUBLISH_RATE_LIMIT > 0 ? [429] : []),
-    503,
-  ];
+  // Every code but a wrong route's and a bug's, the key's and the rate limit's when they are on.
+  const codes = Object.keys(ERROR_CODES).filter(
+    (code) =>
+      !['not_found', 'method_not_allowed', 'internal'].includes(code) &&
+      (code !== 'unauthorized' || config.PUBLISH_API_KEY !== undefined) &&
+      (code !== 'rate_limited' || config.PUBLISH_RATE_LIMIT > 0),
+  );
   return {
     method: 'post',
     path: '/publish',
@@ -55,7 +53,7 @@ function publishOperation(config: Config, maxBulkEvents: number): OperationSpec 
         },
         content: { 'application/json': z.union([eventSchema, z.array(eventSchema)]) },
       },
-      ...errorResponses(ERROR_CODES, statuses, { 429: { ...RETRY_AFTER_HEADER, ...limited }, 503: RETRY_AFTER_HEADER }),
+      ...errorResponses(ERROR_CODES, codes, { 429: { ...RETRY_AFTER_HEADER, ...limited }, 503: RETRY_AFTER_HEADER }),
     },
     ...(config.PUBLISH_API_KEY ? { security: ['publishApiKey'] } : {}),
   };

@@ -32,6 +32,7 @@ import { createStreamReader } from './live/stream-reader.js';
 import { createStreamStore } from './live/stream-store.js';
 import { createMetrics, registerLiveCap, type ViewerMetrics } from './metrics.js';
 import { matchesFilter } from './model/event-filter.js';
+import { viewerDocument } from './openapi.js';
 import { createStatusRoom } from './status/room.js';
 
 export interface EventViewerDeps {
@@ -185,6 +186,7 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
   let redisProbe: Probe | undefined;
   const app = createApp({
     logger,
+    document: viewerDocument(config),
     rooms: [
       createEventRoutes({
         config,

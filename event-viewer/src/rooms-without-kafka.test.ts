@@ -2,10 +2,12 @@ import { createLogger } from '@eventstreamapp/service-kit';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
 import { createDlqRoom } from './dlq/room.js';
 import { createApp } from './http/app.js';
 import { createCsrf } from './http/csrf.js';
 import { createMetrics } from './metrics.js';
+import { viewerDocument } from './openapi.js';
 import { createStatusRoom } from './status/room.js';
 
 const config = {
@@ -38,6 +40,7 @@ describe('the status and dead-letter rooms of a viewer started without Kafka', (
   });
   const app = createApp({
     logger: createLogger('event-viewer', 'silent'),
+    document: viewerDocument(loadConfig({})),
     rooms: [status.router, dlq.router],
     liveScript: '',
     registry,

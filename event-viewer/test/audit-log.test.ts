@@ -63,4 +63,12 @@ describe('the audit log', () => {
     expect([...first, ...second, ...third].map((e) => e.record.job)).toEqual(['j4', 'j3', 'j2', 'j1', 'j0']);
     expect(first[0]!.record.error).toHaveLength(500);
   });
+
+  it('has nothing before the first possible id, whatever its zeros (Schemathesis: before=0-0 was a 500)', async () => {
+    const key = `${redisKeys(redis.prefix).auditLog}:zero`;
+    const audit = createAuditLog(redis.redis, key, 30 * DAY);
+    await audit.append(record('j0'));
+    for (const before of ['0-0', '00-000']) expect(await audit.list(2, before)).toEqual([]);
+    expect((await audit.list(2, '1-0')).length).toBe(0);
+  });
 });

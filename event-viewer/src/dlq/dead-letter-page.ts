@@ -1,10 +1,11 @@
 import type { PartitionEnds } from '@eventstreamapp/service-kit';
 import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { sendCompressible } from '../http/compress.js';
 import { httpError } from '../http/errors.js';
 import { html } from '../http/html.js';
+import { cursor, parseInput, reasonSchema, wholeNumber } from '../http/inputs.js';
 import { layout } from '../http/layout.js';
-import { integerParam, reasonParam } from '../http/query-params.js';
 import type { DeadLetter, DeadLetterWindow } from './dead-letters.js';
 import { showBytes } from './raw-bytes.js';
 import type { ReplayJob } from './replay-jobs.js';
@@ -29,22 +30,22 @@ interface DlqQuery {
   before?: Cursor;
 }
 
+/** The query of /dlq: how many letters, which partition and reason, and where a page starts. */
+export const dlqQuerySchema = z.object({
+  limit: wholeNumber(1, MAX_LIMIT).optional(),
+  partition: wholeNumber(0, 100_000).optional(),
+  reason: reasonSchema.optional(),
+  before: cursor(/^\d{1,15}\.\d{1,6}\.\d{1,15}$/).optional(),
+});
+
 function parseDlqQuery(query: Record<string, unknown>): DlqQuery {
-  const limit = integerParam('limit', query.limit, 1, MAX_LIMIT) ?? DEFAULT_LIMIT;
-  const partition = integerParam('partition', query.partition, 0, 100_000);
-  const reason = reasonParam(query.reason);
-  let before: Cursor | undefined;
-  if (query.before !== undefined && query.before !== '') {
-    const match = typeof query.before === 'string' ? /^(\d{1,15})\.(\d{1,6})\.(\d{1,15})$/.exec(query.before) : null;
-    if (!match)
-      throw httpError('invalid_query', 'before must be the cursor of a rel="next" link', { parameter: 'before' });
-    before = { refusedAt: Number(match[1]), partition: Number(match[2]), offset: Number(match[3]) };
-  }
+  const { limit, partition, reason, before } = parseInput(dlqQuerySchema, query);
+  const [refusedAt, inPartition, offset] = (before?.split('.') ?? []).map(Number);
   return {
-    limit,
+    limit: limit ?? DEFAULT_LIMIT,
     ...(partition === undefined ? {} : { partition }),
     ...(reason ? { reason } : {}),
-    ...(before ? { before } : {}),
+    ...(before ? { before: { refusedAt: refusedAt!, partition: inPartition!, offset: offset! } } : {}),
   };
 }
 

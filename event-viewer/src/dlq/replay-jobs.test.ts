@@ -307,4 +307,11 @@ describe('a replay form’s selection', () => {
       );
     }
   });
+
+  it('refuses a body that is not a set of fields (Schemathesis: [null, null] replayed every dead letter)', () => {
+    for (const body of [[null, null], [], 'partition=1', 7, null])
+      expect(() => parseSelection(body), JSON.stringify(body)).toThrow(
+        expect.objectContaining({ status: 400, code: 'bad_request' }),
+      );
+  });
 });

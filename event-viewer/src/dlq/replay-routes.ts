@@ -1,8 +1,9 @@
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import { z } from 'zod';
 import type { Csrf } from '../http/csrf.js';
 import { httpError } from '../http/errors.js';
+import { parseInput, reasonSchema, wholeNumber } from '../http/inputs.js';
 import { negotiate } from '../http/negotiate.js';
-import { integerParam, reasonParam } from '../http/query-params.js';
 import { principalOf, requireOperator } from '../http/roles.js';
 import type { ReplayJob, ReplayJobs, Selection } from './replay-jobs.js';
 import { describeJob, renderReplayPage } from './replay-page.js';
@@ -11,18 +12,28 @@ const OFFSET_MAX = 2 ** 53 - 1;
 /** A form of a few numbers and a reason: 4 KiB is ample, and all a request may make the viewer parse. */
 const BODY_LIMIT = '4kb';
 
-/**
- * The selection a replay form sends (fields as strings, or numbers in JSON); a field it cannot read is a 400 naming it.
- */
+/** A JSON body may send numbers as numbers: read as their digits, like a form's. */
+const asForm = (body: unknown): unknown =>
+  typeof body === 'object' && body !== null && !Array.isArray(body)
+    ? Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === 'number' ? String(v) : v]))
+    : body;
+
+/** What a replay form (or JSON body) selects: a partition, an offset range and a reason, each optional. */
+export const selectionSchema = z
+  .object({
+    partition: wholeNumber(0, 100_000).optional(),
+    from_offset: wholeNumber(0, OFFSET_MAX).optional(),
+    to_offset: wholeNumber(1, OFFSET_MAX).optional(),
+    reason: reasonSchema.optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.from_offset !== undefined && s.to_offset !== undefined && s.to_offset <= s.from_offset)
+      ctx.addIssue({ code: 'custom', path: ['to_offset'], message: 'must be after from_offset' });
+  });
+
+/** The selection a replay form sends; a field it cannot read is a 400 naming it. */
 export function parseSelection(body: unknown): Selection {
-  const fields = (body ?? {}) as Record<string, unknown>;
-  const text = (v: unknown) => (typeof v === 'number' ? String(v) : v);
-  const partition = integerParam('partition', text(fields.partition), 0, 100_000);
-  const fromOffset = integerParam('from_offset', text(fields.from_offset), 0, OFFSET_MAX);
-  const toOffset = integerParam('to_offset', text(fields.to_offset), 1, OFFSET_MAX);
-  if (fromOffset !== undefined && toOffset !== undefined && toOffset <= fromOffset)
-    throw httpError('invalid_query', 'to_offset must be after from_offset', { parameter: 'to_offset' });
-  const reason = reasonParam(fields.reason);
+  const { partition, from_offset: fromOffset, to_offset: toOffset, reason } = parseInput(selectionSchema, asForm(body));
   return {
     ...(partition === undefined ? {} : { partition }),
     ...(fromOffset === undefined ? {} : { fromOffset }),

@@ -1,9 +1,11 @@
 import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { httpError } from '../http/errors.js';
+import { parseInput } from '../http/inputs.js';
 import { principalOf } from '../http/roles.js';
 import { CSV_HEADER, csvField, csvRow } from './csv.js';
 import type { ExportRefusal, ExportSlots } from './export-slots.js';
-import { nextPageQuery, type PageQuery, pageQueryString, parsePageQuery } from './query.js';
+import { nextPageQuery, type PageQuery, pageQuerySchema, pageQueryString, parsePageQuery } from './query.js';
 import { type Page, truncatePage } from './store.js';
 
 /** What one export may spend before it ends, saying where the rest starts. */
@@ -83,6 +85,13 @@ function incompleteLine(format: 'ndjson' | 'csv', reason: ExportOutcome, scanned
  * reading holds its socket's buffer and one page at most, and for EXPORT_STALL_MS at most. Admitted by
  * `slots` (429 beyond them); each export within its budget, after which its last line says where to go on.
  */
+const exportFormatSchema = z.object({ format: z.enum(['ndjson', 'csv'], 'must be ndjson or csv').optional() });
+
+/** The query of /export: the events page's, without `limit` (an export has budgets instead), and the format. */
+export function exportQuerySchema(maxLimit: number) {
+  return pageQuerySchema(maxLimit).omit({ limit: true }).extend(exportFormatSchema.shape);
+}
+
 export function createExport(deps: ExportDeps) {
   const {
     readPage,
@@ -97,9 +106,7 @@ export function createExport(deps: ExportDeps) {
     now = Date.now,
   } = deps;
   return async (req: Request, res: Response): Promise<void> => {
-    const format = req.query.format === undefined || req.query.format === '' ? 'ndjson' : req.query.format;
-    if (format !== 'ndjson' && format !== 'csv')
-      throw httpError('invalid_query', 'format must be ndjson or csv', { parameter: 'format' });
+    const format = parseInput(exportFormatSchema, req.query).format ?? 'ndjson';
     const { limit: _limit, ...start } = parsePageQuery({ ...req.query, limit: undefined }, defaultLimit, maxLimit);
     const principal = principalOf(res)?.name;
     const release = slots.take(principal ? `user ${principal}` : `address ${req.ip ?? req.socket.remoteAddress}`);

@@ -108,7 +108,7 @@ describe('the page query, at its edges and in its words', () => {
         details: { parameter: 'limit' },
       });
     }
-    expect(refusal({ limit: ['1', '2'] })).toMatchObject({ message: 'limit must be a whole number' });
+    expect(refusal({ limit: ['1', '2'] })).toMatchObject({ message: 'limit must be given once' });
   });
 
   it('reads before as epoch ms up to the largest date and one past it, and as dates, saying what is wrong', () => {

@@ -1,7 +1,7 @@
 import { MAX_TIMESTAMP_MS, parseIsoTimestamp } from '@eventstreamapp/event-schema';
-import { httpError } from '../http/errors.js';
-import { integerParam } from '../http/query-params.js';
-import { type EventFilter, filterOf, filterParams, parseFilter } from '../model/event-filter.js';
+import { z } from 'zod';
+import { parseInput, wholeNumber } from '../http/inputs.js';
+import { type EventFilter, filterOf, filterParams, filterQuerySchema, parseFilter } from '../model/event-filter.js';
 
 export interface PageQuery extends EventFilter {
   limit: number;
@@ -13,26 +13,62 @@ export interface PageQuery extends EventFilter {
 
 const MAX_SKIP = 1_000_000;
 
+const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/;
+
 /**
  * `before` as epoch milliseconds, or as an ISO-8601 date-time — with a zone, or without one, which
  * is read as UTC like every time the page shows (a browser's datetime-local field sends it so).
  */
-function beforeParam(raw: unknown): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  if (typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/.test(raw)) raw = `${raw}Z`;
-  if (typeof raw === 'string' && /^\d{4}-/.test(raw)) {
-    const parsed = parseIsoTimestamp(raw);
-    if (!parsed.ok) throw httpError('invalid_query', `before: ${parsed.rejection.message}`, { parameter: 'before' });
-    return integerParam('before', String(parsed.value), 0, MAX_TIMESTAMP_MS + 1);
-  }
-  return integerParam('before', raw, 0, MAX_TIMESTAMP_MS + 1);
+const epochMs = wholeNumber(0, MAX_TIMESTAMP_MS + 1);
+const beforeSchema = z
+  .string()
+  .transform((raw, ctx) => {
+    let digits = raw;
+    if (/^\d{4}-/.test(raw)) {
+      const date = parseIsoTimestamp(LOCAL_DATE_TIME.test(raw) ? `${raw}Z` : raw);
+      if (!date.ok) {
+        ctx.addIssue({ code: 'custom', message: `: ${date.rejection.message}` });
+        return z.NEVER;
+      }
+      digits = String(date.value);
+    }
+    const parsed = epochMs.safeParse(digits);
+    if (parsed.success) return parsed.data;
+    ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'is not a time' });
+    return z.NEVER;
+  })
+  .meta({ description: 'epoch milliseconds, or an ISO-8601 date-time (UTC when it has no zone): events before it' });
+
+/** How many events, before when, and how many to skip there (built once per `maxLimit`). */
+const pagingSchemas = new Map<number, ReturnType<typeof buildPagingSchema>>();
+function buildPagingSchema(maxLimit: number) {
+  return z.object({
+    limit: wholeNumber(1, maxLimit).optional(),
+    before: beforeSchema.optional(),
+    skip: wholeNumber(0, MAX_SKIP).optional().meta({ description: 'events to skip at `before` (from a next link)' }),
+  });
+}
+function pagingSchema(maxLimit: number) {
+  const kept = pagingSchemas.get(maxLimit);
+  if (kept) return kept;
+  const schema = buildPagingSchema(maxLimit);
+  pagingSchemas.set(maxLimit, schema);
+  return schema;
+}
+
+/** The query of a page of events, as the OpenAPI document describes it: paging and the filter. */
+export function pageQuerySchema(maxLimit: number) {
+  return filterQuerySchema.extend(pagingSchema(maxLimit).shape);
 }
 
 export function parsePageQuery(query: Record<string, unknown>, defaultLimit: number, maxLimit: number): PageQuery {
-  const limit = integerParam('limit', query.limit, 1, maxLimit) ?? defaultLimit;
-  const before = beforeParam(query.before);
-  const skip = integerParam('skip', query.skip, 0, MAX_SKIP) ?? 0;
-  return { limit, skip, ...(before === undefined ? {} : { before }), ...parseFilter(query) };
+  const { limit, before, skip } = parseInput(pagingSchema(maxLimit), query);
+  return {
+    limit: limit ?? defaultLimit,
+    skip: skip ?? 0,
+    ...(before === undefined ? {} : { before }),
+    ...parseFilter(query),
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createLogger, ServiceError } from '@eventstreamapp/service-kit';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.js';
 import type { PageQuery } from '../events/query.js';
 import { createEventRoutes } from '../events/routes.js';
 import type { EventStore, Page } from '../events/store.js';
@@ -8,6 +9,7 @@ import type { LiveFeed } from '../live/feed.js';
 import { createLiveRoutes } from '../live/routes.js';
 import { createMetrics } from '../metrics.js';
 import type { StoredEvent } from '../model/stored-event.js';
+import { viewerDocument } from '../openapi.js';
 import { type Access, createAccess } from './access.js';
 import { createApp } from './app.js';
 
@@ -73,6 +75,7 @@ function app(
   };
   return createApp({
     logger: createLogger('event-viewer', 'silent'),
+    document: viewerDocument(loadConfig({})),
     rooms: [
       createEventRoutes({ config, store, now: () => 10_000 }),
       createLiveRoutes({

@@ -1,7 +1,9 @@
 import {
+  allowedMethods,
   classifyRequestError,
   type HttpError,
   httpObservability,
+  type JsonSchema,
   type Logger,
   type ReadinessCheck,
 } from '@eventstreamapp/service-kit';
@@ -15,6 +17,8 @@ import { renderErrorPage } from './layout.js';
 
 export interface AppDeps {
   logger: Logger;
+  /** The viewer's OpenAPI document (openapi.ts): served at /openapi.json; its paths answer other methods 405. */
+  document: JsonSchema;
   /** The viewer's rooms (events, live, ops), each a router with the routes it owns; mounted in this order. */
   rooms: Router[];
   liveScript: string;
@@ -54,8 +58,8 @@ function toHttpError(err: unknown): HttpError {
   }
 }
 
-/** Probes stay open: an orchestrator checks liveness and readiness without credentials. */
-const OPEN_PATHS = new Set(['/healthz', '/readyz']);
+/** Probes stay open (an orchestrator checks them without credentials), and so does the contract. */
+const OPEN_PATHS = new Set(['/healthz', '/readyz', '/openapi.json']);
 
 function requireAccess(access: Access): RequestHandler {
   return (req, res, next) => {
@@ -99,6 +103,7 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
 /** The viewer's one door: security headers, observability, access control and errors around the rooms' routers. */
 export function createApp({
   logger,
+  document,
   rooms,
   liveScript,
   registry,
@@ -121,6 +126,8 @@ export function createApp({
   app.use(serveOps!);
 
   app.get('/', (_req, res) => res.redirect(302, '/events'));
+  const contract = JSON.stringify(document);
+  app.get('/openapi.json', (_req, res) => res.type('application/json').send(contract));
   // Compressed on first use and kept, like a page.
   const asset = (contentType: string, text: string): express.RequestHandler => {
     const item: Compressible = { contentType, body: Buffer.from(text) };
@@ -133,7 +140,13 @@ export function createApp({
   app.get('/assets/style.css', asset('text/css; charset=utf-8', STYLE_CSS));
   for (const room of rooms) app.use(room);
 
-  app.use((req, _res, next) => next(httpError('not_found', `no route for ${req.method} ${req.path}`)));
+  const allowed = allowedMethods(document);
+  app.use((req, res, next) => {
+    const methods = allowed(req.path);
+    if (methods === undefined) return next(httpError('not_found', `no route for ${req.method} ${req.path}`));
+    res.set('allow', methods.join(', '));
+    next(httpError('method_not_allowed', `${req.path} takes ${methods.join(', ')}`));
+  });
 
   const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     const error = toHttpError(err);

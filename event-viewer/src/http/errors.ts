@@ -6,6 +6,7 @@ export const ERROR_CODES = {
   invalid_query: 400,
   forbidden: 403,
   csrf_failed: 403,
+  method_not_allowed: 405,
   not_acceptable: 406,
   replay_running: 409,
   dry_run_required: 409,

@@ -1,8 +1,10 @@
 import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
 import { sendCompressible } from '../http/compress.js';
 import { httpError } from '../http/errors.js';
-import { type EventFilter, parseFilter } from '../model/event-filter.js';
-import { isStreamId } from '../model/stream-id.js';
+import { parseInput } from '../http/inputs.js';
+import { type EventFilter, filterQuerySchema, parseFilter } from '../model/event-filter.js';
+import { streamIdSchema } from '../model/stream-id.js';
 import type { LiveFeed, LiveSink } from './feed.js';
 
 export interface LiveRouteDeps {
@@ -15,6 +17,11 @@ export interface LiveRouteDeps {
    */
   renderPage: (filter: EventFilter, streamId: string) => string;
 }
+
+const sinceSchema = z.object({ since: streamIdSchema.optional() });
+
+/** The query of /live: the filter, and where to resume (also as the Last-Event-ID header). */
+export const liveQuerySchema = filterQuerySchema.extend(sinceSchema.shape);
 
 /**
  * Server-sent events unless the client prefers HTML: EventSource and curl get the stream, a browser's navigation the
@@ -33,14 +40,9 @@ export function createLiveRoutes({ live, newest, renderPage }: LiveRouteDeps): R
   router.get('/live', async (req: Request, res: Response) => {
     res.vary('Accept');
     const filter = parseFilter(req.query);
+    // A reconnecting EventSource says where it was in Last-Event-ID; a link, in ?since=.
     const lastEventId = req.get('last-event-id');
-    const since =
-      lastEventId ?? (typeof req.query.since === 'string' && req.query.since !== '' ? req.query.since : undefined);
-    if (since !== undefined && !isStreamId(since)) {
-      throw httpError('invalid_query', 'since (or Last-Event-ID) must be a stream id such as 1764288000000-0', {
-        parameter: 'since',
-      });
-    }
+    const { since } = parseInput(sinceSchema, lastEventId === undefined ? req.query : { since: lastEventId });
     if (wantsPage(req)) {
       // The page starts where it was asked to (?since=), else at the stream's newest entry.
       const text = renderPage(filter, since ?? (await newest()));

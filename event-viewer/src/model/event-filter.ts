@@ -1,6 +1,7 @@
 import { userIdSchema } from '@eventstreamapp/event-schema';
 import { createLru } from '@eventstreamapp/service-kit';
-import { textParam } from '../http/query-params.js';
+import { z } from 'zod';
+import { parseInput, textUpTo } from '../http/inputs.js';
 import { type Condition, containsText, meetsCondition, parseCondition } from './search.js';
 import { eventFields, type StoredEvent } from './stored-event.js';
 
@@ -21,8 +22,10 @@ function conditionOf(where: string): Condition {
   return condition;
 }
 
-const textUpTo = (max: number) => (v: string) =>
-  v.length > max || !v.isWellFormed() ? `must be at most ${max} characters of text` : undefined;
+const whereSchema = textUpTo(MAX_WHERE_LENGTH).superRefine((v, ctx) => {
+  const parsed = parseCondition(v);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+});
 
 /** One field a reader may filter events by: its name in the filter, in query strings and on the form. */
 interface FilterField {
@@ -33,8 +36,8 @@ interface FilterField {
   label: string;
   type?: 'search';
   placeholder?: string;
-  /** Why a value could never match an event (a 400 naming `param`), or undefined. */
-  check: (value: string) => string | undefined;
+  /** The values that could match an event; another is a 400 naming `param`. */
+  schema: z.ZodType<string, string>;
   matches: (fields: Record<string, unknown>, value: string) => boolean;
 }
 
@@ -47,17 +50,14 @@ export const FILTER_FIELDS: readonly FilterField[] = [
     key: 'userId',
     param: 'user_id',
     label: 'user_id',
-    check: (v) => {
-      const parsed = userIdSchema.safeParse(v);
-      return parsed.success ? undefined : parsed.error.issues[0]?.message;
-    },
+    schema: userIdSchema,
     matches: (fields, v) => fields.user_id === v,
   },
   {
     key: 'action',
     param: 'action',
     label: 'action',
-    check: textUpTo(MAX_ACTION_LENGTH),
+    schema: textUpTo(MAX_ACTION_LENGTH),
     matches: (fields, v) => fields.action === v,
   },
   {
@@ -65,7 +65,7 @@ export const FILTER_FIELDS: readonly FilterField[] = [
     param: 'q',
     label: 'text',
     type: 'search',
-    check: textUpTo(MAX_TEXT_LENGTH),
+    schema: textUpTo(MAX_TEXT_LENGTH),
     matches: (fields, v) => containsText(fields, v.toLowerCase()),
   },
   {
@@ -73,12 +73,7 @@ export const FILTER_FIELDS: readonly FilterField[] = [
     param: 'where',
     label: 'where',
     placeholder: 'payload.item_id=item-220',
-    check: (v) => {
-      if (v.length > MAX_WHERE_LENGTH || !v.isWellFormed())
-        return `must be at most ${MAX_WHERE_LENGTH} characters of text`;
-      const parsed = parseCondition(v);
-      return typeof parsed === 'string' ? parsed : undefined;
-    },
+    schema: whereSchema,
     matches: (fields, v) => meetsCondition(fields, conditionOf(v)),
   },
 ];
@@ -86,13 +81,23 @@ export const FILTER_FIELDS: readonly FilterField[] = [
 /** Which events a reader asked for: the pages, the live feed and the live page all take the same fields. */
 export type EventFilter = { [K in FilterField['key']]?: string };
 
+/** The filter's query parameters: one optional text each, as FILTER_FIELDS declares them. */
+export const filterQuerySchema = z.object(
+  Object.fromEntries(FILTER_FIELDS.map((f) => [f.param, f.schema.optional()])) as Record<
+    string,
+    z.ZodOptional<z.ZodType<string, string>>
+  >,
+);
+
 /** The filter of a query string; a value that could never match an event is a 400 naming its parameter. */
 export function parseFilter(query: Record<string, unknown>): EventFilter {
+  return filterFromParams(parseInput(filterQuerySchema, query));
+}
+
+/** The filter of parsed parameters (named as in query strings). */
+function filterFromParams(params: Record<string, string | undefined>): EventFilter {
   const filter: EventFilter = {};
-  for (const field of FILTER_FIELDS) {
-    const value = textParam(field.param, query[field.param], field.check);
-    if (value !== undefined) filter[field.key] = value;
-  }
+  for (const { key, param } of FILTER_FIELDS) if (params[param] !== undefined) filter[key] = params[param];
   return filter;
 }
 

@@ -10,6 +10,7 @@ export {
   type OperationSpec,
   openApiDocument,
   RETRY_AFTER_HEADER,
+  type ResponseSpec,
 } from './openapi.js';
 export {
   createHttpServer,

@@ -24,7 +24,16 @@ export interface OperationSpec {
   operationId: string;
   summary: string;
   parameters?: ParameterSpec[];
-  body?: { description: string; content: Record<string, z.ZodType> };
+  /** The query string as one zod object (the one the route parses with): each property a parameter. */
+  query?: z.ZodObject;
+  /** The request body; `required: false` when an empty one means something (an empty form). */
+  body?: {
+    description: string;
+    content: Record<string, z.ZodType>;
+    required?: boolean;
+    /** A form whose empty fields count as absent (parsed as a query string is): each field also takes "". */
+    emptyFieldsAbsent?: boolean;
+  };
   responses: Record<number, ResponseSpec>;
   /** Names of the security schemes that may authorize it (any one); none: open to anyone. */
   security?: string[];
@@ -52,8 +61,24 @@ function jsonSchemaOf(schema: z.ZodType | JsonSchema): JsonSchema {
   return rest;
 }
 
-const contentOf = (content: Record<string, z.ZodType | JsonSchema>) =>
-  Object.fromEntries(Object.entries(content).map(([type, schema]) => [type, { schema: jsonSchemaOf(schema) }]));
+const EMPTY = { type: 'string', maxLength: 0 };
+
+/** An object schema whose every property also takes "" (an empty field, read as an absent one). */
+function emptyFieldsAbsent(schema: JsonSchema): JsonSchema {
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  return {
+    ...schema,
+    properties: Object.fromEntries(Object.entries(properties).map(([k, p]) => [k, { anyOf: [EMPTY, p] }])),
+  };
+}
+
+const contentOf = (content: Record<string, z.ZodType | JsonSchema>, emptyAbsent = false) =>
+  Object.fromEntries(
+    Object.entries(content).map(([type, schema]) => {
+      const json = jsonSchemaOf(schema);
+      return [type, { schema: emptyAbsent ? emptyFieldsAbsent(json) : json }];
+    }),
+  );
 
 /** The error body every service answers with: `{"error": {"code", "message", …details}}`. */
 function errorBodySchema(codes: readonly string[]): JsonSchema {
@@ -63,21 +88,30 @@ function errorBodySchema(codes: readonly string[]): JsonSchema {
 }
 
 /**
- * The error responses of a service's code → status table, one per status (of those `statuses` asks for),
- * each listing its codes, so a client can switch on the code and the document says which status brings it.
+ * The error responses of an operation: the codes it can answer with, from the service's code → status table, one
+ * response per status listing its codes, so a client can switch on the code and see which status brings it.
  */
 export function errorResponses(
-  codes: Record<string, number>,
-  statuses: readonly number[],
+  table: Record<string, number>,
+  codes: readonly string[],
   headers: Record<number, ResponseSpec['headers']> = {},
+  /** The service also answers errors as an HTML page to a client preferring HTML. */
+  html = false,
 ): Record<number, ResponseSpec> {
+  const byStatus = new Map<number, string[]>();
+  for (const code of codes) {
+    const status = table[code];
+    if (status === undefined) throw new Error(`${code} is not an error code of this service`);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
   return Object.fromEntries(
-    statuses.map((status) => {
-      const named = Object.keys(codes).filter((code) => codes[code] === status);
-      if (named.length === 0) throw new Error(`no error code has status ${status}`);
+    [...byStatus].map(([status, named]) => {
       const response: ResponseSpec = {
         description: `error: ${named.join(', ')}`,
-        content: { 'application/json': errorBodySchema(named) },
+        content: {
+          'application/json': errorBodySchema(named),
+          ...(html ? { 'text/html': { type: 'string' } } : {}),
+        },
         ...(headers[status] ? { headers: headers[status] } : {}),
       };
       return [status, response];
@@ -131,23 +165,44 @@ export const OPS_OPERATIONS: readonly OperationSpec[] = [
   },
 ];
 
+/** Query parameters; an empty one counts as absent (an emptied form field), so each also takes "". */
+function queryParameters(query: z.ZodObject): JsonSchema[] {
+  const { properties = {}, required = [] } = jsonSchemaOf(query) as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  return Object.entries(properties).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: required.includes(name),
+    ...(typeof schema.description === 'string' ? { description: schema.description } : {}),
+    schema: { anyOf: [EMPTY, schema] },
+  }));
+}
+
 function operationObject(op: OperationSpec): JsonSchema {
+  const parameters = [
+    ...(op.parameters ?? []).map((p) => ({
+      name: p.name,
+      in: p.in,
+      description: p.description,
+      required: p.in === 'path' || p.required === true,
+      schema: jsonSchemaOf(p.schema),
+    })),
+    ...(op.query ? queryParameters(op.query) : []),
+  ];
   return {
     operationId: op.operationId,
     summary: op.summary,
-    ...(op.parameters
-      ? {
-          parameters: op.parameters.map((p) => ({
-            name: p.name,
-            in: p.in,
-            description: p.description,
-            required: p.in === 'path' || p.required === true,
-            schema: jsonSchemaOf(p.schema),
-          })),
-        }
-      : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
     ...(op.body
-      ? { requestBody: { description: op.body.description, required: true, content: contentOf(op.body.content) } }
+      ? {
+          requestBody: {
+            description: op.body.description,
+            required: op.body.required ?? true,
+            content: contentOf(op.body.content, op.body.emptyFieldsAbsent),
+          },
+        }
       : {}),
     responses: Object.fromEntries(
       Object.entries(op.responses).map(([status, r]) => [
