@@ -128,7 +128,7 @@ function replayOperations(config: Config): OperationSpec[] {
 
 const events = z.array(eventSchema);
 
-/** One server-sent event of /live: rows of stored events (`data`, the entry's `id`), or a `gap` saying what was missed. */
+/** One server-sent event of /live: stored events (`data`, the entry's `id`), or a `gap` saying what was missed. */
 const SSE_EVENT = {
   type: 'object',
   properties: {

@@ -240,10 +240,10 @@ describe('replaying a dead letter from /dlq in a real browser, with roles and an
       expect(response.status(), `${bytes} bytes`).toBe(status);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
     }
-    // No GET starts anything.
+    // No GET starts anything: the path takes POST only.
     expect(
       (await context.request.get(`${viewer.url}/dlq/replay?partition=0&from_offset=${offset}&csrf=${token}`)).status(),
-    ).toBe(404);
+    ).toBe(405);
     // The same request from the page's origin with its token is taken (a dry run: it sends nothing).
     const taken = await context.request.post(`${viewer.url}/dlq/replay`, {
       form: { partition: '0', from_offset: offset, to_offset: String(Number(offset) + 1), csrf: token },

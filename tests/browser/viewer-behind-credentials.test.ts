@@ -43,7 +43,9 @@ describe('the viewer behind HTTP Basic, in a real browser', () => {
     expect(routes).toEqual(
       expect.arrayContaining(['/', '/events', '/events/secret-user', '/live', '/dlq', '/status', '/assets/live.js']),
     );
-    for (const path of [...routes, '/events?user_id=secret-user', '/metrics']) {
+    // The OpenAPI document is open, like the probes: it describes the routes and holds no event.
+    const closed = routes.filter((path) => path !== '/openapi.json');
+    for (const path of [...closed, '/events?user_id=secret-user', '/metrics']) {
       const response = await context.request.get(`${viewer.url}${path}`, { headers: { accept: 'text/html' } });
       expect(response.status(), path).toBe(401);
       expect(response.headers()['www-authenticate'], path).toMatch(/^Basic realm="EventStreamApp"/);
@@ -57,9 +59,12 @@ describe('the viewer behind HTTP Basic, in a real browser', () => {
       });
       expect(response.status(), path).toBe(401);
     }
-    // The probes stay open, for orchestrators.
-    for (const probe of ['/healthz', '/readyz'])
-      expect((await context.request.get(`${viewer.url}${probe}`)).status(), probe).toBe(200);
+    // The probes stay open, for orchestrators, and the contract, for clients' generators.
+    for (const open of ['/healthz', '/readyz', '/openapi.json']) {
+      const response = await context.request.get(`${viewer.url}${open}`);
+      expect(response.status(), open).toBe(200);
+      expect(await response.text(), open).not.toContain('secret-user');
+    }
     await context.close();
   });
 

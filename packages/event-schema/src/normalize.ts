@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { type Event, eventSchema, RESERVED_FIELDS, timestampSchema, userIdSchema } from './event.js';
+import { type Event, RESERVED_FIELDS, timestampSchema } from './event.js';
 import { checkJsonShape, isPlainObject } from './json-shape.js';
 import { DEFAULT_MAX_EVENT_BYTES } from './limits.js';
+import { eventIdInput, timestampInput, userIdInput } from './publish-body.js';
 import { type Rejection, type Result, reject } from './rejection.js';
 import {
   checkTimestampWindow,
@@ -38,30 +39,25 @@ export function firstIssue(error: z.ZodError, prefix?: string): Rejection {
 }
 
 function normalizeUserId(raw: unknown, newUserId: () => string): Result<string> {
-  if (raw === undefined || raw === null) return { ok: true, value: newUserId() };
-  if (typeof raw === 'number') {
-    if (!Number.isSafeInteger(raw))
-      return reject('invalid_field', 'user_id must be a string or a safe integer', 'user_id');
-    return { ok: true, value: String(raw) };
-  }
-  const parsed = userIdSchema.safeParse(raw);
-  if (!parsed.success) {
-    const message = typeof raw === 'string' ? parsed.error.issues[0]?.message : 'must be a string or an integer';
-    return reject('invalid_field', `user_id ${message}`, 'user_id');
-  }
-  return { ok: true, value: parsed.data };
+  const parsed = userIdInput.safeParse(raw);
+  if (!parsed.success) return { ok: false, rejection: firstIssue(parsed.error, 'user_id') };
+  return { ok: true, value: parsed.data === undefined || parsed.data === null ? newUserId() : String(parsed.data) };
 }
 
 function normalizeTimestamp(raw: unknown, now: () => number, window: TimestampWindow | null): Result<number> {
-  if (raw === undefined || raw === null) return { ok: true, value: now() };
-  if (typeof raw === 'string') {
-    const ms = parseIsoTimestamp(raw);
-    if (!ms.ok) return ms;
-    raw = ms.value;
-  }
-  const parsed = timestampSchema.safeParse(raw);
+  const parsed = timestampInput.safeParse(raw);
   if (!parsed.success) return { ok: false, rejection: firstIssue(parsed.error, 'timestamp') };
-  return window ? checkTimestampWindow(parsed.data, now(), window) : { ok: true, value: parsed.data };
+  if (parsed.data === undefined || parsed.data === null) return { ok: true, value: now() };
+  let ms = parsed.data;
+  if (typeof ms === 'string') {
+    // A date JSON Schema's pattern takes may still not exist (30 February), or fall before 1970.
+    const date = parseIsoTimestamp(ms);
+    if (!date.ok) return date;
+    const inRange = timestampSchema.safeParse(date.value);
+    if (!inRange.success) return { ok: false, rejection: firstIssue(inRange.error, 'timestamp') };
+    ms = inRange.data;
+  }
+  return window ? checkTimestampWindow(ms, now(), window) : { ok: true, value: ms };
 }
 
 /**
@@ -81,10 +77,7 @@ export function normalizeEvent(input: unknown, options: NormalizeOptions = {}): 
   const shape = checkJsonShape(input);
   if (!shape.ok) return shape;
 
-  const eventId =
-    input.event_id === undefined
-      ? { success: true as const, data: newEventId() }
-      : eventSchema.shape.event_id.safeParse(input.event_id);
+  const eventId = eventIdInput.safeParse(input.event_id);
   if (!eventId.success) return { ok: false, rejection: firstIssue(eventId.error, 'event_id') };
   const userId = normalizeUserId(input.user_id, newUserId);
   if (!userId.ok) return userId;
@@ -95,7 +88,7 @@ export function normalizeEvent(input: unknown, options: NormalizeOptions = {}): 
   // fromEntries defines own properties, so no client key can reach a prototype.
   const event = Object.fromEntries([
     // UUIDs compare case-insensitively; one spelling keeps every copy of an event byte-identical.
-    ['event_id', eventId.data.toLowerCase()],
+    ['event_id', (eventId.data ?? newEventId()).toLowerCase()],
     ['user_id', userId.value],
     ['timestamp', timestamp.value],
     ...clientFields,
