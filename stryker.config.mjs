@@ -3,6 +3,7 @@
 // assertion missing. Not part of `make test`. Scores per module and the survivors judged equivalent: README "Tests".
 export const MODULES = [
   'packages/event-schema/src/{event,event-id,json-bytes,json-shape,names,normalize,parse-record,timestamp}.ts',
+  'packages/event-schema/src/publish-body.ts',
   'packages/event-schema/src/store/{audit,dead-letter,id-buckets,journey,keys,stream-entry}.ts',
   'packages/service-kit/src/{process/retry,observability/throttle,http/authorization,process/lru,config/config}.ts',
   'packages/pipeline/src/{group-lag,plan-chunk}.ts',
@@ -10,7 +11,7 @@ export const MODULES = [
   'event-consumer/src/offset-commits.ts',
   'event-viewer/src/{events/query,events/csv,events/export-slots,model/search,model/event-filter,live/feed}.ts',
   'event-viewer/src/{status/lag-estimate,status/lag-states,dlq/replay-jobs}.ts',
-  'event-viewer/src/{http/compress,http/access,http/users-file}.ts',
+  'event-viewer/src/{http/compress,http/access,http/users-file,http/inputs}.ts',
   'event-generator/src/{parse-publish-body,rate-limit}.ts',
 ];
 

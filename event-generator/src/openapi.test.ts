@@ -1,7 +1,12 @@
+import { DEFAULT_TIMESTAMP_WINDOW } from '@eventstreamapp/event-schema';
+import { createLogger } from '@eventstreamapp/service-kit';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
+import { getRouteOperations } from '../../tests/support/app-routes.js';
+import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { ERROR_CODES } from './errors.js';
+import { createMetrics } from './metrics.js';
 import { generatorDocument } from './openapi.js';
 
 type Doc = { paths: Record<string, Record<string, { responses: Record<string, unknown>; security: unknown[] }>> };
@@ -34,5 +39,31 @@ describe("the generator's OpenAPI document", () => {
       if (status === 400) expect(codes, code).toContain(`"${code}"`);
     expect(JSON.stringify(post.responses['429'])).toContain('Retry-After');
     expect(JSON.stringify(post)).toContain('"maxItems":1');
+  });
+
+  it('lists every route the generator has, and no route it does not have', () => {
+    const config = loadConfig({});
+    const app = createApp({
+      config,
+      logger: createLogger('event-generator', 'silent'),
+      publisher: { publish: async () => undefined },
+      idClaims: { claim: async () => ({ kind: 'claimed', replayed: 0 }) },
+      metrics: createMetrics(),
+      limits: () => ({
+        maxBodyBytes: 1,
+        maxEventBytes: 1,
+        maxBulkEvents: 1,
+        timestampWindow: DEFAULT_TIMESTAMP_WINDOW,
+      }),
+      readiness: () => [],
+    });
+    const documented = Object.entries((generatorDocument(config, 1) as Doc).paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const routed = getRouteOperations(app);
+    // /healthz, /readyz and /metrics are answered before the router (service-kit's ops handler).
+    const outside = ['GET /healthz', 'GET /readyz', 'GET /metrics'];
+    expect(routed.filter((op) => !documented.includes(op))).toEqual([]);
+    expect(documented.filter((op) => !routed.includes(op) && !outside.includes(op))).toEqual([]);
   });
 });

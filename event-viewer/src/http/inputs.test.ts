@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { cursor, parseInput, reasonSchema, textUpTo, wholeNumber } from './inputs.js';
+
+const schema = z.object({
+  n: wholeNumber(2, 5).optional(),
+  t: textUpTo(3).optional(),
+  c: cursor(/^\d+-\d+$/).optional(),
+  reason: reasonSchema.optional(),
+  when: z
+    .string()
+    .superRefine((_v, ctx) => ctx.addIssue({ code: 'custom', message: ': told by another parser' }))
+    .optional(),
+});
+const refusal = (input: unknown) => {
+  try {
+    parseInput(schema, input);
+  } catch (err) {
+    const e = err as { code: string; message: string; details?: unknown };
+    return { code: e.code, message: e.message, details: e.details };
+  }
+  return undefined;
+};
+
+describe('parseInput', () => {
+  it('reads each parameter by its schema; an empty or missing one is absent, an unknown one ignored', () => {
+    expect(parseInput(schema, { n: '2', t: 'abc', c: '1-0', reason: 'too_large', other: 'x' })).toEqual({
+      n: 2,
+      t: 'abc',
+      c: '1-0',
+      reason: 'too_large',
+    });
+    expect(parseInput(schema, { n: '5', t: '' })).toEqual({ n: 5 });
+    expect(parseInput(schema, undefined)).toEqual({});
+  });
+
+  it('refuses with 400 invalid_query naming the parameter and saying what is wrong, in the words of each rule', () => {
+    const cases: [unknown, string, string][] = [
+      [{ n: '1' }, 'n', 'n must be between 2 and 5'],
+      [{ n: '6' }, 'n', 'n must be between 2 and 5'],
+      [{ n: '2.5' }, 'n', 'n must be a whole number'],
+      [{ n: ['2', '3'] }, 'n', 'n must be given once'],
+      [{ t: 'abcd' }, 't', 't must be at most 3 characters of text'],
+      [{ t: '\ud800' }, 't', 't must be at most 3 characters of text'],
+      [{ t: { a: '1' } }, 't', 't must be text'],
+      [{ c: 'x' }, 'c', 'c must be the cursor of a rel="next" link'],
+      [{ reason: 'Too Large' }, 'reason', 'reason must be a rejection code such as too_large'],
+      [{ when: 'x' }, 'when', 'when: told by another parser'],
+    ];
+    for (const [input, parameter, message] of cases)
+      expect(refusal(input), JSON.stringify(input)).toEqual({ code: 'invalid_query', message, details: { parameter } });
+  });
+
+  it('refuses what is not a set of named fields with 400 bad_request', () => {
+    for (const input of [[], ['a'], 'n=2', 3, null])
+      expect(refusal(input)?.code, JSON.stringify(input)).toBe('bad_request');
+  });
+});
