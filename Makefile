@@ -116,10 +116,11 @@ mutation: install ## mutation testing of the pure modules (StrykerJS, stryker.co
 #+ it; MUTATION_ARGS=--force re-tests every mutant; report in reports/mutation; not part of make test)
 	@$(WITH_NODE) MUTATE="$(MUTATE)" npx stryker run $(MUTATION_ARGS)
 
-fuzz-api: install ## Schemathesis against the services' OpenAPI documents, longer than make test does
-#+ (FUZZ_API_EXAMPLES=2000 examples per operation; a fixed seed; README "The HTTP contract")
+fuzz-api: install ## Schemathesis against both services' OpenAPI documents for 10 minutes (FUZZ_API_SECONDS=300
+#+ each; FUZZ_API_EXAMPLES=1000 per operation and round; a fixed seed; README "The HTTP contract")
 	@$(WITH_NODE) npm run build
-	@$(WITH_NODE) FUZZ_API_EXAMPLES=$(or $(FUZZ_API_EXAMPLES),2000) npx vitest run tests/contract
+	@$(WITH_NODE) FUZZ_API_SECONDS=$(or $(FUZZ_API_SECONDS),300) FUZZ_API_EXAMPLES=$(or $(FUZZ_API_EXAMPLES),1000) \
+		npx vitest run tests/contract
 
 chaos: build ## seeded random faults under load, then a check of the history (SEED=, DURATION=2m, RATE=100, TOPOLOGY=,
 #+ FAULTS=kill,pause,partition,failover, or diskfull, leader; SABOTAGE=dedup tests the checker; root: iptables)

@@ -7,6 +7,8 @@ const run = promisify(execFile);
 
 /** Examples per operation: a few dozen in `make test`; `make fuzz-api` asks for many more. */
 export const FUZZ_EXAMPLES = Number(process.env.FUZZ_API_EXAMPLES ?? 40);
+/** `make fuzz-api`: each service fuzzed for this long, fuzzing repeated until it is spent. */
+const FUZZ_SECONDS = process.env.FUZZ_API_SECONDS;
 
 /**
  * Schemathesis (scripts/schemathesis.sh: the pinned version, tools/schemathesis/schemathesis.toml's checks) against
@@ -16,6 +18,7 @@ export async function schemathesis(url: string, headers: string[], examples = FU
   const args = ['run', `${url}/openapi.json`];
   args.push('--max-examples', String(examples), '--seed', '4601', '--mode', 'all', '--workers', '1');
   for (const h of headers) args.push('--header', h);
+  if (FUZZ_SECONDS) args.push('--max-time', FUZZ_SECONDS);
   // More options for a run by hand (`FUZZ_API_ARGS="--include-path /events"`).
   if (process.env.FUZZ_API_ARGS) args.push(...process.env.FUZZ_API_ARGS.split(' ').filter(Boolean));
   try {
