@@ -1,7 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { asyncApiDocument, parseIdempotencyKey } from '@eventstreamapp/event-schema';
 import {
-  allowedMethods,
   type BatchingPublisher,
   classifyRequestError,
   type HttpError,
@@ -9,6 +8,7 @@ import {
   type Logger,
   parseAuthorization,
   type ReadinessCheck,
+  unlistedRoute,
 } from '@eventstreamapp/service-kit';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Config } from './config.js';
@@ -116,17 +116,6 @@ function serveDocuments(app: Express, config: Config, limits: () => PublishLimit
   app.get('/asyncapi.json', (_req, res) => res.type('application/json').send(topics));
 }
 
-/** 404 for a path the document does not list; 405 naming the methods it takes for one it does. */
-function unknownRoute(config: Config): RequestHandler {
-  const allowed = allowedMethods(generatorDocument(config, config.MAX_BULK_EVENTS));
-  return (req, res, next) => {
-    const methods = allowed(req.path);
-    if (methods === undefined) return next(httpError('not_found', `no route for ${req.method} ${req.path}`));
-    res.set('allow', methods.join(', '));
-    next(httpError('method_not_allowed', `${req.path} takes ${methods.join(', ')}`));
-  };
-}
-
 export function createApp({ config, logger, publisher, idClaims, metrics, limits, readiness }: AppDeps): Express {
   const burst = config.PUBLISH_RATE_BURST || config.PUBLISH_RATE_LIMIT;
   const limiter = config.PUBLISH_RATE_LIMIT > 0 ? createRateLimiter(config.PUBLISH_RATE_LIMIT, burst) : undefined;
@@ -200,7 +189,7 @@ export function createApp({ config, logger, publisher, idClaims, metrics, limits
     },
   );
 
-  app.use(unknownRoute(config));
+  app.use(unlistedRoute(generatorDocument(config, config.MAX_BULK_EVENTS), httpError));
 
   const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
     const known = toHttpError(err);

@@ -1,11 +1,11 @@
 import {
-  allowedMethods,
   classifyRequestError,
   type HttpError,
   httpObservability,
   type JsonSchema,
   type Logger,
   type ReadinessCheck,
+  unlistedRoute,
 } from '@eventstreamapp/service-kit';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import type { Registry } from 'prom-client';
@@ -140,13 +140,7 @@ export function createApp({
   app.get('/assets/style.css', asset('text/css; charset=utf-8', STYLE_CSS));
   for (const room of rooms) app.use(room);
 
-  const allowed = allowedMethods(document);
-  app.use((req, res, next) => {
-    const methods = allowed(req.path);
-    if (methods === undefined) return next(httpError('not_found', `no route for ${req.method} ${req.path}`));
-    res.set('allow', methods.join(', '));
-    next(httpError('method_not_allowed', `${req.path} takes ${methods.join(', ')}`));
-  });
+  app.use(unlistedRoute(document, httpError));
 
   const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     const error = toHttpError(err);

@@ -3,7 +3,6 @@ export { parseAuthorization } from './authorization.js';
 export { COMMON_ERROR_CODES, classifyRequestError, HttpError, httpErrorFactory } from './http-error.js';
 export { httpObservability } from './http-observability.js';
 export {
-  allowedMethods,
   errorResponses,
   type JsonSchema,
   OPS_OPERATIONS,
@@ -11,6 +10,7 @@ export {
   openApiDocument,
   RETRY_AFTER_HEADER,
   type ResponseSpec,
+  unlistedRoute,
 } from './openapi.js';
 export {
   createHttpServer,

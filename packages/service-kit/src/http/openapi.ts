@@ -237,11 +237,32 @@ export function openApiDocument(spec: DocumentSpec): JsonSchema {
  * The methods a document lists for a request path (GET bringing HEAD), or undefined for a path it does not
  * list: a known path asked with another method is answered 405 with these in `Allow`, not 404.
  */
-export function allowedMethods(document: JsonSchema): (path: string) => string[] | undefined {
+function allowedMethods(document: JsonSchema): (path: string) => string[] | undefined {
   const paths = Object.entries(document.paths as Record<string, Record<string, unknown>>).map(([template, ops]) => {
     const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+');
     const methods = Object.keys(ops).map((m) => m.toUpperCase());
     return { match: new RegExp(`^${pattern}$`), methods: methods.includes('GET') ? [...methods, 'HEAD'] : methods };
   });
   return (path) => paths.find((p) => p.match.test(path))?.methods;
+}
+
+/**
+ * The handler after every route: 404 for a path the document does not list, 405 with `Allow` for one it lists asked
+ * with another method. `fail` makes the service's own error for either code.
+ */
+export function unlistedRoute(
+  document: JsonSchema,
+  fail: (code: 'not_found' | 'method_not_allowed', message: string) => Error,
+): (
+  req: { method: string; path: string },
+  res: { set(name: string, value: string): unknown },
+  next: (err: Error) => void,
+) => void {
+  const allowed = allowedMethods(document);
+  return (req, res, next) => {
+    const methods = allowed(req.path);
+    if (methods === undefined) return next(fail('not_found', `no route for ${req.method} ${req.path}`));
+    res.set('allow', methods.join(', '));
+    next(fail('method_not_allowed', `${req.path} takes ${methods.join(', ')}`));
+  };
 }
