@@ -55,4 +55,12 @@ describe('parseInput', () => {
     for (const input of [[], ['a'], 'n=2', 3, null])
       expect(refusal(input)?.code, JSON.stringify(input)).toBe('bad_request');
   });
+
+  it('keeps a reading of the same text fields, frozen, and never a refusal (pages are asked again and again)', () => {
+    const first = parseInput(schema, { n: '3' });
+    expect(parseInput(schema, { n: '3' })).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(parseInput(schema, { n: '4' })).toEqual({ n: 4 });
+    for (let i = 0; i < 2; i++) expect(refusal({ n: '9' })?.code).toBe('invalid_query');
+  });
 });

@@ -1,3 +1,4 @@
+import { createLru } from '@eventstreamapp/service-kit';
 import { z } from 'zod';
 import { httpError } from './errors.js';
 
@@ -39,6 +40,29 @@ const withoutEmpty = (input: unknown): unknown => {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== '' && v !== undefined));
 };
 
+/** Readings kept per schema; a reading is a few small fields, its key at most KEY_MAX characters. */
+const READINGS_KEPT = 256;
+const KEY_MAX = 512;
+const readings = new WeakMap<z.ZodType, ReturnType<typeof createLru<unknown>>>();
+
+function readingsOf(schema: z.ZodType) {
+  const kept = readings.get(schema) ?? createLru<unknown>(READINGS_KEPT);
+  readings.set(schema, kept);
+  return kept;
+}
+
+/** The input as a key when it is a few text fields (a query string's or a form's), else undefined. */
+function keyOf(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  let key = '';
+  for (const [name, value] of Object.entries(input)) {
+    if (typeof value !== 'string') return undefined;
+    key += `${name}\u0000${value}\u0000`;
+    if (key.length > KEY_MAX) return undefined;
+  }
+  return key;
+}
+
 /** What is wrong with a parameter, in the words a 400 gives: a repeated one is "given once". */
 function problemOf(issue: z.core.$ZodIssue, input: unknown): string {
   const name = String(issue.path[0] ?? '');
@@ -54,7 +78,13 @@ function problemOf(issue: z.core.$ZodIssue, input: unknown): string {
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const cleaned = withoutEmpty(input);
+  // Clients ask the same few query strings again and again (the newest page): each reading is kept, per schema.
+  const key = keyOf(cleaned);
+  const kept = key === undefined ? undefined : readingsOf(schema);
+  const known = kept?.get(key!);
+  if (known !== undefined) return known as z.output<S>;
   const parsed = schema.safeParse(cleaned);
+  if (kept && parsed.success) kept.set(key!, Object.freeze(parsed.data));
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   if (issue.path.length === 0)
