@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
+import { fetchSizing } from './group-member.js';
 
 describe('event-consumer configuration', () => {
   it('takes its topic, dead-letter topic and group names from the event-schema package', () => {
@@ -51,11 +52,25 @@ describe('event-consumer configuration', () => {
     expect(loadConfig({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '1000' }).REDIS_WAIT_REPLICAS).toBe(1);
   });
 
-  it('fetches at the first record by default, and in larger batches when asked, within bounds', () => {
-    expect(loadConfig({})).toMatchObject({ KAFKA_FETCH_MIN_BYTES: 1, KAFKA_FETCH_MAX_WAIT_MS: 1_000 });
-    expect(loadConfig({ KAFKA_FETCH_MIN_BYTES: '65536', KAFKA_FETCH_MAX_WAIT_MS: '10' })).toMatchObject({
+  it('fetches adaptively by default (64 KiB or 10 ms while busy), with fixed sizes when asked, within bounds', () => {
+    expect(loadConfig({})).toMatchObject({
       KAFKA_FETCH_MIN_BYTES: 65_536,
-      KAFKA_FETCH_MAX_WAIT_MS: 10,
+      KAFKA_FETCH_MAX_WAIT_MS: 1_000,
+      KAFKA_FETCH_GATHER_MS: 10,
+    });
+    expect(
+      loadConfig({ KAFKA_FETCH_MIN_BYTES: '1', KAFKA_FETCH_MAX_WAIT_MS: '10', KAFKA_FETCH_GATHER_MS: '0' }),
+    ).toMatchObject({ KAFKA_FETCH_MIN_BYTES: 1, KAFKA_FETCH_MAX_WAIT_MS: 10, KAFKA_FETCH_GATHER_MS: 0 });
+    expect(() => loadConfig({ KAFKA_FETCH_GATHER_MS: '-1' })).toThrow(/KAFKA_FETCH_GATHER_MS="-1"/);
+    // As kafkajs takes them: idle fetches answered at the first record, gathering ones at the minimum or the gather.
+    expect(fetchSizing(loadConfig({}))).toEqual({
+      minBytes: 1,
+      maxWaitTimeInMs: 1_000,
+      fetchWhileBusy: { minBytes: 65_536, maxWaitTime: 10 },
+    });
+    expect(fetchSizing(loadConfig({ KAFKA_FETCH_GATHER_MS: '0' }))).toEqual({
+      minBytes: 65_536,
+      maxWaitTimeInMs: 1_000,
     });
     expect(() => loadConfig({ KAFKA_FETCH_MAX_WAIT_MS: '0' })).toThrow(/KAFKA_FETCH_MAX_WAIT_MS="0"/);
     expect(() => loadConfig({ KAFKA_FETCH_MIN_BYTES: '1gb' })).toThrow(/KAFKA_FETCH_MIN_BYTES="1gb"/);

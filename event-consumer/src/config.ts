@@ -33,12 +33,16 @@ const schema = z
     PARTITIONS_CONSUMED_CONCURRENTLY: envInt(1, 64).default(3),
     KAFKA_MAX_BYTES_PER_PARTITION: envInt(64 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
     /**
-     * A fetch is answered once this many bytes wait, or after KAFKA_FETCH_MAX_WAIT_MS. The defaults (1
-     * byte, 1 s) answer at the first record: lowest latency, but under steady load the consumer fetches as
-     * fast as it turns around, a few records each (bench/README, "Fetching in larger batches").
+     * Fetches adapt to the load: after a fetch that brought nothing, the next is answered at the first record
+     * or after KAFKA_FETCH_MAX_WAIT_MS; while records flow, a fetch gathers — it is answered once
+     * KAFKA_FETCH_MIN_BYTES wait or after KAFKA_FETCH_GATHER_MS. So an idle consumer is not woken by empty
+     * fetches and a busy one fetches a few times per gather instead of as fast as it turns around (bench/README,
+     * "Fetching in larger batches"). KAFKA_FETCH_GATHER_MS=0: every fetch waits for KAFKA_FETCH_MIN_BYTES or
+     * KAFKA_FETCH_MAX_WAIT_MS, the fixed sizing of kafkajs as released.
      */
-    KAFKA_FETCH_MIN_BYTES: envInt(1, 64 * 1024 * 1024).default(1),
+    KAFKA_FETCH_MIN_BYTES: envInt(1, 64 * 1024 * 1024).default(64 * 1024),
     KAFKA_FETCH_MAX_WAIT_MS: envInt(1, 10_000).default(1_000),
+    KAFKA_FETCH_GATHER_MS: envInt(0, 10_000).default(10),
     /**
      * Stored offsets are committed at most this often (0: after every chunk). A crash re-reads at most this
      * long of records, which the dedup index stores once (offset-commits.ts).

@@ -14,6 +14,7 @@ export interface GroupMemberOptions {
     | 'KAFKA_MAX_BYTES_PER_PARTITION'
     | 'KAFKA_FETCH_MIN_BYTES'
     | 'KAFKA_FETCH_MAX_WAIT_MS'
+    | 'KAFKA_FETCH_GATHER_MS'
   >;
   kafka: Kafka;
   logger: Logger;
@@ -23,6 +24,22 @@ export interface GroupMemberOptions {
   run: (member: Consumer) => Promise<void>;
   /** A crash kafkajs will not restart from and that is not a renewal: the process should exit. */
   onFatal: (err: Error) => void;
+}
+
+/**
+ * The fetch sizes (config.ts, KAFKA_FETCH_GATHER_MS): answered at the first record when the previous fetch was
+ * empty, gathering while records flow — `fetchWhileBusy` is our patch of kafkajs (patches/README.md).
+ */
+export function fetchSizing(
+  config: Pick<Config, 'KAFKA_FETCH_MIN_BYTES' | 'KAFKA_FETCH_MAX_WAIT_MS' | 'KAFKA_FETCH_GATHER_MS'>,
+): Pick<ConsumerConfig, 'minBytes' | 'maxWaitTimeInMs' | 'fetchWhileBusy'> {
+  if (config.KAFKA_FETCH_GATHER_MS === 0)
+    return { minBytes: config.KAFKA_FETCH_MIN_BYTES, maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS };
+  return {
+    minBytes: 1,
+    maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+    fetchWhileBusy: { minBytes: config.KAFKA_FETCH_MIN_BYTES, maxWaitTime: config.KAFKA_FETCH_GATHER_MS },
+  };
 }
 
 /** The member's consumer settings: the group's, the fetch sizes, and kafkajs' own retry with `restartOnFailure`. */
@@ -36,8 +53,7 @@ function consumerConfig(
     // A third of the session, as Kafka advises: two heartbeats may be lost before the member is.
     heartbeatInterval: Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 3),
     maxBytesPerPartition: config.KAFKA_MAX_BYTES_PER_PARTITION,
-    minBytes: config.KAFKA_FETCH_MIN_BYTES,
-    maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+    ...fetchSizing(config),
     allowAutoTopicCreation: false,
     // kafkajs' own default for a consumer (it does not take the client's retries), with one change: it asks.
     retry: { retries: 5, restartOnFailure },
