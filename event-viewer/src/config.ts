@@ -130,6 +130,11 @@ const schema = z
     AUTH_MAX_FAILURES_PER_MINUTE: envInt(1, 10_000).default(10),
     /** Proxies whose X-Forwarded-For names the client, for the per-address live cap; unset trusts none. */
     TRUST_PROXY: envTrustProxy.optional(),
+    /**
+     * While events flow, the live stream is read at most once per this long, so each live client gets one
+     * message per gather (idle, an event is read and sent at once); 0 reads after every stored chunk.
+     */
+    LIVE_GATHER_MS: envInt(0, 1_000).default(50),
     /** A live client holding more unsent bytes than this is dropped (it reconnects and resumes). */
     LIVE_MAX_BUFFERED_BYTES: envInt(16 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
     /**

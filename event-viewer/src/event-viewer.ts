@@ -84,6 +84,7 @@ function liveParts(
   const streamReader = createStreamReader({
     redis: reader,
     key: streamKey,
+    gatherMs: config.LIVE_GATHER_MS,
     onStart: (head) => live.setHead(head),
     onEntries: (entries) => {
       newestPages.invalidate();

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { fromStreamReply, headOf, type StreamEntry } from '../model/stream-entry.js';
 
@@ -10,6 +11,11 @@ export interface StreamReaderOptions {
   onStart: (head: string) => void;
   onError: (err: unknown) => void;
   blockMs?: number;
+  /**
+   * After a read that brought entries, wait this long before the next: while events flow, the live clients
+   * get one message per gather instead of one per stored chunk; idle, the first entry is read at once.
+   */
+  gatherMs?: number;
   /** Stream entries per read: 64 hold at most 1 MiB of JSON (STREAM_ENTRY_BYTES), or 64 events at the 64 KiB limit. */
   count?: number;
 }
@@ -26,6 +32,7 @@ export function createStreamReader({
   onStart,
   onError,
   blockMs = 5_000,
+  gatherMs = 0,
   count = 64,
 }: StreamReaderOptions) {
   let running = false;
@@ -47,10 +54,12 @@ export function createStreamReader({
           last = entries.at(-1)!.id;
           onEntries(entries);
         }
+        // A full read means a backlog: read on at once.
+        if (gatherMs > 0 && entries.length > 0 && entries.length < count) await sleep(gatherMs);
       } catch (err) {
         if (!running) return;
         onError(err);
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500);
       }
     }
   }
