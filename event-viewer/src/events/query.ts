@@ -1,7 +1,13 @@
 import { MAX_TIMESTAMP_MS, parseIsoTimestamp } from '@eventstreamapp/event-schema';
 import { z } from 'zod';
 import { parseInput, wholeNumber } from '../http/inputs.js';
-import { type EventFilter, filterOf, filterParams, filterQuerySchema, parseFilter } from '../model/event-filter.js';
+import {
+  type EventFilter,
+  filterFromParams,
+  filterOf,
+  filterParams,
+  filterQuerySchema,
+} from '../model/event-filter.js';
 
 export interface PageQuery extends EventFilter {
   limit: number;
@@ -39,35 +45,44 @@ const beforeSchema = z
   })
   .meta({ description: 'epoch milliseconds, or an ISO-8601 date-time (UTC when it has no zone): events before it' });
 
-/** How many events, before when, and how many to skip there (built once per `maxLimit`). */
-const pagingSchemas = new Map<number, ReturnType<typeof buildPagingSchema>>();
-function buildPagingSchema(maxLimit: number) {
-  return z.object({
-    limit: wholeNumber(1, maxLimit).optional(),
-    before: beforeSchema.optional(),
-    skip: wholeNumber(0, MAX_SKIP).optional().meta({ description: 'events to skip at `before` (from a next link)' }),
-  });
+/**
+ * The query of a page of events, as parsed and as the OpenAPI document describes it: how many events, before
+ * when and how many to skip there, then the filter (built once per `maxLimit`).
+ */
+const pageQuerySchemas = new Map<number, ReturnType<typeof buildPageQuerySchema>>();
+function buildPageQuerySchema(maxLimit: number) {
+  return z
+    .object({
+      limit: wholeNumber(1, maxLimit).optional(),
+      before: beforeSchema.optional(),
+      skip: wholeNumber(0, MAX_SKIP).optional().meta({ description: 'events to skip at `before` (from a next link)' }),
+    })
+    .extend(filterQuerySchema.shape);
 }
-function pagingSchema(maxLimit: number) {
-  const kept = pagingSchemas.get(maxLimit);
-  if (kept) return kept;
-  const schema = buildPagingSchema(maxLimit);
-  pagingSchemas.set(maxLimit, schema);
+export function pageQuerySchema(maxLimit: number) {
+  let schema = pageQuerySchemas.get(maxLimit);
+  if (schema === undefined) {
+    schema = buildPageQuerySchema(maxLimit);
+    pageQuerySchemas.set(maxLimit, schema);
+  }
   return schema;
 }
 
-/** The query of a page of events, as the OpenAPI document describes it: paging and the filter. */
-export function pageQuerySchema(maxLimit: number) {
-  return filterQuerySchema.extend(pagingSchema(maxLimit).shape);
+/** What pageQuerySchema reads: the paging numbers, and the filter's texts named as in query strings. */
+interface PageParams {
+  limit?: number;
+  before?: number;
+  skip?: number;
+  [param: string]: string | number | undefined;
 }
 
 export function parsePageQuery(query: Record<string, unknown>, defaultLimit: number, maxLimit: number): PageQuery {
-  const { limit, before, skip } = parseInput(pagingSchema(maxLimit), query);
+  const { limit, before, skip, ...filter } = parseInput(pageQuerySchema(maxLimit), query) as PageParams;
   return {
     limit: limit ?? defaultLimit,
     skip: skip ?? 0,
     ...(before === undefined ? {} : { before }),
-    ...parseFilter(query),
+    ...filterFromParams(filter as Record<string, string | undefined>),
   };
 }
 

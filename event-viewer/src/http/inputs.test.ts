@@ -64,3 +64,33 @@ describe('parseInput', () => {
     for (let i = 0; i < 2; i++) expect(refusal({ n: '9' })?.code).toBe('invalid_query');
   });
 });
+
+describe('readings kept', () => {
+  const kept = z.object({ n: wholeNumber(0, 1_000_000).optional(), t: textUpTo(600).optional() });
+
+  it('answers the same query string with the same frozen reading, empty fields and field order aside', () => {
+    const first = parseInput(kept, { n: '7' });
+    expect(parseInput(kept, { n: '7', t: '' })).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(parseInput(kept, { n: '8' })).not.toBe(first);
+    expect(parseInput(z.object({ n: wholeNumber(0, 9).optional() }), { n: '7' })).not.toBe(first);
+  });
+
+  it('keeps at most 256 readings per schema, forgetting the oldest first', () => {
+    const oldest = parseInput(kept, { n: '100000' });
+    for (let i = 0; i < 255; i++) parseInput(kept, { n: String(200_000 + i) });
+    expect(parseInput(kept, { n: '100000' })).toBe(oldest);
+    parseInput(kept, { n: '300000' });
+    expect(parseInput(kept, { n: '100000' })).not.toBe(oldest);
+  });
+
+  it('never keeps a refusal, a repeated field or a long query string', () => {
+    expect(() => parseInput(kept, { n: 'x' })).toThrow(/n must be a whole number/);
+    expect(() => parseInput(kept, { n: 'x' })).toThrow(/n must be a whole number/);
+    expect(() => parseInput(kept, { n: ['1', '2'] })).toThrow(/n must be given once/);
+    const long = { t: 'a'.repeat(600) };
+    expect(parseInput(kept, long)).not.toBe(parseInput(kept, long));
+    const short = { t: 'a'.repeat(500) };
+    expect(parseInput(kept, short)).toBe(parseInput(kept, short));
+  });
+});

@@ -1,4 +1,3 @@
-import { createLru } from '@eventstreamapp/service-kit';
 import { z } from 'zod';
 import { httpError } from './errors.js';
 
@@ -40,22 +39,33 @@ const withoutEmpty = (input: unknown): unknown => {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== '' && v !== undefined));
 };
 
-/** Readings kept per schema; a reading is a few small fields, its key at most KEY_MAX characters. */
+/**
+ * Readings kept per schema: at most READINGS_KEPT, the oldest forgotten first (a lookup does not reorder: a
+ * reading is cheap to make again, and a hit must cost no more than one map lookup); each key at most KEY_MAX.
+ */
 const READINGS_KEPT = 256;
 const KEY_MAX = 512;
-const readings = new WeakMap<z.ZodType, ReturnType<typeof createLru<unknown>>>();
+const readings = new WeakMap<z.ZodType, Map<string, unknown>>();
 
-function readingsOf(schema: z.ZodType) {
-  const kept = readings.get(schema) ?? createLru<unknown>(READINGS_KEPT);
-  readings.set(schema, kept);
+function readingsOf(schema: z.ZodType): Map<string, unknown> {
+  let kept = readings.get(schema);
+  if (kept === undefined) {
+    kept = new Map();
+    readings.set(schema, kept);
+  }
   return kept;
 }
 
-/** The input as a key when it is a few text fields (a query string's or a form's), else undefined. */
+/**
+ * The input as a key when it is a few text fields (a query string's or a form's), else undefined; empty fields
+ * are left out, as parsing leaves them out.
+ */
 function keyOf(input: unknown): string | undefined {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input === undefined ? '' : undefined;
   let key = '';
-  for (const [name, value] of Object.entries(input)) {
+  for (const name in input) {
+    const value = (input as Record<string, unknown>)[name];
+    if (value === '' || value === undefined) continue;
     if (typeof value !== 'string') return undefined;
     key += `${name}\u0000${value}\u0000`;
     if (key.length > KEY_MAX) return undefined;
@@ -77,14 +87,17 @@ function problemOf(issue: z.core.$ZodIssue, input: unknown): string {
  * problem). Parameters the schema does not name are ignored.
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const cleaned = withoutEmpty(input);
   // Clients ask the same few query strings again and again (the newest page): each reading is kept, per schema.
-  const key = keyOf(cleaned);
+  const key = keyOf(input);
   const kept = key === undefined ? undefined : readingsOf(schema);
   const known = kept?.get(key!);
   if (known !== undefined) return known as z.output<S>;
+  const cleaned = withoutEmpty(input);
   const parsed = schema.safeParse(cleaned);
-  if (kept && parsed.success) kept.set(key!, Object.freeze(parsed.data));
+  if (kept && parsed.success) {
+    if (kept.size >= READINGS_KEPT) kept.delete(kept.keys().next().value!);
+    kept.set(key!, Object.freeze(parsed.data));
+  }
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   if (issue.path.length === 0)

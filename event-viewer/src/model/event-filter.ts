@@ -95,7 +95,7 @@ export function parseFilter(query: Record<string, unknown>): EventFilter {
 }
 
 /** The filter of parsed parameters (named as in query strings). */
-function filterFromParams(params: Record<string, string | undefined>): EventFilter {
+export function filterFromParams(params: Record<string, string | undefined>): EventFilter {
   const filter: EventFilter = {};
   for (const { key, param } of FILTER_FIELDS) if (params[param] !== undefined) filter[key] = params[param];
   return filter;
