@@ -346,6 +346,22 @@ describe('the live feed, on the wire and at its bounds', () => {
     ]);
   });
 
+  it('cuts a row at CR, LF and CRLF alike, as browsers do, so no bare CR ends a data line early', () => {
+    const live = feed(fakeStream([]), { renderEntry: () => '<td>a\rb</td>\r\n<td>c\nd</td>' });
+    live.setHead('0-0');
+    const client = rawSink();
+    live.add(client.sink, { address: 'a', filter: {} });
+    live.publish([entry(1)]);
+    const message = client.state.chunks[1]!;
+    expect(message).toBe('id: 1000-1\nevent: rows\ndata: <td>a\ndata: b</td>\ndata: <td>c\ndata: d</td>\n\n');
+    // What an EventSource gives the page: the data lines joined by LF.
+    const data = message
+      .split(/\r\n|\r|\n/)
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => line.slice(6));
+    expect(data.join('\n')).toBe('<td>a\nb</td>\n<td>c\nd</td>');
+  });
+
   it('puts rows in one message up to exactly maxMessageBytes, and starts another past it', () => {
     const live = feed(fakeStream([]), { maxMessageBytes: 6 });
     live.setHead('0-0');

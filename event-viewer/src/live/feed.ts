@@ -70,11 +70,16 @@ interface Client {
   closed: boolean;
 }
 
-/** Lines of an SSE `data` field: every line prefixed, so a multi-line payload survives intact. */
+/**
+ * Lines of an SSE `data` field: every line prefixed, so a multi-line payload survives intact. A browser ends a
+ * line at CR, LF or CRLF, so all three are cut here: a bare CR in an event's text (an `action` sent as "a\rb")
+ * would otherwise end the data line in the browser and drop the rest of the message.
+ */
 function sseMessage(event: string, data: string, id?: string): string {
-  const lines = data.split('\n').map((line) => `data: ${line}`);
-  return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\n${lines.join('\n')}\n\n`;
+  return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${data.replace(LINE_BREAK, '\ndata: ')}\n\n`;
 }
+
+const LINE_BREAK = /\r\n|\r|\n/g;
 
 /**
  * Sends the events after the client's cursor that match its filter, in messages of about
