@@ -178,6 +178,7 @@ export const publishScenario: Scenario = async ({ connections, durationSeconds }
         durationSeconds,
         bodyBytes: Buffer.byteLength(body),
         lingerMs: generatorSettings.PUBLISH_LINGER_MS,
+        lingerEvents: generatorSettings.PUBLISH_LINGER_EVENTS,
         maxInFlight: generatorSettings.PUBLISH_MAX_IN_FLIGHT,
         acks: 'all',
       },

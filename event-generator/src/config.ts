@@ -37,7 +37,12 @@ const schema = z
     MAX_BODY_BYTES: envInt(1024, 256 * 1024 * 1024).default(1024 * 1024),
     MAX_BULK_EVENTS: envInt(1, 100_000).default(1_000),
     TIMESTAMP_MIN: envTimestamp.default(DEFAULT_TIMESTAMP_WINDOW.minMs),
-    PUBLISH_LINGER_MS: envInt(0, 1_000).default(1),
+    /**
+     * While events come less than this apart, a produce request waits up to this long for PUBLISH_LINGER_EVENTS of
+     * them; an event after a quiet spell of this long is sent at once. 0: never wait.
+     */
+    PUBLISH_LINGER_MS: envInt(0, 1_000).default(5),
+    PUBLISH_LINGER_EVENTS: envInt(1, 100_000).default(16),
     PUBLISH_MAX_IN_FLIGHT: envInt(1, 64).default(2),
     PUBLISH_MAX_BATCH_EVENTS: envInt(1, 100_000).default(1_000),
     PUBLISH_TIMEOUT_MS: envInt(100, 120_000).default(5_000),

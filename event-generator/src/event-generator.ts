@@ -49,7 +49,7 @@ async function readTopicMaxMessageBytes(kafka: Kafka, topic: string): Promise<nu
 
 /**
  * The publish path: requests bounded in bytes by what the topic accepts (lowered later if the topic accepts
- * less), PUBLISH_LINGER_MS and PUBLISH_MAX_IN_FLIGHT, acks from PUBLISH_ACKS; each batch's size observed.
+ * less), PUBLISH_LINGER_MS/_EVENTS and PUBLISH_MAX_IN_FLIGHT, acks from PUBLISH_ACKS; each batch's size observed.
  */
 function publishPath(config: Config, producer: Producer, metrics: GeneratorMetrics, logger: Logger): BatchingPublisher {
   return new BatchingPublisher({
@@ -62,6 +62,7 @@ function publishPath(config: Config, producer: Producer, metrics: GeneratorMetri
       });
     },
     lingerMs: config.PUBLISH_LINGER_MS,
+    lingerEvents: config.PUBLISH_LINGER_EVENTS,
     maxInFlight: config.PUBLISH_MAX_IN_FLIGHT,
     maxBatchEvents: config.PUBLISH_MAX_BATCH_EVENTS,
     maxBatchBytes: config.KAFKA_MAX_MESSAGE_BYTES - BATCH_OVERHEAD_BYTES,

@@ -140,25 +140,67 @@ describe('BatchingPublisher', () => {
   });
 });
 
+describe('BatchingPublisher lingering while events keep coming', () => {
+  function lingering(lingerMs: number) {
+    const kafka = fakeProducer();
+    let now = 1_000;
+    const p = publisher(kafka.send, { lingerMs, lingerEvents: 3, maxInFlight: 4, now: () => now });
+    const at = (ms: number, value: string) => {
+      now = ms;
+      return p.publish([msg(value)]);
+    };
+    const sent = () =>
+      kafka.sends.map((_, i) =>
+        kafka
+          .values(i)
+          .map((v) => v[0])
+          .join(''),
+      );
+    return { kafka, at, sent };
+  }
+
+  it('sends an event that comes after a quiet spell at once, however long the linger', async () => {
+    const { at, sent } = lingering(60_000);
+    void at(1_000, 'a');
+    expect(sent()).toEqual(['a']);
+    void at(62_000, 'b');
+    expect(sent()).toEqual(['a', 'b']);
+  });
+
+  it('holds events that come within the linger until lingerEvents of them are queued', async () => {
+    const { at, sent } = lingering(60_000);
+    void at(1_000, 'a');
+    void at(1_001, 'b');
+    void at(1_002, 'c');
+    expect(sent()).toEqual(['a']);
+    void at(1_003, 'd');
+    expect(sent()).toEqual(['a', 'bcd']);
+  });
+
+  it('sends what it holds once the linger has passed, even short of lingerEvents', async () => {
+    const { at, sent } = lingering(30);
+    void at(1_000, 'a');
+    void at(1_001, 'b');
+    expect(sent()).toEqual(['a']);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(sent()).toEqual(['a', 'b']);
+  });
+});
+
 describe('BatchingPublisher retrying a batch', () => {
   it('sends the whole batch again after a retriable failure, and acknowledges it then', async () => {
     const sends: string[][] = [];
-    let failures = 1;
-    const p = publisher(
-      async (messages) => {
-        sends.push(messages.map((m) => String(m.value).slice(0, 1)));
-        if (failures-- > 0)
-          throw Object.assign(new Error('wrapped'), {
-            cause: Object.assign(new Error('NOT_LEADER'), { retriable: true }),
-          });
-      },
-      { lingerMs: 5 },
-    );
-    await Promise.all([p.publish([msg('a')]), p.publish([msg('b'), msg('c')])]);
-    expect(sends).toEqual([
-      ['a', 'b', 'c'],
-      ['a', 'b', 'c'],
-    ]);
+    let call = 0;
+    const p = publisher(async (messages) => {
+      sends.push(messages.map((m) => String(m.value).slice(0, 1)));
+      // The second request carries two publishes (queued while the first was in flight): it fails once.
+      if (++call === 2)
+        throw Object.assign(new Error('wrapped'), {
+          cause: Object.assign(new Error('NOT_LEADER'), { retriable: true }),
+        });
+    });
+    await Promise.all([p.publish([msg('a')]), p.publish([msg('b')]), p.publish([msg('c'), msg('d')])]);
+    expect(sends).toEqual([['a'], ['b', 'c', 'd'], ['b', 'c', 'd']]);
   });
 
   it('does not send again after a failure Kafka marks as final', async () => {

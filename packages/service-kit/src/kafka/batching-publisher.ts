@@ -10,8 +10,13 @@ const RESEND: Backoff = { initialDelayMs: 100, maxDelayMs: 1_000 };
 export interface BatchingPublisherOptions {
   /** Sends one producer request and resolves once Kafka acknowledged all of it. */
   send: (messages: Message[]) => Promise<void>;
-  /** How long the first queued event waits for others before its batch is sent (0: no wait). */
+  /**
+   * How long a queued event may wait for others while events keep coming (0: never). An event that comes
+   * at least this long after the previous one goes at once: an idle service adds no delay.
+   */
   lingerMs: number;
+  /** While lingering, a batch goes as soon as this many events are queued (default 16). */
+  lingerEvents?: number;
   /**
    * Most producer requests in flight at once. While that many are waiting for Kafka, new
    * events queue and leave together in the next request: under load batches grow by
@@ -47,8 +52,8 @@ const kafkaUnavailable = (message: string, cause?: unknown) =>
 
 /**
  * Coalesces concurrent publishes into producer requests: what arrives while earlier requests are
- * in flight (or within the optional linger window, as librdkafka's linger.ms) goes to Kafka
- * together, each request bounded in events and bytes, and each caller is settled from its own
+ * in flight, or while events keep coming within the linger window (librdkafka's linger.ms, but an
+ * event after a quiet spell goes at once), goes to Kafka together, each request bounded in events and bytes, and each caller is settled from its own
  * records' fate: a record the broker refuses as too large fails only the publish that carried it.
  */
 export class BatchingPublisher {
@@ -56,6 +61,7 @@ export class BatchingPublisher {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private failingUntil = 0;
+  private lastArrivalAt = Number.NEGATIVE_INFINITY;
   private lastError: Error | undefined;
   private closing: Promise<void> | undefined;
   private readonly now: () => number;
@@ -142,8 +148,12 @@ export class BatchingPublisher {
           reject(err);
         },
       };
+      // After a quiet spell the event goes at once; while events keep coming they linger and leave together.
+      const now = this.now();
+      const quiet = this.queue.length === 0 && now - this.lastArrivalAt >= this.options.lingerMs;
+      this.lastArrivalAt = now;
       this.queue.push(entry);
-      this.schedule();
+      this.schedule(quiet);
     });
   }
 
@@ -153,11 +163,13 @@ export class BatchingPublisher {
     return events;
   }
 
-  private schedule(): void {
+  private schedule(quiet = false): void {
     if (this.queue.length === 0) return;
-    const full = this.queuedEvents() >= this.options.maxBatchEvents;
+    const queued = this.queuedEvents();
+    const full = queued >= this.options.maxBatchEvents;
     if (this.inFlight.size >= this.options.maxInFlight && !full) return;
-    if (full || this.options.lingerMs === 0) this.sendQueued();
+    const gathered = queued >= (this.options.lingerEvents ?? 16);
+    if (full || quiet || gathered || this.options.lingerMs === 0) this.sendQueued();
     else this.timer ??= setTimeout(() => this.sendQueued(), this.options.lingerMs);
   }
 
