@@ -53,8 +53,9 @@ const kafkaUnavailable = (message: string, cause?: unknown) =>
 /**
  * Coalesces concurrent publishes into producer requests: what arrives while earlier requests are
  * in flight, or while events keep coming within the linger window (librdkafka's linger.ms, but an
- * event after a quiet spell goes at once), goes to Kafka together, each request bounded in events and bytes, and each caller is settled from its own
- * records' fate: a record the broker refuses as too large fails only the publish that carried it.
+ * event after a quiet spell goes at once), goes to Kafka together, each request bounded in events
+ * and bytes, and each caller is settled from its own records' fate: a record the broker refuses as
+ * too large fails only the publish that carried it.
  */
 export class BatchingPublisher {
   private queue: Pending[] = [];
