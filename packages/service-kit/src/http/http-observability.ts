@@ -30,36 +30,16 @@ export function httpObservability({ logger, registry, readiness }: OpsOptions & 
   });
   const log = logger.child({ component: 'http' });
   const ops = createOpsHandler({ registry, readiness });
-  // The labelled series, looked up once per method, route and status: prom-client would hash the labels of
-  // every request. Routes and statuses are the app's own few, so the maps stay small.
-  const counted = new Map<string, ReturnType<typeof requests.labels>>();
-  const timed = new Map<string, ReturnType<typeof duration.labels>>();
-  const seriesOf = (method: string, route: string, status: number) => {
-    const key = `${method} ${status} ${route}`;
-    let series = counted.get(key);
-    if (series === undefined) {
-      series = requests.labels({ method, route, status });
-      counted.set(key, series);
-    }
-    return series;
-  };
-  const histogramOf = (route: string) => {
-    let histogram = timed.get(route);
-    if (histogram === undefined) {
-      histogram = duration.labels({ route });
-      timed.set(route, histogram);
-    }
-    return histogram;
-  };
 
   const observe = (req: RoutedRequest, res: ServerResponse, next: Next) => {
     const started = performance.now();
     res.on('finish', () => {
       const seconds = (performance.now() - started) / 1000;
       const route = req.route?.path ?? 'unmatched';
-      seriesOf(req.method ?? '', route, res.statusCode).inc();
-      histogramOf(route).observe(seconds);
+      requests.inc({ method: req.method ?? '', route, status: res.statusCode });
+      duration.observe({ route }, seconds);
       const level = res.statusCode >= 500 ? 'warn' : res.statusCode >= 400 ? 'info' : 'debug';
+      // Most requests succeed and are logged at debug: their log object is not even built when debug is off.
       if (!log.isLevelEnabled(level)) return;
       log[level](
         { method: req.method, url: req.originalUrl ?? req.url, status: res.statusCode, ms: Math.round(seconds * 1000) },
