@@ -69,43 +69,34 @@ return {stored, duplicates, expired}
 `;
 
 /**
- * Stores one chunk of events atomically:
- * - an event whose event_id is in the dedup index, or earlier in the chunk, is a duplicate (client
- *   retry, producer retry, replay) and is dropped — the chunk's ids are looked up together, one HMGET
- *   per index shard;
- * - the new events go into `event_log` (member = its exact JSON, score = timestamp) in one variadic
- *   ZADD, and into the live stream in order, as few entries as STREAM_ENTRY_EVENTS and
- *   STREAM_ENTRY_BYTES allow (each trimming the stream to about `max_stream` events of entries its
- *   size) — unless a timestamp is older than the retention, which the log no longer keeps — and only
- *   then join the index (one HSET per shard), so a script stopped by an error half-way leaves
- *   nothing marked stored that is not, and the retried chunk stores the rest;
- * then each user's key gets that user's last new event (one SET per user, with the idle TTL when one
- * is set), the log is held to its count cap, and the chunk is announced. Redis runs a script alone,
- * so two consumers can never both store one event_id.
- *
- * `#!lua` flags the script as writing: when Redis is out of memory it refuses the whole script up
- * front instead of failing at its first write (Redis ≥ 7.0).
- *
- * KEYS: event_log, dedup index, stream, then the user keys.
- * ARGV: now, window ms, log cap, stream cap, channel, retention ms, user key TTL ms, then per event:
- * id (16 bytes), timestamp, user key index, json, journey (`partition:offset:broker timestamp`, or empty).
- * Returns {stored, duplicates, older than the retention (stored in the user's key only)}.
+ * The store scripts' common body, once the ARGV locals are set (STORE_ARGUMENTS_LUA): the chunk's ids
+ * looked up in the dedup index together (one HMGET per index shard), duplicates dropped — an id in the
+ * index or earlier in the chunk — and the new events added to \`event_log\` (KEYS[1], one variadic ZADD)
+ * and to the live stream (KEYS[3]) in order, as few entries as STREAM_ENTRY_EVENTS and STREAM_ENTRY_BYTES
+ * allow (each trimming the stream to about \`max_stream\` events of entries its size), unless a timestamp
+ * is older than the retention, which the log no longer keeps. Leaves \`new_ids\` and \`new_journeys\`
+ * for the index, \`latest\` (user key index → JSON of that user's last new event), the positions in the
+ * chunk (from 1) of the new events (\`fresh\`) and of the duplicates whose index entry is their own
+ * journey (\`again\`), and the counts.
  */
-export const STORE_EVENTS_LUA = `#!lua
-${ID_BUCKETS_LUA}
-${STORE_ARGUMENTS_LUA}local STREAM_ENTRY_EVENTS, STREAM_ENTRY_BYTES = ${STREAM_ENTRY_EVENTS}, ${STREAM_ENTRY_BYTES}
+const STORE_BODY_LUA = `local STREAM_ENTRY_EVENTS, STREAM_ENTRY_BYTES = ${STREAM_ENTRY_EVENTS}, ${STREAM_ENTRY_BYTES}
 local ids = {}
 for i = 8, #ARGV, 5 do ids[#ids + 1] = ARGV[i] end
 local known = find_all(meta, current, shards, ids)
-local new_ids, log_args, kept, latest = {}, {}, {}, {}
+local new_ids, new_journeys, log_args, kept, latest, fresh, again = {}, {}, {}, {}, {}, {}, {}
 local stored, duplicates, expired, newest = 0, 0, 0, 0
 for i = 8, #ARGV, 5 do
   local id = ARGV[i]
-  if known[id] then
+  local seen = known[id]
+  if seen then
     duplicates = duplicates + 1
+    -- Stored before by this same record (its journey in the index): a retry of a write cut short.
+    if seen == ARGV[i + 4] and seen ~= '' then again[#again + 1] = (i - 3) / 5 end
   else
     known[id] = true
     new_ids[#new_ids + 1] = id
+    new_journeys[#new_journeys + 1] = ARGV[i + 4]
+    fresh[#fresh + 1] = (i - 3) / 5
     local ts = tonumber(ARGV[i + 1])
     if cutoff and ts < cutoff then
       expired = expired + 1
@@ -145,6 +136,59 @@ if max_stream > 0 then
   end
   if events > 0 then add_entry() end
 end
-add_all(meta, current, shards, new_ids, '')
+`;
+
+/**
+ * Stores one chunk of events atomically:
+ * - an event whose event_id is in the dedup index, or earlier in the chunk, is a duplicate (client
+ *   retry, producer retry, replay) and is dropped — the chunk's ids are looked up together, one HMGET
+ *   per index shard;
+ * - the new events go into `event_log` (member = its exact JSON, score = timestamp) in one variadic
+ *   ZADD, and into the live stream in order, as few entries as STREAM_ENTRY_EVENTS and
+ *   STREAM_ENTRY_BYTES allow (each trimming the stream to about `max_stream` events of entries its
+ *   size) — unless a timestamp is older than the retention, which the log no longer keeps — and only
+ *   then join the index (one HSET per shard), so a script stopped by an error half-way leaves
+ *   nothing marked stored that is not, and the retried chunk stores the rest;
+ * then each user's key gets that user's last new event (one SET per user, with the idle TTL when one
+ * is set), the log is held to its count cap, and the chunk is announced. Redis runs a script alone,
+ * so two consumers can never both store one event_id.
+ *
+ * `#!lua` flags the script as writing: when Redis is out of memory it refuses the whole script up
+ * front instead of failing at its first write (Redis ≥ 7.0).
+ *
+ * KEYS: event_log, dedup index, stream, then the user keys.
+ * ARGV: now, window ms, log cap, stream cap, channel, retention ms, user key TTL ms, then per event:
+ * id (16 bytes), timestamp, user key index, json, journey (`partition:offset:broker timestamp`, or empty).
+ * Returns {stored, duplicates, older than the retention (stored in the user's key only)}.
+ */
+export const STORE_EVENTS_LUA = `#!lua
+${ID_BUCKETS_LUA}
+${STORE_ARGUMENTS_LUA}${STORE_BODY_LUA}add_all(meta, current, shards, new_ids, '')
 count(meta, current, stored + expired)
 ${STORE_ENDING_LUA}`;
+
+/**
+ * The cluster topology's store script, run once per bucket of a chunk (cluster-buckets.ts; the bucket's
+ * keys share a hash tag, so the script runs on the master of that slot): dedup, log and stream as
+ * STORE_EVENTS_LUA, the log held to the bucket's share of the count cap. The index keeps each new id's
+ * journey: a chunk retried after an attempt cut short between buckets, or before its user keys, finds
+ * what that attempt stored and names it (\`again\`), so the caller still writes those events' user keys.
+ * User keys live in other slots and are written by the caller after every bucket (store-events-cluster.ts);
+ * nothing is announced here.
+ *
+ * KEYS: the bucket's event_log, dedup index, stream. ARGV as STORE_EVENTS_LUA's (the channel, the user
+ * key TTL and the user key indexes unused). Returns {stored, duplicates, older than the retention, newest
+ * stored timestamp, n, then the positions of the n new events, then those of the events stored again}.
+ */
+export const STORE_BUCKET_LUA = `#!lua
+${ID_BUCKETS_LUA}
+${STORE_ARGUMENTS_LUA}${STORE_BODY_LUA}add_all(meta, current, shards, new_ids, new_journeys)
+count(meta, current, stored + expired)
+if max_log > 0 and stored > 0 then
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(max_log + 1))
+end
+local reply = {stored, duplicates, expired, newest, #fresh}
+for _, position in ipairs(fresh) do reply[#reply + 1] = position end
+for _, position in ipairs(again) do reply[#reply + 1] = position end
+return reply
+`;

@@ -27,6 +27,19 @@ export async function freePort(): Promise<number> {
   throw new Error('no free port found between 20000 and 32000');
 }
 
+/**
+ * The first of `count` consecutive free ports whose partners `offset` above are free too (a Redis
+ * Cluster node's bus port is its port + 10000), all below the ephemeral range.
+ */
+export async function freePortRun(count: number, offset: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (32_000 - offset - count - 20_000));
+    const ports = Array.from({ length: count }, (_, i) => [base + i, base + i + offset]).flat();
+    if ((await Promise.all(ports.map(canListen))).every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} free ports with free partners ${offset} above found below 32000`);
+}
+
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();

@@ -11,9 +11,10 @@
  * Defines: bucket_ms(window), shard_key(meta, bucket, id, shards), open_buckets(meta, now, window) →
  * current, shards (creating the current bucket), find(meta, current, shards, id) → the stored value or
  * nil, add(meta, current, shards, id, value), count(meta, current, n), drop_old_buckets(meta, now, window),
- * and for a whole chunk at once: find_all(meta, current, shards, ids) → a set of the ids found, one HMGET
- * per shard and bucket instead of one HGET per id and bucket; add_all(meta, current, shards, ids, value),
- * one HSET per shard. Neither passes more than CALL_ARGS arguments to one command (Lua's stack limit).
+ * and for a whole chunk at once: find_all(meta, current, shards, ids) → the ids found, each to its stored
+ * value, one HMGET per shard and bucket instead of one HGET per id and bucket; add_all(meta, current,
+ * shards, ids, value), one HSET per shard, \`value\` one for all or a table of each id's. Neither passes
+ * more than CALL_ARGS arguments to one command (Lua's stack limit).
  */
 export const ID_BUCKETS_LUA = `
 local function bucket_ms(window) return math.max(1000, math.floor(window / 2)) end
@@ -53,15 +54,17 @@ local function add(meta, current, shards, id, value)
   redis.call('HSET', shard_key(meta, current, id, shards[current]), id, value)
 end
 local CALL_ARGS = 1000
--- The ids by the shard of \`bucket\` holding them; with \`value\`, each id followed by it (HSET's pairs).
+-- The ids by the shard of \`bucket\` holding them; with \`value\`, each id followed by it (HSET's pairs) —
+-- or, when \`value\` is a table, by the id's own value in it.
 local function by_shard(meta, bucket, shard_count, ids, value)
   local groups = {}
-  for _, id in ipairs(ids) do
+  local per_id = type(value) == 'table'
+  for k, id in ipairs(ids) do
     local shard = shard_of(id, shard_count)
     local group = groups[shard]
     if not group then group = {}; groups[shard] = group end
     group[#group + 1] = id
-    if value then group[#group + 1] = value end
+    if per_id then group[#group + 1] = value[k] elseif value then group[#group + 1] = value end
   end
   -- Each shard's key made once, not once per id.
   local keyed, prefix = {}, meta .. ':' .. bucket .. ':'
@@ -79,7 +82,8 @@ local function find_all(meta, current, shards, ids)
           local last = math.min(first + CALL_ARGS - 1, #group)
           local values = redis.call('HMGET', key, unpack(group, first, last))
           for j = first, last do
-            if values[j - first + 1] then found[group[j]] = true else still[#still + 1] = group[j] end
+            local value = values[j - first + 1]
+            if value then found[group[j]] = value else still[#still + 1] = group[j] end
           end
         end
       end

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { type BucketKeys, bucketKeys, type EventRecord, redisKeys } from '@eventstreamapp/event-schema';
+import type { Accepted } from '@eventstreamapp/pipeline';
+import type { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeEvents } from '../../tests/support/events.js';
+import { type OwnRedisCluster, startOwnRedisCluster } from '../../tests/support/own-redis-cluster.js';
+import type { StoreOptions } from '../src/store-events.js';
+import { type StoreFailpoint, storeEventsInCluster } from '../src/store-events-cluster.js';
+
+const options: StoreOptions = {
+  dedupWindowMs: 86_400_000,
+  maxLogLength: 0,
+  maxStreamLength: 100_000,
+  retentionMs: 0,
+  userKeyTtlMs: 0,
+  waitReplicas: 0,
+  waitTimeoutMs: 2_000,
+};
+
+const BUCKETS = 12;
+
+/** A chunk as the consumer reads it from partition 0, from `first` on. */
+const chunkOf = (events: EventRecord[], first = 0): Accepted[] =>
+  events.map((record, i) => ({
+    offset: String(first + i),
+    record,
+    bytes: Buffer.from(record.json),
+    journey: `0:${first + i}:${record.event.timestamp}`,
+  }));
+
+/** Each stream entry's events (field `e`), in the order stored. */
+async function streamJsons(cluster: Cluster, key: string): Promise<string[]> {
+  const entries = await cluster.xrange(key, '-', '+');
+  return entries.flatMap(([, fields]) => fields.filter((_, i) => i % 2 === 1 && fields[i - 1] === 'e'));
+}
+
+/**
+ * The stored-once rule of the cluster topology: every event of the chunks exactly once in its bucket's log and
+ * stream (and in no other bucket's), each user's key holding their last event, every id in the index.
+ */
+async function expectStoredOnce(
+  cluster: Cluster,
+  keys: ReturnType<typeof redisKeys>,
+  buckets: BucketKeys[],
+  events: EventRecord[],
+) {
+  const logged: string[] = [];
+  const streamed: string[] = [];
+  for (const bucket of buckets) {
+    logged.push(...(await cluster.zrange(bucket.eventLog, 0, -1)));
+    streamed.push(...(await streamJsons(cluster, bucket.eventStream)));
+  }
+  expect(logged.sort()).toEqual(events.map((e) => e.json).sort());
+  expect(streamed.sort()).toEqual(events.map((e) => e.json).sort());
+  const last = new Map(events.map((e) => [e.event.user_id, e.json]));
+  for (const [user, json] of last) expect(await cluster.get(keys.eventKey(user))).toBe(json);
+  const again = await storeEventsInCluster(cluster, keys, buckets, chunkOf(events, 1_000_000), options);
+  expect(again).toEqual({ stored: 0, duplicates: events.length, expired: 0 });
+}
+
+describe('the consumer’s store on a Redis Cluster (three masters, three replicas)', () => {
+  let own: OwnRedisCluster;
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    own = await startOwnRedisCluster();
+    cluster = own.client();
+  }, 120_000);
+  afterAll(async () => {
+    await own?.remove();
+  });
+
+  const fresh = () => {
+    const keys = redisKeys(`t${randomUUID().slice(0, 8)}:`);
+    return { keys, buckets: bucketKeys(keys, BUCKETS) };
+  };
+
+  it('is healthy by redis-cli --cluster check, with three masters', async () => {
+    expect(await own.check()).toContain('[OK] All 16384 slots covered.');
+    expect(await own.masters()).toHaveLength(3);
+  });
+
+  it('stores a chunk once across the buckets, and every master takes a share of the writes', async () => {
+    const { keys, buckets } = fresh();
+    const events = makeEvents(1_200, 17);
+    expect(
+      await storeEventsInCluster(cluster, keys, buckets, chunkOf(events), { ...options, waitReplicas: 1 }),
+    ).toEqual({ stored: 1_200, duplicates: 0, expired: 0 });
+    await expectStoredOnce(cluster, keys, buckets, events);
+    const perMaster = await Promise.all(
+      cluster.nodes('master').map(async (node) => {
+        let members = 0;
+        for (const b of buckets) members += await node.zcard(b.eventLog).catch(() => 0);
+        return members;
+      }),
+    );
+    // 1,200 random ids over 12 buckets, four buckets a master: 400 each, give or take the draw.
+    for (const members of perMaster) expect(members).toBeGreaterThan(300);
+    expect(perMaster.reduce((a, b) => a + b)).toBe(1_200);
+  });
+
+  it('announces a chunk once, with its stored count and newest timestamp', async () => {
+    const { keys, buckets } = fresh();
+    const events = makeEvents(50, 3);
+    const listener = own.client();
+    const heard: string[] = [];
+    listener.on('message', (_channel: string, text: string) => heard.push(text));
+    await listener.subscribe(keys.storedChannel);
+    await storeEventsInCluster(cluster, keys, buckets, chunkOf(events), options);
+    await storeEventsInCluster(cluster, keys, buckets, chunkOf(events), options);
+    // A marker after both: what came before it is all the stores announced.
+    await cluster.publish(keys.storedChannel, 'end');
+    await expect.poll(() => heard.at(-1)).toBe('end');
+    expect(heard).toEqual([`{"count":50,"newest_timestamp":${events.at(-1)!.event.timestamp}}`, 'end']);
+  });
+
+  // Every step the store can be cut short before, as a consumer killed there would be; then the chunk
+  // comes again from Kafka (same records, same journeys) and is stored by a new attempt.
+  const cuts: [Parameters<StoreFailpoint>[0], number][] = [
+    ['bucket', 0],
+    ['bucket', 1],
+    ['bucket', 7],
+    ['bucket', 11],
+    ['user key', 0],
+    ['user key', 5],
+    ['user key', 16],
+    ['announce', 0],
+  ];
+  it.each(cuts)('leaves every event once in every key when cut short before %s %i and retried', async (step, at) => {
+    const { keys, buckets } = fresh();
+    const events = makeEvents(600, 17);
+    const cut: StoreFailpoint = (s, n) => {
+      if (s === step && n === at) throw new Error(`cut before ${s} ${n}`);
+    };
+    await expect(storeEventsInCluster(cluster, keys, buckets, chunkOf(events), options, cut)).rejects.toThrow(
+      `cut before ${step} ${at}`,
+    );
+    await storeEventsInCluster(cluster, keys, buckets, chunkOf(events), options);
+    await expectStoredOnce(cluster, keys, buckets, events);
+  });
+
+  it('leaves a user key alone for a duplicate from another record (a client retry), unlike a retried write', async () => {
+    const { keys, buckets } = fresh();
+    const [first, second] = makeEvents(2, 1);
+    await storeEventsInCluster(cluster, keys, buckets, chunkOf([first!, second!]), options);
+    // The first event published again: another record, another journey.
+    expect(await storeEventsInCluster(cluster, keys, buckets, chunkOf([first!], 9), options)).toEqual({
+      stored: 0,
+      duplicates: 1,
+      expired: 0,
+    });
+    expect(await cluster.get(keys.eventKey('u0'))).toBe(second!.json);
+    // The same record again (offset 0, as after a crash before the commit): its user key is written again.
+    await storeEventsInCluster(cluster, keys, buckets, chunkOf([first!]), options);
+    expect(await cluster.get(keys.eventKey('u0'))).toBe(first!.json);
+  });
+});

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Cluster } from 'ioredis';
+import { REPO_ROOT } from './paths.js';
+import { freePortRun } from './wait.js';
+
+const run = promisify(execFile);
+
+export interface OwnRedisCluster {
+  /** The six nodes, `127.0.0.1:<port>`. */
+  nodes: string[];
+  /** A client of the cluster, closed by remove(). */
+  client(): Cluster;
+  /** The masters' ports as the cluster sees them now. */
+  masters(): Promise<number[]>;
+  /** `redis-cli --cluster check`'s output; throws when it finds the cluster unhealthy. */
+  check(): Promise<string>;
+  remove(): Promise<void>;
+}
+
+/**
+ * A Redis Cluster of three masters and three replicas owned by one test file, started by the cluster
+ * topology's own script (infra/redis/cluster.sh) on free ports, its files in a folder of its own.
+ */
+export async function startOwnRedisCluster(): Promise<OwnRedisCluster> {
+  const port = await freePortRun(6, 10_000);
+  const dir = mkdtempSync(join(tmpdir(), 'eventstreamapp-redis-cluster-'));
+  const env = { ...process.env, REDIS_CLUSTER_PORT: String(port), REDIS_CLUSTER_DIR: dir };
+  const script = async (...args: string[]) =>
+    (await run('bash', ['infra/redis/cluster.sh', ...args], { cwd: REPO_ROOT, env, timeout: 120_000 })).stdout;
+  await script('start');
+  const nodes = Array.from({ length: 6 }, (_, i) => `127.0.0.1:${port + i}`);
+  const clients: Cluster[] = [];
+  return {
+    nodes,
+    client() {
+      const client = new Cluster(
+        nodes.map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })),
+        { redisOptions: { maxRetriesPerRequest: 1 } },
+      );
+      clients.push(client);
+      return client;
+    },
+    masters: async () => (await script('masters')).trim().split('\n').map(Number),
+    check: () => script('check'),
+    async remove() {
+      await Promise.all(clients.map((c) => c.quit().catch(() => undefined)));
+      await script('stop').catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
