@@ -1,17 +1,19 @@
-import type { RedisKeys } from '@eventstreamapp/event-schema';
+import { bucketKeys, type RedisKeys } from '@eventstreamapp/event-schema';
+import type { Accepted } from '@eventstreamapp/pipeline';
 import { describeError, type Logger, redisFailure, ServiceError } from '@eventstreamapp/service-kit';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import type { Config } from './config.js';
 import type { ConsumeBatchDeps, WriteTarget } from './consume-batch.js';
 import { toDeadLetter } from './dead-letter.js';
 import type { ConsumerMetrics } from './metrics.js';
-import { storeEvents } from './store-events.js';
+import { type StoreOptions, storeEvents } from './store-events.js';
+import { storeEventsInCluster } from './store-events-cluster.js';
 
 export interface BatchWritesOptions {
   config: Config;
   logger: Logger;
-  redis: Redis;
+  redis: Redis | Cluster;
   keys: RedisKeys;
   dlqProducer: Producer;
   metrics: ConsumerMetrics;
@@ -29,6 +31,22 @@ function errorCode(err: unknown): string {
   return err instanceof ServiceError ? err.code : 'kafka_unavailable';
 }
 
+/** How a chunk is stored: in one script on one Redis, or bucket by bucket on a Redis Cluster. */
+function chunkStore(config: Config, redis: Redis | Cluster, keys: RedisKeys) {
+  const options: StoreOptions = {
+    dedupWindowMs: config.DEDUP_WINDOW_MS,
+    maxLogLength: config.EVENT_LOG_MAX_LEN,
+    retentionMs: config.EVENT_RETENTION,
+    userKeyTtlMs: config.USER_KEY_TTL,
+    maxStreamLength: config.EVENT_STREAM_MAX_LEN,
+    waitReplicas: config.REDIS_WAIT_REPLICAS,
+    waitTimeoutMs: config.REDIS_WAIT_TIMEOUT_MS,
+  };
+  if (!(redis instanceof Cluster)) return (accepted: Accepted[]) => storeEvents(redis, keys, accepted, options);
+  const buckets = bucketKeys(keys, config.REDIS_CLUSTER_BUCKETS);
+  return (accepted: Accepted[]) => storeEventsInCluster(redis, keys, buckets, accepted, options);
+}
+
 /**
  * Where a batch's chunks go (Redis through the store script, refused records to the dead-letter topic)
  * and what each write tells the metrics, the logs and readiness.
@@ -39,6 +57,8 @@ export function createBatchWrites({ config, logger, redis, keys, dlqProducer, me
   /** The broker timestamp of the last record stored from each partition (consumer_lag_seconds). */
   const lastStoredAt = new Map<number, number>();
 
+  const storeChunk = chunkStore(config, redis, keys);
+
   const deps: ConsumeBatchDeps = {
     chunkEvents: config.WRITE_CHUNK_EVENTS,
     maxEventBytes: config.MAX_EVENT_BYTES,
@@ -47,15 +67,7 @@ export function createBatchWrites({ config, logger, redis, keys, dlqProducer, me
     pause,
     async store(plan) {
       const end = metrics.writeSeconds.startTimer();
-      const result = await storeEvents(redis, keys, plan.accepted, {
-        dedupWindowMs: config.DEDUP_WINDOW_MS,
-        maxLogLength: config.EVENT_LOG_MAX_LEN,
-        retentionMs: config.EVENT_RETENTION,
-        userKeyTtlMs: config.USER_KEY_TTL,
-        maxStreamLength: config.EVENT_STREAM_MAX_LEN,
-        waitReplicas: config.REDIS_WAIT_REPLICAS,
-        waitTimeoutMs: config.REDIS_WAIT_TIMEOUT_MS,
-      });
+      const result = await storeChunk(plan.accepted);
       end();
       return result;
     },

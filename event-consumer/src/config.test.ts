@@ -88,6 +88,17 @@ describe('event-consumer configuration', () => {
     ]);
     expect(() => loadConfig({ REDIS_SENTINELS: 'nope' })).toThrow(/REDIS_SENTINELS/);
   });
+
+  it('reads a Redis Cluster’s nodes as a list, and refuses them beside Sentinels (two topologies)', () => {
+    const config = loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001' });
+    expect(config.REDIS_CLUSTER_NODES).toEqual(['127.0.0.1:7000', '127.0.0.1:7001']);
+    expect(config.REDIS_CLUSTER_BUCKETS).toBe(12);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '7000' })).toThrow(/REDIS_CLUSTER_NODES/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_SENTINELS: '127.0.0.1:26379' })).toThrow(
+      /REDIS_CLUSTER_NODES.*not both/,
+    );
+    expect(() => loadConfig({ REDIS_CLUSTER_BUCKETS: '0' })).toThrow(/REDIS_CLUSTER_BUCKETS/);
+  });
   it('holds each bound at its edge: the largest value taken, one past it refused, naming the variable', () => {
     const edges: [string, number][] = [
       ['DEDUP_WINDOW_MS', 30 * 24 * 3_600_000],

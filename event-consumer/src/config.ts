@@ -8,6 +8,7 @@ import {
   kafkaEnv,
   parseEnv,
   recordLimitsEnv,
+  redisAddressIssue,
   redisEnv,
 } from '@eventstreamapp/service-kit';
 import { z } from 'zod';
@@ -60,6 +61,8 @@ const schema = z
     REDIS_WAIT_TIMEOUT_MS: envInt(10, 60_000).default(1_000),
   })
   .superRefine((config, ctx) => {
+    const topology = redisAddressIssue(config);
+    if (topology) ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: topology });
     // A fetch never holds more than a partition's bytes: a larger minimum would make every fetch wait out
     // KAFKA_FETCH_MAX_WAIT_MS on a single partition.
     if (config.KAFKA_FETCH_MIN_BYTES > config.KAFKA_MAX_BYTES_PER_PARTITION) {

@@ -13,7 +13,7 @@ import {
   startKafkaProbe,
   startOpsServer,
 } from '@eventstreamapp/service-kit';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { createBatchWrites } from './batch-writes.js';
 import type { Config } from './config.js';
@@ -26,7 +26,8 @@ export interface EventConsumerDeps {
   config: Config;
   logger: Logger;
   kafka: Kafka;
-  redis: Redis;
+  /** One Redis (single and replicated topologies) or a Redis Cluster (cluster topology). */
+  redis: Redis | Cluster;
 }
 
 /**
@@ -41,7 +42,7 @@ export function consumerKafkaRetry(config: Pick<Config, 'KAFKA_RETRIES'>) {
 
 /** Redis' connection as the log tells it: errors a line every 5 s at most, ready, and lost (not when stopping). */
 function logRedisConnection(
-  redis: Redis,
+  redis: Redis | Cluster,
   logger: Logger,
   throttle: ReturnType<typeof createThrottle>,
   stopping: AbortSignal,
@@ -68,7 +69,7 @@ function logRedisConnection(
 function readinessOf(
   member: { joined: boolean },
   kafkaProbe: { check: ReadinessCheck } | undefined,
-  redis: Redis,
+  redis: Redis | Cluster,
   writes: Pick<ReturnType<typeof createBatchWrites>, 'failing'>,
 ): ReadinessCheck[] {
   return [

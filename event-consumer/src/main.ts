@@ -1,4 +1,5 @@
 import {
+  createClusterClient,
   createLogger,
   createRedisClient,
   loadConfigOrExit,
@@ -11,8 +12,8 @@ import { consumerKafkaRetry, createEventConsumer } from './event-consumer.js';
 const config = loadConfigOrExit('event-consumer', loadConfig);
 const logger = createLogger('event-consumer', config.LOG_LEVEL);
 const kafka = serviceKafka('event-consumer', config, logger, consumerKafkaRetry(config));
-const redis = createRedisClient(config, {
-  connectionName: 'event-consumer',
-  commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-});
+const redisOptions = { connectionName: 'event-consumer', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS };
+const redis = config.REDIS_CLUSTER_NODES
+  ? createClusterClient(config, redisOptions)
+  : createRedisClient(config, redisOptions);
 await runService(createEventConsumer({ config, logger, kafka, redis }), logger, config.SHUTDOWN_TIMEOUT_MS);

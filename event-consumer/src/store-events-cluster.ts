@@ -184,8 +184,8 @@ async function waitForReplicas(cluster: Cluster, options: StoreOptions): Promise
   if (fewest < options.waitReplicas) {
     throw new ServiceError(
       'redis_not_replicated',
-      `${fewest} of ${options.waitReplicas} Redis replicas acknowledged the chunk within ${options.waitTimeoutMs} ms on \
-a master`,
+      `${fewest} of ${options.waitReplicas} Redis replicas acknowledged the chunk on a master within \
+${options.waitTimeoutMs} ms`,
       { retryable: true },
     );
   }

@@ -1,5 +1,12 @@
+import {
+  type BucketKeys,
+  bucketOf,
+  type EventRecord,
+  eventIdBytes,
+  type RedisKeys,
+} from '@eventstreamapp/event-schema';
 import { createKafka, createLogger, createRedisClient } from '@eventstreamapp/service-kit';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { expect, inject } from 'vitest';
 import { waitFor } from '../../tests/support/wait.js';
 import { loadConfig } from '../src/config.js';
@@ -74,4 +81,44 @@ export async function expectStoredExactly(
     missing: 0,
     wrongScore: 0,
   });
+}
+
+/** Each stream entry's events (field `e`), in the order stored. */
+async function streamJsons(cluster: Cluster, key: string): Promise<string[]> {
+  const entries = await cluster.xrange(key, '-', '+');
+  return entries.flatMap(([, fields]) => fields.filter((_, i) => i % 2 === 1 && fields[i - 1] === 'e'));
+}
+
+/** Every member of every bucket's log. */
+export async function clusterLog(cluster: Cluster, buckets: BucketKeys[]): Promise<string[]> {
+  return (await Promise.all(buckets.map((b) => cluster.zrange(b.eventLog, 0, -1)))).flat();
+}
+
+/**
+ * The stored-once rule of the cluster topology: every event exactly once in its own bucket's log and
+ * stream, and in no other bucket; each user's key holding their last event.
+ */
+export async function expectStoredOnceInCluster(
+  cluster: Cluster,
+  keys: RedisKeys,
+  buckets: BucketKeys[],
+  events: EventRecord[],
+): Promise<void> {
+  const misplaced: string[] = [];
+  const logged: string[] = [];
+  const streamed: string[] = [];
+  for (const [i, bucket] of buckets.entries()) {
+    const members = await cluster.zrange(bucket.eventLog, 0, -1);
+    for (const json of members) {
+      const id = (JSON.parse(json) as { event_id: string }).event_id;
+      if (bucketOf(eventIdBytes(id), buckets.length) !== i) misplaced.push(id);
+    }
+    logged.push(...members);
+    streamed.push(...(await streamJsons(cluster, bucket.eventStream)));
+  }
+  expect(misplaced).toEqual([]);
+  expect(logged.sort()).toEqual(events.map((e) => e.json).sort());
+  expect(streamed.sort()).toEqual(events.map((e) => e.json).sort());
+  const last = new Map(events.map((e) => [e.event.user_id, e.json]));
+  for (const [user, json] of last) expect(await cluster.get(keys.eventKey(user))).toBe(json);
 }

@@ -18,6 +18,12 @@ describe('event-generator configuration', () => {
     ).toBe(2_000_000);
   });
 
+  it('refuses a Redis Cluster it cannot read yet, rather than ignore it for REDIS_URL', () => {
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000' })).toThrow(
+      /REDIS_CLUSTER_NODES.*not supported by this service yet/,
+    );
+  });
+
   it('refuses an event limit above the body limit', () => {
     expect(() => loadConfig({ MAX_BODY_BYTES: '2048', MAX_EVENT_BYTES: '4096' })).toThrow(
       /must not exceed MAX_BODY_BYTES/,

@@ -8,6 +8,7 @@ import {
   parseEnv,
   publishEnv,
   recordLimitsEnv,
+  redisAddressIssue,
   redisEnv,
   retryAfterEnv,
 } from '@eventstreamapp/service-kit';
@@ -53,6 +54,8 @@ const schema = z
     PUBLISH_RATE_BURST: envInt(0, 10_000_000).default(0),
   })
   .superRefine((config, ctx) => {
+    const topology = redisAddressIssue(config, { clusterReady: false });
+    if (topology) ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: topology });
     // An event the broker must refuse would be acknowledged by nobody: refuse the setting instead.
     const largest = largestEventFor(config.KAFKA_MAX_MESSAGE_BYTES);
     if (config.MAX_EVENT_BYTES > largest) {

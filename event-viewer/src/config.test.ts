@@ -6,6 +6,12 @@ import { loadConfig } from './config.js';
 import { hashPasswordLine } from './http/users-file.js';
 
 describe('event-viewer configuration', () => {
+  it('refuses a Redis Cluster it cannot read yet, rather than ignore it for REDIS_URL', () => {
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000' })).toThrow(
+      /REDIS_CLUSTER_NODES.*not supported by this service yet/,
+    );
+  });
+
   it('refuses a default limit above the maximum, which every rel="next" link would then carry', () => {
     expect(() => loadConfig({ DEFAULT_LIMIT: '200', MAX_LIMIT: '100' })).toThrow(
       /DEFAULT_LIMIT="200": must not exceed MAX_LIMIT \(100\)/,

@@ -74,7 +74,8 @@ wait_ok() {
     ((ok && replicas == 3)) && return 0
     sleep 0.2
   done
-  die "redis-cluster: not ok with three replicas in sync after 60s (cluster_state $(cluster_info "$PORT" cluster_state)," \
+  die "redis-cluster: not ok with three replicas in sync after 60s" \
+    "(cluster_state $(cluster_info "$PORT" cluster_state)," \
     "$replicas replicas in sync)"
 }
 
@@ -131,7 +132,9 @@ case "${1:-}" in
   masters) masters ;;
   kill-node)
     file=$DIR/${2:?a node 1–6}/redis.pid
-    if pid_alive "$file"; then kill_pid "$(cat "$file")" "redis-cluster node $2" || exit 1; log "redis-cluster node $2: killed"
+    if pid_alive "$file"; then
+      kill_pid "$(cat "$file")" "redis-cluster node $2" || exit 1
+      log "redis-cluster node $2: killed"
     else log "redis-cluster node $2: not running"; fi ;;
   start-node) start_node "${2:?a node 1–6}" ;;
   node-pid) cat "$DIR/${2:?a node 1–6}/redis.pid" ;;

@@ -18,6 +18,10 @@ export interface OwnRedisCluster {
   masters(): Promise<number[]>;
   /** `redis-cli --cluster check`'s output; throws when it finds the cluster unhealthy. */
   check(): Promise<string>;
+  /** SIGKILL to the node on that port, waiting until it is gone. */
+  kill(port: number): Promise<void>;
+  /** Starts the node on that port again: it rejoins from its nodes.conf (a replica, if it lost its slots). */
+  restart(port: number): Promise<void>;
   remove(): Promise<void>;
 }
 
@@ -46,6 +50,8 @@ export async function startOwnRedisCluster(): Promise<OwnRedisCluster> {
     },
     masters: async () => (await script('masters')).trim().split('\n').map(Number),
     check: () => script('check'),
+    kill: async (node) => void (await script('kill-node', String(node - port + 1))),
+    restart: async (node) => void (await script('start-node', String(node - port + 1))),
     async remove() {
       await Promise.all(clients.map((c) => c.quit().catch(() => undefined)));
       await script('stop').catch(() => undefined);

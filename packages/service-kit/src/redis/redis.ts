@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import { type Backoff, backoffDelay } from '../process/retry.js';
 import { ServiceError } from '../process/service-error.js';
@@ -8,22 +8,42 @@ const RECONNECT: Backoff = { initialDelayMs: 200, maxDelayMs: 2_000 };
 
 const hostPort = /^[^\s:,]+:\d{1,5}$/;
 
-/** Where a service finds Redis: one URL, or the primary that Sentinels name (replicated topology). */
+/** A comma-separated list of host:port pairs, as an array. */
+const hostPortList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  )
+  .refine((list) => list.length > 0 && list.every((p) => hostPort.test(p)), 'must be host:port[,host:port…]');
+
+const asHostPort = (p: string) => {
+  const [host, port] = p.split(':');
+  return { host: host!, port: Number(port) };
+};
+
+/**
+ * Where a service finds Redis: one URL, the primary that Sentinels name (replicated topology), or a
+ * Redis Cluster (cluster topology).
+ */
 export const redisEnv = {
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6379'),
-  REDIS_SENTINELS: z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean),
-    )
-    .refine((list) => list.length > 0 && list.every((p) => hostPort.test(p)), 'must be host:port[,host:port…]')
-    .optional(),
+  REDIS_SENTINELS: hostPortList.optional(),
+  /**
+   * The cluster topology: some of a Redis Cluster's nodes (the client learns the rest); REDIS_URL and the
+   * Sentinels are then unused.
+   */
+  REDIS_CLUSTER_NODES: hostPortList.optional(),
+  /**
+   * How many buckets the cluster topology splits the log into (cluster-buckets.ts): a multiple of the
+   * masters spreads writes evenly. Part of the stored format: every service of one deployment must agree.
+   */
+  REDIS_CLUSTER_BUCKETS: z.coerce.number().int().min(1).max(1_024).default(12),
   REDIS_SENTINEL_NAME: z.string().min(1).default('eventstreamapp'),
   /** Redis' requirepass, and the Sentinels' (README "Security"); a password in REDIS_URL works too. */
   REDIS_PASSWORD: z.string().min(1).optional(),
@@ -35,6 +55,7 @@ export const redisEnv = {
 export interface RedisAddress {
   REDIS_URL: string;
   REDIS_SENTINELS?: string[] | undefined;
+  REDIS_CLUSTER_NODES?: string[] | undefined;
   REDIS_SENTINEL_NAME: string;
   REDIS_PASSWORD?: string | undefined;
 }
@@ -73,10 +94,7 @@ export function createRedisClient(address: RedisAddress, options: RedisClientOpt
   const password = address.REDIS_PASSWORD ?? (url.password ? decodeURIComponent(url.password) : undefined);
   const client = new Redis({
     ...common,
-    sentinels: address.REDIS_SENTINELS.map((p) => {
-      const [host, port] = p.split(':');
-      return { host: host!, port: Number(port) };
-    }),
+    sentinels: address.REDIS_SENTINELS.map(asHostPort),
     name: address.REDIS_SENTINEL_NAME,
     // One password for the primary, its replica and the Sentinels (infra/redis/replicated.sh).
     ...(password ? { password, sentinelPassword: password } : {}),
@@ -84,6 +102,46 @@ export function createRedisClient(address: RedisAddress, options: RedisClientOpt
     failoverDetector: true,
   });
   return reconnectUnlessClosed(client);
+}
+
+/**
+ * What is wrong with where a service is told to find Redis, said at start-up: Sentinels and a cluster
+ * are two topologies; and a service that cannot use a cluster yet (\`clusterReady: false\`) must not be
+ * given one it would ignore.
+ */
+export function redisAddressIssue(address: RedisAddress, { clusterReady = true } = {}): string | undefined {
+  if (!address.REDIS_CLUSTER_NODES) return undefined;
+  if (!clusterReady) return 'the cluster topology is not supported by this service yet (README, "Scaling out")';
+  if (address.REDIS_SENTINELS) return 'set REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both';
+  return undefined;
+}
+
+/**
+ * A client of a Redis Cluster (the cluster topology), with the failure behaviour of createRedisClient: it
+ * follows MOVED and ASK, refreshes its map of slots when a master fails over, and reconnects with the same
+ * backoff; commands fail fast while the cluster is away when `commandTimeoutMs` is set.
+ */
+export function createClusterClient(address: RedisAddress, options: RedisClientOptions): Cluster {
+  const failFast = options.commandTimeoutMs !== undefined;
+  const url = new URL(address.REDIS_URL);
+  const password = address.REDIS_PASSWORD ?? (url.password ? decodeURIComponent(url.password) : undefined);
+  return new Cluster((address.REDIS_CLUSTER_NODES ?? []).map(asHostPort), {
+    lazyConnect: true,
+    enableOfflineQueue: !failFast,
+    clusterRetryStrategy: (attempt) => backoffDelay(attempt, RECONNECT),
+    // A failover takes the cluster about its node timeout (2 s here) plus an election: retried meanwhile.
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 200,
+    retryDelayOnTryAgain: 100,
+    slotsRefreshTimeout: 2_000,
+    redisOptions: {
+      connectionName: options.connectionName,
+      connectTimeout: 3_000,
+      maxRetriesPerRequest: failFast ? 1 : null,
+      ...(failFast ? { commandTimeout: options.commandTimeoutMs } : {}),
+      ...(password ? { password } : {}),
+    },
+  });
 }
 
 const RECONNECT_AFTER_END_MS = 500;
