@@ -1,7 +1,6 @@
 import {
-  createClusterClient,
   createLogger,
-  createRedisClient,
+  createStoreClient,
   loadConfigOrExit,
   runService,
   serviceKafka,
@@ -12,8 +11,8 @@ import { consumerKafkaRetry, createEventConsumer } from './event-consumer.js';
 const config = loadConfigOrExit('event-consumer', loadConfig);
 const logger = createLogger('event-consumer', config.LOG_LEVEL);
 const kafka = serviceKafka('event-consumer', config, logger, consumerKafkaRetry(config));
-const redisOptions = { connectionName: 'event-consumer', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS };
-const redis = config.REDIS_CLUSTER_NODES
-  ? createClusterClient(config, redisOptions)
-  : createRedisClient(config, redisOptions);
+const redis = createStoreClient(config, {
+  connectionName: 'event-consumer',
+  commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+});
 await runService(createEventConsumer({ config, logger, kafka, redis }), logger, config.SHUTDOWN_TIMEOUT_MS);

@@ -54,7 +54,7 @@ const schema = z
     PUBLISH_RATE_BURST: envInt(0, 10_000_000).default(0),
   })
   .superRefine((config, ctx) => {
-    const topology = redisAddressIssue(config, { clusterReady: false });
+    const topology = redisAddressIssue(config);
     if (topology) ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: topology });
     // An event the broker must refuse would be acknowledged by nobody: refuse the setting instead.
     const largest = largestEventFor(config.KAFKA_MAX_MESSAGE_BYTES);

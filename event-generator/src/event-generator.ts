@@ -1,3 +1,4 @@
+import { claimsKeyInCluster, redisKeys } from '@eventstreamapp/event-schema';
 import {
   BATCH_OVERHEAD_BYTES,
   BatchingPublisher,
@@ -15,7 +16,7 @@ import {
   startKafkaProbe,
   watchProducer,
 } from '@eventstreamapp/service-kit';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import kafkajs, { type Kafka, type Producer } from 'kafkajs';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
@@ -27,8 +28,11 @@ export interface EventGeneratorDeps {
   config: Config;
   logger: Logger;
   kafka: Kafka;
-  /** Where client-chosen event_ids are claimed (id-claims.ts), shared by every generator instance. */
-  redis: Redis;
+  /**
+   * Where client-chosen event_ids are claimed (id-claims.ts), shared by every generator instance: one Redis,
+   * or a Redis Cluster (cluster topology).
+   */
+  redis: Redis | Cluster;
 }
 
 /** The topic's own max.message.bytes: the largest record batch the broker accepts for it. */
@@ -89,7 +93,7 @@ function limitsOf(config: Config): PublishLimits {
 }
 
 /** Redis errors, a line every 5 s at most: only requests with client-chosen event_ids need Redis. */
-function warnOfRedisErrors(redis: Redis, logger: Logger): void {
+function warnOfRedisErrors(redis: Redis | Cluster, logger: Logger): void {
   const throttle = createThrottle(5_000);
   redis.on('error', (err: Error) => {
     const { pass, suppressed } = throttle('redis.error');
@@ -139,7 +143,9 @@ export function createEventGenerator({ config, logger, kafka, redis }: EventGene
   let maxMessageBytes = config.KAFKA_MAX_MESSAGE_BYTES;
   let limits = limitsOf(config);
   const publisher = publishPath(config, producer, metrics, logger);
-  const idClaims = createIdClaims(redis, config.REDIS_KEY_PREFIX, config.DEDUP_WINDOW_MS);
+  const keys = redisKeys(config.REDIS_KEY_PREFIX);
+  const claimsIndex = redis instanceof Cluster ? claimsKeyInCluster(keys) : keys.eventClaims;
+  const idClaims = createIdClaims(redis, claimsIndex, config.DEDUP_WINDOW_MS);
   warnOfRedisErrors(redis, logger);
   const app = createApp({
     config,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { eventIdBytes, ID_BUCKETS_LUA, redisKeys } from '@eventstreamapp/event-schema';
+import { eventIdBytes, ID_BUCKETS_LUA } from '@eventstreamapp/event-schema';
 import { redisFailure } from '@eventstreamapp/service-kit';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * Claims every event_id of a request for its body, all or nothing, in one script: an id not claimed
@@ -65,14 +65,14 @@ export function fingerprintOf(sent: unknown, normalized: Record<(typeof RESERVED
  * Event ids that clients choose (their own `event_id`, or derived from an Idempotency-Key) are claimed
  * in Redis for the dedup window, so an id reused with another body is refused before Kafka instead of
  * answered 202 and then dropped by the consumer as a duplicate. Server-made ids cannot collide and
- * cost nothing here.
+ * cost nothing here. `meta` names the claims' index: `event_claims`, or in the cluster topology one slot's
+ * (claimsKeyInCluster).
  */
-export function createIdClaims(redis: Redis, keyPrefix: string, windowMs: number, now: () => number = Date.now) {
+export function createIdClaims(redis: Redis | Cluster, meta: string, windowMs: number, now: () => number = Date.now) {
   redis.defineCommand('claimEventIds', { numberOfKeys: 1, lua: CLAIM_LUA });
   const claim = redis as unknown as {
     claimEventIds(meta: string, ...args: (string | number | Buffer)[]): Promise<[number, number]>;
   };
-  const meta = redisKeys(keyPrefix).eventClaims;
   return {
     async claim(claims: { id: string; fingerprint: Buffer }[]): Promise<ClaimOutcome> {
       if (claims.length === 0) return { kind: 'claimed', replayed: 0 };

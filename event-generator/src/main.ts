@@ -1,6 +1,6 @@
 import {
   createLogger,
-  createRedisClient,
+  createStoreClient,
   loadConfigOrExit,
   runService,
   serviceKafka,
@@ -13,7 +13,7 @@ const logger = createLogger('event-generator', config.LOG_LEVEL);
 // Few retries: a publish has its own deadline (PUBLISH_TIMEOUT_MS) and answers 503 rather than wait.
 const kafka = serviceKafka('event-generator', config, logger, { retries: 2 });
 // Claims of client-chosen event_ids fail at once while Redis is away (503), instead of piling up.
-const redis = createRedisClient(config, {
+const redis = createStoreClient(config, {
   connectionName: 'event-generator',
   commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
 });

@@ -1,4 +1,4 @@
-import { createKafka, createLogger, createRedisClient } from '@eventstreamapp/service-kit';
+import { createKafka, createLogger, createStoreClient } from '@eventstreamapp/service-kit';
 import { Redis } from 'ioredis';
 import { inject, onTestFinished } from 'vitest';
 import { createTestTopics, type TestTopics, uniqueName } from '../../tests/support/kafka.js';
@@ -23,7 +23,7 @@ export async function startGenerator(env: Record<string, string>) {
   });
   const logger = createLogger('event-generator', config.LOG_LEVEL);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'test-generator', logger, retries: 1 });
-  const redis = createRedisClient(config, {
+  const redis = createStoreClient(config, {
     connectionName: 'test-generator',
     commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
   });

@@ -78,3 +78,12 @@ export function bucketKeys(
     };
   });
 }
+
+/**
+ * The generator's claims of client-chosen event_ids in the cluster topology: one hash tag for the whole index,
+ * because a request's ids are claimed all or nothing in one script. It does not spread over the masters; it
+ * holds only ids that clients chose, for the dedup window (about 40 bytes each).
+ */
+export function claimsKeyInCluster(keys: Pick<RedisKeys, 'eventClaims'>): string {
+  return `${keys.eventClaims}:{claims}`;
+}

@@ -2,7 +2,15 @@
 // the id buckets — each with one owner here: writers and readers import these, nothing else spells them.
 
 export { type AuditRecord, decodeAuditRecord, encodeAuditRecord } from './audit.js';
-export { type BucketKeys, bucketKeys, bucketOf, bucketTag, CLUSTER_SLOTS, keySlot } from './cluster-buckets.js';
+export {
+  type BucketKeys,
+  bucketKeys,
+  bucketOf,
+  bucketTag,
+  CLUSTER_SLOTS,
+  claimsKeyInCluster,
+  keySlot,
+} from './cluster-buckets.js';
 export {
   type DeadLetterOrigin,
   DLQ_HEADERS,

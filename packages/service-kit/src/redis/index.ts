@@ -1,7 +1,7 @@
 /** Redis: the client every service makes, its configuration, and what its failures mean. */
 export {
-  createClusterClient,
   createRedisClient,
+  createStoreClient,
   redisAddressIssue,
   redisEnv,
   redisFailure,

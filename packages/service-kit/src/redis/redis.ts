@@ -121,7 +121,7 @@ export function redisAddressIssue(address: RedisAddress, { clusterReady = true }
  * follows MOVED and ASK, refreshes its map of slots when a master fails over, and reconnects with the same
  * backoff; commands fail fast while the cluster is away when `commandTimeoutMs` is set.
  */
-export function createClusterClient(address: RedisAddress, options: RedisClientOptions): Cluster {
+function createClusterClient(address: RedisAddress, options: RedisClientOptions): Cluster {
   const failFast = options.commandTimeoutMs !== undefined;
   const url = new URL(address.REDIS_URL);
   const password = address.REDIS_PASSWORD ?? (url.password ? decodeURIComponent(url.password) : undefined);
@@ -142,6 +142,11 @@ export function createClusterClient(address: RedisAddress, options: RedisClientO
       ...(password ? { password } : {}),
     },
   });
+}
+
+/** The client for where the address points: a Redis Cluster when it names one, else one Redis (or its Sentinels). */
+export function createStoreClient(address: RedisAddress, options: RedisClientOptions): Redis | Cluster {
+  return address.REDIS_CLUSTER_NODES ? createClusterClient(address, options) : createRedisClient(address, options);
 }
 
 const RECONNECT_AFTER_END_MS = 500;
