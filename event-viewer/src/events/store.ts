@@ -1,9 +1,10 @@
-import { type RedisKeys, STREAM_FIELDS } from '@eventstreamapp/event-schema';
+import { type BucketKeys, type RedisKeys, STREAM_FIELDS } from '@eventstreamapp/event-schema';
 import { redisRead } from '@eventstreamapp/service-kit';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { isFiltered, matchesFilter } from '../model/event-filter.js';
 import type { StoredEvent } from '../model/stored-event.js';
 import { fromStreamReply, headOf, type StreamEntry } from '../model/stream-entry.js';
+import { mergedLog } from './merged-log.js';
 import type { PageQuery } from './query.js';
 
 /** Reads a page of `event_log` bounded in bytes as well as in members (PAGE_RANGE_LUA). */
@@ -166,6 +167,38 @@ async function scanFiltered(range: RangeRead, query: PageQuery, options: PageBud
   return { events, positions, scanned, exhausted };
 }
 
+/** A page without the stream's head: one byte-bounded range, or a filtered scan. */
+async function readPage(range: RangeRead, query: PageQuery, options: PageBudget): Promise<Page> {
+  if (isFiltered(query)) return scanFiltered(range, query, options);
+  const { events, exhausted } = await range(query, query.skip, query.limit, options.maxBytes);
+  return { events, positions: events.map((_, i) => i), scanned: events.map((e) => e.timestamp), exhausted };
+}
+
+const maxScore = (query: PageQuery) => (query.before === undefined ? '+inf' : `(${query.before}`);
+
+/** A count of `event_log` members per time range [start, end): each range's count, in order. */
+type CountRanges = (ranges: [start: number, end: string][]) => Promise<number[]>;
+
+/** Events per bucket of time over a window ending now. */
+async function rateOver(now: number, windowMs: number, bucketMs: number, count: CountRanges): Promise<RateBucket[]> {
+  const end = Math.floor(now / bucketMs) * bucketMs + bucketMs;
+  const starts = Array.from({ length: Math.ceil(windowMs / bucketMs) }, (_, i) => end - (i + 1) * bucketMs).reverse();
+  const counts = await count(starts.map((start) => [start, `(${start + bucketMs}`]));
+  return starts.map((start, i) => ({ start, count: counts[i]! }));
+}
+
+/** The counts from one sorted set, in one pipelined round trip. */
+async function countInPipeline(redis: Redis | Cluster, key: string, ranges: [number, string][]): Promise<number[]> {
+  const pipeline = redis.pipeline();
+  for (const [start, end] of ranges) pipeline.zcount(key, start, end);
+  const replies = (await pipeline.exec()) ?? [];
+  return ranges.map((_, i) => {
+    const [err, count] = replies[i] ?? [new Error('no reply')];
+    if (err) throw err;
+    return Number(count);
+  });
+}
+
 /** The event pages' reads: pages of `event_log` (filtered or not), one user's key, per-bucket counts. */
 export function createEventStore(redis: Redis, keys: RedisKeys) {
   redis.defineCommand('eventPageRange', { numberOfKeys: 1, lua: PAGE_RANGE_LUA });
@@ -178,7 +211,6 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
   interface PageTransaction extends ChainableCommander, PageRange<PageTransaction> {}
   const streamHead = (): Promise<string> =>
     redisRead(async () => headOf(await redis.xrevrange(keys.eventStream, '+', '-', 'COUNT', 1)));
-  const maxScore = (query: PageQuery) => (query.before === undefined ? '+inf' : `(${query.before}`);
   /** One byte-bounded range: its events and whether the log ended. */
   const range = async (query: PageQuery, offset: number, count: number, budget: number) =>
     fromRangeReply(
@@ -199,11 +231,8 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
      */
     page(query: PageQuery, options: PageBudget & { withStreamId: boolean }): Promise<Page> {
       return redisRead(async () => {
+        if (!options.withStreamId) return readPage(range, query, options);
         if (!isFiltered(query)) {
-          if (!options.withStreamId) {
-            const { events, exhausted } = await range(query, query.skip, query.limit, options.maxBytes);
-            return { events, positions: events.map((_, i) => i), scanned: events.map((e) => e.timestamp), exhausted };
-          }
           const tx = redis.multi() as PageTransaction;
           const replies = await tx
             .eventPageRange(keys.eventLog, maxScore(query), query.skip, query.limit, options.maxBytes)
@@ -222,8 +251,8 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
             streamId: headOf(replies[1]![1]),
           };
         }
-        const streamId = options.withStreamId ? await streamHead() : undefined;
-        return { ...(await scanFiltered(range, query, options)), ...(streamId === undefined ? {} : { streamId }) };
+        const streamId = await streamHead();
+        return { ...(await scanFiltered(range, query, options)), streamId };
       });
     },
 
@@ -233,23 +262,57 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
 
     /** Events per bucket over a window ending now, counted in one pipelined round trip. */
     rate(now: number, windowMs: number, bucketMs: number): Promise<RateBucket[]> {
-      return redisRead(async () => {
-        const end = Math.floor(now / bucketMs) * bucketMs + bucketMs;
-        const starts = Array.from(
-          { length: Math.ceil(windowMs / bucketMs) },
-          (_, i) => end - (i + 1) * bucketMs,
-        ).reverse();
-        const pipeline = redis.pipeline();
-        for (const start of starts) pipeline.zcount(keys.eventLog, start, `(${start + bucketMs}`);
-        const replies = (await pipeline.exec()) ?? [];
-        return starts.map((start, i) => {
-          const [err, count] = replies[i] ?? [new Error('no reply')];
-          if (err) throw err;
-          return { start, count: Number(count) };
-        });
-      });
+      return redisRead(() =>
+        rateOver(now, windowMs, bucketMs, (ranges) => countInPipeline(redis, keys.eventLog, ranges)),
+      );
     },
   };
 }
 
 export type EventStore = ReturnType<typeof createEventStore>;
+
+/**
+ * The same reads in the cluster topology, over the buckets of `event_log` (cluster-buckets.ts): every page
+ * a k-way merge of per-bucket ranges (merged-log.ts), so it holds what one sorted set would give, in its
+ * order. Not yet: the live stream's head and the journeys of the newest page, which live in per-bucket
+ * streams; such a page comes without them.
+ */
+export function createClusterEventStore(cluster: Cluster, keys: RedisKeys, buckets: BucketKeys[]) {
+  cluster.defineCommand('eventPageRange', { numberOfKeys: 1, lua: PAGE_RANGE_LUA });
+  const ranges = cluster as unknown as {
+    eventPageRange(key: string, max: string, offset: number, count: number, budget: number): Promise<unknown[]>;
+  };
+  /** A page's reads, front to back through one merge: scanFiltered asks for each range where the last ended. */
+  const rangeOf = (query: PageQuery, budget: number): RangeRead => {
+    const log = mergedLog(
+      buckets.length,
+      async (bucket, offset, count, bytes) =>
+        fromRangeReply(await ranges.eventPageRange(buckets[bucket]!.eventLog, maxScore(query), offset, count, bytes)),
+      budget,
+    );
+    let position = 0;
+    return async (_query, offset, count, bytes) => {
+      if (offset > position && (await log.skip(offset - position))) return { events: [], exhausted: true };
+      const read = await log.take(count, bytes);
+      position = offset + read.events.length;
+      return read;
+    };
+  };
+  return {
+    page(query: PageQuery, options: PageBudget & { withStreamId: boolean }): Promise<Page> {
+      return redisRead(() => readPage(rangeOf(query, options.maxBytes), query, options));
+    },
+    latestOf(userId: string): Promise<string | null> {
+      return redisRead(() => cluster.get(keys.eventKey(userId)));
+    },
+    /** Events per bucket of time over a window ending now: a pipeline per bucket of the log (one slot each). */
+    rate(now: number, windowMs: number, bucketMs: number): Promise<RateBucket[]> {
+      return redisRead(() =>
+        rateOver(now, windowMs, bucketMs, async (ranges) => {
+          const each = await Promise.all(buckets.map((b) => countInPipeline(cluster, b.eventLog, ranges)));
+          return ranges.map((_, i) => each.reduce((sum, counts) => sum + counts[i]!, 0));
+        }),
+      );
+    },
+  };
+}

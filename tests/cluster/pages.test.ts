@@ -1,0 +1,115 @@
+import { bucketKeys, type EventRecord, normalizeEvent, redisKeys } from '@eventstreamapp/event-schema';
+import type { Accepted } from '@eventstreamapp/pipeline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StoreOptions, storeEvents } from '../../event-consumer/src/store-events.js';
+import { storeEventsInCluster } from '../../event-consumer/src/store-events-cluster.js';
+import { nextPageQuery, type PageQuery } from '../../event-viewer/src/events/query.js';
+import {
+  createClusterEventStore,
+  createEventStore,
+  type EventStore,
+  type Page,
+} from '../../event-viewer/src/events/store.js';
+import { uniqueName } from '../support/kafka.js';
+import { type OwnRedisCluster, startOwnRedisCluster } from '../support/own-redis-cluster.js';
+import { type TestRedis, testRedis } from '../support/redis.js';
+
+const options: StoreOptions = {
+  dedupWindowMs: 86_400_000,
+  maxLogLength: 0,
+  maxStreamLength: 10_000,
+  retentionMs: 0,
+  userKeyTtlMs: 0,
+  waitReplicas: 0,
+  waitTimeoutMs: 1_000,
+};
+
+/** 3,000 events, five to a millisecond (page boundaries fall among equal timestamps), some non-ASCII. */
+function events(): EventRecord[] {
+  const base = Date.now() - 10_000;
+  return Array.from({ length: 3_000 }, (_, i) => {
+    const result = normalizeEvent({
+      user_id: `u${i % 23}`,
+      action: ['view', 'click', 'buy'][i % 3],
+      timestamp: base + Math.floor(i / 5),
+      payload: { n: i % 50, note: i % 97 === 0 ? 'a needle, ünïcode' : 'hay' },
+    });
+    if (!result.ok) throw new Error(result.rejection.message);
+    return result.value;
+  });
+}
+
+const chunks = (records: EventRecord[]): Accepted[][] =>
+  Array.from({ length: Math.ceil(records.length / 500) }, (_, c) =>
+    records.slice(c * 500, (c + 1) * 500).map((record, i) => ({
+      offset: String(c * 500 + i),
+      record,
+      bytes: Buffer.from(record.json),
+      journey: `0:${c * 500 + i}:${record.event.timestamp}`,
+    })),
+  );
+
+/** Every page from `query` on, following the next cursor as the viewer's links do. */
+async function walk(store: Pick<EventStore, 'page'>, query: PageQuery, maxBytes: number): Promise<Page[]> {
+  const pages: Page[] = [];
+  for (let q: PageQuery | undefined = query; q; ) {
+    const page = await store.page(q, { scanMax: 700, maxBytes, withStreamId: false });
+    pages.push(page);
+    q = nextPageQuery(q, page.scanned, page.exhausted);
+  }
+  return pages;
+}
+
+/** The viewer's reads against one Redis and against the cluster topology's buckets: the same answers. */
+describe('pages on a Redis Cluster and on one Redis, from the same events', () => {
+  let own: OwnRedisCluster;
+  let single: TestRedis;
+  let onOne: ReturnType<typeof createEventStore>;
+  let onCluster: ReturnType<typeof createClusterEventStore>;
+  const stored = events();
+
+  beforeAll(async () => {
+    own = await startOwnRedisCluster();
+    single = testRedis('pages-single');
+    const cluster = own.client();
+    const clusterKeys = redisKeys(`${uniqueName('pages')}:`);
+    const buckets = bucketKeys(clusterKeys, 12);
+    const singleKeys = redisKeys(single.prefix);
+    for (const chunk of chunks(stored)) {
+      await storeEvents(single.redis, singleKeys, chunk, options);
+      await storeEventsInCluster(cluster, clusterKeys, buckets, chunk, options);
+    }
+    onOne = createEventStore(single.redis, singleKeys);
+    onCluster = createClusterEventStore(cluster, clusterKeys, buckets);
+  }, 120_000);
+  afterAll(async () => {
+    await single?.close();
+    await own?.remove();
+  });
+
+  const middle = () => stored[1_502]!.event.timestamp;
+  const cases: [string, () => PageQuery, number][] = [
+    ['the whole log, 50 at a time', () => ({ limit: 50, skip: 0 }), 1_000_000],
+    ['from a time, 120 at a time', () => ({ limit: 120, skip: 0, before: middle() }), 1_000_000],
+    ['from among equal timestamps (a skip)', () => ({ limit: 40, skip: 3, before: middle() }), 1_000_000],
+    ['pages cut at 4 KiB', () => ({ limit: 100, skip: 0 }), 4_096],
+    ["one user's events", () => ({ limit: 25, skip: 0, userId: 'u7' }), 1_000_000],
+    ['an action', () => ({ limit: 60, skip: 0, action: 'buy' }), 1_000_000],
+    ['a text search', () => ({ limit: 10, skip: 0, text: 'needle' }), 1_000_000],
+    ['a where condition, from a time', () => ({ limit: 30, skip: 0, where: 'payload.n=7', before: middle() }), 8_192],
+  ];
+
+  it.each(cases)('gives the same pages for %s, to the end', { timeout: 60_000 }, async (_name, query, maxBytes) => {
+    const [one, cluster] = [await walk(onOne, query(), maxBytes), await walk(onCluster, query(), maxBytes)];
+    expect(cluster).toEqual(one);
+    expect(one.flatMap((p) => p.events).length).toBeGreaterThan(0);
+  });
+
+  it('gives the same rates and the same latest event of each user', async () => {
+    const now = stored.at(-1)!.event.timestamp + 1;
+    expect(await onCluster.rate(now, 20_000, 1_000)).toEqual(await onOne.rate(now, 20_000, 1_000));
+    expect((await onOne.rate(now, 20_000, 1_000)).reduce((sum, b) => sum + b.count, 0)).toBe(3_000);
+    for (const user of ['u0', 'u7', 'u22', 'nobody'])
+      expect(await onCluster.latestOf(user)).toBe(await onOne.latestOf(user));
+  });
+});
