@@ -18,6 +18,15 @@ ifeq ($(TOPOLOGY),replicated)
 export COMPOSE_FILES := docker-compose.yml docker-compose.replicated.yml
 KAFKA_INFRA = infra/kafka/cluster.sh
 REDIS_INFRA = infra/redis/replicated.sh
+else ifeq ($(TOPOLOGY),cluster)
+# TOPOLOGY=cluster (being built, README "Scaling out"): three KRaft nodes and a Redis Cluster of three masters
+# and three replicas; local runtime, infrastructure only: the viewer cannot read a Redis Cluster yet.
+KAFKA_INFRA = infra/kafka/cluster.sh
+REDIS_INFRA = infra/redis/cluster.sh
+CLUSTER_GOALS := help infra-up infra-down infra-wipe redis-cli bench
+ifneq ($(filter-out $(CLUSTER_GOALS),$(or $(MAKECMDGOALS),help)),)
+$(error TOPOLOGY=cluster runs only $(CLUSTER_GOALS) so far: the viewer cannot read a Redis Cluster yet)
+endif
 else
 KAFKA_INFRA = infra/kafka/kafka.sh
 REDIS_INFRA = infra/redis/redis.sh
@@ -56,8 +65,11 @@ endif
 ifeq ($(filter $(CREDENTIALS),on off),)
 $(error CREDENTIALS must be on or off, not '$(CREDENTIALS)')
 endif
-ifeq ($(filter $(TOPOLOGY),single replicated),)
-$(error TOPOLOGY must be single or replicated, not '$(TOPOLOGY)')
+ifeq ($(filter $(TOPOLOGY),single replicated cluster),)
+$(error TOPOLOGY must be single, replicated or cluster, not '$(TOPOLOGY)')
+endif
+ifeq ($(TOPOLOGY)$(RUNTIME),clusterdocker)
+$(error TOPOLOGY=cluster has no Docker runtime yet; use RUNTIME=local)
 endif
 
 .PHONY: help prerequisites docker-engine images install build lint test test-quick viewer-user mutation fuzz-api \
@@ -65,7 +77,7 @@ endif
         bench up down ps logs start-generator stop-generator restart-generator \
         logs-generator status redis-cli kafka-consume dlq-replay infra-up infra-down infra-wipe docker-check
 
-help: ## list the targets (RUNTIME=docker|local, now: $(RUNTIME); TOPOLOGY=single|replicated)
+help: ## list the targets (RUNTIME=docker|local, now: $(RUNTIME); TOPOLOGY=single|replicated|cluster)
 	@echo "RUNTIME=$(RUNTIME) TOPOLOGY=$(TOPOLOGY)"
 	@grep -hE '^([a-z-]+:.*## |#\+ )' $(MAKEFILE_LIST) \
 		| awk -F':.*## ' '/^#\+ /{printf "  %-18s %s\n", "", substr($$0, 4); next} {printf "  %-18s %s\n", $$1, $$2}'
@@ -132,7 +144,7 @@ chaos-check: install ## judge a kept chaos run again (RUN=.local/chaos/<run>)
 	@$(WITH_NODE) npx tsx scripts/chaos/cli.ts check $(RUN)
 
 bench: install ## measure the pipeline against ceilings measured in the same run
-#+ (SCENARIO=publish|ingest|e2e|view|search|screen|steady|cost|all)
+#+ (SCENARIO=publish|ingest|e2e|view|search|screen|steady|cost|cluster|all)
 	@$(WITH_NODE) npm run build
 	@$(WITH_NODE) npx tsx bench/run.ts --scenario $(SCENARIO) $(BENCH_ARGS)
 
@@ -187,7 +199,10 @@ status:
 	@$(LOCAL) status automatic-generator
 dlq-replay: build
 	@$(LOCAL) dlq-replay $(DLQ_REPLAY_ARGS)
-ifeq ($(TOPOLOGY),replicated)
+ifeq ($(TOPOLOGY),cluster)
+redis-cli:
+	@$(if $(REDIS_PASSWORD),REDISCLI_AUTH=$(REDIS_PASSWORD)) redis-cli -c -p $${REDIS_CLUSTER_PORT:-7000} $(REDIS_CLI_ARGS)
+else ifeq ($(TOPOLOGY),replicated)
 redis-cli:
 	@$(if $(REDIS_PASSWORD),REDISCLI_AUTH=$(REDIS_PASSWORD)) redis-cli -p $$(infra/redis/replicated.sh primary-port) \
 		$(REDIS_CLI_ARGS)

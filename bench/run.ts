@@ -4,6 +4,7 @@ import { describeEnvironment } from './lib/environment.js';
 import { REPO_ROOT } from './lib/paths.js';
 import { printTable, type Row, type Scenario } from './lib/report.js';
 import { ensureInfrastructure, KAFKA_BROKERS, REDIS_URL } from './lib/stack.js';
+import { clusterScenario } from './scenarios/cluster.js';
 import { costScenario } from './scenarios/cost.js';
 import { endToEndScenario } from './scenarios/end-to-end.js';
 import { ingestScenario } from './scenarios/ingest.js';
@@ -26,11 +27,13 @@ const SCENARIOS: Record<string, Scenario> = {
   search: searchScenario,
   steady: steadyScenario,
   replicated: replicatedScenario,
+  cluster: clusterScenario,
   retention: retentionScenario,
   soak: soakScenario,
 };
 /**
- * `all` runs these; the replicated topology is measured with TOPOLOGY=replicated or by name, the soak (6 min) by name.
+ * `all` runs these; the replicated topology is measured with TOPOLOGY=replicated or by name, the cluster topology's
+ * store (SCENARIO=cluster) and the soak (6 min) by name.
  */
 const DEFAULT_SCENARIOS = [
   'publish',

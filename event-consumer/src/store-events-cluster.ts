@@ -1,15 +1,22 @@
 import { createHash } from 'node:crypto';
-import { type BucketKeys, bucketOf, eventIdBytes, type RedisKeys } from '@eventstreamapp/event-schema';
+import {
+  type BucketKeys,
+  bucketOf,
+  eventIdBytes,
+  type RedisKeys,
+  streamKeysInCluster,
+} from '@eventstreamapp/event-schema';
 import type { Accepted } from '@eventstreamapp/pipeline';
 import { redisFailure, ServiceError } from '@eventstreamapp/service-kit';
 import type { Cluster } from 'ioredis';
 import { MIN_TRIM_BUDGET, type StoreOptions, type StoreResult } from './store-events.js';
-import { STORE_BUCKET_LUA, TRIM_LUA } from './store-script.js';
+import { STORE_BUCKET_LUA, STREAM_APPEND_LUA, TRIM_LUA } from './store-script.js';
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 const SCRIPTS = {
   trim: { source: TRIM_LUA, sha: sha1(TRIM_LUA) },
   store: { source: STORE_BUCKET_LUA, sha: sha1(STORE_BUCKET_LUA) },
+  stream: { source: STREAM_APPEND_LUA, sha: sha1(STREAM_APPEND_LUA) },
 };
 
 /**
@@ -17,7 +24,7 @@ const SCRIPTS = {
  * bucket's scripts are sent, before each user key is written and before the announcement; a throw stops
  * the store there, with what was sent before it left to finish.
  */
-export type StoreFailpoint = (step: 'bucket' | 'user key' | 'announce', index: number) => void;
+export type StoreFailpoint = (step: 'bucket' | 'user key' | 'stream' | 'announce', index: number) => void;
 
 /** One bucket's part of a chunk: the store script's per-event arguments and the events' places in the chunk. */
 interface BucketPart {
@@ -29,13 +36,15 @@ interface BucketPart {
 /**
  * Stores a chunk in the cluster topology, where its events live in several slots (ARCHITECTURE.md,
  * "The cluster store"). No one script can hold it, so the order makes it safe to cut short anywhere:
- * 1. each bucket's part, atomically on its master (STORE_BUCKET_LUA: dedup, log, stream, and each new
- *    id's journey in the index), all buckets at once;
+ * 1. each bucket's part, atomically on its master (STORE_BUCKET_LUA: dedup, log, and each new id's
+ *    journey in the index), all buckets at once;
  * 2. then each user's key, with that user's last event of the chunk that its bucket stored now or had
  *    stored from this same record before (a retry after step 1 or 2 was cut short);
- * 3. then the announcement, and WAIT on every master when replicas are required.
- * A chunk retried after a failure anywhere leaves every event once in its bucket's log and stream and
- * the last one in each user's key. The caller commits offsets only after this returns, as with one node.
+ * 3. then the same events, less those older than the retention, to the live stream (STREAM_APPEND_LUA,
+ *    which streams each partition's offsets once);
+ * 4. then the announcement, and WAIT on every master when replicas are required.
+ * A chunk retried after a failure anywhere leaves every event once in its bucket's log and in the stream,
+ * and the last one in each user's key. The caller commits offsets only after this returns, as with one node.
  */
 export async function storeEventsInCluster(
   cluster: Cluster,
@@ -48,16 +57,8 @@ export async function storeEventsInCluster(
   if (accepted.length === 0) return { stored: 0, duplicates: 0, expired: 0 };
   const now = (options.now ?? Date.now)();
   const share = (cap: number) => (cap > 0 ? Math.ceil(cap / buckets.length) : 0);
-  // STORE_ARGUMENTS_LUA's seven; the channel and the user key TTL are this function's business here.
-  const header = [
-    now,
-    options.dedupWindowMs,
-    share(options.maxLogLength),
-    share(options.maxStreamLength),
-    '',
-    options.retentionMs,
-    0,
-  ].map(String);
+  // STORE_ARGUMENTS_LUA's seven; the stream, the channel and the user key TTL are this function's business.
+  const header = [now, options.dedupWindowMs, share(options.maxLogLength), 0, '', options.retentionMs, 0].map(String);
 
   const parts = new Map<number, BucketPart>();
   accepted.forEach(({ record, bytes, journey }, place) => {
@@ -92,13 +93,24 @@ export async function storeEventsInCluster(
   });
 
   const latest = new Map<string, string | Buffer>();
-  accepted.forEach(({ record, bytes }, place) => {
-    if (write[place]) latest.set(record.event.user_id, bytes);
+  const cutoff = options.retentionMs > 0 ? now - options.retentionMs : Number.NEGATIVE_INFINITY;
+  const streamArgs: (string | Buffer)[] = [String(options.maxStreamLength)];
+  accepted.forEach(({ record, bytes, journey }, place) => {
+    if (!write[place]) return;
+    latest.set(record.event.user_id, bytes);
+    // As one node's script: what the log no longer keeps is not streamed either.
+    if (record.event.timestamp >= cutoff) streamArgs.push('', String(record.event.timestamp), '', bytes, journey ?? '');
   });
   await sendAll([...latest], 'user key', failpoint, ([user, json]) => {
     const key = keys.eventKey(user);
     return options.userKeyTtlMs > 0 ? cluster.set(key, json, 'PX', options.userKeyTtlMs) : cluster.set(key, json);
   });
+  if (options.maxStreamLength > 0 && streamArgs.length > 1) {
+    const { stream, offsets } = streamKeysInCluster(keys);
+    await sendAll([streamArgs], 'stream', failpoint, (args) =>
+      runScript(cluster, SCRIPTS.stream, [stream, offsets], args),
+    );
+  }
   if (stored > 0) {
     const notice = `{"count":${stored},"newest_timestamp":${newest}}`;
     await sendAll([notice], 'announce', failpoint, (text) => cluster.publish(keys.storedChannel, text));
@@ -118,11 +130,11 @@ interface BucketReply {
 
 /** The trim script, then the store script, on the bucket's master (sent together: one round trip). */
 async function storeBucket(cluster: Cluster, part: BucketPart, trimArgs: number[]): Promise<BucketReply> {
-  const { eventLog, eventIds, eventStream } = part.bucket;
+  const { eventLog, eventIds } = part.bucket;
   const budget = Math.max(MIN_TRIM_BUDGET, 2 * part.places.length);
   const [, reply] = await settleAll([
     runScript(cluster, SCRIPTS.trim, [eventLog, eventIds], [...trimArgs, budget].map(String)),
-    runScript(cluster, SCRIPTS.store, [eventLog, eventIds, eventStream], part.args),
+    runScript(cluster, SCRIPTS.store, [eventLog, eventIds], part.args),
   ]);
   const [stored, duplicates, expired, newest, , ...positions] = reply as number[];
   return { stored: stored!, duplicates: duplicates!, expired: expired!, newest: newest!, positions };

@@ -69,6 +69,40 @@ return {stored, duplicates, expired}
 `;
 
 /**
+ * Lua: append_to_stream(key, max_stream, kept) adds the events at the ARGV positions \`kept\` (the store
+ * scripts' layout: timestamp at +1, JSON at +3, journey at +4) to the live stream \`key\` in order, as few
+ * entries as STREAM_ENTRY_EVENTS and STREAM_ENTRY_BYTES allow, each trimming the stream to about
+ * \`max_stream\` events of entries its size; nothing when \`max_stream\` is 0.
+ */
+const APPEND_TO_STREAM_LUA = `local STREAM_ENTRY_EVENTS = ${STREAM_ENTRY_EVENTS}
+local STREAM_ENTRY_BYTES = ${STREAM_ENTRY_BYTES}
+local function append_to_stream(key, max_stream, kept)
+  if max_stream == 0 then return end
+  local fields, events, bytes = {}, 0, 0
+  -- A cap in entries that holds at least max_stream events of entries like this one.
+  local function add_entry()
+    redis.call('XADD', key, 'MAXLEN', '~', math.ceil(max_stream / events), '*', unpack(fields))
+    fields, events, bytes = {}, 0, 0
+  end
+  for _, i in ipairs(kept) do
+    local json = ARGV[i + 3]
+    if events == STREAM_ENTRY_EVENTS or (events > 0 and bytes + #json > STREAM_ENTRY_BYTES) then add_entry() end
+    fields[#fields + 1] = '${STREAM_FIELDS.event}'
+    fields[#fields + 1] = json
+    fields[#fields + 1] = '${STREAM_FIELDS.timestamp}'
+    fields[#fields + 1] = ARGV[i + 1]
+    if ARGV[i + 4] ~= '' then
+      fields[#fields + 1] = '${STREAM_FIELDS.journey}'
+      fields[#fields + 1] = ARGV[i + 4]
+    end
+    events = events + 1
+    bytes = bytes + #json
+  end
+  if events > 0 then add_entry() end
+end
+`;
+
+/**
  * The store scripts' common body, once the ARGV locals are set (STORE_ARGUMENTS_LUA): the chunk's ids
  * looked up in the dedup index together (one HMGET per index shard), duplicates dropped — an id in the
  * index or earlier in the chunk — and the new events added to \`event_log\` (KEYS[1], one variadic ZADD)
@@ -79,8 +113,7 @@ return {stored, duplicates, expired}
  * chunk (from 1) of the new events (\`fresh\`) and of the duplicates whose index entry is their own
  * journey (\`again\`), and the counts.
  */
-const STORE_BODY_LUA = `local STREAM_ENTRY_EVENTS, STREAM_ENTRY_BYTES = ${STREAM_ENTRY_EVENTS}, ${STREAM_ENTRY_BYTES}
-local ids = {}
+const STORE_BODY_LUA = `${APPEND_TO_STREAM_LUA}local ids = {}
 for i = 8, #ARGV, 5 do ids[#ids + 1] = ARGV[i] end
 local known = find_all(meta, current, shards, ids)
 local new_ids, new_journeys, log_args, kept, latest, fresh, again = {}, {}, {}, {}, {}, {}, {}
@@ -113,29 +146,7 @@ end
 for first = 1, #log_args, CALL_ARGS do
   redis.call('ZADD', KEYS[1], unpack(log_args, first, math.min(first + CALL_ARGS - 1, #log_args)))
 end
-if max_stream > 0 then
-  local fields, events, bytes = {}, 0, 0
-  -- A cap in entries that holds at least max_stream events of entries like this one.
-  local function add_entry()
-    redis.call('XADD', KEYS[3], 'MAXLEN', '~', math.ceil(max_stream / events), '*', unpack(fields))
-    fields, events, bytes = {}, 0, 0
-  end
-  for _, i in ipairs(kept) do
-    local json = ARGV[i + 3]
-    if events == STREAM_ENTRY_EVENTS or (events > 0 and bytes + #json > STREAM_ENTRY_BYTES) then add_entry() end
-    fields[#fields + 1] = '${STREAM_FIELDS.event}'
-    fields[#fields + 1] = json
-    fields[#fields + 1] = '${STREAM_FIELDS.timestamp}'
-    fields[#fields + 1] = ARGV[i + 1]
-    if ARGV[i + 4] ~= '' then
-      fields[#fields + 1] = '${STREAM_FIELDS.journey}'
-      fields[#fields + 1] = ARGV[i + 4]
-    end
-    events = events + 1
-    bytes = bytes + #json
-  end
-  if events > 0 then add_entry() end
-end
+append_to_stream(KEYS[3], max_stream, kept)
 `;
 
 /**
@@ -169,16 +180,16 @@ ${STORE_ENDING_LUA}`;
 
 /**
  * The cluster topology's store script, run once per bucket of a chunk (cluster-buckets.ts; the bucket's
- * keys share a hash tag, so the script runs on the master of that slot): dedup, log and stream as
+ * keys share a hash tag, so the script runs on the master of that slot): dedup and log as
  * STORE_EVENTS_LUA, the log held to the bucket's share of the count cap. The index keeps each new id's
  * journey: a chunk retried after an attempt cut short between buckets, or before its user keys, finds
- * what that attempt stored and names it (\`again\`), so the caller still writes those events' user keys.
- * User keys live in other slots and are written by the caller after every bucket (store-events-cluster.ts);
- * nothing is announced here.
+ * what that attempt stored and names it (\`again\`), so the caller still writes those events' user keys
+ * and streams them. User keys and the stream live in other slots and are written by the caller after
+ * every bucket (store-events-cluster.ts); nothing is announced here.
  *
- * KEYS: the bucket's event_log, dedup index, stream. ARGV as STORE_EVENTS_LUA's (the channel, the user
- * key TTL and the user key indexes unused). Returns {stored, duplicates, older than the retention, newest
- * stored timestamp, n, then the positions of the n new events, then those of the events stored again}.
+ * KEYS: the bucket's event_log, dedup index. ARGV as STORE_EVENTS_LUA's, with a stream cap of 0 (the channel,
+ * the user key TTL and the user key indexes unused). Returns {stored, duplicates, older than the retention,
+ * newest stored timestamp, n, then the positions of the n new events, then those of the events stored again}.
  */
 export const STORE_BUCKET_LUA = `#!lua
 ${ID_BUCKETS_LUA}
@@ -191,4 +202,36 @@ local reply = {stored, duplicates, expired, newest, #fresh}
 for _, position in ipairs(fresh) do reply[#reply + 1] = position end
 for _, position in ipairs(again) do reply[#reply + 1] = position end
 return reply
+`;
+
+/**
+ * The cluster topology's live stream: one stream in one slot (capped, so one master holds it whole), written
+ * after a chunk's buckets and user keys. Beside it, in the same slot, each partition's highest offset
+ * streamed: a chunk read again after a cut streams only the events it had not, so each event is in the
+ * stream once, in the order it was read.
+ *
+ * KEYS: the stream, its offsets hash. ARGV: the stream cap, then per event as the store scripts (id,
+ * timestamp, unused, json, journey \`partition:offset:broker timestamp\`; one without a journey is always
+ * streamed). Returns how many events it streamed.
+ */
+export const STREAM_APPEND_LUA = `#!lua
+${APPEND_TO_STREAM_LUA}local max_stream = tonumber(ARGV[1])
+local highest, raised, kept = {}, {}, {}
+for i = 2, #ARGV, 5 do
+  local partition, offset = string.match(ARGV[i + 4], '^(%d+):(%d+):')
+  if partition then
+    if highest[partition] == nil then highest[partition] = tonumber(redis.call('HGET', KEYS[2], partition) or '-1') end
+    offset = tonumber(offset)
+    if offset > highest[partition] then
+      kept[#kept + 1] = i
+      highest[partition] = offset
+      raised[partition] = true
+    end
+  else
+    kept[#kept + 1] = i
+  end
+end
+append_to_stream(KEYS[1], max_stream, kept)
+for partition in pairs(raised) do redis.call('HSET', KEYS[2], partition, string.format('%d', highest[partition])) end
+return #kept
 `;

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type BucketKeys, bucketKeys, type EventRecord, type RedisKeys, redisKeys } from '@eventstreamapp/event-schema';
+import {
+  type BucketKeys,
+  bucketKeys,
+  type EventRecord,
+  type RedisKeys,
+  redisKeys,
+  streamKeysInCluster,
+} from '@eventstreamapp/event-schema';
 import type { Accepted } from '@eventstreamapp/pipeline';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +14,7 @@ import { makeEvents } from '../../tests/support/events.js';
 import { type OwnRedisCluster, startOwnRedisCluster } from '../../tests/support/own-redis-cluster.js';
 import type { StoreOptions } from '../src/store-events.js';
 import { type StoreFailpoint, storeEventsInCluster } from '../src/store-events-cluster.js';
-import { expectStoredOnceInCluster } from './helpers.js';
+import { clusterLog, expectStoredOnceInCluster } from './helpers.js';
 
 const options: StoreOptions = {
   dedupWindowMs: 86_400_000,
@@ -93,6 +100,23 @@ describe('the consumer’s store on a Redis Cluster (three masters, three replic
     expect(heard).toEqual([`{"count":50,"newest_timestamp":${events.at(-1)!.event.timestamp}}`, 'end']);
   });
 
+  it('keeps events past the retention out of the log and the stream, but in their user key, as one node', async () => {
+    const { keys, buckets } = fresh();
+    const old = makeEvents(30, 3, Date.now() - 7_200_000);
+    const recent = makeEvents(30, 3);
+    const result = await storeEventsInCluster(cluster, keys, buckets, chunkOf([...old, ...recent]), {
+      ...options,
+      retentionMs: 3_600_000,
+    });
+    expect(result).toEqual({ stored: 30, duplicates: 0, expired: 30 });
+    expect((await clusterLog(cluster, buckets)).sort()).toEqual(recent.map((e) => e.json).sort());
+    const streamed = await cluster.xrange(streamKeysInCluster(keys).stream, '-', '+');
+    expect(streamed.flatMap(([, fields]) => fields.filter((_, i) => fields[i - 1] === 'e')).sort()).toEqual(
+      recent.map((e) => e.json).sort(),
+    );
+    expect(await cluster.get(keys.eventKey('u0'))).toBe(recent.at(-3)!.json);
+  });
+
   // Every step the store can be cut short before, as a consumer killed there would be; then the chunk
   // comes again from Kafka (same records, same journeys) and is stored by a new attempt.
   const cuts: [Parameters<StoreFailpoint>[0], number][] = [
@@ -103,6 +127,7 @@ describe('the consumer’s store on a Redis Cluster (three masters, three replic
     ['user key', 0],
     ['user key', 5],
     ['user key', 16],
+    ['stream', 0],
     ['announce', 0],
   ];
   it.each(cuts)('leaves every event once in every key when cut short before %s %i and retried', async (step, at) => {

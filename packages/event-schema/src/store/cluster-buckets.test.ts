@@ -50,17 +50,16 @@ describe('bucketOf', () => {
 });
 
 describe('bucketKeys', () => {
-  it('gives each bucket its log, dedup index and stream in one slot, under the key prefix', () => {
+  it('gives each bucket its log and dedup index in one slot, under the key prefix', () => {
     const buckets = bucketKeys(redisKeys('p:'), 12);
     expect(buckets).toHaveLength(12);
     expect(buckets[0]).toEqual({
       tag: buckets[0]!.tag,
       eventLog: `p:event_log:{${buckets[0]!.tag}}`,
       eventIds: `p:event_ids:{${buckets[0]!.tag}}`,
-      eventStream: `p:event_stream:{${buckets[0]!.tag}}`,
     });
     for (const b of buckets) {
-      expect(new Set([keySlot(b.eventLog), keySlot(b.eventIds), keySlot(b.eventStream)]).size).toBe(1);
+      expect(keySlot(b.eventIds)).toBe(keySlot(b.eventLog));
       // The dedup index's shard hashes are named by appending to it (id-buckets.ts): same slot.
       expect(keySlot(`${b.eventIds}:123:4`)).toBe(keySlot(b.eventIds));
     }

@@ -1,6 +1,6 @@
 /**
- * The cluster topology's layout of the log (README "Redis keys", ARCHITECTURE.md "The cluster store"):
- * `event_log`, the dedup index and the live stream are split into buckets, an event's bucket chosen by
+ * The cluster topology's layout of the log (README "Scaling out", ARCHITECTURE.md "The cluster store"):
+ * `event_log` and the dedup index are split into buckets, an event's bucket chosen by
  * its event_id, and each bucket's keys share one hash tag so that one script stores a bucket's part of a
  * chunk atomically. The tags are chosen so that bucket i's slot lies in the i-th of `count` equal parts
  * of the slot range: `redis-cli --cluster create` gives each master an equal part, so with a bucket count
@@ -54,12 +54,11 @@ export function bucketOf(id: Buffer, count: number): number {
   return id.readUInt32BE(12) % count;
 }
 
-/** One bucket's keys, all in the slot of its tag. */
+/** One bucket's keys, both in the slot of its tag. */
 export interface BucketKeys {
   tag: string;
   eventLog: string;
   eventIds: string;
-  eventStream: string;
 }
 
 /** The keys of `count` buckets under the key prefix (which must not hold a `{`: the tag would be its). */
@@ -74,7 +73,6 @@ export function bucketKeys(
       tag,
       eventLog: `${keys.eventLog}:{${tag}}`,
       eventIds: `${keys.eventIds}:{${tag}}`,
-      eventStream: `${keys.eventStream}:{${tag}}`,
     };
   });
 }
@@ -86,4 +84,12 @@ export function bucketKeys(
  */
 export function claimsKeyInCluster(keys: Pick<RedisKeys, 'eventClaims'>): string {
   return `${keys.eventClaims}:{claims}`;
+}
+
+/**
+ * The cluster topology's live stream and, in its slot, each partition's highest offset streamed
+ * (STREAM_APPEND_LUA): one stream, capped, so the viewer follows it as on one node.
+ */
+export function streamKeysInCluster(keys: Pick<RedisKeys, 'eventStream'>): { stream: string; offsets: string } {
+  return { stream: `${keys.eventStream}:{live}`, offsets: `${keys.eventStream}:{live}:offsets` };
 }

@@ -10,6 +10,7 @@ export {
   CLUSTER_SLOTS,
   claimsKeyInCluster,
   keySlot,
+  streamKeysInCluster,
 } from './cluster-buckets.js';
 export {
   type DeadLetterOrigin,
