@@ -1,5 +1,13 @@
-import { bucketKeys, type EventRecord, normalizeEvent, redisKeys } from '@eventstreamapp/event-schema';
+import {
+  bucketKeys,
+  type EventRecord,
+  normalizeEvent,
+  type RedisKeys,
+  redisKeys,
+  streamKeysInCluster,
+} from '@eventstreamapp/event-schema';
 import type { Accepted } from '@eventstreamapp/pipeline';
+import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StoreOptions, storeEvents } from '../../event-consumer/src/store-events.js';
 import { storeEventsInCluster } from '../../event-consumer/src/store-events-cluster.js';
@@ -66,13 +74,15 @@ describe('pages on a Redis Cluster and on one Redis, from the same events', () =
   let single: TestRedis;
   let onOne: ReturnType<typeof createEventStore>;
   let onCluster: ReturnType<typeof createClusterEventStore>;
+  let cluster: Cluster;
+  let clusterKeys: RedisKeys;
   const stored = events();
 
   beforeAll(async () => {
     own = await startOwnRedisCluster();
     single = testRedis('pages-single');
-    const cluster = own.client();
-    const clusterKeys = redisKeys(`${uniqueName('pages')}:`);
+    cluster = own.client();
+    clusterKeys = redisKeys(`${uniqueName('pages')}:`);
     const buckets = bucketKeys(clusterKeys, 12);
     const singleKeys = redisKeys(single.prefix);
     for (const chunk of chunks(stored)) {
@@ -103,6 +113,29 @@ describe('pages on a Redis Cluster and on one Redis, from the same events', () =
     const [one, cluster] = [await walk(onOne, query(), maxBytes), await walk(onCluster, query(), maxBytes)];
     expect(cluster).toEqual(one);
     expect(one.flatMap((p) => p.events).length).toBeGreaterThan(0);
+  });
+
+  it('gives the newest page the same journeys, and its stream’s head for the live feed to go on from', async () => {
+    const streamOf = async (store: 'one' | 'cluster') =>
+      store === 'one'
+        ? await single.redis.xrevrange(redisKeys(single.prefix).eventStream, '+', '-', 'COUNT', 1)
+        : await cluster.xrevrange(streamKeysInCluster(clusterKeys).stream, '+', '-', 'COUNT', 1);
+    // When each copy stored an event is its own: the rest of a journey is the record's.
+    const withoutStoredAt = (page: Page) =>
+      page.events.map(({ journey, ...e }) => ({ ...e, record: journey && { ...journey, storedAt: 0 } }));
+    for (const query of [
+      { limit: 50, skip: 0 },
+      { limit: 20, skip: 0, userId: 'u3' },
+    ]) {
+      const budget = { scanMax: 700, maxBytes: 1_000_000, withStreamId: true };
+      const [one, two] = [await onOne.page(query, budget), await onCluster.page(query, budget)];
+      expect(withoutStoredAt(two)).toEqual(withoutStoredAt(one));
+      expect(two.streamId).toBe((await streamOf('cluster'))[0]![0]);
+      expect(one.streamId).toBe((await streamOf('one'))[0]![0]);
+    }
+    // Journeys on the unfiltered newest page (as on one node), none on a filtered one.
+    const newest = await onCluster.page({ limit: 50, skip: 0 }, { scanMax: 700, maxBytes: 1e6, withStreamId: true });
+    expect(newest.events.every((e) => e.journey !== undefined)).toBe(true);
   });
 
   it('gives the same rates and the same latest event of each user', async () => {

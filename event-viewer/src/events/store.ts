@@ -1,4 +1,4 @@
-import { type BucketKeys, type RedisKeys, STREAM_FIELDS } from '@eventstreamapp/event-schema';
+import { type BucketKeys, type RedisKeys, STREAM_FIELDS, streamKeysInCluster } from '@eventstreamapp/event-schema';
 import { redisRead } from '@eventstreamapp/service-kit';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { isFiltered, matchesFilter } from '../model/event-filter.js';
@@ -274,20 +274,24 @@ export type EventStore = ReturnType<typeof createEventStore>;
 /**
  * The same reads in the cluster topology, over the buckets of `event_log` (cluster-buckets.ts): every page
  * a k-way merge of per-bucket ranges (merged-log.ts), so it holds what one sorted set would give, in its
- * order. Not yet: the live stream's head and the journeys of the newest page, which live in per-bucket
- * streams; such a page comes without them.
+ * order. The live stream is one stream there too, but in another slot than any bucket, so a page and the
+ * stream's head cannot be read atomically: the head is read first. An event stored between the two reads is
+ * then on the page and again in the live feed after it (a row shown twice), never in neither.
  */
 export function createClusterEventStore(cluster: Cluster, keys: RedisKeys, buckets: BucketKeys[]) {
   cluster.defineCommand('eventPageRange', { numberOfKeys: 1, lua: PAGE_RANGE_LUA });
-  const ranges = cluster as unknown as {
+  cluster.defineCommand('newestStreamEvents', { numberOfKeys: 1, lua: NEWEST_STREAM_EVENTS_LUA });
+  const scripts = cluster as unknown as {
     eventPageRange(key: string, max: string, offset: number, count: number, budget: number): Promise<unknown[]>;
+    newestStreamEvents(key: string, events: number): Promise<[string, string[]][]>;
   };
+  const { stream } = streamKeysInCluster(keys);
   /** A page's reads, front to back through one merge: scanFiltered asks for each range where the last ended. */
   const rangeOf = (query: PageQuery, budget: number): RangeRead => {
     const log = mergedLog(
       buckets.length,
       async (bucket, offset, count, bytes) =>
-        fromRangeReply(await ranges.eventPageRange(buckets[bucket]!.eventLog, maxScore(query), offset, count, bytes)),
+        fromRangeReply(await scripts.eventPageRange(buckets[bucket]!.eventLog, maxScore(query), offset, count, bytes)),
       budget,
     );
     let position = 0;
@@ -299,8 +303,17 @@ export function createClusterEventStore(cluster: Cluster, keys: RedisKeys, bucke
     };
   };
   return {
+    /** As one node's page; with `withStreamId`, the newest page also carries the journeys still in the stream. */
     page(query: PageQuery, options: PageBudget & { withStreamId: boolean }): Promise<Page> {
-      return redisRead(() => readPage(rangeOf(query, options.maxBytes), query, options));
+      return redisRead(async () => {
+        if (!options.withStreamId) return readPage(rangeOf(query, options.maxBytes), query, options);
+        const newest = isFiltered(query)
+          ? await cluster.xrevrange(stream, '+', '-', 'COUNT', 1)
+          : await scripts.newestStreamEvents(stream, Math.min(query.limit, JOURNEY_LOOKBACK));
+        const page = await readPage(rangeOf(query, options.maxBytes), query, options);
+        const events = isFiltered(query) ? page.events : withJourneys(page.events, fromStreamReply(newest));
+        return { ...page, events, streamId: headOf(newest) };
+      });
     },
     latestOf(userId: string): Promise<string | null> {
       return redisRead(() => cluster.get(keys.eventKey(userId)));
