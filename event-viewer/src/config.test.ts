@@ -6,9 +6,10 @@ import { loadConfig } from './config.js';
 import { hashPasswordLine } from './http/users-file.js';
 
 describe('event-viewer configuration', () => {
-  it('refuses a Redis Cluster it cannot read yet, rather than ignore it for REDIS_URL', () => {
-    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000' })).toThrow(
-      /REDIS_CLUSTER_NODES.*not supported by this service yet/,
+  it('reads a Redis Cluster’s nodes, and refuses them beside Sentinels', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000' }).REDIS_CLUSTER_NODES).toEqual(['127.0.0.1:7000']);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_SENTINELS: '127.0.0.1:26379' })).toThrow(
+      /REDIS_CLUSTER_NODES.*not both/,
     );
   });
 

@@ -149,7 +149,7 @@ const schema = z
     CHART_MINUTES: envInt(1, 60).default(5),
   })
   .superRefine((config, ctx) => {
-    const topology = redisAddressIssue(config, { clusterReady: false });
+    const topology = redisAddressIssue(config);
     if (topology) ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: topology });
     // A default above the maximum would put a limit in every rel="next" link that the route refuses.
     if (config.LAG_WINDOW < 2 * config.STATUS_SAMPLE_MS) {

@@ -1,4 +1,4 @@
-import { type RedisKeys, redisKeys } from '@eventstreamapp/event-schema';
+import { bucketKeys, type RedisKeys, redisKeys, streamKeysInCluster } from '@eventstreamapp/event-schema';
 import {
   closeInStages,
   createAdminSession,
@@ -12,7 +12,7 @@ import {
   type StartedServer,
   startProbe,
 } from '@eventstreamapp/service-kit';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { createAuditLog } from './audit/audit-log.js';
 import { createAuditRoutes } from './audit/routes.js';
@@ -21,7 +21,7 @@ import { createDlqRoom } from './dlq/room.js';
 import { createNewestPageCache } from './events/page-cache.js';
 import { renderLivePage, renderLiveRow } from './events/render.js';
 import { createEventRoutes, type RenderedPage } from './events/routes.js';
-import { createEventStore } from './events/store.js';
+import { createClusterEventStore, createEventStore } from './events/store.js';
 import { createAccess } from './http/access.js';
 import { createApp } from './http/app.js';
 import { loadLiveScript } from './http/assets.js';
@@ -39,9 +39,9 @@ export interface EventViewerDeps {
   config: Config;
   logger: Logger;
   /** Reads: fail at once while Redis is away or frozen (503), instead of piling up or hanging. */
-  redis: Redis;
+  redis: Redis | Cluster;
   /** The live reader blocks in XREAD: a connection of its own, without a command timeout. */
-  reader: Redis;
+  reader: Redis | Cluster;
   /** Reads the dead-letter topic for /dlq; without it /dlq answers 503 kafka_unavailable. */
   kafka?: Kafka;
 }
@@ -59,7 +59,7 @@ type Warn = (event: string, err: unknown, message: string) => void;
 function liveParts(
   config: Config,
   stream: ReturnType<typeof createStreamStore>,
-  reader: Redis,
+  reader: Redis | Cluster,
   streamKey: string,
   metrics: ViewerMetrics,
   warn: Warn,
@@ -102,7 +102,7 @@ function liveParts(
 function consoleRooms(
   config: Config,
   keys: RedisKeys,
-  redis: Redis,
+  redis: Redis | Cluster,
   kafka: Kafka | undefined,
   metrics: ViewerMetrics,
   warn: Warn,
@@ -127,7 +127,10 @@ function consoleRooms(
   });
   const status = createStatusRoom({
     config,
-    dedupIndexKey: keys.eventIds,
+    dedupIndexKeys:
+      redis instanceof Cluster
+        ? bucketKeys(keys, config.REDIS_CLUSTER_BUCKETS).map((b) => b.eventIds)
+        : [keys.eventIds],
     redis,
     ...(admin ? { admin } : {}),
     ...(dlq.deadLetters ? { deadLetters: dlq.deadLetters } : {}),
@@ -137,8 +140,20 @@ function consoleRooms(
   return { admin, audit, dlq, status };
 }
 
+/**
+ * Where the pages and the live feed read: one Redis's `event_log` and `event_stream`, or in the cluster
+ * topology the log's buckets and the one stream (cluster-buckets.ts).
+ */
+function eventReads(config: Config, redis: Redis | Cluster, keys: RedisKeys) {
+  if (!(redis instanceof Cluster)) return { store: createEventStore(redis, keys), streamKey: keys.eventStream };
+  return {
+    store: createClusterEventStore(redis, keys, bucketKeys(keys, config.REDIS_CLUSTER_BUCKETS)),
+    streamKey: streamKeysInCluster(keys).stream,
+  };
+}
+
 /** A Redis connection's errors: counted, and logged a line every 5 s at most. */
-function countErrorsOf(client: Redis, metrics: ViewerMetrics, warn: Warn): void {
+function countErrorsOf(client: Redis | Cluster, metrics: ViewerMetrics, warn: Warn): void {
   client.on('error', (err: Error) => {
     metrics.redisErrors.inc({ kind: 'connection' });
     warn('redis.error', err, 'Redis connection error');
@@ -178,9 +193,9 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
   };
   const metrics = createMetrics(() => live.clients);
   for (const client of [redis, reader]) countErrorsOf(client, metrics, warn);
-  const store = createEventStore(redis, keys);
-  const stream = createStreamStore(redis, keys);
-  const { live, newestPages, streamReader } = liveParts(config, stream, reader, keys.eventStream, metrics, warn);
+  const { store, streamKey } = eventReads(config, redis, keys);
+  const stream = createStreamStore(redis, { eventStream: streamKey });
+  const { live, newestPages, streamReader } = liveParts(config, stream, reader, streamKey, metrics, warn);
   const { admin, audit, dlq, status } = consoleRooms(config, keys, redis, kafka, metrics, warn, logger);
   registerLiveCap(metrics.registry, config.LIVE_MAX_CLIENTS);
   // A frozen Redis keeps its connection 'ready': only a command shows that it no longer answers.

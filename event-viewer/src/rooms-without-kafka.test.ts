@@ -27,7 +27,7 @@ describe('the status and dead-letter rooms of a viewer started without Kafka', (
   const { registry } = createMetrics(() => 0);
   const redis = {} as Redis;
   const warn = () => undefined;
-  const status = createStatusRoom({ config, dedupIndexKey: 'event_ids', redis, registry, warn });
+  const status = createStatusRoom({ config, dedupIndexKeys: ['event_ids'], redis, registry, warn });
   const dlq = createDlqRoom({
     config,
     keys: { eventLog: 'event_log', replayLock: 'dlq_replay_lock' },

@@ -1,5 +1,5 @@
 import { type AuditRecord, decodeAuditRecord, encodeAuditRecord } from '@eventstreamapp/event-schema';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * Entries the audit stream keeps at most, whatever AUDIT_RETENTION says: a dry run or a replay writes two
@@ -21,7 +21,7 @@ export interface AuditEntry {
  * `retentionMs` (MINID) and beyond AUDIT_MAX_ENTRIES, and reads never show an older one, so the
  * retention holds even while nothing is written.
  */
-export function createAuditLog(redis: Redis, key: string, retentionMs: number, now: () => number = Date.now) {
+export function createAuditLog(redis: Redis | Cluster, key: string, retentionMs: number, now: () => number = Date.now) {
   const oldestKept = () => String(Math.max(0, now() - retentionMs));
   return {
     async append(record: AuditRecord): Promise<void> {

@@ -2,7 +2,7 @@ import type { RedisKeys } from '@eventstreamapp/event-schema';
 import { replayDeadLetters } from '@eventstreamapp/pipeline';
 import { type AdminSession, closeInStages } from '@eventstreamapp/service-kit';
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -26,7 +26,7 @@ export interface DlqRoomDeps {
     | 'TIMESTAMP_MAX_FUTURE_MS'
   >;
   keys: Pick<RedisKeys, 'eventLog' | 'replayLock'>;
-  redis: Redis;
+  redis: Redis | Cluster;
   /** Without Kafka, /dlq and the replay routes stay listed and answer 503 kafka_unavailable. */
   kafka?: Kafka;
   admin?: AdminSession;

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { fromStreamReply, headOf, type StreamEntry } from '../model/stream-entry.js';
 
 export interface StreamReaderOptions {
   /** A connection of its own: XREAD BLOCK holds it while it waits. */
-  redis: Redis;
+  redis: Redis | Cluster;
   key: string;
   onEntries: (entries: StreamEntry[]) => void;
   /** The id to read after, once known (the stream's newest at start). */

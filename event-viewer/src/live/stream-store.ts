@@ -1,11 +1,11 @@
 import type { RedisKeys } from '@eventstreamapp/event-schema';
 import { redisRead } from '@eventstreamapp/service-kit';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { fromStreamReply, headOf, type StreamEntry } from '../model/stream-entry.js';
 import type { StreamSource } from './feed.js';
 
 /** The live stream's reads a client that fell behind catches up with (the feed's StreamSource). */
-export function createStreamStore(redis: Redis, keys: Pick<RedisKeys, 'eventStream'>): StreamSource {
+export function createStreamStore(redis: Redis | Cluster, keys: Pick<RedisKeys, 'eventStream'>): StreamSource {
   return {
     newest: () => redisRead(async () => headOf(await redis.xrevrange(keys.eventStream, '+', '-', 'COUNT', 1))),
 

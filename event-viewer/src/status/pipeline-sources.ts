@@ -1,5 +1,5 @@
 import { idsTakenByBucket } from '@eventstreamapp/event-schema';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { type Admin, AssignerProtocol } from 'kafkajs';
 
 /** `INFO` text as a map of its `name:value` lines. */
@@ -48,23 +48,45 @@ export async function readCluster(admin: Admin, topics: string[]) {
   };
 }
 
-/** Redis' memory, role and replicas, and the dedup index's per-bucket counts (the stored rate is their growth). */
-export async function readRedisStatus(redis: Redis, dedupIndexKey: string) {
-  const [memory, replication, dedupIndex] = await Promise.all([
-    redis.info('memory'),
-    redis.info('replication'),
-    redis.hgetall(dedupIndexKey),
+/** How many ids each time bucket took, summed over the dedup indexes (the cluster topology has one per log bucket). */
+function sumByBucket(indexes: Record<string, string>[]): Map<string, number> {
+  const sum = new Map<string, number>();
+  for (const index of indexes) {
+    for (const [bucket, n] of idsTakenByBucket(index)) sum.set(bucket, (sum.get(bucket) ?? 0) + n);
+  }
+  return sum;
+}
+
+/**
+ * Redis' memory, role and replicas, and the dedup index's per-bucket counts (the stored rate is their growth).
+ * A Redis Cluster: its masters' memory and budgets summed, and every master's replicas.
+ */
+export async function readRedisStatus(redis: Redis | Cluster, dedupIndexKeys: string[]) {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const [infos, dedupIndexes] = await Promise.all([
+    Promise.all(
+      nodes.map(async (node) => [infoFields(await node.info('memory')), infoFields(await node.info('replication'))]),
+    ),
+    Promise.all(dedupIndexKeys.map((key) => redis.hgetall(key))),
   ]);
-  const m = infoFields(memory);
-  const r = infoFields(replication);
+  const sum = (field: string) => infos.reduce((total, [m]) => total + Number(m!.get(field) ?? 0), 0);
+  const role = infos[0]?.[1]!.get('role');
   return {
     status: {
-      usedBytes: Number(m.get('used_memory') ?? 0),
-      maxBytes: Number(m.get('maxmemory') ?? 0),
-      role: r.get('role') === 'master' ? 'primary' : (r.get('role') ?? 'unknown'),
-      replicas: [...r.entries()].filter(([k]) => /^slave\d+$/.test(k)).map(([, v]) => replicaOf(v)),
-      sentinel: redis.options.sentinels !== undefined && redis.options.sentinels !== null,
+      usedBytes: sum('used_memory'),
+      maxBytes: sum('maxmemory'),
+      role:
+        redis instanceof Cluster
+          ? `cluster of ${nodes.length} masters`
+          : role === 'master'
+            ? 'primary'
+            : (role ?? 'unknown'),
+      replicas: infos.flatMap(([, r]) =>
+        [...r!.entries()].filter(([k]) => /^slave\d+$/.test(k)).map(([, v]) => replicaOf(v)),
+      ),
+      sentinel:
+        !(redis instanceof Cluster) && redis.options.sentinels !== undefined && redis.options.sentinels !== null,
     },
-    storedByBucket: idsTakenByBucket(dedupIndex),
+    storedByBucket: sumByBucket(dedupIndexes),
   };
 }

@@ -1,7 +1,7 @@
 import { idsTakenBetween } from '@eventstreamapp/event-schema';
 import { committedOffsets } from '@eventstreamapp/pipeline';
 import { type AdminSession, type PartitionEnds, topicEnds } from '@eventstreamapp/service-kit';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { DeadLetterWindow } from '../dlq/dead-letters.js';
 import { type EndSample, lagSeconds } from './lag-estimate.js';
 import { judgePartition, type LagState, type PartitionSample } from './lag-states.js';
@@ -10,11 +10,12 @@ import { readCluster, readGroupMembers, readRedisStatus } from './pipeline-sourc
 export interface PipelineStatusOptions {
   admin: AdminSession;
   /** The viewer's command-timeout client: a frozen Redis costs a sample at most REDIS_COMMAND_TIMEOUT_MS. */
-  redis: Redis;
+  redis: Redis | Cluster;
   topics: { events: string; dlq: string };
   group: string;
   /** The consumer's dedup index (`event_ids`): it counts every event stored. */
-  dedupIndexKey: string;
+  /** The dedup index's key, or in the cluster topology each log bucket's. */
+  dedupIndexKeys: string[];
   sampleMs: number;
   historyMs: number;
   /** Each partition's consumer is judged over the samples of this window (lag-states.ts). */
@@ -197,7 +198,7 @@ export function createPipelineStatus(options: PipelineStatusOptions) {
     redis,
     topics,
     group,
-    dedupIndexKey,
+    dedupIndexKeys,
     sampleMs,
     historyMs,
     lagWindowMs,
@@ -222,7 +223,7 @@ export function createPipelineStatus(options: PipelineStatusOptions) {
       settle('kafka', async () => topicEnds(await admin.get(), topics.events)),
       settle('group', async () => readGroupMembers(await admin.get(), group, topics.events)),
       settle('cluster', async () => readCluster(await admin.get(), [topics.events, topics.dlq])),
-      settle('redis', () => readRedisStatus(redis, dedupIndexKey)),
+      settle('redis', () => readRedisStatus(redis, dedupIndexKeys)),
       deadLetters ? settle('dlq', () => deadLetters.ends(t)) : Promise.resolve(null),
     ]);
     const committed = ends

@@ -1,6 +1,6 @@
 import type { AdminSession } from '@eventstreamapp/service-kit';
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { withFormat } from '../http/format-route.js';
@@ -13,8 +13,9 @@ export interface StatusRoomDeps {
     Config,
     'KAFKA_TOPIC' | 'KAFKA_DLQ_TOPIC' | 'KAFKA_GROUP_ID' | 'STATUS_SAMPLE_MS' | 'STATUS_HISTORY_MINUTES' | 'LAG_WINDOW'
   >;
-  dedupIndexKey: string;
-  redis: Redis;
+  /** The dedup index's key, or in the cluster topology each log bucket's. */
+  dedupIndexKeys: string[];
+  redis: Redis | Cluster;
   /** Without Kafka, GET /status answers 503 kafka_unavailable and no gauge is registered. */
   admin?: AdminSession;
   /** The dead-letter room's window, for the DLQ's depth and newest letter. */
@@ -25,14 +26,22 @@ export interface StatusRoomDeps {
 }
 
 /** The status room: GET /status, the pipeline sampled from Kafka's admin API and Redis, and the gauges built on it. */
-export function createStatusRoom({ config, dedupIndexKey, redis, admin, deadLetters, registry, warn }: StatusRoomDeps) {
+export function createStatusRoom({
+  config,
+  dedupIndexKeys,
+  redis,
+  admin,
+  deadLetters,
+  registry,
+  warn,
+}: StatusRoomDeps) {
   const status = admin
     ? createPipelineStatus({
         admin,
         redis,
         topics: { events: config.KAFKA_TOPIC, dlq: config.KAFKA_DLQ_TOPIC },
         group: config.KAFKA_GROUP_ID,
-        dedupIndexKey,
+        dedupIndexKeys,
         sampleMs: config.STATUS_SAMPLE_MS,
         historyMs: config.STATUS_HISTORY_MINUTES * 60_000,
         lagWindowMs: config.LAG_WINDOW,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { deadLetterOrigin, type RedisKeys, withoutDeadLetterHeaders } from '@eventstreamapp/event-schema';
 import { createProducer, type PartitionEnds, topicEnds } from '@eventstreamapp/service-kit';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Kafka, KafkaMessage, Message } from 'kafkajs';
 import { planChunk } from './plan-chunk.js';
 import { type PartitionRange, readTopicRanges } from './read-ranges.js';
@@ -45,7 +45,7 @@ export interface ReplayReport {
 
 export interface ReplayDeps {
   kafka: Kafka;
-  redis: Redis;
+  redis: Redis | Cluster;
   keys: Pick<RedisKeys, 'eventLog' | 'replayLock'>;
   /** Who replays, shown to whoever finds the replay lock taken: `make dlq-replay`, or a viewer's user. */
   holder: string;
@@ -112,7 +112,7 @@ interface HeldLock {
 
 /** Takes the replay lock for the duration of `work`, or throws ReplayBusyError naming who holds it. */
 async function withReplayLock<T>(
-  redis: Redis,
+  redis: Redis | Cluster,
   key: string,
   holder: string,
   work: (lock: HeldLock) => Promise<T>,
@@ -250,7 +250,11 @@ async function replayUnlocked(deps: ReplayDeps, options: ReplayOptions, lock?: H
 /**
  * The records whose exact JSON `event_log` does not hold (the consumer stores the record's own bytes), in one ZMSCORE.
  */
-async function notYetStored(redis: Redis, eventLog: string, messages: KafkaMessage[]): Promise<KafkaMessage[]> {
+async function notYetStored(
+  redis: Redis | Cluster,
+  eventLog: string,
+  messages: KafkaMessage[],
+): Promise<KafkaMessage[]> {
   if (messages.length === 0) return [];
   const scores = await redis.zmscore(eventLog, ...messages.map((m) => m.value!));
   return messages.filter((_m, i) => scores[i] === null);

@@ -104,16 +104,11 @@ export function createRedisClient(address: RedisAddress, options: RedisClientOpt
   return reconnectUnlessClosed(client);
 }
 
-/**
- * What is wrong with where a service is told to find Redis, said at start-up: Sentinels and a cluster
- * are two topologies; and a service that cannot use a cluster yet (\`clusterReady: false\`) must not be
- * given one it would ignore.
- */
-export function redisAddressIssue(address: RedisAddress, { clusterReady = true } = {}): string | undefined {
-  if (!address.REDIS_CLUSTER_NODES) return undefined;
-  if (!clusterReady) return 'the cluster topology is not supported by this service yet (README, "Scaling out")';
-  if (address.REDIS_SENTINELS) return 'set REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both';
-  return undefined;
+/** Sentinels and a cluster are two topologies: a configuration naming both is a mistake, said at start-up. */
+export function redisAddressIssue(address: RedisAddress): string | undefined {
+  return address.REDIS_SENTINELS && address.REDIS_CLUSTER_NODES
+    ? 'set REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both'
+    : undefined;
 }
 
 /**
