@@ -10,7 +10,7 @@ import { redisKeys } from '@eventstreamapp/event-schema';
 import { formatReport, type ReplayOptions, replayDeadLetters } from '@eventstreamapp/pipeline';
 import {
   createLogger,
-  createRedisClient,
+  createStoreClient,
   loadConfigOrExit,
   serviceKafka,
   USAGE_EXIT,
@@ -63,7 +63,7 @@ const config = loadConfigOrExit('dlq-replay', loadConfig);
 // The report goes to stdout; the clients' own complaints (a broker away) to stderr, as warnings only.
 const logger = createLogger('dlq-replay', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, process.stderr);
 const kafka = serviceKafka('dlq-replay', config, logger, { retries: 5 });
-const redis = createRedisClient(config, {
+const redis = createStoreClient(config, {
   connectionName: 'dlq-replay',
   commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
 });

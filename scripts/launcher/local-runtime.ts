@@ -6,12 +6,12 @@ import { waitUntilReady } from './readiness.ts';
 import { DEFAULT_PORTS, PORT_VARIABLES, REPO_ROOT, SERVICES, type ServiceName, serviceCommand } from './services.ts';
 import type { SupervisorState } from './supervisor.ts';
 
-export type Topology = 'single' | 'replicated';
+export type Topology = 'single' | 'replicated' | 'cluster';
 
 /** The local runtime's layout and ports, from the environment `make` passes (README, "Runtimes"). */
 export function localRuntime(env: NodeJS.ProcessEnv = process.env) {
   const localDir = env.LOCAL_DIR ?? join(REPO_ROOT, '.local');
-  const topology: Topology = env.TOPOLOGY === 'replicated' ? 'replicated' : 'single';
+  const topology: Topology = env.TOPOLOGY === 'replicated' || env.TOPOLOGY === 'cluster' ? env.TOPOLOGY : 'single';
   const port = (service: ServiceName) => {
     const name = PORT_VARIABLES[service].find((v) => env[v]);
     return Number(name ? env[name] : DEFAULT_PORTS[service]);
@@ -69,9 +69,17 @@ function scriptOutput(script: string, ...args: string[]): string {
   return result.stdout.trim();
 }
 
+/** The infrastructure's scripts of each topology: Kafka's, then Redis'. */
+const INFRA_SCRIPTS: Record<Topology, [kafka: string, redis: string]> = {
+  single: ['infra/kafka/kafka.sh', 'infra/redis/redis.sh'],
+  replicated: ['infra/kafka/cluster.sh', 'infra/redis/replicated.sh'],
+  cluster: ['infra/kafka/cluster.sh', 'infra/redis/cluster.sh'],
+};
+
 /**
- * Where the services find Kafka and Redis: the single broker and Redis, or (replicated) the three
- * brokers and the Sentinels — and then the consumer waits for a replica to acknowledge each chunk.
+ * Where the services find Kafka and Redis: the single broker and Redis; or the three brokers and the
+ * Sentinels (replicated) or the Redis Cluster's nodes (cluster) — and then the consumer waits for a replica to
+ * acknowledge each chunk.
  */
 function infraEnv(rt: Runtime, service: ServiceName): NodeJS.ProcessEnv {
   if (rt.topology === 'single') {
@@ -79,7 +87,9 @@ function infraEnv(rt: Runtime, service: ServiceName): NodeJS.ProcessEnv {
   }
   return {
     KAFKA_BROKERS: scriptOutput('infra/kafka/cluster.sh', 'bootstrap'),
-    REDIS_SENTINELS: scriptOutput('infra/redis/replicated.sh', 'sentinels'),
+    ...(rt.topology === 'replicated'
+      ? { REDIS_SENTINELS: scriptOutput('infra/redis/replicated.sh', 'sentinels') }
+      : { REDIS_CLUSTER_NODES: scriptOutput('infra/redis/cluster.sh', 'nodes') }),
     ...(service === 'event-consumer' && process.env.REDIS_WAIT_REPLICAS === undefined
       ? { REDIS_WAIT_REPLICAS: '1' }
       : {}),
@@ -211,11 +221,7 @@ export async function statusLine(rt: Runtime, service: ServiceName): Promise<str
 
 function infra(rt: Runtime, command: 'start' | 'stop' | 'status'): number {
   let failed = 0;
-  const scripts =
-    rt.topology === 'single'
-      ? ['infra/kafka/kafka.sh', 'infra/redis/redis.sh']
-      : ['infra/kafka/cluster.sh', 'infra/redis/replicated.sh'];
-  for (const script of scripts) {
+  for (const script of INFRA_SCRIPTS[rt.topology]) {
     const result = spawnSync('bash', [join(REPO_ROOT, script), command], { stdio: 'inherit', env: process.env });
     if (result.status !== 0) failed = result.status ?? 1;
     if (failed && command === 'start') return failed;

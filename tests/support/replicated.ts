@@ -1,32 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { REPO_ROOT } from './paths.js';
+import { freePortRun } from './wait.js';
 
 const run = promisify(execFile);
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** The first of `count` consecutive free ports below the ephemeral range. */
-async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 11_000);
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => portFree(base + i)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error(`no ${count} consecutive free ports found`);
-}
 
 /** CREDENTIALS=on for a test's engines: the variables infra/credentials.sh would give, made up for the run. */
 export interface EngineCredentials {
@@ -84,9 +66,9 @@ export interface ReplicatedInfra {
  */
 export async function startReplicatedInfra(credentials?: EngineCredentials): Promise<ReplicatedInfra> {
   const dir = mkdtempSync(join(tmpdir(), 'eventstreamapp-replicated-'));
-  const kafkaBase = await freePortRange(6);
-  const redisBase = await freePortRange(2);
-  const sentinelBase = await freePortRange(3);
+  const kafkaBase = await freePortRun(6);
+  const redisBase = await freePortRun(2);
+  const sentinelBase = await freePortRun(3);
   const env = {
     ...process.env,
     LOCAL_DIR: dir,

@@ -28,16 +28,17 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * The first of `count` consecutive free ports whose partners `offset` above are free too (a Redis
- * Cluster node's bus port is its port + 10000), all below the ephemeral range.
+ * The first of `count` consecutive free ports below the ephemeral range; with `partnerOffset`, each port's
+ * partner that far above is free too (a Redis Cluster node's bus port is its port + 10000).
  */
-export async function freePortRun(count: number, offset: number): Promise<number> {
+export async function freePortRun(count: number, partnerOffset = 0): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * (32_000 - offset - count - 20_000));
-    const ports = Array.from({ length: count }, (_, i) => [base + i, base + i + offset]).flat();
-    if ((await Promise.all(ports.map(canListen))).every(Boolean)) return base;
+    const base = 20_000 + Math.floor(Math.random() * (32_000 - partnerOffset - count - 20_000));
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    const all = partnerOffset > 0 ? ports.flatMap((p) => [p, p + partnerOffset]) : ports;
+    if ((await Promise.all(all.map(canListen))).every(Boolean)) return base;
   }
-  throw new Error(`no ${count} free ports with free partners ${offset} above found below 32000`);
+  throw new Error(`no ${count} consecutive free ports${partnerOffset ? ` with free partners +${partnerOffset}` : ''}`);
 }
 
 function canListen(port: number): Promise<boolean> {

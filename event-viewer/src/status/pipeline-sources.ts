@@ -65,12 +65,18 @@ export async function readRedisStatus(redis: Redis | Cluster, dedupIndexKeys: st
   const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
   const [infos, dedupIndexes] = await Promise.all([
     Promise.all(
-      nodes.map(async (node) => [infoFields(await node.info('memory')), infoFields(await node.info('replication'))]),
+      nodes.map(async (node) => ({
+        memory: infoFields(await node.info('memory')),
+        replication: infoFields(await node.info('replication')),
+      })),
     ),
     Promise.all(dedupIndexKeys.map((key) => redis.hgetall(key))),
   ]);
-  const sum = (field: string) => infos.reduce((total, [m]) => total + Number(m!.get(field) ?? 0), 0);
-  const role = infos[0]?.[1]!.get('role');
+  const sum = (field: string) => infos.reduce((total, { memory }) => total + Number(memory.get(field) ?? 0), 0);
+  const role = infos[0]?.replication.get('role');
+  const replicas = infos.flatMap(({ replication }) =>
+    [...replication.entries()].filter(([k]) => /^slave\d+$/.test(k)).map(([, v]) => replicaOf(v)),
+  );
   return {
     status: {
       usedBytes: sum('used_memory'),
@@ -81,9 +87,7 @@ export async function readRedisStatus(redis: Redis | Cluster, dedupIndexKeys: st
           : role === 'master'
             ? 'primary'
             : (role ?? 'unknown'),
-      replicas: infos.flatMap(([, r]) =>
-        [...r!.entries()].filter(([k]) => /^slave\d+$/.test(k)).map(([, v]) => replicaOf(v)),
-      ),
+      replicas,
       sentinel:
         !(redis instanceof Cluster) && redis.options.sentinels !== undefined && redis.options.sentinels !== null,
     },
