@@ -12,6 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../infra/lib.sh"
 # command → Debian package
 PACKAGES=(
   redis-server:redis-server
+  redis-cli:redis-tools
   java:openjdk-17-jre-headless
   mvn:maven
   curl:curl
