@@ -42,6 +42,7 @@ describe('newerFirst', () => {
   it('orders as ZREVRANGE does: higher scores first, equal scores by member bytes, higher first', () => {
     const rows = [
       { json: 'a', timestamp: 1 },
+      { json: 'ab', timestamp: 1 }, // a prefix first, as memcmp orders it
       { json: 'b', timestamp: 1 },
       { json: '\uffff', timestamp: 1 }, // UTF-8 ef bf bf: below f0, so below the emoji, though above it in UTF-16
       { json: '😀', timestamp: 1 },
@@ -52,6 +53,7 @@ describe('newerFirst', () => {
       '1😀',
       '1\uffff',
       '1b',
+      '1ab',
       '1a',
     ]);
   });

@@ -11,10 +11,30 @@ export type SliceRead = (
   budget: number,
 ) => Promise<{ events: StoredEvent[]; exhausted: boolean }>;
 
+/**
+ * Two texts in the order of their UTF-8 bytes (Redis compares members so), without encoding them: UTF-8 keeps
+ * code point order, and UTF-16 code units differ from it only where a surrogate (U+D800–DFFF, half of a code
+ * point above U+FFFF) meets U+E000–FFFF — moved above them here.
+ */
+function compareUtf8(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x < 0xe000 ? x + 0x2000 : x - 0x800;
+      y = y < 0xe000 ? y + 0x2000 : y - 0x800;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
 /** Redis' order of ZREVRANGEBYSCORE: the higher score first, equal scores by their members' bytes, higher first. */
 export function newerFirst(a: StoredEvent, b: StoredEvent): number {
   if (a.timestamp !== b.timestamp) return b.timestamp - a.timestamp;
-  return Buffer.compare(Buffer.from(b.json), Buffer.from(a.json));
+  return compareUtf8(b.json, a.json);
 }
 
 /** Most rows one bucket's slice asks for, however many are still wanted. */
@@ -47,12 +67,11 @@ export function mergedLog(buckets: number, read: SliceRead, budget: number) {
     exhausted: false,
   }));
 
-  /** Reads every dry lane's next slice at once; undefined (no await, no tick) when none is dry. */
-  function refill(wanted: number): Promise<unknown> | undefined {
-    const dry = lanes.filter((lane) => lane.next === lane.rows.length && !lane.exhausted);
-    if (dry.length === 0) return undefined;
-    return Promise.all(
-      dry.map(async (lane) => {
+  /** Reads every dry lane's next slice at once. */
+  async function refill(wanted: number): Promise<void> {
+    const empty = lanes.filter((lane) => lane.next === lane.rows.length && !lane.exhausted);
+    await Promise.all(
+      empty.map(async (lane) => {
         const share = lane.offset === 0 ? Math.ceil((1.5 * wanted) / buckets) + 1 : wanted;
         const slice = await read(lane.bucket, lane.offset, Math.min(wanted, share, MAX_SLICE), budget);
         lane.rows = slice.events;
@@ -73,15 +92,21 @@ export function mergedLog(buckets: number, read: SliceRead, budget: number) {
     return best;
   }
 
+  /** Whether some lane ran out of rows while its bucket has more: only then is a read due. */
+  let dry = true;
+
   /** Takes the next rows while `more` allows, in the merged order; says whether the log ended first. */
   async function advance(count: number, more: (row: StoredEvent) => boolean): Promise<boolean> {
     for (let taken = 0; taken < count; taken++) {
-      const reading = refill(count - taken);
-      if (reading) await reading;
+      if (dry) {
+        await refill(count - taken);
+        dry = false;
+      }
       const lane = newest();
       if (!lane) return true;
       if (!more(lane.rows[lane.next]!)) return false;
       lane.next++;
+      if (lane.next === lane.rows.length && !lane.exhausted) dry = true;
     }
     return false;
   }
