@@ -74,6 +74,7 @@ try {
       kafka,
       redis,
       keys: redisKeys(config.REDIS_KEY_PREFIX),
+      clusterBuckets: config.REDIS_CLUSTER_BUCKETS,
       holder: `make dlq-replay, pid ${process.pid} on ${hostname()}`,
       topics: { events: config.KAFKA_TOPIC, dlq: config.KAFKA_DLQ_TOPIC },
       maxEventBytes: config.MAX_EVENT_BYTES,

@@ -24,8 +24,9 @@ export interface DlqRoomDeps {
     | 'DLQ_PREVIEW_BYTES'
     | 'MAX_EVENT_BYTES'
     | 'TIMESTAMP_MAX_FUTURE_MS'
+    | 'REDIS_CLUSTER_BUCKETS'
   >;
-  keys: Pick<RedisKeys, 'eventLog' | 'replayLock'>;
+  keys: Pick<RedisKeys, 'eventLog' | 'eventIds' | 'replayLock'>;
   redis: Redis | Cluster;
   /** Without Kafka, /dlq and the replay routes stay listed and answer 503 kafka_unavailable. */
   kafka?: Kafka;
@@ -70,6 +71,7 @@ export function createDlqRoom({ config, keys, redis, kafka, admin, audit, csrf, 
               kafka,
               redis,
               keys,
+              clusterBuckets: config.REDIS_CLUSTER_BUCKETS,
               holder,
               topics: { events: config.KAFKA_TOPIC, dlq: config.KAFKA_DLQ_TOPIC },
               maxEventBytes: config.MAX_EVENT_BYTES,

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { deadLetterOrigin, type RedisKeys, withoutDeadLetterHeaders } from '@eventstreamapp/event-schema';
+import {
+  type BucketKeys,
+  bucketKeys,
+  bucketOf,
+  deadLetterOrigin,
+  eventIdBytes,
+  type RedisKeys,
+  withoutDeadLetterHeaders,
+} from '@eventstreamapp/event-schema';
 import { createProducer, type PartitionEnds, topicEnds } from '@eventstreamapp/service-kit';
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { Kafka, KafkaMessage, Message } from 'kafkajs';
 import { planChunk } from './plan-chunk.js';
 import { type PartitionRange, readTopicRanges } from './read-ranges.js';
@@ -46,7 +54,9 @@ export interface ReplayReport {
 export interface ReplayDeps {
   kafka: Kafka;
   redis: Redis | Cluster;
-  keys: Pick<RedisKeys, 'eventLog' | 'replayLock'>;
+  keys: Pick<RedisKeys, 'eventLog' | 'eventIds' | 'replayLock'>;
+  /** REDIS_CLUSTER_BUCKETS: on a Redis Cluster, "already stored" is looked up in that many buckets of the log. */
+  clusterBuckets?: number;
   /** Who replays, shown to whoever finds the replay lock taken: `make dlq-replay`, or a viewer's user. */
   holder: string;
   topics: { events: string; dlq: string };
@@ -158,6 +168,7 @@ export async function replayDeadLetters(deps: ReplayDeps, options: ReplayOptions
 
 async function replayUnlocked(deps: ReplayDeps, options: ReplayOptions, lock?: HeldLock): Promise<ReplayReport> {
   const { kafka, redis, keys, topics, maxEventBytes, maxFutureMs, stallTimeoutMs = 60_000 } = deps;
+  const log = redis instanceof Cluster ? bucketKeys(keys, deps.clusterBuckets ?? 12) : keys.eventLog;
   const admin = kafka.admin();
   await admin.connect();
   let ends: PartitionEnds[];
@@ -194,7 +205,7 @@ async function replayUnlocked(deps: ReplayDeps, options: ReplayOptions, lock?: H
     pendingBytes = 0;
     // Cancelled while this batch was gathered or checked: none of it is sent (what was sent stays sent).
     if (options.signal?.aborted) return;
-    const unstored = await notYetStored(redis, keys.eventLog, batch);
+    const unstored = await notYetStored(redis, log, batch);
     if (options.signal?.aborted) return;
     report.alreadyStored += batch.length - unstored.length;
     report.replayed += unstored.length;
@@ -247,17 +258,45 @@ async function replayUnlocked(deps: ReplayDeps, options: ReplayOptions, lock?: H
   return report;
 }
 
+/** The bucket of `event_log` a record's event would be stored in (by its event_id), or undefined without one. */
+function bucketOfRecord(value: Buffer | null, buckets: BucketKeys[]): BucketKeys | undefined {
+  try {
+    const id = (JSON.parse(value?.toString() ?? '') as { event_id?: unknown }).event_id;
+    return typeof id === 'string' ? buckets[bucketOf(eventIdBytes(id), buckets.length)] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * The records whose exact JSON `event_log` does not hold (the consumer stores the record's own bytes), in one ZMSCORE.
+ * The records whose exact JSON `event_log` does not hold (the consumer stores the record's own bytes), in one
+ * ZMSCORE — or, in the cluster topology, one per bucket the records' event_ids fall in, sent together.
  */
 async function notYetStored(
   redis: Redis | Cluster,
-  eventLog: string,
+  log: string | BucketKeys[],
   messages: KafkaMessage[],
 ): Promise<KafkaMessage[]> {
   if (messages.length === 0) return [];
-  const scores = await redis.zmscore(eventLog, ...messages.map((m) => m.value!));
-  return messages.filter((_m, i) => scores[i] === null);
+  if (typeof log === 'string') {
+    const scores = await redis.zmscore(log, ...messages.map((m) => m.value!));
+    return messages.filter((_m, i) => scores[i] === null);
+  }
+  const byBucket = new Map<string, KafkaMessage[]>();
+  const unknown: KafkaMessage[] = [];
+  for (const message of messages) {
+    const bucket = bucketOfRecord(message.value, log);
+    if (!bucket) unknown.push(message);
+    else byBucket.set(bucket.eventLog, [...(byBucket.get(bucket.eventLog) ?? []), message]);
+  }
+  const stored = new Set<KafkaMessage>();
+  await Promise.all(
+    [...byBucket].map(async ([key, group]) => {
+      const scores = await redis.zmscore(key, ...group.map((m) => m.value!));
+      for (const [i, m] of group.entries()) if (scores[i] !== null) stored.add(m);
+    }),
+  );
+  return messages.filter((m) => !stored.has(m));
 }
 
 /** The report as the lines `make dlq-replay` prints. */

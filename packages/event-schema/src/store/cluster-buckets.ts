@@ -62,10 +62,7 @@ export interface BucketKeys {
 }
 
 /** The keys of `count` buckets under the key prefix (which must not hold a `{`: the tag would be its). */
-export function bucketKeys(
-  keys: Pick<RedisKeys, 'eventLog' | 'eventIds' | 'eventStream'>,
-  count: number,
-): BucketKeys[] {
+export function bucketKeys(keys: Pick<RedisKeys, 'eventLog' | 'eventIds'>, count: number): BucketKeys[] {
   if (keys.eventLog.includes('{')) throw new Error('a key prefix in the cluster topology cannot hold "{"');
   return Array.from({ length: count }, (_, i) => {
     const tag = bucketTag(i, count);
