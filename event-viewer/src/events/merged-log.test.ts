@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../model/stored-event.js';
-import { mergedLog, newerFirst, type SliceRead } from './merged-log.js';
+import { leapOffsets, mergedLog, newerFirst, type SliceRead } from './merged-log.js';
 
 /** Buckets held in memory, each newest first, read as PAGE_RANGE_LUA reads one; counts the rows handed out. */
 function memoryBuckets(buckets: StoredEvent[][]) {
@@ -116,5 +116,25 @@ describe('mergedLog', () => {
     );
     expect(await log.take(5, 1_000)).toEqual({ events: rows, exhausted: true });
     expect(reads).toBe(3);
+  });
+
+  it('passes a large skip by counting (leapOffsets), then merges on to the same rows as reading through', async () => {
+    const spreadOut = spread(3_000, 12);
+    const { read, all, stats } = memoryBuckets(spreadOut);
+    const sorted = spreadOut.map((b) => [...b].sort(newerFirst));
+    const countAbove = async (score: number) => sorted.map((b) => b.filter((r) => r.timestamp > score).length);
+    const [lowest, highest] = [all.at(-1)!.timestamp, all[0]!.timestamp];
+    for (const skip of [0, 1, 7, 1_234, 2_999, 3_000, 5_000]) {
+      const { start, passed } = await leapOffsets(skip, lowest, highest, countAbove);
+      expect(passed).toBeLessThanOrEqual(skip);
+      // All of it counted when the skip passes the end; else what is left lies at one score (7 rows share one).
+      if (skip >= all.length) expect(passed).toBe(all.length);
+      else expect(skip - passed).toBeLessThan(7);
+      const log = mergedLog(12, read, 1_000_000, start);
+      await log.skip(skip - passed);
+      expect((await log.take(20, 1_000_000)).events).toEqual(all.slice(skip, skip + 20));
+    }
+    // Seven pages read: their rows and the ties before them, never the skipped thousands.
+    expect(stats.rows).toBeLessThan(1_000);
   });
 });

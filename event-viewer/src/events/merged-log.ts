@@ -45,8 +45,10 @@ interface Lane {
   rows: StoredEvent[];
   /** The first row of `rows` not taken yet. */
   next: number;
-  /** Rows read from the bucket so far: where its next slice starts. */
+  /** Where the bucket's next slice starts: its rows passed over so far. */
   offset: number;
+  /** No slice read yet: the first asks for a fair share only. */
+  first: boolean;
   exhausted: boolean;
 }
 
@@ -56,14 +58,16 @@ interface Lane {
  * slice of a fair share of what is wanted and a margin, then — only for a bucket that ran dry while
  * the merge still needs it — what is still wanted, since one bucket may hold all of it; every dry bucket
  * is read at once (one round trip to each master). Each slice is cut at the page's byte budget, so a
- * page never holds more than one reply of that size per bucket.
+ * page never holds more than one reply of that size per bucket. `start`: where each bucket begins (rows of it
+ * already passed over, see leapOffsets).
  */
-export function mergedLog(buckets: number, read: SliceRead, budget: number) {
+export function mergedLog(buckets: number, read: SliceRead, budget: number, start: readonly number[] = []) {
   const lanes: Lane[] = Array.from({ length: buckets }, (_, bucket) => ({
     bucket,
     rows: [],
     next: 0,
-    offset: 0,
+    offset: start[bucket] ?? 0,
+    first: true,
     exhausted: false,
   }));
 
@@ -72,7 +76,8 @@ export function mergedLog(buckets: number, read: SliceRead, budget: number) {
     const empty = lanes.filter((lane) => lane.next === lane.rows.length && !lane.exhausted);
     await Promise.all(
       empty.map(async (lane) => {
-        const share = lane.offset === 0 ? Math.ceil((1.5 * wanted) / buckets) + 1 : wanted;
+        const share = lane.first ? Math.ceil((1.5 * wanted) / buckets) + 1 : wanted;
+        lane.first = false;
         const slice = await read(lane.bucket, lane.offset, Math.min(wanted, share, MAX_SLICE), budget);
         lane.rows = slice.events;
         lane.next = 0;
@@ -131,4 +136,37 @@ export function mergedLog(buckets: number, read: SliceRead, budget: number) {
     /** Passes over the next `count` rows without keeping them (a cursor's skip); whether the log ended first. */
     skip: (count: number): Promise<boolean> => advance(count, () => true),
   };
+}
+
+/**
+ * Where each bucket starts after passing over up to `skip` rows of the merged log without reading them: the
+ * rows above the lowest score at which no more than `skip` rows lie above it, found by a binary search over
+ * scores with `countAbove(score)` (each bucket's count of rows above `score`, all buckets at once). Returns
+ * each bucket's start and how many rows that passes; the rest of the skip (fewer than the rows at that one
+ * score) is left to the merge. Costs a round trip per halving of [lowest, highest]: for large skips only.
+ */
+export async function leapOffsets(
+  skip: number,
+  lowest: number,
+  highest: number,
+  countAbove: (score: number) => Promise<number[]>,
+): Promise<{ start: number[]; passed: number }> {
+  // Invariant: more than `skip` rows lie above `low`; at most `skip` lie above `high` (none above the highest).
+  let low = lowest - 1;
+  let high = highest;
+  let best = await countAbove(high);
+  const total = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
+  const all = await countAbove(low);
+  if (total(all) <= skip) return { start: all, passed: total(all) };
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    const counts = await countAbove(middle);
+    if (total(counts) <= skip) {
+      high = middle;
+      best = counts;
+    } else {
+      low = middle;
+    }
+  }
+  return { start: best, passed: total(best) };
 }

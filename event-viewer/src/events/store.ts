@@ -4,7 +4,7 @@ import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { isFiltered, matchesFilter } from '../model/event-filter.js';
 import type { StoredEvent } from '../model/stored-event.js';
 import { fromStreamReply, headOf, type StreamEntry } from '../model/stream-entry.js';
-import { mergedLog } from './merged-log.js';
+import { leapOffsets, mergedLog } from './merged-log.js';
 import type { PageQuery } from './query.js';
 
 /** Reads a page of `event_log` bounded in bytes as well as in members (PAGE_RANGE_LUA). */
@@ -271,6 +271,9 @@ export function createEventStore(redis: Redis, keys: RedisKeys) {
 
 export type EventStore = ReturnType<typeof createEventStore>;
 
+/** A skip larger than this is passed over by counting rows per bucket, not by reading them (leapOffsets). */
+const LEAP_SKIP = 1_000;
+
 /**
  * The same reads in the cluster topology, over the buckets of `event_log` (cluster-buckets.ts): every page
  * a k-way merge of per-bucket ranges (merged-log.ts), so it holds what one sorted set would give, in its
@@ -286,15 +289,42 @@ export function createClusterEventStore(cluster: Cluster, keys: RedisKeys, bucke
     newestStreamEvents(key: string, events: number): Promise<[string, string[]][]>;
   };
   const { stream } = streamKeysInCluster(keys);
-  /** A page's reads, front to back through one merge: scanFiltered asks for each range where the last ended. */
-  const rangeOf = (query: PageQuery, budget: number): RangeRead => {
+  /** Each bucket's newest and oldest score under the page's bound, all buckets at once. */
+  const scoreRange = async (max: string) => {
+    const ends = await Promise.all(
+      buckets.map(async (b) => [
+        await cluster.zrevrangebyscore(b.eventLog, max, '-inf', 'WITHSCORES', 'LIMIT', 0, 1),
+        await cluster.zrange(b.eventLog, 0, 0, 'WITHSCORES'),
+      ]),
+    );
+    const scores = ends.flatMap(([newest, oldest]) => [newest![1], oldest![1]]).filter((v) => v !== undefined);
+    return scores.length === 0
+      ? undefined
+      : { lowest: Math.min(...scores.map(Number)), highest: Math.max(...scores.map(Number)) };
+  };
+  /**
+   * A page's reads, front to back through one merge: scanFiltered asks for each range where the last ended. A
+   * skip past LEAP_SKIP rows is first passed over by counting (leapOffsets), not by reading every row.
+   */
+  const rangeOf = async (query: PageQuery, budget: number): Promise<RangeRead> => {
+    const max = maxScore(query);
+    let start: number[] = [];
+    let position = 0;
+    const range = query.skip > LEAP_SKIP ? await scoreRange(max) : undefined;
+    if (range) {
+      const leap = await leapOffsets(query.skip, range.lowest, range.highest, (score) =>
+        Promise.all(buckets.map((b) => cluster.zcount(b.eventLog, `(${score}`, max))),
+      );
+      start = leap.start;
+      position = leap.passed;
+    }
     const log = mergedLog(
       buckets.length,
       async (bucket, offset, count, bytes) =>
-        fromRangeReply(await scripts.eventPageRange(buckets[bucket]!.eventLog, maxScore(query), offset, count, bytes)),
+        fromRangeReply(await scripts.eventPageRange(buckets[bucket]!.eventLog, max, offset, count, bytes)),
       budget,
+      start,
     );
-    let position = 0;
     return async (_query, offset, count, bytes) => {
       if (offset > position && (await log.skip(offset - position))) return { events: [], exhausted: true };
       const read = await log.take(count, bytes);
@@ -306,11 +336,11 @@ export function createClusterEventStore(cluster: Cluster, keys: RedisKeys, bucke
     /** As one node's page; with `withStreamId`, the newest page also carries the journeys still in the stream. */
     page(query: PageQuery, options: PageBudget & { withStreamId: boolean }): Promise<Page> {
       return redisRead(async () => {
-        if (!options.withStreamId) return readPage(rangeOf(query, options.maxBytes), query, options);
+        if (!options.withStreamId) return readPage(await rangeOf(query, options.maxBytes), query, options);
         const newest = isFiltered(query)
           ? await cluster.xrevrange(stream, '+', '-', 'COUNT', 1)
           : await scripts.newestStreamEvents(stream, Math.min(query.limit, JOURNEY_LOOKBACK));
-        const page = await readPage(rangeOf(query, options.maxBytes), query, options);
+        const page = await readPage(await rangeOf(query, options.maxBytes), query, options);
         const events = isFiltered(query) ? page.events : withJourneys(page.events, fromStreamReply(newest));
         return { ...page, events, streamId: headOf(newest) };
       });
