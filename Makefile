@@ -19,15 +19,10 @@ export COMPOSE_FILES := docker-compose.yml docker-compose.replicated.yml
 KAFKA_INFRA = infra/kafka/cluster.sh
 REDIS_INFRA = infra/redis/replicated.sh
 else ifeq ($(TOPOLOGY),cluster)
-# TOPOLOGY=cluster (being built, README "Scaling out"): three KRaft nodes and a Redis Cluster of three masters
-# and three replicas, in the local runtime; its chaos and its Docker runtime are not built yet.
+# TOPOLOGY=cluster (README "Scaling out"): three KRaft nodes and a Redis Cluster of three masters and three
+# replicas, in the local runtime; its Docker runtime is not built yet.
 KAFKA_INFRA = infra/kafka/cluster.sh
 REDIS_INFRA = infra/redis/cluster.sh
-CLUSTER_GOALS := help build install up down ps logs status start-generator stop-generator restart-generator \
-	logs-generator dlq-replay redis-cli infra-up infra-down infra-wipe bench
-ifneq ($(filter-out $(CLUSTER_GOALS),$(or $(MAKECMDGOALS),help)),)
-$(error TOPOLOGY=cluster runs only $(CLUSTER_GOALS) so far (chaos is not built for it yet))
-endif
 else
 KAFKA_INFRA = infra/kafka/kafka.sh
 REDIS_INFRA = infra/redis/redis.sh
@@ -207,14 +202,17 @@ else ifeq ($(TOPOLOGY),replicated)
 redis-cli:
 	@$(if $(REDIS_PASSWORD),REDISCLI_AUTH=$(REDIS_PASSWORD)) redis-cli -p $$(infra/redis/replicated.sh primary-port) \
 		$(REDIS_CLI_ARGS)
-kafka-consume:
-	@KAFKA_PORT=$$(infra/kafka/cluster.sh node-port 1) KAFKA_CONSUME_ARGS="$(KAFKA_CONSUME_ARGS)" \
-		infra/kafka/kafka.sh consume events
 else
 redis-cli:
 	@$(if $(REDIS_PASSWORD),REDISCLI_AUTH=$(REDIS_PASSWORD)) redis-cli -p $${REDIS_PORT:-6379} $(REDIS_CLI_ARGS)
+endif
+ifeq ($(TOPOLOGY),single)
 kafka-consume:
 	@KAFKA_CONSUME_ARGS="$(KAFKA_CONSUME_ARGS)" infra/kafka/kafka.sh consume events
+else
+kafka-consume:
+	@KAFKA_PORT=$$(infra/kafka/cluster.sh node-port 1) KAFKA_CONSUME_ARGS="$(KAFKA_CONSUME_ARGS)" \
+		infra/kafka/kafka.sh consume events
 endif
 endif
 

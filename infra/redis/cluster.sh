@@ -4,7 +4,8 @@
 # `redis-cli --cluster check`. A master lost for REDIS_CLUSTER_NODE_TIMEOUT_MS is failed over by the
 # cluster itself (its replica promoted); services follow MOVED through ioredis' Cluster client.
 #
-#   infra/redis/cluster.sh start|stop|wipe|status|check|nodes|masters|kill-node N|start-node N|node-pid N|node-port N
+#   infra/redis/cluster.sh start|stop|wipe|status|check|ready|nodes|masters
+#                          |kill-node N|start-node N|node-pid N|node-port N
 #
 # N is 1–6 (the first three are the masters at creation). Environment: REDIS_CLUSTER_PORT (7000): node N
 # on port + N - 1, its cluster bus on that + 10000; REDIS_CLUSTER_DIR (.local/redis-cluster);
@@ -128,6 +129,7 @@ case "${1:-}" in
     done
     exit $rc ;;
   check) cli --cluster check "127.0.0.1:$PORT" ;;
+  ready) wait_ok ;; # whole again: every node ok, three replicas in sync (after a node was killed or paused)
   nodes) nodes ;;
   masters) masters ;;
   kill-node)
@@ -139,5 +141,5 @@ case "${1:-}" in
   start-node) start_node "${2:?a node 1–6}" ;;
   node-pid) cat "$DIR/${2:?a node 1–6}/redis.pid" ;;
   node-port) node_port "${2:?a node 1–6}" ;;
-  *) die "usage: $0 start|stop|wipe|status|check|nodes|masters|kill-node N|start-node N|node-pid N|node-port N" ;;
+  *) die "usage: $0 start|stop|wipe|status|check|ready|nodes|masters|kill-node N|start-node N|node-pid N|node-port N" ;;
 esac

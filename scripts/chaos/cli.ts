@@ -10,8 +10,8 @@ import { DEFAULT_FAULT_KINDS, FAULT_KINDS, type FaultKind, seedOf, type Topology
 /**
  * make chaos / make chaos-check:
  *
- * cli.ts run [--seed S] [--duration 2m] [--rate 100] [--topology single|replicated] [--faults kill,pause,…]
- *            [--dir DIR]
+ * cli.ts run [--seed S] [--duration 2m] [--rate 100] [--topology single|replicated|cluster]
+ *            [--faults kill,pause,…] [--dir DIR]
  *              [--sabotage dedup]   (the checker's own test: the run must then be judged invalid, with duplicates)
  *   cli.ts check DIR
  *
@@ -20,8 +20,8 @@ import { DEFAULT_FAULT_KINDS, FAULT_KINDS, type FaultKind, seedOf, type Topology
 const [command, ...rest] = process.argv.slice(2);
 const usage = (why: string): never => {
   process.stderr.write(
-    `chaos: ${why}\nusage: cli.ts run [--seed S] [--duration 2m] [--rate N] [--topology single|replicated] [--faults \
-${FAULT_KINDS.join(',')}] [--dir DIR] | cli.ts check DIR\n`,
+    `chaos: ${why}\nusage: cli.ts run [--seed S] [--duration 2m] [--rate N] \
+[--topology single|replicated|cluster] [--faults ${FAULT_KINDS.join(',')}] [--dir DIR] | cli.ts check DIR\n`,
   );
   process.exit(2);
 };
@@ -48,8 +48,8 @@ if (command === 'check') {
     parseDuration(values.duration) ?? usage(`--duration ${values.duration}: a duration such as 90s or 2m`);
   const rate = Number(values.rate);
   if (!(rate > 0 && rate <= 5_000)) usage(`--rate ${values.rate}: events a second, 1 to 5000`);
-  if (values.topology !== 'single' && values.topology !== 'replicated')
-    usage(`--topology ${values.topology}: single or replicated`);
+  if (!['single', 'replicated', 'cluster'].includes(values.topology))
+    usage(`--topology ${values.topology}: single, replicated or cluster`);
   const kinds = values.faults.split(',').filter(Boolean) as FaultKind[];
   for (const kind of kinds)
     if (!FAULT_KINDS.includes(kind)) usage(`--faults: ${kind} is not one of ${FAULT_KINDS.join(', ')}`);

@@ -1,14 +1,20 @@
 import { CONSUMER_GROUP, DLQ_TOPIC, decodeStreamEntry, EVENTS_TOPIC, redisKeys } from '@eventstreamapp/event-schema';
 import { readTopicRanges } from '@eventstreamapp/pipeline';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { topicEnds } from '../../packages/service-kit/src/kafka/topic-ends.ts';
+import type { StoreKeys } from './engines.ts';
 import type { FinalDump } from './history.ts';
 
 /**
  * What the checker reads after the last heal: the topic from its beginning, the keys, the dead letters, the offsets.
  */
-export async function dumpFinalState(kafka: Kafka, redis: Redis, users: string[]): Promise<FinalDump> {
+export async function dumpFinalState(
+  kafka: Kafka,
+  redis: Redis | Cluster,
+  store: StoreKeys,
+  users: string[],
+): Promise<FinalDump> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -33,14 +39,16 @@ export async function dumpFinalState(kafka: Kafka, redis: Redis, users: string[]
     const names = redisKeys();
     const [events, dlq] = [await read(EVENTS_TOPIC), await read(DLQ_TOPIC)];
     const [group] = await admin.fetchOffsets({ groupId: CONSUMER_GROUP, topics: [EVENTS_TOPIC] });
-    const entries = (await redis.xrange(names.eventStream, '-', '+')) as [string, string[]][];
-    const info = (await redis.xinfo('STREAM', names.eventStream)) as unknown[];
+    const entries = (await redis.xrange(store.stream, '-', '+')) as [string, string[]][];
+    const info = (await redis.xinfo('STREAM', store.stream)) as unknown[];
     const field = (name: string) => Number(info[info.indexOf(name) + 1]);
     const stream = entries.flatMap(([id, fields]) => decodeStreamEntry(fields).map(({ json }) => ({ id, e: json })));
-    const keys = users.length > 0 ? await redis.mget(...users.map((u) => names.eventKey(u))) : [];
+    // One GET a user, not MGET: users' keys lie in many slots of a cluster.
+    const keys = await Promise.all(users.map((u) => redis.get(names.eventKey(u))));
+    const logs = await Promise.all(store.logKeys.map((key) => redis.zrange(key, 0, -1)));
     return {
       topic: events.records,
-      eventLog: await redis.zrange(names.eventLog, 0, -1),
+      eventLog: logs.flat(),
       stream,
       streamWrites: { kept: field('length'), added: field('entries-added') },
       userKeys: Object.fromEntries(users.map((u, i) => [u, keys[i] ?? null])),

@@ -3,11 +3,20 @@ import { closeSync, mkdtempSync, openSync, rmdirSync, rmSync, statfsSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { EVENTS_TOPIC } from '@eventstreamapp/event-schema';
-import { Redis } from 'ioredis';
+import {
+  bucketKeys,
+  bucketOf,
+  EVENTS_TOPIC,
+  eventIdBytes,
+  redisKeys,
+  streamKeysInCluster,
+} from '@eventstreamapp/event-schema';
+import { type Cluster, Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { type KafkaNodes, startKafkaNodes } from '../../tests/support/kafka-nodes.js';
 import { type OwnKafka, startOwnKafka } from '../../tests/support/own-kafka.js';
 import { type OwnRedis, startOwnRedis } from '../../tests/support/own-redis.js';
+import { type OwnRedisCluster, startOwnRedisCluster } from '../../tests/support/own-redis-cluster.js';
 import { REPO_ROOT } from '../../tests/support/paths.js';
 import { type ReplicatedInfra, startReplicatedInfra } from '../../tests/support/replicated.js';
 import type { Topology } from './schedule.ts';
@@ -16,7 +25,8 @@ import type { Topology } from './schedule.ts';
  * Kafka and Redis of one chaos run, in either topology, on free ports in folders of their own, with
  * what the nemesis does to them: kill (SIGKILL) and start again, freeze (SIGSTOP) and thaw, and for the
  * replicated topology a Sentinel failover. Targets: 'kafka' and 'redis' (single), 'kafka-1'…'kafka-3'
- * and 'redis-primary' (replicated: whichever node is primary when the fault starts).
+ * and 'redis-primary' (replicated: whichever node is primary when the fault starts), 'kafka-1'…'kafka-3'
+ * and 'redis-master' (cluster: one of the masters when the fault starts, the cluster promoting its replica).
  */
 export interface Engines {
   topology: Topology;
@@ -26,8 +36,10 @@ export interface Engines {
   /** Ports a partition from Kafka or from Redis cuts (Sentinels included). */
   ports: { kafka: number[]; redis: number[] };
   kafka(): Kafka;
-  /** A client of the current Redis primary (through the Sentinels when replicated). */
-  redis(): Redis;
+  /** A client of the current Redis primary (through the Sentinels when replicated), or of the cluster. */
+  redis(): Redis | Cluster;
+  /** Where the run's events are stored in this topology's keys. */
+  store: StoreKeys;
   kill(target: string): Promise<() => Promise<void>>;
   pause(target: string): Promise<() => Promise<void>>;
   failover(): Promise<void>;
@@ -36,6 +48,36 @@ export interface Engines {
   /** Moves the leaders of `events` (replicated topology): a reassignment, then back and an election at the heal. */
   moveLeaders(): Promise<() => Promise<void>>;
   remove(): Promise<void>;
+}
+
+/** The keys the checker reads: one log, stream and index on one node; buckets and a tagged stream on a cluster. */
+export interface StoreKeys {
+  /** The log key an event is stored in, by its event_id. */
+  logKeyOf(eventId: string): string;
+  logKeys: string[];
+  stream: string;
+  /** The consumer's dedup index: its keys, or a prefix whose keys are found by SCAN (one node). */
+  dedup: { keys: string[]; scanPrefix?: string };
+}
+
+const KEYS = redisKeys();
+
+const ONE_NODE_KEYS: StoreKeys = {
+  logKeyOf: () => KEYS.eventLog,
+  logKeys: [KEYS.eventLog],
+  stream: KEYS.eventStream,
+  dedup: { keys: [KEYS.eventIds], scanPrefix: `${KEYS.eventIds}:` },
+};
+
+/** The cluster topology's keys with the services' default bucket count (REDIS_CLUSTER_BUCKETS unset). */
+function clusterKeys(count = 12): StoreKeys {
+  const buckets = bucketKeys(KEYS, count);
+  return {
+    logKeyOf: (id) => buckets[bucketOf(eventIdBytes(id), count)]!.eventLog,
+    logKeys: buckets.map((b) => b.eventLog),
+    stream: streamKeysInCluster(KEYS).stream,
+    dedup: { keys: buckets.map((b) => b.eventIds) },
+  };
 }
 
 /** Signals an engine's process; one that is gone is an error, so that a fault on it is not counted as applied. */
@@ -139,6 +181,7 @@ async function singleEngines(options: EngineOptions): Promise<Engines> {
     ports: { kafka: [Number(kafka.brokers.split(':')[1])], redis: [redis.port] },
     kafka: () => kafkaClient(kafka.brokers),
     redis: () => client,
+    store: ONE_NODE_KEYS,
     async kill(target) {
       if (target === 'kafka') {
         const pid = kafka.pid();
@@ -304,6 +347,7 @@ async function replicatedEngines(): Promise<Engines> {
     ports: { kafka: infra.brokers.split(',').map((b) => Number(b.split(':')[1])), redis: infra.redisPorts },
     kafka: () => kafkaClient(infra.brokers),
     redis: () => client,
+    store: ONE_NODE_KEYS,
     async kill(target) {
       if (target.startsWith('kafka-')) {
         await infra.killBroker(node(target));
@@ -337,11 +381,85 @@ async function replicatedEngines(): Promise<Engines> {
   };
 }
 
+/**
+ * The cluster topology: three KRaft nodes and a Redis Cluster of three masters and three replicas. A fault on
+ * 'redis-master' takes one of the masters of the moment (by the fault's id, so a seed spreads them); its heal
+ * starts or thaws the node and waits until the cluster is whole again (the old master back as a replica in
+ * sync), so that the next fault on a master never finds slots without a replica.
+ */
+async function clusterEngines(): Promise<Engines> {
+  const dir = mkdtempSync(join(tmpdir(), 'eventstreamapp-chaos-cluster-'));
+  let kafka: KafkaNodes | undefined;
+  let redis: OwnRedisCluster | undefined;
+  try {
+    [kafka, redis] = await Promise.all([startKafkaNodes(dir, {}), startOwnRedisCluster()]);
+  } catch (err) {
+    await Promise.allSettled([kafka?.remove(), redis?.remove()]);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const [nodes, brokers] = [redis, kafka];
+  const client = nodes.client();
+  client.on('error', () => {});
+  const broker = (target: string) => Number(target.replace('kafka-', ''));
+  let faults = 0;
+  const aMaster = async () => {
+    const masters = await nodes.masters();
+    return masters[faults++ % masters.length]!;
+  };
+  return {
+    topology: 'cluster',
+    brokers: brokers.brokers,
+    serviceEnv: { REDIS_CLUSTER_NODES: nodes.nodes.join(','), REDIS_WAIT_REPLICAS: '1' },
+    ports: {
+      kafka: brokers.brokers.split(',').map((b) => Number(b.split(':')[1])),
+      redis: nodes.nodes.map((n) => Number(n.split(':')[1])),
+    },
+    kafka: () => kafkaClient(brokers.brokers),
+    redis: () => client,
+    store: clusterKeys(),
+    async kill(target) {
+      if (target.startsWith('kafka-')) {
+        await brokers.killBroker(broker(target));
+        return () => brokers.startBroker(broker(target));
+      }
+      const master = await aMaster();
+      await nodes.kill(master);
+      return async () => {
+        await nodes.restart(master);
+        await nodes.ready();
+      };
+    },
+    async pause(target) {
+      if (target.startsWith('kafka-')) {
+        const pid = await brokers.brokerPid(broker(target));
+        signal(pid, 'SIGSTOP');
+        return async () => signalIfThere(pid, 'SIGCONT');
+      }
+      const pid = await nodes.pid(await aMaster());
+      signal(pid, 'SIGSTOP');
+      return async () => {
+        signalIfThere(pid, 'SIGCONT');
+        await nodes.ready();
+      };
+    },
+    failover: unsupported('a Sentinel failover'),
+    fillDisk: unsupported('a full disk'),
+    moveLeaders: () => moveLeadersOf(kafkaClient(brokers.brokers), brokers.brokers),
+    async remove() {
+      client.disconnect();
+      await Promise.allSettled([brokers.remove(), nodes.remove()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export interface EngineOptions {
   /** The single topology's engines on size-limited tmpfs disks of their own (root), for `diskfull`. */
   smallDisks?: boolean;
 }
 
 export function startEngines(topology: Topology, options: EngineOptions = {}): Promise<Engines> {
+  if (topology === 'cluster') return clusterEngines();
   return topology === 'single' ? singleEngines(options) : replicatedEngines();
 }

@@ -4,13 +4,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CONSUMER_GROUP, EVENTS_TOPIC, redisKeys } from '@eventstreamapp/event-schema';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { freePort } from '../../tests/support/wait.js';
 import { type ServiceProcess, spawnService } from '../launcher/service-process.ts';
 import type { ServiceName } from '../launcher/services.ts';
 import { checkRun, formatReport, type Report, reportJson } from './checker.ts';
 import { dumpFinalState } from './dump.ts';
-import { type Engines, startEngines } from './engines.ts';
+import { type Engines, type StoreKeys, startEngines } from './engines.ts';
 import { appendOp, type FinalDump, type HistoryOp, readHistory } from './history.ts';
 import { Partitions } from './partition.ts';
 import {
@@ -232,8 +232,30 @@ function startNemesis(schedule: Fault[], apply: (fault: Fault) => Promise<() => 
   };
 }
 
+/**
+ * Which of these acknowledged events (event_id → JSON) are in the log: one ZMSCORE per log key, sent together.
+ * A failed read counts as none found.
+ */
+async function storedOf(redis: Redis | Cluster, store: StoreKeys, events: [string, string][]): Promise<string[]> {
+  const byKey = new Map<string, [string, string][]>();
+  for (const event of events) {
+    const key = store.logKeyOf(event[0]);
+    const group = byKey.get(key) ?? [];
+    group.push(event);
+    byKey.set(key, group);
+  }
+  const found = await Promise.all(
+    [...byKey].map(async ([key, group]) => {
+      const scores = await redis.zmscore(key, ...group.map(([, json]) => json)).catch(() => []);
+      return group.filter((_, i) => (scores as (string | null)[])[i] != null).map(([id]) => id);
+    }),
+  );
+  return found.flat();
+}
+
 /** Reads along the way: users' keys, and whether acknowledged events are stored yet. */
-function startReads(redis: Redis, users: number, acknowledged: Map<string, string>, record: Record_) {
+function startReads(engines: Engines, users: number, acknowledged: Map<string, string>, record: Record_) {
+  const redis = engines.redis();
   return setInterval(async () => {
     try {
       for (let i = 0; i < 5; i++) {
@@ -244,9 +266,7 @@ function startReads(redis: Redis, users: number, acknowledged: Map<string, strin
       }
       const sample = [...acknowledged].slice(-50);
       if (sample.length > 0) {
-        const scores = await redis.zmscore(KEYS.eventLog, ...sample.map(([, json]) => json));
-        const found = sample.filter((_, i) => scores[i] !== null).map(([id]) => id);
-        record({ type: 'read-stored', time: Date.now(), event_ids: found });
+        record({ type: 'read-stored', time: Date.now(), event_ids: await storedOf(redis, engines.store, sample) });
       }
     } catch {
       // Redis is what the nemesis is hurting now: the next read tries again.
@@ -262,11 +282,11 @@ async function settle(engines: Engines, acknowledged: Map<string, string>, settl
   const deadline = Date.now() + settleMs;
   try {
     for (;;) {
-      const all = [...acknowledged.values()];
+      const all = [...acknowledged];
       let missing = 0;
       for (let i = 0; i < all.length; i += 1_000) {
-        const scores = await redis.zmscore(KEYS.eventLog, ...all.slice(i, i + 1_000)).catch(() => []);
-        missing += all.slice(i, i + 1_000).filter((_, j) => (scores as (string | null)[])[j] == null).length;
+        const slice = all.slice(i, i + 1_000);
+        missing += slice.length - (await storedOf(redis, engines.store, slice)).length;
       }
       const ends = await admin.fetchTopicOffsets(EVENTS_TOPIC);
       const [group] = await admin.fetchOffsets({ groupId: CONSUMER_GROUP, topics: [EVENTS_TOPIC] });
@@ -325,8 +345,9 @@ export async function runChaos(options: RunOptions): Promise<Report> {
     load = startLoad(options, fleet.url('event-generator'), record);
     const nemesis = startNemesis(schedule, faultApplier(engines, partitions, fleet), record);
     const redis = engines.redis();
-    const sabotage = options.sabotage === 'dedup' ? setInterval(() => void forgetDedup(redis), 500) : undefined;
-    const reader = startReads(redis, users, load.acknowledged, record);
+    const sabotage =
+      options.sabotage === 'dedup' ? setInterval(() => void forgetDedup(redis, engines!.store), 500) : undefined;
+    const reader = startReads(engines, users, load.acknowledged, record);
 
     await load.done;
     clearInterval(reader);
@@ -338,7 +359,7 @@ export async function runChaos(options: RunOptions): Promise<Report> {
     await settle(engines, load.acknowledged, settleMs, record);
 
     const invoked = readHistory(historyFile).flatMap((op) => (op.type === 'invoke' ? [op.user_id] : []));
-    const dump: FinalDump = await dumpFinalState(engines.kafka(), redis, [...new Set(invoked)]);
+    const dump: FinalDump = await dumpFinalState(engines.kafka(), redis, engines.store, [...new Set(invoked)]);
     writeFileSync(join(dir, 'dump.json'), JSON.stringify(dump));
   } finally {
     load?.kill();
@@ -349,17 +370,21 @@ export async function runChaos(options: RunOptions): Promise<Report> {
   return judge(dir);
 }
 
-/** Deletes the dedup index (its meta hash and every bucket): the consumer then takes every id for new. */
-async function forgetDedup(redis: Redis): Promise<void> {
+/** Deletes the dedup index (every key of it): the consumer then takes every id for new. */
+async function forgetDedup(redis: Redis | Cluster, store: StoreKeys): Promise<void> {
   try {
-    const keys = [KEYS.eventIds];
+    const keys = [...store.dedup.keys];
     let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${KEYS.eventIds}:*`, 'COUNT', 1_000);
-      cursor = next;
-      keys.push(...found);
-    } while (cursor !== '0');
-    await redis.del(...keys);
+    // On one node the index's buckets are found by their prefix; a cluster's keys are all known.
+    if (store.dedup.scanPrefix && !('nodes' in redis)) {
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${store.dedup.scanPrefix}*`, 'COUNT', 1_000);
+        cursor = next;
+        keys.push(...found);
+      } while (cursor !== '0');
+    }
+    // One key a command: a cluster refuses a DEL across slots.
+    await Promise.all(keys.map((key) => redis.del(key)));
   } catch {
     // Redis is what the nemesis is hurting now: the next round tries again.
   }

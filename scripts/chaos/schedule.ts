@@ -3,7 +3,7 @@
  * finding can be run again). Pure: what a fault does is nemesis.ts'.
  */
 
-export type Topology = 'single' | 'replicated';
+export type Topology = 'single' | 'replicated' | 'cluster';
 export type FaultKind = 'kill' | 'pause' | 'partition' | 'failover' | 'diskfull' | 'leader';
 /** Every kind the nemesis knows. */
 export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'pause', 'partition', 'failover', 'diskfull', 'leader'];
@@ -17,8 +17,8 @@ export interface Fault {
   id: number;
   kind: FaultKind;
   /**
-   * A service process ('event-consumer-2'), an engine ('kafka', 'kafka-3', 'redis', 'redis-primary'), or for a
-   * partition the process.
+   * A service process ('event-consumer-2'), an engine ('kafka', 'kafka-3', 'redis', 'redis-primary',
+   * 'redis-master'), or for a partition the process.
    */
   target: string;
   /** A partition's other side and direction. */
@@ -74,8 +74,14 @@ const MIN_FAULT_MS = 2_000;
 const MAX_FAULT_MS = 12_000;
 const MEAN_GAP_MS = 6_000;
 
+const ENGINES: Record<Topology, string[]> = {
+  single: ['kafka', 'redis'],
+  replicated: ['kafka-1', 'kafka-2', 'kafka-3', 'redis-primary'],
+  cluster: ['kafka-1', 'kafka-2', 'kafka-3', 'redis-master'],
+};
+
 function targetsOf(kind: FaultKind, topology: Topology): string[] {
-  const engines = topology === 'single' ? ['kafka', 'redis'] : ['kafka-1', 'kafka-2', 'kafka-3', 'redis-primary'];
+  const engines = ENGINES[topology];
   switch (kind) {
     case 'kill':
     case 'pause':
@@ -89,7 +95,7 @@ function targetsOf(kind: FaultKind, topology: Topology): string[] {
       return topology === 'single' ? ['kafka', 'redis'] : [];
     case 'leader':
       // The leaders of `events` move: one broker's cannot.
-      return topology === 'replicated' ? ['events'] : [];
+      return topology === 'single' ? [] : ['events'];
   }
 }
 

@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/paths.js';
 
 const make = (...args: string[]) =>
-  spawnSync('make', ['--no-print-directory', '-n', ...args, 'TOPOLOGY=cluster', 'RUNTIME=local'], {
+  spawnSync('make', ['--no-print-directory', '-n', 'TOPOLOGY=cluster', 'RUNTIME=local', ...args], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
   });
 
-/** TOPOLOGY=cluster while it is being built: the pipeline runs on it; what cannot yet says so. */
+/** TOPOLOGY=cluster: the pipeline and its chaos run on it locally; the Docker runtime, not built yet, says so. */
 describe('make with TOPOLOGY=cluster', () => {
   it('starts and stops the three KRaft nodes and the Redis Cluster', () => {
     const up = make('infra-up');
@@ -24,10 +24,17 @@ describe('make with TOPOLOGY=cluster', () => {
     expect(up.stdout).toContain('scripts/launcher/cli.ts up');
   });
 
-  it('refuses chaos, not built for it yet, naming why, before doing anything', () => {
+  it('runs chaos on the cluster topology, and reads the topic from a broker of the three', () => {
     const run = make('chaos');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/scripts\/chaos\/cli\.ts run .*--topology cluster/s);
+    expect(make('kafka-consume').stdout).toContain('infra/kafka/cluster.sh node-port 1');
+  });
+
+  it('refuses the Docker runtime, not built for it yet, naming why, before doing anything', () => {
+    const run = make('up', 'RUNTIME=docker');
     expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain('chaos is not built for it yet');
+    expect(run.stderr).toContain('TOPOLOGY=cluster has no Docker runtime yet');
     expect(run.stdout).toBe('');
   });
 });

@@ -22,6 +22,10 @@ export interface OwnRedisCluster {
   kill(port: number): Promise<void>;
   /** Starts the node on that port again: it rejoins from its nodes.conf (a replica, if it lost its slots). */
   restart(port: number): Promise<void>;
+  /** The process id of the node on that port, for signals other than a kill (SIGSTOP). */
+  pid(port: number): Promise<number>;
+  /** Waits until the cluster is whole: every node ok, three replicas in sync. */
+  ready(): Promise<void>;
   remove(): Promise<void>;
 }
 
@@ -52,6 +56,8 @@ export async function startOwnRedisCluster(): Promise<OwnRedisCluster> {
     check: () => script('check'),
     kill: async (node) => void (await script('kill-node', String(node - port + 1))),
     restart: async (node) => void (await script('start-node', String(node - port + 1))),
+    pid: async (node) => Number(await script('node-pid', String(node - port + 1))),
+    ready: async () => void (await script('ready')),
     async remove() {
       await Promise.all(clients.map((c) => c.quit().catch(() => undefined)));
       await script('stop').catch(() => undefined);

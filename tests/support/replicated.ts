@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import type { SASLOptions } from 'kafkajs';
+import { type KafkaNodes, startKafkaNodes } from './kafka-nodes.js';
 import { REPO_ROOT } from './paths.js';
 import { freePortRun } from './wait.js';
 
@@ -28,9 +29,7 @@ export function testCredentials(): EngineCredentials {
   };
 }
 
-export interface ReplicatedInfra {
-  /** All three brokers, for KAFKA_BROKERS. */
-  brokers: string;
+export interface ReplicatedInfra extends Omit<KafkaNodes, 'remove'> {
   /** The three Sentinels, for REDIS_SENTINELS. */
   sentinels: string;
   sentinelName: string;
@@ -38,19 +37,10 @@ export interface ReplicatedInfra {
   serviceEnv: Record<string, string>;
   /** The services' Kafka login, when credentials are on (tests/support/kafka.ts' loginTo). */
   sasl?: SASLOptions;
-  kafka(): Kafka;
-  /** Node ids leading each partition of a topic. */
-  leaders(topic: string): Promise<number[]>;
-  /** Partitions whose in-sync replicas are fewer than all of their replicas. */
-  underReplicated(topic: string): Promise<number>;
-  killBroker(node: number): Promise<void>;
-  stopBroker(node: number): Promise<void>;
-  startBroker(node: number): Promise<void>;
   /** The Redis node (a or b) the Sentinels name primary now, and its port. */
   redisPrimary(): Promise<{ node: 'a' | 'b'; port: number }>;
   killRedis(node: 'a' | 'b'): Promise<void>;
-  /** Process ids, for signals other than a kill (SIGSTOP). */
-  brokerPid(node: number): Promise<number>;
+  /** A Redis node's process id, for signals other than a kill (SIGSTOP). */
   redisPid(node: 'a' | 'b'): Promise<number>;
   /** The ports of the two Redis nodes and the three Sentinels. */
   redisPorts: number[];
@@ -66,24 +56,19 @@ export interface ReplicatedInfra {
  */
 export async function startReplicatedInfra(credentials?: EngineCredentials): Promise<ReplicatedInfra> {
   const dir = mkdtempSync(join(tmpdir(), 'eventstreamapp-replicated-'));
-  const kafkaBase = await freePortRun(6);
   const redisBase = await freePortRun(2);
   const sentinelBase = await freePortRun(3);
   const env = {
     ...process.env,
     LOCAL_DIR: dir,
-    KAFKA_CLUSTER_PORT: String(kafkaBase),
-    KAFKA_LIB_DIR: join(REPO_ROOT, '.local/kafka-lib/4.4.0'),
     REDIS_REPLICATED_PORT: String(redisBase),
     REDIS_SENTINEL_PORT: String(sentinelBase),
     ...credentials,
   };
-  const script = async (path: string, ...args: string[]) =>
-    (await run('bash', [path, ...args], { cwd: REPO_ROOT, env, timeout: 240_000 })).stdout.trim();
-  const cluster = (...args: string[]) => script('infra/kafka/cluster.sh', ...args);
-  const redis = (...args: string[]) => script('infra/redis/replicated.sh', ...args);
-  await Promise.all([cluster('start'), redis('start')]);
-  const brokers = await cluster('bootstrap');
+  const redis = async (...args: string[]) =>
+    (
+      await run('bash', ['infra/redis/replicated.sh', ...args], { cwd: REPO_ROOT, env, timeout: 240_000 })
+    ).stdout.trim();
   const sasl =
     credentials &&
     ({
@@ -91,25 +76,9 @@ export async function startReplicatedInfra(credentials?: EngineCredentials): Pro
       username: credentials.KAFKA_SASL_USERNAME,
       password: credentials.KAFKA_SASL_PASSWORD,
     } as const);
-  const kafka = () =>
-    new Kafka({
-      clientId: 'replicated-test',
-      brokers: brokers.split(','),
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 10 },
-      ...(sasl ? { sasl } : {}),
-    });
-  const metadata = async (topic: string) => {
-    const admin = kafka().admin();
-    await admin.connect();
-    try {
-      return (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions;
-    } finally {
-      await admin.disconnect();
-    }
-  };
+  const [kafka] = await Promise.all([startKafkaNodes(dir, { ...credentials }, sasl), redis('start')]);
   return {
-    brokers,
+    ...kafka,
     sentinels: await redis('sentinels'),
     sentinelName: 'eventstreamapp',
     ...(sasl ? { sasl } : {}),
@@ -120,27 +89,20 @@ export async function startReplicatedInfra(credentials?: EngineCredentials): Pro
           KAFKA_SASL_PASSWORD: credentials.KAFKA_SASL_PASSWORD,
         }
       : {},
-    kafka,
-    leaders: async (topic) => (await metadata(topic)).map((p) => p.leader),
-    underReplicated: async (topic) => (await metadata(topic)).filter((p) => p.isr.length < p.replicas.length).length,
-    killBroker: async (node) => void (await cluster('kill-node', String(node))),
-    stopBroker: async (node) => void (await cluster('stop-node', String(node))),
-    startBroker: async (node) => void (await cluster('start-node', String(node))),
     async redisPrimary() {
       const port = Number(await redis('primary-port'));
       return { node: port === redisBase ? 'a' : 'b', port };
     },
     killRedis: async (node) => void (await redis('kill-node', node)),
-    brokerPid: async (node) => Number(await cluster('node-pid', String(node))),
     redisPid: async (node) => Number(await redis('node-pid', node)),
     redisPorts: [redisBase, redisBase + 1, sentinelBase, sentinelBase + 1, sentinelBase + 2],
     startRedis: async (node) => void (await redis('start-node', node)),
     async restore() {
-      await Promise.all([1, 2, 3].map((n) => cluster('start-node', String(n))));
+      await kafka.restore();
       await Promise.all(['a', 'b'].map((n) => redis('start-node', n)));
     },
     async remove() {
-      await Promise.allSettled([cluster('wipe'), redis('wipe')]);
+      await Promise.allSettled([kafka.remove(), redis('wipe')]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
