@@ -26,7 +26,8 @@ import type { Topology } from './schedule.ts';
  * what the nemesis does to them: kill (SIGKILL) and start again, freeze (SIGSTOP) and thaw, and for the
  * replicated topology a Sentinel failover. Targets: 'kafka' and 'redis' (single), 'kafka-1'…'kafka-3'
  * and 'redis-primary' (replicated: whichever node is primary when the fault starts), 'kafka-1'…'kafka-3'
- * and 'redis-master' (cluster: one of the masters when the fault starts, the cluster promoting its replica).
+ * and 'redis-master-1'…'redis-master-3' (cluster: the masters of the moment by port; the cluster promotes
+ * the replica of one that is lost).
  */
 export interface Engines {
   topology: Topology;
@@ -383,9 +384,9 @@ async function replicatedEngines(): Promise<Engines> {
 
 /**
  * The cluster topology: three KRaft nodes and a Redis Cluster of three masters and three replicas. A fault on
- * 'redis-master' takes one of the masters of the moment (by the fault's id, so a seed spreads them); its heal
- * starts or thaws the node and waits until the cluster is whole again (the old master back as a replica in
- * sync), so that the next fault on a master never finds slots without a replica.
+ * 'redis-master-N' takes the N-th master of the moment by port; its heal starts or thaws the node and waits
+ * until the cluster is whole again (the old master back as a replica in sync). Two masters lost at once leave
+ * the last one no majority to promote a replica with: their slots wait for the heals, as a real cluster would.
  */
 async function clusterEngines(): Promise<Engines> {
   const dir = mkdtempSync(join(tmpdir(), 'eventstreamapp-chaos-cluster-'));
@@ -402,10 +403,11 @@ async function clusterEngines(): Promise<Engines> {
   const client = nodes.client();
   client.on('error', () => {});
   const broker = (target: string) => Number(target.replace('kafka-', ''));
-  let faults = 0;
-  const aMaster = async () => {
+  // While a lost master's replica is not promoted yet the cluster has two: the N-th is then counted round.
+  const masterOf = async (target: string) => {
     const masters = await nodes.masters();
-    return masters[faults++ % masters.length]!;
+    if (masters.length === 0) throw new Error(`${target}: the cluster names no master`);
+    return masters[(Number(target.replace('redis-master-', '')) - 1) % masters.length]!;
   };
   return {
     topology: 'cluster',
@@ -423,7 +425,7 @@ async function clusterEngines(): Promise<Engines> {
         await brokers.killBroker(broker(target));
         return () => brokers.startBroker(broker(target));
       }
-      const master = await aMaster();
+      const master = await masterOf(target);
       await nodes.kill(master);
       return async () => {
         await nodes.restart(master);
@@ -436,7 +438,7 @@ async function clusterEngines(): Promise<Engines> {
         signal(pid, 'SIGSTOP');
         return async () => signalIfThere(pid, 'SIGCONT');
       }
-      const pid = await nodes.pid(await aMaster());
+      const pid = await nodes.pid(await masterOf(target));
       signal(pid, 'SIGSTOP');
       return async () => {
         signalIfThere(pid, 'SIGCONT');

@@ -18,7 +18,7 @@ export interface Fault {
   kind: FaultKind;
   /**
    * A service process ('event-consumer-2'), an engine ('kafka', 'kafka-3', 'redis', 'redis-primary',
-   * 'redis-master'), or for a partition the process.
+   * 'redis-master-2'), or for a partition the process.
    */
   target: string;
   /** A partition's other side and direction. */
@@ -77,7 +77,8 @@ const MEAN_GAP_MS = 6_000;
 const ENGINES: Record<Topology, string[]> = {
   single: ['kafka', 'redis'],
   replicated: ['kafka-1', 'kafka-2', 'kafka-3', 'redis-primary'],
-  cluster: ['kafka-1', 'kafka-2', 'kafka-3', 'redis-master'],
+  // The N-th master by port when the fault starts: the three masters of the moment, as the three brokers.
+  cluster: ['kafka-1', 'kafka-2', 'kafka-3', 'redis-master-1', 'redis-master-2', 'redis-master-3'],
 };
 
 function targetsOf(kind: FaultKind, topology: Topology): string[] {
