@@ -15,12 +15,12 @@ endif
 TOPOLOGY ?= single
 export TOPOLOGY
 ifeq ($(TOPOLOGY),replicated)
-export COMPOSE_FILES := docker-compose.yml docker-compose.replicated.yml
+export COMPOSE_FILES := docker-compose.yml docker-compose.kafka-nodes.yml docker-compose.replicated.yml
 KAFKA_INFRA = infra/kafka/cluster.sh
 REDIS_INFRA = infra/redis/replicated.sh
 else ifeq ($(TOPOLOGY),cluster)
-# TOPOLOGY=cluster (README "Scaling out"): three KRaft nodes and a Redis Cluster of three masters and three
-# replicas, in the local runtime; its Docker runtime is not built yet.
+# TOPOLOGY=cluster (README "Scaling out"): three KRaft nodes and a Redis Cluster of three masters and three replicas.
+export COMPOSE_FILES := docker-compose.yml docker-compose.kafka-nodes.yml docker-compose.cluster.yml
 KAFKA_INFRA = infra/kafka/cluster.sh
 REDIS_INFRA = infra/redis/cluster.sh
 else
@@ -63,9 +63,6 @@ $(error CREDENTIALS must be on or off, not '$(CREDENTIALS)')
 endif
 ifeq ($(filter $(TOPOLOGY),single replicated cluster),)
 $(error TOPOLOGY must be single, replicated or cluster, not '$(TOPOLOGY)')
-endif
-ifeq ($(TOPOLOGY)$(RUNTIME),clusterdocker)
-$(error TOPOLOGY=cluster has no Docker runtime yet; use RUNTIME=local)
 endif
 
 .PHONY: help prerequisites docker-engine images install build lint test test-quick viewer-user mutation fuzz-api \
@@ -163,8 +160,9 @@ logs-generator: ## the automatic generator's logs
 	$(COMPOSE) logs --tail=100 automatic-generator
 status: ## print "automatic-generator: running" or "automatic-generator: stopped"
 	@$(COMPOSE) status automatic-generator
-redis-cli: ## a redis-cli on the pipeline's Redis (REDIS_CLI_ARGS="GET event:alice")
-	@$(COMPOSE) exec $(if $(REDIS_PASSWORD),-e REDISCLI_AUTH=$(REDIS_PASSWORD)) redis redis-cli $(REDIS_CLI_ARGS)
+redis-cli: ## a redis-cli on the pipeline's Redis (REDIS_CLI_ARGS="GET event:alice"; a cluster's redirections followed)
+	@$(COMPOSE) exec $(if $(REDIS_PASSWORD),-e REDISCLI_AUTH=$(REDIS_PASSWORD)) redis redis-cli \
+		$(if $(filter cluster,$(TOPOLOGY)),-c) $(REDIS_CLI_ARGS)
 dlq-replay: ## send dead letters that now pass back to `events`, once each
 #+ (DLQ_REPLAY_ARGS="--dry-run --from-offset N --reason too_large")
 	@$(COMPOSE) run event-consumer node dist/dlq-replay-cli.js $(DLQ_REPLAY_ARGS)

@@ -4,6 +4,7 @@ import { type BucketKeys, bucketKeys, redisKeys } from '@eventstreamapp/event-sc
 import { Cluster, type Redis } from 'ioredis';
 import { cpuRows, type MeasuredProcess, startCpuMeter } from '../lib/cpu.js';
 import { storedEvent } from '../lib/events.js';
+import { hammer } from '../lib/load.js';
 import { REPO_ROOT } from '../lib/paths.js';
 import { benchRedis, deletePrefix } from '../lib/redis-helpers.js';
 import type { Row, Scenario } from '../lib/report.js';
@@ -85,6 +86,81 @@ async function mastersHold(masters: Redis[], buckets: BucketKeys[], before: numb
   return { memory, keysPer, logPer };
 }
 
+/** Pages the viewer reads: the newest, kept in memory once read, and a filtered one, merged per request. */
+const PAGES = [
+  { name: 'newest page', path: '/events?limit=50' },
+  { name: 'filtered page (action)', path: '/events?limit=50&action=add_to_cart' },
+] as const;
+
+/** GET each page as JSON from a viewer on one Redis and from one on the cluster, over the same events. */
+async function viewBoth(prefix: string, nodes: string, connections: number, durationSeconds: number) {
+  const one = await startService('event-viewer', { REDIS_KEY_PREFIX: prefix }, 'event-viewer-one');
+  const spread = await startService(
+    'event-viewer',
+    { REDIS_KEY_PREFIX: prefix, REDIS_CLUSTER_NODES: nodes },
+    'event-viewer-cluster',
+  );
+  const rows: Row[] = [];
+  let errors = 0;
+  try {
+    for (const page of PAGES) {
+      const load = (url: string) =>
+        hammer({ url: `${url}${page.path}`, headers: { accept: 'application/json' }, connections, durationSeconds });
+      const onOne = await load(one.url);
+      const onCluster = await load(spread.url);
+      errors += onOne.errors + onOne.non2xx + onCluster.errors + onCluster.non2xx;
+      rows.push(
+        {
+          scenario: 'cluster',
+          measure: `GET ${page.name} JSON, one Redis`,
+          value: onOne.requestsPerSecond,
+          unit: 'req/s',
+          note: `p99 ${onOne.p99Ms} ms`,
+        },
+        {
+          scenario: 'cluster',
+          measure: `GET ${page.name} JSON, the cluster`,
+          value: onCluster.requestsPerSecond,
+          unit: 'req/s',
+          note: `p99 ${onCluster.p99Ms} ms`,
+        },
+        {
+          scenario: 'cluster',
+          measure: `GET ${page.name}: cluster ÷ one Redis`,
+          value: onCluster.requestsPerSecond / onOne.requestsPerSecond,
+          unit: 'ratio',
+        },
+      );
+    }
+    return { rows, errors };
+  } finally {
+    await Promise.all([one.stop(), spread.stop()]);
+  }
+}
+
+/** What each master holds after `count` events, and how evenly. */
+function spreadRows({ memory, keysPer, logPer }: Awaited<ReturnType<typeof mastersHold>>, count: number): Row[] {
+  return [
+    ...memory.flatMap((taken, i) => [
+      { scenario: 'cluster', measure: `master ${i + 1}: memory taken`, value: taken / 1_048_576, unit: 'MiB' },
+      { scenario: 'cluster', measure: `master ${i + 1}: event_log members`, value: logPer[i]!, unit: 'count' },
+      { scenario: 'cluster', measure: `master ${i + 1}: keys`, value: keysPer[i]!, unit: 'count' },
+    ]),
+    {
+      scenario: 'cluster',
+      measure: 'memory spread: largest ÷ smallest master',
+      value: Math.max(...memory) / Math.min(...memory),
+      unit: 'ratio',
+    },
+    {
+      scenario: 'cluster',
+      measure: 'memory per event, all masters',
+      value: memory.reduce((a, b) => a + b, 0) / count,
+      unit: 'bytes',
+    },
+  ];
+}
+
 /** `count` events into the topic, 5,000 a request. */
 async function preload(topic: string, count: number): Promise<void> {
   const base = Date.now() - count;
@@ -104,10 +180,10 @@ async function preload(topic: string, count: number): Promise<void> {
 /**
  * The cluster topology's store (three masters, three replicas, the log in 12 buckets) beside one Redis in
  * the same run: the consumer storing the same preloaded events into each, and then, on the cluster, the keys
- * and the memory each master holds and how evenly they spread. Two cores cannot show a cluster's speed-up:
- * all six nodes share them.
+ * and the memory each master holds and how evenly they spread; then a viewer on each reading the same pages.
+ * Two cores cannot show a cluster's speed-up: all six nodes share them.
  */
-export const clusterScenario: Scenario = async ({ quick }) => {
+export const clusterScenario: Scenario = async ({ quick, connections, durationSeconds }) => {
   const count = quick ? 20_000 : Number(process.env.BENCH_CLUSTER_EVENTS ?? 200_000);
   const id = runId('cluster');
   await createTopic(id);
@@ -165,7 +241,7 @@ export const clusterScenario: Scenario = async ({ quick }) => {
       clusterProcesses(),
     );
 
-    const { memory, keysPer, logPer } = perMaster;
+    const views = await viewBoth(prefix, nodes, connections, durationSeconds);
     const rows: Row[] = [
       { scenario: 'cluster', measure: `consumer into one Redis: ${count} events`, value: one.rate, unit: 'events/s' },
       { scenario: 'cluster', measure: 'consumer into the cluster (no WAIT)', value: spread.rate, unit: 'events/s' },
@@ -176,31 +252,23 @@ export const clusterScenario: Scenario = async ({ quick }) => {
         value: replicated.rate,
         unit: 'events/s',
       },
-      ...masters.flatMap((_, i) => [
-        { scenario: 'cluster', measure: `master ${i + 1}: memory taken`, value: memory[i]! / 1_048_576, unit: 'MiB' },
-        { scenario: 'cluster', measure: `master ${i + 1}: event_log members`, value: logPer[i]!, unit: 'count' },
-        { scenario: 'cluster', measure: `master ${i + 1}: keys`, value: keysPer[i]!, unit: 'count' },
-      ]),
-      {
-        scenario: 'cluster',
-        measure: 'memory spread: largest ÷ smallest master',
-        value: Math.max(...memory) / Math.min(...memory),
-        unit: 'ratio',
-      },
-      {
-        scenario: 'cluster',
-        measure: 'memory per event, all masters',
-        value: memory.reduce((a, b) => a + b, 0) / count,
-        unit: 'bytes',
-      },
+      ...spreadRows(perMaster, count),
       { scenario: 'cluster', measure: 'memory per event, one Redis', value: oneMemory / count, unit: 'bytes' },
       ...cpuRows('cluster', 'into one Redis', one.cpu, one.stored),
       ...cpuRows('cluster', 'into the cluster', spread.cpu, spread.stored),
+      ...views.rows,
     ];
     await deletePrefix(redis, prefix);
     return {
-      parameters: { events: count, buckets: 12, masters: masters.length, consumer: tuningFor('event-consumer') },
-      errors: 3 * count - one.stored - spread.stored - replicated.stored,
+      parameters: {
+        events: count,
+        buckets: 12,
+        masters: masters.length,
+        consumer: tuningFor('event-consumer'),
+        connections,
+        durationSeconds,
+      },
+      errors: 3 * count - one.stored - spread.stored - replicated.stored + views.errors,
       rows,
     };
   } finally {

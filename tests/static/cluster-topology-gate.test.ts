@@ -8,7 +8,7 @@ const make = (...args: string[]) =>
     encoding: 'utf8',
   });
 
-/** TOPOLOGY=cluster: the pipeline and its chaos run on it locally; the Docker runtime, not built yet, says so. */
+/** TOPOLOGY=cluster: the pipeline and its chaos run on it, in both runtimes. */
 describe('make with TOPOLOGY=cluster', () => {
   it('starts and stops the three KRaft nodes and the Redis Cluster', () => {
     const up = make('infra-up');
@@ -31,10 +31,20 @@ describe('make with TOPOLOGY=cluster', () => {
     expect(make('kafka-consume').stdout).toContain('infra/kafka/cluster.sh node-port 1');
   });
 
-  it('refuses the Docker runtime, not built for it yet, naming why, before doing anything', () => {
+  it('runs on Docker with the three KRaft nodes’ file and the Redis Cluster’s, over docker-compose.yml', () => {
     const run = make('up', 'RUNTIME=docker');
-    expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain('TOPOLOGY=cluster has no Docker runtime yet');
-    expect(run.stdout).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('scripts/compose.sh up');
+    const files = spawnSync(
+      'make',
+      ['--no-print-directory', '-p', '-n', 'TOPOLOGY=cluster', 'RUNTIME=docker', 'help'],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      },
+    ).stdout;
+    expect(files).toMatch(
+      /^COMPOSE_FILES := docker-compose\.yml docker-compose\.kafka-nodes\.yml docker-compose\.cluster\.yml$/m,
+    );
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { serviceCommand } from '../../scripts/launcher/services.ts';
 import { type ComposeService, composeConfig } from '../support/compose-config.js';
+import { COMPOSE_FILES } from '../support/compose-files.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { CONFIG_PORTS } from '../support/service-ports.js';
 
@@ -145,9 +146,10 @@ describe('docker-compose.yml', () => {
 
 describe('the containers, hardened in both topologies', () => {
   const merged = (...files: string[]) => composeConfig(files, 'monitoring');
-  const single = merged('docker-compose.yml');
-  const replicated = merged('docker-compose.yml', 'docker-compose.replicated.yml');
-  const topologies = { single, replicated };
+  const single = merged(...COMPOSE_FILES.single);
+  const replicated = merged(...COMPOSE_FILES.replicated);
+  const cluster = merged(...COMPOSE_FILES.cluster);
+  const topologies = { single, replicated, cluster };
   /** A memory limit in MiB: `512m`, `1g`, or bytes, as Compose writes them. */
   const units = (limit: unknown) => {
     const [, n, unit] = /^(\d+)([kmg])?$/i.exec(String(limit)) ?? [];
@@ -198,11 +200,23 @@ describe('the containers, hardened in both topologies', () => {
     const dataVolume = (service: ComposeService | undefined) =>
       service?.volumes?.find((v) => v.target === '/var/lib/kafka/data' && v.type === 'volume')?.source;
     expect(dataVolume(single.kafka)).toBe('kafka-data');
-    expect(['kafka', 'kafka-2', 'kafka-3'].map((n) => dataVolume(replicated[n]))).toEqual([
-      'kafka-1-data',
-      'kafka-2-data',
-      'kafka-3-data',
-    ]);
+    for (const nodes of [replicated, cluster])
+      expect(['kafka', 'kafka-2', 'kafka-3'].map((n) => dataVolume(nodes[n]))).toEqual([
+        'kafka-1-data',
+        'kafka-2-data',
+        'kafka-3-data',
+      ]);
+  });
+
+  it('keeps each Redis Cluster node’s data and nodes.conf on a volume of its own, at a fixed address', () => {
+    const nodes = ['redis', 'redis-2', 'redis-3', 'redis-4', 'redis-5', 'redis-6'];
+    const dataVolume = (name: string) => cluster[name]?.volumes?.find((v) => v.target === '/data')?.source;
+    expect(nodes.map(dataVolume)).toEqual(nodes.map((_, i) => `redis-${i + 1}-data`));
+    const addresses = nodes.map(
+      (name) => (cluster[name]?.networks as Record<string, { ipv4_address?: string }>)?.default,
+    );
+    expect(addresses.map((a) => a?.ipv4_address)).toEqual(nodes.map((_, i) => `172.31.247.${11 + i}`));
+    for (const name of nodes) expect((cluster[name]?.command ?? []).join(' '), name).toContain('--cluster-enabled yes');
   });
 
   it.each(Object.keys(topologies))('%s: bind-mounts only read-only, with the SELinux shared label', (topology) => {
@@ -213,10 +227,15 @@ describe('the containers, hardened in both topologies', () => {
         }
   });
 
-  it('with credentials, every Redis node logs in to its primary, whichever one Sentinel promotes', () => {
+  it('with credentials, every Redis node logs in to its primary, whichever one a failover promotes', () => {
     // A primary that comes back after a failover is made a replica: without masterauth it never syncs again.
-    for (const name of ['redis', 'redis-replica']) {
-      const command = (replicated[name]?.command ?? []).join(' ');
+    const nodes = [
+      ...['redis', 'redis-replica'].map((name) => [name, replicated[name]] as const),
+      ...Object.entries(cluster).filter(([name]) => /^redis(-\d)?$/.test(name)),
+    ];
+    expect(nodes.length).toBe(8);
+    for (const [name, node] of nodes) {
+      const command = (node?.command ?? []).join(' ');
       expect(command, name).toContain('--requirepass ');
       expect(command, name).toContain('--masterauth ');
     }
@@ -232,7 +251,7 @@ describe('the containers, hardened in both topologies', () => {
 });
 
 describe('the compose files, as Compose v2 reads them', () => {
-  const TOPOLOGIES = [['docker-compose.yml'], ['docker-compose.yml', 'docker-compose.replicated.yml']];
+  const TOPOLOGIES = Object.values(COMPOSE_FILES);
 
   it.each(TOPOLOGIES.flatMap((files) => ['', 'monitoring'].map((profile) => [files.join(' + '), profile] as const)))(
     '%s with profiles "%s" is valid for Compose v2',

@@ -19,13 +19,14 @@ type Compose = {
 };
 const compose = parse(read('docker-compose.yml')) as Compose;
 const replicated = parse(read('docker-compose.replicated.yml')) as Compose;
+const kafkaNodes = parse(read('docker-compose.kafka-nodes.yml')) as Compose;
 
 describe('one source for every name and number', () => {
-  it('topics: the same names and partition count in kafka.sh and both compose files', () => {
+  it('topics: the same names and partition count in kafka.sh and both compose files that create them', () => {
     const topicLoop = `for topic in ${EVENTS_TOPIC} ${DLQ_TOPIC}; do`;
     expect(read('infra/kafka/kafka.sh')).toContain(`TOPICS=(${EVENTS_TOPIC} ${DLQ_TOPIC})`);
     expect(read('infra/kafka/kafka.sh')).toContain(`PARTITIONS=\${KAFKA_TOPIC_PARTITIONS:-${EVENTS_TOPIC_PARTITIONS}}`);
-    for (const file of [compose, replicated]) {
+    for (const file of [compose, kafkaNodes]) {
       const init = JSON.stringify(file.services['kafka-init']?.command ?? '');
       expect(init).toContain(topicLoop);
       expect(init).toContain(`--partitions ${EVENTS_TOPIC_PARTITIONS}`);

@@ -32,17 +32,21 @@ describe('the Redis memory budget', () => {
     },
   );
 
-  it.each(['docker-compose.yml', 'docker-compose.replicated.yml'])('is given to every Redis server in %s', (file) => {
-    const services = (parse(read(file)) as { services: Record<string, { command?: unknown }> }).services;
-    const servers = Object.entries(services).filter(
-      ([, s]) => Array.isArray(s.command) && s.command[0] === 'redis-server' && !s.command.includes('--sentinel'),
-    );
-    expect(servers.length).toBeGreaterThan(0);
-    for (const [name, service] of servers) {
-      const command = (service.command as string[]).join(' ');
-      expect(command, name).toContain(`--maxmemory \${REDIS_MAXMEMORY:-${maxmemory}}`);
-      expect(command, name).toContain('--maxmemory-policy noeviction');
-      expect(command, name).toContain('--client-output-buffer-limit normal 64mb 16mb 10');
-    }
-  });
+  it.each(['docker-compose.yml', 'docker-compose.replicated.yml', 'docker-compose.cluster.yml'])(
+    'is given to every Redis server in %s',
+    (file) => {
+      const services = (parse(read(file), { merge: true }) as { services: Record<string, { command?: unknown }> })
+        .services;
+      const servers = Object.entries(services).filter(
+        ([, s]) => Array.isArray(s.command) && s.command[0] === 'redis-server' && !s.command.includes('--sentinel'),
+      );
+      expect(servers.length).toBeGreaterThan(0);
+      for (const [name, service] of servers) {
+        const command = (service.command as string[]).join(' ');
+        expect(command, name).toContain(`--maxmemory \${REDIS_MAXMEMORY:-${maxmemory}}`);
+        expect(command, name).toContain('--maxmemory-policy noeviction');
+        expect(command, name).toContain('--client-output-buffer-limit normal 64mb 16mb 10');
+      }
+    },
+  );
 });

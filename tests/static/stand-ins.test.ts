@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ComposeService, composeConfig } from '../support/compose-config.js';
+import { COMPOSE_FILES } from '../support/compose-files.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 // The stand-ins are only worth what they copy of the official images (docker/offline/README.md): a
@@ -105,10 +106,7 @@ describe('no container leaves an anonymous volume: every VOLUME of its image is 
     return undefined;
   };
 
-  it.each([
-    ['single', ['docker-compose.yml']],
-    ['replicated', ['docker-compose.yml', 'docker-compose.replicated.yml']],
-  ])('%s topology', (_, files) => {
+  it.each(Object.entries(COMPOSE_FILES))('%s topology', (_, files) => {
     const services = merged(...(files as string[]));
     const checked: string[] = [];
     for (const [name, service] of Object.entries(services)) {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { COMPOSE_FILES, type ComposeTopology } from './compose-files.js';
 import { REPO_ROOT } from './paths.js';
 import { freePort } from './wait.js';
 
@@ -62,14 +63,16 @@ export async function ensureDockerEngine(): Promise<void> {
 
 /**
  * The compose project under its own name and host ports, so it neither disturbs nor depends on a
- * stack a developer runs as `eventstreamapp` on 8080 and 5000; `replicated`: TOPOLOGY=replicated, both files.
+ * stack a developer runs as `eventstreamapp` on 8080 and 5000; the topology's files (compose-files.ts). A
+ * cluster's stack gets a network range of its own (REDIS_CLUSTER_NET), apart from a developer's cluster.
  */
-export async function composeStack(topology: 'single' | 'replicated' = 'single'): Promise<ComposeStack> {
+export async function composeStack(topology: ComposeTopology = 'single'): Promise<ComposeStack> {
   const project = `eventstreamapp-test-${randomBytes(3).toString('hex')}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TOPOLOGY: topology,
-    COMPOSE_FILES: `docker-compose.yml${topology === 'replicated' ? ' docker-compose.replicated.yml' : ''}`,
+    COMPOSE_FILES: COMPOSE_FILES[topology].join(' '),
+    ...(topology === 'cluster' ? { REDIS_CLUSTER_NET: `172.31.${200 + (randomBytes(1)[0]! % 40)}` } : {}),
     COMPOSE_PROJECT_NAME: project,
     GENERATOR_PORT: String(await freePort()),
     VIEWER_PORT: String(await freePort()),
