@@ -73,6 +73,8 @@ describe('make up TOPOLOGY=cluster RUNTIME=docker', () => {
     const { event_id } = JSON.parse(text) as { event_id: string };
     await waitFor(async () => (await userKey('cluster-docker')).join('\n').includes(event_id), 60_000, 'the user key');
     await shown('cluster-docker', event_id);
+    // make redis-cli follows the cluster's redirections, wherever the key's slot lives.
+    expect(await stack.make('redis-cli', 'REDIS_CLI_ARGS=GET event:cluster-docker')).toContain(event_id);
     // What MOVED and CLUSTER SLOTS name is reachable from here: the nodes' fixed addresses on the bridge.
     const client = new Cluster([{ host: (await addresses())[0]!, port: 6379 }], {
       redisOptions: { maxRetriesPerRequest: 1 },
