@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import {
   type BucketKeys,
   bucketKeys,
+  bucketOf,
   type EventRecord,
+  eventIdBytes,
   type RedisKeys,
   redisKeys,
   streamKeysInCluster,
@@ -115,6 +117,22 @@ describe('the consumer’s store on a Redis Cluster (three masters, three replic
       recent.map((e) => e.json).sort(),
     );
     expect(await cluster.get(keys.eventKey('u0'))).toBe(recent.at(-3)!.json);
+  });
+
+  it('keeps the log within its cap (EVENT_LOG_MAX_LEN) in all: each bucket its share, the newest of its own', async () => {
+    const { keys, buckets } = fresh();
+    const events = makeEvents(1_200, 17);
+    for (let i = 0; i < events.length; i += 300)
+      await storeEventsInCluster(cluster, keys, buckets, chunkOf(events.slice(i, i + 300), i), {
+        ...options,
+        maxLogLength: 120,
+      });
+    for (const [i, bucket] of buckets.entries()) {
+      const sent = events.filter((e) => bucketOf(eventIdBytes(e.event.event_id), BUCKETS) === i);
+      expect(sent.length, bucket.eventLog).toBeGreaterThan(10);
+      // 120 ÷ 12 buckets: ten each, the ten newest sent to it (timestamps rise with the index).
+      expect(await cluster.zrange(bucket.eventLog, 0, -1), bucket.eventLog).toEqual(sent.slice(-10).map((e) => e.json));
+    }
   });
 
   // Every step the store can be cut short before, as a consumer killed there would be; then the chunk
