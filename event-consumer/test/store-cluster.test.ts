@@ -119,7 +119,7 @@ describe('the consumer’s store on a Redis Cluster (three masters, three replic
     expect(await cluster.get(keys.eventKey('u0'))).toBe(recent.at(-3)!.json);
   });
 
-  it('keeps the log within its cap (EVENT_LOG_MAX_LEN) in all: each bucket its share, the newest of its own', async () => {
+  it('keeps the log within its cap (EVENT_LOG_MAX_LEN): each bucket its share, the newest of its own', async () => {
     const { keys, buckets } = fresh();
     const events = makeEvents(1_200, 17);
     for (let i = 0; i < events.length; i += 300)

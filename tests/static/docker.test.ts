@@ -262,6 +262,17 @@ describe('the compose files, as Compose v2 reads them', () => {
     },
   );
 
+  it.each(Object.entries(COMPOSE_FILES))('make runs the %s topology on the files the tests use', (topology, files) => {
+    const database = execFileSync('make', ['--no-print-directory', '-p', '-n', `TOPOLOGY=${topology}`, 'help'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    const set = /^COMPOSE_FILES := (.*)$/m.exec(database)?.[1];
+    // Unset, scripts/compose.sh takes docker-compose.yml alone.
+    expect((set ?? 'docker-compose.yml').split(' ')).toEqual(files);
+    if (!set) expect(read('scripts/compose.sh')).toContain(`\${COMPOSE_FILES:-docker-compose.yml}`);
+  });
+
   it('Compose v2 refuses what the Compose Specification does not know (a misspelt key)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'compose-'));
     try {
