@@ -11,9 +11,9 @@ import {
 } from '@eventstreamapp/event-schema';
 import type { Accepted } from '@eventstreamapp/pipeline';
 import type { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeEvents } from '../../tests/support/events.js';
-import { type OwnRedisCluster, startOwnRedisCluster } from '../../tests/support/own-redis-cluster.js';
+import { useOwnRedisCluster } from '../../tests/support/own-redis-cluster.js';
 import type { StoreOptions } from '../src/store-events.js';
 import { type StoreFailpoint, storeEventsInCluster } from '../src/store-events-cluster.js';
 import { clusterLog, expectStoredOnceInCluster } from './helpers.js';
@@ -47,15 +47,10 @@ async function expectStoredOnce(cluster: Cluster, keys: RedisKeys, buckets: Buck
 }
 
 describe('the consumer’s store on a Redis Cluster (three masters, three replicas)', () => {
-  let own: OwnRedisCluster;
+  const own = useOwnRedisCluster();
   let cluster: Cluster;
-
-  beforeAll(async () => {
-    own = await startOwnRedisCluster();
-    cluster = own.client();
-  }, 120_000);
-  afterAll(async () => {
-    await own?.remove();
+  beforeAll(() => {
+    cluster = own().client();
   });
 
   const fresh = () => {
@@ -64,8 +59,8 @@ describe('the consumer’s store on a Redis Cluster (three masters, three replic
   };
 
   it('is healthy by redis-cli --cluster check, with three masters', async () => {
-    expect(await own.check()).toContain('[OK] All 16384 slots covered.');
-    expect(await own.masters()).toHaveLength(3);
+    expect(await own().check()).toContain('[OK] All 16384 slots covered.');
+    expect(await own().masters()).toHaveLength(3);
   });
 
   it('stores a chunk once across the buckets, and every master takes a share of the writes', async () => {
@@ -90,7 +85,7 @@ describe('the consumer’s store on a Redis Cluster (three masters, three replic
   it('announces a chunk once, with its stored count and newest timestamp', async () => {
     const { keys, buckets } = fresh();
     const events = makeEvents(50, 3);
-    const listener = own.client();
+    const listener = own().client();
     const heard: string[] = [];
     listener.on('message', (_channel: string, text: string) => heard.push(text));
     await listener.subscribe(keys.storedChannel);

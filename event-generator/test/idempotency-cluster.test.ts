@@ -1,7 +1,7 @@
 import { claimsKeyInCluster, redisKeys } from '@eventstreamapp/event-schema';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../../tests/support/kafka.js';
-import { type OwnRedisCluster, startOwnRedisCluster } from '../../tests/support/own-redis-cluster.js';
+import { useOwnRedisCluster } from '../../tests/support/own-redis-cluster.js';
 import { generatorForTest, topicsForTest } from './helpers.js';
 
 async function post(url: string, body: unknown, key: string) {
@@ -15,20 +15,14 @@ async function post(url: string, body: unknown, key: string) {
 
 /** The generator in the cluster topology: client-chosen ids claimed in the cluster, all or nothing. */
 describe('POST /publish with an Idempotency-Key on a Redis Cluster', () => {
-  let own: OwnRedisCluster;
-  beforeAll(async () => {
-    own = await startOwnRedisCluster();
-  }, 120_000);
-  afterAll(async () => {
-    await own?.remove();
-  });
+  const own = useOwnRedisCluster();
 
   it('refuses a key reused with another body across two generators, replays the same body, and claims in one slot', {
     timeout: 60_000,
   }, async () => {
     const topics = await topicsForTest('idem-cluster');
     const prefix = `${uniqueName('idem-cluster')}:`;
-    const shared = { KAFKA_TOPIC: topics.events, REDIS_KEY_PREFIX: prefix, REDIS_CLUSTER_NODES: own.nodes.join(',') };
+    const shared = { KAFKA_TOPIC: topics.events, REDIS_KEY_PREFIX: prefix, REDIS_CLUSTER_NODES: own().nodes.join(',') };
     const [a, b] = [await generatorForTest(shared), await generatorForTest(shared)];
 
     const first = await post(a.url, [{ user_id: 'c1' }, { user_id: 'c2' }, { user_id: 'c3' }], 'K');
@@ -41,7 +35,7 @@ describe('POST /publish with an Idempotency-Key on a Redis Cluster', () => {
     const ids = (r: typeof first) => (r.body as { event_id: string }[]).map((e) => e.event_id);
     expect(ids(again)).toEqual(ids(first));
 
-    const cluster = own.client();
+    const cluster = own().client();
     const meta = claimsKeyInCluster(redisKeys(prefix));
     expect(Object.values(await cluster.hgetall(meta)).length).toBeGreaterThan(0);
   });

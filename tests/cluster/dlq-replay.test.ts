@@ -1,31 +1,25 @@
 import { bucketKeys, redisKeys } from '@eventstreamapp/event-schema';
 import type { Accepted } from '@eventstreamapp/pipeline';
 import { replayDeadLetters } from '@eventstreamapp/pipeline';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { storeEventsInCluster } from '../../event-consumer/src/store-events-cluster.js';
 import { makeEvents, produce } from '../support/events.js';
 import { createTestTopics, testKafka, uniqueName } from '../support/kafka.js';
-import { type OwnRedisCluster, startOwnRedisCluster } from '../support/own-redis-cluster.js';
+import { useOwnRedisCluster } from '../support/own-redis-cluster.js';
 
 /**
  * A dead-letter replay on a Redis Cluster: what is already stored is looked up in the log's buckets, so it is not
  * sent again (past the dedup window the consumer would store it twice).
  */
 describe('a dead-letter replay on a Redis Cluster', () => {
-  let own: OwnRedisCluster;
-  beforeAll(async () => {
-    own = await startOwnRedisCluster();
-  }, 120_000);
-  afterAll(async () => {
-    await own?.remove();
-  });
+  const own = useOwnRedisCluster();
 
   it('finds the dead letters already stored in the buckets and replays only the others', {
     timeout: 60_000,
   }, async () => {
     const topics = await createTestTopics('cluster-replay');
     onTestFinished(() => topics.remove());
-    const cluster = own.client();
+    const cluster = own().client();
     const keys = redisKeys(`${uniqueName('replay')}:`);
     const letters = makeEvents(300, 7);
     await produce(topics.dlq, letters);

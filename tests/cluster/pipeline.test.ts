@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createTestTopics, uniqueName } from '../support/kafka.js';
-import { type OwnRedisCluster, startOwnRedisCluster } from '../support/own-redis-cluster.js';
+import { followLive } from '../support/live-feed.js';
+import { useOwnRedisCluster } from '../support/own-redis-cluster.js';
 import { type ServiceProcess, startServiceProcess } from '../support/service-process.js';
 import { waitFor } from '../support/wait.js';
 
@@ -11,13 +12,7 @@ interface Shown {
 
 /** The cluster topology end to end: publish → Kafka → consumer → Redis Cluster → viewer, its live feed too. */
 describe('the pipeline on a Redis Cluster', () => {
-  let own: OwnRedisCluster;
-  beforeAll(async () => {
-    own = await startOwnRedisCluster();
-  }, 120_000);
-  afterAll(async () => {
-    await own?.remove();
-  });
+  const own = useOwnRedisCluster();
 
   it('shows what was published, newest first, each event once, and follows new events live', {
     timeout: 180_000,
@@ -29,7 +24,7 @@ describe('the pipeline on a Redis Cluster', () => {
       KAFKA_DLQ_TOPIC: topics.dlq,
       KAFKA_GROUP_ID: topics.group,
       REDIS_KEY_PREFIX: `${uniqueName('flow')}:`,
-      REDIS_CLUSTER_NODES: own.nodes.join(','),
+      REDIS_CLUSTER_NODES: own().nodes.join(','),
     };
     const services: ServiceProcess[] = [
       startServiceProcess('event-generator', env),
@@ -65,21 +60,10 @@ describe('the pipeline on a Redis Cluster', () => {
     expect(latest.event_id).toBe(sent.filter((e) => e.user_id === 'u3').at(-1)!.event_id);
 
     // A live page opened now gets what is published next.
-    const live = new AbortController();
-    onTestFinished(() => live.abort());
-    const feed = await fetch(`${viewer}/live`, { headers: { accept: 'text/event-stream' }, signal: live.signal });
+    const feed = await followLive(`${viewer}/live`);
     expect(feed.status).toBe(200);
-    const reader = feed.body!.getReader();
-    let received = '';
-    void (async () => {
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        received += new TextDecoder().decode(value);
-      }
-    })();
     const [late] = await publish(['late-user']);
-    await waitFor(async () => received.includes(late!.event_id), 30_000, 'the late event on the live feed');
+    await waitFor(async () => feed.received().includes(late!.event_id), 30_000, 'the late event on the live feed');
 
     // The status page's Redis: the masters summed (sampled every STATUS_SAMPLE_MS, the first maybe before the
     // cluster answered).

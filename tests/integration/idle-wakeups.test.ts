@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { wakeups } from '../../scripts/launcher/process-state.ts';
 import { createTestTopics } from '../support/kafka.js';
+import { followLive } from '../support/live-feed.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { testRedis } from '../support/redis.js';
 import { type ServiceName, type ServiceProcess, startServiceProcess } from '../support/service-process.js';
@@ -92,24 +93,14 @@ describe('idle means asleep', () => {
     await Promise.all(services.map((s) => s.ready(60_000)));
 
     // One live page: the viewer follows the stream for it.
-    const live = new AbortController();
-    onTestFinished(() => live.abort());
-    const feed = await fetch(`${viewerUrl}/live?since=0-0`, {
-      headers: { accept: 'text/event-stream' },
-      signal: live.signal,
-    });
+    const feed = await followLive(`${viewerUrl}/live?since=0-0`);
     expect(feed.status).toBe(200);
-    const reader = feed.body!.getReader();
-    let received = '';
-    void (async () => {
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        received += new TextDecoder().decode(value);
-      }
-    })();
     // The automatic generator's events reach the live page: the pipeline is working, not stalled.
-    await waitFor(async () => received.includes('automatic-generator'), 30_000, 'an automatic event on the live feed');
+    await waitFor(
+      async () => feed.received().includes('automatic-generator'),
+      30_000,
+      'an automatic event on the live feed',
+    );
 
     const pids = Object.fromEntries(services.map((s) => [s.name, s.child.pid!]));
     const rates = await wakeupRates(pids);

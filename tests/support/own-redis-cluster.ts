@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { REPO_ROOT } from './paths.js';
 import { freePortRun } from './wait.js';
 
@@ -63,5 +64,23 @@ export async function startOwnRedisCluster(): Promise<OwnRedisCluster> {
       await script('stop').catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A cluster for the `describe` block that calls this: started before its tests, removed after them. Returns
+ * its accessor (the cluster exists only once the block's tests run).
+ */
+export function useOwnRedisCluster(): () => OwnRedisCluster {
+  let own: OwnRedisCluster | undefined;
+  beforeAll(async () => {
+    own = await startOwnRedisCluster();
+  }, 120_000);
+  afterAll(async () => {
+    await own?.remove();
+  });
+  return () => {
+    if (!own) throw new Error('the Redis Cluster is not started yet (useOwnRedisCluster runs in beforeAll)');
+    return own;
   };
 }
