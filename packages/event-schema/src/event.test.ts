@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { eventSchema, timestampSchema, userIdSchema } from './event.js';
+import { eventSchema, RESERVED_FIELDS, reservedFieldAccepts, timestampSchema, userIdSchema } from './event.js';
 
 const firstMessage = (result: { success: boolean; error?: { issues: { message: string }[] } }) =>
   result.success ? 'accepted' : result.error!.issues[0]!.message;
@@ -41,5 +42,40 @@ describe('the event schema says why, in words a client can act on', () => {
       payload: { n: 1 },
     };
     expect(eventSchema.parse(event)).toEqual(event);
+  });
+});
+
+// Values near each rule's edges, and of every other type: the predicates must agree with the schemas on all of them.
+const hex = fc.constantFrom(...'0123456789abcdefABCDEF');
+const nearUuid = fc
+  .tuple(fc.uuid(), fc.nat(35), hex, fc.constantFrom('', ' ', '-', 'x', '0'), fc.boolean())
+  .map(([uuid, at, digit, extra, upper]) => {
+    const changed = `${uuid.slice(0, at)}${digit}${uuid.slice(at + 1)}${extra}`;
+    return upper ? changed.toUpperCase() : changed;
+  });
+const nearUserId = fc.oneof(
+  fc.string({ maxLength: 130 }),
+  fc.string({ unit: 'grapheme', maxLength: 8 }),
+  fc.string({ unit: 'binary', maxLength: 8 }),
+  fc.constantFrom('.', '..', '...', 'x'.repeat(128), 'x'.repeat(129), '\u00a0', 'a\u2028', '\ud800', '\u200b'),
+);
+const nearTimestamp = fc.oneof(
+  fc.integer({ min: -10, max: 10 }),
+  fc.constantFrom(8.64e15, 8.64e15 + 1, 8.64e15 - 1, 0.5, -0, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53),
+  fc.double(),
+  fc.maxSafeInteger(),
+);
+const anyValue = fc.oneof(fc.constant(null), fc.constant(undefined), fc.boolean(), fc.object(), fc.array(fc.nat()));
+const candidates = { event_id: nearUuid, user_id: nearUserId, timestamp: nearTimestamp };
+
+describe('reservedFieldAccepts: the schemas as plain predicates, for the consumer', () => {
+  it.each(RESERVED_FIELDS)('%s: accepts exactly what its schema accepts', (field) => {
+    const schema = eventSchema.shape[field];
+    fc.assert(
+      fc.property(fc.oneof(candidates[field], anyValue), (value) => {
+        expect(reservedFieldAccepts[field](value), JSON.stringify(value)).toBe(schema.safeParse(value).success);
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });

@@ -28,3 +28,23 @@ export const eventSchema = z.looseObject({
 export type Event = z.infer<typeof eventSchema>;
 
 export const RESERVED_FIELDS = ['event_id', 'user_id', 'timestamp'] as const;
+
+const UUID = z.regexes.uuid();
+
+/**
+ * The reserved fields' rules above as plain predicates, each accepting exactly what its schema accepts (event.test.ts
+ * compares them on generated values). The consumer asks these first and zod only to explain a refusal: zod's
+ * safeParse of the three fields was 7 % of the consumer's time while ingesting (bench/README).
+ */
+export const reservedFieldAccepts: Readonly<Record<(typeof RESERVED_FIELDS)[number], (value: unknown) => boolean>> = {
+  event_id: (value) => typeof value === 'string' && UUID.test(value),
+  user_id: (value) =>
+    typeof value === 'string' &&
+    value.length >= 1 &&
+    value.length <= USER_ID_MAX_LENGTH &&
+    !WHITESPACE_OR_CONTROL.test(value) &&
+    value !== '.' &&
+    value !== '..' &&
+    value.isWellFormed(),
+  timestamp: (value) => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_TIMESTAMP_MS,
+};
