@@ -188,10 +188,20 @@ async function settleAll<T>(sent: Promise<T>[]): Promise<T[]> {
   return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
-/** WAIT on each master: the chunk's buckets and user keys may be on any of them. */
-async function waitForReplicas(cluster: Cluster, options: StoreOptions): Promise<void> {
-  const masters = cluster.nodes('master');
-  const acknowledged = await settleAll(masters.map((m) => m.wait(options.waitReplicas, options.waitTimeoutMs)));
+/**
+ * WAIT on each master: the chunk's buckets and user keys may be on any of them. The client's list of masters
+ * can outlive a failover: a MOVED reply mends the slot it names and nothing else, so writes go to the new
+ * master while the demoted one, a replica now, stays listed and refuses every WAIT ("cannot be used with
+ * replica instances") until something refreshes the map — in a chaos run, for minutes. So a failed WAIT
+ * refreshes the map and asks the masters it names once more before the failure counts.
+ */
+export async function waitForReplicas(cluster: Cluster, options: StoreOptions): Promise<void> {
+  const waitOnMasters = () =>
+    settleAll(cluster.nodes('master').map((m) => m.wait(options.waitReplicas, options.waitTimeoutMs)));
+  const acknowledged = await waitOnMasters().catch(async () => {
+    await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
+    return waitOnMasters();
+  });
   const fewest = Math.min(...acknowledged);
   if (fewest < options.waitReplicas) {
     throw new ServiceError(

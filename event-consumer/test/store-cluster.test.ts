@@ -10,12 +10,13 @@ import {
   streamKeysInCluster,
 } from '@eventstreamapp/event-schema';
 import type { Accepted } from '@eventstreamapp/pipeline';
-import type { Cluster } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeEvents } from '../../tests/support/events.js';
 import { useOwnRedisCluster } from '../../tests/support/own-redis-cluster.js';
+import { waitFor } from '../../tests/support/wait.js';
 import type { StoreOptions } from '../src/store-events.js';
-import { type StoreFailpoint, storeEventsInCluster } from '../src/store-events-cluster.js';
+import { type StoreFailpoint, storeEventsInCluster, waitForReplicas } from '../src/store-events-cluster.js';
 import { clusterLog, expectStoredOnceInCluster } from './helpers.js';
 
 const options: StoreOptions = {
@@ -172,5 +173,28 @@ describe('the consumer’s store on a Redis Cluster (three masters, three replic
     // The same record again (offset 0, as after a crash before the commit): its user key is written again.
     await storeEventsInCluster(cluster, keys, buckets, chunkOf([first!]), options);
     expect(await cluster.get(keys.eventKey('u0'))).toBe(first!.json);
+  });
+
+  // Last: it leaves the cluster with another master than the tests above assume.
+  it('WAITs on the masters of now after a failover its client has not seen (the demoted master refuses WAIT)', {
+    timeout: 60_000,
+  }, async () => {
+    const client = own().client();
+    await waitForReplicas(client, { ...options, waitReplicas: 1 });
+    const [masterPort] = await own().masters();
+    const master = new Redis({ host: '127.0.0.1', port: masterPort!, lazyConnect: true });
+    const [, , replicas] = (await master.call('ROLE')) as [string, number, [string, string, string][]];
+    const replica = new Redis({ host: '127.0.0.1', port: Number(replicas[0]![1]), lazyConnect: true });
+    try {
+      // A manual failover: the replica takes over, the old master becomes its replica; the client is not told.
+      await replica.call('CLUSTER', 'FAILOVER');
+      await waitFor(async () => ((await master.call('ROLE')) as string[])[0] === 'slave', 20_000, 'the failover');
+      expect(client.nodes('master').map((node) => node.options.port)).toContain(masterPort);
+      await waitForReplicas(client, { ...options, waitReplicas: 1 });
+      expect(client.nodes('master').map((node) => node.options.port)).not.toContain(masterPort);
+    } finally {
+      master.disconnect();
+      replica.disconnect();
+    }
   });
 });
