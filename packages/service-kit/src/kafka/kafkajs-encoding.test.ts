@@ -2,8 +2,10 @@
 // client's hash, written here from Kafka's documentation and tests, not against kafkajs's code.
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { DEFAULT_MAX_EVENT_BYTES } from '@eventstreamapp/event-schema';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from './record-size.js';
 
 const require = createRequire(import.meta.url);
 type Encoder = { buffer: Buffer; writeVarLong(v: number): Encoder; writeVarInt(v: number): Encoder };
@@ -20,6 +22,12 @@ const groupMessagesPerPartition = require('kafkajs/src/producer/groupMessagesPer
   messages: { key: string | null; value: string }[];
   partitioner: (args: { message: { key: string | null } }) => number;
 }) => Record<string, { key: string | null; value: string }[]>;
+const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {
+  RecordBatch: (b: object) => Promise<{ buffer: Buffer }>;
+};
+const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder.js') as (
+  d: object,
+) => Promise<{ records: { value: Buffer; offset: string }[] }>;
 const Decoder = require('kafkajs/src/protocol/decoder.js') as new (b: Buffer) => object;
 const decodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js') as (
   d: object,
@@ -125,6 +133,23 @@ describe('a kafkajs record encoded by the patched encoder', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('the largest batch a producer sends', () => {
+  it('holds events of the largest size up to the broker’s message limit, checksummed by the definition', async () => {
+    // Multi-byte text: the encoders are sized in bytes, not characters.
+    const value = (i: number) => `${i}:`.padEnd(DEFAULT_MAX_EVENT_BYTES / 2, 'é');
+    const count = Math.floor(KAFKA_DEFAULT_MAX_MESSAGE_BYTES / (DEFAULT_MAX_EVENT_BYTES + 100));
+    const records = Array.from({ length: count }, (_, i) =>
+      Record({ key: `user-${i}`, value: value(i), offsetDelta: i, timestampDelta: i }),
+    );
+    const encoded = (await RecordBatch({ records, lastOffsetDelta: count - 1 })).buffer;
+    expect(encoded.length).toBeGreaterThan(KAFKA_DEFAULT_MAX_MESSAGE_BYTES - DEFAULT_MAX_EVENT_BYTES - 1_000);
+    // firstOffset (8), length (4), partitionLeaderEpoch (4), magic (1), then the CRC of everything after it.
+    expect(encoded.readUInt32BE(17)).toBe(crc32cByBits(encoded.subarray(21)));
+    const { records: decoded } = await decodeBatch(new Decoder(encoded));
+    expect(decoded.map((r) => r.value.toString())).toEqual(Array.from({ length: count }, (_, i) => value(i)));
   });
 });
 
