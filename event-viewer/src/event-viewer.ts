@@ -9,6 +9,7 @@ import {
   listen,
   once,
   type Probe,
+  READINESS_PROBE_INTERVAL_MS,
   type StartedServer,
   startProbe,
 } from '@eventstreamapp/service-kit';
@@ -47,8 +48,6 @@ export interface EventViewerDeps {
 }
 
 const KEEPALIVE_MS = 15_000;
-/** How often /readyz learns whether Redis answers a command (each probe waits at most REDIS_COMMAND_TIMEOUT_MS). */
-const READINESS_PROBE_MS = 1_000;
 
 type Warn = (event: string, err: unknown, message: string) => void;
 
@@ -250,7 +249,8 @@ export function createEventViewer({ config, logger, redis, reader, kafka }: Even
       streamReader.start();
       dlq.start();
       status.start();
-      redisProbe = startProbe('redis', () => redis.ping(), READINESS_PROBE_MS);
+      // Each probe waits at most REDIS_COMMAND_TIMEOUT_MS: a frozen Redis is seen within interval + that.
+      redisProbe = startProbe('redis', () => redis.ping(), READINESS_PROBE_INTERVAL_MS);
       keepalive = setInterval(() => live.keepalive(), KEEPALIVE_MS);
       keepalive.unref();
       logger.info(

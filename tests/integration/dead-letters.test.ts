@@ -202,3 +202,41 @@ describe('dead letters: read on /dlq, replayed by make dlq-replay', () => {
     expect(await store.redis.exists(keys().replayLock)).toBe(0);
   });
 });
+
+/**
+ * The viewer's dead-letter reader waits up to 5 s on an empty fetch, so an idle viewer is not woken each
+ * second: a letter must still show as soon as it is written, and stopping must not wait that fetch out.
+ */
+describe('the dead-letter reader between letters', () => {
+  it('shows a new letter at once, and the viewer stops without waiting out the empty fetch', async () => {
+    const topics = await createTestTopics('dlq-between');
+    const store = testRedis('dlq-between');
+    const letter = (key: string) => ({ key, value: Buffer.from(`{"refused":"${key}"}`) });
+    let viewer: Awaited<ReturnType<typeof startViewer>> | undefined;
+    try {
+      await produce(topics.dlq, [letter('first')]);
+      viewer = await startViewer({ KAFKA_DLQ_TOPIC: topics.dlq, REDIS_KEY_PREFIX: store.prefix });
+      const held = async () => {
+        const res = await fetch(`${viewer!.url}/dlq`, { headers: { accept: 'application/json' } });
+        return ((await res.json()) as { deadLetters: unknown[] }).deadLetters.length;
+      };
+      await waitFor(async () => (await held()) === 1, 30_000, 'the first letter held');
+      // The reader is now in an empty fetch; a letter written meanwhile is answered at once, not at its end.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const written = performance.now();
+      await produce(topics.dlq, [letter('second')]);
+      await waitFor(async () => (await held()) === 2, 30_000, 'the second letter held');
+      expect(performance.now() - written).toBeLessThan(2_500);
+      // A new empty fetch began when the second letter came; stopping leaves it unanswered.
+      await new Promise((r) => setTimeout(r, 300));
+      const stopping = performance.now();
+      await viewer.stop();
+      viewer = undefined;
+      expect(performance.now() - stopping).toBeLessThan(2_500);
+    } finally {
+      await viewer?.stop();
+      await store.close();
+      await topics.remove();
+    }
+  });
+});

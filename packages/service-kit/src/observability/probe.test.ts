@@ -71,4 +71,32 @@ describe('startProbe', () => {
     expect(probe.check).toEqual({ name: 'kafka', ok: true });
     probe.stop();
   });
+  it('probes once per interval, and judges a hung probe past its timeout when read, with no timer for it', async () => {
+    // An interval longer than the timeout: an idle service wakes once per interval, yet a frozen server
+    // is reported as soon as the timeout has passed.
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
+    let calls = 0;
+    let hang = false;
+    const probe = startProbe(
+      'kafka',
+      () => {
+        calls++;
+        return hang ? new Promise<void>(() => {}) : Promise.resolve();
+      },
+      10_000,
+      3_000,
+    );
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(calls).toBe(4);
+    expect(probe.check).toEqual({ name: 'kafka', ok: true });
+    hang = true;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(calls).toBe(5);
+    await vi.advanceTimersByTimeAsync(2_900);
+    expect(probe.check).toEqual({ name: 'kafka', ok: true });
+    await vi.advanceTimersByTimeAsync(200);
+    expect(probe.check).toEqual({ name: 'kafka', ok: false, detail: 'no answer for 3.1 s' });
+    probe.stop();
+  });
 });

@@ -12,7 +12,8 @@ export interface Probe {
  * Runs `probe` every `intervalMs` (never two at once) and keeps its last outcome, so /readyz can say
  * whether a dependency answers now — a connection can look ready while the server behind it is frozen
  * — and still answer at once, never blocked on that dependency. A probe still running after `timeoutMs`
- * counts as a failure from then on: a frozen server never answers at all.
+ * counts as a failure from then on: a frozen server never answers at all. That is judged when the outcome
+ * is read, so an idle service wakes for nothing but the probe itself.
  */
 export function startProbe(
   name: string,
@@ -20,42 +21,44 @@ export function startProbe(
   intervalMs: number,
   timeoutMs = 2 * intervalMs,
 ): Probe {
-  let check: ReadinessCheck = { name, ok: false, detail: 'not probed yet' };
+  let outcome: ReadinessCheck = { name, ok: false, detail: 'not probed yet' };
   let startedAt: number | undefined;
   const run = async () => {
-    if (startedAt !== undefined) {
-      const waited = Date.now() - startedAt;
-      if (waited >= timeoutMs) check = { name, ok: false, detail: `no answer for ${(waited / 1000).toFixed(1)} s` };
-      return;
-    }
+    if (startedAt !== undefined) return;
     startedAt = Date.now();
     try {
       await probe();
-      check = { name, ok: true };
+      outcome = { name, ok: true };
     } catch (err) {
-      check = { name, ok: false, detail: describeError(err) };
+      outcome = { name, ok: false, detail: describeError(err) };
     } finally {
       startedAt = undefined;
     }
   };
   void run();
-  const timer = setInterval(() => void run(), Math.min(intervalMs, timeoutMs));
+  const timer = setInterval(() => void run(), intervalMs);
   timer.unref();
   return {
     get check() {
-      return check;
+      const waited = startedAt === undefined ? 0 : Date.now() - startedAt;
+      if (waited >= timeoutMs) return { name, ok: false, detail: `no answer for ${(waited / 1000).toFixed(1)} s` };
+      return outcome;
     },
     stop: () => clearInterval(timer),
   };
 }
 
-/** How often a service asks Kafka whether it answers, and how long an answer may take. */
-const KAFKA_PROBE_INTERVAL_MS = 2_000;
+/**
+ * How often a service asks a dependency whether it answers, and how long an answer may take: a broker
+ * that dies or freezes is seen within interval + timeout (8 s). Each probe is a round trip that wakes
+ * the service and the server, the largest part of an idle service's cost at 2 s (bench/README, idle).
+ */
+export const READINESS_PROBE_INTERVAL_MS = 5_000;
 const KAFKA_PROBE_TIMEOUT_MS = 3_000;
 
 /**
  * Whether Kafka answers now, for /readyz: a Metadata request (describeCluster) every
- * KAFKA_PROBE_INTERVAL_MS on an admin client of the probe's own, never retried. A producer or consumer
+ * READINESS_PROBE_INTERVAL_MS on an admin client of the probe's own, never retried. A producer or consumer
  * keeps its connection state long after the broker behind it died or froze; this notices within seconds.
  */
 export function startKafkaProbe(kafka: Kafka): Probe & { close(): Promise<void> } {
@@ -71,7 +74,7 @@ export function startKafkaProbe(kafka: Kafka): Probe & { close(): Promise<void> 
       await connected;
       await admin.describeCluster();
     },
-    KAFKA_PROBE_INTERVAL_MS,
+    READINESS_PROBE_INTERVAL_MS,
     KAFKA_PROBE_TIMEOUT_MS,
   );
   return {
