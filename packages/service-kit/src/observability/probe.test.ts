@@ -99,4 +99,50 @@ describe('startProbe', () => {
     expect(probe.check).toEqual({ name: 'kafka', ok: false, detail: 'no answer for 3.1 s' });
     probe.stop();
   });
+  it('asks a dependency that does not answer every retry interval, and one that answers every interval', async () => {
+    // A service starting before its broker, or waiting for it to return, is ready within a second of it answering.
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
+    let calls = 0;
+    const probe = startProbe(
+      'kafka',
+      async () => {
+        calls++;
+        if (calls <= 2) throw new Error('Connection refused');
+      },
+      5_000,
+      3_000,
+      1_000,
+    );
+    await vi.advanceTimersByTimeAsync(1);
+    expect(probe.check).toEqual({ name: 'kafka', ok: false, detail: 'Connection refused' });
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(calls).toBe(3);
+    expect(probe.check).toEqual({ name: 'kafka', ok: true });
+    await vi.advanceTimersByTimeAsync(4_900);
+    expect(calls).toBe(3);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(calls).toBe(4);
+    probe.stop();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toBe(4);
+  });
+  it('probes no more once stopped, even when stopped while a probe is in flight', async () => {
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
+    let calls = 0;
+    let answer: (() => void) | undefined;
+    const probe = startProbe(
+      'redis',
+      () => {
+        calls++;
+        return new Promise<void>((resolve) => (answer = resolve));
+      },
+      1_000,
+    );
+    probe.stop();
+    answer?.();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toBe(1);
+  });
 });

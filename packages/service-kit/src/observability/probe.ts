@@ -9,22 +9,26 @@ export interface Probe {
 }
 
 /**
- * Runs `probe` every `intervalMs` (never two at once) and keeps its last outcome, so /readyz can say
- * whether a dependency answers now — a connection can look ready while the server behind it is frozen
- * — and still answer at once, never blocked on that dependency. A probe still running after `timeoutMs`
- * counts as a failure from then on: a frozen server never answers at all. That is judged when the outcome
- * is read, so an idle service wakes for nothing but the probe itself.
+ * Runs `probe` every `intervalMs` while the dependency answers and every `retryMs` while it does not (never
+ * two at once), and keeps its last outcome, so /readyz can say whether a dependency answers now — a
+ * connection can look ready while the server behind it is frozen — and still answer at once, never blocked
+ * on that dependency. A probe still running after `timeoutMs` counts as a failure from then on: a frozen
+ * server never answers at all. That is judged when the outcome is read, so an idle service wakes for
+ * nothing but the probe itself; and a service starting, or waiting for a dependency to return, is ready
+ * within `retryMs` of it answering.
  */
 export function startProbe(
   name: string,
   probe: () => Promise<unknown>,
   intervalMs: number,
   timeoutMs = 2 * intervalMs,
+  retryMs = Math.min(intervalMs, 1_000),
 ): Probe {
   let outcome: ReadinessCheck = { name, ok: false, detail: 'not probed yet' };
   let startedAt: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
   const run = async () => {
-    if (startedAt !== undefined) return;
     startedAt = Date.now();
     try {
       await probe();
@@ -34,24 +38,29 @@ export function startProbe(
     } finally {
       startedAt = undefined;
     }
+    if (stopped) return;
+    timer = setTimeout(() => void run(), outcome.ok ? intervalMs : retryMs);
+    timer.unref();
   };
   void run();
-  const timer = setInterval(() => void run(), intervalMs);
-  timer.unref();
   return {
     get check() {
       const waited = startedAt === undefined ? 0 : Date.now() - startedAt;
       if (waited >= timeoutMs) return { name, ok: false, detail: `no answer for ${(waited / 1000).toFixed(1)} s` };
       return outcome;
     },
-    stop: () => clearInterval(timer),
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
   };
 }
 
 /**
- * How often a service asks a dependency whether it answers, and how long an answer may take: a broker
- * that dies or freezes is seen within interval + timeout (8 s). Each probe is a round trip that wakes
- * the service and the server, the largest part of an idle service's cost at 2 s (bench/README, idle).
+ * How often a service asks a dependency that answers whether it still does, and how long an answer may take:
+ * a broker that dies or freezes is seen within interval + timeout (8 s). Each probe is a round trip that
+ * wakes the service and the server, the largest part of an idle service's cost at 2 s (bench/README, idle);
+ * one that does not answer is asked every second.
  */
 export const READINESS_PROBE_INTERVAL_MS = 5_000;
 const KAFKA_PROBE_TIMEOUT_MS = 3_000;
