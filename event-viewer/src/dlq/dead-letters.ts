@@ -39,7 +39,7 @@ const KEY_BYTES = 256;
 const ENDS_TTL_MS = 1_000;
 /**
  * How long a fetch waits when no letter comes (a letter is answered at once). At one a second the empty
- * fetches were a third of an idle viewer's CPU and the broker's (bench/README, idle).
+ * fetches were a third of an idle viewer's CPU (bench/README, idle).
  */
 const EMPTY_FETCH_WAIT_MS = 5_000;
 /** How long stopping waits for that fetch: the reader commits nothing, so leaving it unanswered loses nothing. */
