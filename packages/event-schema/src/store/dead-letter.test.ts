@@ -29,6 +29,17 @@ describe('dead-letter headers', () => {
   it('come off for a replay, leaving the record’s own', () => {
     expect(Object.keys(withoutDeadLetterHeaders(headers))).toEqual(['idempotency-key']);
   });
+
+  it('keep a record’s own headers named like object members, and read its origin past them', () => {
+    const own = Object.defineProperty({ ...headers, toString: Buffer.from('t') }, '__proto__', {
+      value: Buffer.from('p'),
+      enumerable: true,
+    });
+    expect(deadLetterOrigin(own)).toEqual(deadLetterOrigin(headers));
+    const kept = withoutDeadLetterHeaders(own);
+    expect(Object.keys(kept)).toEqual(['idempotency-key', 'toString', '__proto__']);
+    expect(String(Object.getOwnPropertyDescriptor(kept, '__proto__')?.value)).toBe('p');
+  });
 });
 
 describe('dead-letter headers, written and read', () => {
