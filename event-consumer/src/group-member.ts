@@ -1,9 +1,12 @@
-import { describeError, type Logger, retryUntilStopped } from '@eventstreamapp/service-kit';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay, describeError, type Logger, retryUntilStopped } from '@eventstreamapp/service-kit';
 import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs';
 import type { Config } from './config.js';
 
 /** Crashes in a row, without a join between them, after which the group member is replaced. */
 const MEMBER_RENEWAL_CRASHES = 2;
+/** The wait before a renewal that follows another with no join between them: the group is not to be had yet. */
+const RENEWAL_BACKOFF = { initialDelayMs: 1_000, maxDelayMs: 30_000 };
 
 export interface GroupMemberOptions {
   config: Pick<
@@ -22,7 +25,7 @@ export interface GroupMemberOptions {
   stopping: AbortSignal;
   /** Connects, subscribes and runs a member (rejects while Kafka is unreachable: it is tried again). */
   run: (member: Consumer) => Promise<void>;
-  /** A crash kafkajs will not restart from and that is not a renewal: the process should exit. */
+  /** A crash kafkajs will not restart from and that is not a renewal: the process exits, its supervisor starts anew. */
   onFatal: (err: Error) => void;
 }
 
@@ -61,6 +64,15 @@ function consumerConfig(
 }
 
 /**
+ * kafkajs gives up on a group coordinator, as not retriable, when no broker answered its FindCoordinator in time
+ * (refused, closed, timed out: it swallows each broker's error). That is a broker away, not a fault of ours: the
+ * member is replaced and keeps trying, as after any outage, instead of the process exiting to its supervisor.
+ */
+function noBrokerAnswered(err: Error): boolean {
+  return err.name === 'KafkaJSGroupCoordinatorNotFound';
+}
+
+/**
  * Kafka may come up after us (a fresh stack, a broker restart): keep trying instead of exiting, for as long as
  * `attempt` is for the process's current member (it does nothing for a replaced one).
  */
@@ -73,6 +85,24 @@ function keepTrying(attempt: () => Promise<void>, stopping: AbortSignal, logger:
   });
 }
 
+/** The waits between renewals: none for the first since a join, as after an outage; then RENEWAL_BACKOFF's. */
+function renewalPacing() {
+  let sinceJoin = 0;
+  return {
+    joined: () => {
+      sinceJoin = 0;
+    },
+    next: () => ({ waitMs: sinceJoin === 0 ? 0 : backoffDelay(sinceJoin, RENEWAL_BACKOFF), count: ++sinceJoin }),
+  };
+}
+
+/** Lets a replaced member go, then waits `waitMs` before its successor (unless stopping). */
+async function retire(old: Consumer, waitMs: number, stopping: AbortSignal): Promise<void> {
+  // kafkajs disconnected it before reporting the crash and will not restart it (restartOnFailure said no).
+  await Promise.race([old.disconnect().catch(() => undefined), sleep(5_000)]);
+  if (waitMs > 0) await sleep(waitMs, undefined, { signal: stopping }).catch(() => undefined);
+}
+
 /**
  * This process's one member of the consumer group, kept one whatever the broker does. Each member made
  * has a generation; only the newest one's events count, and a member replaced is never restarted by
@@ -83,6 +113,7 @@ export function createGroupMember({ config, kafka, logger, stopping, run, onFata
   let crashesSinceJoin = 0; // since the member last joined its group
   /** Set when the current member's last crash was its MEMBER_RENEWAL_CRASHES-th: replace it, do not restart it. */
   let renewalDue = false;
+  const pacing = renewalPacing();
   let joined = false;
   let assigned = new Set<number>(); // the partitions this member holds
   let connecting: Promise<unknown> = Promise.resolve();
@@ -107,6 +138,7 @@ export function createGroupMember({ config, kafka, logger, stopping, run, onFata
       joined = true;
       assigned = new Set(payload.memberAssignment[config.KAFKA_TOPIC] ?? []);
       crashesSinceJoin = 0;
+      pacing.joined();
       const { memberId, memberAssignment: assignment } = payload;
       logger.info({ event: 'consumer.joined', memberId, assignment }, 'joined the consumer group');
     });
@@ -116,8 +148,7 @@ export function createGroupMember({ config, kafka, logger, stopping, run, onFata
       const reason = describeError(payload.error);
       logger.error({ event: 'consumer.crashed', reason, restart: payload.restart }, 'consumer crashed');
       if (payload.restart || stopping.aborted) return;
-      if (renewalDue) renew();
-      // kafkajs does not restart after some errors: the process exits so its supervisor starts a fresh one.
+      if (renewalDue || noBrokerAnswered(payload.error)) renew();
       else onFatal(payload.error);
     });
   }
@@ -129,14 +160,13 @@ export function createGroupMember({ config, kafka, logger, stopping, run, onFata
    * Replaces the current member; synchronous up to its generation, so a second crash report cannot start another.
    * kafkajs restarts a crashed member on the same client, whose cached brokers and coordinator can stay wrong
    * after a broker dies: it crashed for minutes with "group coordinator is not available" after every broker was
-   * back (kafkajs #1630; tests/replicated). A member that keeps crashing is replaced by one on a fresh client, as
-   * a restarted process would be, without losing the process.
+   * back (kafkajs #1630; tests/replicated). A member that keeps crashing, or noBrokerAnswered, is replaced by one on
+   * a fresh client, as a restarted process would be.
    */
   function renew(): void {
-    logger.warn(
-      { event: 'consumer.renewed', crashes: crashesSinceJoin },
-      'replacing a group member that keeps crashing',
-    );
+    const { waitMs, count } = pacing.next();
+    const fields = { event: 'consumer.renewed', crashes: crashesSinceJoin, renewalsSinceJoin: count, waitMs };
+    logger.warn(fields, 'replacing a crashed group member with one on a fresh client');
     const memberGeneration = ++generation;
     const old = consumer;
     crashesSinceJoin = 0;
@@ -145,8 +175,7 @@ export function createGroupMember({ config, kafka, logger, stopping, run, onFata
     const previous = renewing ?? Promise.resolve();
     renewing = (async () => {
       await previous;
-      // kafkajs disconnected it before reporting the crash and will not restart it (restartOnFailure said no).
-      await Promise.race([old.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
+      await retire(old, waitMs, stopping);
       if (stopping.aborted || memberGeneration !== generation) return;
       consumer = newMember(memberGeneration);
       watch(consumer, memberGeneration);

@@ -287,6 +287,36 @@ describe('event-consumer processes under faults', () => {
     await expectStoredExactly(store.redis, keys.eventLog, [...before, ...after], 90_000);
   });
 
+  it('renews its member, waiting longer each time, while no broker can place its group, and joins once one can', {
+    timeout: 240_000,
+  }, async () => {
+    // The group's coordinator is a partition of __consumer_offsets, which one broker cannot create at a factor
+    // of 2: every FindCoordinator is answered "not available", and kafkajs gives up on the group as not
+    // retriable ("Failed to find group coordinator"), as it does when no broker answers at all.
+    const kafka = await startOwnKafka({ properties: 'offsets.topic.replication.factor=2' });
+    onTestFinished(() => kafka.remove());
+    const topics = await createTestTopics('consumer-faults', undefined, { brokers: kafka.brokers });
+    const store = sharedRedis();
+    const p = consumer(topics, { KAFKA_RETRIES: '3', KAFKA_BROKERS: kafka.brokers, REDIS_KEY_PREFIX: store.prefix });
+    await p.waitForLog((l) => l.event === 'consumer.crashed' && /group coordinator/.test(String(l.reason)), 60_000);
+    const renewals = () => p.logs.filter((l) => l.event === 'consumer.renewed');
+    await waitFor(async () => renewals().length >= 2 || p.child.exitCode !== null, 90_000, 'two renewals');
+    expect(p.child.exitCode, p.tail()).toBeNull();
+    // The first renewal at once, as after an outage; the next ones after a second or more (jitter 20 %).
+    const waits = renewals().map((l) => Number(l.waitMs));
+    expect(waits[0]).toBe(0);
+    expect(waits.slice(1).every((ms) => ms >= 800)).toBe(true);
+    expect((await fetch(`${await p.url()}/readyz`)).status).toBe(503);
+
+    await kafka.stop();
+    await kafka.start('');
+    await p.waitForEvent('consumer.joined', 90_000);
+    const events = makeEvents(20, 2);
+    await produce(topics.events, events, 500, kafka.brokers);
+    await expectStoredExactly(store.redis, redisKeys(store.prefix).eventLog, events);
+    expect(p.logs.filter((l) => l.event === 'service.failed')).toEqual([]);
+  });
+
   it('stores new events within 5 s of a restarted broker being ready again', { timeout: 240_000 }, async () => {
     const { kafka, topics, store, keys, before } = await consumerOnOwnKafka();
 

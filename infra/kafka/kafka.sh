@@ -12,7 +12,8 @@
 # alone), KAFKA_CLUSTER_ID (random), KAFKA_REPLICATION_FACTOR (1), KAFKA_MIN_ISR (1). With
 # KAFKA_SASL_PASSWORD and KAFKA_ADMIN_PASSWORD (CREDENTIALS=on, infra/credentials.sh) the client
 # listener takes SASL/SCRAM-SHA-512 only: users `admin` (broker to broker, these tools) and
-# KAFKA_SASL_USERNAME (the services) are written at storage format time.
+# KAFKA_SASL_USERNAME (the services) are written at storage format time. KAFKA_EXTRA_PROPERTIES: lines added
+# to server.properties at each start, after ours (later keys win), e.g. to try a broker setting.
 # Several brokers can run side by side with distinct ports and state dirs.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -84,6 +85,7 @@ write_config() {
       -e "s|@DATA_DIR@|$DATA_DIR|g" -e "s|@PARTITIONS@|$PARTITIONS|g" -e "s|@NODE_ID@|$NODE_ID|g" \
       -e "s|@VOTERS@|$VOTERS|g" -e "s|@REPLICATION@|$REPLICATION|g" -e "s|@MIN_ISR@|$MIN_ISR|g" \
       "$ROOT/infra/kafka/server.properties.template" > "$CONFIG"
+  [[ -z "${KAFKA_EXTRA_PROPERTIES:-}" ]] || printf '%s\n' "$KAFKA_EXTRA_PROPERTIES" >> "$CONFIG"
   # Later keys win in a properties file: the client listener becomes SASL_PLAINTEXT, the controller's stays local.
   [[ -n "$SASL" ]] && (umask 077; cat >> "$CONFIG" <<PROPERTIES
 listeners=SASL_PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT

@@ -242,6 +242,17 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     await expectStoredOnce([await publish({ user_id: 'after-redis-restart', action: 'x' })]);
   });
 
+  /** The records Kafka holds in `events` (its partitions' end offsets summed), as the viewer's /status reads them. */
+  const recordsInKafka = async () => {
+    const status = (await (
+      await fetch(`${stack.viewerUrl}/status`, { headers: { accept: 'application/json' } })
+    ).json()) as {
+      partitions: { high: number }[] | null;
+    };
+    return status.partitions?.reduce((sum, p) => sum + p.high, 0) ?? 0;
+  };
+  let recordsBeforeDown = 0;
+
   it('refuses `make up CREDENTIALS=on` over the plaintext stack at once, naming the way out; it keeps serving', {
     timeout: 180_000,
   }, async () => {
@@ -254,6 +265,9 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     expect(refusal).toContain('make infra-wipe RUNTIME=docker');
     expect(Date.now() - started).toBeLessThan(90_000);
     await expectStoredOnce([await publish({ user_id: 'after-refusal', action: 'x' })]);
+
+    // What Kafka holds is read here, while it serves: from now until `make down` the broker refuses to start.
+    recordsBeforeDown = await waitFor(recordsInKafka, 30_000, 'the end offsets on /status');
 
     // Plain `docker compose up` has no such check: the broker itself refuses, stays up unhealthy and says
     // why in its health log, instead of hanging on a storage without its users or looping on restarts.
@@ -274,19 +288,7 @@ describe('make up RUNTIME=docker, then the seed’s commands', () => {
     );
   });
 
-  /** The records Kafka holds in `events` (its partitions' end offsets summed), as the viewer's /status reads them. */
-  const recordsInKafka = async () => {
-    const status = (await (
-      await fetch(`${stack.viewerUrl}/status`, { headers: { accept: 'application/json' } })
-    ).json()) as {
-      partitions: { high: number }[] | null;
-    };
-    return status.partitions?.reduce((sum, p) => sum + p.high, 0) ?? 0;
-  };
-  let recordsBeforeDown = 0;
-
   it('leaves no container and no anonymous volume after make down, and frees its ports', async () => {
-    recordsBeforeDown = await waitFor(recordsInKafka, 30_000, 'the end offsets on /status');
     const volumes = () => stack.anonymousVolumes();
     const danglingBefore = await volumes();
     await stack.make('down');

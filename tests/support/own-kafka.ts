@@ -10,7 +10,8 @@ const run = promisify(execFile);
 
 export interface OwnKafka {
   brokers: string;
-  start(): Promise<void>;
+  /** Starts it, with `properties` (server.properties lines, ours overridden) for this start and the next ones. */
+  start(properties?: string): Promise<void>;
   /** A controlled shutdown, like `docker stop`; its data and topics stay for the restart. */
   stop(): Promise<void>;
   /** Stops it and deletes its data, as `kafka.sh wipe` does. */
@@ -30,9 +31,11 @@ export interface OwnKafka {
 export async function startOwnKafka({
   started = true,
   dir: given,
+  properties,
 }: {
   started?: boolean;
   dir?: string;
+  properties?: string;
 } = {}): Promise<OwnKafka> {
   const dir = given ?? mkdtempSync(join(tmpdir(), 'eventstreamapp-kafka-'));
   const env = {
@@ -42,12 +45,14 @@ export async function startOwnKafka({
     KAFKA_STATE_DIR: dir,
     KAFKA_LIB_DIR: join(REPO_ROOT, '.local/kafka-lib/4.4.0'),
     KAFKA_HEAP_OPTS: '-Xms128m -Xmx512m',
+    KAFKA_EXTRA_PROPERTIES: properties ?? '',
   };
   const script = (command: string) =>
     run('bash', ['infra/kafka/kafka.sh', command], { cwd: REPO_ROOT, env, timeout: 180_000 });
   const own: OwnKafka = {
     brokers: `127.0.0.1:${env.KAFKA_PORT}`,
-    start: async () => {
+    start: async (properties?: string) => {
+      if (properties !== undefined) env.KAFKA_EXTRA_PROPERTIES = properties;
       await script('start');
     },
     stop: async () => {
