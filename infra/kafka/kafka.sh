@@ -85,7 +85,6 @@ write_config() {
       -e "s|@DATA_DIR@|$DATA_DIR|g" -e "s|@PARTITIONS@|$PARTITIONS|g" -e "s|@NODE_ID@|$NODE_ID|g" \
       -e "s|@VOTERS@|$VOTERS|g" -e "s|@REPLICATION@|$REPLICATION|g" -e "s|@MIN_ISR@|$MIN_ISR|g" \
       "$ROOT/infra/kafka/server.properties.template" > "$CONFIG"
-  [[ -z "${KAFKA_EXTRA_PROPERTIES:-}" ]] || printf '%s\n' "$KAFKA_EXTRA_PROPERTIES" >> "$CONFIG"
   # Later keys win in a properties file: the client listener becomes SASL_PLAINTEXT, the controller's stays local.
   [[ -n "$SASL" ]] && (umask 077; cat >> "$CONFIG" <<PROPERTIES
 listeners=SASL_PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
@@ -97,6 +96,8 @@ sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=$JAAS
 PROPERTIES
   )
+  # Last, so that they win over ours, the credentials' listeners included.
+  [[ -z "${KAFKA_EXTRA_PROPERTIES:-}" ]] || printf '%s\n' "$KAFKA_EXTRA_PROPERTIES" >> "$CONFIG"
   return 0
 }
 
